@@ -1,0 +1,308 @@
+// Package auth decides who a request is: passwords (bcrypt, remembered
+// once verified), API tokens (looked up by hash), browser sessions, and
+// the CSRF crumbs bound to each. It never logs a secret.
+package auth
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/store"
+)
+
+// Method says how a request proved who it is.
+type Method int
+
+// The ways to authenticate.
+const (
+	Anonymous Method = iota
+	Session          // a browser session cookie from form login
+	Password         // HTTP Basic with the user's password
+	Token            // HTTP Basic with an API token
+)
+
+func (m Method) String() string {
+	return [...]string{"anonymous", "session", "password", "token"}[m]
+}
+
+// Identity is the caller of one request.
+type Identity struct {
+	User      *model.User // nil when anonymous
+	Method    Method
+	SessionID string // the raw session id, for Session
+	TokenUUID string // for Token
+}
+
+// Name is the principal's name as Jenkins reports it.
+func (id Identity) Name() string {
+	if id.User == nil {
+		return "anonymous"
+	}
+	return id.User.ID
+}
+
+// Errors callers tell apart.
+var (
+	ErrBadCredentials = errors.New("invalid password/token")
+	ErrUserExists     = errors.New("user already exists")
+	ErrInvalid        = errors.New("invalid")
+)
+
+// BcryptCost is the bcrypt work factor for new password hashes.
+const BcryptCost = bcrypt.DefaultCost
+
+// SessionLifetime is how long a browser session lasts.
+const SessionLifetime = 24 * time.Hour
+
+// Service authenticates requests. Create it with New.
+type Service struct {
+	store      *store.Store
+	crumbKey   []byte   // keys crumbs; kept under HOME/secrets
+	cacheKey   [32]byte // keys the verified-password cache; new each start
+	cookieName string
+
+	mu       sync.Mutex
+	verified map[string]verifiedPassword // lowercased user id → proof
+	uses     map[string]tokenUse         // token uuid → uses not yet saved
+	flushing chan struct{}
+	done     chan struct{}
+}
+
+type verifiedPassword struct {
+	mac  [32]byte // HMAC(cacheKey, password): the password itself is not kept
+	hash string   // the bcrypt hash it was verified against
+}
+
+type tokenUse struct {
+	n    int64
+	last time.Time
+}
+
+// New creates the service, loading (or creating) the secrets it keys
+// crumbs and session cookies with from secretsDir.
+func New(st *store.Store, secretsDir string) (*Service, error) {
+	crumbKey, err := loadOrCreateSecret(filepath.Join(secretsDir, "crumb.key"), 32)
+	if err != nil {
+		return nil, err
+	}
+	instance, err := loadOrCreateSecret(filepath.Join(secretsDir, "instance.id"), 8)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{
+		store:      st,
+		crumbKey:   crumbKey,
+		cookieName: "JSESSIONID." + hex.EncodeToString(instance[:4]),
+		verified:   map[string]verifiedPassword{},
+		uses:       map[string]tokenUse{},
+		flushing:   make(chan struct{}, 1),
+		done:       make(chan struct{}),
+	}
+	if _, err := rand.Read(s.cacheKey[:]); err != nil {
+		return nil, err
+	}
+	go s.flushLoop()
+	return s, nil
+}
+
+// Close saves pending token statistics and stops the background saver.
+func (s *Service) Close() {
+	close(s.done)
+	s.flushUses()
+}
+
+// CookieName is the session cookie's name (Jenkins's JSESSIONID.<hex>).
+func (s *Service) CookieName() string { return s.cookieName }
+
+func loadOrCreateSecret(path string, n int) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		v, err := hex.DecodeString(strings.TrimSpace(string(b)))
+		if err != nil || len(v) != n {
+			return nil, fmt.Errorf("secret %s is damaged; remove it to make a new one", path)
+		}
+		return v, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	v := make([]byte, n)
+	if _, err := rand.Read(v); err != nil {
+		return nil, err
+	}
+	if err := writeSecretFile(path, []byte(hex.EncodeToString(v)+"\n")); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// writeSecretFile writes a 0600 file atomically.
+func writeSecretFile(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+var validUserID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// ValidUserID reports whether id may be a user name (Jenkins's own rule:
+// letters, digits, '_' and '-').
+func ValidUserID(id string) bool { return validUserID.MatchString(id) }
+
+// EnsureAdmin creates the user "admin" in an empty home. The password is
+// password when given, else a random one, which is returned so the caller
+// can show it once.
+func (s *Service) EnsureAdmin(ctx context.Context, password string) (generated string, err error) {
+	n, err := s.store.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return "", err
+	}
+	if password == "" {
+		b := make([]byte, 16)
+		if _, err := rand.Read(b); err != nil {
+			return "", err
+		}
+		generated = hex.EncodeToString(b)
+		password = generated
+	}
+	if _, err := s.CreateUser(ctx, "admin", password, "admin", "", true); err != nil {
+		return "", err
+	}
+	return generated, nil
+}
+
+// CreateUser adds a user with a bcrypt-hashed password.
+func (s *Service) CreateUser(ctx context.Context, id, password, fullName, email string, admin bool) (*model.User, error) {
+	if !ValidUserID(id) {
+		return nil, fmt.Errorf("%w: user name must be 1 to 64 letters, digits, '_' or '-'", ErrInvalid)
+	}
+	hash, err := hashPassword(password)
+	if err != nil {
+		return nil, err
+	}
+	if fullName == "" {
+		fullName = id
+	}
+	u := &model.User{ID: id, FullName: fullName, Email: email, PasswordHash: hash, Admin: admin, CreatedAt: time.Now()}
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		if errors.Is(err, store.ErrExists) {
+			return nil, ErrUserExists
+		}
+		return nil, err
+	}
+	return u, nil
+}
+
+// SetPassword changes a user's password; it ends their sessions and every
+// crumb bound to the old password.
+func (s *Service) SetPassword(ctx context.Context, id, password string) error {
+	hash, err := hashPassword(password)
+	if err != nil {
+		return err
+	}
+	return s.store.SetPassword(ctx, id, hash)
+}
+
+func hashPassword(password string) (string, error) {
+	if password == "" {
+		return "", fmt.Errorf("%w: password must not be empty", ErrInvalid)
+	}
+	if len(password) > 72 {
+		return "", fmt.Errorf("%w: password must be at most 72 bytes", ErrInvalid)
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(password), BcryptCost)
+	return string(h), err
+}
+
+// CheckPassword verifies a user's password. bcrypt runs once per
+// password: a verified one is remembered in memory (as an HMAC under a key
+// made at start, never the password itself) until the stored hash changes.
+func (s *Service) CheckPassword(ctx context.Context, userID, password string) (*model.User, error) {
+	u, err := s.store.User(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		// Spend the same time as a real check, so timing does not reveal
+		// which user names exist.
+		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		return nil, ErrBadCredentials
+	}
+	if err != nil {
+		return nil, err
+	}
+	mac := s.passwordMAC(u.ID, password)
+	key := strings.ToLower(u.ID)
+	s.mu.Lock()
+	v, ok := s.verified[key]
+	s.mu.Unlock()
+	if ok && v.hash == u.PasswordHash && hmac.Equal(v.mac[:], mac[:]) {
+		return u, nil
+	}
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+		return nil, ErrBadCredentials
+	}
+	s.mu.Lock()
+	s.verified[key] = verifiedPassword{mac: mac, hash: u.PasswordHash}
+	s.mu.Unlock()
+	return u, nil
+}
+
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("jeeves-timing-equaliser"), BcryptCost)
+
+func (s *Service) passwordMAC(userID, password string) [32]byte {
+	m := hmac.New(sha256.New, s.cacheKey[:])
+	m.Write([]byte(strings.ToLower(userID)))
+	m.Write([]byte{0})
+	m.Write([]byte(password))
+	var out [32]byte
+	m.Sum(out[:0])
+	return out
+}
+
+// Basic authenticates HTTP Basic credentials: first as an API token, then
+// as the password, as Jenkins does.
+func (s *Service) Basic(ctx context.Context, userID, secret string) (Identity, error) {
+	if u, t, err := s.CheckToken(ctx, userID, secret); err == nil {
+		return Identity{User: u, Method: Token, TokenUUID: t.UUID}, nil
+	} else if !errors.Is(err, ErrBadCredentials) {
+		return Identity{}, err
+	}
+	u, err := s.CheckPassword(ctx, userID, secret)
+	if err != nil {
+		return Identity{}, err
+	}
+	return Identity{User: u, Method: Password}, nil
+}

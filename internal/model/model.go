@@ -1,0 +1,245 @@
+// Package model holds jeeves's domain types: users, tokens, jobs, builds and
+// queue items. It imports nothing of jeeves's own, so every layer can use it.
+package model
+
+import "time"
+
+// Result is a finished build's outcome, spelled as Jenkins spells it.
+type Result string
+
+// The build results Jenkins knows, best first.
+const (
+	Success  Result = "SUCCESS"
+	Unstable Result = "UNSTABLE"
+	Failure  Result = "FAILURE"
+	NotBuilt Result = "NOT_BUILT"
+	Aborted  Result = "ABORTED"
+)
+
+// Color is the ball colour Jenkins shows for a result (§4.8).
+func (r Result) Color() string {
+	switch r {
+	case Success:
+		return "blue"
+	case Unstable:
+		return "yellow"
+	case Failure:
+		return "red"
+	case Aborted:
+		return "aborted"
+	default:
+		return "notbuilt"
+	}
+}
+
+// User is an account of jeeves's own user database.
+type User struct {
+	ID           string // login name, as in /user/<id>
+	FullName     string
+	Email        string
+	PasswordHash string // bcrypt
+	Admin        bool
+	CreatedAt    time.Time
+}
+
+// DisplayName is what Jenkins shows for a user: the full name, else the id.
+func (u *User) DisplayName() string {
+	if u.FullName != "" {
+		return u.FullName
+	}
+	return u.ID
+}
+
+// Token is an API token's record. The value itself is never stored: only
+// the SHA-256 of its secret part.
+type Token struct {
+	UUID      string
+	UserID    string
+	Name      string
+	Hash      string // lowercase hex SHA-256
+	CreatedAt time.Time
+	UseCount  int64
+	LastUse   time.Time // zero when never used
+}
+
+// ParamKind names a parameter definition type.
+type ParamKind string
+
+// The parameter types a freestyle job can declare.
+const (
+	ParamString   ParamKind = "string"
+	ParamBoolean  ParamKind = "boolean"
+	ParamChoice   ParamKind = "choice"
+	ParamText     ParamKind = "text"
+	ParamPassword ParamKind = "password"
+)
+
+// ParamDef is one parameter definition of a job.
+type ParamDef struct {
+	Kind        ParamKind
+	Class       string // Jenkins class, e.g. hudson.model.StringParameterDefinition
+	Name        string
+	Description string
+	Default     string // "true"/"false" for booleans; first choice for choices
+	Choices     []string
+	Trim        bool
+}
+
+// Builder is one build step. Only shell steps (hudson.tasks.Shell) run;
+// other classes are kept in config.xml and skipped.
+type Builder struct {
+	Class          string
+	Command        string
+	UnstableReturn int // 0 = none
+}
+
+// IsShell reports whether the step is a shell step jeeves can run.
+func (b Builder) IsShell() bool { return b.Class == "hudson.tasks.Shell" }
+
+// JobConfig is what jeeves reads from a job's config.xml. The XML itself
+// is stored as posted; this is only the part jeeves acts on.
+type JobConfig struct {
+	Kind        string // root element: "project" (freestyle) or a folder class
+	Description string
+	Disabled    bool
+	Concurrent  bool
+	QuietPeriod *int // seconds; nil = the global default
+	Params      []ParamDef
+	Builders    []Builder
+	AuthToken   string   // remote trigger token (<authToken>)
+	TimerSpecs  string   // hudson.triggers.TimerTrigger <spec>, raw
+	Children    []string // hudson.tasks.BuildTrigger childProjects
+	Threshold   Result   // BuildTrigger threshold; "" when no BuildTrigger
+}
+
+// Job is a stored job.
+type Job struct {
+	ID              int64
+	Name            string // full name; folders are joined with "/"
+	ConfigXML       []byte
+	Config          JobConfig
+	NextBuildNumber int64
+	CreatedAt       time.Time
+}
+
+// BaseName is the job's own name without its folders.
+func (j *Job) BaseName() string {
+	for i := len(j.Name) - 1; i >= 0; i-- {
+		if j.Name[i] == '/' {
+			return j.Name[i+1:]
+		}
+	}
+	return j.Name
+}
+
+// CauseKind names why a build started.
+type CauseKind string
+
+// The causes jeeves records.
+const (
+	CauseUser     CauseKind = "user"
+	CauseRemote   CauseKind = "remote"
+	CauseTimer    CauseKind = "timer"
+	CauseUpstream CauseKind = "upstream"
+)
+
+// Cause is why a build was started.
+type Cause struct {
+	Kind     CauseKind `json:"kind"`
+	UserID   string    `json:"userId,omitempty"`
+	UserName string    `json:"userName,omitempty"`
+	Addr     string    `json:"addr,omitempty"`
+	Note     string    `json:"note,omitempty"`
+	Project  string    `json:"project,omitempty"` // upstream job full name
+	Build    int64     `json:"build,omitempty"`   // upstream build number
+}
+
+// Description is the console's first line for the cause (§7.3).
+func (c Cause) Description() string {
+	switch c.Kind {
+	case CauseUser:
+		if c.UserID == "" {
+			return "Started by user anonymous"
+		}
+		return "Started by user " + c.UserName
+	case CauseRemote:
+		if c.Note != "" {
+			return "Started by remote host " + c.Addr + " with note: " + c.Note
+		}
+		return "Started by remote host " + c.Addr
+	case CauseTimer:
+		return "Started by timer"
+	case CauseUpstream:
+		return "Started by upstream project \"" + c.Project + "\" build number " + itoa(c.Build)
+	}
+	return "Started"
+}
+
+func itoa(n int64) string {
+	if n == 0 {
+		return "0"
+	}
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}
+
+// ParamValue is one parameter value of a build or queue item.
+type ParamValue struct {
+	Kind  ParamKind `json:"kind"`
+	Name  string    `json:"name"`
+	Value string    `json:"value"`
+}
+
+// Build is one run of a job.
+type Build struct {
+	JobID     int64
+	JobName   string
+	Number    int64
+	QueueID   int64
+	Result    Result // "" while building
+	Building  bool
+	StartedAt time.Time
+	Duration  time.Duration
+	Causes    []Cause
+	Params    []ParamValue
+	Executor  int
+}
+
+// QueueState is where a queue item stands.
+type QueueState string
+
+// Queue item states; "left" items are kept a while so clients can find
+// the build they became.
+const (
+	QueueWaiting QueueState = "waiting"
+	QueueLeft    QueueState = "left"
+)
+
+// QueueItem is a request to build a job.
+type QueueItem struct {
+	ID          int64
+	JobID       int64
+	JobName     string
+	Causes      []Cause
+	Params      []ParamValue
+	EnqueuedAt  time.Time
+	DueAt       time.Time
+	State       QueueState
+	Cancelled   bool
+	BuildNumber int64     // once started
+	LeftAt      time.Time // once it left the queue
+}

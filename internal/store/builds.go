@@ -1,0 +1,186 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/jeeves-ci/jeeves/internal/model"
+)
+
+const buildCols = `b.job_id, j.name, b.number, b.queue_id, b.result, b.building, b.started_at, b.duration_ms, b.causes, b.params, b.executor`
+
+func scanBuild(row interface{ Scan(...any) error }) (*model.Build, error) {
+	var b model.Build
+	var started, dur int64
+	var causes, params string
+	err := row.Scan(&b.JobID, &b.JobName, &b.Number, &b.QueueID, &b.Result, &b.Building, &started, &dur, &causes, &params, &b.Executor)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	b.StartedAt = fromMS(started)
+	b.Duration = time.Duration(dur) * time.Millisecond
+	if err := json.Unmarshal([]byte(causes), &b.Causes); err != nil {
+		return nil, fmt.Errorf("build %s #%d causes: %w", b.JobName, b.Number, err)
+	}
+	if err := json.Unmarshal([]byte(params), &b.Params); err != nil {
+		return nil, fmt.Errorf("build %s #%d params: %w", b.JobName, b.Number, err)
+	}
+	return &b, nil
+}
+
+// StartBuild takes a queue item out of the queue and records its build
+// with the job's next number, in one transaction: a number is never used
+// twice, even across crashes. It fills in b.Number.
+func (s *Store) StartBuild(ctx context.Context, queueID int64, b *model.Build) error {
+	causes, err := json.Marshal(b.Causes)
+	if err != nil {
+		return err
+	}
+	params, err := json.Marshal(b.Params)
+	if err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `UPDATE jobs SET next_build_number = next_build_number + 1 WHERE id = ? RETURNING next_build_number - 1`, b.JobID).Scan(&b.Number); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrNotFound
+			}
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO builds (job_id, number, queue_id, result, building, started_at, causes, params, executor) VALUES (?, ?, ?, '', 1, ?, ?, ?, ?)`,
+			b.JobID, b.Number, queueID, ms(b.StartedAt), string(causes), string(params), b.Executor); err != nil {
+			return err
+		}
+		if queueID != 0 {
+			_, err := tx.ExecContext(ctx, `UPDATE queue SET state = 'left', build_number = ?, left_at = ? WHERE id = ?`, b.Number, ms(b.StartedAt), queueID)
+			return err
+		}
+		return nil
+	})
+}
+
+// FinishBuild records a build's result and duration.
+func (s *Store) FinishBuild(ctx context.Context, jobID, number int64, result model.Result, d time.Duration) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE builds SET result = ?, building = 0, duration_ms = ? WHERE job_id = ? AND number = ?`,
+		string(result), d.Milliseconds(), jobID, number)
+	return err
+}
+
+// Build returns one build of a job.
+func (s *Store) Build(ctx context.Context, jobID, number int64) (*model.Build, error) {
+	return scanBuild(s.db.QueryRowContext(ctx, `SELECT `+buildCols+` FROM builds b JOIN jobs j ON j.id = b.job_id WHERE b.job_id = ? AND b.number = ?`, jobID, number))
+}
+
+// Builds lists a job's builds, newest first; limit <= 0 means all.
+func (s *Store) Builds(ctx context.Context, jobID int64, limit int) ([]*model.Build, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	return s.queryBuilds(ctx, `SELECT `+buildCols+` FROM builds b JOIN jobs j ON j.id = b.job_id WHERE b.job_id = ? ORDER BY b.number DESC LIMIT ?`, jobID, limit)
+}
+
+// RunningBuilds lists every build still marked as building.
+func (s *Store) RunningBuilds(ctx context.Context) ([]*model.Build, error) {
+	return s.queryBuilds(ctx, `SELECT `+buildCols+` FROM builds b JOIN jobs j ON j.id = b.job_id WHERE b.building = 1 ORDER BY b.started_at`)
+}
+
+func (s *Store) queryBuilds(ctx context.Context, q string, args ...any) ([]*model.Build, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*model.Build
+	for rows.Next() {
+		b, err := scanBuild(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+// Permalink names a "last build of a kind" link (§4.7).
+type Permalink string
+
+// The permalinks Jenkins offers.
+const (
+	LastBuild             Permalink = "lastBuild"
+	LastStableBuild       Permalink = "lastStableBuild"
+	LastSuccessfulBuild   Permalink = "lastSuccessfulBuild"
+	LastFailedBuild       Permalink = "lastFailedBuild"
+	LastUnstableBuild     Permalink = "lastUnstableBuild"
+	LastUnsuccessfulBuild Permalink = "lastUnsuccessfulBuild"
+	LastCompletedBuild    Permalink = "lastCompletedBuild"
+	FirstBuild            Permalink = "firstBuild"
+)
+
+// Permalinks lists every permalink but firstBuild, in Jenkins's order.
+var Permalinks = []Permalink{LastBuild, LastCompletedBuild, LastFailedBuild, LastStableBuild, LastSuccessfulBuild, LastUnstableBuild, LastUnsuccessfulBuild}
+
+var permalinkWhere = map[Permalink]string{
+	LastBuild:             `1`,
+	LastStableBuild:       `building = 0 AND result = 'SUCCESS'`,
+	LastSuccessfulBuild:   `building = 0 AND result IN ('SUCCESS', 'UNSTABLE')`,
+	LastFailedBuild:       `building = 0 AND result = 'FAILURE'`,
+	LastUnstableBuild:     `building = 0 AND result = 'UNSTABLE'`,
+	LastUnsuccessfulBuild: `building = 0 AND result <> 'SUCCESS'`,
+	LastCompletedBuild:    `building = 0`,
+}
+
+// PermalinkNumber resolves a permalink to a build number; 0 when there is
+// no such build; ok is false for an unknown permalink name.
+func (s *Store) PermalinkNumber(ctx context.Context, jobID int64, p Permalink) (n int64, ok bool, err error) {
+	var q string
+	if p == FirstBuild {
+		q = `SELECT coalesce(min(number), 0) FROM builds WHERE job_id = ?`
+	} else if where, known := permalinkWhere[p]; known {
+		q = `SELECT coalesce(max(number), 0) FROM builds WHERE job_id = ? AND ` + where
+	} else {
+		return 0, false, nil
+	}
+	err = s.db.QueryRowContext(ctx, q, jobID).Scan(&n)
+	return n, true, err
+}
+
+// RecentResults returns the results of up to n most recent completed
+// builds, newest first (for the health report).
+func (s *Store) RecentResults(ctx context.Context, jobID int64, n int) ([]model.Result, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT result FROM builds WHERE job_id = ? AND building = 0 AND result IN ('SUCCESS','UNSTABLE','FAILURE') ORDER BY number DESC LIMIT ?`, jobID, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []model.Result
+	for rows.Next() {
+		var r string
+		if err := rows.Scan(&r); err != nil {
+			return nil, err
+		}
+		out = append(out, model.Result(r))
+	}
+	return out, rows.Err()
+}
+
+// LogPath is where a build's console log lives. Paths use the job's id,
+// not its name, so a name never reaches the filesystem and a rename moves
+// nothing.
+func (s *Store) LogPath(jobID, number int64) string {
+	return filepath.Join(s.home, "builds", strconv.FormatInt(jobID, 10), strconv.FormatInt(number, 10)+".log")
+}
+
+// RemoveJobFiles deletes a job's logs.
+func (s *Store) RemoveJobFiles(jobID int64) error {
+	return os.RemoveAll(filepath.Join(s.home, "builds", strconv.FormatInt(jobID, 10)))
+}

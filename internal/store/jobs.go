@@ -1,0 +1,90 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/jeeves-ci/jeeves/internal/model"
+)
+
+const jobCols = `id, name, config_xml, next_build_number, created_at`
+
+func scanJob(row interface{ Scan(...any) error }) (*model.Job, error) {
+	var j model.Job
+	var created int64
+	if err := row.Scan(&j.ID, &j.Name, &j.ConfigXML, &j.NextBuildNumber, &created); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, ErrNotFound
+		}
+		return nil, err
+	}
+	j.CreatedAt = fromMS(created)
+	return &j, nil
+}
+
+// CreateJob stores a new job with its config.xml as posted; ErrExists if
+// the name is taken.
+func (s *Store) CreateJob(ctx context.Context, name string, configXML []byte, now time.Time) (*model.Job, error) {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO jobs (name, config_xml, next_build_number, created_at) VALUES (?, ?, 1, ?)`,
+		name, configXML, ms(now))
+	if isUniqueViolation(err) {
+		return nil, ErrExists
+	}
+	if err != nil {
+		return nil, err
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return nil, err
+	}
+	return &model.Job{ID: id, Name: name, ConfigXML: configXML, NextBuildNumber: 1, CreatedAt: now}, nil
+}
+
+// Job returns the job with the given full name.
+func (s *Store) Job(ctx context.Context, name string) (*model.Job, error) {
+	return scanJob(s.db.QueryRowContext(ctx, `SELECT `+jobCols+` FROM jobs WHERE name = ?`, name))
+}
+
+// Jobs lists every job, sorted by name without case as Jenkins sorts them.
+func (s *Store) Jobs(ctx context.Context) ([]*model.Job, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+jobCols+` FROM jobs ORDER BY name COLLATE NOCASE, name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*model.Job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, j)
+	}
+	return out, rows.Err()
+}
+
+// UpdateJobConfig replaces a job's config.xml.
+func (s *Store) UpdateJobConfig(ctx context.Context, id int64, configXML []byte) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE jobs SET config_xml = ? WHERE id = ?`, configXML, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// DeleteJob removes a job with its builds and queue items.
+func (s *Store) DeleteJob(ctx context.Context, id int64) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM jobs WHERE id = ?`, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

@@ -1,0 +1,105 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jeeves-ci/jeeves/internal/model"
+)
+
+const queueCols = `q.id, q.job_id, j.name, q.causes, q.params, q.enqueued_at, q.due_at, q.state, q.cancelled, q.build_number, q.left_at`
+
+func scanQueueItem(row interface{ Scan(...any) error }) (*model.QueueItem, error) {
+	var it model.QueueItem
+	var causes, params, state string
+	var enq, due, left int64
+	err := row.Scan(&it.ID, &it.JobID, &it.JobName, &causes, &params, &enq, &due, &state, &it.Cancelled, &it.BuildNumber, &left)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	it.State = model.QueueState(state)
+	it.EnqueuedAt, it.DueAt, it.LeftAt = fromMS(enq), fromMS(due), fromMS(left)
+	if err := json.Unmarshal([]byte(causes), &it.Causes); err != nil {
+		return nil, fmt.Errorf("queue item %d causes: %w", it.ID, err)
+	}
+	if err := json.Unmarshal([]byte(params), &it.Params); err != nil {
+		return nil, fmt.Errorf("queue item %d params: %w", it.ID, err)
+	}
+	return &it, nil
+}
+
+// Enqueue stores a waiting queue item and fills in its id. Ids grow
+// forever, across restarts, as Jenkins's do.
+func (s *Store) Enqueue(ctx context.Context, it *model.QueueItem) error {
+	causes, err := json.Marshal(it.Causes)
+	if err != nil {
+		return err
+	}
+	params, err := json.Marshal(it.Params)
+	if err != nil {
+		return err
+	}
+	it.State = model.QueueWaiting
+	return s.db.QueryRowContext(ctx, `INSERT INTO queue (job_id, causes, params, enqueued_at, due_at, state) VALUES (?, ?, ?, ?, ?, 'waiting') RETURNING id`,
+		it.JobID, string(causes), string(params), ms(it.EnqueuedAt), ms(it.DueAt)).Scan(&it.ID)
+}
+
+// UpdateWaiting saves a waiting item's causes and due time (when a new
+// trigger is folded into it).
+func (s *Store) UpdateWaiting(ctx context.Context, it *model.QueueItem) error {
+	causes, err := json.Marshal(it.Causes)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.ExecContext(ctx, `UPDATE queue SET causes = ?, due_at = ? WHERE id = ? AND state = 'waiting'`, string(causes), ms(it.DueAt), it.ID)
+	return err
+}
+
+// Waiting lists the items still in the queue, oldest first.
+func (s *Store) Waiting(ctx context.Context) ([]*model.QueueItem, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+queueCols+` FROM queue q JOIN jobs j ON j.id = q.job_id WHERE q.state = 'waiting' ORDER BY q.id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*model.QueueItem
+	for rows.Next() {
+		it, err := scanQueueItem(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+// QueueItem returns one queue item, waiting or left.
+func (s *Store) QueueItem(ctx context.Context, id int64) (*model.QueueItem, error) {
+	return scanQueueItem(s.db.QueryRowContext(ctx, `SELECT `+queueCols+` FROM queue q JOIN jobs j ON j.id = q.job_id WHERE q.id = ?`, id))
+}
+
+// CancelQueueItem takes a waiting item out of the queue as cancelled;
+// ErrNotFound if it is not waiting.
+func (s *Store) CancelQueueItem(ctx context.Context, id int64, now time.Time) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE queue SET state = 'left', cancelled = 1, left_at = ? WHERE id = ? AND state = 'waiting'`, ms(now), id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// ForgetLeftItems deletes items that left the queue before t.
+func (s *Store) ForgetLeftItems(ctx context.Context, before time.Time) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM queue WHERE state = 'left' AND left_at < ?`, ms(before))
+	return err
+}
