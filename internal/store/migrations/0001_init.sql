@@ -54,6 +54,7 @@ CREATE TABLE queue (
 	job_id       INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
 	causes       TEXT NOT NULL DEFAULT '[]',
 	params       TEXT NOT NULL DEFAULT '[]',
+	root_url     TEXT NOT NULL DEFAULT '',
 	enqueued_at  INTEGER NOT NULL,
 	due_at       INTEGER NOT NULL,
 	state        TEXT NOT NULL DEFAULT 'waiting',

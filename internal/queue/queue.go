@@ -1,0 +1,365 @@
+// Package queue is the build queue and its executors. It is event-driven:
+// a trigger, a finished build or the end of a quiet period wakes the
+// dispatcher at once; there is no periodic tick.
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/runner"
+	"github.com/jeeves-ci/jeeves/internal/store"
+)
+
+// LeftItemLifetime is how long an item that left the queue stays
+// readable at /queue/item/N/, as in Jenkins.
+const LeftItemLifetime = 5 * time.Minute
+
+// ErrNotFound is returned for an unknown queue item or build.
+var ErrNotFound = errors.New("not found")
+
+// Config sets up a Queue.
+type Config struct {
+	Executors   int
+	QuietPeriod time.Duration // the global default
+	Home        string        // JENKINS_HOME; workspaces live under it
+	RootURL     string        // configured root URL; "" = the one each trigger saw
+	Logger      *slog.Logger
+	// OnFinish, when set, is called after each build is recorded as
+	// finished (tests and live pages wait on it).
+	OnFinish func(model.Build)
+}
+
+// Queue holds waiting items and runs builds on a fixed set of executors.
+type Queue struct {
+	cfg   Config
+	store *store.Store
+	jobs  *jobs.Service
+
+	mu        sync.Mutex
+	waiting   []*model.QueueItem
+	running   map[buildKey]*running
+	executors []bool // busy flags
+	stopping  bool
+
+	wake    chan struct{}
+	done    chan struct{}
+	builds  sync.WaitGroup
+	stopped chan struct{}
+}
+
+type buildKey struct {
+	job    int64
+	number int64
+}
+
+type running struct {
+	build     model.Build
+	cancel    context.CancelCauseFunc
+	finished  chan struct{}
+	workspace string
+}
+
+// New creates the queue, recovering from an unclean stop: builds the
+// store still marks as running are ended ABORTED, with a line in their log
+// saying why, and waiting items are picked up again.
+func New(ctx context.Context, cfg Config, st *store.Store, js *jobs.Service) (*Queue, error) {
+	if cfg.Executors < 0 {
+		return nil, fmt.Errorf("executors must not be negative")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	q := &Queue{
+		cfg:       cfg,
+		store:     st,
+		jobs:      js,
+		running:   map[buildKey]*running{},
+		executors: make([]bool, cfg.Executors),
+		wake:      make(chan struct{}, 1),
+		done:      make(chan struct{}),
+		stopped:   make(chan struct{}),
+	}
+	stale, err := st.RunningBuilds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range stale {
+		if f, err := os.OpenFile(st.LogPath(b.JobID, b.Number), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
+			fmt.Fprintln(f, "jeeves stopped while this build was running")
+			fmt.Fprintln(f, "Build was aborted")
+			fmt.Fprintln(f, "Finished: ABORTED")
+			f.Close()
+		}
+		if err := st.FinishBuild(ctx, b.JobID, b.Number, model.Aborted, 0); err != nil {
+			return nil, err
+		}
+	}
+	if q.waiting, err = st.Waiting(ctx); err != nil {
+		return nil, err
+	}
+	st.ForgetLeftItems(ctx, time.Now().Add(-LeftItemLifetime))
+	go q.dispatch()
+	return q, nil
+}
+
+// Schedule puts a build of job in the queue after quiet (the job's or the
+// global quiet period when quiet is nil). An equivalent item already
+// waiting (same job, same parameters) absorbs the request instead, as in
+// Jenkins; created is false then.
+func (q *Queue) Schedule(ctx context.Context, job *model.Job, cause model.Cause, params []model.ParamValue, quiet *time.Duration, rootURL string) (item *model.QueueItem, created bool, err error) {
+	now := time.Now()
+	d := q.cfg.QuietPeriod
+	if job.Config.QuietPeriod != nil {
+		d = time.Duration(*job.Config.QuietPeriod) * time.Second
+	}
+	if quiet != nil {
+		d = *quiet
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.stopping {
+		return nil, false, errors.New("jeeves is shutting down")
+	}
+	for _, it := range q.waiting {
+		if it.JobID == job.ID && slices.Equal(it.Params, params) {
+			if !slices.Contains(it.Causes, cause) {
+				it.Causes = append(it.Causes, cause)
+			}
+			if err := q.store.UpdateWaiting(ctx, it); err != nil {
+				return nil, false, err
+			}
+			c := *it
+			return &c, false, nil
+		}
+	}
+	it := &model.QueueItem{
+		JobID: job.ID, JobName: job.Name, Causes: []model.Cause{cause}, Params: params,
+		RootURL: rootURL, EnqueuedAt: now, DueAt: now.Add(d),
+	}
+	if err := q.store.Enqueue(ctx, it); err != nil {
+		return nil, false, err
+	}
+	q.waiting = append(q.waiting, it)
+	q.poke()
+	c := *it
+	return &c, true, nil
+}
+
+func (q *Queue) poke() {
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// dispatch starts due items whenever something changes.
+func (q *Queue) dispatch() {
+	defer close(q.stopped)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		next := q.startDue()
+		timer.Stop()
+		if !next.IsZero() {
+			timer.Reset(time.Until(next))
+		}
+		select {
+		case <-q.done:
+			return
+		case <-q.wake:
+		case <-timer.C:
+		}
+	}
+}
+
+// startDue starts every item that is due and can run, and returns when
+// the next waiting item becomes due (zero if none).
+func (q *Queue) startDue() time.Time {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var next time.Time
+	now := time.Now()
+	for i := 0; i < len(q.waiting); i++ {
+		it := q.waiting[i]
+		if q.stopping {
+			break
+		}
+		if it.DueAt.After(now) {
+			if next.IsZero() || it.DueAt.Before(next) {
+				next = it.DueAt
+			}
+			continue
+		}
+		exec := slices.Index(q.executors, false)
+		if exec < 0 {
+			break
+		}
+		job, err := q.jobs.ByID(it.JobID)
+		if err != nil { // the job is gone
+			q.waiting = slices.Delete(q.waiting, i, i+1)
+			i--
+			continue
+		}
+		if !job.Config.Concurrent && q.jobRunning(job.ID) {
+			continue
+		}
+		if err := q.start(it, job, exec); err != nil {
+			q.cfg.Logger.Error("cannot start build", "job", job.Name, "queue_id", it.ID, "err", err)
+			// Leave it waiting; try again a little later.
+			if next.IsZero() || now.Add(time.Second).Before(next) {
+				next = now.Add(time.Second)
+			}
+			continue
+		}
+		q.waiting = slices.Delete(q.waiting, i, i+1)
+		i--
+	}
+	return next
+}
+
+func (q *Queue) jobRunning(jobID int64) bool {
+	for k := range q.running {
+		if k.job == jobID {
+			return true
+		}
+	}
+	return false
+}
+
+// start records the build and runs it on executor exec. Called with q.mu.
+func (q *Queue) start(it *model.QueueItem, job *model.Job, exec int) error {
+	b := model.Build{
+		JobID: job.ID, JobName: job.Name, QueueID: it.ID, Building: true,
+		StartedAt: time.Now(), Causes: it.Causes, Params: it.Params, Executor: exec,
+	}
+	if err := q.store.StartBuild(context.Background(), it.ID, &b); err != nil {
+		return err
+	}
+	q.jobs.NoteBuildNumber(job.ID, b.Number)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	r := &running{build: b, cancel: cancel, finished: make(chan struct{}), workspace: q.workspace(job)}
+	q.running[buildKey{job.ID, b.Number}] = r
+	q.executors[exec] = true
+	q.builds.Add(1)
+	go q.run(ctx, r, job, it.RootURL)
+	return nil
+}
+
+// workspace picks the job's workspace; concurrent builds get @2, @3…
+// Called with q.mu.
+func (q *Queue) workspace(job *model.Job) string {
+	base := filepath.Join(q.cfg.Home, "workspace", filepath.FromSlash(job.Name))
+	inUse := map[string]bool{}
+	for k, r := range q.running {
+		if k.job == job.ID {
+			inUse[r.workspace] = true
+		}
+	}
+	ws := base
+	for n := 2; inUse[ws]; n++ {
+		ws = base + "@" + strconv.Itoa(n)
+	}
+	return ws
+}
+
+func (q *Queue) run(ctx context.Context, r *running, job *model.Job, rootURL string) {
+	defer q.builds.Done()
+	b := &r.build
+	result := model.Failure
+	path := q.store.LogPath(b.JobID, b.Number)
+	err := os.MkdirAll(filepath.Dir(path), 0o755)
+	var log *os.File
+	if err == nil {
+		log, err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	}
+	if err != nil {
+		q.cfg.Logger.Error("cannot open build log", "job", b.JobName, "build", b.Number, "err", err)
+	} else {
+		result = runner.Run(ctx, runner.Spec{
+			Job: job, Build: b, Workspace: r.workspace, TmpDir: os.TempDir(),
+			Env: q.environment(job, b, r.workspace, rootURL), Log: log,
+		})
+		log.Close()
+	}
+	d := time.Since(b.StartedAt)
+	if err := q.store.FinishBuild(context.Background(), b.JobID, b.Number, result, d); err != nil {
+		q.cfg.Logger.Error("cannot record build result", "job", b.JobName, "build", b.Number, "err", err)
+	}
+	q.mu.Lock()
+	delete(q.running, buildKey{b.JobID, b.Number})
+	q.executors[b.Executor] = false
+	q.mu.Unlock()
+	r.cancel(nil)
+	close(r.finished)
+	q.poke()
+	if q.cfg.OnFinish != nil {
+		fb := *b
+		fb.Building, fb.Result, fb.Duration = false, result, d
+		q.cfg.OnFinish(fb)
+	}
+}
+
+// environment is the build's process environment (§7.1).
+func (q *Queue) environment(job *model.Job, b *model.Build, ws, rootURL string) []string {
+	if q.cfg.RootURL != "" {
+		rootURL = q.cfg.RootURL
+	}
+	if rootURL != "" && !strings.HasSuffix(rootURL, "/") {
+		rootURL += "/"
+	}
+	num := strconv.FormatInt(b.Number, 10)
+	jobURL := rootURL + JobPath(job.Name)
+	vars := []string{
+		"BUILD_NUMBER=" + num,
+		"BUILD_ID=" + num,
+		"BUILD_DISPLAY_NAME=#" + num,
+		"BUILD_TAG=jenkins-" + strings.ReplaceAll(job.Name, "/", "-") + "-" + num,
+		"JOB_NAME=" + job.Name,
+		"JOB_BASE_NAME=" + job.BaseName(),
+		"WORKSPACE=" + ws,
+		"WORKSPACE_TMP=" + ws + "@tmp",
+		"JENKINS_HOME=" + q.cfg.Home,
+		"HUDSON_HOME=" + q.cfg.Home,
+		"EXECUTOR_NUMBER=" + strconv.Itoa(b.Executor),
+		"NODE_NAME=built-in",
+		"NODE_LABELS=built-in",
+		"CI=true",
+	}
+	if rootURL != "" {
+		vars = append(vars,
+			"JENKINS_URL="+rootURL, "HUDSON_URL="+rootURL,
+			"JOB_URL="+jobURL, "BUILD_URL="+jobURL+num+"/")
+	}
+	for _, p := range b.Params {
+		vars = append(vars, p.Name+"="+p.Value)
+		if up := strings.ToUpper(p.Name); up != p.Name {
+			vars = append(vars, up+"="+p.Value)
+		}
+	}
+	// Later entries win in os/exec, so Jenkins's variables override the
+	// inherited ones.
+	return append(os.Environ(), vars...)
+}
+
+// JobPath is a job's URL path below the root: job/a/job/b/.
+func JobPath(fullName string) string {
+	var sb strings.Builder
+	for _, seg := range strings.Split(fullName, "/") {
+		sb.WriteString("job/")
+		sb.WriteString(pathEscape(seg))
+		sb.WriteString("/")
+	}
+	return sb.String()
+}

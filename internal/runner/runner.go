@@ -1,0 +1,186 @@
+// Package runner runs one freestyle build: each shell step as
+// `/bin/sh -xe <script>` in the job's workspace, with Jenkins's
+// environment, writing the console log Jenkins writes.
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jeeves-ci/jeeves/internal/model"
+)
+
+// Shell is the interpreter for shell steps, as Jenkins's default.
+const Shell = "/bin/sh"
+
+// KillGrace is how long a stopped build's processes get between SIGTERM
+// and SIGKILL.
+const KillGrace = 3 * time.Second
+
+// Spec is everything one build needs.
+type Spec struct {
+	Job       *model.Job
+	Build     *model.Build
+	Workspace string
+	TmpDir    string   // where step scripts are written
+	Env       []string // the full environment, Jenkins's variables included
+	Log       io.Writer
+}
+
+// Aborted is the cause a build's context is cancelled with when someone
+// stops it; By names who.
+type Aborted struct{ By string }
+
+func (a *Aborted) Error() string { return "aborted by " + a.By }
+
+// Run executes the build's steps and returns its result. Cancelling ctx
+// with an *Aborted cause (context.WithCancelCause) stops the running step
+// by killing its whole process group and ends the build ABORTED.
+func Run(ctx context.Context, spec Spec) model.Result {
+	log := spec.Log
+	for _, c := range spec.Build.Causes {
+		fmt.Fprintln(log, c.Description())
+	}
+	if len(spec.Build.Causes) == 0 {
+		fmt.Fprintln(log, "Started")
+	}
+	fmt.Fprintln(log, "Running as SYSTEM")
+	fmt.Fprintf(log, "Building in workspace %s\n", spec.Workspace)
+	result := model.Success
+	if err := os.MkdirAll(spec.Workspace, 0o755); err != nil {
+		fmt.Fprintf(log, "ERROR: cannot create the workspace: %v\n", err)
+		result = model.Failure
+	}
+	for _, step := range spec.Job.Config.Builders {
+		if result != model.Success && result != model.Unstable {
+			break
+		}
+		if !step.IsShell() {
+			fmt.Fprintf(log, "Skipping build step %s: jeeves does not run this kind of step\n", step.Class)
+			continue
+		}
+		if ctx.Err() != nil {
+			result = model.Aborted
+			break
+		}
+		code, err := runShell(ctx, spec, step.Command)
+		switch {
+		case ctx.Err() != nil:
+			result = model.Aborted
+		case err != nil:
+			fmt.Fprintf(log, "ERROR: %v\n", err)
+			fmt.Fprintln(log, "Build step 'Execute shell' marked build as failure")
+			result = model.Failure
+		case code == 0:
+		case step.UnstableReturn != 0 && code == step.UnstableReturn:
+			fmt.Fprintln(log, "Build step 'Execute shell' changed build result to UNSTABLE")
+			result = model.Unstable
+		default:
+			fmt.Fprintln(log, "Build step 'Execute shell' marked build as failure")
+			result = model.Failure
+		}
+	}
+	if result == model.Aborted || ctx.Err() != nil {
+		result = model.Aborted
+		fmt.Fprintln(log, "Build was aborted")
+		var a *Aborted
+		if errors.As(context.Cause(ctx), &a) {
+			fmt.Fprintf(log, "Aborted by %s\n", a.By)
+		}
+	}
+	fmt.Fprintf(log, "Finished: %s\n", result)
+	return result
+}
+
+// runShell runs one shell step and returns its exit code. err is set only
+// when the step could not be started at all.
+func runShell(ctx context.Context, spec Spec, command string) (int, error) {
+	script := strings.ReplaceAll(command, "\r\n", "\n")
+	var argv []string
+	f, err := os.CreateTemp(spec.TmpDir, "jeeves*.sh")
+	if err != nil {
+		return -1, fmt.Errorf("cannot write the step's script: %w", err)
+	}
+	defer os.Remove(f.Name())
+	if strings.HasPrefix(script, "#!") {
+		line, _, _ := strings.Cut(script[2:], "\n")
+		argv = append(strings.Fields(line), f.Name())
+	} else {
+		script = "\n" + script
+		argv = []string{Shell, "-xe", f.Name()}
+	}
+	_, werr := f.WriteString(script)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return -1, fmt.Errorf("cannot write the step's script: %w", werr)
+	}
+	if len(argv) < 2 {
+		return -1, errors.New("the script's #! line names no interpreter")
+	}
+	fmt.Fprintf(spec.Log, "[%s] $ %s\n", filepath.Base(spec.Workspace), quoteArgs(argv))
+
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = spec.Workspace
+	cmd.Env = spec.Env
+	cmd.Stdout, cmd.Stderr = spec.Log, spec.Log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return -1, err
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	var werr2 error
+	select {
+	case werr2 = <-waited:
+	case <-ctx.Done():
+		killGroup(cmd.Process.Pid, waited)
+		werr2 = <-waited
+	}
+	// Whatever the step left running in its group goes with it.
+	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	if werr2 == nil {
+		return 0, nil
+	}
+	var exit *exec.ExitError
+	if errors.As(werr2, &exit) {
+		if code := exit.ExitCode(); code >= 0 {
+			return code, nil
+		}
+		return 128 + int(exit.Sys().(syscall.WaitStatus).Signal()), nil
+	}
+	return -1, werr2
+}
+
+// killGroup sends SIGTERM to the process group, then SIGKILL if the
+// leader has not gone within KillGrace. It puts the leader's exit back on
+// waited for the caller.
+func killGroup(pgid int, waited chan error) {
+	syscall.Kill(-pgid, syscall.SIGTERM)
+	select {
+	case err := <-waited:
+		waited <- err
+	case <-time.After(KillGrace):
+		syscall.Kill(-pgid, syscall.SIGKILL)
+	}
+}
+
+func quoteArgs(argv []string) string {
+	out := make([]string, len(argv))
+	for i, a := range argv {
+		if strings.ContainsAny(a, " \t\"'") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		out[i] = a
+	}
+	return strings.Join(out, " ")
+}
