@@ -1,0 +1,234 @@
+// Package cli is jeeves's command line: `jeeves serve` and `jeeves version`.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jeeves-ci/jeeves/internal/auth"
+	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/queue"
+	"github.com/jeeves-ci/jeeves/internal/server"
+	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/version"
+)
+
+const usage = `jeeves: a Jenkins-compatible automation server
+
+Usage:
+  jeeves serve [flags]   start the server (jeeves serve -h lists the flags)
+  jeeves version         print the version
+`
+
+// Main runs the command line and returns the exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "jeeves", version.Version)
+		return 0
+	case "serve":
+		opts, err := parseServeFlags(args[1:], os.Getenv, stderr)
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "jeeves:", err)
+			return 2
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+		defer stop()
+		if err := Serve(ctx, opts, stderr); err != nil {
+			fmt.Fprintln(stderr, "jeeves:", err)
+			return 1
+		}
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "jeeves: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+// Options are serve's settings.
+type Options struct {
+	Home          string
+	Listen        string
+	URL           string
+	Executors     int
+	QuietPeriod   time.Duration
+	CSRF          bool
+	ShutdownGrace time.Duration
+	AdminPassword string // from JEEVES_ADMIN_PASSWORD only: never a flag, so it stays out of ps
+	// Ready, when set, receives the address the server listens on once it
+	// accepts connections (tests use it with --listen 127.0.0.1:0).
+	Ready func(addr string)
+}
+
+func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (Options, error) {
+	fs := flag.NewFlagSet("jeeves serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	var o Options
+	var quiet, grace string
+	var execs, csrf string
+	fs.StringVar(&o.Home, "home", env("JEEVES_HOME", "./jeeves-home"), "home directory: database, logs, workspaces, secrets (env JEEVES_HOME)")
+	fs.StringVar(&o.Listen, "listen", env("JEEVES_LISTEN", ":8080"), "address to listen on (env JEEVES_LISTEN)")
+	fs.StringVar(&o.URL, "url", env("JEEVES_URL", ""), "root URL used in absolute links; default: from each request's Host (env JEEVES_URL)")
+	fs.StringVar(&execs, "executors", env("JEEVES_EXECUTORS", "2"), "number of builds run at once (env JEEVES_EXECUTORS)")
+	fs.StringVar(&quiet, "quiet-period", env("JEEVES_QUIET_PERIOD", "5s"), "default quiet period before a triggered build starts; 0 for none (env JEEVES_QUIET_PERIOD)")
+	fs.StringVar(&csrf, "csrf", env("JEEVES_CSRF", "true"), "require CSRF crumbs on POSTs not authenticated by an API token (env JEEVES_CSRF)")
+	fs.StringVar(&grace, "shutdown-grace", env("JEEVES_SHUTDOWN_GRACE", "10s"), "on SIGTERM, how long running builds may finish before they are aborted (env JEEVES_SHUTDOWN_GRACE)")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	var err error
+	if o.Executors, err = strconv.Atoi(execs); err != nil || o.Executors < 0 || o.Executors > 1024 {
+		return o, fmt.Errorf("--executors: want a number from 0 to 1024, got %q", execs)
+	}
+	if o.QuietPeriod, err = parseDuration(quiet); err != nil {
+		return o, fmt.Errorf("--quiet-period: %v", err)
+	}
+	if o.ShutdownGrace, err = parseDuration(grace); err != nil {
+		return o, fmt.Errorf("--shutdown-grace: %v", err)
+	}
+	if o.CSRF, err = strconv.ParseBool(csrf); err != nil {
+		return o, fmt.Errorf("--csrf: want true or false, got %q", csrf)
+	}
+	if o.URL != "" {
+		if !strings.HasPrefix(o.URL, "http://") && !strings.HasPrefix(o.URL, "https://") {
+			return o, fmt.Errorf("--url: want an http:// or https:// URL, got %q", o.URL)
+		}
+		o.URL = strings.TrimSuffix(o.URL, "/") + "/"
+	}
+	o.AdminPassword = getenv("JEEVES_ADMIN_PASSWORD")
+	return o, nil
+}
+
+// parseDuration takes a Go duration, or a bare number of seconds ("0").
+func parseDuration(s string) (time.Duration, error) {
+	if n, err := strconv.Atoi(s); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("want a duration such as 5s or 0, got %q", s)
+	}
+	return d, nil
+}
+
+// Serve runs the server until ctx ends, then shuts down gracefully:
+// it stops accepting requests and work, lets running builds finish
+// within the grace period, and aborts the rest cleanly.
+func Serve(ctx context.Context, o Options, logOut io.Writer) error {
+	log := slog.New(slog.NewTextHandler(logOut, nil))
+	home, err := filepath.Abs(o.Home)
+	if err != nil {
+		return err
+	}
+	if err := checkHome(home); err != nil {
+		return err
+	}
+	st, err := store.Open(home)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	au, err := auth.New(st, filepath.Join(home, "secrets"))
+	if err != nil {
+		return err
+	}
+	defer au.Close()
+	generated, err := au.EnsureAdmin(ctx, o.AdminPassword)
+	if err != nil {
+		return fmt.Errorf("create the first admin: %w", err)
+	}
+	if generated != "" {
+		pwFile := filepath.Join(home, "secrets", "initialAdminPassword")
+		if err := os.WriteFile(pwFile, []byte(generated+"\n"), 0o600); err != nil {
+			return err
+		}
+		// Shown once, as Jenkins does, so the first admin can log in.
+		fmt.Fprintf(logOut, "\n*************************************************************\n\n"+
+			"jeeves initial setup: the user \"admin\" was created with this password:\n\n%s\n\n"+
+			"It is also in %s\n\n*************************************************************\n\n", generated, pwFile)
+	}
+	js, err := jobs.New(ctx, st)
+	if err != nil {
+		return err
+	}
+	q, err := queue.New(ctx, queue.Config{
+		Executors: o.Executors, QuietPeriod: o.QuietPeriod, Home: home, RootURL: o.URL, Logger: log,
+	}, st, js)
+	if err != nil {
+		return err
+	}
+	srv := server.New(server.Config{
+		Version: version.Version, RootURL: o.URL, CSRF: o.CSRF, Executors: o.Executors,
+		QuietPeriod: o.QuietPeriod, Logger: log,
+	}, au, js, q, st)
+	ln, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		q.Shutdown(0)
+		return err
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	log.Info("jeeves is ready", "version", version.Version, "listen", ln.Addr().String(), "home", home)
+	if o.Ready != nil {
+		o.Ready(ln.Addr().String())
+	}
+	select {
+	case err := <-served:
+		q.Shutdown(o.ShutdownGrace)
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	hs.Shutdown(sctx)
+	q.Shutdown(o.ShutdownGrace)
+	log.Info("stopped")
+	return nil
+}
+
+// checkHome refuses a home jeeves cannot write to, with the reason.
+func checkHome(home string) error {
+	if err := os.MkdirAll(home, 0o755); err != nil {
+		return fmt.Errorf("cannot create the home %s: %w", home, err)
+	}
+	f, err := os.CreateTemp(home, ".write-test-*")
+	if err != nil {
+		return fmt.Errorf("the home %s is not writable: %w", home, err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}

@@ -1,0 +1,89 @@
+package server
+
+import (
+	"bufio"
+	"net/http"
+	"strconv"
+
+	"github.com/jeeves-ci/jeeves/internal/export"
+)
+
+// serveAPI answers …/api/json, …/api/xml and …/api/python for obj, with
+// Jenkins's tree, depth and pretty parameters. p starts at "api".
+func (s *Server) serveAPI(c *call, p []string, xmlRoot string, obj *export.Object) error {
+	if len(p) == 0 || p[0] != "api" {
+		return notFound()
+	}
+	if len(p) == 1 {
+		return s.apiHelpPage(c)
+	}
+	if len(p) != 2 {
+		return notFound()
+	}
+	var flavor export.Flavor
+	var ctype string
+	switch p[1] {
+	case "json":
+		flavor, ctype = export.JSON, "application/json;charset=utf-8"
+	case "xml":
+		flavor, ctype = export.XML, "application/xml;charset=utf-8"
+	case "python":
+		flavor, ctype = export.Python, "text/x-python;charset=utf-8"
+	default:
+		return notFound()
+	}
+	q := c.r.URL.Query()
+	var opt export.Options
+	if t, ok := q["tree"]; ok && len(t) > 0 {
+		tree, err := export.ParseTree(t[0])
+		if err != nil {
+			return badRequest("Malformed tree expression: " + err.Error())
+		}
+		opt.Tree = tree
+	} else if d := q.Get("depth"); d != "" {
+		n, err := strconv.Atoi(d)
+		if err != nil || n < 0 {
+			return badRequest("Depth parameter must be a non-negative number")
+		}
+		if n > maxDepth {
+			return badRequest("Depth parameter must be at most " + strconv.Itoa(maxDepth))
+		}
+		opt.Depth = n
+	}
+	_, opt.Pretty = q["pretty"] // presence-based, as in Jenkins
+	if q.Has("jsonp") {
+		return newError(http.StatusForbidden, "jsonp forbidden; implement jenkins.security.SecureRequester")
+	}
+	if q.Has("xpath") || q.Has("wrapper") || q.Has("exclude") {
+		return newError(http.StatusForbidden, "primitive XPath result sets forbidden; implement jenkins.security.SecureRequester")
+	}
+	h := c.w.Header()
+	h.Set("Content-Type", ctype)
+	h.Set("X-Frame-Options", "deny")
+	c.w.WriteHeader(http.StatusOK)
+	if c.r.Method == http.MethodHead {
+		return nil
+	}
+	bw := bufio.NewWriterSize(c.w, 16<<10)
+	if err := export.Write(bw, obj, flavor, xmlRoot, opt); err != nil {
+		return nil // the status is sent; a client that went away is not an error
+	}
+	bw.Flush()
+	return nil
+}
+
+// maxDepth bounds ?depth=: deeper answers only repeat themselves and cost
+// the server; tree= reaches anything deeper.
+const maxDepth = 5
+
+func (s *Server) apiHelpPage(c *call) error {
+	c.w.Header().Set("Content-Type", "text/html;charset=utf-8")
+	c.w.WriteHeader(http.StatusOK)
+	_, err := c.w.Write([]byte(`<!DOCTYPE html><html><head><title>Remote API</title></head><body>
+<h1>Remote API</h1>
+<p>This object can be read as <a href="json?pretty=true">JSON</a>, <a href="xml">XML</a> or <a href="python">Python</a>,
+with the <code>tree</code>, <code>depth</code> and <code>pretty</code> parameters, as in Jenkins.</p>
+</body></html>
+`))
+	return err
+}

@@ -1,0 +1,246 @@
+package server
+
+import (
+	"errors"
+	"html/template"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/jeeves-ci/jeeves/internal/export"
+	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/store"
+)
+
+// walkBuild serves /job/N/<number>/… (§4.7, §5.4).
+func (s *Server) walkBuild(c *call, job *model.Job, number int64, p []string) error {
+	b, err := s.store.Build(c.ctx(), job.ID, number)
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound()
+	}
+	if err != nil {
+		return err
+	}
+	if len(p) == 0 {
+		return s.buildPage(c, job, b)
+	}
+	switch p[0] {
+	case "api":
+		return s.serveAPI(c, p, "freeStyleBuild", s.buildObject(c, job, b))
+	case "consoleText":
+		if len(p) > 1 {
+			return notFound()
+		}
+		return s.consoleText(c, b)
+	case "logText":
+		if len(p) == 2 && p[1] == "progressiveText" {
+			return s.progressiveText(c, b)
+		}
+	case "console":
+		return s.buildPage(c, job, b)
+	case "buildNumber":
+		c.w.Header().Set("Content-Type", "text/plain;charset=utf-8")
+		_, err := io.WriteString(c.w, strconv.FormatInt(b.Number, 10))
+		return err
+	case "stop":
+		if err := requirePOST(c); err != nil {
+			return err
+		}
+		if err := c.require(permCancel); err != nil {
+			return err
+		}
+		s.queue.Stop(job.ID, b.Number, c.id.User.DisplayName())
+		url := c.root + jobPath(job.Name) + strconv.FormatInt(b.Number, 10) + "/"
+		s.redirectAfterPost(c, url, url+"api/json")
+		return nil
+	}
+	return notFound()
+}
+
+// buildObject is a build's API object (§4.7).
+func (s *Server) buildObject(c *call, job *model.Job, b *model.Build) *export.Object {
+	url := c.root + jobPath(job.Name) + strconv.FormatInt(b.Number, 10) + "/"
+	num := strconv.FormatInt(b.Number, 10)
+	causes := make([]*export.Object, len(b.Causes))
+	for i, cause := range b.Causes {
+		causes[i] = causeObject(cause)
+	}
+	actions := []*export.Object{obj("hudson.model.CauseAction", pv("causes", 2, causes))}
+	if len(b.Params) > 0 {
+		vals := make([]*export.Object, len(b.Params))
+		for i, v := range b.Params {
+			vals[i] = paramValueObject(v)
+		}
+		actions = append(actions, obj("hudson.model.ParametersAction", pv("parameters", 2, vals)))
+	}
+	var result any
+	if !b.Building {
+		result = string(b.Result)
+	}
+	var executor any
+	duration := b.Duration.Milliseconds()
+	if b.Building {
+		executor = obj("")
+		duration = 0
+	}
+	return obj("hudson.model.FreeStyleBuild",
+		p("actions", actions),
+		p("artifacts", []*export.Object{}),
+		p("building", b.Building),
+		p("description", nil),
+		p("displayName", "#"+num),
+		p("duration", duration),
+		export.Prop{Name: "estimatedDuration", Vis: 1, Value: export.Lazy(func() any { return s.estimatedDuration(c, job) })},
+		p("executor", executor),
+		p("fullDisplayName", job.Name+" #"+num),
+		p("id", num),
+		p("inProgress", b.Building),
+		p("keepLog", false),
+		pv("number", 999, b.Number),
+		p("queueId", b.QueueID),
+		p("result", result),
+		p("timestamp", b.StartedAt.UnixMilli()),
+		pv("url", 2, url),
+		p("builtOn", ""),
+		p("changeSet", obj("hudson.scm.EmptyChangeLogSet", p("items", []*export.Object{}), p("kind", nil))),
+		p("culprits", []*export.Object{}),
+	)
+}
+
+// estimatedDuration averages the last three successful builds, -1 if none.
+func (s *Server) estimatedDuration(c *call, job *model.Job) any {
+	bs, err := s.store.Builds(c.ctx(), job.ID, 20)
+	if err != nil {
+		return -1
+	}
+	var sum time.Duration
+	n := 0
+	for _, b := range bs {
+		if !b.Building && (b.Result == model.Success || b.Result == model.Unstable) {
+			sum += b.Duration
+			if n++; n == 3 {
+				break
+			}
+		}
+	}
+	if n == 0 {
+		return -1
+	}
+	return (sum / time.Duration(n)).Milliseconds()
+}
+
+func causeObject(c model.Cause) *export.Object {
+	switch c.Kind {
+	case model.CauseUser:
+		var uid, uname any
+		if c.UserID != "" {
+			uid, uname = c.UserID, c.UserName
+		}
+		return obj("hudson.model.Cause$UserIdCause", pv("shortDescription", 3, c.Description()), pv("userId", 3, uid), pv("userName", 3, uname))
+	case model.CauseRemote:
+		return obj("hudson.model.Cause$RemoteCause", pv("shortDescription", 3, c.Description()), pv("addr", 3, c.Addr), pv("note", 3, c.Note))
+	case model.CauseTimer:
+		return obj("hudson.triggers.TimerTrigger$TimerTriggerCause", pv("shortDescription", 3, c.Description()))
+	case model.CauseUpstream:
+		return obj("hudson.model.Cause$UpstreamCause", pv("shortDescription", 3, c.Description()),
+			pv("upstreamBuild", 3, c.Build), pv("upstreamProject", 3, c.Project), pv("upstreamUrl", 3, jobPath(c.Project)))
+	}
+	return obj("hudson.model.Cause", pv("shortDescription", 3, c.Description()))
+}
+
+// consoleText serves the whole log. A build's log always has at least
+// its "Started by" line, so it is never empty.
+func (s *Server) consoleText(c *call, b *model.Build) error {
+	c.w.Header().Set("Content-Type", "text/plain;charset=utf-8")
+	f, err := os.Open(s.store.LogPath(b.JobID, b.Number))
+	if errors.Is(err, os.ErrNotExist) {
+		_, err = io.WriteString(c.w, causeLines(b))
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil {
+		c.w.Header().Set("Content-Length", strconv.FormatInt(st.Size(), 10))
+		_, err = io.CopyN(c.w, f, st.Size())
+		return nil
+	}
+	_, err = io.Copy(c.w, f)
+	return nil
+}
+
+func causeLines(b *model.Build) string {
+	out := ""
+	for _, c := range b.Causes {
+		out += c.Description() + "\n"
+	}
+	if out == "" {
+		out = "Started\n"
+	}
+	return out
+}
+
+// progressiveText serves the log from byte ?start=, with X-Text-Size
+// (where to start next time) and X-More-Data while the build runs. Only
+// the requested range is read, so the cost does not grow with the log.
+func (s *Server) progressiveText(c *call, b *model.Build) error {
+	h := c.w.Header()
+	h.Set("Content-Type", "text/plain;charset=utf-8")
+	// Read "building" before the file size: a build that finishes in
+	// between then only costs the client one more, empty, poll.
+	_, running := s.queue.Running(b.JobID, b.Number)
+	f, err := os.Open(s.store.LogPath(b.JobID, b.Number))
+	if errors.Is(err, os.ErrNotExist) {
+		h.Set("X-Text-Size", "0")
+		if running {
+			h.Set("X-More-Data", "true")
+		}
+		c.w.WriteHeader(http.StatusOK)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	size := st.Size()
+	start, _ := strconv.ParseInt(c.r.URL.Query().Get("start"), 10, 64)
+	if start < 0 || start > size {
+		start = 0
+	}
+	h.Set("X-Text-Size", strconv.FormatInt(size, 10))
+	if running {
+		h.Set("X-More-Data", "true")
+	}
+	h.Set("Content-Length", strconv.FormatInt(size-start, 10))
+	c.w.WriteHeader(http.StatusOK)
+	if c.r.Method == http.MethodHead {
+		return nil
+	}
+	io.Copy(c.w, io.NewSectionReader(f, start, size-start))
+	return nil
+}
+
+var buildTemplate = template.Must(template.New("build").Parse(`<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{{.Job}} #{{.Number}} [Jenkins]</title></head><body>
+<h1>{{.Job}} #{{.Number}}</h1>
+<p>Result: {{.Result}}</p>
+<p><a href="consoleText">Console output (plain text)</a></p>
+</body></html>
+`))
+
+// buildPage is a plain page until the web UI arrives.
+func (s *Server) buildPage(c *call, job *model.Job, b *model.Build) error {
+	result := string(b.Result)
+	if b.Building {
+		result = "running"
+	}
+	c.w.Header().Set("Content-Type", "text/html;charset=utf-8")
+	return buildTemplate.Execute(c.w, map[string]any{"Job": job.Name, "Number": b.Number, "Result": result})
+}

@@ -1,0 +1,418 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/jeeves-ci/jeeves/internal/export"
+	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/queue"
+	"github.com/jeeves-ci/jeeves/internal/store"
+)
+
+func jobPath(name string) string { return queue.JobPath(name) }
+
+// walkJobs walks /job/NAME/… to a job, then the job's own URLs.
+func (s *Server) walkJobs(c *call, p []string) error {
+	if len(p) == 0 {
+		return notFound()
+	}
+	job, err := s.jobs.Get(p[0])
+	if errors.Is(err, jobs.ErrNotFound) {
+		return notFound()
+	}
+	if err != nil {
+		return err
+	}
+	if err := c.require(permItemRead); err != nil {
+		return err
+	}
+	return s.walkJob(c, job, p[1:])
+}
+
+func (s *Server) walkJob(c *call, job *model.Job, p []string) error {
+	if len(p) == 0 {
+		return s.jobPage(c, job)
+	}
+	switch p[0] {
+	case "api":
+		return s.serveAPI(c, p, "freeStyleProject", s.jobObject(c, job))
+	case "build":
+		return s.build(c, job, false)
+	case "buildWithParameters":
+		return s.build(c, job, true)
+	case "config.xml":
+		if len(p) > 1 {
+			return notFound()
+		}
+		return s.configXML(c, job)
+	case "doDelete":
+		return s.deleteJob(c, job)
+	case "description":
+		if c.r.Method == http.MethodPost {
+			return notFound()
+		}
+		c.w.Header().Set("Content-Type", "text/plain;charset=utf-8")
+		_, err := io.WriteString(c.w, job.Config.Description)
+		return err
+	}
+	if n, ok, err := s.buildNumber(c, job, p[0]); err != nil {
+		return err
+	} else if ok {
+		return s.walkBuild(c, job, n, p[1:])
+	}
+	return notFound()
+}
+
+// buildNumber resolves a path segment to a build number: a number or a
+// permalink such as lastBuild. ok is false when seg is neither or names
+// no build.
+func (s *Server) buildNumber(c *call, job *model.Job, seg string) (int64, bool, error) {
+	if n, err := strconv.ParseInt(seg, 10, 64); err == nil && n > 0 {
+		return n, true, nil
+	}
+	n, known, err := s.store.PermalinkNumber(c.ctx(), job.ID, store.Permalink(seg))
+	if err != nil || !known || n == 0 {
+		return 0, false, err
+	}
+	return n, true, nil
+}
+
+// createItem creates a job from the posted config.xml (§5.5).
+func (s *Server) createItem(c *call) error {
+	if err := requirePOST(c); err != nil {
+		return err
+	}
+	if err := c.require(permCreate); err != nil {
+		return err
+	}
+	name := c.r.URL.Query().Get("name")
+	if name == "" {
+		return badRequest("Query parameter 'name' is required")
+	}
+	ct := c.r.Header.Get("Content-Type")
+	if ct == "" {
+		return badRequest("No Content-Type header set")
+	}
+	if !isXMLContentType(ct) {
+		return badRequest("No mode given")
+	}
+	if err := jobs.CheckName(name); err != nil {
+		return jobError(err)
+	}
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.jobs.Create(c.ctx(), name, body); err != nil {
+		return jobError(err)
+	}
+	c.w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func isXMLContentType(ct string) bool {
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || (mt != "application/xml" && mt != "text/xml") {
+		return false
+	}
+	cs := strings.ToLower(params["charset"])
+	return cs == "" || cs == "utf-8" || cs == "us-ascii"
+}
+
+func readBody(c *call) ([]byte, error) {
+	b, err := io.ReadAll(c.r.Body)
+	if err != nil {
+		return nil, err // MaxBytesError renders as 413
+	}
+	return b, nil
+}
+
+// jobError turns the jobs service's validation errors into 400s (and a
+// name clash into Jenkins's 400 too).
+func jobError(err error) error {
+	switch {
+	case errors.Is(err, jobs.ErrBadName), errors.Is(err, jobs.ErrBadConfig), errors.Is(err, jobs.ErrExists):
+		msg := err.Error()
+		if _, after, ok := strings.Cut(msg, ": "); ok {
+			msg = after
+		}
+		return badRequest(msg)
+	case errors.Is(err, jobs.ErrNotFound):
+		return notFound()
+	}
+	return err
+}
+
+// configXML serves and replaces a job's config.xml, stored as posted.
+func (s *Server) configXML(c *call, job *model.Job) error {
+	switch c.r.Method {
+	case http.MethodGet, http.MethodHead:
+		if err := c.require(permExtRead); err != nil {
+			return err
+		}
+		c.w.Header().Set("Content-Type", "application/xml")
+		c.w.WriteHeader(http.StatusOK)
+		if c.r.Method == http.MethodGet {
+			c.w.Write(job.ConfigXML)
+		}
+		return nil
+	case http.MethodPost:
+		if err := c.require(permConfigure); err != nil {
+			return err
+		}
+		if ct := c.r.Header.Get("Content-Type"); ct != "" && !isXMLContentType(ct) && !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
+			return badRequest("config.xml must be sent as application/xml with charset UTF-8")
+		}
+		body, err := readBody(c)
+		if err != nil {
+			return err
+		}
+		if _, err := s.jobs.UpdateConfig(c.ctx(), job.Name, body); err != nil {
+			return jobError(err)
+		}
+		c.w.WriteHeader(http.StatusOK)
+		return nil
+	}
+	return badRequest("config.xml accepts GET and POST only")
+}
+
+// deleteJob deletes a job after stopping its builds (§5.5).
+func (s *Server) deleteJob(c *call, job *model.Job) error {
+	if err := requirePOST(c); err != nil {
+		return err
+	}
+	if err := c.require(permDelete); err != nil {
+		return err
+	}
+	if err := s.queue.CancelJob(c.ctx(), job.ID, c.id.Name(), true); err != nil {
+		return err
+	}
+	if err := s.jobs.Delete(c.ctx(), job.Name); err != nil {
+		return jobError(err)
+	}
+	s.redirectAfterPost(c, c.root, c.root+"api/json")
+	return nil
+}
+
+// redirectAfterPost answers a POST that Jenkins answers with a redirect:
+// a literal 302, to the HTML page for browsers and to a JSON URL for
+// everyone else, so clients that follow it get a 200 they can parse.
+func (s *Server) redirectAfterPost(c *call, page, api string) {
+	target := api
+	if strings.Contains(c.r.Header.Get("Accept"), "text/html") {
+		target = page
+	}
+	c.w.Header().Set("Location", target)
+	c.w.Header().Set("Content-Type", "text/plain;charset=utf-8")
+	c.w.WriteHeader(http.StatusFound)
+	fmt.Fprintln(c.w, "Found:", target)
+}
+
+// jobColor is the job's ball colour (§4.8).
+func (s *Server) jobColor(c *call, job *model.Job) string {
+	color := "notbuilt"
+	recent, err := s.store.Builds(c.ctx(), job.ID, 2)
+	if err == nil && len(recent) > 0 {
+		last := recent[0]
+		if last.Building {
+			color = "notbuilt"
+			if len(recent) > 1 && !recent[1].Building {
+				color = recent[1].Result.Color()
+			}
+		} else {
+			color = last.Result.Color()
+		}
+	}
+	if job.Config.Disabled {
+		color = "disabled"
+	}
+	if err == nil && len(recent) > 0 && recent[0].Building {
+		color += "_anime"
+	}
+	return color
+}
+
+// jobObject is a freestyle job's API object (§4.6). Costly properties
+// are lazy, so a root listing computes only name, url and colour.
+func (s *Server) jobObject(c *call, job *model.Job) *export.Object {
+	url := c.root + jobPath(job.Name)
+	ctx := c.ctx()
+	buildRef := func(n int64) any {
+		if n == 0 {
+			return nil
+		}
+		return obj("hudson.model.FreeStyleBuild", pv("number", 999, n), pv("url", 2, url+strconv.FormatInt(n, 10)+"/"))
+	}
+	permalink := func(l store.Permalink) export.Prop {
+		return lazy(string(l), func() any {
+			n, _, _ := s.store.PermalinkNumber(ctx, job.ID, l)
+			return buildRef(n)
+		})
+	}
+	var params *export.Object
+	if len(job.Config.Params) > 0 {
+		params = paramsDefinitionObject(job.Config.Params)
+	}
+	actions := []*export.Object{}
+	props := []*export.Object{}
+	if params != nil {
+		actions = append(actions, params)
+		props = append(props, params)
+	}
+	builds := func(limit int) func() any {
+		return func() any {
+			bs, _ := s.store.Builds(ctx, job.ID, limit)
+			out := make([]*export.Object, len(bs))
+			for i, b := range bs {
+				out[i] = s.buildObject(c, job, b)
+			}
+			return out
+		}
+	}
+	queued := s.queue.JobItem(job.ID)
+	var queueItem any
+	if queued != nil {
+		queueItem = s.queueItemObject(c, queued, false)
+	}
+	return obj("hudson.model.FreeStyleProject",
+		p("actions", actions),
+		p("description", job.Config.Description),
+		p("displayName", job.BaseName()),
+		p("displayNameOrNull", nil),
+		p("fullDisplayName", strings.ReplaceAll(job.Name, "/", " » ")),
+		p("fullName", job.Name),
+		pv("name", 999, job.BaseName()),
+		pv("url", 999, url),
+		p("buildable", !job.Config.Disabled),
+		lazy("builds", builds(100)),
+		export.Prop{Name: "color", Vis: 2, Value: export.Lazy(func() any { return s.jobColor(c, job) })},
+		permalink(store.FirstBuild),
+		lazy("healthReport", func() any { return s.healthReport(c, job) }),
+		p("inQueue", queued != nil),
+		p("keepDependencies", false),
+		permalink(store.LastBuild),
+		permalink(store.LastCompletedBuild),
+		permalink(store.LastFailedBuild),
+		permalink(store.LastStableBuild),
+		permalink(store.LastSuccessfulBuild),
+		permalink(store.LastUnstableBuild),
+		permalink(store.LastUnsuccessfulBuild),
+		p("nextBuildNumber", job.NextBuildNumber),
+		export.Prop{Name: "property", Vis: 1, Inline: true, Value: props},
+		p("queueItem", queueItem),
+		p("concurrentBuild", job.Config.Concurrent),
+		p("disabled", job.Config.Disabled),
+		p("downstreamProjects", []*export.Object{}),
+		p("labelExpression", nil),
+		p("scm", obj("hudson.scm.NullSCM")),
+		p("upstreamProjects", []*export.Object{}),
+		export.Prop{Name: "allBuilds", Vis: -2, Value: export.Lazy(builds(0))},
+	)
+}
+
+// healthReport is Jenkins's build stability report over the last five
+// completed builds.
+func (s *Server) healthReport(c *call, job *model.Job) any {
+	results, err := s.store.RecentResults(c.ctx(), job.ID, 5)
+	if err != nil || len(results) == 0 {
+		return []*export.Object{}
+	}
+	failed := 0
+	for _, r := range results {
+		if r == model.Failure {
+			failed++
+		}
+	}
+	total := len(results)
+	score := 100 * (total - failed) / total
+	var desc string
+	switch failed {
+	case 0:
+		desc = "No recent builds failed."
+	case total:
+		desc = "All recent builds failed."
+	default:
+		desc = fmt.Sprintf("%d out of the last %d builds failed.", failed, total)
+	}
+	bucket := "80plus"
+	switch {
+	case score <= 20:
+		bucket = "00to19"
+	case score <= 40:
+		bucket = "20to39"
+	case score <= 60:
+		bucket = "40to59"
+	case score <= 80:
+		bucket = "60to79"
+	}
+	return []*export.Object{obj("",
+		pv("description", 2, "Build stability: "+desc),
+		pv("iconClassName", 2, "icon-health-"+bucket),
+		pv("iconUrl", 2, "health-"+bucket+".png"),
+		pv("score", 2, score),
+	)}
+}
+
+var paramDefClass = map[model.ParamKind]string{
+	model.ParamString:   "hudson.model.StringParameterDefinition",
+	model.ParamBoolean:  "hudson.model.BooleanParameterDefinition",
+	model.ParamChoice:   "hudson.model.ChoiceParameterDefinition",
+	model.ParamText:     "hudson.model.TextParameterDefinition",
+	model.ParamPassword: "hudson.model.PasswordParameterDefinition",
+}
+
+var paramValueClass = map[model.ParamKind]string{
+	model.ParamString:   "hudson.model.StringParameterValue",
+	model.ParamBoolean:  "hudson.model.BooleanParameterValue",
+	model.ParamChoice:   "hudson.model.StringParameterValue",
+	model.ParamText:     "hudson.model.TextParameterValue",
+	model.ParamPassword: "hudson.model.PasswordParameterValue",
+}
+
+func paramsDefinitionObject(defs []model.ParamDef) *export.Object {
+	list := make([]*export.Object, len(defs))
+	for i, d := range defs {
+		class := d.Class
+		if class == "" {
+			class = paramDefClass[d.Kind]
+		}
+		typ := class[strings.LastIndex(class, ".")+1:]
+		props := []export.Prop{
+			pv("defaultParameterValue", 3, paramValueObject(model.ParamValue{Kind: d.Kind, Name: d.Name, Value: d.Default})),
+			pv("description", 3, d.Description),
+			pv("name", 3, d.Name),
+			pv("type", 3, typ),
+		}
+		if d.Kind == model.ParamChoice {
+			props = append(props, pv("choices", 3, d.Choices))
+		}
+		list[i] = obj(class, props...)
+	}
+	return obj("hudson.model.ParametersDefinitionProperty", pv("parameterDefinitions", 2, list))
+}
+
+func paramValueObject(v model.ParamValue) *export.Object {
+	class := paramValueClass[v.Kind]
+	if class == "" {
+		class = paramValueClass[model.ParamString]
+	}
+	switch v.Kind {
+	case model.ParamPassword:
+		return obj(class, pv("name", 3, v.Name))
+	case model.ParamBoolean:
+		return obj(class, pv("name", 3, v.Name), pv("value", 3, v.Value == "true"))
+	}
+	return obj(class, pv("name", 3, v.Name), pv("value", 3, v.Value))
+}
+
+func (s *Server) jobPage(c *call, job *model.Job) error {
+	c.w.Header().Set("Content-Type", "text/html;charset=utf-8")
+	return jobTemplate.Execute(c.w, map[string]any{"Name": job.Name, "Description": job.Config.Description})
+}

@@ -1,0 +1,161 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/jeeves-ci/jeeves/internal/export"
+	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/queue"
+)
+
+// walkQueue serves /queue/… (§4.9).
+func (s *Server) walkQueue(c *call, p []string) error {
+	if len(p) == 0 {
+		return notFound()
+	}
+	switch p[0] {
+	case "api":
+		return s.serveAPI(c, p, "queue", s.queueObject(c))
+	case "item":
+		if len(p) < 2 {
+			return notFound()
+		}
+		id, err := strconv.ParseInt(p[1], 10, 64)
+		if err != nil {
+			return notFound()
+		}
+		w, err := s.queue.Item(c.ctx(), id)
+		if errors.Is(err, queue.ErrNotFound) {
+			return notFound()
+		}
+		if err != nil {
+			return err
+		}
+		if len(p) == 2 {
+			c.w.Header().Set("Content-Type", "text/plain;charset=utf-8")
+			fmt.Fprintf(c.w, "Queue item exists. For details check, for example, %squeue/item/%d/api/json?tree=cancelled,executable[url]\n", c.root, id)
+			return nil
+		}
+		return s.serveAPI(c, p[2:], itemXMLRoot(w), s.queueItemObject(c, w, true))
+	case "cancelItem":
+		if err := requirePOST(c); err != nil {
+			return err
+		}
+		if err := c.require(permCancel); err != nil {
+			return err
+		}
+		id, err := strconv.ParseInt(c.r.FormValue("id"), 10, 64)
+		if err != nil {
+			return notFound()
+		}
+		if err := s.queue.Cancel(c.ctx(), id); errors.Is(err, queue.ErrNotFound) {
+			return newError(http.StatusNotFound, fmt.Sprintf("Provided id (%d) not found", id))
+		} else if err != nil {
+			return err
+		}
+		api := c.root + "queue/item/" + strconv.FormatInt(id, 10) + "/api/json"
+		s.redirectAfterPost(c, c.root, api)
+		return nil
+	}
+	return notFound()
+}
+
+func (s *Server) queueObject(c *call) *export.Object {
+	items := s.queue.Items()
+	list := make([]*export.Object, len(items))
+	for i := range items {
+		list[i] = s.queueItemObject(c, &items[i], true)
+	}
+	return obj("hudson.model.Queue",
+		p("discoverableItems", []*export.Object{}),
+		export.Prop{Name: "items", Vis: 1, Inline: true, Value: list},
+	)
+}
+
+func itemClass(w *queue.Waiting) string {
+	switch {
+	case w.Item.State == model.QueueLeft:
+		return "hudson.model.Queue$LeftItem"
+	case !w.Ready:
+		return "hudson.model.Queue$WaitingItem"
+	case w.Blocked:
+		return "hudson.model.Queue$BlockedItem"
+	}
+	return "hudson.model.Queue$BuildableItem"
+}
+
+func itemXMLRoot(w *queue.Waiting) string {
+	c := itemClass(w)
+	c = c[strings.LastIndex(c, "$")+1:]
+	return strings.ToLower(c[:1]) + c[1:]
+}
+
+// queueItemObject is a queue item's API object; withActions is false
+// where Jenkins leaves actions out (a job's queueItem).
+func (s *Server) queueItemObject(c *call, w *queue.Waiting, withActions bool) *export.Object {
+	it := &w.Item
+	var props []export.Prop
+	if withActions {
+		causes := make([]*export.Object, len(it.Causes))
+		for i, cause := range it.Causes {
+			causes[i] = causeObject(cause)
+		}
+		actions := []*export.Object{obj("hudson.model.CauseAction", pv("causes", 2, causes))}
+		if len(it.Params) > 0 {
+			vals := make([]*export.Object, len(it.Params))
+			for i, v := range it.Params {
+				vals[i] = paramValueObject(v)
+			}
+			actions = append(actions, obj("hudson.model.ParametersAction", pv("parameters", 2, vals)))
+		}
+		props = append(props, p("actions", actions))
+	}
+	var params strings.Builder
+	for _, v := range it.Params {
+		val := v.Value
+		if v.Kind == model.ParamPassword {
+			val = "****"
+		}
+		params.WriteString("\n" + v.Name + "=" + val)
+	}
+	left := it.State == model.QueueLeft
+	var why any
+	if !left {
+		why = w.Why
+	}
+	task := obj("hudson.model.FreeStyleProject", pv("name", 999, it.JobName), pv("url", 999, c.root+jobPath(it.JobName)))
+	if j, err := s.jobs.ByID(it.JobID); err == nil {
+		task.Props = append(task.Props, export.Prop{Name: "color", Vis: 2, Value: export.Lazy(func() any { return s.jobColor(c, j) })})
+	}
+	props = append(props,
+		p("blocked", w.Blocked),
+		p("buildable", !left && w.Ready && !w.Blocked),
+		pv("id", 999, it.ID),
+		p("inQueueSince", it.EnqueuedAt.UnixMilli()),
+		p("params", params.String()),
+		p("stuck", false),
+		p("task", task),
+		p("url", "queue/item/"+strconv.FormatInt(it.ID, 10)+"/"),
+		p("why", why),
+	)
+	switch itemClass(w) {
+	case "hudson.model.Queue$WaitingItem":
+		props = append(props, p("timestamp", it.DueAt.UnixMilli()))
+	case "hudson.model.Queue$BlockedItem":
+		props = append(props, p("buildableStartMilliseconds", it.DueAt.UnixMilli()))
+	case "hudson.model.Queue$BuildableItem":
+		props = append(props, p("buildableStartMilliseconds", it.DueAt.UnixMilli()), p("pending", false))
+	case "hudson.model.Queue$LeftItem":
+		var exe any
+		if !it.Cancelled && it.BuildNumber > 0 {
+			exe = obj("hudson.model.FreeStyleBuild", pv("number", 999, it.BuildNumber),
+				pv("url", 2, c.root+jobPath(it.JobName)+strconv.FormatInt(it.BuildNumber, 10)+"/"))
+		}
+		props = append(props, p("cancelled", it.Cancelled), p("executable", exe))
+	}
+	return obj(itemClass(w), props...)
+}

@@ -1,0 +1,108 @@
+package server
+
+import (
+	"html/template"
+	"net/http"
+
+	"github.com/jeeves-ci/jeeves/internal/export"
+	"github.com/jeeves-ci/jeeves/internal/model"
+)
+
+// p is an exported property at Jenkins's default visibility.
+func p(name string, v any) export.Prop { return export.Prop{Name: name, Vis: 1, Value: v} }
+
+// pv is an exported property with its own visibility.
+func pv(name string, vis int, v any) export.Prop { return export.Prop{Name: name, Vis: vis, Value: v} }
+
+// lazy is a default-visibility property computed only if it is written.
+func lazy(name string, f func() any) export.Prop {
+	return export.Prop{Name: name, Vis: 1, Value: export.Lazy(f)}
+}
+
+func obj(class string, props ...export.Prop) *export.Object {
+	return &export.Object{Class: class, Props: props}
+}
+
+// rootObject is Jenkins's root (hudson.model.Hudson, §4.5).
+func (s *Server) rootObject(c *call) *export.Object {
+	var url any
+	if s.cfg.RootURL != "" {
+		url = c.root
+	}
+	return obj("hudson.model.Hudson",
+		p("assignedLabels", []*export.Object{obj("", pv("name", 2, "built-in"))}),
+		p("mode", "NORMAL"),
+		p("nodeDescription", "the Jenkins controller's built-in node"),
+		p("nodeName", ""),
+		p("numExecutors", s.cfg.Executors),
+		p("description", nil),
+		lazy("jobs", func() any {
+			all := s.jobs.List()
+			out := make([]*export.Object, len(all))
+			for i, j := range all {
+				out[i] = s.jobObject(c, j)
+			}
+			return out
+		}),
+		p("overallLoad", obj("")),
+		p("primaryView", s.allViewObject(c)),
+		p("quietDownReason", nil),
+		p("quietingDown", false),
+		p("slaveAgentPort", -1),
+		p("unlabeledLoad", obj("jenkins.model.UnlabeledLoadStatistics")),
+		p("url", url),
+		p("useCrumbs", s.cfg.CSRF),
+		p("useSecurity", true),
+		p("views", []*export.Object{s.allViewObject(c)}),
+	)
+}
+
+func (s *Server) allViewObject(c *call) *export.Object {
+	return obj("hudson.model.AllView", pv("name", 2, "all"), pv("url", 2, c.root))
+}
+
+// whoAmIObject is /whoAmI's answer (§1.6).
+func (s *Server) whoAmIObject(c *call) *export.Object {
+	authorities := []string{"anonymous"}
+	if c.id.User != nil {
+		authorities = []string{"authenticated"}
+	}
+	return obj("hudson.security.WhoAmI",
+		p("anonymous", c.id.User == nil),
+		p("authenticated", true),
+		p("authorities", authorities),
+		p("name", c.id.Name()),
+	)
+}
+
+var rootTemplate = template.Must(template.New("root").Parse(`<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Dashboard [Jenkins]</title></head><body>
+<h1>jeeves</h1>
+<p>Logged in as {{.User}}. <a href="logout">Log out</a></p>
+<table>
+<tr><th>Job</th><th>Status</th></tr>
+{{range .Jobs}}<tr><td><a href="{{.URL}}">{{.Name}}</a></td><td>{{.Color}}</td></tr>
+{{end}}</table>
+</body></html>
+`))
+
+// rootPage is a plain dashboard until the web UI arrives.
+func (s *Server) rootPage(c *call) error {
+	type row struct{ Name, URL, Color string }
+	var rows []row
+	for _, j := range s.jobs.List() {
+		rows = append(rows, row{j.Name, c.root + jobPath(j.Name), s.jobColor(c, j)})
+	}
+	c.w.Header().Set("Content-Type", "text/html;charset=utf-8")
+	c.w.WriteHeader(http.StatusOK)
+	return rootTemplate.Execute(c.w, map[string]any{"User": c.id.Name(), "Jobs": rows})
+}
+
+// jobByID is a small helper for places that hold only an id.
+func (s *Server) jobByID(id int64) *model.Job {
+	j, err := s.jobs.ByID(id)
+	if err != nil {
+		return nil
+	}
+	return j
+}

@@ -1,0 +1,228 @@
+// Package server is jeeves's HTTP edge: Jenkins's URL space, walked one
+// path segment at a time from the root object (walk.go), with one file per
+// kind of object it reaches (job.go, build.go, queue.go, user.go, …).
+// Handlers return errors; errors.go renders them in one place.
+package server
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jeeves-ci/jeeves/internal/auth"
+	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/queue"
+	"github.com/jeeves-ci/jeeves/internal/store"
+)
+
+// Config holds the server's settings.
+type Config struct {
+	Version     string        // sent as X-Jenkins
+	RootURL     string        // configured root URL; "" = from each request
+	CSRF        bool          // require crumbs on POSTs
+	Executors   int           // shown in the API
+	QuietPeriod time.Duration // the global quiet period
+	MaxBody     int64         // request body limit in bytes
+	Logger      *slog.Logger
+}
+
+// Server serves Jenkins's remote access API.
+type Server struct {
+	cfg         Config
+	auth        *auth.Service
+	jobs        *jobs.Service
+	queue       *queue.Queue
+	store       *store.Store
+	log         *slog.Logger
+	sessionHash string // X-Jenkins-Session: changes every start
+}
+
+// DefaultMaxBody bounds request bodies (config.xml, forms).
+const DefaultMaxBody = 4 << 20
+
+// New creates the server.
+func New(cfg Config, a *auth.Service, j *jobs.Service, q *queue.Queue, st *store.Store) *Server {
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	sum := md5.Sum([]byte(cfg.Version + strconv.FormatInt(time.Now().UnixNano(), 10)))
+	return &Server{
+		cfg: cfg, auth: a, jobs: j, queue: q, store: st, log: cfg.Logger,
+		sessionHash: hex.EncodeToString(sum[:])[:8],
+	}
+}
+
+// call is one request on its way through the server.
+type call struct {
+	w    http.ResponseWriter
+	r    *http.Request
+	s    *Server
+	id   auth.Identity
+	path []string // the cleaned path's segments
+	root string   // root URL with a trailing slash
+}
+
+func (c *call) ctx() context.Context { return c.r.Context() }
+
+// ServeHTTP authenticates the request, checks its crumb, walks its path
+// to the object it names and renders whatever error comes back.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("X-Jenkins", s.cfg.Version)
+	h.Set("X-Jenkins-Session", s.sessionHash)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "sameorigin")
+	if r.Body != nil {
+		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
+	}
+	c := &call{w: w, r: r, s: s, path: splitPath(r.URL.Path), root: s.rootURL(r)}
+	err := s.serve(c)
+	if err != nil {
+		s.renderError(c, err)
+	}
+}
+
+func (s *Server) serve(c *call) error {
+	if err := s.authenticate(c); err != nil {
+		return err
+	}
+	if c.r.Method == http.MethodPost && s.cfg.CSRF && !crumbExempt(c) {
+		if !s.auth.ValidCrumb(c.id, crumbFrom(c.r)) {
+			return errNoCrumb
+		}
+	}
+	return s.walkRoot(c, c.path)
+}
+
+// authenticate works out who the caller is. Explicit Basic credentials
+// win over a session cookie: a script that sends both is judged by what
+// it sent on purpose.
+func (s *Server) authenticate(c *call) error {
+	if user, secret, ok, err := basicAuth(c.r); ok || err != nil {
+		if err != nil {
+			return errUnauthorized
+		}
+		id, err := s.auth.Basic(c.ctx(), user, secret)
+		if errors.Is(err, auth.ErrBadCredentials) {
+			return errUnauthorized
+		}
+		if err != nil {
+			return err
+		}
+		c.id = id
+		return nil
+	}
+	if ck, err := c.r.Cookie(s.auth.CookieName()); err == nil {
+		id, err := s.auth.SessionIdentity(c.ctx(), ck.Value)
+		if err == nil {
+			c.id = id
+			return nil
+		}
+		if !errors.Is(err, auth.ErrBadCredentials) {
+			return err
+		}
+		s.clearSessionCookie(c)
+	}
+	c.id = auth.Identity{Method: auth.Anonymous}
+	return nil
+}
+
+// basicAuth parses an Authorization: Basic header the way Jenkins does:
+// the scheme without case, the credentials split at the first colon.
+func basicAuth(r *http.Request) (user, secret string, ok bool, err error) {
+	v := r.Header.Get("Authorization")
+	if len(v) < 6 || !strings.EqualFold(v[:6], "Basic ") {
+		return "", "", false, nil
+	}
+	raw, derr := base64.StdEncoding.DecodeString(strings.TrimSpace(v[6:]))
+	if derr != nil {
+		return "", "", true, derr
+	}
+	user, secret, found := strings.Cut(string(raw), ":")
+	if !found {
+		return "", "", true, errors.New("malformed HTTP basic Authorization header")
+	}
+	return user, secret, true, nil
+}
+
+// crumbExempt: requests authenticated by an API token need no crumb
+// (Jenkins ≥ 2.96), and neither does the login form (Jenkins checks it
+// before the crumb filter).
+func crumbExempt(c *call) bool {
+	if c.id.Method == auth.Token {
+		return true
+	}
+	return len(c.path) == 1 && c.path[0] == "j_spring_security_check"
+}
+
+// crumbFrom reads the crumb from the Jenkins-Crumb header, else from a
+// query or urlencoded form field of that name.
+func crumbFrom(r *http.Request) string {
+	if v := r.Header.Get(crumbField); v != "" {
+		return v
+	}
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+		return r.URL.Query().Get(crumbField)
+	}
+	return r.FormValue(crumbField)
+}
+
+const crumbField = "Jenkins-Crumb"
+
+// rootURL is the configured root URL, else the one the client used
+// (honouring X-Forwarded-* as Jenkins does), always ending in "/".
+func (s *Server) rootURL(r *http.Request) string {
+	if s.cfg.RootURL != "" {
+		return strings.TrimSuffix(s.cfg.RootURL, "/") + "/"
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := r.Header.Get("X-Forwarded-Proto"); p == "http" || p == "https" {
+		scheme = p
+	}
+	host := r.Host
+	if fh := r.Header.Get("X-Forwarded-Host"); fh != "" {
+		host, _, _ = strings.Cut(fh, ",")
+		host = strings.TrimSpace(host)
+		if fp := r.Header.Get("X-Forwarded-Port"); fp != "" && !strings.Contains(host, ":") {
+			if _, err := strconv.Atoi(fp); err == nil && !(scheme == "http" && fp == "80" || scheme == "https" && fp == "443") {
+				host += ":" + fp
+			}
+		}
+	}
+	if host == "" {
+		host = "localhost"
+	}
+	return scheme + "://" + host + "/"
+}
+
+// splitPath splits a URL path into its segments, tolerating doubled and
+// trailing slashes; "." segments are dropped and ".." never climbs out.
+func splitPath(p string) []string {
+	parts := strings.Split(p, "/")
+	out := parts[:0]
+	for _, seg := range parts {
+		switch seg {
+		case "", ".":
+		case "..":
+			if len(out) > 0 {
+				out = out[:len(out)-1]
+			}
+		default:
+			out = append(out, seg)
+		}
+	}
+	return out
+}

@@ -1,0 +1,210 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/jeeves-ci/jeeves/internal/auth"
+	"github.com/jeeves-ci/jeeves/internal/export"
+	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/store"
+)
+
+// walkUser serves /user/NAME/… and /me/… (§1.6, §3.4).
+func (s *Server) walkUser(c *call, id string, p []string) error {
+	u, err := s.store.User(c.ctx(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound()
+	}
+	if err != nil {
+		return err
+	}
+	if len(p) == 0 {
+		return s.serveAPI(c, []string{"api", "json"}, "user", s.userObject(c, u))
+	}
+	switch p[0] {
+	case "api":
+		return s.serveAPI(c, p, "user", s.userObject(c, u))
+	case "descriptorByName":
+		if len(p) == 3 && p[1] == "jenkins.security.ApiTokenProperty" {
+			return s.tokenAction(c, u, p[2])
+		}
+	case "apiTokens":
+		if err := s.requireSelfOrAdmin(c, u); err != nil {
+			return err
+		}
+		return s.serveAPI(c, p[1:], "apiTokens", s.tokensObject(c, u))
+	}
+	return notFound()
+}
+
+func (s *Server) userObject(c *call, u *model.User) *export.Object {
+	return obj("hudson.model.User",
+		p("absoluteUrl", c.root+"user/"+u.ID),
+		p("description", nil),
+		p("fullName", u.DisplayName()),
+		p("id", u.ID),
+		p("property", []*export.Object{
+			obj("jenkins.security.ApiTokenProperty"),
+			obj("hudson.tasks.Mailer$UserProperty", p("address", nilIfEmpty(u.Email))),
+		}),
+	)
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// tokensObject lists a user's tokens: never their values or hashes.
+func (s *Server) tokensObject(c *call, u *model.User) *export.Object {
+	ts, err := s.auth.Tokens(c.ctx(), u.ID)
+	list := make([]*export.Object, 0, len(ts))
+	if err == nil {
+		for _, t := range ts {
+			var last any
+			if !t.LastUse.IsZero() {
+				last = t.LastUse.UnixMilli()
+			}
+			list = append(list, obj("",
+				pv("uuid", 2, t.UUID), pv("name", 2, t.Name), pv("creationDate", 2, t.CreatedAt.UnixMilli()),
+				pv("useCount", 2, t.UseCount), pv("lastUseDate", 2, last)))
+		}
+	}
+	return obj("jeeves.ApiTokens", p("tokens", list))
+}
+
+// requireSelfOrAdmin: a user's tokens are theirs and the admins'.
+func (s *Server) requireSelfOrAdmin(c *call, u *model.User) error {
+	if c.id.User != nil && (strings.EqualFold(c.id.User.ID, u.ID) || c.id.User.Admin) {
+		return nil
+	}
+	return forbidden(permAdminister)
+}
+
+// tokenAction serves ApiTokenProperty's generateNewToken, revoke and
+// rename, with Jenkins's parameters and answers (§3.4).
+func (s *Server) tokenAction(c *call, u *model.User, action string) error {
+	if err := requirePOST(c); err != nil {
+		return err
+	}
+	if err := parseForm(c); err != nil {
+		return err
+	}
+	self := c.id.User != nil && strings.EqualFold(c.id.User.ID, u.ID)
+	switch action {
+	case "generateNewToken", "addFixedToken":
+		// Jenkins lets only the user make their own tokens.
+		if !self {
+			return newError(http.StatusForbidden, "Only the user themself can generate their API tokens")
+		}
+		name := strings.TrimSpace(c.r.FormValue("newTokenName"))
+		var value string
+		var t *model.Token
+		var err error
+		if action == "addFixedToken" {
+			value = c.r.FormValue("newTokenPlainValue")
+			t, err = s.auth.AddFixedToken(c.ctx(), u.ID, name, value)
+		} else {
+			value, t, err = s.auth.GenerateToken(c.ctx(), u.ID, name)
+		}
+		if errors.Is(err, auth.ErrInvalid) {
+			return writeJSON(c, map[string]any{"status": "error", "message": strings.TrimPrefix(err.Error(), "invalid: ")})
+		}
+		if err != nil {
+			return err
+		}
+		data := map[string]any{"tokenName": t.Name, "tokenUuid": t.UUID}
+		if action == "generateNewToken" {
+			data["tokenValue"] = value
+			data["expirationDate"] = "never"
+			data["aboutToExpire"] = false
+		}
+		c.w.Header().Set("Cache-Control", "no-store")
+		return writeJSON(c, map[string]any{"status": "ok", "data": data})
+	case "revoke":
+		if err := s.requireSelfOrAdmin(c, u); err != nil {
+			return err
+		}
+		uuid := strings.TrimSpace(c.r.FormValue("tokenUuid"))
+		if uuid == "" {
+			return badRequest("The tokenUuid cannot be empty")
+		}
+		if err := s.auth.RevokeToken(c.ctx(), u.ID, uuid); err != nil {
+			return err
+		}
+		return writeJSON(c, map[string]any{"status": "ok"})
+	case "rename":
+		if err := s.requireSelfOrAdmin(c, u); err != nil {
+			return err
+		}
+		uuid := strings.TrimSpace(c.r.FormValue("tokenUuid"))
+		name := strings.TrimSpace(c.r.FormValue("newName"))
+		switch {
+		case name == "":
+			return writeJSON(c, map[string]any{"status": "error", "message": "The name cannot be empty"})
+		case uuid == "":
+			return writeJSON(c, map[string]any{"status": "error", "message": "The tokenUuid cannot be empty"})
+		}
+		err := s.auth.RenameToken(c.ctx(), u.ID, uuid, name)
+		if errors.Is(err, store.ErrNotFound) {
+			return writeJSON(c, map[string]any{"status": "error", "message": "No token found, try refreshing the page"})
+		}
+		if err != nil {
+			return err
+		}
+		return writeJSON(c, map[string]any{"status": "ok"})
+	}
+	return notFound()
+}
+
+func writeJSON(c *call, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	c.w.Header().Set("Content-Type", "application/json;charset=utf-8")
+	c.w.WriteHeader(http.StatusOK)
+	_, err = c.w.Write(b)
+	return err
+}
+
+// createAccountByAdmin creates a user (§1.3's form fields).
+func (s *Server) createAccountByAdmin(c *call) error {
+	if err := requirePOST(c); err != nil {
+		return err
+	}
+	if err := c.require(permAdminister); err != nil {
+		return err
+	}
+	if err := parseForm(c); err != nil {
+		return err
+	}
+	f := c.r.Form
+	id := strings.TrimSpace(f.Get("username"))
+	switch {
+	case id == "":
+		return badRequest("User name is required")
+	case !auth.ValidUserID(id):
+		return badRequest("User name must only contain alphanumeric characters, underscore and dash")
+	case f.Get("password1") == "":
+		return badRequest("Password is required")
+	case f.Get("password1") != f.Get("password2"):
+		return badRequest("Password didn't match")
+	}
+	u, err := s.auth.CreateUser(c.ctx(), id, f.Get("password1"), strings.TrimSpace(f.Get("fullname")), strings.TrimSpace(f.Get("email")), false)
+	switch {
+	case errors.Is(err, auth.ErrUserExists):
+		return badRequest("User name is already taken")
+	case errors.Is(err, auth.ErrInvalid):
+		return badRequest(strings.TrimPrefix(err.Error(), "invalid: "))
+	case err != nil:
+		return err
+	}
+	s.redirectAfterPost(c, c.root+"user/"+u.ID+"/", c.root+"user/"+u.ID+"/api/json")
+	return nil
+}
