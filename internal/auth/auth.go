@@ -78,6 +78,11 @@ type Service struct {
 	mu       sync.Mutex
 	verified map[string]verifiedPassword // lowercased user id → proof
 	uses     map[string]tokenUse         // token uuid → uses not yet saved
+	// tokenHits remembers verified tokens by hash so an API call does not
+	// query the database to authenticate; any change to tokens or users
+	// empties it, and gen stops a lookup racing a change from refilling it.
+	tokenHits map[string]tokenHit
+	gen       uint64
 	flushing chan struct{}
 	done     chan struct{}
 }
@@ -85,6 +90,19 @@ type Service struct {
 type verifiedPassword struct {
 	mac  [32]byte // HMAC(cacheKey, password): the password itself is not kept
 	hash string   // the bcrypt hash it was verified against
+}
+
+type tokenHit struct {
+	user  model.User
+	token model.Token
+}
+
+// forgetTokens empties the token cache after a change to tokens or users.
+func (s *Service) forgetTokens() {
+	s.mu.Lock()
+	s.gen++
+	clear(s.tokenHits)
+	s.mu.Unlock()
 }
 
 type tokenUse struct {
@@ -109,6 +127,7 @@ func New(st *store.Store, secretsDir string) (*Service, error) {
 		cookieName: "JSESSIONID." + hex.EncodeToString(instance[:4]),
 		verified:   map[string]verifiedPassword{},
 		uses:       map[string]tokenUse{},
+		tokenHits:  map[string]tokenHit{},
 		flushing:   make(chan struct{}, 1),
 		done:       make(chan struct{}),
 	}
@@ -235,6 +254,7 @@ func (s *Service) SetPassword(ctx context.Context, id, password string) error {
 	if err != nil {
 		return err
 	}
+	defer s.forgetTokens()
 	return s.store.SetPassword(ctx, id, hash)
 }
 

@@ -91,7 +91,20 @@ func (s *Service) CheckToken(ctx context.Context, userID, value string) (*model.
 	if value == "" {
 		return nil, nil, ErrBadCredentials
 	}
-	t, err := s.store.TokenByHash(ctx, TokenHash(value))
+	hash := TokenHash(value)
+	s.mu.Lock()
+	hit, cached := s.tokenHits[hash]
+	gen := s.gen
+	s.mu.Unlock()
+	if cached {
+		if !strings.EqualFold(hit.user.ID, userID) {
+			return nil, nil, ErrBadCredentials
+		}
+		s.recordUse(hit.token.UUID, time.Now())
+		u, t := hit.user, hit.token
+		return &u, &t, nil
+	}
+	t, err := s.store.TokenByHash(ctx, hash)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil, ErrBadCredentials
 	}
@@ -108,6 +121,11 @@ func (s *Service) CheckToken(ctx context.Context, userID, value string) (*model.
 	if err != nil {
 		return nil, nil, err
 	}
+	s.mu.Lock()
+	if s.gen == gen {
+		s.tokenHits[hash] = tokenHit{user: *u, token: *t}
+	}
+	s.mu.Unlock()
 	s.recordUse(t.UUID, time.Now())
 	return u, t, nil
 }
@@ -134,6 +152,7 @@ func (s *Service) Tokens(ctx context.Context, userID string) ([]*model.Token, er
 // RevokeToken deletes a user's token; revoking an unknown one is not an
 // error (Jenkins answers 200 too).
 func (s *Service) RevokeToken(ctx context.Context, userID, uuid string) error {
+	defer s.forgetTokens()
 	err := s.store.DeleteToken(ctx, userID, uuid)
 	s.mu.Lock()
 	delete(s.uses, uuid)
@@ -146,6 +165,7 @@ func (s *Service) RevokeToken(ctx context.Context, userID, uuid string) error {
 
 // RenameToken renames a user's token; store.ErrNotFound if there is none.
 func (s *Service) RenameToken(ctx context.Context, userID, uuid, name string) error {
+	defer s.forgetTokens()
 	return s.store.RenameToken(ctx, userID, uuid, name)
 }
 

@@ -46,7 +46,12 @@ func New(ctx context.Context, st *store.Store) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	status, err := st.JobStatuses(ctx)
+	if err != nil {
+		return nil, err
+	}
 	for _, j := range all {
+		j.Status = status[j.ID]
 		cfg, err := configxml.Parse(j.ConfigXML)
 		if err != nil {
 			return nil, fmt.Errorf("job %s: stored config.xml: %w", j.Name, err)
@@ -202,13 +207,36 @@ func (s *Service) Delete(ctx context.Context, name string) error {
 	return s.store.RemoveJobFiles(id)
 }
 
-// NoteBuildNumber records that a build number was used, keeping the
-// cached next number current.
-func (s *Service) NoteBuildNumber(id, number int64) {
+// BuildStarted records that build number of job id started, keeping
+// the cached next number and status current.
+func (s *Service) BuildStarted(id, number int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if j, ok := s.byID[id]; ok && j.NextBuildNumber <= number {
+	j, ok := s.byID[id]
+	if !ok {
+		return
+	}
+	if j.NextBuildNumber <= number {
 		j.NextBuildNumber = number + 1
+	}
+	if number > j.Status.LastNumber {
+		j.Status.LastNumber, j.Status.LastBuilding = number, true
+	}
+}
+
+// BuildFinished records a build's result in the job's cached status.
+func (s *Service) BuildFinished(id, number int64, result model.Result) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j, ok := s.byID[id]
+	if !ok {
+		return
+	}
+	if number == j.Status.LastNumber {
+		j.Status.LastBuilding = false
+	}
+	if number > j.Status.CompletedNumber {
+		j.Status.CompletedNumber, j.Status.CompletedResult = number, result
 	}
 }
 

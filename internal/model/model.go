@@ -120,6 +120,28 @@ type Job struct {
 	Config          JobConfig
 	NextBuildNumber int64
 	CreatedAt       time.Time
+	Status          JobStatus
+}
+
+// JobStatus summarises a job's newest builds: enough for its ball colour
+// without reading the build history.
+type JobStatus struct {
+	LastNumber      int64 // the newest build; 0 when never built
+	LastBuilding    bool  // whether the newest build is still running
+	CompletedNumber int64 // the newest finished build; 0 when none
+	CompletedResult Result
+}
+
+// Color is the job's ball colour (§4.8) apart from "disabled".
+func (s JobStatus) Color() string {
+	color := "notbuilt"
+	if s.CompletedNumber > 0 {
+		color = s.CompletedResult.Color()
+	}
+	if s.LastBuilding {
+		color += "_anime"
+	}
+	return color
 }
 
 // BaseName is the job's own name without its folders.

@@ -105,6 +105,7 @@ func New(ctx context.Context, cfg Config, st *store.Store, js *jobs.Service) (*Q
 		if err := st.FinishBuild(ctx, b.JobID, b.Number, model.Aborted, 0); err != nil {
 			return nil, err
 		}
+		js.BuildFinished(b.JobID, b.Number, model.Aborted)
 	}
 	if q.waiting, err = st.Waiting(ctx); err != nil {
 		return nil, err
@@ -247,7 +248,7 @@ func (q *Queue) start(it *model.QueueItem, job *model.Job, exec int) error {
 	if err := q.store.StartBuild(context.Background(), it.ID, &b); err != nil {
 		return err
 	}
-	q.jobs.NoteBuildNumber(job.ID, b.Number)
+	q.jobs.BuildStarted(job.ID, b.Number)
 	ctx, cancel := context.WithCancelCause(context.Background())
 	r := &running{build: b, cancel: cancel, finished: make(chan struct{}), workspace: q.workspace(job)}
 	q.running[buildKey{job.ID, b.Number}] = r
@@ -297,6 +298,7 @@ func (q *Queue) run(ctx context.Context, r *running, job *model.Job, rootURL str
 	if err := q.store.FinishBuild(context.Background(), b.JobID, b.Number, result, d); err != nil {
 		q.cfg.Logger.Error("cannot record build result", "job", b.JobName, "build", b.Number, "err", err)
 	}
+	q.jobs.BuildFinished(b.JobID, b.Number, result)
 	q.mu.Lock()
 	delete(q.running, buildKey{b.JobID, b.Number})
 	q.executors[b.Executor] = false

@@ -215,28 +215,16 @@ func (s *Server) redirectAfterPost(c *call, page, api string) {
 	fmt.Fprintln(c.w, "Found:", target)
 }
 
-// jobColor is the job's ball colour (§4.8).
+// jobColor is the job's ball colour (§4.8), from the job's cached
+// status: listing jobs reads no build history.
 func (s *Server) jobColor(c *call, job *model.Job) string {
-	color := "notbuilt"
-	recent, err := s.store.Builds(c.ctx(), job.ID, 2)
-	if err == nil && len(recent) > 0 {
-		last := recent[0]
-		if last.Building {
-			color = "notbuilt"
-			if len(recent) > 1 && !recent[1].Building {
-				color = recent[1].Result.Color()
-			}
-		} else {
-			color = last.Result.Color()
-		}
-	}
 	if job.Config.Disabled {
-		color = "disabled"
+		if job.Status.LastBuilding {
+			return "disabled_anime"
+		}
+		return "disabled"
 	}
-	if err == nil && len(recent) > 0 && recent[0].Building {
-		color += "_anime"
-	}
-	return color
+	return job.Status.Color()
 }
 
 // jobObject is a freestyle job's API object (§4.6). Costly properties

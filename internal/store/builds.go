@@ -71,14 +71,14 @@ func (s *Store) StartBuild(ctx context.Context, queueID int64, b *model.Build) e
 
 // FinishBuild records a build's result and duration.
 func (s *Store) FinishBuild(ctx context.Context, jobID, number int64, result model.Result, d time.Duration) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE builds SET result = ?, building = 0, duration_ms = ? WHERE job_id = ? AND number = ?`,
+	_, err := s.exec(ctx, `UPDATE builds SET result = ?, building = 0, duration_ms = ? WHERE job_id = ? AND number = ?`,
 		string(result), d.Milliseconds(), jobID, number)
 	return err
 }
 
 // Build returns one build of a job.
 func (s *Store) Build(ctx context.Context, jobID, number int64) (*model.Build, error) {
-	return scanBuild(s.db.QueryRowContext(ctx, `SELECT `+buildCols+` FROM builds b JOIN jobs j ON j.id = b.job_id WHERE b.job_id = ? AND b.number = ?`, jobID, number))
+	return scanBuild(s.queryRow(ctx, `SELECT `+buildCols+` FROM builds b JOIN jobs j ON j.id = b.job_id WHERE b.job_id = ? AND b.number = ?`, jobID, number))
 }
 
 // Builds lists a job's builds, newest first; limit <= 0 means all.
@@ -95,7 +95,7 @@ func (s *Store) RunningBuilds(ctx context.Context) ([]*model.Build, error) {
 }
 
 func (s *Store) queryBuilds(ctx context.Context, q string, args ...any) ([]*model.Build, error) {
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -150,14 +150,14 @@ func (s *Store) PermalinkNumber(ctx context.Context, jobID int64, p Permalink) (
 	} else {
 		return 0, false, nil
 	}
-	err = s.db.QueryRowContext(ctx, q, jobID).Scan(&n)
+	err = s.queryRow(ctx, q, jobID).Scan(&n)
 	return n, true, err
 }
 
 // RecentResults returns the results of up to n most recent completed
 // builds, newest first (for the health report).
 func (s *Store) RecentResults(ctx context.Context, jobID int64, n int) ([]model.Result, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT result FROM builds WHERE job_id = ? AND building = 0 AND result IN ('SUCCESS','UNSTABLE','FAILURE') ORDER BY number DESC LIMIT ?`, jobID, n)
+	rows, err := s.query(ctx, `SELECT result FROM builds WHERE job_id = ? AND building = 0 AND result IN ('SUCCESS','UNSTABLE','FAILURE') ORDER BY number DESC LIMIT ?`, jobID, n)
 	if err != nil {
 		return nil, err
 	}
@@ -183,4 +183,34 @@ func (s *Store) LogPath(jobID, number int64) string {
 // RemoveJobFiles deletes a job's logs.
 func (s *Store) RemoveJobFiles(jobID int64) error {
 	return os.RemoveAll(filepath.Join(s.home, "builds", strconv.FormatInt(jobID, 10)))
+}
+
+// JobStatuses summarises every job's newest build and newest finished
+// build in one query, for the in-memory job registry.
+func (s *Store) JobStatuses(ctx context.Context) (map[int64]model.JobStatus, error) {
+	rows, err := s.query(ctx, `SELECT b.job_id, b.number, b.building, b.result FROM builds b
+		WHERE b.number = (SELECT max(number) FROM builds WHERE job_id = b.job_id)
+		   OR b.number = (SELECT max(number) FROM builds WHERE job_id = b.job_id AND building = 0)`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]model.JobStatus{}
+	for rows.Next() {
+		var job, number int64
+		var building bool
+		var result string
+		if err := rows.Scan(&job, &number, &building, &result); err != nil {
+			return nil, err
+		}
+		st := out[job]
+		if number > st.LastNumber {
+			st.LastNumber, st.LastBuilding = number, building
+		}
+		if !building && number > st.CompletedNumber {
+			st.CompletedNumber, st.CompletedResult = number, model.Result(result)
+		}
+		out[job] = st
+	}
+	return out, rows.Err()
 }

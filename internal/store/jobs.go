@@ -27,7 +27,7 @@ func scanJob(row interface{ Scan(...any) error }) (*model.Job, error) {
 // CreateJob stores a new job with its config.xml as posted; ErrExists if
 // the name is taken.
 func (s *Store) CreateJob(ctx context.Context, name string, configXML []byte, now time.Time) (*model.Job, error) {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO jobs (name, config_xml, next_build_number, created_at) VALUES (?, ?, 1, ?)`,
+	res, err := s.exec(ctx, `INSERT INTO jobs (name, config_xml, next_build_number, created_at) VALUES (?, ?, 1, ?)`,
 		name, configXML, ms(now))
 	if isUniqueViolation(err) {
 		return nil, ErrExists
@@ -44,12 +44,12 @@ func (s *Store) CreateJob(ctx context.Context, name string, configXML []byte, no
 
 // Job returns the job with the given full name.
 func (s *Store) Job(ctx context.Context, name string) (*model.Job, error) {
-	return scanJob(s.db.QueryRowContext(ctx, `SELECT `+jobCols+` FROM jobs WHERE name = ?`, name))
+	return scanJob(s.queryRow(ctx, `SELECT `+jobCols+` FROM jobs WHERE name = ?`, name))
 }
 
 // Jobs lists every job, sorted by name without case as Jenkins sorts them.
 func (s *Store) Jobs(ctx context.Context) ([]*model.Job, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+jobCols+` FROM jobs ORDER BY name COLLATE NOCASE, name`)
+	rows, err := s.query(ctx, `SELECT `+jobCols+` FROM jobs ORDER BY name COLLATE NOCASE, name`)
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +67,7 @@ func (s *Store) Jobs(ctx context.Context) ([]*model.Job, error) {
 
 // UpdateJobConfig replaces a job's config.xml.
 func (s *Store) UpdateJobConfig(ctx context.Context, id int64, configXML []byte) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE jobs SET config_xml = ? WHERE id = ?`, configXML, id)
+	res, err := s.exec(ctx, `UPDATE jobs SET config_xml = ? WHERE id = ?`, configXML, id)
 	if err != nil {
 		return err
 	}
@@ -79,7 +79,7 @@ func (s *Store) UpdateJobConfig(ctx context.Context, id int64, configXML []byte)
 
 // DeleteJob removes a job with its builds and queue items.
 func (s *Store) DeleteJob(ctx context.Context, id int64) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM jobs WHERE id = ?`, id)
+	res, err := s.exec(ctx, `DELETE FROM jobs WHERE id = ?`, id)
 	if err != nil {
 		return err
 	}

@@ -47,7 +47,7 @@ func (s *Store) Enqueue(ctx context.Context, it *model.QueueItem) error {
 		return err
 	}
 	it.State = model.QueueWaiting
-	return s.db.QueryRowContext(ctx, `INSERT INTO queue (job_id, causes, params, root_url, enqueued_at, due_at, state) VALUES (?, ?, ?, ?, ?, ?, 'waiting') RETURNING id`,
+	return s.queryRow(ctx, `INSERT INTO queue (job_id, causes, params, root_url, enqueued_at, due_at, state) VALUES (?, ?, ?, ?, ?, ?, 'waiting') RETURNING id`,
 		it.JobID, string(causes), string(params), it.RootURL, ms(it.EnqueuedAt), ms(it.DueAt)).Scan(&it.ID)
 }
 
@@ -58,13 +58,13 @@ func (s *Store) UpdateWaiting(ctx context.Context, it *model.QueueItem) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.db.ExecContext(ctx, `UPDATE queue SET causes = ?, due_at = ? WHERE id = ? AND state = 'waiting'`, string(causes), ms(it.DueAt), it.ID)
+	_, err = s.exec(ctx, `UPDATE queue SET causes = ?, due_at = ? WHERE id = ? AND state = 'waiting'`, string(causes), ms(it.DueAt), it.ID)
 	return err
 }
 
 // Waiting lists the items still in the queue, oldest first.
 func (s *Store) Waiting(ctx context.Context) ([]*model.QueueItem, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+queueCols+` FROM queue q JOIN jobs j ON j.id = q.job_id WHERE q.state = 'waiting' ORDER BY q.id`)
+	rows, err := s.query(ctx, `SELECT `+queueCols+` FROM queue q JOIN jobs j ON j.id = q.job_id WHERE q.state = 'waiting' ORDER BY q.id`)
 	if err != nil {
 		return nil, err
 	}
@@ -82,13 +82,13 @@ func (s *Store) Waiting(ctx context.Context) ([]*model.QueueItem, error) {
 
 // QueueItem returns one queue item, waiting or left.
 func (s *Store) QueueItem(ctx context.Context, id int64) (*model.QueueItem, error) {
-	return scanQueueItem(s.db.QueryRowContext(ctx, `SELECT `+queueCols+` FROM queue q JOIN jobs j ON j.id = q.job_id WHERE q.id = ?`, id))
+	return scanQueueItem(s.queryRow(ctx, `SELECT `+queueCols+` FROM queue q JOIN jobs j ON j.id = q.job_id WHERE q.id = ?`, id))
 }
 
 // CancelQueueItem takes a waiting item out of the queue as cancelled;
 // ErrNotFound if it is not waiting.
 func (s *Store) CancelQueueItem(ctx context.Context, id int64, now time.Time) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE queue SET state = 'left', cancelled = 1, left_at = ? WHERE id = ? AND state = 'waiting'`, ms(now), id)
+	res, err := s.exec(ctx, `UPDATE queue SET state = 'left', cancelled = 1, left_at = ? WHERE id = ? AND state = 'waiting'`, ms(now), id)
 	if err != nil {
 		return err
 	}
@@ -100,6 +100,6 @@ func (s *Store) CancelQueueItem(ctx context.Context, id int64, now time.Time) er
 
 // ForgetLeftItems deletes items that left the queue before t.
 func (s *Store) ForgetLeftItems(ctx context.Context, before time.Time) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM queue WHERE state = 'left' AND left_at < ?`, ms(before))
+	_, err := s.exec(ctx, `DELETE FROM queue WHERE state = 'left' AND left_at < ?`, ms(before))
 	return err
 }

@@ -9,7 +9,7 @@ import (
 
 // CreateSession records a browser session by the hash of its id.
 func (s *Store) CreateSession(ctx context.Context, idHash, userID string, created, expires time.Time) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+	_, err := s.exec(ctx, `INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
 		idHash, userID, ms(created), ms(expires))
 	return err
 }
@@ -17,7 +17,7 @@ func (s *Store) CreateSession(ctx context.Context, idHash, userID string, create
 // SessionUser returns the user id of a live session.
 func (s *Store) SessionUser(ctx context.Context, idHash string, now time.Time) (string, error) {
 	var user string
-	err := s.db.QueryRowContext(ctx, `SELECT user_id FROM sessions WHERE id_hash = ? AND expires_at > ?`, idHash, ms(now)).Scan(&user)
+	err := s.queryRow(ctx, `SELECT user_id FROM sessions WHERE id_hash = ? AND expires_at > ?`, idHash, ms(now)).Scan(&user)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", ErrNotFound
 	}
@@ -26,12 +26,12 @@ func (s *Store) SessionUser(ctx context.Context, idHash string, now time.Time) (
 
 // DeleteSession ends a session.
 func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = ?`, idHash)
+	_, err := s.exec(ctx, `DELETE FROM sessions WHERE id_hash = ?`, idHash)
 	return err
 }
 
 // DeleteExpiredSessions drops sessions past their expiry.
 func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, ms(now))
+	_, err := s.exec(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, ms(now))
 	return err
 }

@@ -26,7 +26,7 @@ func scanToken(row interface{ Scan(...any) error }) (*model.Token, error) {
 
 // CreateToken stores a token record (its hash, never its value).
 func (s *Store) CreateToken(ctx context.Context, t *model.Token) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO tokens (`+tokenCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	_, err := s.exec(ctx, `INSERT INTO tokens (`+tokenCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		t.UUID, t.UserID, t.Name, t.Hash, ms(t.CreatedAt), t.UseCount, ms(t.LastUse))
 	if isUniqueViolation(err) {
 		return ErrExists
@@ -37,12 +37,12 @@ func (s *Store) CreateToken(ctx context.Context, t *model.Token) error {
 // TokenByHash finds a token by the SHA-256 of its secret: one index
 // lookup, whatever the number of users.
 func (s *Store) TokenByHash(ctx context.Context, hash string) (*model.Token, error) {
-	return scanToken(s.db.QueryRowContext(ctx, `SELECT `+tokenCols+` FROM tokens WHERE hash = ?`, hash))
+	return scanToken(s.queryRow(ctx, `SELECT `+tokenCols+` FROM tokens WHERE hash = ?`, hash))
 }
 
 // Tokens lists a user's tokens, oldest first.
 func (s *Store) Tokens(ctx context.Context, userID string) ([]*model.Token, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+tokenCols+` FROM tokens WHERE user_id = ? ORDER BY created_at, uuid`, userID)
+	rows, err := s.query(ctx, `SELECT `+tokenCols+` FROM tokens WHERE user_id = ? ORDER BY created_at, uuid`, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +60,7 @@ func (s *Store) Tokens(ctx context.Context, userID string) ([]*model.Token, erro
 
 // DeleteToken removes one of a user's tokens; ErrNotFound if there is none.
 func (s *Store) DeleteToken(ctx context.Context, userID, uuid string) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM tokens WHERE user_id = ? AND uuid = ?`, userID, uuid)
+	res, err := s.exec(ctx, `DELETE FROM tokens WHERE user_id = ? AND uuid = ?`, userID, uuid)
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (s *Store) DeleteToken(ctx context.Context, userID, uuid string) error {
 
 // RenameToken renames one of a user's tokens; ErrNotFound if there is none.
 func (s *Store) RenameToken(ctx context.Context, userID, uuid, name string) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE tokens SET name = ? WHERE user_id = ? AND uuid = ?`, name, userID, uuid)
+	res, err := s.exec(ctx, `UPDATE tokens SET name = ? WHERE user_id = ? AND uuid = ?`, name, userID, uuid)
 	if err != nil {
 		return err
 	}
@@ -84,6 +84,6 @@ func (s *Store) RenameToken(ctx context.Context, userID, uuid, name string) erro
 
 // AddTokenUses adds n uses to a token's counter and sets its last use.
 func (s *Store) AddTokenUses(ctx context.Context, uuid string, n int64, last time.Time) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE tokens SET use_count = use_count + ?, last_use = max(last_use, ?) WHERE uuid = ?`, n, ms(last), uuid)
+	_, err := s.exec(ctx, `UPDATE tokens SET use_count = use_count + ?, last_use = max(last_use, ?) WHERE uuid = ?`, n, ms(last), uuid)
 	return err
 }

@@ -26,7 +26,7 @@ func scanUser(row interface{ Scan(...any) error }) (*model.User, error) {
 // CreateUser stores a new user; ErrExists if the id is taken (ids are
 // compared without case, as Jenkins does by default).
 func (s *Store) CreateUser(ctx context.Context, u *model.User) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
+	_, err := s.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
 		u.ID, u.FullName, u.Email, u.PasswordHash, u.Admin, ms(u.CreatedAt))
 	if isUniqueViolation(err) {
 		return ErrExists
@@ -36,12 +36,12 @@ func (s *Store) CreateUser(ctx context.Context, u *model.User) error {
 
 // User returns the user with the given id (without case).
 func (s *Store) User(ctx context.Context, id string) (*model.User, error) {
-	return scanUser(s.db.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
+	return scanUser(s.queryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
 }
 
 // Users lists every user by id.
 func (s *Store) Users(ctx context.Context) ([]*model.User, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+userCols+` FROM users ORDER BY id`)
+	rows, err := s.query(ctx, `SELECT `+userCols+` FROM users ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +60,7 @@ func (s *Store) Users(ctx context.Context) ([]*model.User, error) {
 // CountUsers returns how many users exist.
 func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n)
+	err := s.queryRow(ctx, `SELECT count(*) FROM users`).Scan(&n)
 	return n, err
 }
 
@@ -81,7 +81,7 @@ func (s *Store) SetPassword(ctx context.Context, id, hash string) error {
 
 // DeleteUser removes a user with their tokens and sessions.
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
+	res, err := s.exec(ctx, `DELETE FROM users WHERE id = ?`, id)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,153 @@
+package server_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/jeeves-ci/jeeves/internal/auth"
+	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/queue"
+	"github.com/jeeves-ci/jeeves/internal/server"
+	"github.com/jeeves-ci/jeeves/internal/store"
+)
+
+// stack is the whole server wired in-process on a real TCP listener,
+// with a real SQLite home, so benchmarks measure what a client sees.
+type stack struct {
+	url      string
+	token    string
+	finished chan model.Build
+	client   *http.Client
+}
+
+func newStack(tb testing.TB) *stack {
+	tb.Helper()
+	ctx := context.Background()
+	home := tb.TempDir()
+	st, err := store.Open(home)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	au, err := auth.New(st, filepath.Join(home, "secrets"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(au.Close)
+	if _, err := au.EnsureAdmin(ctx, "pw"); err != nil {
+		tb.Fatal(err)
+	}
+	token, _, err := au.GenerateToken(ctx, "admin", "bench")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	js, err := jobs.New(ctx, st)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s := &stack{token: token, finished: make(chan model.Build, 1024)}
+	q, err := queue.New(ctx, queue.Config{Executors: 2, Home: home,
+		OnFinish: func(b model.Build) { s.finished <- b }}, st, js)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { q.Shutdown(0) })
+	for _, name := range []string{"hello", "other"} {
+		if _, err := js.Create(ctx, name, []byte(`<project><builders><hudson.tasks.Shell><command>echo hello</command></hudson.tasks.Shell></builders></project>`)); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	srv := server.New(server.Config{Version: "bench", CSRF: true, Executors: 2}, au, js, q, st)
+	hs := httptest.NewServer(srv)
+	tb.Cleanup(hs.Close)
+	s.url = hs.URL
+	s.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	return s
+}
+
+func (s *stack) do(tb testing.TB, method, path string, want int) {
+	req, _ := http.NewRequest(method, s.url+path, nil)
+	req.SetBasicAuth("admin", s.token)
+	resp, err := s.client.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != want {
+		tb.Fatalf("%s %s: %d, want %d", method, path, resp.StatusCode, want)
+	}
+}
+
+// BenchmarkBareHandler is the floor: a handler that writes a few bytes.
+func BenchmarkBareHandler(b *testing.B) {
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json;charset=utf-8")
+		io.WriteString(w, `{"ok":true}`)
+	}))
+	defer hs.Close()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, err := client.Get(hs.URL + "/api/json")
+			if err != nil {
+				b.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	})
+}
+
+// BenchmarkAPIJSONWithToken is the seed's first request: the root
+// api/json authenticated by an API token.
+func BenchmarkAPIJSONWithToken(b *testing.B) {
+	s := newStack(b)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			s.do(b, "GET", "/api/json?pretty=true", 200)
+		}
+	})
+}
+
+// BenchmarkTriggerToFinished measures POST /job/hello/build (no quiet
+// period) until the build of `echo hello` is recorded as finished.
+func BenchmarkTriggerToFinished(b *testing.B) {
+	s := newStack(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s.do(b, "POST", "/job/hello/build?delay=0sec", 201)
+		if got := <-s.finished; got.Result != model.Success {
+			b.Fatalf("build %d: %s", got.Number, got.Result)
+		}
+	}
+}
+
+// TestStackRunsABuild keeps the benchmark harness honest: it fails if
+// the wiring above stops producing a successful build.
+func TestStackRunsABuild(t *testing.T) {
+	s := newStack(t)
+	s.do(t, "POST", "/job/hello/build?delay=0sec", 201)
+	b := <-s.finished
+	if b.Result != model.Success || b.Number != 1 {
+		t.Fatalf("got build %d %s, want #1 SUCCESS", b.Number, b.Result)
+	}
+	req, _ := http.NewRequest("GET", s.url+"/job/hello/1/consoleText", nil)
+	req.SetBasicAuth("admin", s.token)
+	resp, err := s.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	text, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(text), "+ echo hello\nhello\n") || !strings.HasSuffix(string(text), "Finished: SUCCESS\n") {
+		t.Fatalf("console:\n%s", text)
+	}
+}
