@@ -83,8 +83,8 @@ type Service struct {
 	// empties it, and gen stops a lookup racing a change from refilling it.
 	tokenHits map[string]tokenHit
 	gen       uint64
-	flushing chan struct{}
-	done     chan struct{}
+	flushing  chan struct{}
+	done      chan struct{}
 }
 
 type verifiedPassword struct {
