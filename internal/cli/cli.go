@@ -24,6 +24,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/server"
 	"github.com/jeeves-ci/jeeves/internal/store"
 	"github.com/jeeves-ci/jeeves/internal/version"
+	"github.com/jeeves-ci/jeeves/internal/views"
 )
 
 const usage = `jeeves: a Jenkins-compatible automation server
@@ -182,6 +183,10 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
+	vs, err := views.New(ctx, st)
+	if err != nil {
+		return err
+	}
 	q, err := queue.New(ctx, queue.Config{
 		Executors: o.Executors, QuietPeriod: o.QuietPeriod, Home: home, RootURL: o.URL, Logger: log,
 	}, st, js)
@@ -191,7 +196,7 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 	srv := server.New(server.Config{
 		Version: version.Version, RootURL: o.URL, CSRF: o.CSRF, Executors: o.Executors,
 		QuietPeriod: o.QuietPeriod, Logger: log,
-	}, au, js, q, st)
+	}, au, js, vs, q, st)
 	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {
 		q.Shutdown(0)

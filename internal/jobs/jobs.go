@@ -104,14 +104,48 @@ func parse(xml []byte) (*model.JobConfig, error) {
 		}
 		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
 	}
-	if cfg.Kind != "project" {
+	if cfg.Kind != configxml.KindProject && cfg.Kind != configxml.KindFolder {
 		return nil, fmt.Errorf("%w: No item type ‘%s’ is known", ErrBadConfig, cfg.Kind)
 	}
 	return cfg, nil
 }
 
-// Create validates and stores a new job.
-func (s *Service) Create(ctx context.Context, name string, xml []byte) (*model.Job, error) {
+// IsFolder reports whether an item is a folder.
+func IsFolder(j *model.Job) bool { return j.Config.Kind == configxml.KindFolder }
+
+// Parent is the full name of the folder holding the item named fullName;
+// "" for a top-level item.
+func Parent(fullName string) string {
+	if i := strings.LastIndexByte(fullName, '/'); i >= 0 {
+		return fullName[:i]
+	}
+	return ""
+}
+
+// join makes a full name from a parent folder's full name and a name.
+func join(parent, name string) string {
+	if parent == "" {
+		return name
+	}
+	return parent + "/" + name
+}
+
+// checkParent: parent must be "" (the root) or an existing folder.
+// Called with s.mu held.
+func (s *Service) checkParent(parent string) error {
+	if parent == "" {
+		return nil
+	}
+	id, ok := s.names[parent]
+	if !ok || !IsFolder(s.byID[id]) {
+		return fmt.Errorf("%w: %s", ErrNotFound, parent)
+	}
+	return nil
+}
+
+// Create validates and stores a new item named name inside the folder
+// parent ("" for the top level).
+func (s *Service) Create(ctx context.Context, parent, name string, xml []byte) (*model.Job, error) {
 	if err := CheckName(name); err != nil {
 		return nil, err
 	}
@@ -121,6 +155,10 @@ func (s *Service) Create(ctx context.Context, name string, xml []byte) (*model.J
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.checkParent(parent); err != nil {
+		return nil, err
+	}
+	name = join(parent, name)
 	if _, ok := s.names[name]; ok {
 		return nil, fmt.Errorf("%w: A job already exists with the name ‘%s’", ErrExists, name)
 	}
@@ -159,7 +197,23 @@ func (s *Service) ByID(id int64) (*model.Job, error) {
 	return copyJob(j), nil
 }
 
-// List returns every job, sorted by name without case as Jenkins does.
+// Children returns the items directly inside folder ("" = the top
+// level), sorted as Jenkins sorts them.
+func (s *Service) Children(folder string) []*model.Job {
+	s.mu.RLock()
+	out := []*model.Job{}
+	for _, j := range s.byID {
+		if Parent(j.Name) == folder {
+			out = append(out, copyJob(j))
+		}
+	}
+	s.mu.RUnlock()
+	sortJobs(out)
+	return out
+}
+
+// List returns every item at any depth, sorted by name without case as
+// Jenkins does.
 func (s *Service) List() []*model.Job {
 	s.mu.RLock()
 	out := make([]*model.Job, 0, len(s.byID))
@@ -171,7 +225,8 @@ func (s *Service) List() []*model.Job {
 	return out
 }
 
-// UpdateConfig replaces a job's config.xml.
+// UpdateConfig replaces a job's config.xml. An item keeps its kind: a
+// job cannot become a folder or the other way round.
 func (s *Service) UpdateConfig(ctx context.Context, name string, xml []byte) (*model.Job, error) {
 	cfg, err := parse(xml)
 	if err != nil {
@@ -183,6 +238,9 @@ func (s *Service) UpdateConfig(ctx context.Context, name string, xml []byte) (*m
 	if !ok {
 		return nil, ErrNotFound
 	}
+	if old := s.byID[id].Config.Kind; old != cfg.Kind {
+		return nil, fmt.Errorf("%w: Expecting %s but got %s instead", ErrBadConfig, old, cfg.Kind)
+	}
 	if err := s.store.UpdateJobConfig(ctx, id, xml); err != nil {
 		return nil, err
 	}
@@ -191,7 +249,8 @@ func (s *Service) UpdateConfig(ctx context.Context, name string, xml []byte) (*m
 	return copyJob(j), nil
 }
 
-// Delete removes a job, its builds and their logs.
+// Delete removes an item (a folder with everything in it), its builds
+// and their logs.
 func (s *Service) Delete(ctx context.Context, name string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -199,12 +258,94 @@ func (s *Service) Delete(ctx context.Context, name string) error {
 	if !ok {
 		return ErrNotFound
 	}
-	if err := s.store.DeleteJob(ctx, id); err != nil {
+	ids := []int64{id}
+	for n, child := range s.names {
+		if strings.HasPrefix(n, name+"/") {
+			ids = append(ids, child)
+		}
+	}
+	if err := s.store.DeleteJobs(ctx, ids); err != nil {
 		return err
 	}
-	delete(s.byID, id)
-	delete(s.names, name)
-	return s.store.RemoveJobFiles(id)
+	var firstErr error
+	for _, id := range ids {
+		delete(s.names, s.byID[id].Name)
+		delete(s.byID, id)
+		if err := s.store.RemoveJobFiles(id); err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	return firstErr
+}
+
+// Inside returns the ids of every item under folder, at any depth.
+func (s *Service) Inside(folder string) []int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var ids []int64
+	for n, id := range s.names {
+		if strings.HasPrefix(n, folder+"/") {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// Rename gives an item a new name in the same folder (Jenkins's
+// doRename; moving between folders is a different operation).
+func (s *Service) Rename(ctx context.Context, name, newBase string) (*model.Job, error) {
+	if err := CheckName(newBase); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, ok := s.names[name]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	newName := join(Parent(name), newBase)
+	if newName == name {
+		return copyJob(s.byID[id]), nil
+	}
+	if _, taken := s.names[newName]; taken {
+		return nil, fmt.Errorf("%w: A job already exists with the name ‘%s’", ErrExists, newBase)
+	}
+	err := s.store.RenameJob(ctx, name, newName)
+	if errors.Is(err, store.ErrExists) {
+		return nil, fmt.Errorf("%w: A job already exists with the name ‘%s’", ErrExists, newBase)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for n, child := range s.names {
+		if n == name || strings.HasPrefix(n, name+"/") {
+			renamed := newName + n[len(name):]
+			delete(s.names, n)
+			s.names[renamed] = child
+			s.byID[child].Name = renamed
+		}
+	}
+	return copyJob(s.byID[id]), nil
+}
+
+// SetField rewrites one top-level element of an item's config.xml (such
+// as disabled or description), keeping the rest of the XML as it was.
+func (s *Service) SetField(ctx context.Context, name, elem, value string) (*model.Job, error) {
+	s.mu.RLock()
+	id, ok := s.names[name]
+	var xml []byte
+	if ok {
+		xml = s.byID[id].ConfigXML
+	}
+	s.mu.RUnlock()
+	if !ok {
+		return nil, ErrNotFound
+	}
+	edited, err := configxml.SetTopLevel(xml, elem, value)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
+	}
+	return s.UpdateConfig(ctx, name, edited)
 }
 
 // BuildStarted records that build number of job id started, keeping

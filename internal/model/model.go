@@ -266,3 +266,19 @@ type QueueItem struct {
 	BuildNumber int64     // once started
 	LeftAt      time.Time // once it left the queue
 }
+
+// View is a stored list view.
+type View struct {
+	Name      string
+	ConfigXML []byte
+	Config    ViewConfig
+}
+
+// ViewConfig is what jeeves reads from a list view's config.xml.
+type ViewConfig struct {
+	Class        string // root element, e.g. hudson.model.ListView
+	Description  string
+	JobNames     []string
+	IncludeRegex string
+	Recurse      bool
+}

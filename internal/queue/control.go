@@ -219,3 +219,26 @@ func (q *Queue) Shutdown(grace time.Duration) {
 	q.mu.Unlock()
 	<-all
 }
+
+// Busy reports whether a build of the job is running.
+func (q *Queue) Busy(jobID int64) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.jobRunning(jobID)
+}
+
+// QuietDown stops (or, with on false, resumes) starting new builds, as
+// Jenkins's "Prepare for shutdown"; running builds go on.
+func (q *Queue) QuietDown(on bool) {
+	q.mu.Lock()
+	q.quiet = on
+	q.mu.Unlock()
+	q.poke()
+}
+
+// QuietingDown reports whether QuietDown is on.
+func (q *Queue) QuietingDown() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.quiet
+}

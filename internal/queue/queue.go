@@ -52,6 +52,7 @@ type Queue struct {
 	running   map[buildKey]*running
 	executors []bool // busy flags
 	stopping  bool
+	quiet     bool // quieting down: no new builds start
 
 	wake    chan struct{}
 	done    chan struct{}
@@ -194,7 +195,7 @@ func (q *Queue) startDue() time.Time {
 	now := time.Now()
 	for i := 0; i < len(q.waiting); i++ {
 		it := q.waiting[i]
-		if q.stopping {
+		if q.stopping || q.quiet {
 			break
 		}
 		if it.DueAt.After(now) {

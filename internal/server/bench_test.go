@@ -15,6 +15,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/queue"
 	"github.com/jeeves-ci/jeeves/internal/server"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/views"
 )
 
 // stack is the whole server wired in-process on a real TCP listener,
@@ -59,11 +60,15 @@ func newStack(tb testing.TB) *stack {
 	}
 	tb.Cleanup(func() { q.Shutdown(0) })
 	for _, name := range []string{"hello", "other"} {
-		if _, err := js.Create(ctx, name, []byte(`<project><builders><hudson.tasks.Shell><command>echo hello</command></hudson.tasks.Shell></builders></project>`)); err != nil {
+		if _, err := js.Create(ctx, "", name, []byte(`<project><builders><hudson.tasks.Shell><command>echo hello</command></hudson.tasks.Shell></builders></project>`)); err != nil {
 			tb.Fatal(err)
 		}
 	}
-	srv := server.New(server.Config{Version: "bench", CSRF: true, Executors: 2}, au, js, q, st)
+	vs, err := views.New(ctx, st)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := server.New(server.Config{Version: "bench", CSRF: true, Executors: 2}, au, js, vs, q, st)
 	hs := httptest.NewServer(srv)
 	tb.Cleanup(hs.Close)
 	s.url = hs.URL

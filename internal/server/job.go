@@ -18,12 +18,17 @@ import (
 
 func jobPath(name string) string { return queue.JobPath(name) }
 
-// walkJobs walks /job/NAME/… to a job, then the job's own URLs.
-func (s *Server) walkJobs(c *call, p []string) error {
+// walkJobs walks /job/NAME/… from folder ("" = the root) to an item,
+// then the item's own URLs; a folder walks on to /job/CHILD/….
+func (s *Server) walkJobs(c *call, folder string, p []string) error {
 	if len(p) == 0 {
 		return notFound()
 	}
-	job, err := s.jobs.Get(p[0])
+	name := p[0]
+	if folder != "" {
+		name = folder + "/" + name
+	}
+	job, err := s.jobs.Get(name)
 	if errors.Is(err, jobs.ErrNotFound) {
 		return notFound()
 	}
@@ -33,34 +38,62 @@ func (s *Server) walkJobs(c *call, p []string) error {
 	if err := c.require(permItemRead); err != nil {
 		return err
 	}
+	if jobs.IsFolder(job) {
+		return s.walkFolder(c, job, p[1:])
+	}
 	return s.walkJob(c, job, p[1:])
+}
+
+// walkItem serves the URLs every item has, folder or job; handled is
+// false for the others.
+func (s *Server) walkItem(c *call, job *model.Job, p []string) (handled bool, err error) {
+	switch p[0] {
+	case "config.xml":
+		if len(p) > 1 {
+			return true, notFound()
+		}
+		return true, s.configXML(c, job)
+	case "doDelete":
+		return true, s.deleteJob(c, job)
+	case "doRename", "confirmRename":
+		return true, s.renameItem(c, job)
+	case "description":
+		return true, s.description(c, job)
+	}
+	return false, nil
+}
+
+// deleteByMethod: DELETE on an item's URL deletes it, as in Jenkins.
+func (s *Server) deleteByMethod(c *call, job *model.Job) error {
+	if err := c.require(permDelete); err != nil {
+		return err
+	}
+	if err := s.removeItem(c, job); err != nil {
+		return err
+	}
+	c.w.WriteHeader(http.StatusOK)
+	return nil
 }
 
 func (s *Server) walkJob(c *call, job *model.Job, p []string) error {
 	if len(p) == 0 {
+		if c.r.Method == http.MethodDelete {
+			return s.deleteByMethod(c, job)
+		}
 		return s.jobPage(c, job)
+	}
+	if handled, err := s.walkItem(c, job, p); handled {
+		return err
 	}
 	switch p[0] {
 	case "api":
 		return s.serveAPI(c, p, "freeStyleProject", s.jobObject(c, job))
+	case "enable", "disable":
+		return s.enableJob(c, job, p[0] == "enable")
 	case "build":
 		return s.build(c, job, false)
 	case "buildWithParameters":
 		return s.build(c, job, true)
-	case "config.xml":
-		if len(p) > 1 {
-			return notFound()
-		}
-		return s.configXML(c, job)
-	case "doDelete":
-		return s.deleteJob(c, job)
-	case "description":
-		if c.r.Method == http.MethodPost {
-			return notFound()
-		}
-		c.w.Header().Set("Content-Type", "text/plain;charset=utf-8")
-		_, err := io.WriteString(c.w, job.Config.Description)
-		return err
 	}
 	if n, ok, err := s.buildNumber(c, job, p[0]); err != nil {
 		return err
@@ -84,17 +117,43 @@ func (s *Server) buildNumber(c *call, job *model.Job, seg string) (int64, bool, 
 	return n, true, nil
 }
 
-// createItem creates a job from the posted config.xml (§5.5).
-func (s *Server) createItem(c *call) error {
+// createItem creates an item in folder ("" = the root) from the posted
+// config.xml, as a copy of another (mode=copy&from=), or empty from a
+// type (mode=<class>, the New Item form) (§5.5).
+func (s *Server) createItem(c *call, folder string) error {
 	if err := requirePOST(c); err != nil {
 		return err
 	}
 	if err := c.require(permCreate); err != nil {
 		return err
 	}
-	name := c.r.URL.Query().Get("name")
+	q := c.r.URL.Query()
+	name := q.Get("name")
+	mode := q.Get("mode")
+	if c.r.Header.Get("Content-Type") == "application/x-www-form-urlencoded" {
+		if err := c.r.ParseForm(); err != nil {
+			return badRequest("cannot read the form: " + err.Error())
+		}
+		name, mode = c.r.Form.Get("name"), c.r.Form.Get("mode")
+	}
 	if name == "" {
 		return badRequest("Query parameter 'name' is required")
+	}
+	switch mode {
+	case "copy":
+		return s.copyItem(c, folder, name, q.Get("from"))
+	case "hudson.model.FreeStyleProject", "com.cloudbees.hudson.plugins.folder.Folder":
+		xml := "<?xml version='1.1' encoding='UTF-8'?>\n<project>\n  <description></description>\n  <keepDependencies>false</keepDependencies>\n  <properties/>\n  <scm class=\"hudson.scm.NullSCM\"/>\n  <canRoam>true</canRoam>\n  <disabled>false</disabled>\n  <blockBuildWhenDownstreamBuilding>false</blockBuildWhenDownstreamBuilding>\n  <blockBuildWhenUpstreamBuilding>false</blockBuildWhenUpstreamBuilding>\n  <triggers/>\n  <concurrentBuild>false</concurrentBuild>\n  <builders/>\n  <publishers/>\n  <buildWrappers/>\n</project>"
+		if mode != "hudson.model.FreeStyleProject" {
+			xml = "<?xml version='1.1' encoding='UTF-8'?>\n<com.cloudbees.hudson.plugins.folder.Folder>\n  <description></description>\n  <properties/>\n</com.cloudbees.hudson.plugins.folder.Folder>"
+		}
+		job, err := s.jobs.Create(c.ctx(), folder, name, []byte(xml))
+		if err != nil {
+			return jobError(err)
+		}
+		url := c.root + jobPath(job.Name)
+		s.redirectAfterPost(c, url+"configure", url+"api/json")
+		return nil
 	}
 	ct := c.r.Header.Get("Content-Type")
 	if ct == "" {
@@ -110,10 +169,114 @@ func (s *Server) createItem(c *call) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.jobs.Create(c.ctx(), name, body); err != nil {
+	if _, err := s.jobs.Create(c.ctx(), folder, name, body); err != nil {
 		return jobError(err)
 	}
 	c.w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// copyItem copies from's config.xml to a new item named name in folder.
+// from is relative to folder, or absolute with a leading "/".
+func (s *Server) copyItem(c *call, folder, name, from string) error {
+	if from == "" {
+		return badRequest("Query parameter 'from' is required")
+	}
+	var src *model.Job
+	var err error
+	if strings.HasPrefix(from, "/") {
+		src, err = s.jobs.Get(strings.Trim(from, "/"))
+	} else {
+		full := from
+		if folder != "" {
+			full = folder + "/" + from
+		}
+		if src, err = s.jobs.Get(full); err != nil {
+			src, err = s.jobs.Get(from)
+		}
+	}
+	if err != nil {
+		return badRequest("No such job: " + from)
+	}
+	job, err := s.jobs.Create(c.ctx(), folder, name, src.ConfigXML)
+	if err != nil {
+		return jobError(err)
+	}
+	url := c.root + jobPath(job.Name)
+	s.redirectAfterPost(c, url+"configure", url+"api/json")
+	return nil
+}
+
+// renameItem is doRename?newName= (and the form's confirmRename).
+func (s *Server) renameItem(c *call, job *model.Job) error {
+	if err := requirePOST(c); err != nil {
+		return err
+	}
+	if err := c.require(permConfigure); err != nil {
+		return err
+	}
+	newName := c.r.URL.Query().Get("newName")
+	if newName == "" {
+		newName = c.r.PostFormValue("newName")
+	}
+	if newName == "" {
+		return badRequest("Query parameter 'newName' is required")
+	}
+	if s.queue.Busy(job.ID) {
+		return badRequest("Cannot rename a job while it is building")
+	}
+	renamed, err := s.jobs.Rename(c.ctx(), job.Name, newName)
+	if err != nil {
+		return jobError(err)
+	}
+	if jobs.Parent(job.Name) == "" {
+		s.views.JobRenamed(c.ctx(), job.Name, renamed.Name)
+	}
+	url := c.root + jobPath(renamed.Name)
+	s.redirectAfterPost(c, url, url+"api/json")
+	return nil
+}
+
+// enableJob is /enable and /disable: buildable flips, the XML's
+// <disabled> changes and nothing else in it.
+func (s *Server) enableJob(c *call, job *model.Job, enable bool) error {
+	if err := requirePOST(c); err != nil {
+		return err
+	}
+	if err := c.require(permConfigure); err != nil {
+		return err
+	}
+	if _, err := s.jobs.SetField(c.ctx(), job.Name, "disabled", strconv.FormatBool(!enable)); err != nil {
+		return jobError(err)
+	}
+	if !enable {
+		s.queue.CancelJob(c.ctx(), job.ID, c.id.Name(), false)
+	}
+	url := c.root + jobPath(job.Name)
+	s.redirectAfterPost(c, url, url+"api/json")
+	return nil
+}
+
+// description is GET (plain text) and POST (form field description) of
+// an item's description, as Jenkins's submitDescription.
+func (s *Server) description(c *call, job *model.Job) error {
+	if c.r.Method != http.MethodPost {
+		c.w.Header().Set("Content-Type", "text/plain;charset=utf-8")
+		_, err := io.WriteString(c.w, job.Config.Description)
+		return err
+	}
+	if err := c.require(permConfigure); err != nil {
+		return err
+	}
+	desc := c.r.URL.Query().Get("description")
+	if c.r.PostFormValue("description") != "" || desc == "" {
+		desc = c.r.PostFormValue("description")
+	}
+	if _, err := s.jobs.SetField(c.ctx(), job.Name, "description", desc); err != nil {
+		return jobError(err)
+	}
+	url := c.root + jobPath(job.Name)
+	s.redirectAfterPost(c, url, url+"api/json")
 	return nil
 }
 
@@ -191,13 +354,31 @@ func (s *Server) deleteJob(c *call, job *model.Job) error {
 	if err := c.require(permDelete); err != nil {
 		return err
 	}
-	if err := s.queue.CancelJob(c.ctx(), job.ID, c.id.Name(), true); err != nil {
+	if err := s.removeItem(c, job); err != nil {
 		return err
+	}
+	parent := c.root
+	if f := jobs.Parent(job.Name); f != "" {
+		parent += jobPath(f)
+	}
+	s.redirectAfterPost(c, parent, parent+"api/json")
+	return nil
+}
+
+// removeItem stops an item's builds (a folder's: everything inside it)
+// and deletes it.
+func (s *Server) removeItem(c *call, job *model.Job) error {
+	for _, id := range append(s.jobs.Inside(job.Name), job.ID) {
+		if err := s.queue.CancelJob(c.ctx(), id, c.id.Name(), true); err != nil {
+			return err
+		}
 	}
 	if err := s.jobs.Delete(c.ctx(), job.Name); err != nil {
 		return jobError(err)
 	}
-	s.redirectAfterPost(c, c.root, c.root+"api/json")
+	if jobs.Parent(job.Name) == "" {
+		s.views.JobRenamed(c.ctx(), job.Name, "")
+	}
 	return nil
 }
 

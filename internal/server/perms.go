@@ -6,15 +6,19 @@ import "strconv"
 // the strategy is Jenkins's "logged-in users can do anything": every
 // authenticated user holds all of these but Administer, which admins hold.
 const (
-	permAdminister = "hudson.model.Hudson.Administer"
-	permRead       = "hudson.model.Hudson.Read"
-	permItemRead   = "hudson.model.Item.Read"
-	permBuild      = "hudson.model.Item.Build"
-	permCancel     = "hudson.model.Item.Cancel"
-	permConfigure  = "hudson.model.Item.Configure"
-	permCreate     = "hudson.model.Item.Create"
-	permDelete     = "hudson.model.Item.Delete"
-	permExtRead    = "hudson.model.Item.ExtendedRead"
+	permAdminister    = "hudson.model.Hudson.Administer"
+	permRead          = "hudson.model.Hudson.Read"
+	permItemRead      = "hudson.model.Item.Read"
+	permBuild         = "hudson.model.Item.Build"
+	permCancel        = "hudson.model.Item.Cancel"
+	permConfigure     = "hudson.model.Item.Configure"
+	permCreate        = "hudson.model.Item.Create"
+	permDelete        = "hudson.model.Item.Delete"
+	permExtRead       = "hudson.model.Item.ExtendedRead"
+	permViewRead      = "hudson.model.View.Read"
+	permViewCreate    = "hudson.model.View.Create"
+	permViewConfigure = "hudson.model.View.Configure"
+	permViewDelete    = "hudson.model.View.Delete"
 )
 
 // impliedBy lists, for each permission, the ones that imply it, walking

@@ -36,29 +36,18 @@ func (s *Server) rootObject(c *call) *export.Object {
 		p("nodeName", ""),
 		p("numExecutors", s.cfg.Executors),
 		p("description", nil),
-		lazy("jobs", func() any {
-			all := s.jobs.List()
-			out := make([]*export.Object, len(all))
-			for i, j := range all {
-				out[i] = s.jobObject(c, j)
-			}
-			return out
-		}),
+		lazy("jobs", func() any { return s.itemObjects(c, s.jobs.Children("")) }),
 		p("overallLoad", obj("")),
 		p("primaryView", s.allViewObject(c)),
 		p("quietDownReason", nil),
-		p("quietingDown", false),
+		p("quietingDown", s.queue.QuietingDown()),
 		p("slaveAgentPort", -1),
 		p("unlabeledLoad", obj("jenkins.model.UnlabeledLoadStatistics")),
 		p("url", url),
 		p("useCrumbs", s.cfg.CSRF),
 		p("useSecurity", true),
-		p("views", []*export.Object{s.allViewObject(c)}),
+		lazy("views", func() any { return s.viewsList(c) }),
 	)
-}
-
-func (s *Server) allViewObject(c *call) *export.Object {
-	return obj("hudson.model.AllView", pv("name", 2, "all"), pv("url", 2, c.root))
 }
 
 // whoAmIObject is /whoAmI's answer (§1.6).
@@ -90,7 +79,7 @@ var rootTemplate = template.Must(template.New("root").Parse(`<!DOCTYPE html>
 func (s *Server) rootPage(c *call) error {
 	type row struct{ Name, URL, Color string }
 	var rows []row
-	for _, j := range s.jobs.List() {
+	for _, j := range s.jobs.Children("") {
 		rows = append(rows, row{j.Name, c.root + jobPath(j.Name), s.jobColor(c, j)})
 	}
 	c.w.Header().Set("Content-Type", "text/html;charset=utf-8")

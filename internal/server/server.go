@@ -20,6 +20,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/queue"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/views"
 )
 
 // Config holds the server's settings.
@@ -38,6 +39,7 @@ type Server struct {
 	cfg         Config
 	auth        *auth.Service
 	jobs        *jobs.Service
+	views       *views.Service
 	queue       *queue.Queue
 	store       *store.Store
 	log         *slog.Logger
@@ -48,7 +50,7 @@ type Server struct {
 const DefaultMaxBody = 4 << 20
 
 // New creates the server.
-func New(cfg Config, a *auth.Service, j *jobs.Service, q *queue.Queue, st *store.Store) *Server {
+func New(cfg Config, a *auth.Service, j *jobs.Service, v *views.Service, q *queue.Queue, st *store.Store) *Server {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
@@ -57,7 +59,7 @@ func New(cfg Config, a *auth.Service, j *jobs.Service, q *queue.Queue, st *store
 	}
 	sum := md5.Sum([]byte(cfg.Version + strconv.FormatInt(time.Now().UnixNano(), 10)))
 	return &Server{
-		cfg: cfg, auth: a, jobs: j, queue: q, store: st, log: cfg.Logger,
+		cfg: cfg, auth: a, jobs: j, views: v, queue: q, store: st, log: cfg.Logger,
 		sessionHash: hex.EncodeToString(sum[:])[:8],
 	}
 }

@@ -35,9 +35,24 @@ func (s *Server) walkRoot(c *call, p []string) error {
 	case "api":
 		return s.serveAPI(c, p, "hudson", s.rootObject(c))
 	case "job":
-		return s.walkJobs(c, p[1:])
+		return s.walkJobs(c, "", p[1:])
 	case "createItem":
-		return s.createItem(c)
+		return s.createItem(c, "")
+	case "view":
+		return s.walkView(c, p[1:])
+	case "createView":
+		return s.createView(c)
+	case "computer":
+		return s.walkComputer(c, p[1:])
+	case "label":
+		if len(p) < 3 {
+			return notFound()
+		}
+		return s.serveAPI(c, p[2:], "labelAtom", s.labelObject(c, p[1]))
+	case "pluginManager":
+		return s.pluginManager(c, p[1:])
+	case "quietDown", "cancelQuietDown":
+		return s.quietDown(c, p[0] == "quietDown")
 	case "queue":
 		return s.walkQueue(c, p[1:])
 	case "crumbIssuer":

@@ -88,3 +88,40 @@ func (s *Store) DeleteJob(ctx context.Context, id int64) error {
 	}
 	return nil
 }
+
+// RenameJob renames an item and, for a folder, every item inside it (their
+// full names start with the old name and a "/"), in one transaction.
+func (s *Store) RenameJob(ctx context.Context, oldName, newName string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE jobs SET name = ? WHERE name = ?`, newName, oldName)
+		if isUniqueViolation(err) {
+			return ErrExists
+		}
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		prefix := oldName + "/"
+		// length() and substr() count characters, as names may be Unicode.
+		_, err = tx.ExecContext(ctx, `UPDATE jobs SET name = ? || substr(name, length(?) + 1) WHERE substr(name, 1, length(?)) = ?`,
+			newName+"/", prefix, prefix, prefix)
+		if isUniqueViolation(err) {
+			return ErrExists
+		}
+		return err
+	})
+}
+
+// DeleteJobs removes several items (a folder and its contents) at once.
+func (s *Store) DeleteJobs(ctx context.Context, ids []int64) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM jobs WHERE id = ?`, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

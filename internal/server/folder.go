@@ -1,0 +1,78 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/jeeves-ci/jeeves/internal/export"
+	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/model"
+)
+
+// walkFolder serves a folder's URLs (cloudbees-folder's Folder): its API
+// with the jobs inside, createItem inside it, and /job/CHILD/… below it.
+func (s *Server) walkFolder(c *call, folder *model.Job, p []string) error {
+	if len(p) == 0 {
+		if c.r.Method == http.MethodDelete {
+			return s.deleteByMethod(c, folder)
+		}
+		return s.jobPage(c, folder)
+	}
+	if handled, err := s.walkItem(c, folder, p); handled {
+		return err
+	}
+	switch p[0] {
+	case "api":
+		return s.serveAPI(c, p, "folder", s.folderObject(c, folder))
+	case "job":
+		return s.walkJobs(c, folder.Name, p[1:])
+	case "createItem":
+		return s.createItem(c, folder.Name)
+	case "view":
+		if len(p) >= 2 && strings.EqualFold(p[1], "all") {
+			url := c.root + jobPath(folder.Name)
+			if len(p) == 2 {
+				return s.jobPage(c, folder)
+			}
+			return s.serveAPI(c, p[2:], "allView", s.viewObject(c, "hudson.model.AllView", "All", url, s.jobs.Children(folder.Name)))
+		}
+	}
+	return notFound()
+}
+
+// itemObjects lists items for a "jobs" property.
+func (s *Server) itemObjects(c *call, items []*model.Job) []*export.Object {
+	out := make([]*export.Object, len(items))
+	for i, j := range items {
+		out[i] = s.itemObject(c, j)
+	}
+	return out
+}
+
+// itemObject is a job's or a folder's API object.
+func (s *Server) itemObject(c *call, j *model.Job) *export.Object {
+	if jobs.IsFolder(j) {
+		return s.folderObject(c, j)
+	}
+	return s.jobObject(c, j)
+}
+
+// folderObject is a folder's API object; unlike a job's it has jobs.
+func (s *Server) folderObject(c *call, f *model.Job) *export.Object {
+	url := c.root + jobPath(f.Name)
+	all := s.viewObject(c, "hudson.model.AllView", "All", url, nil)
+	return obj("com.cloudbees.hudson.plugins.folder.Folder",
+		p("actions", []*export.Object{}),
+		p("description", f.Config.Description),
+		p("displayName", f.BaseName()),
+		p("displayNameOrNull", nil),
+		p("fullDisplayName", strings.ReplaceAll(f.Name, "/", " » ")),
+		p("fullName", f.Name),
+		pv("name", 999, f.BaseName()),
+		pv("url", 999, url),
+		p("healthReport", []*export.Object{}),
+		lazy("jobs", func() any { return s.itemObjects(c, s.jobs.Children(f.Name)) }),
+		p("primaryView", all),
+		p("views", []*export.Object{all}),
+	)
+}

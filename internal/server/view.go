@@ -1,0 +1,234 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/jeeves-ci/jeeves/internal/export"
+	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/views"
+)
+
+// walkView serves /view/NAME/…: the implicit "all" view (matched without
+// case) and stored list views.
+func (s *Server) walkView(c *call, p []string) error {
+	if len(p) == 0 {
+		return notFound()
+	}
+	if strings.EqualFold(p[0], views.AllView) {
+		if len(p) == 1 {
+			return s.rootPage(c)
+		}
+		switch p[1] {
+		case "api":
+			return s.serveAPI(c, p[1:], "allView", s.allViewObject(c))
+		case "job":
+			return s.walkJobs(c, "", p[2:])
+		}
+		return notFound()
+	}
+	v, err := s.views.Get(p[0])
+	if errors.Is(err, views.ErrNotFound) {
+		return notFound()
+	}
+	if err != nil {
+		return err
+	}
+	if len(p) == 1 {
+		if c.r.Method == http.MethodDelete {
+			return s.deleteView(c, v)
+		}
+		return s.rootPage(c)
+	}
+	switch p[1] {
+	case "api":
+		return s.serveAPI(c, p[1:], "listView", s.listViewObject(c, v))
+	case "job":
+		return s.walkJobs(c, "", p[2:])
+	case "config.xml":
+		return s.viewConfigXML(c, v)
+	case "doDelete":
+		if err := requirePOST(c); err != nil {
+			return err
+		}
+		return s.deleteView(c, v)
+	case "addJobToView", "removeJobFromView":
+		if err := requirePOST(c); err != nil {
+			return err
+		}
+		if err := c.require(permViewConfigure); err != nil {
+			return err
+		}
+		name := c.r.URL.Query().Get("name")
+		if name == "" {
+			name = c.r.PostFormValue("name")
+		}
+		if _, err := s.jobs.Get(strings.Trim(name, "/")); err != nil {
+			return badRequest("Query parameter 'name' does not correspond to a known item")
+		}
+		if _, err := s.views.SetJob(c.ctx(), v.Name, strings.Trim(name, "/"), p[1] == "addJobToView"); err != nil {
+			return viewError(err)
+		}
+		c.w.WriteHeader(http.StatusOK)
+		return nil
+	}
+	return notFound()
+}
+
+func (s *Server) deleteView(c *call, v *model.View) error {
+	if err := c.require(permViewDelete); err != nil {
+		return err
+	}
+	if err := s.views.Delete(c.ctx(), v.Name); err != nil {
+		return viewError(err)
+	}
+	if c.r.Method == http.MethodDelete {
+		c.w.WriteHeader(http.StatusOK)
+		return nil
+	}
+	s.redirectAfterPost(c, c.root, c.root+"api/json")
+	return nil
+}
+
+func (s *Server) viewConfigXML(c *call, v *model.View) error {
+	switch c.r.Method {
+	case http.MethodGet, http.MethodHead:
+		if err := c.require(permViewRead); err != nil {
+			return err
+		}
+		c.w.Header().Set("Content-Type", "application/xml")
+		c.w.WriteHeader(http.StatusOK)
+		if c.r.Method == http.MethodGet {
+			c.w.Write(v.ConfigXML)
+		}
+		return nil
+	case http.MethodPost:
+		if err := c.require(permViewConfigure); err != nil {
+			return err
+		}
+		body, err := readBody(c)
+		if err != nil {
+			return err
+		}
+		if _, err := s.views.UpdateConfig(c.ctx(), v.Name, body); err != nil {
+			return viewError(err)
+		}
+		c.w.WriteHeader(http.StatusOK)
+		return nil
+	}
+	return badRequest("config.xml accepts GET and POST only")
+}
+
+// createView makes a list view from posted XML (python-jenkins) or from
+// the form's mode=hudson.model.ListView (node-jenkins, the UI).
+func (s *Server) createView(c *call) error {
+	if err := requirePOST(c); err != nil {
+		return err
+	}
+	if err := c.require(permViewCreate); err != nil {
+		return err
+	}
+	name := c.r.URL.Query().Get("name")
+	var xml []byte
+	if isXMLContentType(c.r.Header.Get("Content-Type")) {
+		body, err := readBody(c)
+		if err != nil {
+			return err
+		}
+		xml = body
+	} else {
+		if err := c.r.ParseForm(); err != nil {
+			return badRequest("cannot read the form: " + err.Error())
+		}
+		if name == "" {
+			name = c.r.Form.Get("name")
+		}
+		if mode := c.r.Form.Get("mode"); mode != "hudson.model.ListView" && mode != "" {
+			return viewError(&viewTypeError{mode})
+		}
+	}
+	if name == "" {
+		return viewError(errors.New("Query parameter 'name' is required"))
+	}
+	if _, err := s.views.Create(c.ctx(), name, xml); err != nil {
+		return viewError(err)
+	}
+	if xml != nil {
+		c.w.WriteHeader(http.StatusOK)
+		return nil
+	}
+	u := c.root + "view/" + url.PathEscape(name) + "/"
+	s.redirectAfterPost(c, u, u+"api/json")
+	return nil
+}
+
+type viewTypeError struct{ mode string }
+
+func (e *viewTypeError) Error() string { return "No view type ‘" + e.mode + "’ is known" }
+
+// viewError maps the views service's errors to 400 (with X-Error) or 404.
+func viewError(err error) error {
+	if errors.Is(err, views.ErrNotFound) {
+		return notFound()
+	}
+	var vt *viewTypeError
+	if errors.Is(err, views.ErrBadName) || errors.Is(err, views.ErrBadConfig) || errors.Is(err, views.ErrExists) || errors.As(err, &vt) || !isInternal(err) {
+		msg := err.Error()
+		if _, after, ok := strings.Cut(msg, ": "); ok && !errors.As(err, &vt) {
+			msg = after
+		}
+		return badRequest(msg)
+	}
+	return err
+}
+
+// isInternal tells the services' own errors from plain messages.
+func isInternal(err error) bool {
+	return !strings.HasPrefix(err.Error(), "Query parameter")
+}
+
+// viewObject is a view's API object listing jobs.
+func (s *Server) viewObject(c *call, class, name, url string, items []*model.Job) *export.Object {
+	return obj(class,
+		p("description", nil),
+		lazy("jobs", func() any { return s.itemObjects(c, items) }),
+		pv("name", 2, name),
+		p("property", []*export.Object{}),
+		pv("url", 2, url),
+	)
+}
+
+func (s *Server) allViewObject(c *call) *export.Object {
+	return s.viewObject(c, "hudson.model.AllView", views.AllView, c.root, s.jobs.Children(""))
+}
+
+func (s *Server) listViewObject(c *call, v *model.View) *export.Object {
+	var items []*model.Job
+	for _, j := range s.jobs.Children("") {
+		if views.Contains(v, j.Name) {
+			items = append(items, j)
+		}
+	}
+	var desc any
+	if v.Config.Description != "" {
+		desc = v.Config.Description
+	}
+	return obj("hudson.model.ListView",
+		p("description", desc),
+		lazy("jobs", func() any { return s.itemObjects(c, items) }),
+		pv("name", 2, v.Name),
+		p("property", []*export.Object{}),
+		pv("url", 2, c.root+"view/"+url.PathEscape(v.Name)+"/"),
+	)
+}
+
+// viewsList is the root's views: all, then the list views.
+func (s *Server) viewsList(c *call) []*export.Object {
+	out := []*export.Object{s.allViewObject(c)}
+	for _, v := range s.views.List() {
+		out = append(out, s.listViewObject(c, v))
+	}
+	return out
+}

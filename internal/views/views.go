@@ -1,0 +1,222 @@
+// Package views manages list views: named selections of top-level jobs,
+// stored as Jenkins's ListView config.xml. The "all" view is implicit and
+// is not stored.
+package views
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jeeves-ci/jeeves/internal/configxml"
+	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/store"
+)
+
+// Errors callers tell apart; ErrBadName and ErrBadConfig carry a message
+// fit for the user after ": ".
+var (
+	ErrNotFound  = errors.New("no such view")
+	ErrExists    = errors.New("view exists")
+	ErrBadName   = errors.New("bad view name")
+	ErrBadConfig = errors.New("bad view config.xml")
+)
+
+// AllView is the name of the implicit view holding every job.
+const AllView = "all"
+
+// Service holds the views in memory; the store stays the truth.
+type Service struct {
+	store *store.Store
+	mu    sync.RWMutex
+	views map[string]*model.View
+}
+
+// New loads every view.
+func New(ctx context.Context, st *store.Store) (*Service, error) {
+	s := &Service{store: st, views: map[string]*model.View{}}
+	all, err := st.Views(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range all {
+		cfg, err := configxml.ParseView(v.ConfigXML)
+		if err != nil {
+			return nil, fmt.Errorf("view %s: stored config.xml: %w", v.Name, err)
+		}
+		v.Config = *cfg
+		s.views[v.Name] = v
+	}
+	return s, nil
+}
+
+func parse(xml []byte) (*model.ViewConfig, error) {
+	cfg, err := configxml.ParseView(xml)
+	if err != nil {
+		var uk *configxml.UnknownKindError
+		if errors.As(err, &uk) {
+			return nil, fmt.Errorf("%w: No view type ‘%s’ is known", ErrBadConfig, uk.Root)
+		}
+		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
+	}
+	return cfg, nil
+}
+
+// Create stores a new list view; a nil xml makes an empty one.
+func (s *Service) Create(ctx context.Context, name string, xml []byte) (*model.View, error) {
+	if err := jobs.CheckName(name); err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrBadName, strings.TrimPrefix(err.Error(), jobs.ErrBadName.Error()+": "))
+	}
+	if xml == nil {
+		xml = configxml.NewListView(name)
+	}
+	cfg, err := parse(xml)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if strings.EqualFold(name, AllView) || s.views[name] != nil {
+		return nil, fmt.Errorf("%w: A view already exists with the name “%s”", ErrExists, name)
+	}
+	if err := s.store.CreateView(ctx, name, xml, time.Now()); err != nil {
+		if errors.Is(err, store.ErrExists) {
+			return nil, fmt.Errorf("%w: A view already exists with the name “%s”", ErrExists, name)
+		}
+		return nil, err
+	}
+	v := &model.View{Name: name, ConfigXML: xml, Config: *cfg}
+	s.views[name] = v
+	return copyView(v), nil
+}
+
+// Get returns a stored view by name.
+func (s *Service) Get(name string) (*model.View, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	v, ok := s.views[name]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	return copyView(v), nil
+}
+
+// List returns the stored views sorted by name without case.
+func (s *Service) List() []*model.View {
+	s.mu.RLock()
+	out := make([]*model.View, 0, len(s.views))
+	for _, v := range s.views {
+		out = append(out, copyView(v))
+	}
+	s.mu.RUnlock()
+	sort.Slice(out, func(a, b int) bool { return strings.ToLower(out[a].Name) < strings.ToLower(out[b].Name) })
+	return out
+}
+
+// UpdateConfig replaces a view's config.xml.
+func (s *Service) UpdateConfig(ctx context.Context, name string, xml []byte) (*model.View, error) {
+	cfg, err := parse(xml)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.update(ctx, name, xml, cfg)
+}
+
+// update saves a view's new XML; called with s.mu held.
+func (s *Service) update(ctx context.Context, name string, xml []byte, cfg *model.ViewConfig) (*model.View, error) {
+	v, ok := s.views[name]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	if err := s.store.UpdateView(ctx, name, xml); err != nil {
+		return nil, err
+	}
+	v.ConfigXML, v.Config = xml, *cfg
+	return copyView(v), nil
+}
+
+// Delete removes a view.
+func (s *Service) Delete(ctx context.Context, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.views[name]; !ok {
+		return ErrNotFound
+	}
+	if err := s.store.DeleteView(ctx, name); err != nil {
+		return err
+	}
+	delete(s.views, name)
+	return nil
+}
+
+// SetJob adds (or removes) a job to a view's job list.
+func (s *Service) SetJob(ctx context.Context, name, job string, in bool) (*model.View, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.views[name]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	names := slices.DeleteFunc(slices.Clone(v.Config.JobNames), func(n string) bool { return n == job })
+	if in {
+		names = append(names, job)
+		slices.SortFunc(names, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+	}
+	return s.setJobs(ctx, v, names)
+}
+
+func (s *Service) setJobs(ctx context.Context, v *model.View, names []string) (*model.View, error) {
+	xml, err := configxml.SetViewJobs(v.ConfigXML, names)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
+	}
+	cfg, err := parse(xml)
+	if err != nil {
+		return nil, err
+	}
+	return s.update(context.WithoutCancel(ctx), v.Name, xml, cfg)
+}
+
+// JobRenamed follows a top-level job's rename in every view that lists
+// it, as Jenkins's ListView does; newName "" means the job was deleted.
+func (s *Service) JobRenamed(ctx context.Context, oldName, newName string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, v := range s.views {
+		if !slices.Contains(v.Config.JobNames, oldName) {
+			continue
+		}
+		names := slices.DeleteFunc(slices.Clone(v.Config.JobNames), func(n string) bool { return n == oldName })
+		if newName != "" {
+			names = append(names, newName)
+		}
+		s.setJobs(ctx, v, names)
+	}
+}
+
+// Contains reports whether view v shows the top-level job named job.
+func Contains(v *model.View, job string) bool {
+	if slices.Contains(v.Config.JobNames, job) {
+		return true
+	}
+	// A bad regex matches nothing, as in Jenkins.
+	if v.Config.IncludeRegex != "" {
+		if re, err := compile(v.Config.IncludeRegex); err == nil {
+			return re.MatchString(job)
+		}
+	}
+	return false
+}
+
+func copyView(v *model.View) *model.View {
+	c := *v
+	return &c
+}
