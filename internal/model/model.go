@@ -85,6 +85,35 @@ type ParamDef struct {
 	Trim        bool
 }
 
+// DefaultParams are the values a build gets when nothing is given: each
+// definition's default, as for a timer or an upstream trigger.
+func DefaultParams(defs []ParamDef) []ParamValue {
+	if len(defs) == 0 {
+		return nil
+	}
+	out := make([]ParamValue, len(defs))
+	for i, d := range defs {
+		out[i] = ParamValue{Kind: d.Kind, Name: d.Name, Value: d.Default}
+	}
+	return out
+}
+
+// Rank orders results from best to worst as Jenkins's Result does:
+// SUCCESS < UNSTABLE < FAILURE < NOT_BUILT < ABORTED.
+func (r Result) Rank() int {
+	switch r {
+	case Success:
+		return 0
+	case Unstable:
+		return 1
+	case Failure:
+		return 2
+	case NotBuilt:
+		return 3
+	}
+	return 4
+}
+
 // Builder is one build step. Only shell steps (hudson.tasks.Shell) run;
 // other classes are kept in config.xml and skipped.
 type Builder struct {

@@ -296,6 +296,10 @@ func (q *Queue) run(ctx context.Context, r *running, job *model.Job, rootURL str
 		log.Close()
 	}
 	d := time.Since(b.StartedAt)
+	// Downstream projects are scheduled before the build is recorded as
+	// finished, as Jenkins's publishers run inside the build: whoever sees
+	// it finished also sees what it triggered.
+	q.triggerDownstream(job, b.Number, result, rootURL)
 	if err := q.store.FinishBuild(context.Background(), b.JobID, b.Number, result, d); err != nil {
 		q.cfg.Logger.Error("cannot record build result", "job", b.JobName, "build", b.Number, "err", err)
 	}
@@ -365,4 +369,41 @@ func JobPath(fullName string) string {
 		sb.WriteString("/")
 	}
 	return sb.String()
+}
+
+// triggerDownstream schedules the job's downstream projects
+// (hudson.tasks.BuildTrigger) when the result is at least its threshold.
+// Project names are relative to the job's folder, or absolute with a "/".
+func (q *Queue) triggerDownstream(job *model.Job, number int64, result model.Result, rootURL string) {
+	cfg := job.Config
+	if cfg.Threshold == "" || len(cfg.Children) == 0 || result.Rank() > cfg.Threshold.Rank() {
+		return
+	}
+	// The job may have been renamed while it ran: use its current name.
+	if cur, err := q.jobs.ByID(job.ID); err == nil {
+		job = cur
+	}
+	for _, name := range cfg.Children {
+		child, err := q.jobs.Get(Resolve(job.Name, name))
+		if err != nil || child.Config.Disabled || jobs.IsFolder(child) {
+			continue
+		}
+		cause := model.Cause{Kind: model.CauseUpstream, Project: job.Name, Build: number}
+		if _, _, err := q.Schedule(context.Background(), child, cause, model.DefaultParams(child.Config.Params), nil, rootURL); err != nil {
+			q.cfg.Logger.Error("cannot trigger downstream project", "job", job.Name, "downstream", child.Name, "err", err)
+		}
+	}
+}
+
+// Resolve turns a project name as written in a job's config (relative to
+// the job's folder, or absolute with a leading "/") into a full name.
+func Resolve(from, name string) string {
+	name = strings.TrimSpace(name)
+	if strings.HasPrefix(name, "/") {
+		return strings.Trim(name, "/")
+	}
+	if parent := jobs.Parent(from); parent != "" {
+		return parent + "/" + name
+	}
+	return name
 }

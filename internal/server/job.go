@@ -478,10 +478,10 @@ func (s *Server) jobObject(c *call, job *model.Job) *export.Object {
 		p("queueItem", queueItem),
 		p("concurrentBuild", job.Config.Concurrent),
 		p("disabled", job.Config.Disabled),
-		p("downstreamProjects", []*export.Object{}),
+		lazy("downstreamProjects", func() any { return s.projectRefs(c, s.downstream(job)) }),
 		p("labelExpression", nil),
 		p("scm", obj("hudson.scm.NullSCM")),
-		p("upstreamProjects", []*export.Object{}),
+		lazy("upstreamProjects", func() any { return s.projectRefs(c, s.upstream(job)) }),
 		export.Prop{Name: "allBuilds", Vis: -2, Value: export.Lazy(builds(0))},
 	)
 }
@@ -584,4 +584,45 @@ func paramValueObject(v model.ParamValue) *export.Object {
 func (s *Server) jobPage(c *call, job *model.Job) error {
 	c.w.Header().Set("Content-Type", "text/html;charset=utf-8")
 	return jobTemplate.Execute(c.w, map[string]any{"Name": job.Name, "Description": job.Config.Description})
+}
+
+// downstream lists the jobs job's BuildTrigger starts.
+func (s *Server) downstream(job *model.Job) []*model.Job {
+	var out []*model.Job
+	if job.Config.Threshold == "" {
+		return out
+	}
+	for _, name := range job.Config.Children {
+		if j, err := s.jobs.Get(queue.Resolve(job.Name, name)); err == nil {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// upstream lists the jobs whose BuildTrigger starts job.
+func (s *Server) upstream(job *model.Job) []*model.Job {
+	var out []*model.Job
+	for _, j := range s.jobs.List() {
+		if j.Config.Threshold == "" {
+			continue
+		}
+		for _, name := range j.Config.Children {
+			if queue.Resolve(j.Name, name) == job.Name {
+				out = append(out, j)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// projectRefs is a list of jobs as {_class,name,url,color}.
+func (s *Server) projectRefs(c *call, js []*model.Job) []*export.Object {
+	out := make([]*export.Object, len(js))
+	for i, j := range js {
+		out[i] = obj("hudson.model.FreeStyleProject",
+			pv("name", 2, j.BaseName()), pv("url", 2, c.root+jobPath(j.Name)), pv("color", 2, s.jobColor(c, j)))
+	}
+	return out
 }

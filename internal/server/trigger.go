@@ -1,8 +1,10 @@
 package server
 
 import (
+	"crypto/subtle"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -14,11 +16,21 @@ import (
 
 // build handles /job/N/build and /job/N/buildWithParameters (§5.1, §5.2).
 func (s *Server) build(c *call, job *model.Job, withParams bool) error {
-	if err := requirePOST(c); err != nil {
-		return err
-	}
-	if err := c.require(permBuild); err != nil {
-		return err
+	// The job's remote trigger token (<authToken>, §5.3) stands in for
+	// Job/Build and, as in Jenkins, for the POST requirement.
+	token := c.r.URL.Query().Get("token")
+	byToken := job.Config.AuthToken != "" && token != ""
+	if byToken {
+		if subtle.ConstantTimeCompare([]byte(token), []byte(job.Config.AuthToken)) != 1 {
+			return &httpError{status: http.StatusForbidden, msg: "Invalid token provided."}
+		}
+	} else {
+		if err := requirePOST(c); err != nil {
+			return err
+		}
+		if err := c.require(permBuild); err != nil {
+			return err
+		}
 	}
 	if job.Config.Disabled {
 		return newError(http.StatusConflict, job.Name+" is not buildable")
@@ -42,6 +54,10 @@ func (s *Server) build(c *call, job *model.Job, withParams bool) error {
 		}
 	}
 	cause := model.Cause{Kind: model.CauseUser, UserID: c.id.User.ID, UserName: c.id.User.DisplayName()}
+	if byToken {
+		addr, _, _ := net.SplitHostPort(c.r.RemoteAddr)
+		cause = model.Cause{Kind: model.CauseRemote, Addr: addr, Note: c.r.URL.Query().Get("cause")}
+	}
 	item, _, err := s.queue.Schedule(c.ctx(), job, cause, params, quiet, c.root)
 	if err != nil {
 		return err

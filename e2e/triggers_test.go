@@ -1,0 +1,118 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+)
+
+func downstreamJob(command, children, threshold string) string {
+	return `<?xml version='1.1' encoding='UTF-8'?>
+<project>
+  <builders>
+    <hudson.tasks.Shell>
+      <command>` + xmlEscape(command) + `</command>
+    </hudson.tasks.Shell>
+  </builders>
+  <publishers>
+    <hudson.tasks.BuildTrigger>
+      <childProjects>` + children + `</childProjects>
+      <threshold>
+        <name>` + threshold + `</name>
+        <ordinal>0</ordinal>
+        <color>BLUE</color>
+        <completeBuild>true</completeBuild>
+      </threshold>
+    </hudson.tasks.BuildTrigger>
+  </publishers>
+</project>`
+}
+
+// TestDownstreamTrigger covers hudson.tasks.BuildTrigger (§6): children
+// start when the result reaches the threshold, with an upstream cause.
+func TestDownstreamTrigger(t *testing.T) {
+	j := start(t, "", nil)
+	tok := j.adminToken(t)
+	j.createJob(t, "child", shellJob("echo child"))
+	j.createJob(t, "other", shellJob("echo other"))
+	j.createJob(t, "up", downstreamJob("echo up", "child, other", "SUCCESS"))
+	j.createJob(t, "failing", downstreamJob("exit 1", "other", "SUCCESS"))
+
+	t.Run("a successful build starts each child with an upstream cause", func(t *testing.T) {
+		j.waitBuild(t, j.trigger(t, "up"))
+		for _, name := range []string{"child", "other"} {
+			var job struct{ LastBuild *struct{ Number int64 } }
+			for job.LastBuild == nil {
+				j.json(t, "job/"+name+"/api/json", &job)
+			}
+			var b struct{ Building bool }
+			for b.Building = true; b.Building; {
+				j.json(t, "job/"+name+"/lastBuild/api/json", &b)
+			}
+			text := j.must(t, 200, req{path: "job/" + name + "/lastBuild/consoleText", user: "admin", secret: tok}).body
+			if !strings.HasPrefix(text, `Started by upstream project "up" build number 1`) {
+				t.Fatalf("%s console:\n%s", name, text)
+			}
+		}
+	})
+	t.Run("the API names upstream and downstream projects", func(t *testing.T) {
+		var up struct{ DownstreamProjects []struct{ Name string } }
+		j.json(t, "job/up/api/json", &up)
+		var child struct{ UpstreamProjects []struct{ Name string } }
+		j.json(t, "job/child/api/json", &child)
+		if len(up.DownstreamProjects) != 2 || len(child.UpstreamProjects) != 1 || child.UpstreamProjects[0].Name != "up" {
+			t.Fatalf("%+v %+v", up, child)
+		}
+	})
+	t.Run("a failed build below the threshold starts nothing", func(t *testing.T) {
+		var before struct{ NextBuildNumber int64 }
+		j.json(t, "job/other/api/json", &before)
+		j.waitBuild(t, j.trigger(t, "failing"))
+		// The trigger runs before the upstream build is recorded as
+		// finished, so by now a downstream item would be in the queue.
+		var q struct {
+			Items []struct{ Task struct{ Name string } }
+		}
+		j.json(t, "queue/api/json", &q)
+		var after struct {
+			NextBuildNumber int64
+			InQueue         bool
+		}
+		j.json(t, "job/other/api/json", &after)
+		if after.InQueue || after.NextBuildNumber != before.NextBuildNumber {
+			t.Fatalf("other was triggered: %+v", after)
+		}
+	})
+}
+
+// TestRemoteTriggerToken covers the job's authToken (§5.3).
+func TestRemoteTriggerToken(t *testing.T) {
+	j := start(t, "", nil)
+	tok := j.adminToken(t)
+	j.createJob(t, "remote", strings.Replace(shellJob("echo remote"), "<builders>", "<authToken>s3cr3t</authToken>\n  <builders>", 1))
+	if r := j.do(t, req{method: "POST", path: "securityRealm/createAccountByAdmin", user: "admin", secret: tok,
+		header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"},
+		body:   "username=bot&password1=pw-bot-pw&password2=pw-bot-pw"}); r.status >= 400 {
+		t.Fatalf("create bot: %d", r.status)
+	}
+
+	t.Run("the right token triggers with a GET and a remote cause", func(t *testing.T) {
+		r := j.must(t, 201, req{path: "job/remote/build?token=s3cr3t&cause=nightly", user: "bot", secret: "pw-bot-pw"})
+		j.waitBuild(t, r.header.Get("Location"))
+		text := j.must(t, 200, req{path: "job/remote/lastBuild/consoleText", user: "admin", secret: tok}).body
+		if !strings.HasPrefix(text, "Started by remote host 127.0.0.1 with note: nightly") {
+			t.Fatal(text)
+		}
+	})
+	t.Run("a wrong token is 403 Invalid token provided", func(t *testing.T) {
+		r := j.do(t, req{path: "job/remote/build?token=wrong", user: "bot", secret: "pw-bot-pw"})
+		if r.status != 403 || !strings.Contains(r.body, "Invalid token provided.") {
+			t.Fatalf("%d %s", r.status, r.body)
+		}
+	})
+	t.Run("without a token a GET is still 405", func(t *testing.T) {
+		j.must(t, 405, req{path: "job/remote/build", user: "bot", secret: "pw-bot-pw"})
+	})
+	t.Run("anonymous callers cannot use the token", func(t *testing.T) {
+		j.must(t, 403, req{path: "job/remote/build?token=s3cr3t"})
+	})
+}
