@@ -116,3 +116,39 @@ func TestRemoteTriggerToken(t *testing.T) {
 		j.must(t, 403, req{path: "job/remote/build?token=s3cr3t"})
 	})
 }
+
+// TestBuildDeleteAndCancelQueue covers /job/N/<n>/doDelete and
+// /queue/item/N/cancelQueue (never a 204: clients.md rule 6).
+func TestBuildDeleteAndCancelQueue(t *testing.T) {
+	j := start(t, "", nil)
+	tok := j.adminToken(t)
+	j.createJob(t, "b", shellJob("echo b"))
+	j.waitBuild(t, j.trigger(t, "b"))
+	j.waitBuild(t, j.trigger(t, "b"))
+
+	t.Run("doDelete removes a finished build and the permalinks follow", func(t *testing.T) {
+		j.must(t, 302, req{method: "POST", path: "job/b/2/doDelete", user: "admin", secret: tok})
+		j.must(t, 404, req{path: "job/b/2/api/json", user: "admin", secret: tok})
+		var job struct {
+			LastBuild       struct{ Number int64 }
+			NextBuildNumber int64
+		}
+		j.json(t, "job/b/api/json", &job)
+		if job.LastBuild.Number != 1 || job.NextBuildNumber != 3 {
+			t.Fatalf("%+v", job)
+		}
+	})
+	t.Run("cancelQueue takes a waiting item out with a redirect", func(t *testing.T) {
+		r := j.must(t, 201, req{method: "POST", path: "job/b/build?delay=600sec", user: "admin", secret: tok})
+		path := strings.TrimPrefix(r.header.Get("Location"), j.url)
+		c := j.must(t, 302, req{method: "POST", path: path + "cancelQueue", user: "admin", secret: tok})
+		if c.header.Get("Location") != r.header.Get("Location")+"api/json" {
+			t.Fatalf("Location %q", c.header.Get("Location"))
+		}
+		var item struct{ Cancelled bool }
+		j.json(t, path+"api/json", &item)
+		if !item.Cancelled {
+			t.Fatal("not cancelled")
+		}
+	})
+}

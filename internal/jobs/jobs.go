@@ -385,3 +385,21 @@ func copyJob(j *model.Job) *model.Job {
 	c := *j
 	return &c
 }
+
+// DeleteBuild removes a finished build and its log, and brings the
+// job's cached status up to date.
+func (s *Service) DeleteBuild(ctx context.Context, jobID, number int64) error {
+	if err := s.store.DeleteBuild(ctx, jobID, number); err != nil {
+		return err
+	}
+	status, err := s.store.JobStatus(ctx, jobID)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if j, ok := s.byID[jobID]; ok {
+		j.Status = status
+	}
+	s.mu.Unlock()
+	return nil
+}

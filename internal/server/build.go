@@ -44,6 +44,8 @@ func (s *Server) walkBuild(c *call, job *model.Job, number int64, p []string) er
 		c.w.Header().Set("Content-Type", "text/plain;charset=utf-8")
 		_, err := io.WriteString(c.w, strconv.FormatInt(b.Number, 10))
 		return err
+	case "doDelete":
+		return s.deleteBuild(c, job, b)
 	case "stop":
 		if err := requirePOST(c); err != nil {
 			return err
@@ -243,4 +245,24 @@ func (s *Server) buildPage(c *call, job *model.Job, b *model.Build) error {
 	}
 	c.w.Header().Set("Content-Type", "text/html;charset=utf-8")
 	return buildTemplate.Execute(c.w, map[string]any{"Job": job.Name, "Number": b.Number, "Result": result})
+}
+
+// deleteBuild is POST /job/N/<number>/doDelete: a finished build and its
+// log go; a running one must be stopped first, as in Jenkins.
+func (s *Server) deleteBuild(c *call, job *model.Job, b *model.Build) error {
+	if err := requirePOST(c); err != nil {
+		return err
+	}
+	if err := c.require(permDelete); err != nil {
+		return err
+	}
+	if b.Building {
+		return badRequest("Unable to delete " + job.Name + " #" + strconv.FormatInt(b.Number, 10) + " as it is still running")
+	}
+	if err := s.jobs.DeleteBuild(c.ctx(), job.ID, b.Number); err != nil {
+		return err
+	}
+	url := c.root + jobPath(job.Name)
+	s.redirectAfterPost(c, url, url+"api/json")
+	return nil
 }

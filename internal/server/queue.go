@@ -35,6 +35,9 @@ func (s *Server) walkQueue(c *call, p []string) error {
 		if err != nil {
 			return err
 		}
+		if len(p) == 3 && p[2] == "cancelQueue" {
+			return s.cancelItem(c, id)
+		}
 		if len(p) == 2 {
 			c.w.Header().Set("Content-Type", "text/plain;charset=utf-8")
 			fmt.Fprintf(c.w, "Queue item exists. For details check, for example, %squeue/item/%d/api/json?tree=cancelled,executable[url]\n", c.root, id)
@@ -42,26 +45,36 @@ func (s *Server) walkQueue(c *call, p []string) error {
 		}
 		return s.serveAPI(c, p[2:], itemXMLRoot(w), s.queueItemObject(c, w, true))
 	case "cancelItem":
-		if err := requirePOST(c); err != nil {
-			return err
-		}
-		if err := c.require(permCancel); err != nil {
-			return err
-		}
 		id, err := strconv.ParseInt(c.r.FormValue("id"), 10, 64)
 		if err != nil {
+			if err := requirePOST(c); err != nil {
+				return err
+			}
 			return notFound()
 		}
-		if err := s.queue.Cancel(c.ctx(), id); errors.Is(err, queue.ErrNotFound) {
-			return newError(http.StatusNotFound, fmt.Sprintf("Provided id (%d) not found", id))
-		} else if err != nil {
-			return err
-		}
-		api := c.root + "queue/item/" + strconv.FormatInt(id, 10) + "/api/json"
-		s.redirectAfterPost(c, c.root, api)
-		return nil
+		return s.cancelItem(c, id)
 	}
 	return notFound()
+}
+
+// cancelItem is /queue/cancelItem?id=N and /queue/item/N/cancelQueue.
+// Jenkins answers 204, which every client mishandles (clients.md rule 6):
+// jeeves answers with the redirect of rule 5 to the item's JSON instead.
+func (s *Server) cancelItem(c *call, id int64) error {
+	if err := requirePOST(c); err != nil {
+		return err
+	}
+	if err := c.require(permCancel); err != nil {
+		return err
+	}
+	if err := s.queue.Cancel(c.ctx(), id); errors.Is(err, queue.ErrNotFound) {
+		return newError(http.StatusNotFound, fmt.Sprintf("Provided id (%d) not found", id))
+	} else if err != nil {
+		return err
+	}
+	api := c.root + "queue/item/" + strconv.FormatInt(id, 10) + "/api/json"
+	s.redirectAfterPost(c, c.root, api)
+	return nil
 }
 
 func (s *Server) queueObject(c *call) *export.Object {

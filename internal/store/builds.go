@@ -214,3 +214,38 @@ func (s *Store) JobStatuses(ctx context.Context) (map[int64]model.JobStatus, err
 	}
 	return out, rows.Err()
 }
+
+// DeleteBuild removes a build and its log file.
+func (s *Store) DeleteBuild(ctx context.Context, jobID, number int64) error {
+	res, err := s.exec(ctx, `DELETE FROM builds WHERE job_id = ? AND number = ?`, jobID, number)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	if err := os.Remove(s.LogPath(jobID, number)); err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	return nil
+}
+
+// JobStatus summarises one job's newest builds (see JobStatuses).
+func (s *Store) JobStatus(ctx context.Context, jobID int64) (model.JobStatus, error) {
+	var st model.JobStatus
+	bs, err := s.Builds(ctx, jobID, 1)
+	if err != nil || len(bs) == 0 {
+		return st, err
+	}
+	st.LastNumber, st.LastBuilding = bs[0].Number, bs[0].Building
+	n, _, err := s.PermalinkNumber(ctx, jobID, LastCompletedBuild)
+	if err != nil || n == 0 {
+		return st, err
+	}
+	b, err := s.Build(ctx, jobID, n)
+	if err != nil {
+		return st, err
+	}
+	st.CompletedNumber, st.CompletedResult = n, b.Result
+	return st, nil
+}
