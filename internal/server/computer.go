@@ -41,7 +41,8 @@ func (s *Server) computerSetObject(c *call) *export.Object {
 	}
 	return obj("hudson.model.ComputerSet",
 		p("busyExecutors", busy),
-		p("computer", []*export.Object{s.builtInObject(c)}),
+		// Exported inline in Jenkins: each node's fields show at depth 0.
+		export.Prop{Name: "computer", Vis: 1, Inline: true, Value: []*export.Object{s.builtInObject(c)}},
 		p("displayName", "Nodes"),
 		p("totalExecutors", s.cfg.Executors),
 	)
