@@ -146,11 +146,11 @@ func (s *Server) createView(c *call) error {
 			name = c.r.Form.Get("name")
 		}
 		if mode := c.r.Form.Get("mode"); mode != "hudson.model.ListView" && mode != "" {
-			return viewError(&viewTypeError{mode})
+			return badRequest("No view type ‘" + mode + "’ is known")
 		}
 	}
 	if name == "" {
-		return viewError(errors.New("Query parameter 'name' is required"))
+		return badRequest("Query parameter 'name' is required")
 	}
 	if _, err := s.views.Create(c.ctx(), name, xml); err != nil {
 		return viewError(err)
@@ -164,29 +164,19 @@ func (s *Server) createView(c *call) error {
 	return nil
 }
 
-type viewTypeError struct{ mode string }
-
-func (e *viewTypeError) Error() string { return "No view type ‘" + e.mode + "’ is known" }
-
 // viewError maps the views service's errors to 400 (with X-Error) or 404.
 func viewError(err error) error {
-	if errors.Is(err, views.ErrNotFound) {
+	switch {
+	case errors.Is(err, views.ErrNotFound):
 		return notFound()
-	}
-	var vt *viewTypeError
-	if errors.Is(err, views.ErrBadName) || errors.Is(err, views.ErrBadConfig) || errors.Is(err, views.ErrExists) || errors.As(err, &vt) || !isInternal(err) {
+	case errors.Is(err, views.ErrBadName), errors.Is(err, views.ErrBadConfig), errors.Is(err, views.ErrExists):
 		msg := err.Error()
-		if _, after, ok := strings.Cut(msg, ": "); ok && !errors.As(err, &vt) {
+		if _, after, ok := strings.Cut(msg, ": "); ok {
 			msg = after
 		}
 		return badRequest(msg)
 	}
 	return err
-}
-
-// isInternal tells the services' own errors from plain messages.
-func isInternal(err error) bool {
-	return !strings.HasPrefix(err.Error(), "Query parameter")
 }
 
 // viewObject is a view's API object listing jobs.
