@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -241,4 +243,44 @@ func (q *Queue) QuietingDown() bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return q.quiet
+}
+
+// SetOffline takes the built-in node offline (no build starts) for
+// reason, or back online; running builds go on, as in Jenkins.
+func (q *Queue) SetOffline(on bool, reason string) {
+	q.mu.Lock()
+	q.isOffline, q.offline = on, reason
+	if !on {
+		q.offline = ""
+	}
+	q.mu.Unlock()
+	q.poke()
+}
+
+// Offline reports whether the built-in node is offline, and why.
+func (q *Queue) Offline() (bool, string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.isOffline, q.offline
+}
+
+// ErrBusy is returned when a job's workspace is in use by a build.
+var ErrBusy = errors.New("a build of the job is running")
+
+// WipeWorkspace deletes the job's workspace (and its @N siblings),
+// unless a build of the job is running in it.
+func (q *Queue) WipeWorkspace(job *model.Job) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.jobRunning(job.ID) {
+		return ErrBusy
+	}
+	base := filepath.Join(q.cfg.Home, "workspace", filepath.FromSlash(job.Name))
+	others, _ := filepath.Glob(base + "@*")
+	for _, dir := range append(others, base) {
+		if err := os.RemoveAll(dir); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -52,7 +52,9 @@ type Queue struct {
 	running   map[buildKey]*running
 	executors []bool // busy flags
 	stopping  bool
-	quiet     bool // quieting down: no new builds start
+	quiet     bool   // quieting down: no new builds start
+	offline   string // the built-in node is offline for this reason ("" = online)
+	isOffline bool
 
 	wake    chan struct{}
 	done    chan struct{}
@@ -195,7 +197,7 @@ func (q *Queue) startDue() time.Time {
 	now := time.Now()
 	for i := 0; i < len(q.waiting); i++ {
 		it := q.waiting[i]
-		if q.stopping || q.quiet {
+		if q.stopping || q.quiet || q.isOffline {
 			break
 		}
 		if it.DueAt.After(now) {

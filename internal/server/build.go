@@ -212,7 +212,8 @@ func (s *Server) progressiveText(c *call, b *model.Build) error {
 		return err
 	}
 	size := st.Size()
-	start, _ := strconv.ParseInt(c.r.URL.Query().Get("start"), 10, 64)
+	// Jenkins reads start as a request parameter: node-jenkins POSTs it as a form.
+	start, _ := strconv.ParseInt(c.r.FormValue("start"), 10, 64)
 	if start < 0 || start > size {
 		start = 0
 	}

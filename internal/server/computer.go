@@ -26,8 +26,23 @@ func (s *Server) walkComputer(c *call, p []string) error {
 	if len(p) == 1 {
 		return s.rootPage(c)
 	}
-	if p[1] == "api" {
+	switch p[1] {
+	case "api":
 		return s.serveAPI(c, p[1:], "masterComputer", s.builtInObject(c))
+	case "toggleOffline", "changeOfflineCause":
+		if err := requirePOST(c); err != nil {
+			return err
+		}
+		if err := c.require(permDisconnect); err != nil {
+			return err
+		}
+		offline, _ := s.queue.Offline()
+		if p[1] == "toggleOffline" {
+			offline = !offline
+		}
+		s.queue.SetOffline(offline, c.r.FormValue("offlineMessage"))
+		s.redirectAfterPost(c, c.root+"computer/(built-in)/", c.root+"computer/(built-in)/api/json")
+		return nil
 	}
 	return notFound()
 }
@@ -71,6 +86,11 @@ func (s *Server) builtInObject(c *call) *export.Object {
 			p("progress", -1),
 		)
 	}
+	offline, reason := s.queue.Offline()
+	var cause any
+	if offline {
+		cause = obj("hudson.slaves.OfflineCause$UserCause", pv("description", 2, "Disconnected by "+c.id.Name()+" : "+reason))
+	}
 	return obj("hudson.model.Hudson$MasterComputer",
 		p("actions", []*export.Object{}),
 		p("assignedLabels", []*export.Object{obj("", pv("name", 2, "built-in"))}),
@@ -86,11 +106,11 @@ func (s *Server) builtInObject(c *call) *export.Object {
 		p("manualLaunchAllowed", true),
 		p("monitorData", obj("")),
 		p("numExecutors", s.cfg.Executors),
-		p("offline", false),
-		p("offlineCause", nil),
-		p("offlineCauseReason", ""),
+		p("offline", offline),
+		p("offlineCause", cause),
+		p("offlineCauseReason", reason),
 		p("oneOffExecutors", []*export.Object{}),
-		p("temporarilyOffline", false),
+		p("temporarilyOffline", offline),
 	)
 }
 

@@ -90,6 +90,8 @@ func (s *Server) walkJob(c *call, job *model.Job, p []string) error {
 		return s.serveAPI(c, p, "freeStyleProject", s.jobObject(c, job))
 	case "enable", "disable":
 		return s.enableJob(c, job, p[0] == "enable")
+	case "doWipeOutWorkspace":
+		return s.wipeWorkspace(c, job)
 	case "build":
 		return s.build(c, job, false)
 	case "buildWithParameters":
@@ -625,4 +627,22 @@ func (s *Server) projectRefs(c *call, js []*model.Job) []*export.Object {
 			pv("name", 2, j.BaseName()), pv("url", 2, c.root+jobPath(j.Name)), pv("color", 2, s.jobColor(c, j)))
 	}
 	return out
+}
+
+// wipeWorkspace is POST /job/N/doWipeOutWorkspace.
+func (s *Server) wipeWorkspace(c *call, job *model.Job) error {
+	if err := requirePOST(c); err != nil {
+		return err
+	}
+	if err := c.require(permWorkspace); err != nil {
+		return err
+	}
+	if err := s.queue.WipeWorkspace(job); errors.Is(err, queue.ErrBusy) {
+		return newError(http.StatusConflict, "Cannot wipe out the workspace of "+job.Name+" while it is building")
+	} else if err != nil {
+		return err
+	}
+	url := c.root + jobPath(job.Name)
+	s.redirectAfterPost(c, url, url+"api/json")
+	return nil
 }

@@ -15,6 +15,8 @@ const (
 	permCreate        = "hudson.model.Item.Create"
 	permDelete        = "hudson.model.Item.Delete"
 	permExtRead       = "hudson.model.Item.ExtendedRead"
+	permWorkspace     = "hudson.model.Item.Workspace"
+	permDisconnect    = "hudson.model.Computer.Disconnect"
 	permViewRead      = "hudson.model.View.Read"
 	permViewCreate    = "hudson.model.View.Create"
 	permViewConfigure = "hudson.model.View.Configure"
