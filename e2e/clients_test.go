@@ -286,6 +286,7 @@ func scriptContext(t *testing.T) context.Context {
 // API token. (TestPythonJenkins in pyjenkins_test.go is an older, smaller
 // workflow without per-call reporting.)
 func TestPythonJenkinsWorkflow(t *testing.T) {
+	t.Parallel() // slow: a real client; runs beside the timer test
 	if out, err := exec.Command(pythonWithJenkins, "-c", "import jenkins").CombinedOutput(); err != nil {
 		t.Fatalf("python-jenkins is missing (apt-get install -y python3-jenkins): %v\n%s", err, out)
 	}
@@ -313,6 +314,7 @@ const nodeJenkinsDir = "testdata/clients/node"
 // crumb before every POST), and once with an API token and crumbIssuer:
 // false.
 func TestNodeJenkins(t *testing.T) {
+	t.Parallel() // slow: a real client; runs beside the timer test
 	node, err := exec.LookPath("node")
 	if err != nil {
 		t.Fatalf("node is missing (apt-get install -y nodejs npm): %v", err)
@@ -349,6 +351,7 @@ const jjb = "/usr/bin/jenkins-jobs"
 // checks that jeeves serves back byte for byte the config.xml that
 // `jenkins-jobs test` generates, and that it runs the jobs as configured.
 func TestJenkinsJobBuilder(t *testing.T) {
+	t.Parallel() // slow: a real client; runs beside the timer test
 	if out, err := exec.Command(jjb, "--version").CombinedOutput(); err != nil {
 		t.Fatalf("jenkins-job-builder is missing (apt-get install -y jenkins-job-builder): %v\n%s", err, out)
 	}

@@ -15,6 +15,7 @@ const pythonWithJenkins = "/usr/bin/python3"
 // fetches a crumb itself) and once with an API token. A missing client
 // fails the test: .ci/run installs python3-jenkins.
 func TestPythonJenkins(t *testing.T) {
+	t.Parallel() // slow: a real client; runs beside the timer test
 	if out, err := exec.Command(pythonWithJenkins, "-c", "import jenkins").CombinedOutput(); err != nil {
 		t.Fatalf("python3-jenkins is not installed (apt-get install python3-jenkins): %v\n%s", err, out)
 	}

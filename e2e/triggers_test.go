@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 func downstreamJob(command, children, threshold string) string {
@@ -149,6 +151,85 @@ func TestBuildDeleteAndCancelQueue(t *testing.T) {
 		j.json(t, path+"api/json", &item)
 		if !item.Cancelled {
 			t.Fatal("not cancelled")
+		}
+	})
+}
+
+func timedJob(spec, command string) string {
+	return `<?xml version='1.1' encoding='UTF-8'?>
+<project>
+  <triggers>
+    <hudson.triggers.TimerTrigger>
+      <spec>` + xmlEscape(spec) + `</spec>
+    </hudson.triggers.TimerTrigger>
+  </triggers>
+  <builders>
+    <hudson.tasks.Shell>
+      <command>` + xmlEscape(command) + `</command>
+    </hudson.tasks.Shell>
+  </builders>
+</project>`
+}
+
+// TestTimerTrigger covers hudson.triggers.TimerTrigger (§6.1): a spec
+// that does not parse is refused whole; a job every minute runs within
+// a minute, started by timer. It waits for a real minute boundary, so it
+// runs alongside the other slow tests.
+func TestTimerTrigger(t *testing.T) {
+	t.Parallel()
+	j := start(t, "", nil)
+	tok := j.adminToken(t)
+
+	t.Run("a spec that does not parse is refused with Jenkins's message", func(t *testing.T) {
+		cases := []struct{ spec, want string }{
+			{"61 * * * *", "61 is an invalid value. Must be within 0 and 59"},
+			{"H(0-3)/15 * * * *", "15 is an invalid value. Must be within 1 and 4"},
+			{"@fortnightly", "token recognition error"},
+			{"TZ=Nowhere/Special\nH * * * *", "Invalid or unsupported timezone 'Nowhere/Special'"},
+		}
+		for _, c := range cases {
+			r := j.do(t, req{method: "POST", path: "createItem?name=badcron", user: "admin", secret: tok,
+				header: map[string]string{"Content-Type": "application/xml"}, body: timedJob(c.spec, "true")})
+			if r.status != 400 || !strings.Contains(r.header.Get("X-Error"), c.want) {
+				t.Fatalf("spec %q: %d %s", c.spec, r.status, r.body)
+			}
+		}
+		j.must(t, 404, req{path: "job/badcron/api/json", user: "admin", secret: tok})
+	})
+	t.Run("a bad spec posted to config.xml leaves the job as it was", func(t *testing.T) {
+		good := timedJob("H 2 * * 1-5", "true")
+		j.createJob(t, "nightly", good)
+		j.must(t, 400, req{method: "POST", path: "job/nightly/config.xml", user: "admin", secret: tok,
+			header: map[string]string{"Content-Type": "application/xml"}, body: timedJob("0 24 * * *", "true")})
+		if got := j.must(t, 200, req{path: "job/nightly/config.xml", user: "admin", secret: tok}).body; got != good {
+			t.Fatalf("config.xml changed:\n%s", got)
+		}
+	})
+	t.Run("a job every minute is started by timer", func(t *testing.T) {
+		j.createJob(t, "minutely", timedJob("# every minute\n* * * * *", "echo tick"))
+		deadline := time.Now().Add(75 * time.Second)
+		var job struct{ LastCompletedBuild *struct{ Number int64 } }
+		for job.LastCompletedBuild == nil {
+			if time.Now().After(deadline) {
+				t.Fatal("no timer build within 75 s")
+			}
+			time.Sleep(100 * time.Millisecond) // only Jenkins's API to poll
+			j.json(t, "job/minutely/api/json", &job)
+		}
+		text := j.must(t, 200, req{path: "job/minutely/lastCompletedBuild/consoleText", user: "admin", secret: tok}).body
+		if !strings.HasPrefix(text, "Started by timer\n") || !strings.Contains(text, "Finished: SUCCESS") {
+			t.Fatalf("console:\n%s", text)
+		}
+		var b struct {
+			Actions []struct {
+				Causes []struct {
+					Class string `json:"_class"`
+				}
+			}
+		}
+		j.json(t, "job/minutely/lastCompletedBuild/api/json", &b)
+		if !strings.Contains(fmt.Sprint(b), "hudson.triggers.TimerTrigger$TimerTriggerCause") {
+			t.Fatalf("causes: %+v", b)
 		}
 	})
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/queue"
 	"github.com/jeeves-ci/jeeves/internal/server"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/timer"
 	"github.com/jeeves-ci/jeeves/internal/version"
 	"github.com/jeeves-ci/jeeves/internal/views"
 )
@@ -193,6 +194,10 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
+	timers := timer.New(timer.Config{Logger: log, RootURL: o.URL}, js, q)
+	tctx, stopTimers := context.WithCancel(ctx)
+	defer stopTimers()
+	go timers.Run(tctx)
 	srv := server.New(server.Config{
 		Version: version.Version, RootURL: o.URL, CSRF: o.CSRF, Executors: o.Executors,
 		QuietPeriod: o.QuietPeriod, Logger: log,

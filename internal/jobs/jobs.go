@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jeeves-ci/jeeves/internal/configxml"
+	"github.com/jeeves-ci/jeeves/internal/cron"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
 )
@@ -37,6 +38,19 @@ type Service struct {
 	mu    sync.RWMutex
 	byID  map[int64]*model.Job
 	names map[string]int64
+
+	watchers []func() // set before serving; read-only afterwards
+}
+
+// OnChange registers fn to be called after any item is created,
+// reconfigured, renamed or deleted. fn must not block. Register
+// watchers before the service is used.
+func (s *Service) OnChange(fn func()) { s.watchers = append(s.watchers, fn) }
+
+func (s *Service) notify() {
+	for _, fn := range s.watchers {
+		fn()
+	}
 }
 
 // New loads every job.
@@ -107,6 +121,12 @@ func parse(xml []byte) (*model.JobConfig, error) {
 	if cfg.Kind != configxml.KindProject && cfg.Kind != configxml.KindFolder {
 		return nil, fmt.Errorf("%w: No item type ‘%s’ is known", ErrBadConfig, cfg.Kind)
 	}
+	if cfg.TimerSpecs != "" {
+		// The seed only picks H values; any seed finds the same errors.
+		if _, err := cron.Parse(cfg.TimerSpecs, ""); err != nil {
+			return nil, fmt.Errorf("%w: hudson.triggers.TimerTrigger: %v", ErrBadConfig, err)
+		}
+	}
 	return cfg, nil
 }
 
@@ -153,6 +173,7 @@ func (s *Service) Create(ctx context.Context, parent, name string, xml []byte) (
 	if err != nil {
 		return nil, err
 	}
+	defer s.notify() // after the unlock below
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.checkParent(parent); err != nil {
@@ -232,6 +253,7 @@ func (s *Service) UpdateConfig(ctx context.Context, name string, xml []byte) (*m
 	if err != nil {
 		return nil, err
 	}
+	defer s.notify() // after the unlock below
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id, ok := s.names[name]
@@ -252,6 +274,7 @@ func (s *Service) UpdateConfig(ctx context.Context, name string, xml []byte) (*m
 // Delete removes an item (a folder with everything in it), its builds
 // and their logs.
 func (s *Service) Delete(ctx context.Context, name string) error {
+	defer s.notify() // after the unlock below
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id, ok := s.names[name]
@@ -297,6 +320,7 @@ func (s *Service) Rename(ctx context.Context, name, newBase string) (*model.Job,
 	if err := CheckName(newBase); err != nil {
 		return nil, err
 	}
+	defer s.notify() // after the unlock below
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id, ok := s.names[name]
