@@ -3,6 +3,8 @@ package e2e
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -428,4 +430,100 @@ func TestNodesAndTolerantPaths(t *testing.T) {
 func itoa(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// TestAgents covers permanent agents as clients create them: stored,
+// listed as never-connected (offline) nodes, configured, toggled and
+// deleted, with bad input refused and nothing stored.
+func TestAgents(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "home")
+	outer := t
+	j := start(t, home, nil)
+	tok := j.adminToken(t)
+	as := func(r req) req { r.user, r.secret = "admin", tok; return r }
+	create := func(name, typ, js string) resp {
+		q := url.Values{"name": {name}, "type": {typ}, "json": {js}}
+		return j.do(t, as(req{method: "POST", path: "computer/doCreateItem?" + q.Encode()}))
+	}
+	// gojenkins's CreateNode: everything in the query, its misspelt
+	// retentionsStrategy key included.
+	gj := `{"name":"gj","nodeDescription":"from go","remoteFS":"/srv/gj","numExecutors":"2","labelString":"go linux","mode":"NORMAL","type":"hudson.slaves.DumbSlave$DescriptorImpl","retentionsStrategy":{"stapler-class":"hudson.slaves.RetentionStrategy$Always"},"launcher":{"stapler-class":"hudson.slaves.JNLPLauncher"}}`
+
+	t.Run("a query-string create answers 302 and lists the agent offline", func(t *testing.T) {
+		r := create("gj", "hudson.slaves.DumbSlave$DescriptorImpl", gj)
+		if r.status != 302 || !strings.HasSuffix(r.header.Get("Location"), "computer/api/json") {
+			t.Fatalf("%d %v %s", r.status, r.header, r.body)
+		}
+		var set struct {
+			Computer []struct {
+				DisplayName  string
+				Offline      bool
+				NumExecutors int
+			}
+		}
+		j.json(t, "computer/api/json", &set)
+		if len(set.Computer) != 2 || set.Computer[1].DisplayName != "gj" || !set.Computer[1].Offline || set.Computer[1].NumExecutors != 2 {
+			t.Fatalf("%+v", set)
+		}
+	})
+	t.Run("bad agents are refused with a message and not stored", func(t *testing.T) {
+		cases := []struct{ name, typ, js, want string }{
+			{"gj", "hudson.slaves.DumbSlave", gj, "Agent called ‘gj’ already exists"},
+			{"(built-in)", "hudson.slaves.DumbSlave", "{}", "built-in node"},
+			{"a/b", "hudson.slaves.DumbSlave", "{}", "unsafe character"},
+			{"x", "hudson.plugins.ec2.EC2Slave", "{}", "No node type"},
+			{"x", "hudson.slaves.DumbSlave", `{"numExecutors":0}`, "number of executors"},
+			{"x", "hudson.slaves.DumbSlave", `{"mode":"SOMETIMES"}`, "mode"},
+			{"x", "hudson.slaves.DumbSlave", `{not json`, "not a JSON object"},
+		}
+		for _, c := range cases {
+			r := create(c.name, c.typ, c.js)
+			if r.status != 400 || !strings.Contains(r.header.Get("X-Error"), c.want) {
+				t.Fatalf("%s/%s: %d X-Error %q", c.name, c.typ, r.status, r.header.Get("X-Error"))
+			}
+		}
+		j.must(t, 404, as(req{path: "computer/x/api/json"}))
+	})
+	t.Run("config.xml reads back, takes edits, and refuses a rename or bad XML", func(t *testing.T) {
+		x := j.must(t, 200, as(req{path: "computer/gj/config.xml"})).body
+		if !strings.Contains(x, "<remoteFS>/srv/gj</remoteFS>") || !strings.Contains(x, "<label>go linux</label>") {
+			t.Fatalf("%s", x)
+		}
+		edited := strings.Replace(x, "<numExecutors>2</numExecutors>", "<numExecutors>4</numExecutors>", 1)
+		j.must(t, 200, as(req{method: "POST", path: "computer/gj/config.xml", body: edited}))
+		j.must(t, 400, as(req{method: "POST", path: "computer/gj/config.xml", body: strings.Replace(x, "<name>gj</name>", "<name>other</name>", 1)}))
+		j.must(t, 400, as(req{method: "POST", path: "computer/gj/config.xml", body: "<slave><numExecutors>-1</numExecutors></slave>"}))
+		j.must(t, 400, as(req{method: "POST", path: "computer/gj/config.xml", body: "<project/>"}))
+		if got := j.must(t, 200, as(req{path: "computer/gj/config.xml"})).body; got != edited {
+			t.Fatalf("config.xml after refused posts:\n%s", got)
+		}
+	})
+	t.Run("labels find the agent", func(t *testing.T) {
+		var l struct {
+			Nodes []struct{ NodeName string }
+		}
+		j.json(t, "label/linux/api/json", &l)
+		if len(l.Nodes) != 1 || l.Nodes[0].NodeName != "gj" {
+			t.Fatalf("%+v", l)
+		}
+	})
+	t.Run("toggleOffline and the agent survive a restart", func(t *testing.T) {
+		j.must(t, 302, as(req{method: "POST", path: "computer/gj/toggleOffline?offlineMessage=disk+swap"}))
+		j.stop()
+		j = start(outer, home, nil) // lives until TestAgents ends
+		var n struct {
+			TemporarilyOffline bool
+			OfflineCauseReason string
+			NumExecutors       int
+		}
+		j.json(t, "computer/gj/api/json", &n)
+		if !n.TemporarilyOffline || n.OfflineCauseReason != "disk swap" || n.NumExecutors != 4 {
+			t.Fatalf("%+v", n)
+		}
+	})
+	t.Run("doDelete removes it; a GET cannot", func(t *testing.T) {
+		j.must(t, 405, req{path: "computer/gj/doDelete", user: "admin", secret: adminPassword})
+		j.must(t, 302, req{method: "POST", path: "computer/gj/doDelete", user: "admin", secret: j.adminToken(t)})
+		j.must(t, 404, req{path: "computer/gj/api/json", user: "admin", secret: adminPassword})
+	})
 }

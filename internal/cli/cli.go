@@ -20,6 +20,7 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/nodes"
 	"github.com/jeeves-ci/jeeves/internal/queue"
 	"github.com/jeeves-ci/jeeves/internal/server"
 	"github.com/jeeves-ci/jeeves/internal/store"
@@ -188,6 +189,10 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
+	ns, err := nodes.New(ctx, st)
+	if err != nil {
+		return err
+	}
 	q, err := queue.New(ctx, queue.Config{
 		Executors: o.Executors, QuietPeriod: o.QuietPeriod, Home: home, RootURL: o.URL, Logger: log,
 	}, st, js)
@@ -201,7 +206,7 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 	srv := server.New(server.Config{
 		Version: version.Version, RootURL: o.URL, CSRF: o.CSRF, Executors: o.Executors,
 		QuietPeriod: o.QuietPeriod, Logger: log,
-	}, au, js, vs, q, st)
+	}, au, js, vs, ns, q, st)
 	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {
 		q.Shutdown(0)

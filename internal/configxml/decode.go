@@ -32,6 +32,7 @@ var versionRE = regexp.MustCompile(`^<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]
 // prefix), its own text, and its child elements.
 type node struct {
 	name     string
+	class    string // the class attribute, as XStream writes it
 	text     []byte
 	children []*node
 }
@@ -239,6 +240,11 @@ func buildTree(data []byte) (*node, error) {
 				return nil, fmt.Errorf("line %d: elements are nested more than %d deep", line, maxDepth)
 			}
 			n := &node{name: name}
+			for _, a := range t.Attr {
+				if a.Name.Space == "" && a.Name.Local == "class" {
+					n.class = a.Value
+				}
+			}
 			if root == nil {
 				root = n
 			} else {

@@ -311,3 +311,25 @@ type ViewConfig struct {
 	IncludeRegex string
 	Recurse      bool
 }
+
+// Node is a permanent agent (hudson.slaves.DumbSlave) as configured.
+// jeeves stores agents and answers for them as Jenkins does for an agent
+// that has not connected; running builds on agents comes later.
+type Node struct {
+	Name          string
+	ConfigXML     []byte
+	Config        NodeConfig
+	TempOffline   bool   // taken offline by a user (toggleOffline)
+	OfflineReason string // the message given then
+	CreatedAt     time.Time
+}
+
+// NodeConfig is what jeeves reads from an agent's config.xml.
+type NodeConfig struct {
+	Description  string
+	RemoteFS     string
+	NumExecutors int
+	Mode         string   // NORMAL or EXCLUSIVE
+	Labels       []string // from the space-separated <label>
+	Launcher     string   // the launcher's class
+}

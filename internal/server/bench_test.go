@@ -12,6 +12,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/nodes"
 	"github.com/jeeves-ci/jeeves/internal/queue"
 	"github.com/jeeves-ci/jeeves/internal/server"
 	"github.com/jeeves-ci/jeeves/internal/store"
@@ -68,7 +69,11 @@ func newStack(tb testing.TB) *stack {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv := server.New(server.Config{Version: "bench", CSRF: true, Executors: 2}, au, js, vs, q, st)
+	ns, err := nodes.New(ctx, st)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := server.New(server.Config{Version: "bench", CSRF: true, Executors: 2}, au, js, vs, ns, q, st)
 	hs := httptest.NewServer(srv)
 	tb.Cleanup(hs.Close)
 	s.url = hs.URL

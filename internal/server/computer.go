@@ -1,8 +1,14 @@
 package server
 
 import (
+	"errors"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
+
+	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/nodes"
 
 	"github.com/jeeves-ci/jeeves/internal/export"
 )
@@ -11,24 +17,36 @@ import (
 // Jenkins's URL names old and new, and its display name.
 var builtInNames = map[string]bool{"(master)": true, "(built-in)": true, "built-in node": true, "master": true}
 
-// walkComputer serves /computer/: the set of nodes, which is honestly
-// just the built-in one (agents come later).
+// walkComputer serves /computer/: the built-in node and the permanent
+// agents. Agents are stored and answered for as Jenkins answers for an
+// agent that has not connected; builds run on the built-in node.
 func (s *Server) walkComputer(c *call, p []string) error {
 	if len(p) == 0 {
 		return s.rootPage(c)
 	}
-	if p[0] == "api" {
+	switch p[0] {
+	case "api":
 		return s.serveAPI(c, p, "computerSet", s.computerSetObject(c))
+	case "doCreateItem", "createItem":
+		return s.createNode(c)
 	}
-	if !builtInNames[strings.ToLower(p[0])] {
+	if builtInNames[strings.ToLower(p[0])] {
+		return s.walkBuiltIn(c, p[1:])
+	}
+	n, err := s.nodes.Get(p[0])
+	if err != nil {
 		return notFound()
 	}
-	if len(p) == 1 {
+	return s.walkAgent(c, n, p[1:])
+}
+
+func (s *Server) walkBuiltIn(c *call, p []string) error {
+	if len(p) == 0 {
 		return s.rootPage(c)
 	}
-	switch p[1] {
+	switch p[0] {
 	case "api":
-		return s.serveAPI(c, p[1:], "masterComputer", s.builtInObject(c))
+		return s.serveAPI(c, p, "masterComputer", s.builtInObject(c))
 	case "toggleOffline", "changeOfflineCause":
 		if err := requirePOST(c); err != nil {
 			return err
@@ -37,7 +55,7 @@ func (s *Server) walkComputer(c *call, p []string) error {
 			return err
 		}
 		offline, _ := s.queue.Offline()
-		if p[1] == "toggleOffline" {
+		if p[0] == "toggleOffline" {
 			offline = !offline
 		}
 		s.queue.SetOffline(offline, c.r.FormValue("offlineMessage"))
@@ -45,6 +63,166 @@ func (s *Server) walkComputer(c *call, p []string) error {
 		return nil
 	}
 	return notFound()
+}
+
+// createNode is ComputerSet.doCreateItem: name and type in the query or
+// a form, the agent's settings in the json field.
+func (s *Server) createNode(c *call) error {
+	if err := requirePOST(c); err != nil {
+		return err
+	}
+	if err := c.require(permNodeCreate); err != nil {
+		return err
+	}
+	if c.r.FormValue("mode") == "copy" {
+		return badRequest("Copying agents is not supported")
+	}
+	if _, err := s.nodes.CreateFromForm(c.ctx(), c.r.FormValue("name"), c.r.FormValue("type"), c.r.FormValue("json")); err != nil {
+		return nodeError(err)
+	}
+	s.redirectAfterPost(c, c.root+"computer/", c.root+"computer/api/json")
+	return nil
+}
+
+// walkAgent serves /computer/NAME/… for a permanent agent.
+func (s *Server) walkAgent(c *call, n *model.Node, p []string) error {
+	self := c.root + "computer/" + url.PathEscape(n.Name) + "/"
+	if len(p) == 0 {
+		return s.rootPage(c)
+	}
+	switch p[0] {
+	case "api":
+		return s.serveAPI(c, p, "slaveComputer", s.agentObject(c, n))
+	case "config.xml":
+		return s.nodeConfigXML(c, n)
+	case "doDelete":
+		if err := requirePOST(c); err != nil {
+			return err
+		}
+		if err := c.require(permNodeDelete); err != nil {
+			return err
+		}
+		if err := s.nodes.Delete(c.ctx(), n.Name); err != nil {
+			return nodeError(err)
+		}
+		s.redirectAfterPost(c, c.root+"computer/", c.root+"computer/api/json")
+		return nil
+	case "toggleOffline", "changeOfflineCause", "doDisconnect", "disconnect":
+		if err := requirePOST(c); err != nil {
+			return err
+		}
+		if err := c.require(permDisconnect); err != nil {
+			return err
+		}
+		offline := n.TempOffline
+		switch p[0] {
+		case "toggleOffline":
+			offline = !offline
+		case "changeOfflineCause":
+			offline = true
+		}
+		// doDisconnect: the agent is not connected, so there is nothing
+		// to drop; Jenkins answers the same redirect.
+		if p[0] != "doDisconnect" && p[0] != "disconnect" {
+			if err := s.nodes.SetOffline(c.ctx(), n.Name, offline, c.r.FormValue("offlineMessage")); err != nil {
+				return nodeError(err)
+			}
+		}
+		s.redirectAfterPost(c, self, self+"api/json")
+		return nil
+	case "launchSlaveAgent":
+		if err := requirePOST(c); err != nil {
+			return err
+		}
+		return newError(http.StatusConflict, "jeeves cannot launch agents yet: agents connect in a later version")
+	}
+	return notFound()
+}
+
+// nodeConfigXML serves and replaces an agent's config.xml.
+func (s *Server) nodeConfigXML(c *call, n *model.Node) error {
+	switch c.r.Method {
+	case http.MethodGet, http.MethodHead:
+		if err := c.require(permNodeExtRead); err != nil {
+			return err
+		}
+		c.w.Header().Set("Content-Type", "application/xml")
+		c.w.WriteHeader(http.StatusOK)
+		if c.r.Method == http.MethodGet {
+			c.w.Write(n.ConfigXML)
+		}
+		return nil
+	case http.MethodPost:
+		if err := c.require(permNodeConfigure); err != nil {
+			return err
+		}
+		body, err := readBody(c)
+		if err != nil {
+			return err
+		}
+		if _, err := s.nodes.UpdateConfig(c.ctx(), n.Name, body); err != nil {
+			return nodeError(err)
+		}
+		c.w.WriteHeader(http.StatusOK)
+		return nil
+	}
+	return badRequest("config.xml accepts GET and POST only")
+}
+
+func nodeError(err error) error {
+	switch {
+	case errors.Is(err, nodes.ErrNotFound):
+		return notFound()
+	case errors.Is(err, nodes.ErrBad), errors.Is(err, nodes.ErrExists):
+		msg := err.Error()
+		if _, after, ok := strings.Cut(msg, ": "); ok {
+			msg = after
+		}
+		return badRequest(msg)
+	}
+	return err
+}
+
+// agentObject is a permanent agent's computer (hudson.slaves.SlaveComputer)
+// as Jenkins shows one that has never connected: offline, idle.
+func (s *Server) agentObject(c *call, n *model.Node) *export.Object {
+	executors := make([]*export.Object, n.Config.NumExecutors)
+	for i := range executors {
+		executors[i] = obj("hudson.model.Executor",
+			p("currentExecutable", nil), p("idle", true), p("likelyStuck", false), p("number", i), p("progress", -1))
+	}
+	labels := make([]*export.Object, 0, len(n.Config.Labels)+1)
+	for _, l := range n.Config.Labels {
+		labels = append(labels, obj("", pv("name", 2, l)))
+	}
+	labels = append(labels, obj("", pv("name", 2, n.Name)))
+	var cause any
+	if n.TempOffline {
+		cause = obj("hudson.slaves.OfflineCause$UserCause", pv("description", 2, "Disconnected by "+c.id.Name()+" : "+n.OfflineReason))
+	}
+	jnlp := n.Config.Launcher == "" || n.Config.Launcher == "hudson.slaves.JNLPLauncher"
+	return obj("hudson.slaves.SlaveComputer",
+		p("actions", []*export.Object{}),
+		p("assignedLabels", labels),
+		p("description", n.Config.Description),
+		p("displayName", n.Name),
+		p("executors", executors),
+		p("icon", "symbol-computer-offline"),
+		p("iconClassName", "symbol-computer-offline"),
+		p("idle", true),
+		p("jnlpAgent", jnlp),
+		p("launchSupported", !jnlp),
+		p("loadStatistics", obj("hudson.model.Label$1")),
+		p("manualLaunchAllowed", true),
+		p("monitorData", obj("")),
+		p("numExecutors", n.Config.NumExecutors),
+		p("offline", true),
+		p("offlineCause", cause),
+		p("offlineCauseReason", n.OfflineReason),
+		p("oneOffExecutors", []*export.Object{}),
+		p("temporarilyOffline", n.TempOffline),
+		p("absoluteRemotePath", nil),
+	)
 }
 
 func (s *Server) computerSetObject(c *call) *export.Object {
@@ -57,7 +235,13 @@ func (s *Server) computerSetObject(c *call) *export.Object {
 	return obj("hudson.model.ComputerSet",
 		p("busyExecutors", busy),
 		// Exported inline in Jenkins: each node's fields show at depth 0.
-		export.Prop{Name: "computer", Vis: 1, Inline: true, Value: []*export.Object{s.builtInObject(c)}},
+		export.Prop{Name: "computer", Vis: 1, Inline: true, Value: export.Lazy(func() any {
+			out := []*export.Object{s.builtInObject(c)}
+			for _, n := range s.nodes.List() {
+				out = append(out, s.agentObject(c, n))
+			}
+			return out
+		})},
 		p("displayName", "Nodes"),
 		p("totalExecutors", s.cfg.Executors),
 	)
@@ -122,6 +306,13 @@ func (s *Server) labelObject(c *call, name string) *export.Object {
 	if name == "built-in" || name == "master" {
 		nodes = append(nodes, obj("hudson.model.Hudson", pv("nodeName", 2, "")))
 		total = s.cfg.Executors
+	}
+	// Agents carry their labels and their own name; none is online, so
+	// they add no executors.
+	for _, n := range s.nodes.List() {
+		if n.Name == name || slices.Contains(n.Config.Labels, name) {
+			nodes = append(nodes, obj("hudson.slaves.DumbSlave", pv("nodeName", 2, n.Name)))
+		}
 	}
 	busy := 0
 	if total > 0 {

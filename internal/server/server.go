@@ -18,6 +18,7 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/nodes"
 	"github.com/jeeves-ci/jeeves/internal/queue"
 	"github.com/jeeves-ci/jeeves/internal/store"
 	"github.com/jeeves-ci/jeeves/internal/views"
@@ -40,6 +41,7 @@ type Server struct {
 	auth        *auth.Service
 	jobs        *jobs.Service
 	views       *views.Service
+	nodes       *nodes.Service
 	queue       *queue.Queue
 	store       *store.Store
 	log         *slog.Logger
@@ -50,7 +52,7 @@ type Server struct {
 const DefaultMaxBody = 4 << 20
 
 // New creates the server.
-func New(cfg Config, a *auth.Service, j *jobs.Service, v *views.Service, q *queue.Queue, st *store.Store) *Server {
+func New(cfg Config, a *auth.Service, j *jobs.Service, v *views.Service, n *nodes.Service, q *queue.Queue, st *store.Store) *Server {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
@@ -59,7 +61,7 @@ func New(cfg Config, a *auth.Service, j *jobs.Service, v *views.Service, q *queu
 	}
 	sum := md5.Sum([]byte(cfg.Version + strconv.FormatInt(time.Now().UnixNano(), 10)))
 	return &Server{
-		cfg: cfg, auth: a, jobs: j, views: v, queue: q, store: st, log: cfg.Logger,
+		cfg: cfg, auth: a, jobs: j, views: v, nodes: n, queue: q, store: st, log: cfg.Logger,
 		sessionHash: hex.EncodeToString(sum[:])[:8],
 	}
 }

@@ -302,10 +302,32 @@ step("get_node_info offline", lambda: server.get_node_info("(master)"),
 step("enable_node (master)", lambda: server.enable_node("(master)"))
 step("get_node_info online again", lambda: server.get_node_info("(master)"),
      lambda r: want(r.get("offline") is False and r.get("temporarilyOffline") is False, "want online"))
-# Permanent agents (computer/doCreateItem, create_node, delete_node,
-# get_node_config) are not here: jeeves has only the built-in node until
-# agents arrive (a later issue), and a step that can only fail would keep
-# the suite red.
+# Permanent agents: jeeves stores them and reports them as Jenkins reports
+# an agent that has not connected (offline); builds run on the built-in node.
+step("create_node agent1", lambda: server.create_node("agent1", numExecutors=3, nodeDescription="a test agent",
+                                                       remoteFS="/srv/agent", labels="linux docker", exclusive=True))
+step("node_exists agent1", lambda: server.node_exists("agent1"), lambda r: want(r is True, "want True"))
+step("create_node agent1 again", lambda: error_of(lambda: server.create_node("agent1")),
+     lambda r: want(r and "already exists" in r, "want JenkinsException 'node[agent1] already exists'"))
+step("get_nodes with agent1", server.get_nodes,
+     lambda r: want(sorted((n["name"], n["offline"]) for n in r) == [("Built-In Node", False), ("agent1", True)],
+                    "want the built-in node online and agent1 offline"))
+step("get_node_info agent1", lambda: server.get_node_info("agent1"),
+     lambda r: want(r.get("displayName") == "agent1" and r.get("numExecutors") == 3 and r.get("offline") is True and
+                    sorted(l["name"] for l in r.get("assignedLabels", [])) == ["agent1", "docker", "linux"],
+                    "want agent1, 3 executors, offline, labels agent1 docker linux"))
+step("get_node_config agent1", lambda: server.get_node_config("agent1"),
+     lambda r: want("<remoteFS>/srv/agent</remoteFS>" in r and "<mode>EXCLUSIVE</mode>" in r and "<label>linux docker</label>" in r,
+                    "want remoteFS, mode EXCLUSIVE and labels in config.xml"))
+step("reconfig_node agent1", lambda: server.reconfig_node("agent1", server.get_node_config("agent1").replace(
+    "<numExecutors>3</numExecutors>", "<numExecutors>5</numExecutors>")))
+step("get_node_info agent1 after reconfig", lambda: server.get_node_info("agent1"),
+     lambda r: want(r.get("numExecutors") == 5, "want 5 executors"))
+# disable_node/enable_node act only when `offline` needs changing, and an
+# agent that has not connected is always offline, in Jenkins as here;
+# node-jenkins's workflow toggles agents by temporarilyOffline instead.
+step("delete_node agent1", lambda: server.delete_node("agent1"))
+step("node_exists agent1 after delete", lambda: server.node_exists("agent1"), lambda r: want(r is False, "want False"))
 
 # --- views -------------------------------------------------------------------
 step("get_views", server.get_views, lambda r: want("all" in [v["name"] for v in r], "want the 'all' view"))

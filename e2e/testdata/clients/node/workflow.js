@@ -232,8 +232,29 @@ async function main() {
   await step("node.enable master", () => jenkins.node.enable("master"));
   await step("node.get master online again", () => jenkins.node.get("master"), (r) =>
     want(r && r.offline === false && r.temporarilyOffline === false, "want online"));
-  // Permanent agents (node.create, node.destroy, label.get with agents)
-  // wait for agent support, a later issue: jeeves has only the built-in node.
+  // Permanent agents: stored, and reported as Jenkins reports an agent
+  // that has not connected (offline); builds run on the built-in node.
+  await step("node.create nagent", () => jenkins.node.create("nagent", { nodeDescription: "from node", labelString: "arm64", numExecutors: 2 }));
+  await step("node.exists nagent", () => jenkins.node.exists("nagent"), (r) => want(r === true, "want true"));
+  await step("node.get nagent", () => jenkins.node.get("nagent"), (r) =>
+    want(r && r.displayName === "nagent" && r.offline === true && r.numExecutors === 2, "want nagent, offline, 2 executors"));
+  await step("label.get arm64", () => jenkins.label.get("arm64"), (r) =>
+    want(r && Array.isArray(r.nodes) && r.nodes.length === 1 && r.nodes[0].nodeName === "nagent", "want nagent in nodes"));
+  await step("node.config nagent", () => jenkins.node.config("nagent"), (r) =>
+    want(typeof r === "string" && r.includes("<label>arm64</label>"), "want config.xml with label arm64"));
+  await step("node.config set nagent", () => jenkins.node.config("nagent").then((x) =>
+    jenkins.node.config("nagent", x.replace("<label>arm64</label>", "<label>arm64 big</label>"))));
+  await step("label.get big", () => jenkins.label.get("big"), (r) =>
+    want(r && r.nodes.length === 1, "want nagent in nodes"));
+  await step("node.disable nagent", () => jenkins.node.disable("nagent", "not yet"));
+  await step("node.get nagent disabled", () => jenkins.node.get("nagent"), (r) =>
+    want(r && r.temporarilyOffline === true && r.offlineCauseReason === "not yet", "want temporarilyOffline, reason 'not yet'"));
+  await step("node.disable nagent new reason", () => jenkins.node.disable("nagent", "later"));
+  await step("node.get nagent new reason", () => jenkins.node.get("nagent"), (r) =>
+    want(r && r.temporarilyOffline === true && r.offlineCauseReason === "later", "want reason 'later'"));
+  await step("node.enable nagent", () => jenkins.node.enable("nagent"));
+  await step("node.destroy nagent", () => jenkins.node.destroy("nagent"));
+  await step("node.exists nagent after destroy", () => jenkins.node.exists("nagent"), (r) => want(r === false, "want false"));
 
   // --- views
   await step("view.list", () => jenkins.view.list(), (r) => want(Array.isArray(r) && r.some((v) => v.name === "all"), "want the 'all' view"));

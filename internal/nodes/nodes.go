@@ -1,0 +1,261 @@
+// Package nodes manages permanent agents (hudson.slaves.DumbSlave): their
+// config.xml, stored as posted, and the offline state users give them.
+//
+// jeeves does not connect to agents yet: every agent is reported as
+// Jenkins reports one that has never connected (offline, idle), so the
+// clients that create, configure, toggle and delete nodes work against
+// it. Builds run on the built-in node.
+package nodes
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jeeves-ci/jeeves/internal/configxml"
+	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/store"
+)
+
+// Errors callers tell apart; ErrBad carries a message fit for the user
+// after ": ".
+var (
+	ErrNotFound = errors.New("no such node")
+	ErrExists   = errors.New("node exists")
+	ErrBad      = errors.New("bad node")
+)
+
+// The node types Jenkins's ComputerSet.doCreateItem finds for a permanent
+// agent: the class and its descriptor.
+var agentTypes = map[string]bool{"hudson.slaves.DumbSlave": true, "hudson.slaves.DumbSlave$DescriptorImpl": true}
+
+// builtIn are the names of the controller's own node, which an agent
+// cannot take.
+var builtIn = map[string]bool{"(master)": true, "(built-in)": true, "built-in node": true, "master": true, "built-in": true}
+
+// Service holds the agents in memory; the store stays the truth.
+type Service struct {
+	store *store.Store
+	mu    sync.RWMutex
+	nodes map[string]*model.Node
+}
+
+// New loads every agent.
+func New(ctx context.Context, st *store.Store) (*Service, error) {
+	s := &Service{store: st, nodes: map[string]*model.Node{}}
+	all, err := st.Nodes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range all {
+		_, cfg, err := configxml.ParseNode(n.ConfigXML)
+		if err != nil {
+			return nil, fmt.Errorf("node %s: stored config.xml: %w", n.Name, err)
+		}
+		n.Config = *cfg
+		s.nodes[n.Name] = n
+	}
+	return s, nil
+}
+
+// List returns every agent, sorted by name.
+func (s *Service) List() []*model.Node {
+	s.mu.RLock()
+	out := make([]*model.Node, 0, len(s.nodes))
+	for _, n := range s.nodes {
+		c := *n
+		out = append(out, &c)
+	}
+	s.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Get returns one agent.
+func (s *Service) Get(name string) (*model.Node, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	n, ok := s.nodes[name]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	c := *n
+	return &c, nil
+}
+
+func checkName(name string) error {
+	if err := jobs.CheckName(name); err != nil {
+		return fmt.Errorf("%w: %s", ErrBad, strings.TrimPrefix(err.Error(), jobs.ErrBadName.Error()+": "))
+	}
+	if builtIn[strings.ToLower(name)] {
+		return fmt.Errorf("%w: ‘%s’ is the built-in node's name", ErrBad, name)
+	}
+	return nil
+}
+
+// CreateFromForm is ComputerSet.doCreateItem: name and type as query or
+// form parameters and the agent's settings in the json form field, as
+// python-jenkins, node-jenkins and gojenkins send them.
+func (s *Service) CreateFromForm(ctx context.Context, name, typ, form string) (*model.Node, error) {
+	name = strings.TrimSpace(name)
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	if !agentTypes[typ] {
+		return nil, fmt.Errorf("%w: No node type ‘%s’ is known; jeeves has permanent agents (hudson.slaves.DumbSlave)", ErrBad, typ)
+	}
+	cfg, fields, err := fromForm(form)
+	if err != nil {
+		return nil, err
+	}
+	xml := configxml.RenderNode(name, cfg, fields)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.nodes[name]; ok {
+		return nil, fmt.Errorf("%w: Agent called ‘%s’ already exists", ErrExists, name)
+	}
+	now := time.Now()
+	if err := s.store.CreateNode(ctx, name, xml, now); err != nil {
+		if errors.Is(err, store.ErrExists) {
+			return nil, fmt.Errorf("%w: Agent called ‘%s’ already exists", ErrExists, name)
+		}
+		return nil, err
+	}
+	n := &model.Node{Name: name, ConfigXML: xml, Config: *cfg, CreatedAt: now}
+	s.nodes[name] = n
+	c := *n
+	return &c, nil
+}
+
+// fromForm reads the json form field of a node creation request.
+func fromForm(form string) (*model.NodeConfig, []configxml.Field, error) {
+	var f map[string]any
+	if strings.TrimSpace(form) == "" {
+		f = map[string]any{}
+	} else if err := json.Unmarshal([]byte(form), &f); err != nil {
+		return nil, nil, fmt.Errorf("%w: the json field is not a JSON object: %v", ErrBad, err)
+	}
+	cfg := &model.NodeConfig{
+		Description: str(f["nodeDescription"]),
+		RemoteFS:    str(f["remoteFS"]),
+		Mode:        str(f["mode"]),
+		Labels:      strings.Fields(str(f["labelString"])),
+	}
+	if cfg.Mode == "" {
+		cfg.Mode = "NORMAL"
+	}
+	if cfg.Mode != "NORMAL" && cfg.Mode != "EXCLUSIVE" {
+		return nil, nil, fmt.Errorf("%w: mode must be NORMAL or EXCLUSIVE, not %q", ErrBad, cfg.Mode)
+	}
+	n := strings.TrimSpace(str(f["numExecutors"]))
+	if n == "" {
+		n = "1"
+	}
+	v, err := strconv.Atoi(n)
+	if err != nil || v <= 0 {
+		return nil, nil, fmt.Errorf("%w: Invalid agent configuration. The number of executors must be a positive integer, not %q", ErrBad, n)
+	}
+	cfg.NumExecutors = v
+	var fields []configxml.Field
+	if l, ok := f["launcher"].(map[string]any); ok {
+		cfg.Launcher = str(l["stapler-class"])
+		if cfg.Launcher == "" {
+			cfg.Launcher = str(l["$class"])
+		}
+		keys := make([]string, 0, len(l))
+		for k := range l {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			switch l[k].(type) {
+			case string, float64, bool:
+				if k != "stapler-class" && k != "$class" && k != "kind" {
+					fields = append(fields, configxml.Field{Name: k, Value: str(l[k])})
+				}
+			}
+		}
+	}
+	return cfg, fields, nil
+}
+
+// str renders a JSON scalar as text; "" for anything else.
+func str(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(v)
+	}
+	return ""
+}
+
+// UpdateConfig replaces an agent's config.xml. The name inside must be
+// the agent's own: renaming agents is not supported.
+func (s *Service) UpdateConfig(ctx context.Context, name string, xml []byte) (*model.Node, error) {
+	inner, cfg, err := configxml.ParseNode(xml)
+	if err != nil {
+		var uk *configxml.UnknownKindError
+		if errors.As(err, &uk) {
+			return nil, fmt.Errorf("%w: Expecting slave but got %s instead", ErrBad, uk.Root)
+		}
+		return nil, fmt.Errorf("%w: %v", ErrBad, err)
+	}
+	if inner != "" && inner != name {
+		return nil, fmt.Errorf("%w: the config.xml names the agent ‘%s’, not ‘%s’; agents cannot be renamed here", ErrBad, inner, name)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n, ok := s.nodes[name]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	if err := s.store.UpdateNodeConfig(ctx, name, xml); err != nil {
+		return nil, err
+	}
+	n.ConfigXML, n.Config = xml, *cfg
+	c := *n
+	return &c, nil
+}
+
+// SetOffline takes an agent offline (or back) with a reason, as
+// toggleOffline and changeOfflineCause do.
+func (s *Service) SetOffline(ctx context.Context, name string, offline bool, reason string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n, ok := s.nodes[name]
+	if !ok {
+		return ErrNotFound
+	}
+	if !offline {
+		reason = ""
+	}
+	if err := s.store.SetNodeOffline(ctx, name, offline, reason); err != nil {
+		return err
+	}
+	n.TempOffline, n.OfflineReason = offline, reason
+	return nil
+}
+
+// Delete removes an agent.
+func (s *Service) Delete(ctx context.Context, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.nodes[name]; !ok {
+		return ErrNotFound
+	}
+	if err := s.store.DeleteNode(ctx, name); err != nil {
+		return err
+	}
+	delete(s.nodes, name)
+	return nil
+}
