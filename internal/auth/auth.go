@@ -85,6 +85,8 @@ type Service struct {
 	gen       uint64
 	flushing  chan struct{}
 	done      chan struct{}
+
+	throttle *throttle
 }
 
 type verifiedPassword struct {
@@ -130,6 +132,7 @@ func New(st *store.Store, secretsDir string) (*Service, error) {
 		tokenHits:  map[string]tokenHit{},
 		flushing:   make(chan struct{}, 1),
 		done:       make(chan struct{}),
+		throttle:   newThrottle(DefaultThrottle, time.Now),
 	}
 	if _, err := rand.Read(s.cacheKey[:]); err != nil {
 		return nil, err
@@ -312,15 +315,35 @@ func (s *Service) passwordMAC(userID, password string) [32]byte {
 	return out
 }
 
-// Basic authenticates HTTP Basic credentials: first as an API token, then
-// as the password, as Jenkins does.
-func (s *Service) Basic(ctx context.Context, userID, secret string) (Identity, error) {
+// SetThrottle replaces the password throttling policy (before serving).
+func (s *Service) SetThrottle(p ThrottlePolicy) { s.throttle = newThrottle(p, time.Now) }
+
+// passwordFrom checks a password sent from addr under the throttle: a
+// throttled attempt gets a *ThrottledError without bcrypt running.
+func (s *Service) passwordFrom(ctx context.Context, userID, password, addr string) (*model.User, error) {
+	if err := s.throttle.check(userID, addr); err != nil {
+		return nil, err
+	}
+	u, err := s.CheckPassword(ctx, userID, password)
+	switch {
+	case err == nil:
+		s.throttle.succeeded(userID, addr)
+	case errors.Is(err, ErrBadCredentials):
+		s.throttle.failed(userID, addr)
+	}
+	return u, err
+}
+
+// Basic authenticates HTTP Basic credentials sent from addr: first as an
+// API token, then as the password, as Jenkins does. Only the password
+// path is throttled.
+func (s *Service) Basic(ctx context.Context, userID, secret, addr string) (Identity, error) {
 	if u, t, err := s.CheckToken(ctx, userID, secret); err == nil {
 		return Identity{User: u, Method: Token, TokenUUID: t.UUID}, nil
 	} else if !errors.Is(err, ErrBadCredentials) {
 		return Identity{}, err
 	}
-	u, err := s.CheckPassword(ctx, userID, secret)
+	u, err := s.passwordFrom(ctx, userID, secret, addr)
 	if err != nil {
 		return Identity{}, err
 	}

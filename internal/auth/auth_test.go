@@ -63,24 +63,24 @@ func TestTokens(t *testing.T) {
 		}
 	})
 	t.Run("the token authenticates its owner", func(t *testing.T) {
-		id, err := s.Basic(ctx, "alice", value)
+		id, err := s.Basic(ctx, "alice", value, "192.0.2.1")
 		if err != nil || id.Method != Token || id.User.ID != "alice" || id.TokenUUID != tok.UUID {
 			t.Fatalf("%+v %v", id, err)
 		}
 	})
 	t.Run("the user name is matched without case", func(t *testing.T) {
-		if _, err := s.Basic(ctx, "ALICE", value); err != nil {
+		if _, err := s.Basic(ctx, "ALICE", value, "192.0.2.1"); err != nil {
 			t.Fatal(err)
 		}
 	})
 	t.Run("the token does not authenticate another user", func(t *testing.T) {
-		if _, err := s.Basic(ctx, "bob", value); !errors.Is(err, ErrBadCredentials) {
+		if _, err := s.Basic(ctx, "bob", value, "192.0.2.1"); !errors.Is(err, ErrBadCredentials) {
 			t.Fatalf("err %v", err)
 		}
 	})
 	t.Run("a token with one character changed fails", func(t *testing.T) {
 		bad := value[:33] + string("0123456789abcdef"[(strings.IndexByte("0123456789abcdef", value[33])+1)%16])
-		if _, err := s.Basic(ctx, "alice", bad); !errors.Is(err, ErrBadCredentials) {
+		if _, err := s.Basic(ctx, "alice", bad, "192.0.2.1"); !errors.Is(err, ErrBadCredentials) {
 			t.Fatalf("err %v", err)
 		}
 	})
@@ -95,7 +95,7 @@ func TestTokens(t *testing.T) {
 		if err := s.RevokeToken(ctx, "alice", tok.UUID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Basic(ctx, "alice", value); !errors.Is(err, ErrBadCredentials) {
+		if _, err := s.Basic(ctx, "alice", value, "192.0.2.1"); !errors.Is(err, ErrBadCredentials) {
 			t.Fatalf("err %v", err)
 		}
 	})
@@ -173,11 +173,11 @@ func TestCrumbs(t *testing.T) {
 	}
 	other := &model.User{ID: "erin", PasswordHash: u.PasswordHash}
 	basic := Identity{User: u, Method: Password}
-	sess1, err := s.Login(ctx, "dave", "pw")
+	sess1, err := s.Login(ctx, "dave", "pw", "192.0.2.1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	sess2, err := s.Login(ctx, "dave", "pw")
+	sess2, err := s.Login(ctx, "dave", "pw", "192.0.2.1")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,10 +13,11 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
-// Login checks a password and opens a browser session; it returns the
-// session id for the cookie. Only the id's hash is stored.
-func (s *Service) Login(ctx context.Context, userID, password string) (Identity, error) {
-	u, err := s.CheckPassword(ctx, userID, password)
+// Login checks a password sent from addr (throttled as for Basic) and
+// opens a browser session; it returns the session id for the cookie. Only
+// the id's hash is stored.
+func (s *Service) Login(ctx context.Context, userID, password, addr string) (Identity, error) {
+	u, err := s.passwordFrom(ctx, userID, password, addr)
 	if err != nil {
 		return Identity{}, err
 	}

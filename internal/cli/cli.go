@@ -79,6 +79,7 @@ type Options struct {
 	QuietPeriod   time.Duration
 	CSRF          bool
 	ShutdownGrace time.Duration
+	Throttle      auth.ThrottlePolicy
 	AdminPassword string // from JEEVES_ADMIN_PASSWORD only: never a flag, so it stays out of ps
 	// Ready, when set, receives the address the server listens on once it
 	// accepts connections (tests use it with --listen 127.0.0.1:0).
@@ -97,6 +98,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	var o Options
 	var quiet, grace string
 	var execs, csrf string
+	var userFails, addrFails, maxWait string
 	fs.StringVar(&o.Home, "home", env("JEEVES_HOME", "./jeeves-home"), "home directory: database, logs, workspaces, secrets (env JEEVES_HOME)")
 	fs.StringVar(&o.Listen, "listen", env("JEEVES_LISTEN", ":8080"), "address to listen on (env JEEVES_LISTEN)")
 	fs.StringVar(&o.URL, "url", env("JEEVES_URL", ""), "root URL used in absolute links; default: from each request's Host (env JEEVES_URL)")
@@ -104,6 +106,9 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&quiet, "quiet-period", env("JEEVES_QUIET_PERIOD", "5s"), "default quiet period before a triggered build starts; 0 for none (env JEEVES_QUIET_PERIOD)")
 	fs.StringVar(&csrf, "csrf", env("JEEVES_CSRF", "true"), "require CSRF crumbs on POSTs not authenticated by an API token (env JEEVES_CSRF)")
 	fs.StringVar(&grace, "shutdown-grace", env("JEEVES_SHUTDOWN_GRACE", "10s"), "on SIGTERM, how long running builds may finish before they are aborted (env JEEVES_SHUTDOWN_GRACE)")
+	fs.StringVar(&userFails, "throttle-failures", env("JEEVES_THROTTLE_FAILURES", "5"), "password failures allowed per user and address before attempts must wait; 0 turns this off (env JEEVES_THROTTLE_FAILURES)")
+	fs.StringVar(&addrFails, "throttle-address-failures", env("JEEVES_THROTTLE_ADDRESS_FAILURES", "20"), "password failures allowed per address before attempts must wait; 0 turns this off (env JEEVES_THROTTLE_ADDRESS_FAILURES)")
+	fs.StringVar(&maxWait, "throttle-max-wait", env("JEEVES_THROTTLE_MAX_WAIT", "15m"), "the longest wait the password throttle imposes (env JEEVES_THROTTLE_MAX_WAIT)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -119,6 +124,16 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	}
 	if o.ShutdownGrace, err = parseDuration(grace); err != nil {
 		return o, fmt.Errorf("--shutdown-grace: %v", err)
+	}
+	o.Throttle = auth.DefaultThrottle
+	if o.Throttle.UserFailures, err = strconv.Atoi(userFails); err != nil || o.Throttle.UserFailures < 0 {
+		return o, fmt.Errorf("--throttle-failures: want a number, 0 or more, got %q", userFails)
+	}
+	if o.Throttle.AddrFailures, err = strconv.Atoi(addrFails); err != nil || o.Throttle.AddrFailures < 0 {
+		return o, fmt.Errorf("--throttle-address-failures: want a number, 0 or more, got %q", addrFails)
+	}
+	if o.Throttle.Max, err = parseDuration(maxWait); err != nil || o.Throttle.Max < time.Second {
+		return o, fmt.Errorf("--throttle-max-wait: want a duration of 1s or more, got %q", maxWait)
 	}
 	if o.CSRF, err = strconv.ParseBool(csrf); err != nil {
 		return o, fmt.Errorf("--csrf: want true or false, got %q", csrf)
@@ -167,6 +182,7 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 		return err
 	}
 	defer au.Close()
+	au.SetThrottle(o.Throttle)
 	generated, err := au.EnsureAdmin(ctx, o.AdminPassword)
 	if err != nil {
 		return fmt.Errorf("create the first admin: %w", err)

@@ -7,7 +7,10 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+
+	"github.com/jeeves-ci/jeeves/internal/auth"
 )
 
 // httpError is an error with the HTTP answer it deserves.
@@ -47,7 +50,11 @@ func (s *Server) renderError(c *call, err error) {
 	var he *httpError
 	if !errors.As(err, &he) {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		var te *auth.ThrottledError
+		if errors.As(err, &te) {
+			c.w.Header().Set("Retry-After", strconv.Itoa(te.Seconds()))
+			he = &httpError{status: http.StatusTooManyRequests, msg: "Too many failed password attempts from this address; try again in " + strconv.Itoa(te.Seconds()) + " s, or use an API token"}
+		} else if errors.As(err, &mbe) {
 			he = &httpError{status: http.StatusRequestEntityTooLarge, msg: "The request body is larger than the limit of " + byteCount(mbe.Limit)}
 		} else {
 			var b [4]byte

@@ -51,7 +51,7 @@ func (s *Server) login(c *call) error {
 	if err := parseForm(c); err != nil {
 		return err
 	}
-	id, err := s.auth.Login(c.ctx(), c.r.PostForm.Get("j_username"), c.r.PostForm.Get("j_password"))
+	id, err := s.auth.Login(c.ctx(), c.r.PostForm.Get("j_username"), c.r.PostForm.Get("j_password"), clientAddr(c.r))
 	if errors.Is(err, auth.ErrBadCredentials) {
 		http.Redirect(c.w, c.r, c.root+"loginError", http.StatusFound)
 		return nil

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -108,6 +109,16 @@ func (s *Server) serve(c *call) error {
 	return s.walkRoot(c, c.path)
 }
 
+// clientAddr is the address password attempts are counted under: the
+// peer's IP (a proxy in front must be trusted to throttle per client).
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
 // authenticate works out who the caller is. Explicit Basic credentials
 // win over a session cookie: a script that sends both is judged by what
 // it sent on purpose.
@@ -116,7 +127,7 @@ func (s *Server) authenticate(c *call) error {
 		if err != nil {
 			return errUnauthorized
 		}
-		id, err := s.auth.Basic(c.ctx(), user, secret)
+		id, err := s.auth.Basic(c.ctx(), user, secret, clientAddr(c.r))
 		if errors.Is(err, auth.ErrBadCredentials) {
 			return errUnauthorized
 		}
