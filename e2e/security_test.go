@@ -1,9 +1,13 @@
 package e2e
 
 import (
+	"encoding/json"
+	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestPasswordThrottling: repeated password failures from one address
@@ -32,4 +36,163 @@ func TestPasswordThrottling(t *testing.T) {
 	t.Run("an API token is not throttled", func(t *testing.T) {
 		j.must(t, 200, req{path: "api/json", user: "admin", secret: tok})
 	})
+}
+
+// genToken calls generateNewToken as admin (password + crumb) with extra
+// form fields and returns the decoded answer.
+func (j *jeeves) genToken(t *testing.T, form url.Values) (status string, data map[string]any, message string) {
+	t.Helper()
+	r := j.must(t, 200, req{method: "POST", path: "me/descriptorByName/jenkins.security.ApiTokenProperty/generateNewToken",
+		user: "admin", secret: adminPassword,
+		header: map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Jenkins-Crumb": j.crumb(t, "admin", adminPassword)},
+		body:   form.Encode()})
+	var g struct {
+		Status  string
+		Message string
+		Data    map[string]any
+	}
+	if err := json.Unmarshal([]byte(r.body), &g); err != nil {
+		t.Fatalf("%v: %s", err, r.body)
+	}
+	return g.Status, g.Data, g.Message
+}
+
+// TestScopedTokens covers tokens beyond Jenkins: scopes, a job glob,
+// expiry, rotation and the listing, with bad requests refused whole.
+func TestScopedTokens(t *testing.T) {
+	j := start(t, "", nil)
+	j.createJob(t, "team-a", shellJob("true"))
+	j.createJob(t, "other", shellJob("true"))
+	value := func(t *testing.T, form url.Values) string {
+		t.Helper()
+		status, data, msg := j.genToken(t, form)
+		if status != "ok" {
+			t.Fatalf("generateNewToken %v: %s", form, msg)
+		}
+		return data["tokenValue"].(string)
+	}
+	as := func(tok string, r req) req { r.user, r.secret = "admin", tok; return r }
+
+	t.Run("a read token reads but cannot build, with Jenkins's 403 headers", func(t *testing.T) {
+		read := value(t, url.Values{"newTokenName": {"ro"}, "scope": {"read"}})
+		j.must(t, 200, as(read, req{path: "api/json"}))
+		r := j.must(t, 403, as(read, req{method: "POST", path: "job/team-a/build"}))
+		if r.header.Get("X-Required-Permission") != "hudson.model.Item.Build" || r.header.Get("X-You-Are-Authenticated-As") != "admin" {
+			t.Fatalf("%v", r.header)
+		}
+		j.must(t, 403, as(read, req{method: "POST", path: "me/descriptorByName/jenkins.security.ApiTokenProperty/generateNewToken"}))
+	})
+	t.Run("a build token builds but cannot configure", func(t *testing.T) {
+		build := value(t, url.Values{"newTokenName": {"ci"}, "scope": {"build"}})
+		j.must(t, 201, as(build, req{method: "POST", path: "job/team-a/build?delay=0sec"}))
+		j.must(t, 403, as(build, req{method: "POST", path: "job/team-a/config.xml", body: shellJob("false")}))
+	})
+	t.Run("a job glob hides every other job", func(t *testing.T) {
+		team := value(t, url.Values{"newTokenName": {"team"}, "jobs": {"team-*"}})
+		j.must(t, 200, as(team, req{path: "job/team-a/api/json"}))
+		j.must(t, 404, as(team, req{path: "job/other/api/json"}))
+		j.must(t, 404, as(team, req{method: "POST", path: "job/other/build"}))
+		var root struct{ Jobs []struct{ Name string } }
+		if err := json.Unmarshal([]byte(j.must(t, 200, as(team, req{path: "api/json"})).body), &root); err != nil {
+			t.Fatal(err)
+		}
+		if len(root.Jobs) != 1 || root.Jobs[0].Name != "team-a" {
+			t.Fatalf("jobs = %+v", root.Jobs)
+		}
+	})
+	t.Run("expiry in days and on a date", func(t *testing.T) {
+		_, data, _ := j.genToken(t, url.Values{"newTokenName": {"week"}, "expirationDuration": {"7"}})
+		if want := time.Now().AddDate(0, 0, 7).Format("2006-01-02"); data["expirationDate"] != want {
+			t.Fatalf("expirationDate %v, want %s", data["expirationDate"], want)
+		}
+		j.must(t, 200, as(data["tokenValue"].(string), req{path: "api/json"}))
+		_, data, _ = j.genToken(t, url.Values{"newTokenName": {"date"}, "expirationDuration": {"custom"}, "tokenExpiration": {"2099-12-31"}})
+		if data["expirationDate"] != "2099-12-31" {
+			t.Fatalf("%v", data)
+		}
+	})
+	t.Run("bad requests are refused and store nothing", func(t *testing.T) {
+		var before struct{ Tokens []any }
+		j.json(t, "me/apiTokens/api/json", &before)
+		for _, form := range []url.Values{
+			{"scope": {"everything"}},
+			{"jobs": {"team-["}},
+			{"expirationDuration": {"custom"}, "tokenExpiration": {"2001-01-01"}},
+			{"expirationDuration": {"custom"}, "tokenExpiration": {"next tuesday"}},
+			{"expirationDuration": {"-3"}},
+		} {
+			if status, _, msg := j.genToken(t, form); status != "error" || msg == "" {
+				t.Fatalf("%v: %s %s", form, status, msg)
+			}
+		}
+		var after struct{ Tokens []any }
+		j.json(t, "me/apiTokens/api/json", &after)
+		if len(after.Tokens) != len(before.Tokens) {
+			t.Fatalf("%d tokens, want %d", len(after.Tokens), len(before.Tokens))
+		}
+	})
+	t.Run("rotate issues a new value and ends the old one", func(t *testing.T) {
+		status, data, _ := j.genToken(t, url.Values{"newTokenName": {"rot"}, "scope": {"read"}})
+		if status != "ok" {
+			t.Fatal(status)
+		}
+		old := data["tokenValue"].(string)
+		r := j.must(t, 200, req{method: "POST", path: "me/descriptorByName/jenkins.security.ApiTokenProperty/rotate?tokenUuid=" + data["tokenUuid"].(string),
+			user: "admin", secret: j.adminToken(t)})
+		var g struct {
+			Status string
+			Data   map[string]any
+		}
+		json.Unmarshal([]byte(r.body), &g)
+		if g.Status != "ok" || g.Data["tokenName"] != "rot" || fmt.Sprint(g.Data["scopes"]) != "[read]" {
+			t.Fatalf("%s", r.body)
+		}
+		j.must(t, 401, as(old, req{path: "api/json"}))
+		j.must(t, 200, as(g.Data["tokenValue"].(string), req{path: "api/json"}))
+	})
+	t.Run("the listing shows scopes, jobs, expiry and last use, never values", func(t *testing.T) {
+		body := j.must(t, 200, req{path: "user/admin/apiTokens/api/json?depth=1", user: "admin", secret: j.adminToken(t)}).body
+		var l struct {
+			Tokens []struct {
+				Name, UUID     string
+				Scopes         []string
+				Jobs           *string
+				ExpirationDate *int64
+				UseCount       int64
+				LastUseIP      *string
+			}
+		}
+		if err := json.Unmarshal([]byte(body), &l); err != nil {
+			t.Fatal(err)
+		}
+		byName := map[string]int{}
+		for i, tk := range l.Tokens {
+			byName[tk.Name] = i
+		}
+		team := l.Tokens[byName["team"]]
+		week := l.Tokens[byName["week"]]
+		if team.Jobs == nil || *team.Jobs != "team-*" || team.UseCount == 0 || week.ExpirationDate == nil || fmt.Sprint(l.Tokens[byName["ro"]].Scopes) != "[read]" {
+			t.Fatalf("%s", body)
+		}
+		if strings.Contains(body, "tokenValue") || strings.Contains(body, `"hash"`) {
+			t.Fatalf("the listing leaks secrets: %s", body)
+		}
+	})
+}
+
+// TestTokenLifetimePolicy: an admin maximum refuses (or caps) longer
+// token requests.
+func TestTokenLifetimePolicy(t *testing.T) {
+	refuse := start(t, "", nil, "--token-max-days", "30")
+	if status, _, msg := refuse.genToken(t, url.Values{"newTokenName": {"forever"}}); status != "error" || !strings.Contains(msg, "at most 30 days") {
+		t.Fatalf("%s %s", status, msg)
+	}
+	if status, _, msg := refuse.genToken(t, url.Values{"expirationDuration": {"10"}}); status != "ok" {
+		t.Fatalf("%s %s", status, msg)
+	}
+	capped := start(t, "", nil, "--token-max-days", "30", "--token-max-days-policy", "cap")
+	_, data, _ := capped.genToken(t, url.Values{"newTokenName": {"forever"}})
+	if want := time.Now().AddDate(0, 0, 30).Format("2006-01-02"); data["expirationDate"] != want {
+		t.Fatalf("expirationDate %v, want %s", data["expirationDate"], want)
+	}
 }

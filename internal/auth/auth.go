@@ -45,6 +45,9 @@ type Identity struct {
 	Method    Method
 	SessionID string // the raw session id, for Session
 	TokenUUID string // for Token
+	// A token's limits beyond its owner's permissions (Token only).
+	Scopes []string // none: the owner's full rights
+	Jobs   string   // a glob of job full names; "" = every job
 }
 
 // Name is the principal's name as Jenkins reports it.
@@ -86,7 +89,9 @@ type Service struct {
 	flushing  chan struct{}
 	done      chan struct{}
 
-	throttle *throttle
+	throttle    *throttle
+	tokenPolicy TokenPolicy
+	now         func() time.Time // the clock tokens expire by
 }
 
 type verifiedPassword struct {
@@ -110,6 +115,7 @@ func (s *Service) forgetTokens() {
 type tokenUse struct {
 	n    int64
 	last time.Time
+	ip   string
 }
 
 // New creates the service, loading (or creating) the secrets it keys
@@ -133,6 +139,7 @@ func New(st *store.Store, secretsDir string) (*Service, error) {
 		flushing:   make(chan struct{}, 1),
 		done:       make(chan struct{}),
 		throttle:   newThrottle(DefaultThrottle, time.Now),
+		now:        time.Now,
 	}
 	if _, err := rand.Read(s.cacheKey[:]); err != nil {
 		return nil, err
@@ -338,8 +345,8 @@ func (s *Service) passwordFrom(ctx context.Context, userID, password, addr strin
 // API token, then as the password, as Jenkins does. Only the password
 // path is throttled.
 func (s *Service) Basic(ctx context.Context, userID, secret, addr string) (Identity, error) {
-	if u, t, err := s.CheckToken(ctx, userID, secret); err == nil {
-		return Identity{User: u, Method: Token, TokenUUID: t.UUID}, nil
+	if u, t, err := s.CheckToken(ctx, userID, secret, addr); err == nil {
+		return Identity{User: u, Method: Token, TokenUUID: t.UUID, Scopes: t.Scopes, Jobs: t.Jobs}, nil
 	} else if !errors.Is(err, ErrBadCredentials) {
 		return Identity{}, err
 	}

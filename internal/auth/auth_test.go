@@ -39,7 +39,7 @@ func TestTokens(t *testing.T) {
 	if _, err := s.CreateUser(ctx, "bob", "pw-bob", "", "", false); err != nil {
 		t.Fatal(err)
 	}
-	value, tok, err := s.GenerateToken(ctx, "alice", "ci")
+	value, tok, err := s.GenerateToken(ctx, "alice", "ci", TokenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,10 +100,10 @@ func TestTokens(t *testing.T) {
 		}
 	})
 	t.Run("a fixed token must have Jenkins's format", func(t *testing.T) {
-		if _, err := s.AddFixedToken(ctx, "alice", "x", "1234abcd5678efgh"); !errors.Is(err, ErrInvalid) {
+		if _, err := s.AddFixedToken(ctx, "alice", "x", "1234abcd5678efgh", TokenOptions{}); !errors.Is(err, ErrInvalid) {
 			t.Fatalf("err %v", err)
 		}
-		if _, err := s.AddFixedToken(ctx, "alice", "x", "11"+strings.Repeat("ab", 16)); err != nil {
+		if _, err := s.AddFixedToken(ctx, "alice", "x", "11"+strings.Repeat("ab", 16), TokenOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	})

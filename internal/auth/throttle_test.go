@@ -34,7 +34,7 @@ func TestThrottle(t *testing.T) {
 	if _, err := s.CreateUser(ctx, "bob", "bobs", "", "", false); err != nil {
 		t.Fatal(err)
 	}
-	value, _, err := s.GenerateToken(ctx, "alice", "ci")
+	value, _, err := s.GenerateToken(ctx, "alice", "ci", TokenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

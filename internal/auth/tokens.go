@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"path"
 	"strings"
 	"time"
 
@@ -38,32 +39,110 @@ func newUUID() string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
+// TokenOptions are what jeeves adds to Jenkins's tokens: an expiry
+// (zero: never), scopes (none: the owner's full rights) and a glob of the
+// jobs the token may touch ("": every job).
+type TokenOptions struct {
+	Expires time.Time
+	Scopes  []string
+	Jobs    string
+}
+
+// The token scopes, from least to most.
+const (
+	ScopeRead      = "read"
+	ScopeBuild     = "build"
+	ScopeConfigure = "configure"
+	ScopeAdmin     = "admin"
+)
+
+// TokenPolicy is the admins' rule for token lifetimes: MaxLifetime 0
+// means tokens may live forever; otherwise a longer (or endless) request
+// is refused, or shortened to the maximum when Cap is set.
+type TokenPolicy struct {
+	MaxLifetime time.Duration
+	Cap         bool
+}
+
+// SetTokenPolicy replaces the token lifetime policy (before serving).
+func (s *Service) SetTokenPolicy(p TokenPolicy) { s.tokenPolicy = p }
+
+// TokenPolicy returns the token lifetime policy.
+func (s *Service) TokenPolicy() TokenPolicy { return s.tokenPolicy }
+
+// checkOptions validates opt and applies the lifetime policy.
+func (s *Service) checkOptions(opt TokenOptions, now time.Time) (TokenOptions, error) {
+	seen := map[string]bool{}
+	for _, sc := range opt.Scopes {
+		switch sc {
+		case ScopeRead, ScopeBuild, ScopeConfigure, ScopeAdmin:
+		default:
+			return opt, fmt.Errorf("%w: unknown scope %q; scopes are read, build, configure and admin", ErrInvalid, sc)
+		}
+		if seen[sc] {
+			return opt, fmt.Errorf("%w: scope %q is given twice", ErrInvalid, sc)
+		}
+		seen[sc] = true
+	}
+	if opt.Jobs != "" {
+		if _, err := path.Match(opt.Jobs, ""); err != nil || strings.TrimSpace(opt.Jobs) != opt.Jobs {
+			return opt, fmt.Errorf("%w: the jobs glob %q is malformed", ErrInvalid, opt.Jobs)
+		}
+	}
+	if !opt.Expires.IsZero() && !opt.Expires.After(now) {
+		return opt, fmt.Errorf("%w: the expiration date is in the past", ErrInvalid)
+	}
+	if max := s.tokenPolicy.MaxLifetime; max > 0 {
+		limit := now.Add(max)
+		if opt.Expires.IsZero() || opt.Expires.After(limit) {
+			if !s.tokenPolicy.Cap {
+				return opt, fmt.Errorf("%w: tokens may live at most %d days here; choose an earlier expiration", ErrInvalid, int(max.Hours()/24))
+			}
+			opt.Expires = limit
+		}
+	}
+	return opt, nil
+}
+
 // GenerateToken makes a new API token for a user and returns its value,
 // which exists only in this return: the store keeps its hash.
-func (s *Service) GenerateToken(ctx context.Context, userID, name string) (string, *model.Token, error) {
-	var secret [16]byte
-	if _, err := rand.Read(secret[:]); err != nil {
+func (s *Service) GenerateToken(ctx context.Context, userID, name string, opt TokenOptions) (string, *model.Token, error) {
+	value, err := newTokenValue()
+	if err != nil {
 		return "", nil, err
 	}
-	value := tokenVersion + hex.EncodeToString(secret[:])
-	t, err := s.AddFixedToken(ctx, userID, name, value)
+	t, err := s.AddFixedToken(ctx, userID, name, value, opt)
 	if err != nil {
 		return "", nil, err
 	}
 	return value, t, nil
 }
 
+func newTokenValue() (string, error) {
+	var secret [16]byte
+	if _, err := rand.Read(secret[:]); err != nil {
+		return "", err
+	}
+	return tokenVersion + hex.EncodeToString(secret[:]), nil
+}
+
 // AddFixedToken stores a token whose value the caller chose (Jenkins's
 // addFixedToken; the value must be "11" and 32 lowercase hex characters).
-func (s *Service) AddFixedToken(ctx context.Context, userID, name, value string) (*model.Token, error) {
+func (s *Service) AddFixedToken(ctx context.Context, userID, name, value string, opt TokenOptions) (*model.Token, error) {
 	if !validTokenValue(value) {
 		return nil, fmt.Errorf("%w: a token value is \"11\" followed by 32 lowercase hex characters", ErrInvalid)
 	}
-	now := time.Now()
+	now := s.now()
+	opt, err := s.checkOptions(opt, now)
+	if err != nil {
+		return nil, err
+	}
+	opt.Expires = opt.Expires.Truncate(time.Millisecond) // as stored
 	if strings.TrimSpace(name) == "" {
 		name = "Token created on " + now.Format(time.RFC3339)
 	}
-	t := &model.Token{UUID: newUUID(), UserID: userID, Name: name, Hash: TokenHash(value), CreatedAt: now}
+	t := &model.Token{UUID: newUUID(), UserID: userID, Name: name, Hash: TokenHash(value), CreatedAt: now,
+		ExpiresAt: opt.Expires, Scopes: opt.Scopes, Jobs: opt.Jobs}
 	if err := s.store.CreateToken(ctx, t); err != nil {
 		if errors.Is(err, store.ErrExists) {
 			return nil, fmt.Errorf("%w: that token value is already in use", ErrInvalid)
@@ -71,6 +150,42 @@ func (s *Service) AddFixedToken(ctx context.Context, userID, name, value string)
 		return nil, err
 	}
 	return t, nil
+}
+
+// RotateToken replaces a user's token with a new value under a new uuid,
+// keeping its name, scopes, jobs and expiry; the old value stops working
+// at once. store.ErrNotFound if the user has no such token.
+func (s *Service) RotateToken(ctx context.Context, userID, uuid string) (string, *model.Token, error) {
+	defer s.forgetTokens()
+	var old *model.Token
+	ts, err := s.store.Tokens(ctx, userID)
+	if err != nil {
+		return "", nil, err
+	}
+	for _, t := range ts {
+		if t.UUID == uuid {
+			old = t
+		}
+	}
+	if old == nil {
+		return "", nil, store.ErrNotFound
+	}
+	if !old.ExpiresAt.IsZero() && !old.ExpiresAt.After(s.now()) {
+		return "", nil, fmt.Errorf("%w: the token has expired; generate a new one", ErrInvalid)
+	}
+	value, err := newTokenValue()
+	if err != nil {
+		return "", nil, err
+	}
+	next := &model.Token{UUID: newUUID(), UserID: old.UserID, Name: old.Name, Hash: TokenHash(value), CreatedAt: s.now(),
+		ExpiresAt: old.ExpiresAt, Scopes: old.Scopes, Jobs: old.Jobs}
+	if err := s.store.ReplaceToken(ctx, uuid, next); err != nil {
+		return "", nil, err
+	}
+	s.mu.Lock()
+	delete(s.uses, uuid)
+	s.mu.Unlock()
+	return value, next, nil
 }
 
 func validTokenValue(v string) bool {
@@ -87,20 +202,21 @@ func validTokenValue(v string) bool {
 
 // CheckToken authenticates a user's API token: one lookup by hash, then a
 // check that the token belongs to that user.
-func (s *Service) CheckToken(ctx context.Context, userID, value string) (*model.User, *model.Token, error) {
+func (s *Service) CheckToken(ctx context.Context, userID, value, addr string) (*model.User, *model.Token, error) {
 	if value == "" {
 		return nil, nil, ErrBadCredentials
 	}
+	now := s.now()
 	hash := TokenHash(value)
 	s.mu.Lock()
 	hit, cached := s.tokenHits[hash]
 	gen := s.gen
 	s.mu.Unlock()
 	if cached {
-		if !strings.EqualFold(hit.user.ID, userID) {
+		if !strings.EqualFold(hit.user.ID, userID) || expired(&hit.token, now) {
 			return nil, nil, ErrBadCredentials
 		}
-		s.recordUse(hit.token.UUID, time.Now())
+		s.recordUse(hit.token.UUID, now, addr)
 		u, t := hit.user, hit.token
 		return &u, &t, nil
 	}
@@ -111,7 +227,7 @@ func (s *Service) CheckToken(ctx context.Context, userID, value string) (*model.
 	if err != nil {
 		return nil, nil, err
 	}
-	if !strings.EqualFold(t.UserID, userID) {
+	if !strings.EqualFold(t.UserID, userID) || expired(t, now) {
 		return nil, nil, ErrBadCredentials
 	}
 	u, err := s.store.User(ctx, t.UserID)
@@ -126,8 +242,13 @@ func (s *Service) CheckToken(ctx context.Context, userID, value string) (*model.
 		s.tokenHits[hash] = tokenHit{user: *u, token: *t}
 	}
 	s.mu.Unlock()
-	s.recordUse(t.UUID, time.Now())
+	s.recordUse(t.UUID, now, addr)
 	return u, t, nil
+}
+
+// expired: an expired token never authenticates.
+func expired(t *model.Token, now time.Time) bool {
+	return !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt)
 }
 
 // Tokens lists a user's tokens with their up-to-date statistics.
@@ -142,7 +263,7 @@ func (s *Service) Tokens(ctx context.Context, userID string) ([]*model.Token, er
 		if u, ok := s.uses[t.UUID]; ok {
 			t.UseCount += u.n
 			if u.last.After(t.LastUse) {
-				t.LastUse = u.last
+				t.LastUse, t.LastIP = u.last, u.ip
 			}
 		}
 	}
@@ -172,11 +293,12 @@ func (s *Service) RenameToken(ctx context.Context, userID, uuid, name string) er
 // recordUse counts a token use in memory; a background saver writes the
 // counts in batches, so authenticating with a token never waits on a
 // database write.
-func (s *Service) recordUse(uuid string, at time.Time) {
+func (s *Service) recordUse(uuid string, at time.Time, addr string) {
 	s.mu.Lock()
 	u := s.uses[uuid]
 	u.n++
 	u.last = at
+	u.ip = addr
 	s.uses[uuid] = u
 	s.mu.Unlock()
 	select {
@@ -207,13 +329,13 @@ func (s *Service) flushUses() {
 	s.uses = map[string]tokenUse{}
 	s.mu.Unlock()
 	for uuid, u := range pending {
-		if err := s.store.AddTokenUses(context.Background(), uuid, u.n, u.last); err != nil {
+		if err := s.store.AddTokenUses(context.Background(), uuid, u.n, u.last, u.ip); err != nil {
 			// Keep the counts for the next batch.
 			s.mu.Lock()
 			cur := s.uses[uuid]
 			cur.n += u.n
 			if u.last.After(cur.last) {
-				cur.last = u.last
+				cur.last, cur.ip = u.last, u.ip
 			}
 			s.uses[uuid] = cur
 			s.mu.Unlock()

@@ -80,6 +80,7 @@ type Options struct {
 	CSRF          bool
 	ShutdownGrace time.Duration
 	Throttle      auth.ThrottlePolicy
+	TokenPolicy   auth.TokenPolicy
 	AdminPassword string // from JEEVES_ADMIN_PASSWORD only: never a flag, so it stays out of ps
 	// Ready, when set, receives the address the server listens on once it
 	// accepts connections (tests use it with --listen 127.0.0.1:0).
@@ -99,6 +100,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	var quiet, grace string
 	var execs, csrf string
 	var userFails, addrFails, maxWait string
+	var tokenDays, tokenOver string
 	fs.StringVar(&o.Home, "home", env("JEEVES_HOME", "./jeeves-home"), "home directory: database, logs, workspaces, secrets (env JEEVES_HOME)")
 	fs.StringVar(&o.Listen, "listen", env("JEEVES_LISTEN", ":8080"), "address to listen on (env JEEVES_LISTEN)")
 	fs.StringVar(&o.URL, "url", env("JEEVES_URL", ""), "root URL used in absolute links; default: from each request's Host (env JEEVES_URL)")
@@ -109,6 +111,8 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&userFails, "throttle-failures", env("JEEVES_THROTTLE_FAILURES", "5"), "password failures allowed per user and address before attempts must wait; 0 turns this off (env JEEVES_THROTTLE_FAILURES)")
 	fs.StringVar(&addrFails, "throttle-address-failures", env("JEEVES_THROTTLE_ADDRESS_FAILURES", "20"), "password failures allowed per address before attempts must wait; 0 turns this off (env JEEVES_THROTTLE_ADDRESS_FAILURES)")
 	fs.StringVar(&maxWait, "throttle-max-wait", env("JEEVES_THROTTLE_MAX_WAIT", "15m"), "the longest wait the password throttle imposes (env JEEVES_THROTTLE_MAX_WAIT)")
+	fs.StringVar(&tokenDays, "token-max-days", env("JEEVES_TOKEN_MAX_DAYS", "0"), "the longest lifetime of a new API token in days; 0 allows tokens that never expire (env JEEVES_TOKEN_MAX_DAYS)")
+	fs.StringVar(&tokenOver, "token-max-days-policy", env("JEEVES_TOKEN_MAX_DAYS_POLICY", "refuse"), "refuse a longer token request, or cap it to the maximum (env JEEVES_TOKEN_MAX_DAYS_POLICY)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -134,6 +138,18 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	}
 	if o.Throttle.Max, err = parseDuration(maxWait); err != nil || o.Throttle.Max < time.Second {
 		return o, fmt.Errorf("--throttle-max-wait: want a duration of 1s or more, got %q", maxWait)
+	}
+	days, err := strconv.Atoi(tokenDays)
+	if err != nil || days < 0 || days > 36500 {
+		return o, fmt.Errorf("--token-max-days: want a number of days (0 for no limit), got %q", tokenDays)
+	}
+	o.TokenPolicy.MaxLifetime = time.Duration(days) * 24 * time.Hour
+	switch tokenOver {
+	case "refuse":
+	case "cap":
+		o.TokenPolicy.Cap = true
+	default:
+		return o, fmt.Errorf("--token-max-days-policy: want refuse or cap, got %q", tokenOver)
 	}
 	if o.CSRF, err = strconv.ParseBool(csrf); err != nil {
 		return o, fmt.Errorf("--csrf: want true or false, got %q", csrf)
@@ -183,6 +199,7 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 	}
 	defer au.Close()
 	au.SetThrottle(o.Throttle)
+	au.SetTokenPolicy(o.TokenPolicy)
 	generated, err := au.EnsureAdmin(ctx, o.AdminPassword)
 	if err != nil {
 		return fmt.Errorf("create the first admin: %w", err)

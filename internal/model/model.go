@@ -60,6 +60,10 @@ type Token struct {
 	CreatedAt time.Time
 	UseCount  int64
 	LastUse   time.Time // zero when never used
+	LastIP    string    // the address of the last use
+	ExpiresAt time.Time // zero: never expires
+	Scopes    []string  // empty: the owner's full rights
+	Jobs      string    // a glob of job full names; "" = every job
 }
 
 // ParamKind names a parameter definition type.

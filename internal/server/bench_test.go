@@ -45,7 +45,7 @@ func newStack(tb testing.TB) *stack {
 	if _, err := au.EnsureAdmin(ctx, "pw"); err != nil {
 		tb.Fatal(err)
 	}
-	token, _, err := au.GenerateToken(ctx, "admin", "bench")
+	token, _, err := au.GenerateToken(ctx, "admin", "bench", auth.TokenOptions{})
 	if err != nil {
 		tb.Fatal(err)
 	}

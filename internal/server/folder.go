@@ -42,9 +42,11 @@ func (s *Server) walkFolder(c *call, folder *model.Job, p []string) error {
 
 // itemObjects lists items for a "jobs" property.
 func (s *Server) itemObjects(c *call, items []*model.Job) []*export.Object {
-	out := make([]*export.Object, len(items))
-	for i, j := range items {
-		out[i] = s.itemObject(c, j)
+	out := make([]*export.Object, 0, len(items))
+	for _, j := range items {
+		if c.seesJob(j.Name) {
+			out = append(out, s.itemObject(c, j))
+		}
 	}
 	return out
 }

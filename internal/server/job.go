@@ -29,7 +29,7 @@ func (s *Server) walkJobs(c *call, folder string, p []string) error {
 		name = folder + "/" + name
 	}
 	job, err := s.jobs.Get(name)
-	if errors.Is(err, jobs.ErrNotFound) {
+	if errors.Is(err, jobs.ErrNotFound) || err == nil && !c.seesJob(job.Name) {
 		return notFound()
 	}
 	if err != nil {

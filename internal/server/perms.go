@@ -1,6 +1,10 @@
 package server
 
-import "strconv"
+import (
+	"path"
+	"strconv"
+	"strings"
+)
 
 // Jenkins's permission ids (§1.5). Until the permission matrix arrives,
 // the strategy is Jenkins's "logged-in users can do anything": every
@@ -65,10 +69,57 @@ func (c *call) has(perm string) bool {
 	if c.id.User == nil {
 		return false
 	}
+	if !tokenAllows(c.id.Scopes, perm) {
+		return false
+	}
 	if perm == permAdminister {
 		return c.id.User.Admin
 	}
 	return true
+}
+
+// scopePerms is what each token scope allows; a token's rights are the
+// AND of its scopes' and its owner's.
+var scopePerms = func() map[string]map[string]bool {
+	read := []string{permRead, permItemRead, permExtRead, permWorkspace, permViewRead, permNodeExtRead}
+	build := append([]string{permBuild, permCancel}, read...)
+	configure := append([]string{permConfigure, permCreate, permDelete, permViewCreate, permViewConfigure, permViewDelete,
+		permNodeCreate, permNodeDelete, permNodeConfigure, permDisconnect}, read...)
+	set := func(ps []string) map[string]bool {
+		m := map[string]bool{}
+		for _, p := range ps {
+			m[p] = true
+		}
+		return m
+	}
+	return map[string]map[string]bool{"read": set(read), "build": set(build), "configure": set(configure)}
+}()
+
+// tokenAllows: no scopes is the owner's full rights; "admin" is all.
+func tokenAllows(scopes []string, perm string) bool {
+	if len(scopes) == 0 {
+		return true
+	}
+	for _, s := range scopes {
+		if s == "admin" || scopePerms[s][perm] {
+			return true
+		}
+	}
+	return false
+}
+
+// seesJob: a token limited to a glob of jobs sees no others (and their
+// folders only on the way to the ones it may touch).
+func (c *call) seesJob(fullName string) bool {
+	g := c.id.Jobs
+	if g == "" {
+		return true
+	}
+	if ok, _ := path.Match(g, fullName); ok {
+		return true
+	}
+	// A folder is visible when something inside it can match.
+	return strings.HasPrefix(g, fullName+"/")
 }
 
 // require fails with Jenkins's 403 when the caller lacks perm.

@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/export"
@@ -70,9 +73,19 @@ func (s *Server) tokensObject(c *call, u *model.User) *export.Object {
 			if !t.LastUse.IsZero() {
 				last = t.LastUse.UnixMilli()
 			}
+			var expires any
+			if !t.ExpiresAt.IsZero() {
+				expires = t.ExpiresAt.UnixMilli()
+			}
+			scopes := t.Scopes
+			if scopes == nil {
+				scopes = []string{}
+			}
 			list = append(list, obj("",
 				pv("uuid", 2, t.UUID), pv("name", 2, t.Name), pv("creationDate", 2, t.CreatedAt.UnixMilli()),
-				pv("useCount", 2, t.UseCount), pv("lastUseDate", 2, last)))
+				pv("expirationDate", 2, expires), pv("expired", 2, !t.ExpiresAt.IsZero() && !time.Now().Before(t.ExpiresAt)),
+				pv("scopes", 2, scopes), pv("jobs", 2, nilIfEmpty(t.Jobs)),
+				pv("useCount", 2, t.UseCount), pv("lastUseDate", 2, last), pv("lastUseIP", 2, nilIfEmpty(t.LastIP))))
 		}
 	}
 	return obj("jeeves.ApiTokens", p("tokens", list))
@@ -102,15 +115,21 @@ func (s *Server) tokenAction(c *call, u *model.User, action string) error {
 		if !self {
 			return newError(http.StatusForbidden, "Only the user themself can generate their API tokens")
 		}
+		if err := requireFullToken(c); err != nil {
+			return err
+		}
 		name := strings.TrimSpace(c.r.FormValue("newTokenName"))
+		opt, err := tokenOptions(c)
+		if err != nil {
+			return writeJSON(c, map[string]any{"status": "error", "message": err.Error()})
+		}
 		var value string
 		var t *model.Token
-		var err error
 		if action == "addFixedToken" {
 			value = c.r.FormValue("newTokenPlainValue")
-			t, err = s.auth.AddFixedToken(c.ctx(), u.ID, name, value)
+			t, err = s.auth.AddFixedToken(c.ctx(), u.ID, name, value, opt)
 		} else {
-			value, t, err = s.auth.GenerateToken(c.ctx(), u.ID, name)
+			value, t, err = s.auth.GenerateToken(c.ctx(), u.ID, name, opt)
 		}
 		if errors.Is(err, auth.ErrInvalid) {
 			return writeJSON(c, map[string]any{"status": "error", "message": strings.TrimPrefix(err.Error(), "invalid: ")})
@@ -118,16 +137,41 @@ func (s *Server) tokenAction(c *call, u *model.User, action string) error {
 		if err != nil {
 			return err
 		}
-		data := map[string]any{"tokenName": t.Name, "tokenUuid": t.UUID}
+		data := tokenData(t)
 		if action == "generateNewToken" {
 			data["tokenValue"] = value
-			data["expirationDate"] = "never"
-			data["aboutToExpire"] = false
 		}
+		c.w.Header().Set("Cache-Control", "no-store")
+		return writeJSON(c, map[string]any{"status": "ok", "data": data})
+	case "rotate":
+		if err := s.requireSelfOrAdmin(c, u); err != nil {
+			return err
+		}
+		if err := requireFullToken(c); err != nil {
+			return err
+		}
+		uuid := strings.TrimSpace(c.r.FormValue("tokenUuid"))
+		if uuid == "" {
+			return badRequest("The tokenUuid cannot be empty")
+		}
+		value, t, err := s.auth.RotateToken(c.ctx(), u.ID, uuid)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return writeJSON(c, map[string]any{"status": "error", "message": "No token found, try refreshing the page"})
+		case errors.Is(err, auth.ErrInvalid):
+			return writeJSON(c, map[string]any{"status": "error", "message": strings.TrimPrefix(err.Error(), "invalid: ")})
+		case err != nil:
+			return err
+		}
+		data := tokenData(t)
+		data["tokenValue"] = value
 		c.w.Header().Set("Cache-Control", "no-store")
 		return writeJSON(c, map[string]any{"status": "ok", "data": data})
 	case "revoke":
 		if err := s.requireSelfOrAdmin(c, u); err != nil {
+			return err
+		}
+		if err := requireFullToken(c); err != nil {
 			return err
 		}
 		uuid := strings.TrimSpace(c.r.FormValue("tokenUuid"))
@@ -140,6 +184,9 @@ func (s *Server) tokenAction(c *call, u *model.User, action string) error {
 		return writeJSON(c, map[string]any{"status": "ok"})
 	case "rename":
 		if err := s.requireSelfOrAdmin(c, u); err != nil {
+			return err
+		}
+		if err := requireFullToken(c); err != nil {
 			return err
 		}
 		uuid := strings.TrimSpace(c.r.FormValue("tokenUuid"))
@@ -160,6 +207,60 @@ func (s *Server) tokenAction(c *call, u *model.User, action string) error {
 		return writeJSON(c, map[string]any{"status": "ok"})
 	}
 	return notFound()
+}
+
+// requireFullToken: a token limited by scopes (other than admin) cannot
+// manage tokens, or it could mint itself wider ones.
+func requireFullToken(c *call) error {
+	if c.id.Method == auth.Token && len(c.id.Scopes) > 0 && !slices.Contains(c.id.Scopes, auth.ScopeAdmin) {
+		return newError(http.StatusForbidden, "A token limited to "+strings.Join(c.id.Scopes, ", ")+" cannot manage API tokens")
+	}
+	return nil
+}
+
+// tokenOptions reads generateNewToken's expiry (Jenkins's
+// expirationDuration: days, never, or custom with tokenExpiration
+// YYYY-MM-DD), and jeeves's scope (repeatable) and jobs.
+func tokenOptions(c *call) (auth.TokenOptions, error) {
+	var opt auth.TokenOptions
+	switch d := strings.TrimSpace(c.r.FormValue("expirationDuration")); d {
+	case "", "never":
+	case "custom":
+		day, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(c.r.FormValue("tokenExpiration")), time.Local)
+		if err != nil {
+			return opt, errors.New("tokenExpiration must be a date such as 2027-01-31")
+		}
+		opt.Expires = day
+	default:
+		n, err := strconv.Atoi(d)
+		if err != nil || n <= 0 || n > 36500 {
+			return opt, errors.New("expirationDuration must be a number of days, never or custom")
+		}
+		opt.Expires = time.Now().Add(time.Duration(n) * 24 * time.Hour)
+	}
+	for _, sc := range c.r.Form["scope"] {
+		for _, one := range strings.FieldsFunc(sc, func(r rune) bool { return r == ',' || r == ' ' }) {
+			opt.Scopes = append(opt.Scopes, one)
+		}
+	}
+	opt.Jobs = c.r.FormValue("jobs")
+	return opt, nil
+}
+
+// tokenData describes a token in generateNewToken's and rotate's answers.
+func tokenData(t *model.Token) map[string]any {
+	data := map[string]any{"tokenName": t.Name, "tokenUuid": t.UUID, "expirationDate": "never", "aboutToExpire": false}
+	if !t.ExpiresAt.IsZero() {
+		data["expirationDate"] = t.ExpiresAt.Format("2006-01-02")
+		data["aboutToExpire"] = time.Until(t.ExpiresAt) < 7*24*time.Hour
+	}
+	if len(t.Scopes) > 0 {
+		data["scopes"] = t.Scopes
+	}
+	if t.Jobs != "" {
+		data["jobs"] = t.Jobs
+	}
+	return data
 }
 
 func writeJSON(c *call, v any) error {

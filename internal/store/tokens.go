@@ -4,34 +4,58 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/model"
 )
 
-const tokenCols = `uuid, user_id, name, hash, created_at, use_count, last_use`
+const tokenCols = `uuid, user_id, name, hash, created_at, use_count, last_use, last_ip, expires_at, scopes, jobs`
 
 func scanToken(row interface{ Scan(...any) error }) (*model.Token, error) {
 	var t model.Token
-	var created, last int64
-	if err := row.Scan(&t.UUID, &t.UserID, &t.Name, &t.Hash, &created, &t.UseCount, &last); err != nil {
+	var created, last, expires int64
+	var scopes string
+	if err := row.Scan(&t.UUID, &t.UserID, &t.Name, &t.Hash, &created, &t.UseCount, &last, &t.LastIP, &expires, &scopes, &t.Jobs); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNotFound
 		}
 		return nil, err
 	}
-	t.CreatedAt, t.LastUse = fromMS(created), fromMS(last)
+	t.CreatedAt, t.LastUse, t.ExpiresAt = fromMS(created), fromMS(last), fromMS(expires)
+	t.Scopes = strings.Fields(scopes)
 	return &t, nil
 }
 
+func tokenArgs(t *model.Token) []any {
+	return []any{t.UUID, t.UserID, t.Name, t.Hash, ms(t.CreatedAt), t.UseCount, ms(t.LastUse), t.LastIP, ms(t.ExpiresAt), strings.Join(t.Scopes, " "), t.Jobs}
+}
+
+const insertToken = `INSERT INTO tokens (` + tokenCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
 // CreateToken stores a token record (its hash, never its value).
 func (s *Store) CreateToken(ctx context.Context, t *model.Token) error {
-	_, err := s.exec(ctx, `INSERT INTO tokens (`+tokenCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		t.UUID, t.UserID, t.Name, t.Hash, ms(t.CreatedAt), t.UseCount, ms(t.LastUse))
+	_, err := s.exec(ctx, insertToken, tokenArgs(t)...)
 	if isUniqueViolation(err) {
 		return ErrExists
 	}
 	return err
+}
+
+// ReplaceToken stores next and deletes the user's token oldUUID in one
+// transaction (a rotation); ErrNotFound if there is no such token.
+func (s *Store) ReplaceToken(ctx context.Context, oldUUID string, next *model.Token) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM tokens WHERE user_id = ? AND uuid = ?`, next.UserID, oldUUID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		_, err = tx.ExecContext(ctx, insertToken, tokenArgs(next)...)
+		return err
+	})
 }
 
 // TokenByHash finds a token by the SHA-256 of its secret: one index
@@ -82,8 +106,9 @@ func (s *Store) RenameToken(ctx context.Context, userID, uuid, name string) erro
 	return nil
 }
 
-// AddTokenUses adds n uses to a token's counter and sets its last use.
-func (s *Store) AddTokenUses(ctx context.Context, uuid string, n int64, last time.Time) error {
-	_, err := s.exec(ctx, `UPDATE tokens SET use_count = use_count + ?, last_use = max(last_use, ?) WHERE uuid = ?`, n, ms(last), uuid)
+// AddTokenUses adds n uses to a token's counter and sets its last use
+// and the address it came from.
+func (s *Store) AddTokenUses(ctx context.Context, uuid string, n int64, last time.Time, ip string) error {
+	_, err := s.exec(ctx, `UPDATE tokens SET use_count = use_count + ?, last_use = max(last_use, ?), last_ip = ? WHERE uuid = ?`, n, ms(last), ip, uuid)
 	return err
 }
