@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -195,4 +197,89 @@ func TestTokenLifetimePolicy(t *testing.T) {
 	if want := time.Now().AddDate(0, 0, 30).Format("2006-01-02"); data["expirationDate"] != want {
 		t.Fatalf("expirationDate %v, want %s", data["expirationDate"], want)
 	}
+}
+
+// TestAuditLog: authentication failures, token uses (by uuid) and state
+// changes are recorded under the home and served to admins, newest first.
+func TestAuditLog(t *testing.T) {
+	j := start(t, "", nil)
+	tok := j.adminToken(t)
+	j.createJob(t, "audited", shellJob("true"))
+	j.must(t, 401, req{path: "api/json", user: "mallory", secret: "guess"})
+	j.must(t, 201, req{method: "POST", path: "job/audited/build?delay=0sec&token=s3cr3t-trigger", user: "admin", secret: tok})
+	j.must(t, 200, req{path: "api/json", user: "admin", secret: tok})
+	var uuid string
+	{
+		var l struct{ Tokens []struct{ UUID, Name string } }
+		j.json(t, "me/apiTokens/api/json", &l)
+		for _, x := range l.Tokens {
+			if x.Name == "tests" {
+				uuid = x.UUID
+			}
+		}
+	}
+	type entry struct {
+		User, Auth, TokenUUID, Addr, Action, Detail string
+		Status                                      int
+		Time                                        int64
+	}
+	var log struct {
+		Entries []entry
+		Total   int
+	}
+	t.Run("failures, token uses and changes are there, newest first", func(t *testing.T) {
+		j.json(t, "manage/audit/api/json", &log)
+		var fail, build, read *entry
+		for i := range log.Entries {
+			e := &log.Entries[i]
+			switch {
+			case e.Action == "auth.failure" && e.User == "mallory":
+				fail = e
+			case e.Action == "POST /job/audited/build":
+				build = e
+			case e.Action == "GET /api/json" && e.Auth == "token":
+				read = e
+			}
+			if i > 0 && e.Time > log.Entries[i-1].Time {
+				t.Fatal("not newest first")
+			}
+		}
+		if fail == nil || fail.Addr != "127.0.0.1" || build == nil || build.Status != 201 || build.TokenUUID != uuid || read == nil || read.TokenUUID != uuid {
+			t.Fatalf("%+v", log.Entries)
+		}
+	})
+	t.Run("filters and pages", func(t *testing.T) {
+		var f struct {
+			Entries []entry
+			Total   int
+		}
+		j.json(t, "manage/audit/api/json?user=mallory", &f)
+		if f.Total != 1 || f.Entries[0].Action != "auth.failure" {
+			t.Fatalf("%+v", f)
+		}
+		j.json(t, "manage/audit/api/json?action=POST&limit=1", &f)
+		if len(f.Entries) != 1 || !strings.HasPrefix(f.Entries[0].Action, "POST") || f.Total < 2 {
+			t.Fatalf("%+v", f)
+		}
+		j.must(t, 400, req{path: "manage/audit/api/json?since=yesterday", user: "admin", secret: adminPassword})
+		j.must(t, 400, req{path: "manage/audit/api/json?limit=100000", user: "admin", secret: adminPassword})
+	})
+	t.Run("only admins read it", func(t *testing.T) {
+		j.must(t, 302, req{method: "POST", path: "securityRealm/createAccountByAdmin", user: "admin", secret: tok,
+			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"},
+			body:   "username=eve&password1=eve-pw&password2=eve-pw&fullname=Eve&email=e%40x"})
+		j.must(t, 403, req{path: "manage/audit/api/json", user: "eve", secret: "eve-pw"})
+	})
+	t.Run("no secret reaches the file", func(t *testing.T) {
+		j.stop() // flushes
+		b, err := os.ReadFile(filepath.Join(j.home, "audit", "audit.log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, secret := range []string{tok, adminPassword, "guess", "s3cr3t-trigger", "eve-pw"} {
+			if strings.Contains(string(b), secret) {
+				t.Fatalf("the audit log holds %q", secret)
+			}
+		}
+	})
 }

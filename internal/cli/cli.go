@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
@@ -81,6 +82,7 @@ type Options struct {
 	ShutdownGrace time.Duration
 	Throttle      auth.ThrottlePolicy
 	TokenPolicy   auth.TokenPolicy
+	Audit         audit.Policy
 	AdminPassword string // from JEEVES_ADMIN_PASSWORD only: never a flag, so it stays out of ps
 	// Ready, when set, receives the address the server listens on once it
 	// accepts connections (tests use it with --listen 127.0.0.1:0).
@@ -101,6 +103,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	var execs, csrf string
 	var userFails, addrFails, maxWait string
 	var tokenDays, tokenOver string
+	var auditMB, auditKeep, auditDays string
 	fs.StringVar(&o.Home, "home", env("JEEVES_HOME", "./jeeves-home"), "home directory: database, logs, workspaces, secrets (env JEEVES_HOME)")
 	fs.StringVar(&o.Listen, "listen", env("JEEVES_LISTEN", ":8080"), "address to listen on (env JEEVES_LISTEN)")
 	fs.StringVar(&o.URL, "url", env("JEEVES_URL", ""), "root URL used in absolute links; default: from each request's Host (env JEEVES_URL)")
@@ -113,6 +116,9 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&maxWait, "throttle-max-wait", env("JEEVES_THROTTLE_MAX_WAIT", "15m"), "the longest wait the password throttle imposes (env JEEVES_THROTTLE_MAX_WAIT)")
 	fs.StringVar(&tokenDays, "token-max-days", env("JEEVES_TOKEN_MAX_DAYS", "0"), "the longest lifetime of a new API token in days; 0 allows tokens that never expire (env JEEVES_TOKEN_MAX_DAYS)")
 	fs.StringVar(&tokenOver, "token-max-days-policy", env("JEEVES_TOKEN_MAX_DAYS_POLICY", "refuse"), "refuse a longer token request, or cap it to the maximum (env JEEVES_TOKEN_MAX_DAYS_POLICY)")
+	fs.StringVar(&auditMB, "audit-max-mb", env("JEEVES_AUDIT_MAX_MB", "10"), "the audit log rotates past this many megabytes (env JEEVES_AUDIT_MAX_MB)")
+	fs.StringVar(&auditKeep, "audit-keep", env("JEEVES_AUDIT_KEEP", "4"), "rotated audit log files kept (env JEEVES_AUDIT_KEEP)")
+	fs.StringVar(&auditDays, "audit-max-days", env("JEEVES_AUDIT_MAX_DAYS", "90"), "rotated audit log files older than this many days are deleted; 0 keeps them (env JEEVES_AUDIT_MAX_DAYS)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -151,6 +157,13 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	default:
 		return o, fmt.Errorf("--token-max-days-policy: want refuse or cap, got %q", tokenOver)
 	}
+	mb, err1 := strconv.Atoi(auditMB)
+	keep, err2 := strconv.Atoi(auditKeep)
+	adays, err3 := strconv.Atoi(auditDays)
+	if err1 != nil || err2 != nil || err3 != nil || mb < 1 || keep < 0 || keep > 1000 || adays < 0 {
+		return o, fmt.Errorf("--audit-max-mb (≥ 1), --audit-keep (0–1000) and --audit-max-days (≥ 0) want whole numbers")
+	}
+	o.Audit = audit.Policy{MaxBytes: int64(mb) << 20, Keep: keep, MaxAge: time.Duration(adays) * 24 * time.Hour}
 	if o.CSRF, err = strconv.ParseBool(csrf); err != nil {
 		return o, fmt.Errorf("--csrf: want true or false, got %q", csrf)
 	}
@@ -236,9 +249,14 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 	tctx, stopTimers := context.WithCancel(ctx)
 	defer stopTimers()
 	go timers.Run(tctx)
+	auditLog, err := audit.Open(filepath.Join(home, "audit"), o.Audit)
+	if err != nil {
+		return fmt.Errorf("open the audit log: %w", err)
+	}
+	defer auditLog.Close()
 	srv := server.New(server.Config{
 		Version: version.Version, RootURL: o.URL, CSRF: o.CSRF, Executors: o.Executors,
-		QuietPeriod: o.QuietPeriod, Logger: log,
+		QuietPeriod: o.QuietPeriod, Logger: log, Audit: auditLog,
 	}, au, js, vs, ns, q, st)
 	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {

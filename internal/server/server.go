@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
@@ -34,6 +35,7 @@ type Config struct {
 	QuietPeriod time.Duration // the global quiet period
 	MaxBody     int64         // request body limit in bytes
 	Logger      *slog.Logger
+	Audit       *audit.Log // nil: no audit log
 }
 
 // Server serves Jenkins's remote access API.
@@ -90,10 +92,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Body != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
 	}
+	var sw *statusWriter
+	if s.cfg.Audit != nil {
+		sw = &statusWriter{ResponseWriter: w}
+		w = sw
+	}
 	c := &call{w: w, r: r, s: s, path: splitPath(r.URL.Path), root: s.rootURL(r)}
 	err := s.serve(c)
 	if err != nil {
 		s.renderError(c, err)
+	}
+	if sw != nil {
+		s.auditRequest(c, sw.status())
 	}
 }
 
@@ -128,6 +138,10 @@ func (s *Server) authenticate(c *call) error {
 			return errUnauthorized
 		}
 		id, err := s.auth.Basic(c.ctx(), user, secret, clientAddr(c.r))
+		var te *auth.ThrottledError
+		if errors.Is(err, auth.ErrBadCredentials) || errors.As(err, &te) {
+			s.auditAuthFailure(c, user, "HTTP Basic: "+err.Error())
+		}
 		if errors.Is(err, auth.ErrBadCredentials) {
 			return errUnauthorized
 		}

@@ -51,6 +51,10 @@ func (s *Server) walkRoot(c *call, p []string) error {
 		return s.serveAPI(c, p[2:], "labelAtom", s.labelObject(c, p[1]))
 	case "pluginManager":
 		return s.pluginManager(c, p[1:])
+	case "manage":
+		if len(p) > 1 && p[1] == "audit" {
+			return s.walkAudit(c, p[2:])
+		}
 	case "quietDown", "cancelQuietDown":
 		return s.quietDown(c, p[0] == "quietDown")
 	case "queue":
