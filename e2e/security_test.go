@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -282,4 +283,47 @@ func TestAuditLog(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestCrossSiteDefence: a cookie-authenticated POST with a valid crumb is
+// still refused when the browser says it came from another site.
+func TestCrossSiteDefence(t *testing.T) {
+	j := start(t, "", nil)
+	j.createJob(t, "web", shellJob("true"))
+	form := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
+	login := j.must(t, 302, req{method: "POST", path: "j_spring_security_check", header: form,
+		body: "j_username=admin&j_password=" + url.QueryEscape(adminPassword)})
+	var cookies []*http.Cookie
+	for _, c := range (&http.Response{Header: login.header}).Cookies() {
+		cookies = append(cookies, &http.Cookie{Name: c.Name, Value: c.Value})
+	}
+	var crumb struct{ Crumb string }
+	if err := json.Unmarshal([]byte(j.must(t, 200, req{path: "crumbIssuer/api/json", cookies: cookies}).body), &crumb); err != nil {
+		t.Fatal(err)
+	}
+	post := func(extra map[string]string) resp {
+		h := map[string]string{"Jenkins-Crumb": crumb.Crumb}
+		for k, v := range extra {
+			h[k] = v
+		}
+		return j.do(t, req{method: "POST", path: "job/web/build?delay=600sec", header: h, cookies: cookies})
+	}
+	cases := []struct {
+		name   string
+		header map[string]string
+		want   int
+	}{
+		{"same origin is accepted", map[string]string{"Origin": strings.TrimSuffix(j.url, "/"), "Sec-Fetch-Site": "same-origin"}, 201},
+		{"no Origin (an old browser or a script with the cookie) is accepted", nil, 201},
+		{"another site's Origin is refused", map[string]string{"Origin": "https://evil.example"}, 403},
+		{"Sec-Fetch-Site cross-site is refused", map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
+		{"Sec-Fetch-Site same-site (a sibling subdomain) is refused", map[string]string{"Sec-Fetch-Site": "same-site"}, 403},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if r := post(c.header); r.status != c.want {
+				t.Fatalf("status %d, want %d: %s", r.status, c.want, r.body)
+			}
+		})
+	}
 }

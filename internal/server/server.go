@@ -116,6 +116,9 @@ func (s *Server) serve(c *call) error {
 			return errNoCrumb
 		}
 	}
+	if c.r.Method == http.MethodPost && c.id.Method == auth.Session && crossSite(c) {
+		return newError(http.StatusForbidden, "Cross-site request refused: this form was not sent from "+c.root)
+	}
 	return s.walkRoot(c, c.path)
 }
 
@@ -182,6 +185,23 @@ func basicAuth(r *http.Request) (user, secret string, ok bool, err error) {
 		return "", "", true, errors.New("malformed HTTP basic Authorization header")
 	}
 	return user, secret, true, nil
+}
+
+// crossSite reports a cookie-authenticated request a browser marked as
+// coming from another site (Sec-Fetch-Site), or whose Origin is not the
+// root URL's: a second line behind the crumb.
+func crossSite(c *call) bool {
+	switch c.r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+	default:
+		return true
+	}
+	origin := c.r.Header.Get("Origin")
+	if origin == "" || origin == "null" && c.r.Header.Get("Sec-Fetch-Site") == "" {
+		return false
+	}
+	return !strings.EqualFold(strings.TrimSuffix(c.root, "/"), origin) &&
+		!strings.HasPrefix(strings.ToLower(c.root), strings.ToLower(origin)+"/")
 }
 
 // crumbExempt: requests authenticated by an API token need no crumb
