@@ -114,7 +114,7 @@ echo "WS=$WORKSPACE HOME=$JENKINS_HOME PWD=$(pwd)"`))
 		r := j.must(t, 201, req{method: "POST", path: "job/param-job/buildWithParameters?greeting=hi+there&LOUD=True&ENV=prod", user: "admin", secret: tok})
 		b := j.waitBuild(t, r.header.Get("Location"))
 		log := console(t, b)
-		if !strings.Contains(log, "greeting=hi there GREETING=hi there LOUD=true ENV=prod PW=s3cret\n") {
+		if !strings.Contains(log, "greeting=hi there GREETING=hi there LOUD=true ENV=prod PW=****\n") {
 			t.Fatalf("console:\n%s", log)
 		}
 		var api struct {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -291,10 +292,28 @@ func (q *Queue) run(ctx context.Context, r *running, job *model.Job, rootURL str
 	if err != nil {
 		q.cfg.Logger.Error("cannot open build log", "job", b.JobName, "build", b.Number, "err", err)
 	} else {
+		// Password parameters show as **** in the console. Only builds
+		// that have one pay for the copy; the rest write straight to the
+		// file.
+		var out io.Writer = log
+		var masker *runner.Masker
+		var secrets []string
+		for _, v := range b.Params {
+			if v.Kind == model.ParamPassword && v.Value != "" {
+				secrets = append(secrets, v.Value)
+			}
+		}
+		if len(secrets) > 0 {
+			masker = runner.NewMasker(log, secrets)
+			out = masker
+		}
 		result = runner.Run(ctx, runner.Spec{
 			Job: job, Build: b, Workspace: r.workspace, TmpDir: os.TempDir(),
-			Env: q.environment(job, b, r.workspace, rootURL), Log: log,
+			Env: q.environment(job, b, r.workspace, rootURL), Log: out,
 		})
+		if masker != nil {
+			masker.Close()
+		}
 		log.Close()
 	}
 	d := time.Since(b.StartedAt)
