@@ -20,6 +20,7 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
+	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
 	"github.com/jeeves-ci/jeeves/internal/queue"
@@ -227,6 +228,10 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 			"jeeves initial setup: the user \"admin\" was created with this password:\n\n%s\n\n"+
 			"It is also in %s\n\n*************************************************************\n\n", generated, pwFile)
 	}
+	az, err := authz.New(ctx, st)
+	if err != nil {
+		return err
+	}
 	js, err := jobs.New(ctx, st)
 	if err != nil {
 		return err
@@ -256,7 +261,7 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 	defer auditLog.Close()
 	srv := server.New(server.Config{
 		Version: version.Version, RootURL: o.URL, CSRF: o.CSRF, Executors: o.Executors,
-		QuietPeriod: o.QuietPeriod, Logger: log, Audit: auditLog,
+		QuietPeriod: o.QuietPeriod, Logger: log, Audit: auditLog, Authz: az,
 	}, au, js, vs, ns, q, st)
 	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {

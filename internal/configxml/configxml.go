@@ -32,6 +32,9 @@ const (
 	timerClass     = "hudson.triggers.TimerTrigger"
 	buildTrigClass = "hudson.tasks.BuildTrigger"
 	paramsProperty = "hudson.model.ParametersDefinitionProperty"
+	// matrix-auth's per-item permissions, on jobs and on folders.
+	matrixProperty       = "hudson.security.AuthorizationMatrixProperty"
+	folderMatrixProperty = "com.cloudbees.hudson.plugins.folder.properties.AuthorizationMatrixProperty"
 )
 
 // ErrUnknownKind is matched (errors.Is) by the error Parse returns for a
@@ -79,7 +82,12 @@ func Parse(data []byte) (*model.JobConfig, error) {
 	case KindProject:
 		return p.project(root)
 	case KindFolder:
-		return &model.JobConfig{Kind: KindFolder, Description: p.str(root.child("description"))}, nil
+		cfg := &model.JobConfig{Kind: KindFolder, Description: p.str(root.child("description"))}
+		cfg.Authorization, err = p.matrix(root.child("properties").child(folderMatrixProperty))
+		if err != nil {
+			return nil, err
+		}
+		return cfg, nil
 	}
 	return nil, &UnknownKindError{Root: root.name}
 }
@@ -141,6 +149,9 @@ func (p reader) project(root *node) (*model.JobConfig, error) {
 	if cfg.QuietPeriod, err = p.optInt(root.child("quietPeriod")); err != nil {
 		return nil, err
 	}
+	if cfg.Authorization, err = p.matrix(root.child("properties").child(matrixProperty)); err != nil {
+		return nil, err
+	}
 	defs := root.child("properties").child(paramsProperty).child("parameterDefinitions")
 	for _, d := range defs.kids() {
 		cfg.Params = append(cfg.Params, p.param(d))
@@ -168,6 +179,54 @@ func (p reader) project(root *node) (*model.JobConfig, error) {
 		cfg.Threshold = p.threshold(bt.child("threshold"))
 	}
 	return cfg, nil
+}
+
+// matrix reads an AuthorizationMatrixProperty: <permission> entries in
+// matrix-auth's old form ("hudson.model.Item.Build:alice") or its newer
+// typed form ("USER:hudson.model.Item.Build:alice", "GROUP:…"), and the
+// inheritance strategy. nil when n is nil.
+func (p reader) matrix(n *node) (*model.AuthMatrix, error) {
+	if n == nil {
+		return nil, nil
+	}
+	m := &model.AuthMatrix{Inheritance: model.InheritParent}
+	switch is := n.child("inheritanceStrategy"); {
+	case is != nil && strings.HasSuffix(is.class, ".NonInheritingStrategy"):
+		m.Inheritance = model.InheritNone
+	case is != nil && strings.HasSuffix(is.class, ".InheritGlobalStrategy"):
+		m.Inheritance = model.InheritGlobal
+	case p.bool(n.child("blocksInheritance")):
+		m.Inheritance = model.InheritNone
+	}
+	for _, e := range n.children {
+		if e.name != "permission" {
+			continue
+		}
+		g, err := ParseGrant(strings.TrimSpace(p.str(e)))
+		if err != nil {
+			return nil, err
+		}
+		m.Grants = append(m.Grants, g)
+	}
+	return m, nil
+}
+
+// ParseGrant reads one matrix-auth permission entry:
+// [USER:|GROUP:|EITHER:]permission-id:sid.
+func ParseGrant(s string) (model.Grant, error) {
+	g := model.Grant{Type: "EITHER"}
+	for _, t := range []string{"USER", "GROUP", "EITHER"} {
+		if rest, ok := strings.CutPrefix(s, t+":"); ok {
+			g.Type, s = t, rest
+			break
+		}
+	}
+	perm, sid, ok := strings.Cut(s, ":")
+	if !ok || perm == "" || sid == "" {
+		return model.Grant{}, fmt.Errorf("malformed permission entry %q: want [USER:|GROUP:]permission:sid", s)
+	}
+	g.Permission, g.Sid = perm, sid
+	return g, nil
 }
 
 // param reads one parameter definition.

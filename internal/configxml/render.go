@@ -73,10 +73,13 @@ func (w *writer) project(cfg *model.JobConfig) {
 	w.line("<actions/>")
 	w.leaf("description", cfg.Description)
 	w.leaf("keepDependencies", "false")
-	if len(cfg.Params) == 0 {
+	if len(cfg.Params) == 0 && cfg.Authorization == nil {
 		w.line("<properties/>")
 	} else {
 		w.open("properties")
+		w.matrix(matrixProperty, cfg.Authorization)
+	}
+	if len(cfg.Params) > 0 {
 		w.open(paramsProperty)
 		w.open("parameterDefinitions")
 		for _, pd := range cfg.Params {
@@ -84,6 +87,8 @@ func (w *writer) project(cfg *model.JobConfig) {
 		}
 		w.close("parameterDefinitions")
 		w.close(paramsProperty)
+	}
+	if len(cfg.Params) > 0 || cfg.Authorization != nil {
 		w.close("properties")
 	}
 	w.line(`<scm class="hudson.scm.NullSCM"/>`)
@@ -123,10 +128,45 @@ func (w *writer) folder(cfg *model.JobConfig) {
 	w.open(KindFolder)
 	w.line("<actions/>")
 	w.leaf("description", cfg.Description)
-	w.line("<properties/>")
+	if cfg.Authorization == nil {
+		w.line("<properties/>")
+	} else {
+		w.open("properties")
+		w.matrix(folderMatrixProperty, cfg.Authorization)
+		w.close("properties")
+	}
 	w.line("<healthMetrics/>")
 	w.line(`<icon class="com.cloudbees.hudson.plugins.folder.icons.StockFolderIcon"/>`)
 	w.close(KindFolder)
+}
+
+// matrix writes an AuthorizationMatrixProperty (nothing for nil) in
+// matrix-auth's typed form; grants of another type are written untyped,
+// which matrix-auth reads as EITHER.
+func (w *writer) matrix(class string, m *model.AuthMatrix) {
+	if m == nil {
+		return
+	}
+	w.open(class)
+	strategy := "InheritParentStrategy"
+	switch m.Inheritance {
+	case model.InheritNone:
+		strategy = "NonInheritingStrategy"
+	case model.InheritGlobal:
+		strategy = "InheritGlobalStrategy"
+	}
+	w.line(`<inheritanceStrategy class="org.jenkinsci.plugins.matrixauth.inheritance.` + strategy + `"/>`)
+	for _, g := range m.Grants {
+		entry := g.Permission + ":" + g.Sid
+		switch {
+		case g.Type == "USER" || g.Type == "GROUP":
+			entry = g.Type + ":" + entry
+		case g.Permission == "USER" || g.Permission == "GROUP" || g.Permission == "EITHER":
+			entry = "EITHER:" + entry
+		}
+		w.leaf("permission", entry)
+	}
+	w.close(class)
 }
 
 // param writes a parameter definition; its element name (Class, else the

@@ -12,6 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/configxml"
 	"github.com/jeeves-ci/jeeves/internal/cron"
 	"github.com/jeeves-ci/jeeves/internal/model"
@@ -126,6 +127,9 @@ func parse(xml []byte) (*model.JobConfig, error) {
 		if _, err := cron.Parse(cfg.TimerSpecs, ""); err != nil {
 			return nil, fmt.Errorf("%w: hudson.triggers.TimerTrigger: %v", ErrBadConfig, err)
 		}
+	}
+	if err := authz.ValidateItem(cfg.Authorization); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
 	}
 	return cfg, nil
 }

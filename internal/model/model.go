@@ -143,6 +143,8 @@ type JobConfig struct {
 	TimerSpecs  string   // hudson.triggers.TimerTrigger <spec>, raw
 	Children    []string // hudson.tasks.BuildTrigger childProjects
 	Threshold   Result   // BuildTrigger threshold; "" when no BuildTrigger
+	// Authorization is the item's permission matrix; nil when it has none.
+	Authorization *AuthMatrix
 }
 
 // Job is a stored job.
@@ -336,4 +338,25 @@ type NodeConfig struct {
 	Mode         string   // NORMAL or EXCLUSIVE
 	Labels       []string // from the space-separated <label>
 	Launcher     string   // the launcher's class
+}
+
+// Grant gives one sid (a user or a group) a permission, as Jenkins's
+// matrix-auth stores it: "USER:hudson.model.Item.Build:alice".
+type Grant struct {
+	Type       string // "USER", "GROUP", or "EITHER" (the old unprefixed form)
+	Sid        string // a user id, or a group such as "authenticated"
+	Permission string // a Jenkins permission id
+}
+
+// How an item's permission matrix combines with its parents'.
+const (
+	InheritParent = "parent" // InheritParentStrategy (the default)
+	InheritGlobal = "global" // InheritGlobalStrategy: skip the folders
+	InheritNone   = "none"   // NonInheritingStrategy: only the item's own
+)
+
+// AuthMatrix is an item's hudson.security.AuthorizationMatrixProperty.
+type AuthMatrix struct {
+	Inheritance string // InheritParent, InheritGlobal or InheritNone
+	Grants      []Grant
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/jeeves-ci/jeeves/internal/auth"
+	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
@@ -73,7 +74,11 @@ func newStack(tb testing.TB) *stack {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv := server.New(server.Config{Version: "bench", CSRF: true, Executors: 2}, au, js, vs, ns, q, st)
+	az, err := authz.New(ctx, st)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := server.New(server.Config{Version: "bench", CSRF: true, Executors: 2, Authz: az}, au, js, vs, ns, q, st)
 	hs := httptest.NewServer(srv)
 	tb.Cleanup(hs.Close)
 	s.url = hs.URL

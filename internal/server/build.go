@@ -254,7 +254,7 @@ func (s *Server) deleteBuild(c *call, job *model.Job, b *model.Build) error {
 	if err := requirePOST(c); err != nil {
 		return err
 	}
-	if err := c.require(permDelete); err != nil {
+	if err := c.require(permRunDelete); err != nil {
 		return err
 	}
 	if b.Building {

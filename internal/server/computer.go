@@ -256,7 +256,7 @@ func (s *Server) builtInObject(c *call) *export.Object {
 		var current any
 		if b != nil {
 			idle = false
-			if job := s.jobByID(b.JobID); job != nil {
+			if job := s.jobByID(b.JobID); job != nil && c.canSee(job) {
 				current = obj("hudson.model.FreeStyleBuild",
 					pv("number", 2, b.Number),
 					pv("url", 2, c.root+jobPath(job.Name)+itoa(b.Number)+"/"))

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/jeeves-ci/jeeves/internal/auth"
+	"github.com/jeeves-ci/jeeves/internal/authz"
 )
 
 // httpError is an error with the HTTP answer it deserves.
@@ -80,7 +81,7 @@ func (s *Server) renderError(c *call, err error) {
 			h.Set("X-You-Are-Authenticated-As", c.id.Name())
 			h.Set("X-You-Are-In-Group-Disabled", "JENKINS-39402: use -Dhudson.security.AccessDeniedException2.REPORT_GROUP_HEADERS=true or use /whoAmI to diagnose")
 			h.Set("X-Required-Permission", he.perm)
-			for _, p := range impliedBy[he.perm] {
+			for _, p := range authz.ImpliedBy(he.perm) {
 				h.Add("X-Permission-Implied-By", p)
 			}
 			if c.id.User == nil {
@@ -90,10 +91,10 @@ func (s *Server) renderError(c *call, err error) {
 				}
 				from := c.r.URL.RequestURI()
 				login := c.root + "login?from=" + url.QueryEscape(from)
-				s.writePage(c, he.status, loginRedirectPage, map[string]any{"Login": login, "Perm": he.perm, "Implied": impliedBy[he.perm]})
+				s.writePage(c, he.status, loginRedirectPage, map[string]any{"Login": login, "Perm": he.perm, "Implied": authz.ImpliedBy(he.perm)})
 				return
 			}
-			s.writePage(c, he.status, accessDeniedPage, map[string]any{"User": c.id.Name(), "Perm": permTitle(he.perm)})
+			s.writePage(c, he.status, accessDeniedPage, map[string]any{"User": c.id.Name(), "Perm": authz.Title(he.perm)})
 			return
 		}
 	}

@@ -44,7 +44,7 @@ func (s *Server) walkFolder(c *call, folder *model.Job, p []string) error {
 func (s *Server) itemObjects(c *call, items []*model.Job) []*export.Object {
 	out := make([]*export.Object, 0, len(items))
 	for _, j := range items {
-		if c.seesJob(j.Name) {
+		if c.canSee(j) {
 			out = append(out, s.itemObject(c, j))
 		}
 	}

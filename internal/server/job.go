@@ -29,15 +29,21 @@ func (s *Server) walkJobs(c *call, folder string, p []string) error {
 		name = folder + "/" + name
 	}
 	job, err := s.jobs.Get(name)
-	if errors.Is(err, jobs.ErrNotFound) || err == nil && !c.seesJob(job.Name) {
+	if errors.Is(err, jobs.ErrNotFound) {
 		return notFound()
 	}
 	if err != nil {
 		return err
 	}
-	if err := c.require(permItemRead); err != nil {
-		return err
+	// Without Job/Read the item does not exist for the caller, unless it
+	// may discover it (Jenkins: then 403).
+	if !c.canSee(job) {
+		if c.seesJob(job.Name) && c.hasOn(job, permDiscover) {
+			return forbidden(permItemRead)
+		}
+		return notFound()
 	}
+	c.item = job
 	if jobs.IsFolder(job) {
 		return s.walkFolder(c, job, p[1:])
 	}
@@ -197,8 +203,12 @@ func (s *Server) copyItem(c *call, folder, name, from string) error {
 			src, err = s.jobs.Get(from)
 		}
 	}
-	if err != nil {
+	if err != nil || !c.canSee(src) {
 		return badRequest("No such job: " + from)
+	}
+	// Copying reads the source's configuration (Jenkins: ExtendedRead).
+	if !c.hasOn(src, permExtRead) {
+		return forbidden(permExtRead)
 	}
 	job, err := s.jobs.Create(c.ctx(), folder, name, src.ConfigXML)
 	if err != nil {
@@ -621,10 +631,12 @@ func (s *Server) upstream(job *model.Job) []*model.Job {
 
 // projectRefs is a list of jobs as {_class,name,url,color}.
 func (s *Server) projectRefs(c *call, js []*model.Job) []*export.Object {
-	out := make([]*export.Object, len(js))
-	for i, j := range js {
-		out[i] = obj("hudson.model.FreeStyleProject",
-			pv("name", 2, j.BaseName()), pv("url", 2, c.root+jobPath(j.Name)), pv("color", 2, s.jobColor(c, j)))
+	out := make([]*export.Object, 0, len(js))
+	for _, j := range js {
+		if c.canSee(j) {
+			out = append(out, obj("hudson.model.FreeStyleProject",
+				pv("name", 2, j.BaseName()), pv("url", 2, c.root+jobPath(j.Name)), pv("color", 2, s.jobColor(c, j))))
+		}
 	}
 	return out
 }

@@ -4,86 +4,89 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/jeeves-ci/jeeves/internal/authz"
+	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/model"
 )
 
-// Jenkins's permission ids (§1.5). Until the permission matrix arrives,
-// the strategy is Jenkins's "logged-in users can do anything": every
-// authenticated user holds all of these but Administer, which admins hold.
+// Jenkins's permission ids (§1.5), as the handlers name them; what they
+// imply and who holds them is internal/authz's business.
 const (
-	permAdminister    = "hudson.model.Hudson.Administer"
-	permRead          = "hudson.model.Hudson.Read"
-	permItemRead      = "hudson.model.Item.Read"
-	permBuild         = "hudson.model.Item.Build"
-	permCancel        = "hudson.model.Item.Cancel"
-	permConfigure     = "hudson.model.Item.Configure"
-	permCreate        = "hudson.model.Item.Create"
-	permDelete        = "hudson.model.Item.Delete"
-	permExtRead       = "hudson.model.Item.ExtendedRead"
-	permWorkspace     = "hudson.model.Item.Workspace"
-	permDisconnect    = "hudson.model.Computer.Disconnect"
-	permNodeCreate    = "hudson.model.Computer.Create"
-	permNodeDelete    = "hudson.model.Computer.Delete"
-	permNodeConfigure = "hudson.model.Computer.Configure"
-	permNodeExtRead   = "hudson.model.Computer.ExtendedRead"
-	permViewRead      = "hudson.model.View.Read"
-	permViewCreate    = "hudson.model.View.Create"
-	permViewConfigure = "hudson.model.View.Configure"
-	permViewDelete    = "hudson.model.View.Delete"
+	permAdminister    = authz.Administer
+	permRead          = authz.Read
+	permItemRead      = authz.ItemRead
+	permDiscover      = authz.ItemDiscover
+	permBuild         = authz.ItemBuild
+	permCancel        = authz.ItemCancel
+	permConfigure     = authz.ItemConfigure
+	permCreate        = authz.ItemCreate
+	permDelete        = authz.ItemDelete
+	permExtRead       = authz.ItemExtRead
+	permWorkspace     = authz.ItemWorkspace
+	permRunDelete     = authz.RunDelete
+	permDisconnect    = authz.NodeDisconnect
+	permNodeCreate    = authz.NodeCreate
+	permNodeDelete    = authz.NodeDelete
+	permNodeConfigure = authz.NodeConfigure
+	permNodeExtRead   = authz.NodeExtRead
+	permViewRead      = authz.ViewRead
+	permViewCreate    = authz.ViewCreate
+	permViewConfigure = authz.ViewConfigure
+	permViewDelete    = authz.ViewDelete
 )
 
-// impliedBy lists, for each permission, the ones that imply it, walking
-// the chain as Jenkins's X-Permission-Implied-By headers do.
-var impliedBy = map[string][]string{
-	permRead:       {"hudson.security.Permission.GenericRead", permAdminister},
-	permItemRead:   {"hudson.security.Permission.GenericRead", permAdminister},
-	permBuild:      {"hudson.security.Permission.GenericUpdate", permAdminister},
-	permCancel:     {permBuild, "hudson.security.Permission.GenericUpdate", permAdminister},
-	permConfigure:  {"hudson.security.Permission.GenericConfigure", "hudson.security.Permission.GenericUpdate", permAdminister},
-	permCreate:     {"hudson.security.Permission.GenericCreate", permAdminister},
-	permDelete:     {"hudson.security.Permission.GenericDelete", permAdminister},
-	permExtRead:    {permConfigure, "hudson.security.Permission.GenericConfigure", "hudson.security.Permission.GenericUpdate", permAdminister},
-	permAdminister: nil,
-}
-
-var permTitles = map[string]string{
-	permAdminister: "Overall/Administer",
-	permRead:       "Overall/Read",
-	permItemRead:   "Job/Read",
-	permBuild:      "Job/Build",
-	permCancel:     "Job/Cancel",
-	permConfigure:  "Job/Configure",
-	permCreate:     "Job/Create",
-	permDelete:     "Job/Delete",
-	permExtRead:    "Job/ExtendedRead",
-}
-
-func permTitle(p string) string {
-	if t, ok := permTitles[p]; ok {
-		return t
-	}
-	return p
-}
-
-// has reports whether the caller holds a permission.
-func (c *call) has(perm string) bool {
+// subject is the caller as the authorization strategy sees it.
+func (c *call) subject() authz.Subject {
 	if c.id.User == nil {
-		return false
+		return authz.Subject{}
 	}
-	if !tokenAllows(c.id.Scopes, perm) {
-		return false
-	}
-	if perm == permAdminister {
-		return c.id.User.Admin
-	}
-	return true
+	return authz.Subject{User: c.id.User.ID, FirstAdmin: c.id.User.Admin}
 }
+
+// has reports whether the caller holds perm on the item the request has
+// walked to (the root when none).
+func (c *call) has(perm string) bool { return c.hasOn(c.item, perm) }
+
+// hasOn reports whether the caller holds perm on item (nil: the root): the
+// strategy's answer, ANDed with an API token's scopes and job glob.
+func (c *call) hasOn(item *model.Job, perm string) bool {
+	if c.id.User != nil && !tokenAllows(c.id.Scopes, perm) {
+		return false
+	}
+	if item != nil && !c.seesJob(item.Name) {
+		return false
+	}
+	return c.s.authz.Has(c.subject(), perm, c.s.aclChain(item))
+}
+
+// aclChain is an item's permission matrices, from the item out to its
+// top folder.
+func (s *Server) aclChain(item *model.Job) []*model.AuthMatrix {
+	if item == nil || !s.authz.PerItem() {
+		return nil
+	}
+	chain := []*model.AuthMatrix{item.Config.Authorization}
+	for parent := jobs.Parent(item.Name); parent != ""; parent = jobs.Parent(parent) {
+		f, err := s.jobs.Get(parent)
+		if err != nil {
+			break
+		}
+		chain = append(chain, f.Config.Authorization)
+	}
+	return chain
+}
+
+// canSee: an item is listed and reachable only for callers with Job/Read
+// on it (Jenkins hides it otherwise: 404, and absent from lists).
+func (c *call) canSee(item *model.Job) bool { return c.hasOn(item, permItemRead) }
 
 // scopePerms is what each token scope allows; a token's rights are the
 // AND of its scopes' and its owner's.
 var scopePerms = func() map[string]map[string]bool {
-	read := []string{permRead, permItemRead, permExtRead, permWorkspace, permViewRead, permNodeExtRead}
+	read := []string{permRead, permItemRead, permDiscover, permExtRead, permWorkspace, permViewRead, permNodeExtRead}
 	build := append([]string{permBuild, permCancel}, read...)
-	configure := append([]string{permConfigure, permCreate, permDelete, permViewCreate, permViewConfigure, permViewDelete,
+	configure := append([]string{permConfigure, permCreate, permDelete, permRunDelete, permViewCreate, permViewConfigure, permViewDelete,
 		permNodeCreate, permNodeDelete, permNodeConfigure, permDisconnect}, read...)
 	set := func(ps []string) map[string]bool {
 		m := map[string]bool{}

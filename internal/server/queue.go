@@ -35,6 +35,9 @@ func (s *Server) walkQueue(c *call, p []string) error {
 		if err != nil {
 			return err
 		}
+		if !s.queueItemVisible(c, &w.Item) {
+			return notFound()
+		}
 		if len(p) == 3 && p[2] == "cancelQueue" {
 			return s.cancelItem(c, id)
 		}
@@ -64,6 +67,14 @@ func (s *Server) cancelItem(c *call, id int64) error {
 	if err := requirePOST(c); err != nil {
 		return err
 	}
+	// Job/Cancel on the item's job; an item the caller cannot see is
+	// not found.
+	if w, err := s.queue.Item(c.ctx(), id); err == nil {
+		if !s.queueItemVisible(c, &w.Item) {
+			return newError(http.StatusNotFound, fmt.Sprintf("Provided id (%d) not found", id))
+		}
+		c.item = s.jobByID(w.Item.JobID)
+	}
 	if err := c.require(permCancel); err != nil {
 		return err
 	}
@@ -79,9 +90,11 @@ func (s *Server) cancelItem(c *call, id int64) error {
 
 func (s *Server) queueObject(c *call) *export.Object {
 	items := s.queue.Items()
-	list := make([]*export.Object, len(items))
+	list := make([]*export.Object, 0, len(items))
 	for i := range items {
-		list[i] = s.queueItemObject(c, &items[i], true)
+		if s.queueItemVisible(c, &items[i].Item) {
+			list = append(list, s.queueItemObject(c, &items[i], true))
+		}
 	}
 	return obj("hudson.model.Queue",
 		p("discoverableItems", []*export.Object{}),
@@ -171,4 +184,11 @@ func (s *Server) queueItemObject(c *call, w *queue.Waiting, withActions bool) *e
 		props = append(props, p("cancelled", it.Cancelled), p("executable", exe))
 	}
 	return obj(itemClass(w), props...)
+}
+
+// queueItemVisible: a queue item is shown only to callers who can see
+// its job.
+func (s *Server) queueItemVisible(c *call, it *model.QueueItem) bool {
+	job := s.jobByID(it.JobID)
+	return job == nil || c.canSee(job)
 }

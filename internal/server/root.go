@@ -80,6 +80,9 @@ func (s *Server) rootPage(c *call) error {
 	type row struct{ Name, URL, Color string }
 	var rows []row
 	for _, j := range s.jobs.Children("") {
+		if !c.canSee(j) {
+			continue
+		}
 		rows = append(rows, row{j.Name, c.root + jobPath(j.Name), s.jobColor(c, j)})
 	}
 	c.w.Header().Set("Content-Type", "text/html;charset=utf-8")

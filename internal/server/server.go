@@ -19,7 +19,9 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
+	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
 	"github.com/jeeves-ci/jeeves/internal/queue"
 	"github.com/jeeves-ci/jeeves/internal/store"
@@ -35,13 +37,15 @@ type Config struct {
 	QuietPeriod time.Duration // the global quiet period
 	MaxBody     int64         // request body limit in bytes
 	Logger      *slog.Logger
-	Audit       *audit.Log // nil: no audit log
+	Audit       *audit.Log     // nil: no audit log
+	Authz       *authz.Service // the authorization strategy (required)
 }
 
 // Server serves Jenkins's remote access API.
 type Server struct {
 	cfg         Config
 	auth        *auth.Service
+	authz       *authz.Service
 	jobs        *jobs.Service
 	views       *views.Service
 	nodes       *nodes.Service
@@ -64,7 +68,7 @@ func New(cfg Config, a *auth.Service, j *jobs.Service, v *views.Service, n *node
 	}
 	sum := md5.Sum([]byte(cfg.Version + strconv.FormatInt(time.Now().UnixNano(), 10)))
 	return &Server{
-		cfg: cfg, auth: a, jobs: j, views: v, nodes: n, queue: q, store: st, log: cfg.Logger,
+		cfg: cfg, auth: a, authz: cfg.Authz, jobs: j, views: v, nodes: n, queue: q, store: st, log: cfg.Logger,
 		sessionHash: hex.EncodeToString(sum[:])[:8],
 	}
 }
@@ -75,8 +79,9 @@ type call struct {
 	r    *http.Request
 	s    *Server
 	id   auth.Identity
-	path []string // the cleaned path's segments
-	root string   // root URL with a trailing slash
+	path []string   // the cleaned path's segments
+	root string     // root URL with a trailing slash
+	item *model.Job // the job or folder walked to; nil at the root
 }
 
 func (c *call) ctx() context.Context { return c.r.Context() }

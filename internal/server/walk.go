@@ -55,6 +55,9 @@ func (s *Server) walkRoot(c *call, p []string) error {
 		if len(p) > 1 && p[1] == "audit" {
 			return s.walkAudit(c, p[2:])
 		}
+		if len(p) == 3 && p[1] == "security" && p[2] == "authorization" {
+			return s.authorization(c)
+		}
 	case "quietDown", "cancelQuietDown":
 		return s.quietDown(c, p[0] == "quietDown")
 	case "queue":
