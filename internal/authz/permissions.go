@@ -106,6 +106,10 @@ var catalog = map[string]permission{
 	NodeDisconnect:       {"Agent/Disconnect", Administer, ScopeOverall},
 	NodeBuild:            {"Agent/Build", GenericWrite, ScopeOverall},
 	"hudson.scm.SCM.Tag": {"SCM/Tag", "", ScopeItem},
+	// Plugins' item permissions JJB's authorization property can write.
+	"hudson.model.Item.ViewStatus":                                        {"Job/ViewStatus", ItemRead, ScopeItem},
+	"hudson.model.Run.Replay":                                             {"Run/Replay", ItemConfigure, ScopeItem},
+	"com.synopsys.arc.jenkins.plugins.ownership.OwnershipPlugin.Jobs":     {"Ownership/Jobs", Administer, ScopeItem},
 	"com.cloudbees.plugins.credentials.CredentialsProvider.Create":        {"Credentials/Create", GenericCreate, ScopeItem},
 	"com.cloudbees.plugins.credentials.CredentialsProvider.Update":        {"Credentials/Update", GenericUpdate, ScopeItem},
 	"com.cloudbees.plugins.credentials.CredentialsProvider.View":          {"Credentials/View", GenericRead, ScopeItem},
