@@ -641,12 +641,14 @@ func (s *Server) projectRefs(c *call, js []*model.Job) []*export.Object {
 	return out
 }
 
-// wipeWorkspace is POST /job/N/doWipeOutWorkspace.
+// wipeWorkspace is POST /job/N/doWipeOutWorkspace. Like Jenkins's
+// AbstractProject.doDoWipeOutWorkspace it needs Job/Build: Job/Workspace
+// is implied by read and only lets one browse.
 func (s *Server) wipeWorkspace(c *call, job *model.Job) error {
 	if err := requirePOST(c); err != nil {
 		return err
 	}
-	if err := c.require(permWorkspace); err != nil {
+	if err := c.require(permBuild); err != nil {
 		return err
 	}
 	if err := s.queue.WipeWorkspace(job); errors.Is(err, queue.ErrBusy) {

@@ -93,7 +93,7 @@ func (s *Server) tokensObject(c *call, u *model.User) *export.Object {
 
 // requireSelfOrAdmin: a user's tokens are theirs and the admins'.
 func (s *Server) requireSelfOrAdmin(c *call, u *model.User) error {
-	if c.id.User != nil && (strings.EqualFold(c.id.User.ID, u.ID) || c.id.User.Admin) {
+	if c.id.User != nil && strings.EqualFold(c.id.User.ID, u.ID) || c.has(permAdminister) {
 		return nil
 	}
 	return forbidden(permAdminister)

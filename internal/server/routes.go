@@ -1,0 +1,121 @@
+package server
+
+// routeKind says what a route does with a request.
+type routeKind int
+
+const (
+	// routeRead answers GET and HEAD and changes nothing.
+	routeRead routeKind = iota
+	// routeAction changes state; it takes POST (GET answers 405 or a
+	// page with a button, never a change).
+	routeAction
+	// routeReadWrite answers GET with what a POST replaces (config.xml,
+	// description).
+	routeReadWrite
+	// routePublic needs no permission (the login pages, whoAmI).
+	routePublic
+)
+
+// route is one URL the walker answers. Placeholders in path name the
+// objects walked through: {job} a freestyle job, {folder} a folder, {n} a
+// build number, {view} a list view, {user} a user, {node} an agent,
+// {item} a queue item id, {label} a label, {token} one of the user's
+// token uuids, {fresh} an unused name. "DELETE " before a path is the
+// HTTP DELETE method on it.
+type route struct {
+	path string
+	kind routeKind
+	perm string // what a POST needs (a GET for routeRead); "self": the user themself
+}
+
+// routes is the walker's contract: every URL it answers and what each
+// needs. routes_test.go checks it both ways: every segment the walker
+// (walk*.go) matches must appear here, and every state-changing route is
+// driven over HTTP by each kind of caller, with and without its crumb,
+// and must answer exactly as classified.
+var routes = []route{
+	{"", routeRead, permRead},
+	{"login", routePublic, ""},
+	{"loginError", routePublic, ""},
+	{"j_spring_security_check", routePublic, ""},
+	{"logout", routePublic, ""},
+	{"whoAmI/api/json", routePublic, ""},
+	{"api/json", routeRead, permRead},
+	{"crumbIssuer/api/json", routeRead, permRead},
+	{"crumbIssuer/api/xml", routeRead, permRead},
+	{"pluginManager/api/json", routeRead, permRead},
+	{"label/{label}/api/json", routeRead, permRead},
+	{"createItem?name=new&mode=hudson.model.FreeStyleProject", routeAction, permCreate},
+	{"createView?name=newview&mode=hudson.model.ListView", routeAction, permViewCreate},
+	{"quietDown", routeAction, permAdminister},
+	{"cancelQuietDown", routeAction, permAdminister},
+	{"manage/audit/api/json", routeRead, permAdminister},
+	{"manage/security/authorization", routeReadWrite, permAdminister},
+	{"securityRealm/createAccountByAdmin?username=carol&password1=pw&password2=pw", routeAction, permAdminister},
+
+	{"queue/api/json", routeRead, permRead},
+	{"queue/item/{item}/", routeRead, permRead},
+	{"queue/item/{item}/api/json", routeRead, permRead},
+	{"queue/item/{item}/cancelQueue", routeAction, permCancel},
+	{"queue/cancelItem?id={item}", routeAction, permCancel},
+
+	{"computer/api/json", routeRead, permRead},
+	{"computer/doCreateItem?name=new-agent&type=hudson.slaves.DumbSlave", routeAction, permNodeCreate},
+	{"computer/createItem?name=new-agent&type=hudson.slaves.DumbSlave", routeAction, permNodeCreate},
+	{"computer/(built-in)/api/json", routeRead, permRead},
+	{"computer/(built-in)/toggleOffline", routeAction, permDisconnect},
+	{"computer/(built-in)/changeOfflineCause", routeAction, permDisconnect},
+	{"computer/{node}/api/json", routeRead, permRead},
+	{"computer/{node}/config.xml", routeReadWrite, permNodeConfigure},
+	{"computer/{node}/doDelete", routeAction, permNodeDelete},
+	{"computer/{node}/toggleOffline", routeAction, permDisconnect},
+	{"computer/{node}/changeOfflineCause", routeAction, permDisconnect},
+	{"computer/{node}/doDisconnect", routeAction, permDisconnect},
+	{"computer/{node}/disconnect", routeAction, permDisconnect},
+	{"computer/{node}/launchSlaveAgent", routeAction, ""},
+
+	{"job/{job}/", routeRead, permItemRead},
+	{"DELETE job/{job}/", routeAction, permDelete},
+	{"job/{job}/api/json", routeRead, permItemRead},
+	{"job/{job}/build?delay=0sec", routeAction, permBuild},
+	{"job/{job}/buildWithParameters?delay=0sec", routeAction, permBuild},
+	{"job/{job}/enable", routeAction, permConfigure},
+	{"job/{job}/disable", routeAction, permConfigure},
+	{"job/{job}/doWipeOutWorkspace", routeAction, permBuild},
+	{"job/{job}/config.xml", routeReadWrite, permConfigure},
+	{"job/{job}/description?description=new", routeReadWrite, permConfigure},
+	{"job/{job}/doDelete", routeAction, permDelete},
+	{"job/{job}/doRename?newName={fresh}", routeAction, permConfigure},
+	{"job/{job}/confirmRename?newName={fresh}", routeAction, permConfigure},
+	{"job/{job}/{n}/", routeRead, permItemRead},
+	{"job/{job}/{n}/api/json", routeRead, permItemRead},
+	{"job/{job}/{n}/consoleText", routeRead, permItemRead},
+	{"job/{job}/{n}/console", routeRead, permItemRead},
+	{"job/{job}/{n}/logText/progressiveText", routeRead, permItemRead},
+	{"job/{job}/{n}/buildNumber", routeRead, permItemRead},
+	{"job/{job}/{n}/doDelete", routeAction, permRunDelete},
+	{"job/{job}/{n}/stop", routeAction, permCancel},
+	{"job/{folder}/api/json", routeRead, permItemRead},
+	{"job/{folder}/createItem?name=new&mode=hudson.model.FreeStyleProject", routeAction, permCreate},
+	{"job/{folder}/job/{job}/api/json", routeRead, permItemRead},
+	{"job/{folder}/view/all/api/json", routeRead, permItemRead},
+
+	{"view/all/api/json", routeRead, permRead},
+	{"view/all/job/{job}/api/json", routeRead, permItemRead},
+	{"view/{view}/api/json", routeRead, permRead},
+	{"DELETE view/{view}/", routeAction, permViewDelete},
+	{"view/{view}/job/{job}/api/json", routeRead, permItemRead},
+	{"view/{view}/config.xml", routeReadWrite, permViewConfigure},
+	{"view/{view}/doDelete", routeAction, permViewDelete},
+	{"view/{view}/addJobToView?name={job}", routeAction, permViewConfigure},
+	{"view/{view}/removeJobFromView?name={job}", routeAction, permViewConfigure},
+
+	{"user/{user}/api/json", routeRead, permRead},
+	{"user/{user}/apiTokens/api/json", routeRead, "self"},
+	{"user/{user}/descriptorByName/jenkins.security.ApiTokenProperty/generateNewToken?newTokenName=t", routeAction, "self"},
+	{"user/{user}/descriptorByName/jenkins.security.ApiTokenProperty/addFixedToken?newTokenName=t&newTokenPlainValue=11aabbccddeeff00112233445566778899", routeAction, "self"},
+	{"user/{user}/descriptorByName/jenkins.security.ApiTokenProperty/rotate?tokenUuid={token}", routeAction, "self"},
+	{"user/{user}/descriptorByName/jenkins.security.ApiTokenProperty/revoke?tokenUuid={token}", routeAction, "self"},
+	{"user/{user}/descriptorByName/jenkins.security.ApiTokenProperty/rename?tokenUuid={token}&newName=renamed", routeAction, "self"},
+	{"me/api/json", routeRead, permRead},
+}

@@ -1,0 +1,483 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io"
+	iofs "io/fs"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jeeves-ci/jeeves/internal/audit"
+	"github.com/jeeves-ci/jeeves/internal/auth"
+	"github.com/jeeves-ci/jeeves/internal/authz"
+	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/nodes"
+	"github.com/jeeves-ci/jeeves/internal/queue"
+	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/views"
+)
+
+// TestEveryWalkedSegmentIsARoute reads the walker's own source: every
+// segment a walk* function (or tokenAction) matches must appear in the
+// routes table, so a URL added to the walker without being classified
+// fails here (and, once classified, is driven by TestRoutesByCaller).
+func TestEveryWalkedSegmentIsARoute(t *testing.T) {
+	known := map[string]bool{}
+	for _, r := range routes {
+		path, query, _ := strings.Cut(strings.TrimPrefix(r.path, "DELETE "), "?")
+		for _, seg := range strings.Split(path, "/") {
+			known[seg] = true
+		}
+		for _, kv := range strings.Split(query, "&") {
+			k, _, _ := strings.Cut(kv, "=")
+			known[k] = true
+		}
+	}
+	fset := token.NewFileSet()
+	pkgs, err := parser.ParseDir(fset, ".", func(fi iofs.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, pkg := range pkgs {
+		for _, f := range pkg.Files {
+			for _, d := range f.Decls {
+				fd, ok := d.(*ast.FuncDecl)
+				if !ok || !strings.HasPrefix(fd.Name.Name, "walk") && fd.Name.Name != "tokenAction" {
+					continue
+				}
+				check := func(e ast.Expr) {
+					bl, ok := e.(*ast.BasicLit)
+					if !ok || bl.Kind != token.STRING {
+						return
+					}
+					seg := strings.Trim(bl.Value, `"`)
+					found++
+					if !known[seg] {
+						t.Errorf("%s: %s matches %q, which no route in routes.go classifies", fset.Position(bl.Pos()), fd.Name.Name, seg)
+					}
+				}
+				ast.Inspect(fd.Body, func(n ast.Node) bool {
+					switch x := n.(type) {
+					case *ast.CaseClause:
+						for _, e := range x.List {
+							check(e)
+						}
+					case *ast.BinaryExpr:
+						if _, isIndex := x.X.(*ast.IndexExpr); isIndex && x.Op == token.EQL {
+							check(x.Y)
+						}
+					}
+					return true
+				})
+			}
+		}
+	}
+	if found < 50 {
+		t.Fatalf("found only %d matched segments: has the walker's shape changed?", found)
+	}
+}
+
+// routeStack is the whole server on a real listener with a real SQLite
+// home, under the matrix strategy: admin is the first admin; bob holds
+// only Overall/Read, Job/Read and View/Read.
+type routeStack struct {
+	url          string
+	adminToken   string
+	readToken    string
+	session      *http.Cookie
+	srv          *Server
+	jobs         *jobs.Service
+	q            *queue.Queue
+	au           *auth.Service
+	finished     chan model.Build
+	n            int
+	sessionCrumb string
+	adminCrumb   string
+	bobCrumb     string
+}
+
+func newRouteStack(t *testing.T) *routeStack {
+	t.Helper()
+	ctx := context.Background()
+	home := t.TempDir()
+	st, err := store.Open(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	au, err := auth.New(st, filepath.Join(home, "secrets"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(au.Close)
+	if _, err := au.EnsureAdmin(ctx, "pw"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := au.CreateUser(ctx, "bob", "bob-pw", "Bob", "", false); err != nil {
+		t.Fatal(err)
+	}
+	rs := &routeStack{au: au, finished: make(chan model.Build, 4096)}
+	if rs.adminToken, _, err = au.GenerateToken(ctx, "admin", "full", auth.TokenOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if rs.readToken, _, err = au.GenerateToken(ctx, "admin", "ro", auth.TokenOptions{Scopes: []string{"read"}}); err != nil {
+		t.Fatal(err)
+	}
+	az, err := authz.New(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := az.Set(ctx, authz.Strategy{Strategy: authz.Matrix, Grants: []authz.Grant{
+		{Type: "GROUP", Sid: "authenticated", Permissions: []string{authz.Read, authz.ItemRead, authz.ViewRead}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if rs.jobs, err = jobs.New(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	rs.q, err = queue.New(ctx, queue.Config{Executors: 2, Home: home, OnFinish: func(b model.Build) { rs.finished <- b }}, st, rs.jobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rs.q.Shutdown(0) })
+	vs, err := views.New(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, err := nodes.New(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	al, err := audit.Open(filepath.Join(home, "audit"), audit.Policy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { al.Close() })
+	rs.srv = New(Config{Version: "2.479.3", CSRF: true, Executors: 2, Authz: az, Audit: al}, au, rs.jobs, vs, ns, rs.q, st)
+	hs := httptest.NewServer(rs.srv)
+	t.Cleanup(hs.Close)
+	rs.url = hs.URL + "/"
+
+	// A browser session for admin, and each caller's crumb.
+	res := rs.raw(t, "POST", "j_spring_security_check", "j_username=admin&j_password=pw", nil)
+	for _, ck := range res.cookies {
+		if ck.Name == au.CookieName() {
+			rs.session = ck
+		}
+	}
+	if rs.session == nil {
+		t.Fatal("login gave no session cookie")
+	}
+	crumb := func(h map[string]string, ck *http.Cookie) string {
+		r := rs.raw(t, "GET", "crumbIssuer/api/json", "", h, ck)
+		var c struct{ Crumb string }
+		if err := json.Unmarshal([]byte(r.body), &c); err != nil || c.Crumb == "" {
+			t.Fatalf("crumb: %d %s", r.status, r.body)
+		}
+		return c.Crumb
+	}
+	rs.sessionCrumb = crumb(nil, rs.session)
+	rs.adminCrumb = crumb(basic("admin", "pw"), nil)
+	rs.bobCrumb = crumb(basic("bob", "bob-pw"), nil)
+	return rs
+}
+
+func basic(user, secret string) map[string]string {
+	r, _ := http.NewRequest("GET", "/", nil)
+	r.SetBasicAuth(user, secret)
+	return map[string]string{"Authorization": r.Header.Get("Authorization")}
+}
+
+type rawResp struct {
+	status  int
+	header  http.Header
+	body    string
+	cookies []*http.Cookie
+}
+
+var noRedirect = &http.Client{
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	Timeout:       30 * time.Second,
+}
+
+func (rs *routeStack) raw(t *testing.T, method, path, body string, header map[string]string, cookies ...*http.Cookie) rawResp {
+	t.Helper()
+	req, err := http.NewRequest(method, rs.url+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		switch {
+		case strings.HasPrefix(body, "<"):
+			req.Header.Set("Content-Type", "application/xml")
+		case strings.HasPrefix(body, "{"):
+			req.Header.Set("Content-Type", "application/json")
+		default:
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	for _, c := range cookies {
+		if c != nil {
+			req.AddCookie(c)
+		}
+	}
+	res, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return rawResp{status: res.StatusCode, header: res.Header, body: string(b), cookies: res.Cookies()}
+}
+
+const shellXML = `<project><builders><hudson.tasks.Shell><command>true</command></hudson.tasks.Shell></builders></project>`
+
+// fixtures makes fresh objects for one request and fills in a route's
+// placeholders, so a request that succeeds (deleting, renaming,
+// cancelling) never spoils another's.
+func (rs *routeStack) fixtures(t *testing.T, path string) string {
+	t.Helper()
+	ctx := context.Background()
+	rs.n++
+	n := rs.n
+	admin := basic("admin", "pw")
+	admin["Jenkins-Crumb"] = rs.adminCrumb
+	must := func(method, p, body string) rawResp {
+		r := rs.raw(t, method, p, body, admin)
+		if r.status >= 400 {
+			t.Fatalf("fixture %s %s: %d %s", method, p, r.status, r.body)
+		}
+		return r
+	}
+	repl := map[string]string{"{label}": "built-in", "{user}": "admin", "{fresh}": fmt.Sprintf("fresh-%d", n)}
+	if strings.Contains(path, "{job}") || strings.Contains(path, "{n}") {
+		job := fmt.Sprintf("job-%d", n)
+		if strings.Contains(path, "{folder}") {
+			must("POST", fmt.Sprintf("createItem?name=folder-%d&mode=com.cloudbees.hudson.plugins.folder.Folder", n), "")
+			must("POST", fmt.Sprintf("job/folder-%d/createItem?name=%s", n, job), shellXML)
+		} else {
+			must("POST", "createItem?name="+job, shellXML)
+		}
+		repl["{job}"] = job
+		if strings.Contains(path, "{n}") {
+			j, err := rs.jobs.Get(job)
+			if err != nil {
+				t.Fatal(err)
+			}
+			zero := time.Duration(0)
+			if _, _, err := rs.q.Schedule(ctx, j, model.Cause{Kind: model.CauseUser, UserID: "admin"}, nil, &zero, ""); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.After(20 * time.Second)
+		wait:
+			for {
+				select {
+				case b := <-rs.finished:
+					if b.JobID == j.ID {
+						repl["{n}"] = itoa(b.Number)
+						break wait
+					}
+				case <-deadline:
+					t.Fatalf("fixture build of %s never finished: %s", job, rs.raw(t, "GET", "queue/api/json", "", basic("admin", rs.adminToken)).body)
+				}
+			}
+		}
+	}
+	if strings.Contains(path, "{folder}") {
+		repl["{folder}"] = fmt.Sprintf("folder-%d", n)
+		if !strings.Contains(path, "{job}") {
+			must("POST", fmt.Sprintf("createItem?name=folder-%d&mode=com.cloudbees.hudson.plugins.folder.Folder", n), "")
+		}
+	}
+	if strings.Contains(path, "{view}") {
+		repl["{view}"] = fmt.Sprintf("view-%d", n)
+		must("POST", fmt.Sprintf("createView?name=view-%d&mode=hudson.model.ListView", n), "")
+	}
+	if strings.Contains(path, "{node}") {
+		repl["{node}"] = fmt.Sprintf("agent-%d", n)
+		must("POST", fmt.Sprintf("computer/doCreateItem?name=agent-%d&type=hudson.slaves.DumbSlave", n),
+			`json={"nodeDescription":"","numExecutors":"1","remoteFS":"/tmp","labelString":"","mode":"NORMAL"}`)
+	}
+	if strings.Contains(path, "{item}") {
+		job := fmt.Sprintf("waiting-%d", n)
+		must("POST", "createItem?name="+job, shellXML)
+		r := must("POST", "job/"+job+"/build?delay=3600sec", "")
+		loc := strings.TrimSuffix(r.header.Get("Location"), "/")
+		repl["{item}"] = loc[strings.LastIndex(loc, "/")+1:]
+	}
+	if strings.Contains(path, "{token}") {
+		_, tok, err := rs.au.GenerateToken(ctx, "admin", fmt.Sprintf("victim-%d", n), auth.TokenOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		repl["{token}"] = tok.UUID
+	}
+	for k, v := range repl {
+		path = strings.ReplaceAll(path, k, v)
+	}
+	if strings.Contains(path, "{") {
+		t.Fatalf("unfilled placeholder in %s", path)
+	}
+	return path
+}
+
+// reset undoes what a cell may have switched server-wide (the built-in
+// node taken offline, quiet-down), so later cells' builds can run.
+func (rs *routeStack) reset() {
+	rs.q.QuietDown(false)
+	rs.q.SetOffline(false, "")
+}
+
+// bodyFor is what a POST to a route sends.
+func bodyFor(path string) string {
+	switch {
+	case strings.HasPrefix(path, "job/") && strings.HasSuffix(path, "/config.xml"):
+		return shellXML
+	case strings.HasPrefix(path, "view/") && strings.HasSuffix(path, "/config.xml"):
+		return `<hudson.model.ListView><name>` + strings.Split(path, "/")[1] + `</name><jobNames/></hudson.model.ListView>`
+	case strings.HasPrefix(path, "computer/") && strings.HasSuffix(path, "/config.xml"):
+		name := strings.Split(path, "/")[1]
+		return `<slave><name>` + name + `</name><remoteFS>/tmp</remoteFS><numExecutors>1</numExecutors><mode>NORMAL</mode></slave>`
+	case path == "manage/security/authorization":
+		return `{"strategy":"matrix","grants":[{"type":"GROUP","sid":"authenticated","permissions":["hudson.model.Hudson.Read","hudson.model.Item.Read","hudson.model.View.Read"]}]}`
+	}
+	return ""
+}
+
+// TestRoutesByCaller drives every state-changing route as each kind of
+// caller, with no crumb, a wrong crumb and the right one, and asserts the
+// answer: anonymous is always refused; a session or a password needs the
+// crumb; a token needs none; a token without the scope and a user
+// without the permission get Jenkins's 403 naming the permission; GET
+// never runs the action.
+func TestRoutesByCaller(t *testing.T) {
+	rs := newRouteStack(t)
+	type caller struct {
+		name    string
+		header  func(crumb string) map[string]string
+		cookie  *http.Cookie
+		crumb   string // the right crumb; "" when the caller has none
+		allowed bool   // holds every permission
+		exempt  bool   // needs no crumb (API tokens)
+		scoped  bool   // a read-only token
+	}
+	with := func(h map[string]string, crumb string) map[string]string {
+		out := map[string]string{}
+		for k, v := range h {
+			out[k] = v
+		}
+		if crumb != "" {
+			out["Jenkins-Crumb"] = crumb
+		}
+		return out
+	}
+	callers := []caller{
+		{name: "anonymous", header: func(c string) map[string]string { return with(nil, c) }},
+		{name: "a session", header: func(c string) map[string]string { return with(nil, c) }, cookie: rs.session, crumb: rs.sessionCrumb, allowed: true},
+		{name: "password Basic", header: func(c string) map[string]string { return with(basic("admin", "pw"), c) }, crumb: rs.adminCrumb, allowed: true},
+		{name: "a token", header: func(c string) map[string]string { return with(basic("admin", rs.adminToken), c) }, allowed: true, exempt: true},
+		{name: "a token without the scope", header: func(c string) map[string]string { return with(basic("admin", rs.readToken), c) }, exempt: true, scoped: true},
+		{name: "a user without the permission", header: func(c string) map[string]string { return with(basic("bob", "bob-pw"), c) }, crumb: rs.bobCrumb},
+	}
+	crumbs := []string{"no crumb", "a wrong crumb", "the right crumb"}
+	for _, r := range routes {
+		if r.kind != routeAction && r.kind != routeReadWrite {
+			continue
+		}
+		method, path := "POST", r.path
+		if rest, ok := strings.CutPrefix(path, "DELETE "); ok {
+			method, path = "DELETE", rest
+		}
+		for _, c := range callers {
+			for _, cr := range crumbs {
+				name := fmt.Sprintf("%s %s as %s with %s", method, r.path, c.name, cr)
+				t.Run(name, func(t *testing.T) {
+					t.Cleanup(rs.reset)
+					p := rs.fixtures(t, path)
+					crumb := map[string]string{"no crumb": "", "a wrong crumb": "0123456789abcdef0123456789abcdef"}[cr]
+					if cr == "the right crumb" {
+						crumb = c.crumb
+					}
+					res := rs.raw(t, method, p, bodyFor(p), c.header(crumb), c.cookie)
+					crumbOK := c.exempt || cr == "the right crumb" && c.crumb != ""
+					switch {
+					case method == "POST" && !crumbOK:
+						if res.status != 403 || !strings.Contains(res.body, "No valid crumb") {
+							t.Fatalf("want 403 No valid crumb, got %d %s", res.status, res.body)
+						}
+					case c.name == "anonymous":
+						if res.status != 403 {
+							t.Fatalf("want 403, got %d %s", res.status, res.body)
+						}
+					case c.allowed || r.perm == "" || c.scoped && strings.HasPrefix(r.perm, "hudson.model.Item.Read"):
+						if res.status >= 500 || res.status == 401 || res.status == 403 || res.status == 404 || res.status == 405 {
+							t.Fatalf("want the action to run, got %d %s", res.status, res.body)
+						}
+					default:
+						if res.status != 403 {
+							t.Fatalf("want 403, got %d %s", res.status, res.body)
+						}
+						if r.perm != "self" && !c.scoped || r.perm != "self" && res.header.Get("X-Required-Permission") != "" {
+							if got := res.header.Get("X-Required-Permission"); got != r.perm {
+								t.Fatalf("X-Required-Permission %q, want %q", got, r.perm)
+							}
+						}
+					}
+				})
+			}
+		}
+		if method == "POST" && r.kind == routeAction {
+			t.Run("GET "+r.path+" never runs the action", func(t *testing.T) {
+				p := rs.fixtures(t, path)
+				res := rs.raw(t, "GET", p, "", basic("admin", rs.adminToken))
+				if res.status != http.StatusMethodNotAllowed {
+					t.Fatalf("GET: %d, want 405\n%s", res.status, res.body)
+				}
+			})
+		}
+	}
+}
+
+// TestReadRoutesAnswer reads every GET route as admin's token (it must
+// answer) and as anonymous under the matrix without anonymous read (it
+// must refuse, unless the route is public), so the table stays true.
+func TestReadRoutesAnswer(t *testing.T) {
+	rs := newRouteStack(t)
+	for _, r := range routes {
+		if strings.HasPrefix(r.path, "DELETE ") || r.kind == routeAction {
+			continue
+		}
+		t.Run("GET "+r.path+" answers admin's token", func(t *testing.T) {
+			t.Cleanup(rs.reset)
+			p := rs.fixtures(t, r.path)
+			res := rs.raw(t, "GET", p, "", basic("admin", rs.adminToken))
+			if res.status >= 400 && r.kind != routePublic || res.status == 404 || res.status >= 500 {
+				t.Fatalf("%d %s", res.status, res.body)
+			}
+		})
+		t.Run("GET "+r.path+" as anonymous", func(t *testing.T) {
+			p := rs.fixtures(t, r.path)
+			res := rs.raw(t, "GET", p, "", nil)
+			switch {
+			case r.kind == routePublic && (res.status == 403 || res.status == 404 || res.status >= 500):
+				t.Fatalf("public route refused: %d %s", res.status, res.body)
+			case r.kind != routePublic && res.status != 403:
+				t.Fatalf("want 403, got %d %s", res.status, res.body)
+			}
+		})
+	}
+}
