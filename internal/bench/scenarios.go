@@ -1,0 +1,440 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+)
+
+func listenLoopback() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
+
+// pollEvery is how often the harness asks whether a build has finished
+// when it times one build: a client's view, at a resolution well below
+// the budget's 3 ms.
+const pollEvery = 250 * time.Microsecond
+
+// triggerRows: trigger → finished for `echo hello`, beside running the
+// same script directly.
+func (r *run) triggerRows() ([]Row, error) {
+	home := r.home("trigger")
+	token, err := seed(home, []seedJob{{name: "hello", command: helloScript}})
+	if err != nil {
+		return nil, err
+	}
+	p, err := r.startJeeves(home)
+	if err != nil {
+		return nil, err
+	}
+	defer p.stop()
+	c := newClient("admin", token)
+	n, err := nextBuildNumber(c, p.url, "hello")
+	if err != nil {
+		return nil, err
+	}
+	ws := filepath.Join(r.work, "direct-ws")
+	if err := os.MkdirAll(ws, 0o755); err != nil {
+		return nil, err
+	}
+	r.logf("trigger → finished: %d builds of `echo hello`, each beside a direct run", r.cfg.Runs)
+	var viaJeeves, direct []time.Duration
+	for i := range r.cfg.Runs + 5 { // the first 5 warm up both
+		t0 := time.Now()
+		if err := trigger(c, p.url, "hello"); err != nil {
+			return nil, err
+		}
+		res, err := waitBuild(c, p.url, "hello", n, pollEvery)
+		if err != nil {
+			return nil, err
+		}
+		if res != "SUCCESS" {
+			return nil, fmt.Errorf("hello #%d: %s", n, res)
+		}
+		d := time.Since(t0)
+		n++
+		t0 = time.Now()
+		if err := runDirect(ws, helloScript); err != nil {
+			return nil, err
+		}
+		dd := time.Since(t0)
+		if i >= 5 {
+			viaJeeves, direct = append(viaJeeves, d), append(direct, dd)
+		}
+	}
+	med, dmed := Median(viaJeeves), Median(direct)
+	p95, dp95 := Percentile(viaJeeves, 95), Percentile(direct, 95)
+	note := fmt.Sprintf("%d builds, POST /job/hello/build?delay=0sec until the build's API says finished (polled every %v), alternating with `/bin/sh -xe script` run directly", len(viaJeeves), pollEvery)
+	return []Row{
+		{Name: "trigger → finished, median", Unit: Millis, Value: ms(med), Floor: ms(dmed),
+			Budget: "≤ floor + 3 ms", Pass: med <= dmed+3*time.Millisecond, Note: note},
+		{Name: "trigger → finished, p95", Unit: Millis, Value: ms(p95), Floor: ms(dp95),
+			Budget: "(shown)", Pass: true},
+	}, nil
+}
+
+// rateRows: builds/s for RateBuilds trivial builds queued at once, beside
+// the same scripts run directly with the same parallelism.
+func (r *run) rateRows() ([]Row, error) {
+	home := r.home("rate")
+	names := jobNames("trivial", r.cfg.RateBuilds)
+	jobs := make([]seedJob, len(names))
+	for i, n := range names {
+		jobs[i] = seedJob{name: n, command: helloScript}
+	}
+	token, err := seed(home, jobs)
+	if err != nil {
+		return nil, err
+	}
+	p, err := r.startJeeves(home)
+	if err != nil {
+		return nil, err
+	}
+	defer p.stop()
+	c := newClient("admin", token)
+	r.logf("builds/s: %d builds queued at once on %d executors", len(names), r.cfg.Executors)
+	t0 := time.Now()
+	if err := triggerAll(c, p.url, names); err != nil {
+		return nil, err
+	}
+	if err := waitIdle(c, p.url, 5*time.Millisecond); err != nil {
+		return nil, err
+	}
+	elapsed := time.Since(t0)
+	b, err := c.mustGet(p.url + "/api/json?tree=jobs[color]")
+	if err != nil {
+		return nil, err
+	}
+	var root struct{ Jobs []struct{ Color string } }
+	if err := json.Unmarshal(b, &root); err != nil {
+		return nil, err
+	}
+	for _, j := range root.Jobs {
+		if j.Color != "blue" {
+			return nil, fmt.Errorf("a trivial job is %q after the run, want blue (one successful build each)", j.Color)
+		}
+	}
+	rate := float64(len(names)) / elapsed.Seconds()
+
+	r.logf("builds/s floor: the same %d scripts run directly, %d at a time", len(names), r.cfg.Executors)
+	t0 = time.Now()
+	work := make(chan int)
+	errs := make(chan error, len(names))
+	var wg sync.WaitGroup
+	for e := range r.cfg.Executors {
+		ws := filepath.Join(r.work, "rate-ws", strconv.Itoa(e))
+		if err := os.MkdirAll(ws, 0o755); err != nil {
+			return nil, err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range work {
+				if err := runDirect(ws, helloScript); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	for i := range names {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	floor := float64(len(names)) / time.Since(t0).Seconds()
+	close(errs)
+	if err := <-errs; err != nil {
+		return nil, err
+	}
+	return []Row{{Name: fmt.Sprintf("builds/s, %d queued at once", len(names)), Unit: PerSecond, Value: rate, Floor: floor,
+		Budget: "≥ 50 % of floor", Pass: rate >= floor/2,
+		Note: fmt.Sprintf("%d jobs triggered by 4 clients, timed until the queue is empty and no executor busy; floor: the same scripts run directly, %d at a time (jeeves's executors)", len(names), r.cfg.Executors)}}, nil
+}
+
+// consoleRows: a build that prints ConsoleSize bytes beside the same step
+// sending them to /dev/null.
+func (r *run) consoleRows() ([]Row, error) {
+	home := r.home("console")
+	gen := fmt.Sprintf("yes 'jeeves console benchmark: a line of build output' | head -c %d", r.cfg.ConsoleSize)
+	token, err := seed(home, []seedJob{{name: "print", command: gen}, {name: "quiet", command: gen + " > /dev/null"}})
+	if err != nil {
+		return nil, err
+	}
+	p, err := r.startJeeves(home)
+	if err != nil {
+		return nil, err
+	}
+	defer p.stop()
+	c := newClient("admin", token)
+	r.logf("console: %d MB printed by a build, beside the same step writing to /dev/null", r.cfg.ConsoleSize/1e6)
+	var printing, quiet []time.Duration
+	for i := range 4 { // the first round warms up
+		for _, job := range []string{"print", "quiet"} {
+			n, err := nextBuildNumber(c, p.url, job)
+			if err != nil {
+				return nil, err
+			}
+			t0 := time.Now()
+			if err := trigger(c, p.url, job); err != nil {
+				return nil, err
+			}
+			res, err := waitBuild(c, p.url, job, n, time.Millisecond)
+			if err != nil {
+				return nil, err
+			}
+			d := time.Since(t0)
+			if res != "SUCCESS" {
+				return nil, fmt.Errorf("%s #%d: %s", job, n, res)
+			}
+			if job == "print" {
+				_, _, h, err := c.do(http.MethodHead, fmt.Sprintf("%s/job/print/%d/logText/progressiveText?start=0", p.url, n), nil)
+				if err != nil {
+					return nil, err
+				}
+				if size, _ := strconv.ParseInt(h.Get("X-Text-Size"), 10, 64); size < r.cfg.ConsoleSize {
+					return nil, fmt.Errorf("print #%d: the log has %d bytes, want ≥ %d", n, size, r.cfg.ConsoleSize)
+				}
+			}
+			if i == 0 {
+				continue
+			}
+			if job == "print" {
+				printing = append(printing, d)
+			} else {
+				quiet = append(quiet, d)
+			}
+		}
+	}
+	v, f := Median(printing), Median(quiet)
+	return []Row{{Name: fmt.Sprintf("build printing %d MB", r.cfg.ConsoleSize/1e6), Unit: Millis, Value: ms(v), Floor: ms(f),
+		Budget: "≤ 1.3× floor", Pass: float64(v) <= 1.3*float64(f),
+		Note: fmt.Sprintf("median of 3 builds of `%s`, trigger to finished; floor: the same step with `> /dev/null`", gen)}}, nil
+}
+
+// apiRows: GET /api/json listing APIJobs jobs, with a token and with a
+// password, beside a bare handler serving the same bytes.
+func (r *run) apiRows() ([]Row, error) {
+	home := r.home("api")
+	names := jobNames("job", r.cfg.APIJobs)
+	jobs := make([]seedJob, len(names))
+	for i, n := range names {
+		jobs[i] = seedJob{name: n, command: helloScript, builds: 5}
+	}
+	token, err := seed(home, jobs)
+	if err != nil {
+		return nil, err
+	}
+	p, err := r.startJeeves(home)
+	if err != nil {
+		return nil, err
+	}
+	defer p.stop()
+	c := newClient("admin", token)
+	body, err := c.mustGet(p.url + "/api/json")
+	if err != nil {
+		return nil, err
+	}
+	var root struct{ Jobs []json.RawMessage }
+	if err := json.Unmarshal(body, &root); err != nil || len(root.Jobs) != len(names) {
+		return nil, fmt.Errorf("/api/json lists %d jobs (%v), want %d", len(root.Jobs), err, len(names))
+	}
+	file := filepath.Join(r.work, "api.json")
+	if err := os.WriteFile(file, body, 0o644); err != nil {
+		return nil, err
+	}
+	bare, err := r.startBare(file)
+	if err != nil {
+		return nil, err
+	}
+	defer bare.stop()
+	warm := r.cfg.LoadTime / 3
+	r.logf("GET /api/json (%d jobs, %d bytes): %d connections, %v each, token, bare handler, password", len(names), len(body), r.cfg.Conns, r.cfg.LoadTime)
+	tok := load(p.url+"/api/json", "admin", token, r.cfg.Conns, warm, r.cfg.LoadTime)
+	floor := load(bare.url+"/api/json", "", "", r.cfg.Conns, warm, r.cfg.LoadTime)
+	pw := load(p.url+"/api/json", "admin", adminPassword, r.cfg.Conns, warm, r.cfg.LoadTime)
+	for name, l := range map[string]LoadResult{"token": tok, "bare": floor, "password": pw} {
+		if l.Errors > 0 || l.Requests == 0 {
+			return nil, fmt.Errorf("load with %s: %d errors, %d answers", name, l.Errors, l.Requests)
+		}
+	}
+	note := fmt.Sprintf("%d keep-alive connections in a closed loop for %v after %v warm-up; the bare handler is a separate process serving the same %d bytes", r.cfg.Conns, r.cfg.LoadTime, warm, len(body))
+	tp99, fp99, pp99 := Percentile(tok.Latencies, 99), Percentile(floor.Latencies, 99), Percentile(pw.Latencies, 99)
+	return []Row{
+		{Name: "GET /api/json with a token, req/s", Unit: PerSecond, Value: tok.PerSecond(), Floor: floor.PerSecond(),
+			Budget: "≥ 50 % of floor", Pass: tok.PerSecond() >= floor.PerSecond()/2, Note: note},
+		{Name: "GET /api/json with a token, p99", Unit: Millis, Value: ms(tp99), Floor: ms(fp99), Budget: "(shown)", Pass: true},
+		{Name: "GET /api/json with a password, req/s", Unit: PerSecond, Value: pw.PerSecond(), Floor: tok.PerSecond(),
+			Budget: "≥ 20 % of token (floor here)", Pass: pw.PerSecond() >= tok.PerSecond()/5,
+			Note: "the floor of this row is the token row's jeeves figure"},
+		{Name: "GET /api/json with a password, p99", Unit: Millis, Value: ms(pp99), Floor: ms(tp99), Budget: "(shown)", Pass: true},
+	}, nil
+}
+
+// bigRows: a home with Jobs jobs and a job with History builds: memory,
+// start time, the job API and the log tail, and memory over Growth builds.
+func (r *run) bigRows() ([]Row, error) {
+	home := r.home("big")
+	names := jobNames("job", r.cfg.Jobs-1)
+	jobs := []seedJob{{name: "history", command: helloScript, builds: r.cfg.History,
+		logs: map[int64]int64{int64(r.cfg.History): r.cfg.LogSize}}}
+	for i, n := range names {
+		j := seedJob{name: n, command: helloScript, builds: 10}
+		if i == 0 {
+			j.logs = map[int64]int64{10: 1024}
+		}
+		jobs = append(jobs, j)
+	}
+	total := r.cfg.History + 10*len(names)
+	r.logf("seeding %d jobs with %d builds and a %d MB log through the store", len(jobs), total, r.cfg.LogSize>>20)
+	t0 := time.Now()
+	token, err := seed(home, jobs)
+	if err != nil {
+		return nil, err
+	}
+	r.logf("seeded in %v", time.Since(t0).Round(time.Millisecond))
+	c := newClient("admin", token)
+	small := names[0]
+
+	// Start time: three starts, median; the floor is the bare handler's.
+	var starts, bareStarts []time.Duration
+	var rss, bareRSS float64
+	file := filepath.Join(r.work, "big-api.json")
+	var p *proc
+	for i := range 3 {
+		if p, err = r.startJeeves(home); err != nil {
+			return nil, err
+		}
+		d, err := p.firstAnswer(c, "/api/json?tree=jobs[name]")
+		if err != nil {
+			p.stop()
+			return nil, err
+		}
+		starts = append(starts, d)
+		if i < 2 {
+			p.stop()
+		}
+	}
+	defer func() { p.stop() }()
+	body, err := c.mustGet(p.url + "/api/json")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(file, body, 0o644); err != nil {
+		return nil, err
+	}
+	if rss, err = p.rssMB(); err != nil {
+		return nil, err
+	}
+	for range 3 {
+		b, err := r.startBare(file)
+		if err != nil {
+			return nil, err
+		}
+		d, err := b.firstAnswer(newClient("", ""), "/api/json")
+		if err == nil {
+			bareRSS, err = b.rssMB()
+		}
+		b.stop()
+		if err != nil {
+			return nil, err
+		}
+		bareStarts = append(bareStarts, d)
+	}
+	start, bareStart := Median(starts), Median(bareStarts)
+
+	// The job API and the log tail, big beside small, interleaved.
+	r.logf("job API and log tail: %d requests each", r.cfg.Runs)
+	var jobBig, jobSmall, tailBig, tailSmall []time.Duration
+	timed := func(url string, want int) (time.Duration, error) {
+		t0 := time.Now()
+		b, err := c.mustGet(url)
+		d := time.Since(t0)
+		if err == nil && want > 0 && len(b) != want {
+			err = fmt.Errorf("GET %s: %d bytes, want %d", url, len(b), want)
+		}
+		return d, err
+	}
+	bigTail := fmt.Sprintf("%s/job/history/%d/logText/progressiveText?start=%d", p.url, r.cfg.History, r.cfg.LogSize-1024)
+	smallTail := fmt.Sprintf("%s/job/%s/10/logText/progressiveText?start=0", p.url, small)
+	for i := range r.cfg.Runs + 5 {
+		var ds [4]time.Duration
+		var errs [4]error
+		ds[0], errs[0] = timed(p.url+"/job/history/api/json", 0)
+		ds[1], errs[1] = timed(p.url+"/job/"+small+"/api/json", 0)
+		ds[2], errs[2] = timed(bigTail, 1024)
+		ds[3], errs[3] = timed(smallTail, 1024)
+		for _, err := range errs {
+			if err != nil {
+				return nil, err
+			}
+		}
+		if i >= 5 {
+			jobBig, jobSmall = append(jobBig, ds[0]), append(jobSmall, ds[1])
+			tailBig, tailSmall = append(tailBig, ds[2]), append(tailSmall, ds[3])
+		}
+	}
+	jb, js, tb, ts := Median(jobBig), Median(jobSmall), Median(tailBig), Median(tailSmall)
+
+	// Memory over Growth builds: every job triggered once per wave.
+	all := append([]string{"history"}, names...)
+	waves := max(1, r.cfg.Growth/len(all))
+	r.logf("memory over %d builds: %d waves of %d", waves*len(all), waves, len(all))
+	var xs, ys []float64
+	built := 0
+	for w := range waves {
+		if err := triggerAll(c, p.url, all); err != nil {
+			return nil, err
+		}
+		if err := waitIdle(c, p.url, 20*time.Millisecond); err != nil {
+			return nil, err
+		}
+		built += len(all)
+		m, err := p.rssMB()
+		if err != nil {
+			return nil, err
+		}
+		r.logf("  wave %d: %d builds, %.1f MB", w+1, built, m)
+		xs, ys = append(xs, float64(built)), append(ys, m)
+	}
+	// The first wave warms up (executor goroutines, pools, caches); the
+	// trend is fitted over the rest.
+	trend := 0.0
+	if len(xs) > 2 {
+		trend = Slope(xs[1:], ys[1:]) * (xs[len(xs)-1] - xs[1])
+	}
+	last := ys[len(ys)-1]
+	n, err := nextBuildNumber(c, p.url, "history")
+	if err != nil {
+		return nil, err
+	}
+	if want := int64(r.cfg.History + waves + 1); n != want {
+		return nil, fmt.Errorf("history's next build number is %d after the waves, want %d", n, want)
+	}
+	samples := ""
+	for i := range ys {
+		samples += fmt.Sprintf(" %.1f", ys[i])
+	}
+	return []Row{
+		{Name: fmt.Sprintf("RSS after start, %d jobs / %d builds", len(all), total), Unit: MB, Value: rss, Floor: bareRSS,
+			Budget: "≤ 40 MB", Pass: rss <= 40,
+			Note: "VmRSS after the first answer and one full GET /api/json; floor: the bare handler's VmRSS"},
+		{Name: fmt.Sprintf("RSS after %d more builds", built), Unit: MB, Value: last, Floor: rss, Budget: "(shown)", Pass: true,
+			Note: "floor: RSS after start; MB after each wave:" + samples},
+		{Name: fmt.Sprintf("RSS trend over %d builds", built), Unit: MB, Value: trend, Budget: "≤ 2 MB (no trend)", Pass: trend <= 2,
+			Note: "least-squares slope of RSS over builds after the first wave, times the builds it spans"},
+		{Name: "start → first answered API request", Unit: Millis, Value: ms(start), Floor: ms(bareStart),
+			Budget: "≤ 300 ms", Pass: start <= 300*time.Millisecond,
+			Note: "median of 3 starts, exec to GET /api/json?tree=jobs[name] answered 200 with a token; floor: the bare handler process, exec to first answer"},
+		{Name: fmt.Sprintf("GET /job/N/api/json, %d builds vs 10", r.cfg.History), Unit: Millis, Value: ms(jb), Floor: ms(js),
+			Budget: "≤ 2× floor", Pass: float64(jb) <= 2*float64(js),
+			Note: "median of sequential requests; floor: the same request for a job with 10 builds"},
+		{Name: fmt.Sprintf("progressiveText last KB, %d MB log vs 1 KB", r.cfg.LogSize>>20), Unit: Millis, Value: ms(tb), Floor: ms(ts),
+			Budget: "≤ 2× floor", Pass: float64(tb) <= 2*float64(ts),
+			Note: "median of sequential requests for the last 1,024 bytes; floor: a 1 KB log read from its start"},
+	}, nil
+}
+

@@ -1,0 +1,147 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jeeves-ci/jeeves/internal/auth"
+	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/store"
+)
+
+// adminPassword is the seeded admin's password (loopback only).
+const adminPassword = "bench-password"
+
+// shellJob is a freestyle job's config.xml with one shell step.
+func shellJob(command string) []byte {
+	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "'", "&apos;", `"`, "&quot;")
+	return []byte(`<?xml version='1.1' encoding='UTF-8'?>
+<project>
+  <description>seeded by jeeves-bench</description>
+  <keepDependencies>false</keepDependencies>
+  <canRoam>true</canRoam>
+  <disabled>false</disabled>
+  <concurrentBuild>false</concurrentBuild>
+  <builders>
+    <hudson.tasks.Shell>
+      <command>` + r.Replace(command) + `</command>
+    </hudson.tasks.Shell>
+  </builders>
+  <publishers/>
+  <buildWrappers/>
+</project>
+`)
+}
+
+// seedJob is one job to write into a home, with its finished builds.
+type seedJob struct {
+	name    string
+	command string
+	builds  int
+	logs    map[int64]int64 // build number → log size to create
+}
+
+// seed writes the admin user, an API token and jobs with their builds into
+// a new home through the store, in one transaction, and creates the
+// requested log files at the paths the store uses. It returns the token.
+func seed(home string, jobs []seedJob) (string, error) {
+	ctx := context.Background()
+	st, err := store.Open(home)
+	if err != nil {
+		return "", err
+	}
+	defer st.Close()
+	au, err := auth.New(st, filepath.Join(home, "secrets"))
+	if err != nil {
+		return "", err
+	}
+	defer au.Close()
+	if _, err := au.EnsureAdmin(ctx, adminPassword); err != nil {
+		return "", err
+	}
+	token, _, err := au.GenerateToken(ctx, "admin", "bench", auth.TokenOptions{})
+	if err != nil {
+		return "", err
+	}
+	now := time.Now()
+	type logFile struct {
+		job, number, size int64
+	}
+	var logs []logFile
+	err = st.Bulk(ctx, func(b *store.Bulk) error {
+		cause := []model.Cause{{Kind: model.CauseUser, UserID: "admin"}}
+		batch := make([]model.Build, 0, 1000)
+		for _, j := range jobs {
+			id, err := b.CreateJob(j.name, shellJob(j.command), now)
+			if err != nil {
+				return fmt.Errorf("job %s: %w", j.name, err)
+			}
+			for n := 1; n <= j.builds; n++ {
+				result := model.Success
+				if n%10 == 7 {
+					result = model.Failure
+				}
+				batch = append(batch, model.Build{
+					Number: int64(n), Result: result, Causes: cause, Duration: 1500 * time.Millisecond,
+					StartedAt: now.Add(time.Duration(n-j.builds) * time.Minute),
+				})
+				if len(batch) == cap(batch) || n == j.builds {
+					if err := b.AddBuilds(id, batch); err != nil {
+						return err
+					}
+					batch = batch[:0]
+				}
+			}
+			for n, size := range j.logs {
+				logs = append(logs, logFile{id, n, size})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	for _, l := range logs {
+		if err := writeLog(st.LogPath(l.job, l.number), l.size); err != nil {
+			return "", err
+		}
+	}
+	return token, nil
+}
+
+// writeLog makes a console log of size bytes quickly: a sparse hole up to
+// the last 64 KiB, then real lines, so the tail a client reads is text.
+func writeLog(path string, size int64) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	tail := min(size, 64<<10)
+	if err := f.Truncate(size - tail); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Seek(size-tail, 0); err != nil {
+		f.Close()
+		return err
+	}
+	line := []byte("+ make test: ok   github.com/jeeves-ci/jeeves/internal/bench  0.042s\n")
+	buf := make([]byte, 0, tail)
+	for int64(len(buf)) < tail {
+		buf = append(buf, line...)
+	}
+	buf = buf[:tail]
+	buf[len(buf)-1] = '\n'
+	if _, err := f.Write(buf); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
