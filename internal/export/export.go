@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"time"
 )
@@ -51,6 +52,12 @@ type Prop struct {
 // Lazy is a property value computed only if the property is written.
 // A func() any is treated the same way.
 type Lazy func() any
+
+// Pruned is a Lazy told, when it is called, the least visibility a
+// property of an object directly inside its value needs to be written
+// (math.MinInt when a tree picks properties by name instead): a listing
+// of many objects can then build only the properties that will show.
+type Pruned func(minVis int) any
 
 // Flavor is an output format.
 type Flavor int
@@ -215,6 +222,16 @@ const maxLazy = 8
 // value writes one property value or array element. th and t are the
 // pruning state for objects inside it; t's range applies to arrays.
 func (e *encoder) value(v any, th int, t *Tree) {
+	if f, ok := v.(Pruned); ok {
+		v = nil
+		if f != nil {
+			minVis := th
+			if t != nil {
+				minVis = math.MinInt
+			}
+			v = f(minVis)
+		}
+	}
 	v = resolve(v)
 	switch x := v.(type) {
 	case nil:

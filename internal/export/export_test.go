@@ -622,3 +622,43 @@ func BenchmarkWriteRoot100Jobs(b *testing.B) {
 		}
 	}
 }
+
+func TestPrunedValuesAreToldWhatVisibilityShows(t *testing.T) {
+	cases := []struct {
+		name string
+		opt  Options
+		want int
+	}{
+		{"at depth 0 a listing inside the root shows visibility 2 and up", Options{}, 2},
+		{"at depth 1 it shows visibility 1 and up", Options{Depth: 1}, 1},
+		{"with a tree every visibility may show", Options{Tree: mustTree(t, "jobs[name]")}, math.MinInt},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := 12345
+			root := obj("", p("jobs", Pruned(func(minVis int) any {
+				got = minVis
+				return []*Object{obj("", pv("name", 2, "a"))}
+			})))
+			var buf bytes.Buffer
+			if err := Write(&buf, root, JSON, "", c.opt); err != nil {
+				t.Fatal(err)
+			}
+			if got != c.want {
+				t.Fatalf("minVis = %d, want %d", got, c.want)
+			}
+			if buf.String() != `{"jobs":[{"name":"a"}]}` {
+				t.Fatalf("wrote %s", buf.String())
+			}
+		})
+	}
+	t.Run("a nil Pruned is null", func(t *testing.T) {
+		var buf bytes.Buffer
+		if err := Write(&buf, obj("", p("x", Pruned(nil))), JSON, "", Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if buf.String() != `{"x":null}` {
+			t.Fatalf("wrote %s", buf.String())
+		}
+	})
+}
