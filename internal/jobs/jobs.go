@@ -39,6 +39,9 @@ type Service struct {
 	mu    sync.RWMutex
 	byID  map[int64]*model.Job
 	names map[string]int64
+	// sorted is every item in Jenkins's order, nil after a change until
+	// the next listing sorts again: listings come with every api/json.
+	sorted []*model.Job
 
 	watchers []func() // set before serving; read-only afterwards
 }
@@ -197,6 +200,7 @@ func (s *Service) Create(ctx context.Context, parent, name string, xml []byte) (
 	j.Config = *cfg
 	s.byID[j.ID] = j
 	s.names[j.Name] = j.ID
+	s.sorted = nil
 	return copyJob(j), nil
 }
 
@@ -225,28 +229,48 @@ func (s *Service) ByID(id int64) (*model.Job, error) {
 // Children returns the items directly inside folder ("" = the top
 // level), sorted as Jenkins sorts them.
 func (s *Service) Children(folder string) []*model.Job {
-	s.mu.RLock()
+	s.rlockSorted()
 	out := []*model.Job{}
-	for _, j := range s.byID {
+	for _, j := range s.sorted {
 		if Parent(j.Name) == folder {
 			out = append(out, copyJob(j))
 		}
 	}
 	s.mu.RUnlock()
-	sortJobs(out)
 	return out
+}
+
+// rlockSorted takes the read lock with s.sorted up to date, sorting
+// first if a change made it stale.
+func (s *Service) rlockSorted() {
+	for {
+		s.mu.RLock()
+		if s.sorted != nil || len(s.byID) == 0 {
+			return
+		}
+		s.mu.RUnlock()
+		s.mu.Lock()
+		if s.sorted == nil {
+			all := make([]*model.Job, 0, len(s.byID))
+			for _, j := range s.byID {
+				all = append(all, j)
+			}
+			sortJobs(all)
+			s.sorted = all
+		}
+		s.mu.Unlock()
+	}
 }
 
 // List returns every item at any depth, sorted by name without case as
 // Jenkins does.
 func (s *Service) List() []*model.Job {
-	s.mu.RLock()
-	out := make([]*model.Job, 0, len(s.byID))
-	for _, j := range s.byID {
+	s.rlockSorted()
+	out := make([]*model.Job, 0, len(s.sorted))
+	for _, j := range s.sorted {
 		out = append(out, copyJob(j))
 	}
 	s.mu.RUnlock()
-	sortJobs(out)
 	return out
 }
 
@@ -298,6 +322,7 @@ func (s *Service) Delete(ctx context.Context, name string) error {
 	for _, id := range ids {
 		delete(s.names, s.byID[id].Name)
 		delete(s.byID, id)
+		s.sorted = nil
 		if err := s.store.RemoveJobFiles(id); err != nil && firstErr == nil {
 			firstErr = err
 		}
@@ -351,6 +376,7 @@ func (s *Service) Rename(ctx context.Context, name, newBase string) (*model.Job,
 			delete(s.names, n)
 			s.names[renamed] = child
 			s.byID[child].Name = renamed
+			s.sorted = nil
 		}
 	}
 	return copyJob(s.byID[id]), nil

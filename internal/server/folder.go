@@ -34,21 +34,51 @@ func (s *Server) walkFolder(c *call, folder *model.Job, p []string) error {
 			if len(p) == 2 {
 				return s.jobPage(c, folder)
 			}
-			return s.serveAPI(c, p[2:], "allView", s.viewObject(c, "hudson.model.AllView", "All", url, s.jobs.Children(folder.Name)))
+			return s.serveAPI(c, p[2:], "allView", s.viewObject(c, "hudson.model.AllView", "All", url, func() []*model.Job { return s.jobs.Children(folder.Name) }))
 		}
 	}
 	return notFound()
 }
 
-// itemObjects lists items for a "jobs" property.
-func (s *Server) itemObjects(c *call, items []*model.Job) []*export.Object {
+// itemsProp is a "jobs" property listing the items items returns, which
+// is called only if the property is written.
+func (s *Server) itemsProp(c *call, items func() []*model.Job) export.Prop {
+	return export.Prop{Name: "jobs", Vis: 1, Value: export.Pruned(func(minVis int) any {
+		return s.itemObjects(c, items(), minVis)
+	})}
+}
+
+// itemObjects lists items for a "jobs" property. minVis is the least
+// visibility that will be written (export.Pruned): a listing at the
+// default depth shows only each item's class, name, url and colour, so
+// only those are built — the root's api/json lists every job.
+func (s *Server) itemObjects(c *call, items []*model.Job, minVis int) []*export.Object {
 	out := make([]*export.Object, 0, len(items))
 	for _, j := range items {
 		if c.canSee(j) {
-			out = append(out, s.itemObject(c, j))
+			if minVis >= itemSummaryVis {
+				out = append(out, s.itemSummary(c, j))
+			} else {
+				out = append(out, s.itemObject(c, j))
+			}
 		}
 	}
 	return out
+}
+
+// itemSummaryVis: properties below this visibility are not in an
+// itemSummary. jobObject and folderObject give it to name, url and colour.
+const itemSummaryVis = 2
+
+// itemSummary is itemObject with only its properties of visibility
+// itemSummaryVis and up, in the same order.
+func (s *Server) itemSummary(c *call, j *model.Job) *export.Object {
+	url := c.root + jobPath(j.Name)
+	if jobs.IsFolder(j) {
+		return obj("com.cloudbees.hudson.plugins.folder.Folder", pv("name", 999, j.BaseName()), pv("url", 999, url))
+	}
+	return obj("hudson.model.FreeStyleProject", pv("name", 999, j.BaseName()), pv("url", 999, url),
+		pv("color", 2, s.jobColor(c, j)))
 }
 
 // itemObject is a job's or a folder's API object.
@@ -62,7 +92,7 @@ func (s *Server) itemObject(c *call, j *model.Job) *export.Object {
 // folderObject is a folder's API object; unlike a job's it has jobs.
 func (s *Server) folderObject(c *call, f *model.Job) *export.Object {
 	url := c.root + jobPath(f.Name)
-	all := s.viewObject(c, "hudson.model.AllView", "All", url, nil)
+	all := s.viewObject(c, "hudson.model.AllView", "All", url, func() []*model.Job { return nil })
 	return obj("com.cloudbees.hudson.plugins.folder.Folder",
 		p("actions", []*export.Object{}),
 		p("description", f.Config.Description),
@@ -73,7 +103,7 @@ func (s *Server) folderObject(c *call, f *model.Job) *export.Object {
 		pv("name", 999, f.BaseName()),
 		pv("url", 999, url),
 		p("healthReport", []*export.Object{}),
-		lazy("jobs", func() any { return s.itemObjects(c, s.jobs.Children(f.Name)) }),
+		s.itemsProp(c, func() []*model.Job { return s.jobs.Children(f.Name) }),
 		p("primaryView", all),
 		p("views", []*export.Object{all}),
 	)

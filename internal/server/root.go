@@ -36,7 +36,7 @@ func (s *Server) rootObject(c *call) *export.Object {
 		p("nodeName", ""),
 		p("numExecutors", s.cfg.Executors),
 		p("description", nil),
-		lazy("jobs", func() any { return s.itemObjects(c, s.jobs.Children("")) }),
+		s.itemsProp(c, func() []*model.Job { return s.jobs.Children("") }),
 		p("overallLoad", obj("")),
 		p("primaryView", s.allViewObject(c)),
 		p("quietDownReason", nil),

@@ -180,10 +180,10 @@ func viewError(err error) error {
 }
 
 // viewObject is a view's API object listing jobs.
-func (s *Server) viewObject(c *call, class, name, url string, items []*model.Job) *export.Object {
+func (s *Server) viewObject(c *call, class, name, url string, items func() []*model.Job) *export.Object {
 	return obj(class,
 		p("description", nil),
-		lazy("jobs", func() any { return s.itemObjects(c, items) }),
+		s.itemsProp(c, items),
 		pv("name", 2, name),
 		p("property", []*export.Object{}),
 		pv("url", 2, url),
@@ -191,15 +191,18 @@ func (s *Server) viewObject(c *call, class, name, url string, items []*model.Job
 }
 
 func (s *Server) allViewObject(c *call) *export.Object {
-	return s.viewObject(c, "hudson.model.AllView", views.AllView, c.root, s.jobs.Children(""))
+	return s.viewObject(c, "hudson.model.AllView", views.AllView, c.root, func() []*model.Job { return s.jobs.Children("") })
 }
 
 func (s *Server) listViewObject(c *call, v *model.View) *export.Object {
-	var items []*model.Job
-	for _, j := range s.jobs.Children("") {
-		if views.Contains(v, j.Name) {
-			items = append(items, j)
+	items := func() []*model.Job {
+		var in []*model.Job
+		for _, j := range s.jobs.Children("") {
+			if views.Contains(v, j.Name) {
+				in = append(in, j)
+			}
 		}
+		return in
 	}
 	var desc any
 	if v.Config.Description != "" {
@@ -207,7 +210,7 @@ func (s *Server) listViewObject(c *call, v *model.View) *export.Object {
 	}
 	return obj("hudson.model.ListView",
 		p("description", desc),
-		lazy("jobs", func() any { return s.itemObjects(c, items) }),
+		s.itemsProp(c, items),
 		pv("name", 2, v.Name),
 		p("property", []*export.Object{}),
 		pv("url", 2, c.root+"view/"+url.PathEscape(v.Name)+"/"),
