@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bufio"
 	"net/http"
 	"strconv"
 
@@ -60,16 +59,55 @@ func (s *Server) serveAPI(c *call, p []string, xmlRoot string, obj *export.Objec
 	h := c.w.Header()
 	h.Set("Content-Type", ctype)
 	h.Set("X-Frame-Options", "deny")
-	c.w.WriteHeader(http.StatusOK)
 	if c.r.Method == http.MethodHead {
+		c.w.WriteHeader(http.StatusOK)
 		return nil
 	}
-	bw := bufio.NewWriterSize(c.w, 16<<10)
-	if err := export.Write(bw, obj, flavor, xmlRoot, opt); err != nil {
-		return nil // the status is sent; a client that went away is not an error
-	}
-	bw.Flush()
+	bw := &answerBuffer{w: c.w, buf: make([]byte, 0, 16<<10)}
+	// An error is a client that went away, or a graph too deep: what was
+	// written goes out as it is.
+	export.Write(bw, obj, flavor, xmlRoot, opt)
+	bw.finish()
 	return nil
+}
+
+// answerBufferMax is how much of an answer answerBuffer holds: most
+// answers fit, and go out with a Content-Length in one write.
+const answerBufferMax = 256 << 10
+
+// answerBuffer holds an answer until it is complete, so it is sent with
+// its length in one write; one larger than answerBufferMax is streamed.
+type answerBuffer struct {
+	w         http.ResponseWriter
+	buf       []byte
+	streaming bool
+}
+
+func (b *answerBuffer) Write(p []byte) (int, error) {
+	if b.streaming {
+		return b.w.Write(p)
+	}
+	if len(b.buf)+len(p) <= answerBufferMax {
+		b.buf = append(b.buf, p...)
+		return len(p), nil
+	}
+	b.streaming = true
+	b.w.WriteHeader(http.StatusOK)
+	if _, err := b.w.Write(b.buf); err != nil {
+		return 0, err
+	}
+	b.buf = nil
+	return b.w.Write(p)
+}
+
+// finish sends what is held, if the answer was not already streamed.
+func (b *answerBuffer) finish() {
+	if b.streaming {
+		return
+	}
+	b.w.Header().Set("Content-Length", strconv.Itoa(len(b.buf)))
+	b.w.WriteHeader(http.StatusOK)
+	b.w.Write(b.buf)
 }
 
 // maxDepth bounds ?depth=: deeper answers only repeat themselves and cost
