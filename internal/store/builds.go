@@ -129,29 +129,53 @@ const (
 // Permalinks lists every permalink but firstBuild, in Jenkins's order.
 var Permalinks = []Permalink{LastBuild, LastCompletedBuild, LastFailedBuild, LastStableBuild, LastSuccessfulBuild, LastUnstableBuild, LastUnsuccessfulBuild}
 
-var permalinkWhere = map[Permalink]string{
-	LastBuild:             `1`,
-	LastStableBuild:       `building = 0 AND result = 'SUCCESS'`,
-	LastSuccessfulBuild:   `building = 0 AND result IN ('SUCCESS', 'UNSTABLE')`,
-	LastFailedBuild:       `building = 0 AND result = 'FAILURE'`,
-	LastUnstableBuild:     `building = 0 AND result = 'UNSTABLE'`,
-	LastUnsuccessfulBuild: `building = 0 AND result <> 'SUCCESS'`,
-	LastCompletedBuild:    `building = 0`,
+// permalinkResults are the results a permalink's build may have; the
+// newest finished build with one of them is the permalink's.
+var permalinkResults = map[Permalink][]model.Result{
+	LastStableBuild:       {model.Success},
+	LastSuccessfulBuild:   {model.Success, model.Unstable},
+	LastFailedBuild:       {model.Failure},
+	LastUnstableBuild:     {model.Unstable},
+	LastUnsuccessfulBuild: {model.Unstable, model.Failure, model.NotBuilt, model.Aborted},
 }
 
 // PermalinkNumber resolves a permalink to a build number; 0 when there is
-// no such build; ok is false for an unknown permalink name.
+// no such build; ok is false for an unknown permalink name. Each lookup
+// walks an index from the newest build and stops at the first match, so
+// its cost does not grow with the job's history.
 func (s *Store) PermalinkNumber(ctx context.Context, jobID int64, p Permalink) (n int64, ok bool, err error) {
 	var q string
-	if p == FirstBuild {
-		q = `SELECT coalesce(min(number), 0) FROM builds WHERE job_id = ?`
-	} else if where, known := permalinkWhere[p]; known {
-		q = `SELECT coalesce(max(number), 0) FROM builds WHERE job_id = ? AND ` + where
-	} else {
+	switch p {
+	case FirstBuild:
+		q = `SELECT number FROM builds WHERE job_id = ? ORDER BY number LIMIT 1`
+	case LastBuild:
+		q = `SELECT number FROM builds WHERE job_id = ? ORDER BY number DESC LIMIT 1`
+	case LastCompletedBuild:
+		q = `SELECT number FROM builds WHERE job_id = ? AND building = 0 ORDER BY number DESC LIMIT 1`
+	}
+	if q != "" {
+		err = s.queryRow(ctx, q, jobID).Scan(&n)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, true, nil
+		}
+		return n, true, err
+	}
+	results, known := permalinkResults[p]
+	if !known {
 		return 0, false, nil
 	}
-	err = s.queryRow(ctx, q, jobID).Scan(&n)
-	return n, true, err
+	for _, r := range results {
+		var m int64
+		err := s.queryRow(ctx, `SELECT number FROM builds WHERE job_id = ? AND result = ? AND building = 0 ORDER BY number DESC LIMIT 1`, jobID, string(r)).Scan(&m)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return 0, true, err
+		}
+		n = max(n, m)
+	}
+	return n, true, nil
 }
 
 // RecentResults returns the results of up to n most recent completed

@@ -1,0 +1,4 @@
+-- Permalinks (lastFailedBuild, lastStableBuild…) look up a job's newest
+-- build with a given result: with this index the lookup stops at once
+-- instead of reading the job's whole history.
+CREATE INDEX builds_result ON builds(job_id, result, number);

@@ -1,0 +1,74 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/store"
+)
+
+func TestPermalinksFindTheNewestBuildOfTheirKind(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	// #1 SUCCESS, #2 FAILURE, #3 UNSTABLE, #4 SUCCESS, #5 ABORTED, then #6 running.
+	results := []model.Result{model.Success, model.Failure, model.Unstable, model.Success, model.Aborted}
+	var id int64
+	err = st.Bulk(ctx, func(b *store.Bulk) error {
+		var err error
+		if id, err = b.CreateJob("j", []byte("<project/>"), time.Now()); err != nil {
+			return err
+		}
+		var bs []model.Build
+		for i, r := range results {
+			bs = append(bs, model.Build{Number: int64(i + 1), Result: r, StartedAt: time.Now()})
+		}
+		return b.AddBuilds(id, bs)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	running := model.Build{JobID: id, StartedAt: time.Now(), Building: true}
+	if err := st.StartBuild(ctx, 0, &running); err != nil || running.Number != 6 {
+		t.Fatalf("start: %v, #%d", err, running.Number)
+	}
+	empty, err := st.CreateJob(ctx, "empty", []byte("<project/>"), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		link       store.Permalink
+		job, empty int64
+	}{
+		{store.FirstBuild, 1, 0},
+		{store.LastBuild, 6, 0},
+		{store.LastCompletedBuild, 5, 0},
+		{store.LastStableBuild, 4, 0},
+		{store.LastSuccessfulBuild, 4, 0},
+		{store.LastFailedBuild, 2, 0},
+		{store.LastUnstableBuild, 3, 0},
+		{store.LastUnsuccessfulBuild, 5, 0},
+	}
+	for _, c := range cases {
+		t.Run(string(c.link)+" is the newest build of its kind, and 0 in a job without builds", func(t *testing.T) {
+			n, ok, err := st.PermalinkNumber(ctx, id, c.link)
+			if err != nil || !ok || n != c.job {
+				t.Fatalf("got %d %v %v, want %d", n, ok, err, c.job)
+			}
+			n, ok, err = st.PermalinkNumber(ctx, empty.ID, c.link)
+			if err != nil || !ok || n != c.empty {
+				t.Fatalf("empty job: got %d %v %v, want 0", n, ok, err)
+			}
+		})
+	}
+	t.Run("an unknown permalink is not ok", func(t *testing.T) {
+		if _, ok, err := st.PermalinkNumber(ctx, id, "lastGreatBuild"); ok || err != nil {
+			t.Fatalf("ok %v, err %v", ok, err)
+		}
+	})
+}
