@@ -437,4 +437,3 @@ func (r *run) bigRows() ([]Row, error) {
 			Note: "median of sequential requests for the last 1,024 bytes; floor: a 1 KB log read from its start"},
 	}, nil
 }
-
