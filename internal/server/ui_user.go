@@ -110,7 +110,7 @@ func (s *Server) securityPage(c *call, u *model.User, status int, st securitySta
 	}
 	self := strings.EqualFold(c.id.User.ID, u.ID)
 	base := c.root + "user/" + u.ID + "/security/"
-	return s.render(c, status, "security", page{Title: "Security", Trail: []trail{{u.ID, c.root + "user/" + u.ID + "/"}, {"Security", base}}, P: map[string]any{
+	return s.render(c, status, "security", page{Title: "Security", Trail: []trail{{u.ID, base}, {"Security", base}}, P: map[string]any{
 		"UserID": u.ID, "Self": self, "Base": base, "Tokens": tokens,
 		"NewToken": st.NewToken, "NewTokenName": st.NewTokenName, "Error": st.Error,
 		"PasswordMessage": st.PasswordMessage, "PasswordError": st.PasswordError,
