@@ -268,6 +268,13 @@ func (s *Service) SetPassword(ctx context.Context, id, password string) error {
 	return s.store.SetPassword(ctx, id, hash)
 }
 
+// DeleteUser removes a user with their tokens and sessions; whatever they
+// had authenticated stops working at once.
+func (s *Service) DeleteUser(ctx context.Context, id string) error {
+	defer s.forgetTokens()
+	return s.store.DeleteUser(ctx, id)
+}
+
 func hashPassword(password string) (string, error) {
 	if password == "" {
 		return "", fmt.Errorf("%w: password must not be empty", ErrInvalid)

@@ -25,6 +25,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/nodes"
 	"github.com/jeeves-ci/jeeves/internal/queue"
 	"github.com/jeeves-ci/jeeves/internal/server"
+	"github.com/jeeves-ci/jeeves/internal/settings"
 	"github.com/jeeves-ci/jeeves/internal/store"
 	"github.com/jeeves-ci/jeeves/internal/timer"
 	"github.com/jeeves-ci/jeeves/internal/version"
@@ -79,6 +80,7 @@ type Options struct {
 	URL           string
 	Executors     int
 	QuietPeriod   time.Duration
+	Explicit      map[string]bool // flags given on the command line or in the environment
 	CSRF          bool
 	ShutdownGrace time.Duration
 	Throttle      auth.ThrottlePolicy
@@ -125,6 +127,15 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	// Settings an admin can also change in the UI: given explicitly (flag
+	// or environment), they win over the saved ones for this run.
+	o.Explicit = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { o.Explicit[f.Name] = true })
+	for flagName, envName := range map[string]string{"url": "JEEVES_URL", "executors": "JEEVES_EXECUTORS", "quiet-period": "JEEVES_QUIET_PERIOD", "csrf": "JEEVES_CSRF"} {
+		if getenv(envName) != "" {
+			o.Explicit[flagName] = true
+		}
 	}
 	var err error
 	if o.Executors, err = strconv.Atoi(execs); err != nil || o.Executors < 0 || o.Executors > 1024 {
@@ -244,8 +255,29 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
+	sv, err := settings.Load(ctx, st, settings.Values{Executors: o.Executors, QuietPeriod: o.QuietPeriod, CSRF: o.CSRF, RootURL: o.URL})
+	if err != nil {
+		return err
+	}
+	if err := sv.Override(func(v *settings.Values) {
+		if o.Explicit["executors"] {
+			v.Executors = o.Executors
+		}
+		if o.Explicit["quiet-period"] {
+			v.QuietPeriod = o.QuietPeriod
+		}
+		if o.Explicit["csrf"] {
+			v.CSRF = o.CSRF
+		}
+		if o.Explicit["url"] {
+			v.RootURL = o.URL
+		}
+	}); err != nil {
+		return err
+	}
+	cur := sv.Get()
 	q, err := queue.New(ctx, queue.Config{
-		Executors: o.Executors, QuietPeriod: o.QuietPeriod, Home: home, RootURL: o.URL, Logger: log,
+		Executors: cur.Executors, QuietPeriod: cur.QuietPeriod, Home: home, RootURL: cur.RootURL, Logger: log,
 	}, st, js)
 	if err != nil {
 		return err
@@ -261,8 +293,13 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 	defer auditLog.Close()
 	srv := server.New(server.Config{
 		Version: version.Version, RootURL: o.URL, CSRF: o.CSRF, Executors: o.Executors,
-		QuietPeriod: o.QuietPeriod, Logger: log, Audit: auditLog, Authz: az,
+		QuietPeriod: o.QuietPeriod, Logger: log, Audit: auditLog, Authz: az, Settings: sv,
 	}, au, js, vs, ns, q, st)
+	sv.OnChange(func(v settings.Values) {
+		q.SetExecutors(v.Executors)
+		q.SetDefaults(v.QuietPeriod, v.RootURL)
+		log.Info("settings changed", "executors", v.Executors, "quietPeriod", v.QuietPeriod, "csrf", v.CSRF, "rootURL", v.RootURL)
+	})
 	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {
 		q.Shutdown(0)

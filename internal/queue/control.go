@@ -151,6 +151,10 @@ func (q *Queue) Executors() []*model.Build {
 		b := r.build
 		out[b.Executor] = &b
 	}
+	// Executors beyond the limit (after a shrink) show while they finish.
+	for len(out) > q.limit && out[len(out)-1] == nil {
+		out = out[:len(out)-1]
+	}
 	return out
 }
 

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/jobs"
@@ -51,11 +52,15 @@ type Queue struct {
 	mu        sync.Mutex
 	waiting   []*model.QueueItem
 	running   map[buildKey]*running
-	executors []bool // busy flags
-	stopping  bool
-	quiet     bool   // quieting down: no new builds start
-	offline   string // the built-in node is offline for this reason ("" = online)
-	isOffline bool
+	executors []bool // busy flags; may be longer than limit after a shrink
+	limit     int    // executors in use for new builds (SetExecutors)
+	// The defaults an admin changes at run time (SetDefaults).
+	quietNanos atomic.Int64
+	rootURL    atomic.Pointer[string]
+	stopping   bool
+	quiet      bool   // quieting down: no new builds start
+	offline    string // the built-in node is offline for this reason ("" = online)
+	isOffline  bool
 
 	wake    chan struct{}
 	done    chan struct{}
@@ -91,10 +96,13 @@ func New(ctx context.Context, cfg Config, st *store.Store, js *jobs.Service) (*Q
 		jobs:      js,
 		running:   map[buildKey]*running{},
 		executors: make([]bool, cfg.Executors),
+		limit:     cfg.Executors,
 		wake:      make(chan struct{}, 1),
 		done:      make(chan struct{}),
 		stopped:   make(chan struct{}),
 	}
+	q.quietNanos.Store(int64(cfg.QuietPeriod))
+	q.rootURL.Store(&cfg.RootURL)
 	stale, err := st.RunningBuilds(ctx)
 	if err != nil {
 		return nil, err
@@ -125,7 +133,7 @@ func New(ctx context.Context, cfg Config, st *store.Store, js *jobs.Service) (*Q
 // Jenkins; created is false then.
 func (q *Queue) Schedule(ctx context.Context, job *model.Job, cause model.Cause, params []model.ParamValue, quiet *time.Duration, rootURL string) (item *model.QueueItem, created bool, err error) {
 	now := time.Now()
-	d := q.cfg.QuietPeriod
+	d := time.Duration(q.quietNanos.Load())
 	if job.Config.QuietPeriod != nil {
 		d = time.Duration(*job.Config.QuietPeriod) * time.Second
 	}
@@ -207,7 +215,7 @@ func (q *Queue) startDue() time.Time {
 			}
 			continue
 		}
-		exec := slices.Index(q.executors, false)
+		exec := slices.Index(q.executors[:q.limit], false)
 		if exec < 0 {
 			break
 		}
@@ -341,8 +349,8 @@ func (q *Queue) run(ctx context.Context, r *running, job *model.Job, rootURL str
 
 // environment is the build's process environment (§7.1).
 func (q *Queue) environment(job *model.Job, b *model.Build, ws, rootURL string) []string {
-	if q.cfg.RootURL != "" {
-		rootURL = q.cfg.RootURL
+	if r := *q.rootURL.Load(); r != "" {
+		rootURL = r
 	}
 	if rootURL != "" && !strings.HasSuffix(rootURL, "/") {
 		rootURL += "/"

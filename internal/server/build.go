@@ -1,8 +1,8 @@
 package server
 
 import (
+	"bytes"
 	"errors"
-	"html/template"
 	"io"
 	"net/http"
 	"os"
@@ -24,7 +24,7 @@ func (s *Server) walkBuild(c *call, job *model.Job, number int64, p []string) er
 		return err
 	}
 	if len(p) == 0 {
-		return s.buildPage(c, job, b)
+		return s.buildUIPage(c, job, b, false)
 	}
 	switch p[0] {
 	case "api":
@@ -39,7 +39,7 @@ func (s *Server) walkBuild(c *call, job *model.Job, number int64, p []string) er
 			return s.progressiveText(c, b)
 		}
 	case "console":
-		return s.buildPage(c, job, b)
+		return s.buildUIPage(c, job, b, true)
 	case "buildNumber":
 		c.w.Header().Set("Content-Type", "text/plain;charset=utf-8")
 		_, err := io.WriteString(c.w, strconv.FormatInt(b.Number, 10))
@@ -230,24 +230,6 @@ func (s *Server) progressiveText(c *call, b *model.Build) error {
 	return nil
 }
 
-var buildTemplate = template.Must(template.New("build").Parse(`<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>{{.Job}} #{{.Number}} [Jenkins]</title></head><body>
-<h1>{{.Job}} #{{.Number}}</h1>
-<p>Result: {{.Result}}</p>
-<p><a href="consoleText">Console output (plain text)</a></p>
-</body></html>
-`))
-
-// buildPage is a plain page until the web UI arrives.
-func (s *Server) buildPage(c *call, job *model.Job, b *model.Build) error {
-	result := string(b.Result)
-	if b.Building {
-		result = "running"
-	}
-	c.w.Header().Set("Content-Type", "text/html;charset=utf-8")
-	return buildTemplate.Execute(c.w, map[string]any{"Job": job.Name, "Number": b.Number, "Result": result})
-}
-
 // deleteBuild is POST /job/N/<number>/doDelete: a finished build and its
 // log go; a running one must be stopped first, as in Jenkins.
 func (s *Server) deleteBuild(c *call, job *model.Job, b *model.Build) error {
@@ -266,4 +248,34 @@ func (s *Server) deleteBuild(c *call, job *model.Job, b *model.Build) error {
 	url := c.root + jobPath(job.Name)
 	s.redirectAfterPost(c, url, url+"api/json")
 	return nil
+}
+
+// logTail reads at most limit bytes from the end of a build's log, starting
+// at a line boundary, and says how much it skipped: the console page stays
+// fast however long the log grows.
+func (s *Server) logTail(b *model.Build, limit int64) (text string, size, skipped int64, err error) {
+	f, err := os.Open(s.store.LogPath(b.JobID, b.Number))
+	if errors.Is(err, os.ErrNotExist) {
+		return causeLines(b), 0, 0, nil
+	}
+	if err != nil {
+		return "", 0, 0, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return "", 0, 0, err
+	}
+	size = st.Size()
+	start := max(0, size-limit)
+	buf := make([]byte, size-start)
+	if _, err := f.ReadAt(buf, start); err != nil && !errors.Is(err, io.EOF) {
+		return "", 0, 0, err
+	}
+	if start > 0 {
+		if i := bytes.IndexByte(buf, '\n'); i >= 0 {
+			buf, start = buf[i+1:], start+int64(i)+1
+		}
+	}
+	return string(buf), size, start, nil
 }

@@ -243,7 +243,7 @@ func (s *Server) computerSetObject(c *call) *export.Object {
 			return out
 		})},
 		p("displayName", "Nodes"),
-		p("totalExecutors", s.cfg.Executors),
+		p("totalExecutors", s.sys().Executors),
 	)
 }
 
@@ -289,7 +289,7 @@ func (s *Server) builtInObject(c *call) *export.Object {
 		p("loadStatistics", obj("hudson.model.Label$1")),
 		p("manualLaunchAllowed", true),
 		p("monitorData", obj("")),
-		p("numExecutors", s.cfg.Executors),
+		p("numExecutors", s.sys().Executors),
 		p("offline", offline),
 		p("offlineCause", cause),
 		p("offlineCauseReason", reason),
@@ -305,7 +305,7 @@ func (s *Server) labelObject(c *call, name string) *export.Object {
 	total := 0
 	if name == "built-in" || name == "master" {
 		nodes = append(nodes, obj("hudson.model.Hudson", pv("nodeName", 2, "")))
-		total = s.cfg.Executors
+		total = s.sys().Executors
 	}
 	// Agents carry their labels and their own name; none is online, so
 	// they add no executors.

@@ -10,7 +10,7 @@ import (
 // walkCrumbIssuer serves /crumbIssuer/… (§2.5). With CSRF protection off
 // it answers 404, which clients read as "no crumb needed".
 func (s *Server) walkCrumbIssuer(c *call, p []string) error {
-	if !s.cfg.CSRF {
+	if !s.sys().CSRF {
 		return notFound()
 	}
 	// gojenkins asks for /crumbIssuer/api/json/api/json.

@@ -101,8 +101,26 @@ func (s *Server) renderError(c *call, err error) {
 	if he.xError {
 		h.Set("X-Error", he.msg)
 	}
+	if he == errNoCrumb && wantsHTML(c) {
+		// A browser form with a stale or missing crumb (an old tab, a
+		// restart): say so, and offer the way back.
+		back := c.root
+		if ref := c.r.Referer(); strings.HasPrefix(ref, c.root) {
+			back = ref
+		}
+		if s.render(c, he.status, "message", page{Title: "Expired form", P: map[string]any{
+			"Heading": "This form has expired", "Error": true,
+			"Text":   "No valid crumb was included in the request: the page this form came from is out of date (or your session changed), so jeeves did not act on it.",
+			"Detail": "Go back, reload the page and submit the form again.", "Back": back, "BackText": "Go back and reload",
+		}}) == nil {
+			return
+		}
+	}
 	s.writePage(c, he.status, errorPage, map[string]any{"Status": he.status, "Msg": he.msg, "URI": c.r.URL.Path})
 }
+
+// wantsHTML reports a browser navigation (its Accept names HTML).
+func wantsHTML(c *call) bool { return strings.Contains(c.r.Header.Get("Accept"), "text/html") }
 
 func (s *Server) writePage(c *call, status int, t *template.Template, data any) {
 	h := c.w.Header()

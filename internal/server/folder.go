@@ -16,7 +16,7 @@ func (s *Server) walkFolder(c *call, folder *model.Job, p []string) error {
 		if c.r.Method == http.MethodDelete {
 			return s.deleteByMethod(c, folder)
 		}
-		return s.jobPage(c, folder)
+		return s.dashboard(c, folder)
 	}
 	if handled, err := s.walkItem(c, folder, p); handled {
 		return err
@@ -28,11 +28,16 @@ func (s *Server) walkFolder(c *call, folder *model.Job, p []string) error {
 		return s.walkJobs(c, folder.Name, p[1:])
 	case "createItem":
 		return s.createItem(c, folder.Name)
+	case "newJob":
+		return s.newJob(c, folder)
 	case "view":
 		if len(p) >= 2 && strings.EqualFold(p[1], "all") {
 			url := c.root + jobPath(folder.Name)
 			if len(p) == 2 {
-				return s.jobPage(c, folder)
+				return s.dashboard(c, folder)
+			}
+			if len(p) == 3 && p[2] == "newJob" {
+				return s.newJob(c, folder)
 			}
 			return s.serveAPI(c, p[2:], "allView", s.viewObject(c, "hudson.model.AllView", "All", url, func() []*model.Job { return s.jobs.Children(folder.Name) }))
 		}

@@ -65,6 +65,12 @@ func (s *Server) walkItem(c *call, job *model.Job, p []string) (handled bool, er
 		return true, s.renameItem(c, job)
 	case "description":
 		return true, s.description(c, job)
+	case "configure":
+		return true, s.configurePage(c, job)
+	case "configSubmit":
+		return true, s.configSubmit(c, job)
+	case "delete":
+		return true, s.deletePage(c, job)
 	}
 	return false, nil
 }
@@ -86,7 +92,7 @@ func (s *Server) walkJob(c *call, job *model.Job, p []string) error {
 		if c.r.Method == http.MethodDelete {
 			return s.deleteByMethod(c, job)
 		}
-		return s.jobPage(c, job)
+		return s.jobUIPage(c, job)
 	}
 	if handled, err := s.walkItem(c, job, p); handled {
 		return err
@@ -591,11 +597,6 @@ func paramValueObject(v model.ParamValue) *export.Object {
 		return obj(class, pv("name", 3, v.Name), pv("value", 3, v.Value == "true"))
 	}
 	return obj(class, pv("name", 3, v.Name), pv("value", 3, v.Value))
-}
-
-func (s *Server) jobPage(c *call, job *model.Job) error {
-	c.w.Header().Set("Content-Type", "text/html;charset=utf-8")
-	return jobTemplate.Execute(c.w, map[string]any{"Name": job.Name, "Description": job.Config.Description})
 }
 
 // downstream lists the jobs job's BuildTrigger starts.

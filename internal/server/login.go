@@ -2,36 +2,18 @@ package server
 
 import (
 	"errors"
-	"html/template"
 	"net/http"
 	"strings"
 
 	"github.com/jeeves-ci/jeeves/internal/auth"
 )
 
-var loginTemplate = template.Must(template.New("login").Parse(`<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>Sign in [Jenkins]</title></head><body>
-<h1>Sign in to jeeves</h1>
-{{if .Failed}}<p role="alert">Invalid username or password</p>{{end}}
-<form name="login" method="post" action="{{.Root}}j_spring_security_check">
-<p><label for="j_username">Username</label> <input id="j_username" name="j_username" autocomplete="username" autofocus></p>
-<p><label for="j_password">Password</label> <input id="j_password" name="j_password" type="password" autocomplete="current-password"></p>
-<input type="hidden" name="from" value="{{.From}}">
-<p><button type="submit" name="Submit">Sign in</button></p>
-</form>
-</body></html>
-`))
-
 // loginPage is the sign-in form; after a failed login it answers 401.
 func (s *Server) loginPage(c *call, status int) error {
-	h := c.w.Header()
-	h.Set("Content-Type", "text/html;charset=utf-8")
-	h.Set("Expires", "0")
-	h.Set("Cache-Control", "no-cache,no-store,must-revalidate")
-	c.w.WriteHeader(status)
-	return loginTemplate.Execute(c.w, map[string]any{
-		"Root": c.root, "From": safeFrom(c.r.URL.Query().Get("from")), "Failed": status == http.StatusUnauthorized,
-	})
+	c.w.Header().Set("Expires", "0")
+	return s.render(c, status, "login", page{Title: "Sign in", P: map[string]any{
+		"From": safeFrom(c.r.URL.Query().Get("from")), "Failed": status == http.StatusUnauthorized,
+	}})
 }
 
 // safeFrom keeps a post-login target only if it is a path on this server.
@@ -80,15 +62,6 @@ func (s *Server) login(c *call) error {
 	return nil
 }
 
-var logoutTemplate = template.Must(template.New("logout").Parse(`<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>Log out [Jenkins]</title></head><body>
-<form method="post" action="{{.Root}}logout">
-<input type="hidden" name="Jenkins-Crumb" value="{{.Crumb}}">
-<button type="submit">Log out</button>
-</form>
-</body></html>
-`))
-
 // logout ends the session on POST. A GET only shows the button: a GET
 // never changes state, so no page elsewhere can log people out.
 func (s *Server) logout(c *call) error {
@@ -97,8 +70,9 @@ func (s *Server) logout(c *call) error {
 			http.Redirect(c.w, c.r, c.root, http.StatusFound)
 			return nil
 		}
-		c.w.Header().Set("Content-Type", "text/html;charset=utf-8")
-		return logoutTemplate.Execute(c.w, map[string]any{"Root": c.root, "Crumb": s.auth.Crumb(c.id)})
+		return s.render(c, http.StatusOK, "message", page{Title: "Log out", P: map[string]any{
+			"Heading": "Log out", "Text": "Sign out of jeeves?", "Form": c.root + "logout", "Button": "Log out", "Back": c.root,
+		}})
 	}
 	if c.id.Method == auth.Session {
 		if err := s.auth.Logout(c.ctx(), c.id.SessionID); err != nil {
@@ -113,11 +87,3 @@ func (s *Server) logout(c *call) error {
 func (s *Server) clearSessionCookie(c *call) {
 	http.SetCookie(c.w, &http.Cookie{Name: s.auth.CookieName(), Value: "", Path: "/", HttpOnly: true, MaxAge: -1, SameSite: http.SameSiteLaxMode})
 }
-
-// jobPage is a plain page until the web UI arrives.
-var jobTemplate = template.Must(template.New("job").Parse(`<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>{{.Name}} [Jenkins]</title></head><body>
-<h1>{{.Name}}</h1>
-<p>{{.Description}}</p>
-</body></html>
-`))

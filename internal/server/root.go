@@ -1,9 +1,6 @@
 package server
 
 import (
-	"html/template"
-	"net/http"
-
 	"github.com/jeeves-ci/jeeves/internal/export"
 	"github.com/jeeves-ci/jeeves/internal/model"
 )
@@ -26,7 +23,7 @@ func obj(class string, props ...export.Prop) *export.Object {
 // rootObject is Jenkins's root (hudson.model.Hudson, §4.5).
 func (s *Server) rootObject(c *call) *export.Object {
 	var url any
-	if s.cfg.RootURL != "" {
+	if s.sys().RootURL != "" {
 		url = c.root
 	}
 	return obj("hudson.model.Hudson",
@@ -34,7 +31,7 @@ func (s *Server) rootObject(c *call) *export.Object {
 		p("mode", "NORMAL"),
 		p("nodeDescription", "the Jenkins controller's built-in node"),
 		p("nodeName", ""),
-		p("numExecutors", s.cfg.Executors),
+		p("numExecutors", s.sys().Executors),
 		p("description", nil),
 		s.itemsProp(c, func() []*model.Job { return s.jobs.Children("") }),
 		p("overallLoad", obj("")),
@@ -44,7 +41,7 @@ func (s *Server) rootObject(c *call) *export.Object {
 		p("slaveAgentPort", -1),
 		p("unlabeledLoad", obj("jenkins.model.UnlabeledLoadStatistics")),
 		p("url", url),
-		p("useCrumbs", s.cfg.CSRF),
+		p("useCrumbs", s.sys().CSRF),
 		p("useSecurity", true),
 		lazy("views", func() any { return s.viewsList(c) }),
 	)
@@ -64,31 +61,8 @@ func (s *Server) whoAmIObject(c *call) *export.Object {
 	)
 }
 
-var rootTemplate = template.Must(template.New("root").Parse(`<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>Dashboard [Jenkins]</title></head><body>
-<h1>jeeves</h1>
-<p>Logged in as {{.User}}. <a href="logout">Log out</a></p>
-<table>
-<tr><th>Job</th><th>Status</th></tr>
-{{range .Jobs}}<tr><td><a href="{{.URL}}">{{.Name}}</a></td><td>{{.Color}}</td></tr>
-{{end}}</table>
-</body></html>
-`))
-
 // rootPage is a plain dashboard until the web UI arrives.
-func (s *Server) rootPage(c *call) error {
-	type row struct{ Name, URL, Color string }
-	var rows []row
-	for _, j := range s.jobs.Children("") {
-		if !c.canSee(j) {
-			continue
-		}
-		rows = append(rows, row{j.Name, c.root + jobPath(j.Name), s.jobColor(c, j)})
-	}
-	c.w.Header().Set("Content-Type", "text/html;charset=utf-8")
-	c.w.WriteHeader(http.StatusOK)
-	return rootTemplate.Execute(c.w, map[string]any{"User": c.id.Name(), "Jobs": rows})
-}
+func (s *Server) rootPage(c *call) error { return s.dashboard(c, nil) }
 
 // jobByID is a small helper for places that hold only an id.
 func (s *Server) jobByID(id int64) *model.Job {

@@ -20,7 +20,8 @@ const (
 // objects walked through: {job} a freestyle job, {folder} a folder, {n} a
 // build number, {view} a list view, {user} a user, {node} an agent,
 // {item} a queue item id, {label} a label, {token} one of the user's
-// token uuids, {fresh} an unused name. "DELETE " before a path is the
+// token uuids, {fresh} an unused name, {victim} a fresh user, {asset} a
+// static file. "DELETE " before a path is the
 // HTTP DELETE method on it.
 type route struct {
 	path string
@@ -118,4 +119,24 @@ var routes = []route{
 	{"user/{user}/descriptorByName/jenkins.security.ApiTokenProperty/revoke?tokenUuid={token}", routeAction, "self"},
 	{"user/{user}/descriptorByName/jenkins.security.ApiTokenProperty/rename?tokenUuid={token}&newName=renamed", routeAction, "self"},
 	{"me/api/json", routeRead, permRead},
+
+	// The web UI's pages and forms.
+	{"static/{asset}", routePublic, ""},
+	{"newJob", routeReadWrite, permCreate},
+	{"view/all/newJob", routeReadWrite, permCreate},
+	{"job/{folder}/newJob", routeReadWrite, permCreate},
+	{"job/{folder}/view/all/newJob", routeReadWrite, permCreate},
+	{"job/{job}/configure", routeRead, permConfigure},
+	{"job/{job}/configSubmit", routeAction, permConfigure},
+	{"job/{job}/delete", routeRead, permDelete},
+	{"me/security/", routeRead, "self"},
+	{"user/{user}/security/", routeRead, "self"},
+	{"user/{user}/security/generate?newTokenName=ui", routeAction, "self"},
+	{"user/{user}/security/revoke?tokenUuid={token}", routeAction, "self"},
+	{"user/{victim}/security/password", routeAction, "self"},
+	{"user/{victim}/doDelete", routeAction, permAdminister},
+	{"manage/", routeRead, permAdminister},
+	{"manage/configure", routeAction, permAdminister},
+	{"manage/users/", routeRead, permAdminister},
+	{"manage/audit/", routeRead, permAdminister},
 }

@@ -11,7 +11,9 @@ import (
 	iofs "io/fs"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +25,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
 	"github.com/jeeves-ci/jeeves/internal/queue"
+	"github.com/jeeves-ci/jeeves/internal/settings"
 	"github.com/jeeves-ci/jeeves/internal/store"
 	"github.com/jeeves-ci/jeeves/internal/views"
 )
@@ -164,7 +167,12 @@ func newRouteStack(t *testing.T) *routeStack {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { al.Close() })
-	rs.srv = New(Config{Version: "2.479.3", CSRF: true, Executors: 2, Authz: az, Audit: al}, au, rs.jobs, vs, ns, rs.q, st)
+	sv, err := settings.Load(ctx, st, settings.Values{Executors: 2, CSRF: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv.OnChange(func(v settings.Values) { rs.q.SetExecutors(v.Executors) })
+	rs.srv = New(Config{Version: "2.479.3", CSRF: true, Executors: 2, Authz: az, Audit: al, Settings: sv}, au, rs.jobs, vs, ns, rs.q, st)
 	hs := httptest.NewServer(rs.srv)
 	t.Cleanup(hs.Close)
 	rs.url = hs.URL + "/"
@@ -319,6 +327,13 @@ func (rs *routeStack) fixtures(t *testing.T, path string) string {
 		loc := strings.TrimSuffix(r.header.Get("Location"), "/")
 		repl["{item}"] = loc[strings.LastIndex(loc, "/")+1:]
 	}
+	if strings.Contains(path, "{victim}") {
+		repl["{victim}"] = fmt.Sprintf("victim-%d", n)
+		if _, err := rs.au.CreateUser(ctx, repl["{victim}"], "victim-pw", "", "", false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	repl["{asset}"] = strings.TrimPrefix(rs.srv.ui.StaticPrefix(), "static/") + "jeeves.css"
 	if strings.Contains(path, "{token}") {
 		_, tok, err := rs.au.GenerateToken(ctx, "admin", fmt.Sprintf("victim-%d", n), auth.TokenOptions{})
 		if err != nil {
@@ -352,6 +367,14 @@ func bodyFor(path string) string {
 	case strings.HasPrefix(path, "computer/") && strings.HasSuffix(path, "/config.xml"):
 		name := strings.Split(path, "/")[1]
 		return `<slave><name>` + name + `</name><remoteFS>/tmp</remoteFS><numExecutors>1</numExecutors><mode>NORMAL</mode></slave>`
+	case strings.HasSuffix(path, "/configSubmit"):
+		return "mode=xml&config.xml=" + url.QueryEscape(shellXML)
+	case strings.HasSuffix(path, "newJob"):
+		return "name=ui-" + strconv.Itoa(int(time.Now().UnixNano()%1e9)) + "&mode=hudson.model.FreeStyleProject&shell=true"
+	case strings.HasSuffix(path, "/security/password"):
+		return "password1=new-pw&password2=new-pw"
+	case path == "manage/configure":
+		return "executors=2&quietPeriod=0&csrf=true"
 	case path == "manage/security/authorization":
 		return `{"strategy":"matrix","grants":[{"type":"GROUP","sid":"authenticated","permissions":["hudson.model.Hudson.Read","hudson.model.Item.Read","hudson.model.View.Read"]}]}`
 	}

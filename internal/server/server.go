@@ -24,8 +24,10 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
 	"github.com/jeeves-ci/jeeves/internal/queue"
+	"github.com/jeeves-ci/jeeves/internal/settings"
 	"github.com/jeeves-ci/jeeves/internal/store"
 	"github.com/jeeves-ci/jeeves/internal/views"
+	"github.com/jeeves-ci/jeeves/internal/web"
 )
 
 // Config holds the server's settings.
@@ -39,6 +41,9 @@ type Config struct {
 	Logger      *slog.Logger
 	Audit       *audit.Log     // nil: no audit log
 	Authz       *authz.Service // the authorization strategy (required)
+	// Settings, when set, holds what admins change at run time and wins
+	// over RootURL, CSRF, Executors and QuietPeriod above.
+	Settings *settings.Service
 }
 
 // Server serves Jenkins's remote access API.
@@ -52,6 +57,7 @@ type Server struct {
 	queue       *queue.Queue
 	store       *store.Store
 	log         *slog.Logger
+	ui          *web.UI
 	sessionHash string // X-Jenkins-Session: changes every start
 }
 
@@ -67,10 +73,23 @@ func New(cfg Config, a *auth.Service, j *jobs.Service, v *views.Service, n *node
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	sum := md5.Sum([]byte(cfg.Version + strconv.FormatInt(time.Now().UnixNano(), 10)))
+	// The templates are embedded: they parse, or no test passes.
+	ui, err := web.New()
+	if err != nil {
+		panic(err)
+	}
 	return &Server{
 		cfg: cfg, auth: a, authz: cfg.Authz, jobs: j, views: v, nodes: n, queue: q, store: st, log: cfg.Logger,
-		sessionHash: hex.EncodeToString(sum[:])[:8],
+		ui: ui, sessionHash: hex.EncodeToString(sum[:])[:8],
 	}
+}
+
+// sys is the current run-time settings.
+func (s *Server) sys() settings.Values {
+	if s.cfg.Settings != nil {
+		return s.cfg.Settings.Get()
+	}
+	return settings.Values{Executors: s.cfg.Executors, QuietPeriod: s.cfg.QuietPeriod, CSRF: s.cfg.CSRF, RootURL: s.cfg.RootURL}
 }
 
 // call is one request on its way through the server.
@@ -116,7 +135,7 @@ func (s *Server) serve(c *call) error {
 	if err := s.authenticate(c); err != nil {
 		return err
 	}
-	if c.r.Method == http.MethodPost && s.cfg.CSRF && !crumbExempt(c) {
+	if c.r.Method == http.MethodPost && s.sys().CSRF && !crumbExempt(c) {
 		if !s.auth.ValidCrumb(c.id, crumbFrom(c.r)) {
 			return errNoCrumb
 		}
@@ -236,8 +255,8 @@ const crumbField = "Jenkins-Crumb"
 // rootURL is the configured root URL, else the one the client used
 // (honouring X-Forwarded-* as Jenkins does), always ending in "/".
 func (s *Server) rootURL(r *http.Request) string {
-	if s.cfg.RootURL != "" {
-		return strings.TrimSuffix(s.cfg.RootURL, "/") + "/"
+	if root := s.sys().RootURL; root != "" {
+		return strings.TrimSuffix(root, "/") + "/"
 	}
 	scheme := "http"
 	if r.TLS != nil {

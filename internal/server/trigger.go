@@ -62,6 +62,9 @@ func (s *Server) build(c *call, job *model.Job, withParams bool) error {
 	if err != nil {
 		return err
 	}
+	if fromForm(c) {
+		return seeOther(c, c.root+jobPath(job.Name))
+	}
 	// Always 201 with the item's URL, also when the request was folded
 	// into an item already waiting: clients read Location and never
 	// follow a 3xx correctly here.
@@ -115,6 +118,8 @@ func paramsFromRequest(c *call, defs []model.ParamDef) ([]model.ParamValue, erro
 		v := d.Default
 		if given {
 			v = vals[0]
+		} else if d.Kind == model.ParamBoolean && c.r.Form.Get("jeeves-form") != "" {
+			v = "false" // the web UI's unticked checkbox sends nothing
 		}
 		pv, err := paramValue(d, v)
 		if err != nil {

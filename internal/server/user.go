@@ -34,6 +34,10 @@ func (s *Server) walkUser(c *call, id string, p []string) error {
 		if len(p) == 3 && p[1] == "jenkins.security.ApiTokenProperty" {
 			return s.tokenAction(c, u, p[2])
 		}
+	case "security":
+		return s.walkSecurity(c, u, p[1:])
+	case "doDelete":
+		return s.deleteUser(c, u)
 	case "apiTokens":
 		if err := s.requireSelfOrAdmin(c, u); err != nil {
 			return err
@@ -285,6 +289,14 @@ func (s *Server) createAccountByAdmin(c *call) error {
 	if err := parseForm(c); err != nil {
 		return err
 	}
+	err := s.createAccount(c)
+	if msg, ok := formError(err); ok && fromForm(c) {
+		return s.usersPage(c, http.StatusBadRequest, msg)
+	}
+	return err
+}
+
+func (s *Server) createAccount(c *call) error {
 	f := c.r.Form
 	id := strings.TrimSpace(f.Get("username"))
 	switch {
@@ -305,6 +317,9 @@ func (s *Server) createAccountByAdmin(c *call) error {
 		return badRequest(strings.TrimPrefix(err.Error(), "invalid: "))
 	case err != nil:
 		return err
+	}
+	if fromForm(c) {
+		return seeOther(c, c.root+"manage/users/")
 	}
 	s.redirectAfterPost(c, c.root+"user/"+u.ID+"/", c.root+"user/"+u.ID+"/api/json")
 	return nil

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strings"
 )
 
 // walkRoot routes a path from Jenkins's root object. Each object walks
@@ -27,6 +28,8 @@ func (s *Server) walkRoot(c *call, p []string) error {
 		return s.logout(c)
 	case "whoAmI":
 		return s.serveAPI(c, p[1:], "whoAmI", s.whoAmIObject(c))
+	case "static":
+		return s.serveStatic(c, p[1:])
 	}
 	if err := c.require(permRead); err != nil {
 		return err
@@ -39,7 +42,12 @@ func (s *Server) walkRoot(c *call, p []string) error {
 	case "createItem":
 		return s.createItem(c, "")
 	case "view":
+		if len(p) == 3 && p[2] == "newJob" && strings.EqualFold(p[1], "all") {
+			return s.newJob(c, nil)
+		}
 		return s.walkView(c, p[1:])
+	case "newJob":
+		return s.newJob(c, nil)
 	case "createView":
 		return s.createView(c)
 	case "computer":
@@ -52,12 +60,7 @@ func (s *Server) walkRoot(c *call, p []string) error {
 	case "pluginManager":
 		return s.pluginManager(c, p[1:])
 	case "manage":
-		if len(p) > 1 && p[1] == "audit" {
-			return s.walkAudit(c, p[2:])
-		}
-		if len(p) == 3 && p[1] == "security" && p[2] == "authorization" {
-			return s.authorization(c)
-		}
+		return s.walkManage(c, p[1:])
 	case "quietDown", "cancelQuietDown":
 		return s.quietDown(c, p[0] == "quietDown")
 	case "queue":

@@ -1,0 +1,385 @@
+package server
+
+import (
+	"bytes"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/web"
+)
+
+// The web UI's pages: handlers here gather what a page shows from the
+// services and hand it to internal/web's templates. The JSON API does not
+// pass through here.
+
+// trail is one step of the breadcrumb in a page's header.
+type trail struct{ Name, URL string }
+
+// page is what every template gets: the layout's fields and P, the page's
+// own data.
+type page struct {
+	Title, Root, Static, Crumb, Version, Flash string
+	Live                                       string // refresh interval in ms; "" = none
+	User                                       *model.User
+	Admin                                      bool
+	Trail                                      []trail
+	P                                          any
+}
+
+// Live refresh intervals: fast while something runs, slow otherwise.
+const (
+	liveBusy = "1000"
+	liveIdle = "5000"
+)
+
+// render writes a page with the security headers every page carries.
+func (s *Server) render(c *call, status int, name string, pg page) error {
+	pg.Root, pg.Static, pg.Version = c.root, s.ui.StaticPrefix(), s.cfg.Version
+	pg.User = c.id.User
+	pg.Crumb = s.crumbValue(c)
+	pg.Admin = c.id.User != nil && c.hasOn(nil, permAdminister)
+	var buf bytes.Buffer
+	if err := s.ui.Render(&buf, name, pg); err != nil {
+		return err
+	}
+	h := c.w.Header()
+	h.Set("Content-Type", "text/html;charset=utf-8")
+	h.Set("Content-Security-Policy", web.CSP)
+	h.Set("Cache-Control", "no-cache,no-store,must-revalidate")
+	h.Set("Referrer-Policy", "same-origin")
+	c.w.WriteHeader(status)
+	if c.r.Method != http.MethodHead {
+		c.w.Write(buf.Bytes())
+	}
+	return nil
+}
+
+// crumbValue is the crumb forms carry; "" when crumbs are off.
+func (s *Server) crumbValue(c *call) string {
+	if !s.sys().CSRF {
+		return ""
+	}
+	return s.auth.Crumb(c.id)
+}
+
+// serveStatic serves /static/<hash>/<file>, cached for good: the hash
+// changes whenever an asset does.
+func (s *Server) serveStatic(c *call, p []string) error {
+	a, ok := s.ui.Asset(strings.Join(p, "/"))
+	if !ok {
+		return notFound()
+	}
+	h := c.w.Header()
+	h.Set("Content-Type", a.ContentType)
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	h.Set("Content-Length", strconv.Itoa(len(a.Body)))
+	c.w.WriteHeader(http.StatusOK)
+	if c.r.Method != http.MethodHead {
+		c.w.Write(a.Body)
+	}
+	return nil
+}
+
+// fromForm reports a POST sent by one of the UI's own forms (they carry a
+// jeeves-form field): those get a redirect to a page, where API clients
+// keep Jenkins's answer.
+func fromForm(c *call) bool {
+	return c.r.Method == http.MethodPost && c.r.PostFormValue("jeeves-form") != ""
+}
+
+// seeOther sends a browser on to url after a form POST.
+func seeOther(c *call, url string) error {
+	http.Redirect(c.w, c.r, url, http.StatusSeeOther)
+	return nil
+}
+
+// jobTrail is the breadcrumb down to a job: each folder, then the job.
+func (c *call) jobTrail(name string) []trail {
+	var out []trail
+	parts := strings.Split(name, "/")
+	for i := range parts {
+		full := strings.Join(parts[:i+1], "/")
+		out = append(out, trail{parts[i], c.root + jobPath(full)})
+	}
+	return out
+}
+
+// dashboardRow is one job on the dashboard.
+type dashboardRow struct {
+	Name, URL, Color         string
+	Folder, CanBuild, Params bool
+	LastSuccess, LastFailure *model.Build
+	LastDuration             time.Duration
+}
+
+type queueRow struct {
+	ID             int64
+	Name, URL, Why string
+	CanCancel      bool
+}
+
+type executorRow struct{ Build, URL string }
+
+// dashboard renders the jobs of folder ("" = the root) with the queue
+// and the executors beside them.
+func (s *Server) dashboard(c *call, folder *model.Job) error {
+	name := ""
+	if folder != nil {
+		name = folder.Name
+	}
+	busy := false
+	var rows []dashboardRow
+	for _, j := range s.jobs.Children(name) {
+		if !c.canSee(j) {
+			continue
+		}
+		r := dashboardRow{Name: j.Name, URL: c.root + jobPath(j.Name), Color: s.jobColor(c, j), Folder: jobs.IsFolder(j)}
+		if name != "" {
+			r.Name = strings.TrimPrefix(j.Name, name+"/")
+		}
+		if !r.Folder {
+			r.CanBuild = c.hasOn(j, permBuild) && !j.Config.Disabled
+			r.Params = len(j.Config.Params) > 0
+			r.LastSuccess = s.permalinkBuild(c, j, store.LastSuccessfulBuild)
+			r.LastFailure = s.permalinkBuild(c, j, store.LastFailedBuild)
+			if b := s.permalinkBuild(c, j, store.LastCompletedBuild); b != nil {
+				r.LastDuration = b.Duration
+			}
+			busy = busy || j.Status.LastBuilding
+		}
+		rows = append(rows, r)
+	}
+	var queue []queueRow
+	for _, w := range s.queue.Items() {
+		j := s.jobByID(w.Item.JobID)
+		if j == nil || !c.canSee(j) {
+			continue
+		}
+		queue = append(queue, queueRow{ID: w.Item.ID, Name: j.Name, URL: c.root + jobPath(j.Name), Why: w.Why, CanCancel: c.hasOn(j, permCancel)})
+	}
+	var execs []executorRow
+	for _, b := range s.queue.Executors() {
+		if b == nil {
+			execs = append(execs, executorRow{})
+			continue
+		}
+		busy = true
+		j := s.jobByID(b.JobID)
+		if j == nil || !c.canSee(j) {
+			execs = append(execs, executorRow{Build: "busy"})
+			continue
+		}
+		execs = append(execs, executorRow{Build: j.Name + " #" + strconv.FormatInt(b.Number, 10), URL: c.root + jobPath(j.Name) + strconv.FormatInt(b.Number, 10) + "/console"})
+	}
+	offline := ""
+	if off, why := s.queue.Offline(); off {
+		offline = why
+		if offline == "" {
+			offline = "taken offline"
+		}
+	}
+	live := liveIdle
+	if busy || len(queue) > 0 {
+		live = liveBusy
+	}
+	newItem := "view/all/newJob"
+	title := "Dashboard"
+	var tr []trail
+	if folder != nil {
+		newItem = jobPath(folder.Name) + "newJob"
+		title = folder.Name
+		tr = c.jobTrail(folder.Name)
+	}
+	return s.render(c, http.StatusOK, "dashboard", page{Title: title, Live: live, Trail: tr, P: map[string]any{
+		"Jobs": rows, "Queue": queue, "Executors": execs, "Offline": offline,
+		"CanCreate": c.id.User != nil && c.hasOn(folder, permCreate), "NewItemPath": newItem,
+		"Folder": map[bool]string{true: name}[folder != nil],
+	}})
+}
+
+// permalinkBuild is the build a permalink names, nil when none.
+func (s *Server) permalinkBuild(c *call, j *model.Job, link store.Permalink) *model.Build {
+	n, known, err := s.store.PermalinkNumber(c.ctx(), j.ID, link)
+	if err != nil || !known || n == 0 {
+		return nil
+	}
+	b, err := s.store.Build(c.ctx(), j.ID, n)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// trendBar is one build in the build-time trend chart.
+type trendBar struct {
+	Number     int64
+	X, Y, W, H float64
+	Class      string
+	Result     string
+	Duration   time.Duration
+}
+
+type trendChart struct {
+	Width, Height float64
+	Max           time.Duration
+	Bars          []trendBar
+}
+
+// trend draws the last builds' durations as bars, oldest on the left.
+func trend(builds []*model.Build) trendChart {
+	const width, height, n = 600.0, 140.0, 30
+	ch := trendChart{Width: width, Height: height}
+	if len(builds) > n {
+		builds = builds[:n]
+	}
+	for _, b := range builds {
+		d := b.Duration
+		if b.Building {
+			d = time.Since(b.StartedAt)
+		}
+		ch.Max = max(ch.Max, d)
+	}
+	if len(builds) == 0 {
+		return ch
+	}
+	slot := width / float64(n)
+	for i, b := range builds {
+		d := b.Duration
+		class, result := strings.ToLower(string(b.Result)), string(b.Result)
+		if b.Building {
+			d, class, result = time.Since(b.StartedAt), "building", "running"
+		}
+		h := 2.0
+		if ch.Max > 0 {
+			h = max(2, (height-10)*float64(d)/float64(ch.Max))
+		}
+		x := width - float64(i+1)*slot
+		ch.Bars = append(ch.Bars, trendBar{Number: b.Number, X: x + slot*0.15, Y: height - h, W: slot * 0.7, H: h, Class: class, Result: result, Duration: d})
+	}
+	return ch
+}
+
+type historyRow struct {
+	Number    int64
+	Color     string
+	StartedAt time.Time
+	Duration  time.Duration
+	Building  bool
+}
+
+// jobUIPage is /job/N/: history, Build Now or the parameters form,
+// Configure, Disable/Enable, Delete, and the build-time trend.
+func (s *Server) jobUIPage(c *call, job *model.Job) error {
+	builds, err := s.store.Builds(c.ctx(), job.ID, 30)
+	if err != nil {
+		return err
+	}
+	var hist []historyRow
+	busy := false
+	for _, b := range builds {
+		color := b.Result.Color()
+		if b.Building {
+			color, busy = "grey_anime", true
+		}
+		hist = append(hist, historyRow{Number: b.Number, Color: color, StartedAt: b.StartedAt, Duration: b.Duration, Building: b.Building})
+	}
+	waiting := ""
+	if w := s.queue.JobItem(job.ID); w != nil {
+		waiting, busy = "Pending: "+w.Why, true
+	}
+	refs := func(js []*model.Job) []trail {
+		var out []trail
+		for _, j := range js {
+			if c.canSee(j) {
+				out = append(out, trail{j.Name, c.root + jobPath(j.Name)})
+			}
+		}
+		return out
+	}
+	live := liveIdle
+	if busy {
+		live = liveBusy
+	}
+	params := make([]model.ParamDef, len(job.Config.Params))
+	copy(params, job.Config.Params)
+	for i := range params {
+		if params[i].Kind == model.ParamPassword {
+			params[i].Default = "" // never sent to the browser
+		}
+	}
+	return s.render(c, http.StatusOK, "job", page{Title: job.Name, Live: live, Trail: c.jobTrail(job.Name), P: map[string]any{
+		"Name": job.Name, "URL": c.root + jobPath(job.Name), "Color": s.jobColor(c, job),
+		"Description": job.Config.Description, "Disabled": job.Config.Disabled, "Params": params,
+		"CanBuild": c.has(permBuild), "CanConfigure": c.has(permConfigure), "CanDelete": c.has(permDelete),
+		"Builds": hist, "Waiting": waiting, "Trend": trend(builds),
+		"Upstream": refs(s.upstream(job)), "Downstream": refs(s.downstream(job)),
+	}})
+}
+
+// consoleTail is how much of a log the console page shows inline; the
+// rest is a link to consoleText, so a 50 MB log stays a fast page.
+const consoleTail = 256 << 10
+
+// buildUIPage is /job/N/<n>/ (console false) and /job/N/<n>/console.
+func (s *Server) buildUIPage(c *call, job *model.Job, b *model.Build, console bool) error {
+	if r, ok := s.queue.Running(b.JobID, b.Number); ok {
+		b = &r
+	}
+	color := b.Result.Color()
+	if b.Building {
+		color = "grey_anime"
+	}
+	var causes []string
+	for _, cs := range b.Causes {
+		causes = append(causes, cs.Description())
+	}
+	params := make([]model.ParamValue, len(b.Params))
+	copy(params, b.Params)
+	for i := range params {
+		if params[i].Kind == model.ParamPassword {
+			params[i].Value = "****"
+		}
+	}
+	data := map[string]any{
+		"JobName": job.Name, "Number": b.Number, "URL": c.root + jobPath(job.Name) + strconv.FormatInt(b.Number, 10) + "/",
+		"Color": color, "Building": b.Building, "Result": string(b.Result), "StartedAt": b.StartedAt,
+		"Duration": b.Duration, "Elapsed": time.Since(b.StartedAt), "Causes": causes, "Params": params,
+		"CanStop": c.has(permCancel), "CanDelete": c.has(permRunDelete), "Console": console,
+	}
+	if console {
+		text, size, skipped, err := s.logTail(b, consoleTail)
+		if err != nil {
+			return err
+		}
+		data["Text"], data["Size"] = text, size
+		if skipped > 0 {
+			data["Skipped"] = byteSize(skipped)
+		}
+	}
+	live := ""
+	if b.Building {
+		live = liveBusy
+	}
+	title := job.Name + " #" + strconv.FormatInt(b.Number, 10)
+	if console {
+		title += " Console"
+	}
+	tr := append(c.jobTrail(job.Name), trail{"#" + strconv.FormatInt(b.Number, 10), data["URL"].(string)})
+	return s.render(c, http.StatusOK, "build", page{Title: title, Live: live, Trail: tr, P: data})
+}
+
+// byteSize says a size the way people read it.
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MB"
+	case n >= 1<<10:
+		return strconv.FormatInt(n>>10, 10) + " KB"
+	}
+	return strconv.FormatInt(n, 10) + " B"
+}

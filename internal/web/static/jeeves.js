@@ -1,0 +1,102 @@
+// jeeves's only script: live parts of pages, the streaming console,
+// repeated form rows and the copy button. No inline script anywhere: the
+// Content-Security-Policy forbids it.
+(function () {
+  "use strict";
+
+  // Live parts: elements marked data-live-part are refreshed from a fresh
+  // copy of the same page, every data-live milliseconds (the server sets
+  // a short interval while builds run, a long one when idle).
+  function refresh() {
+    fetch(location.href, { credentials: "same-origin", headers: { "X-Jeeves-Live": "1" } })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        document.querySelectorAll("[data-live-part]").forEach(function (el) {
+          var fresh = el.id && doc.getElementById(el.id);
+          if (fresh && fresh.innerHTML !== el.innerHTML) {
+            el.replaceWith(document.importNode(fresh, true));
+          }
+        });
+        schedule(doc.body.getAttribute("data-live"));
+      })
+      .catch(function () { schedule("10000"); });
+  }
+  var timer = null;
+  function schedule(ms) {
+    clearTimeout(timer);
+    var n = parseInt(ms, 10);
+    if (n > 0) { timer = setTimeout(refresh, n); }
+  }
+
+  // The console follows the log with progressiveText until the build
+  // ends (no X-More-Data), appending text nodes (never HTML).
+  function follow(pre) {
+    var url = pre.getAttribute("data-progressive");
+    var start = parseInt(pre.getAttribute("data-start"), 10) || 0;
+    function poll() {
+      fetch(url + "?start=" + start, { credentials: "same-origin" })
+        .then(function (r) {
+          if (!r.ok) { return Promise.reject(r.status); }
+          var more = r.headers.get("X-More-Data") === "true";
+          var size = parseInt(r.headers.get("X-Text-Size"), 10);
+          return r.text().then(function (t) {
+            var atBottom = window.innerHeight + window.scrollY >= document.body.scrollHeight - 40;
+            if (t) { pre.appendChild(document.createTextNode(t)); }
+            if (!isNaN(size)) { start = size; }
+            if (atBottom && t) { window.scrollTo(0, document.body.scrollHeight); }
+            if (more) {
+              setTimeout(poll, 300);
+            } else {
+              pre.removeAttribute("data-more");
+              pre.setAttribute("data-finished", "true");
+              refresh();
+            }
+          });
+        })
+        .catch(function () { setTimeout(poll, 2000); });
+    }
+    poll();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var pre = document.getElementById("console");
+    if (pre && pre.hasAttribute("data-more")) { follow(pre); }
+    schedule(document.body.getAttribute("data-live"));
+
+    // "Add Parameter" / "Add build step": clone the last row, emptied.
+    document.querySelectorAll("[data-clone]").forEach(function (btn) {
+      btn.addEventListener("click", function () {
+        var box = document.getElementById(btn.getAttribute("data-clone"));
+        var last = box && box.lastElementChild;
+        if (!last) { return; }
+        var copy = last.cloneNode(true);
+        copy.querySelectorAll("input, textarea").forEach(function (el) { el.value = ""; });
+        copy.querySelectorAll("select").forEach(function (el) { el.selectedIndex = 0; });
+        box.appendChild(copy);
+        var first = copy.querySelector("input, textarea, select");
+        if (first) { first.focus(); }
+      });
+    });
+
+    // Copy buttons.
+    document.querySelectorAll("[data-copy]").forEach(function (btn) {
+      btn.addEventListener("click", function () {
+        var el = document.getElementById(btn.getAttribute("data-copy"));
+        if (!el) { return; }
+        var text = el.textContent;
+        var done = function () { btn.textContent = "Copied"; };
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(text).then(done, function () {});
+        } else {
+          var range = document.createRange();
+          range.selectNodeContents(el);
+          var sel = window.getSelection();
+          sel.removeAllRanges();
+          sel.addRange(range);
+          try { document.execCommand("copy"); done(); } catch (e) { /* selected: copy by hand */ }
+        }
+      });
+    });
+  });
+})();

@@ -1,0 +1,180 @@
+// Package web is jeeves's view layer: the HTML templates of the web UI
+// and the static assets they use, both embedded in the binary. It knows
+// nothing of jobs or users; internal/server gathers the data and calls
+// Render.
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"mime"
+	"path"
+	"strings"
+	"time"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// CSP is the Content-Security-Policy of every page: no inline script, no
+// other origin, no framing by others.
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'none'; object-src 'none'"
+
+// UI renders pages.
+type UI struct {
+	pages  map[string]*template.Template
+	assets map[string]Asset
+	hash   string // of all assets: their URL prefix, so they cache forever
+}
+
+// Asset is one embedded static file.
+type Asset struct {
+	Body        []byte
+	ContentType string
+}
+
+// New parses every page with the layout.
+func New() (*UI, error) {
+	u := &UI{pages: map[string]*template.Template{}, assets: map[string]Asset{}}
+	h := sha256.New()
+	err := fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := staticFS.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		name := strings.TrimPrefix(p, "static/")
+		ct := mime.TypeByExtension(path.Ext(name))
+		if ct == "" {
+			ct = "application/octet-stream"
+		}
+		u.assets[name] = Asset{Body: b, ContentType: ct}
+		h.Write([]byte(name))
+		h.Write(b)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	u.hash = hex.EncodeToString(h.Sum(nil))[:12]
+	files, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		if name == "layout" || name == "partials" {
+			continue
+		}
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", f)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		u.pages[name] = t
+	}
+	return u, nil
+}
+
+// StaticPrefix is the path (under the root URL) assets are served from.
+func (u *UI) StaticPrefix() string { return "static/" + u.hash + "/" }
+
+// Asset finds an asset by the path after "static/"; the hash segment must
+// be the current one (old URLs are not served stale content forever).
+func (u *UI) Asset(p string) (Asset, bool) {
+	hash, name, ok := strings.Cut(p, "/")
+	if !ok || hash != u.hash {
+		return Asset{}, false
+	}
+	a, ok := u.assets[name]
+	return a, ok
+}
+
+// Render executes page into w, buffered so that an error leaves nothing
+// half-written.
+func (u *UI) Render(w io.Writer, page string, data any) error {
+	t, ok := u.pages[page]
+	if !ok {
+		return fmt.Errorf("web: no page %q", page)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", data); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+var funcs = template.FuncMap{
+	"ago":      Ago,
+	"duration": Duration,
+	"when": func(t time.Time) string {
+		if t.IsZero() {
+			return "never"
+		}
+		return t.Local().Format("2006-01-02 15:04:05")
+	},
+	"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"ball":  Ball,
+	"lower": strings.ToLower,
+}
+
+// Ago is how long ago t was, in Jenkins's words ("3 min 2 sec").
+func Ago(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return Duration(time.Since(t))
+}
+
+// Duration is a duration as Jenkins shows it: the two largest units.
+func Duration(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	switch {
+	case d < time.Second:
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	case d < time.Minute:
+		s := d.Seconds()
+		if s < 10 {
+			return fmt.Sprintf("%.1f sec", s)
+		}
+		return fmt.Sprintf("%d sec", int(s))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min %d sec", int(d.Minutes()), int(d.Seconds())%60)
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%d hr %d min", int(d.Hours()), int(d.Minutes())%60)
+	}
+	return fmt.Sprintf("%d days %d hr", int(d.Hours())/24, int(d.Hours())%24)
+}
+
+// Ball is the CSS class and the words for a Jenkins ball colour
+// ("blue", "red_anime", "disabled", …).
+func Ball(color string) BallInfo {
+	base, anime := strings.CutSuffix(color, "_anime")
+	words := map[string]string{
+		"blue": "Success", "red": "Failed", "yellow": "Unstable", "aborted": "Aborted",
+		"notbuilt": "Not built", "disabled": "Disabled", "grey": "Pending",
+	}[base]
+	if words == "" {
+		words = base
+	}
+	if anime {
+		words += ", building"
+	}
+	return BallInfo{Class: "ball ball-" + base + map[bool]string{true: " ball-anime"}[anime], Words: words}
+}
+
+// BallInfo is how a status icon is drawn and said.
+type BallInfo struct{ Class, Words string }
