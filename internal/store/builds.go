@@ -166,7 +166,7 @@ func (s *Store) PermalinkNumber(ctx context.Context, jobID int64, p Permalink) (
 	}
 	for _, r := range results {
 		var m int64
-		err := s.queryRow(ctx, `SELECT number FROM builds WHERE job_id = ? AND result = ? AND building = 0 ORDER BY number DESC LIMIT 1`, jobID, string(r)).Scan(&m)
+		err := s.queryRow(ctx, `SELECT number FROM builds INDEXED BY builds_result WHERE job_id = ? AND result = ? AND building = 0 ORDER BY number DESC LIMIT 1`, jobID, string(r)).Scan(&m)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
@@ -210,30 +210,32 @@ func (s *Store) RemoveJobFiles(jobID int64) error {
 }
 
 // JobStatuses summarises every job's newest build and newest finished
-// build in one query, for the in-memory job registry.
+// build in one query, for the in-memory job registry. It looks up a few
+// builds per job from the newest down, so start-up does not read the
+// whole history.
 func (s *Store) JobStatuses(ctx context.Context) (map[int64]model.JobStatus, error) {
-	rows, err := s.query(ctx, `SELECT b.job_id, b.number, b.building, b.result FROM builds b
-		WHERE b.number = (SELECT max(number) FROM builds WHERE job_id = b.job_id)
-		   OR b.number = (SELECT max(number) FROM builds WHERE job_id = b.job_id AND building = 0)`)
+	rows, err := s.query(ctx, `SELECT j.id,
+		coalesce((SELECT number FROM builds WHERE job_id = j.id ORDER BY number DESC LIMIT 1), 0),
+		coalesce((SELECT building FROM builds WHERE job_id = j.id ORDER BY number DESC LIMIT 1), 0),
+		coalesce((SELECT number FROM builds WHERE job_id = j.id AND building = 0 ORDER BY number DESC LIMIT 1), 0),
+		coalesce((SELECT result FROM builds WHERE job_id = j.id AND building = 0 ORDER BY number DESC LIMIT 1), '')
+		FROM jobs j`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	out := map[int64]model.JobStatus{}
 	for rows.Next() {
-		var job, number int64
-		var building bool
+		var job int64
+		var st model.JobStatus
 		var result string
-		if err := rows.Scan(&job, &number, &building, &result); err != nil {
+		if err := rows.Scan(&job, &st.LastNumber, &st.LastBuilding, &st.CompletedNumber, &result); err != nil {
 			return nil, err
 		}
-		st := out[job]
-		if number > st.LastNumber {
-			st.LastNumber, st.LastBuilding = number, building
+		if st.LastNumber == 0 {
+			continue
 		}
-		if !building && number > st.CompletedNumber {
-			st.CompletedNumber, st.CompletedResult = number, model.Result(result)
-		}
+		st.CompletedResult = model.Result(result)
 		out[job] = st
 	}
 	return out, rows.Err()

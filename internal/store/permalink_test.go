@@ -72,3 +72,45 @@ func TestPermalinksFindTheNewestBuildOfTheirKind(t *testing.T) {
 		}
 	})
 }
+
+func TestJobStatusesSummariseEachJobsNewestBuilds(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var done, never int64
+	err = st.Bulk(ctx, func(b *store.Bulk) error {
+		var err error
+		if done, err = b.CreateJob("done", []byte("<project/>"), time.Now()); err != nil {
+			return err
+		}
+		if never, err = b.CreateJob("never", []byte("<project/>"), time.Now()); err != nil {
+			return err
+		}
+		return b.AddBuilds(done, []model.Build{{Number: 1, Result: model.Success}, {Number: 2, Result: model.Failure}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	running := model.Build{JobID: done, StartedAt: time.Now(), Building: true}
+	if err := st.StartBuild(ctx, 0, &running); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.JobStatuses(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("a job with a running build has it newest and its last finished one completed", func(t *testing.T) {
+		want := model.JobStatus{LastNumber: 3, LastBuilding: true, CompletedNumber: 2, CompletedResult: model.Failure}
+		if got[done] != want {
+			t.Fatalf("got %+v, want %+v", got[done], want)
+		}
+	})
+	t.Run("a job never built is absent", func(t *testing.T) {
+		if _, ok := got[never]; ok {
+			t.Fatalf("got %+v", got[never])
+		}
+	})
+}
