@@ -61,6 +61,17 @@ func (s *Server) walkBuild(c *call, job *model.Job, number int64, p []string) er
 	return notFound()
 }
 
+// buildSummaryVis: properties below this visibility are not in a
+// buildSummary.
+const buildSummaryVis = 2
+
+// buildSummary is buildObject with only its properties of visibility
+// buildSummaryVis and up: number and url.
+func buildSummary(c *call, job *model.Job, number int64) *export.Object {
+	url := c.root + jobPath(job.Name) + strconv.FormatInt(number, 10) + "/"
+	return obj("hudson.model.FreeStyleBuild", pv("number", 999, number), pv("url", 2, url))
+}
+
 // buildObject is a build's API object (§4.7).
 func (s *Server) buildObject(c *call, job *model.Job, b *model.Build) *export.Object {
 	url := c.root + jobPath(job.Name) + strconv.FormatInt(b.Number, 10) + "/"

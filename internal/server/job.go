@@ -453,8 +453,18 @@ func (s *Server) jobObject(c *call, job *model.Job) *export.Object {
 		actions = append(actions, params)
 		props = append(props, params)
 	}
-	builds := func(limit int) func() any {
-		return func() any {
+	// A build list at the default depth shows each build's number and
+	// url only: those need no more than the numbers.
+	builds := func(limit int) export.Pruned {
+		return func(minVis int) any {
+			if minVis >= buildSummaryVis {
+				ns, _ := s.store.BuildNumbers(ctx, job.ID, limit)
+				out := make([]*export.Object, len(ns))
+				for i, n := range ns {
+					out[i] = buildSummary(c, job, n)
+				}
+				return out
+			}
 			bs, _ := s.store.Builds(ctx, job.ID, limit)
 			out := make([]*export.Object, len(bs))
 			for i, b := range bs {
@@ -478,7 +488,7 @@ func (s *Server) jobObject(c *call, job *model.Job) *export.Object {
 		pv("name", 999, job.BaseName()),
 		pv("url", 999, url),
 		p("buildable", !job.Config.Disabled),
-		lazy("builds", builds(100)),
+		export.Prop{Name: "builds", Vis: 1, Value: builds(100)},
 		export.Prop{Name: "color", Vis: 2, Value: export.Lazy(func() any { return s.jobColor(c, job) })},
 		permalink(store.FirstBuild),
 		lazy("healthReport", func() any { return s.healthReport(c, job) }),
@@ -500,7 +510,7 @@ func (s *Server) jobObject(c *call, job *model.Job) *export.Object {
 		p("labelExpression", nil),
 		p("scm", obj("hudson.scm.NullSCM")),
 		lazy("upstreamProjects", func() any { return s.projectRefs(c, s.upstream(job)) }),
-		export.Prop{Name: "allBuilds", Vis: -2, Value: export.Lazy(builds(0))},
+		export.Prop{Name: "allBuilds", Vis: -2, Value: builds(0)},
 	)
 }
 

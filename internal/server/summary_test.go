@@ -56,3 +56,53 @@ func TestRootListingShowsWhatTheFullJobObjectShowsAtThatDepth(t *testing.T) {
 		})
 	}
 }
+
+// A job's builds list at the default depth is built from build numbers
+// only (buildSummary); it must show what the full build object shows there.
+func TestJobBuildListShowsWhatTheFullBuildObjectShowsAtThatDepth(t *testing.T) {
+	s := newStack(t)
+	for range 2 {
+		s.do(t, "POST", "/job/hello/build?delay=0sec", 201)
+		<-s.finished
+	}
+	get := func(path string) map[string]any {
+		req, _ := http.NewRequest("GET", s.url+path, nil)
+		req.SetBasicAuth("admin", s.token)
+		resp, err := s.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var v map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, prop := range []string{"builds", "allBuilds"} {
+		t.Run(prop+" lists class, number and url as the full objects have them", func(t *testing.T) {
+			tree := "?tree=" + prop + "[number,url]"
+			shallow := get("/job/hello/api/json")[prop]
+			deep := get("/job/hello/api/json?depth=1")[prop]
+			if prop == "allBuilds" { // shown only when a tree asks
+				shallow = get("/job/hello/api/json" + tree)[prop]
+				deep = get("/job/hello/api/json?tree=" + prop + "[number,url,result]")[prop]
+			}
+			sl, dl := shallow.([]any), deep.([]any)
+			if len(sl) != 2 || len(dl) != 2 {
+				t.Fatalf("%d and %d builds, want 2", len(sl), len(dl))
+			}
+			for i := range sl {
+				sb, db := sl[i].(map[string]any), dl[i].(map[string]any)
+				for _, k := range []string{"_class", "number", "url"} {
+					if sb[k] != db[k] {
+						t.Errorf("%s: %v shallow, %v deep", k, sb[k], db[k])
+					}
+				}
+			}
+			if sb := sl[0].(map[string]any); prop == "builds" && len(sb) != 3 {
+				t.Errorf("default depth shows %v, want _class, number and url", sb)
+			}
+		})
+	}
+}

@@ -89,6 +89,28 @@ func (s *Store) Builds(ctx context.Context, jobID int64, limit int) ([]*model.Bu
 	return s.queryBuilds(ctx, `SELECT `+buildCols+` FROM builds b JOIN jobs j ON j.id = b.job_id WHERE b.job_id = ? ORDER BY b.number DESC LIMIT ?`, jobID, limit)
 }
 
+// BuildNumbers lists a job's build numbers, newest first; limit <= 0
+// means all.
+func (s *Store) BuildNumbers(ctx context.Context, jobID int64, limit int) ([]int64, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	rows, err := s.query(ctx, `SELECT number FROM builds WHERE job_id = ? ORDER BY number DESC LIMIT ?`, jobID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var n int64
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
 // RunningBuilds lists every build still marked as building.
 func (s *Store) RunningBuilds(ctx context.Context) ([]*model.Build, error) {
 	return s.queryBuilds(ctx, `SELECT `+buildCols+` FROM builds b JOIN jobs j ON j.id = b.job_id WHERE b.building = 1 ORDER BY b.started_at`)
