@@ -259,6 +259,18 @@ func trigger(c *client, base, job string) error {
 	return nil
 }
 
+// post POSTs url (with the token: no crumb needed) and wants a 2xx or 3xx.
+func post(c *client, url string) error {
+	st, body, _, err := c.do(http.MethodPost, url, nil)
+	if err != nil {
+		return err
+	}
+	if st >= 400 {
+		return fmt.Errorf("POST %s: %d %s", url, st, firstLine(body))
+	}
+	return nil
+}
+
 // triggerAll triggers every job from a few concurrent clients.
 func triggerAll(c *client, base string, jobs []string) error {
 	var wg sync.WaitGroup

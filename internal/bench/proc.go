@@ -152,7 +152,11 @@ type client struct {
 }
 
 func newClient(user, secret string) *client {
-	return &client{hc: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 5 * time.Minute}, user: user, secret: secret}
+	return &client{hc: &http.Client{
+		Transport:     &http.Transport{MaxIdleConnsPerHost: 64},
+		Timeout:       5 * time.Minute,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}, user: user, secret: secret}
 }
 
 func (c *client) do(method, url string, hdr http.Header) (int, []byte, http.Header, error) {

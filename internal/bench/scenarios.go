@@ -96,9 +96,27 @@ func (r *run) rateRows() ([]Row, error) {
 	}
 	defer p.stop()
 	c := newClient("admin", token)
-	r.logf("builds/s: %d builds queued at once on %d executors", len(names), r.cfg.Executors)
-	t0 := time.Now()
+	// A first round builds every job once, so the measured round runs
+	// jobs that have run before (their workspace and log directory exist),
+	// as the floor's scripts run in workspaces that exist.
+	r.logf("builds/s: a first round of %d builds", len(names))
 	if err := triggerAll(c, p.url, names); err != nil {
+		return nil, err
+	}
+	if err := waitIdle(c, p.url, 20*time.Millisecond); err != nil {
+		return nil, err
+	}
+	r.logf("builds/s: %d builds queued at once on %d executors", len(names), r.cfg.Executors)
+	// Quieting down holds the queue while every build is queued; the
+	// clock starts when it is released, with all of them waiting.
+	if err := post(c, p.url+"/quietDown"); err != nil {
+		return nil, err
+	}
+	if err := triggerAll(c, p.url, names); err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	if err := post(c, p.url+"/cancelQuietDown"); err != nil {
 		return nil, err
 	}
 	if err := waitIdle(c, p.url, 5*time.Millisecond); err != nil {
@@ -152,7 +170,7 @@ func (r *run) rateRows() ([]Row, error) {
 	}
 	return []Row{{Name: fmt.Sprintf("builds/s, %d queued at once", len(names)), Unit: PerSecond, Value: rate, Floor: floor,
 		Budget: "≥ 50 % of floor", Pass: rate >= floor/2,
-		Note: fmt.Sprintf("%d jobs triggered by 4 clients, timed until the queue is empty and no executor busy; floor: the same scripts run directly, %d at a time (jeeves's executors)", len(names), r.cfg.Executors)}}, nil
+		Note: fmt.Sprintf("the second build of each of %d jobs, all triggered while jeeves was quieting down, timed from cancelQuietDown until the queue is empty and no executor busy; floor: the same scripts run directly, %d at a time (jeeves's executors)", len(names), r.cfg.Executors)}}, nil
 }
 
 // consoleRows: a build that prints ConsoleSize bytes beside the same step

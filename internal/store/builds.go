@@ -50,19 +50,32 @@ func (s *Store) StartBuild(ctx context.Context, queueID int64, b *model.Build) e
 	if err != nil {
 		return err
 	}
+	// The statements are prepared once (txStmt): a build start is on the
+	// path from trigger to running.
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `UPDATE jobs SET next_build_number = next_build_number + 1 WHERE id = ? RETURNING next_build_number - 1`, b.JobID).Scan(&b.Number); err != nil {
+		next, err := s.txStmt(ctx, tx, `UPDATE jobs SET next_build_number = next_build_number + 1 WHERE id = ? RETURNING next_build_number - 1`)
+		if err != nil {
+			return err
+		}
+		if err := next.QueryRowContext(ctx, b.JobID).Scan(&b.Number); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return ErrNotFound
 			}
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO builds (job_id, number, queue_id, result, building, started_at, causes, params, executor) VALUES (?, ?, ?, '', 1, ?, ?, ?, ?)`,
-			b.JobID, b.Number, queueID, ms(b.StartedAt), string(causes), string(params), b.Executor); err != nil {
+		insert, err := s.txStmt(ctx, tx, `INSERT INTO builds (job_id, number, queue_id, result, building, started_at, causes, params, executor) VALUES (?, ?, ?, '', 1, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		if _, err := insert.ExecContext(ctx, b.JobID, b.Number, queueID, ms(b.StartedAt), string(causes), string(params), b.Executor); err != nil {
 			return err
 		}
 		if queueID != 0 {
-			_, err := tx.ExecContext(ctx, `UPDATE queue SET state = 'left', build_number = ?, left_at = ? WHERE id = ?`, b.Number, ms(b.StartedAt), queueID)
+			left, err := s.txStmt(ctx, tx, `UPDATE queue SET state = 'left', build_number = ?, left_at = ? WHERE id = ?`)
+			if err != nil {
+				return err
+			}
+			_, err = left.ExecContext(ctx, b.Number, ms(b.StartedAt), queueID)
 			return err
 		}
 		return nil
