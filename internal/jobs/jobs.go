@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -227,13 +228,15 @@ func (s *Service) ByID(id int64) (*model.Job, error) {
 }
 
 // Children returns the items directly inside folder ("" = the top
-// level), sorted as Jenkins sorts them.
+// level), sorted as Jenkins sorts them. They are the stored jobs, shared
+// and never changed in place (see update): callers must not modify them.
+// Every api/json lists them, so they are not copied.
 func (s *Service) Children(folder string) []*model.Job {
 	s.rlockSorted()
 	out := []*model.Job{}
 	for _, j := range s.sorted {
 		if Parent(j.Name) == folder {
-			out = append(out, copyJob(j))
+			out = append(out, j)
 		}
 	}
 	s.mu.RUnlock()
@@ -294,8 +297,7 @@ func (s *Service) UpdateConfig(ctx context.Context, name string, xml []byte) (*m
 	if err := s.store.UpdateJobConfig(ctx, id, xml); err != nil {
 		return nil, err
 	}
-	j := s.byID[id]
-	j.ConfigXML, j.Config = xml, *cfg
+	j := s.update(id, func(j *model.Job) { j.ConfigXML, j.Config = xml, *cfg })
 	return copyJob(j), nil
 }
 
@@ -375,7 +377,7 @@ func (s *Service) Rename(ctx context.Context, name, newBase string) (*model.Job,
 			renamed := newName + n[len(name):]
 			delete(s.names, n)
 			s.names[renamed] = child
-			s.byID[child].Name = renamed
+			s.update(child, func(j *model.Job) { j.Name = renamed })
 			s.sorted = nil
 		}
 	}
@@ -407,37 +409,54 @@ func (s *Service) SetField(ctx context.Context, name, elem, value string) (*mode
 func (s *Service) BuildStarted(id, number int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	j, ok := s.byID[id]
-	if !ok {
+	if _, ok := s.byID[id]; !ok {
 		return
 	}
-	if j.NextBuildNumber <= number {
-		j.NextBuildNumber = number + 1
-	}
-	if number > j.Status.LastNumber {
-		j.Status.LastNumber, j.Status.LastBuilding = number, true
-	}
+	s.update(id, func(j *model.Job) {
+		if j.NextBuildNumber <= number {
+			j.NextBuildNumber = number + 1
+		}
+		if number > j.Status.LastNumber {
+			j.Status.LastNumber, j.Status.LastBuilding = number, true
+		}
+	})
 }
 
 // BuildFinished records a build's result in the job's cached status.
 func (s *Service) BuildFinished(id, number int64, result model.Result) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	j, ok := s.byID[id]
-	if !ok {
+	if _, ok := s.byID[id]; !ok {
 		return
 	}
-	if number == j.Status.LastNumber {
-		j.Status.LastBuilding = false
-	}
-	if number > j.Status.CompletedNumber {
-		j.Status.CompletedNumber, j.Status.CompletedResult = number, result
-	}
+	s.update(id, func(j *model.Job) {
+		if number == j.Status.LastNumber {
+			j.Status.LastBuilding = false
+		}
+		if number > j.Status.CompletedNumber {
+			j.Status.CompletedNumber, j.Status.CompletedResult = number, result
+		}
+	})
 }
 
 func copyJob(j *model.Job) *model.Job {
 	c := *j
 	return &c
+}
+
+// update changes a stored job by replacing it with a changed copy, never
+// in place: a job Children handed out stays as it was, so readers share
+// stored jobs without copying them or holding the lock. Called with s.mu
+// held for writing; id must exist. It returns the new job.
+func (s *Service) update(id int64, change func(*model.Job)) *model.Job {
+	old := s.byID[id]
+	j := copyJob(old)
+	change(j)
+	s.byID[id] = j
+	if i := slices.Index(s.sorted, old); i >= 0 {
+		s.sorted[i] = j
+	}
+	return j
 }
 
 // DeleteBuild removes a finished build and its log, and brings the
@@ -451,8 +470,8 @@ func (s *Service) DeleteBuild(ctx context.Context, jobID, number int64) error {
 		return err
 	}
 	s.mu.Lock()
-	if j, ok := s.byID[jobID]; ok {
-		j.Status = status
+	if _, ok := s.byID[jobID]; ok {
+		s.update(jobID, func(j *model.Job) { j.Status = status })
 	}
 	s.mu.Unlock()
 	return nil

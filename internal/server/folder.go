@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	neturl "net/url"
 	"strings"
 
 	"github.com/jeeves-ci/jeeves/internal/export"
@@ -78,7 +79,12 @@ const itemSummaryVis = 2
 // itemSummary is itemObject with only its properties of visibility
 // itemSummaryVis and up, in the same order.
 func (s *Server) itemSummary(c *call, j *model.Job) *export.Object {
-	url := c.root + jobPath(j.Name)
+	var url string
+	if strings.Contains(j.Name, "/") {
+		url = c.root + jobPath(j.Name)
+	} else { // jobPath's answer in one concatenation
+		url = c.root + "job/" + neturl.PathEscape(j.Name) + "/"
+	}
 	if jobs.IsFolder(j) {
 		return obj("com.cloudbees.hudson.plugins.folder.Folder", pv("name", 999, j.BaseName()), pv("url", 999, url))
 	}
