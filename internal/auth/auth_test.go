@@ -11,6 +11,7 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // newService opens a real store in a temp home.
@@ -246,4 +247,11 @@ func TestCrumbs(t *testing.T) {
 			t.Fatal("accepted")
 		}
 	})
+}
+
+func TestTheTimingEqualiserCostsWhatARealPasswordCosts(t *testing.T) {
+	cost, err := bcrypt.Cost([]byte(dummyHash))
+	if err != nil || cost != BcryptCost {
+		t.Fatalf("dummy hash cost %d (%v), want %d", cost, err, BcryptCost)
+	}
 }

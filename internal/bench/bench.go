@@ -303,6 +303,33 @@ func triggerAll(c *client, base string, jobs []string) error {
 	}
 }
 
+// triggerAndWait triggers every job and waits until all their builds
+// have run. Builds start in queue order, so it polls only the last job's
+// new build (asking about a long queue would load jeeves), then waits for
+// the rest to drain.
+func triggerAndWait(c *client, base string, jobs []string, every time.Duration) error {
+	last := jobs[len(jobs)-1]
+	n, err := nextBuildNumber(c, base, last)
+	if err != nil {
+		return err
+	}
+	if err := triggerAll(c, base, jobs); err != nil {
+		return err
+	}
+	return waitLast(c, base, last, n, every)
+}
+
+func waitLast(c *client, base, last string, n int64, every time.Duration) error {
+	res, err := waitBuild(c, base, last, n, every)
+	if err != nil {
+		return err
+	}
+	if res != "SUCCESS" {
+		return fmt.Errorf("%s #%d: %s", last, n, res)
+	}
+	return waitIdle(c, base, every)
+}
+
 // waitIdle polls until the queue is empty and no executor is busy.
 func waitIdle(c *client, base string, every time.Duration) error {
 	deadline := time.Now().Add(30 * time.Minute)
