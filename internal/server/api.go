@@ -63,11 +63,22 @@ func (s *Server) serveAPI(c *call, p []string, xmlRoot string, obj *export.Objec
 		c.w.WriteHeader(http.StatusOK)
 		return nil
 	}
-	bw := &answerBuffer{w: c.w, buf: make([]byte, 0, 16<<10)}
+	// Buffers are reused: api/json is the most requested answer, and a
+	// new buffer each time is most of what it allocates.
+	held, _ := s.answers.Get().(*[]byte)
+	if held == nil {
+		b := make([]byte, 0, 16<<10)
+		held = &b
+	}
+	bw := &answerBuffer{w: c.w, buf: (*held)[:0]}
 	// An error is a client that went away, or a graph too deep: what was
 	// written goes out as it is.
 	export.Write(bw, obj, flavor, xmlRoot, opt)
 	bw.finish()
+	if c := cap(bw.buf); c > 0 && c <= answerBufferMax {
+		*held = bw.buf
+		s.answers.Put(held)
+	}
 	return nil
 }
 

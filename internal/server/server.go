@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"strings"
 	"time"
 
@@ -59,6 +60,7 @@ type Server struct {
 	log         *slog.Logger
 	ui          *web.UI
 	sessionHash string // X-Jenkins-Session: changes every start
+	answers     sync.Pool // *[]byte buffers for api answers (answerBuffer)
 }
 
 // DefaultMaxBody bounds request bodies (config.xml, forms).
