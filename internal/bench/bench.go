@@ -400,7 +400,8 @@ func nextBuildNumber(c *client, base, job string) (int64, error) {
 
 // runDirect is the floor for a build: what jeeves's runner does at the
 // least — write the step to a script, run `/bin/sh -xe script` in a
-// workspace with its output appended to a log file, wait for it.
+// workspace with its output in a new log file (a build's output is kept
+// on its own), wait for it.
 func runDirect(dir, script string) error {
 	f, err := os.CreateTemp("", "direct*.sh")
 	if err != nil {
@@ -414,7 +415,7 @@ func runDirect(dir, script string) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	log, err := os.OpenFile(filepath.Join(dir, "direct.log"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	log, err := os.CreateTemp(dir, "direct*.log")
 	if err != nil {
 		return err
 	}
