@@ -43,11 +43,16 @@ func (r *run) triggerRows() ([]Row, error) {
 	}
 	r.logf("trigger → finished: %d builds of `echo hello`, each beside a direct run", r.cfg.Runs)
 	var viaJeeves, direct []time.Duration
+	// Polling loads jeeves while the build runs (2 cores here), so the
+	// first poll waits as long as the fastest direct run so far: no build
+	// can finish sooner, so this never shortens a measurement.
+	var fastest time.Duration
 	for i := range r.cfg.Runs + 5 { // the first 5 warm up both
 		t0 := time.Now()
 		if err := trigger(c, p.url, "hello"); err != nil {
 			return nil, err
 		}
+		time.Sleep(time.Until(t0.Add(fastest)))
 		res, err := waitBuild(c, p.url, "hello", n, pollEvery)
 		if err != nil {
 			return nil, err
@@ -62,13 +67,16 @@ func (r *run) triggerRows() ([]Row, error) {
 			return nil, err
 		}
 		dd := time.Since(t0)
+		if fastest == 0 || dd < fastest {
+			fastest = dd
+		}
 		if i >= 5 {
 			viaJeeves, direct = append(viaJeeves, d), append(direct, dd)
 		}
 	}
 	med, dmed := Median(viaJeeves), Median(direct)
 	p95, dp95 := Percentile(viaJeeves, 95), Percentile(direct, 95)
-	note := fmt.Sprintf("%d builds, POST /job/hello/build?delay=0sec until the build's API says finished (polled every %v), alternating with `/bin/sh -xe script` run directly", len(viaJeeves), pollEvery)
+	note := fmt.Sprintf("%d builds, POST /job/hello/build?delay=0sec until the build's API says finished (polled every %v from the fastest direct run's time on), alternating with `/bin/sh -xe script` run directly", len(viaJeeves), pollEvery)
 	return []Row{
 		{Name: "trigger → finished, median", Unit: Millis, Value: ms(med), Floor: ms(dmed),
 			Budget: "≤ floor + 3 ms", Pass: med <= dmed+3*time.Millisecond, Note: note},
