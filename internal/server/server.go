@@ -14,8 +14,8 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"sync"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/audit"
@@ -59,7 +59,7 @@ type Server struct {
 	store       *store.Store
 	log         *slog.Logger
 	ui          *web.UI
-	sessionHash string // X-Jenkins-Session: changes every start
+	sessionHash string    // X-Jenkins-Session: changes every start
 	answers     sync.Pool // *[]byte buffers for api answers (answerBuffer)
 }
 
