@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -259,6 +260,52 @@ func TestBrowser(t *testing.T) {
 		if jb.NextBuildNumber != 2 {
 			t.Errorf("a build was scheduled without a crumb: nextBuildNumber %d", jb.NextBuildNumber)
 		}
+	})
+
+	t.Run("every control has a label, and pages fit a phone's width", func(t *testing.T) {
+		unlabelled := `[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]` +
+			`.filter(e => e.labels.length === 0 && !e.getAttribute('aria-label')).map(e => e.outerHTML).join('\n')`
+		for _, p := range []string{"", "view/all/newJob", "job/browser-job/", "job/browser-job/configure", "job/browser-job/1/console", "me/security/", "manage/", "manage/users/", "manage/audit/"} {
+			for _, width := range []int64{1280, 375} {
+				name := fmt.Sprintf("page-%d-%s", width, strings.NewReplacer("/", "_").Replace(p))
+				run(t, ctx, name,
+					chromedp.EmulateViewport(width, 800),
+					chromedp.Navigate(j.url+p),
+					chromedp.WaitVisible(chromedp.CSS("main")),
+				)
+				if bad := get(t, ctx, chromedp.Evaluate[string](unlabelled)); bad != "" {
+					t.Errorf("/%s: controls without a label:\n%s", p, bad)
+				}
+				if over := get(t, ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`)); over {
+					t.Errorf("/%s is wider than a %d px screen", p, width)
+				}
+			}
+		}
+		run(t, ctx, "viewport-reset", chromedp.EmulateViewport(1280, 900))
+	})
+
+	t.Run("Stop ends a running build as ABORTED", func(t *testing.T) {
+		j.createJob(t, "long-job", shellJob("echo started; sleep 600"))
+		j.trigger(t, "long-job")
+		run(t, ctx, "stop",
+			chromedp.Navigate(j.url+"job/long-job/1/console"),
+			waitText("#console", "started"),
+			chromedp.Click(chromedp.CSS("#stop")),
+			waitText("#result", "ABORTED"),
+		)
+	})
+
+	t.Run("Disable and Enable from the job page", func(t *testing.T) {
+		run(t, ctx, "disabled",
+			chromedp.Navigate(j.url+"job/plain-job/"),
+			chromedp.Click(chromedp.CSS("#toggle-enable")),
+			waitText("main", "This project is currently disabled"),
+			chromedp.WaitNotPresent(chromedp.CSS("#build-now")),
+		)
+		run(t, ctx, "enabled",
+			chromedp.Click(chromedp.CSS("#toggle-enable")),
+			chromedp.WaitVisible(chromedp.CSS("#build-now")),
+		)
 	})
 
 	t.Run("log out ends the session", func(t *testing.T) {
