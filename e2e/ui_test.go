@@ -70,6 +70,18 @@ func TestUIPages(t *testing.T) {
 		})
 	}
 
+	t.Run("the audit page lists changes newest first and filters by action", func(t *testing.T) {
+		body := j.page(t, "manage/audit/?action=POST+/job/plain/build").body
+		if !strings.Contains(body, "POST /job/plain/build") || strings.Contains(body, "POST /createItem") {
+			t.Errorf("filtered audit page:\n%s", body)
+		}
+		all := j.page(t, "manage/audit/").body
+		if i, k := strings.Index(all, "POST /job/plain/build"), strings.Index(all, "generateNewToken"); i < 0 || k < 0 || i > k {
+			t.Errorf("audit page is not newest first (build at %d, the first token at %d)", i, k)
+		}
+		j.must(t, 403, req{path: "manage/audit/"})
+	})
+
 	t.Run("static assets are served under a content hash and cached for good", func(t *testing.T) {
 		css := regexp.MustCompile(`href="([^"]*/static/[0-9a-f]+/jeeves\.css)"`).FindStringSubmatch(j.page(t, "login").body)
 		if css == nil {
