@@ -190,7 +190,9 @@ func (s *Server) dashboard(c *call, folder *model.Job) error {
 	newItem := "view/all/newJob"
 	title := "Dashboard"
 	var tr []trail
+	folderURL := ""
 	if folder != nil {
+		folderURL = c.root + jobPath(folder.Name)
 		newItem = jobPath(folder.Name) + "newJob"
 		title = folder.Name
 		tr = c.jobTrail(folder.Name)
@@ -198,7 +200,8 @@ func (s *Server) dashboard(c *call, folder *model.Job) error {
 	return s.render(c, http.StatusOK, "dashboard", page{Title: title, Live: live, Trail: tr, P: map[string]any{
 		"Jobs": rows, "Queue": queue, "Executors": execs, "Offline": offline,
 		"CanCreate": c.id.User != nil && c.hasOn(folder, permCreate), "NewItemPath": newItem,
-		"Folder": map[bool]string{true: name}[folder != nil],
+		"Folder": map[bool]string{true: name}[folder != nil], "FolderURL": folderURL,
+		"CanConfigure": folder != nil && c.hasOn(folder, permConfigure), "CanDelete": folder != nil && c.hasOn(folder, permDelete),
 	}})
 }
 
