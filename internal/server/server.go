@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/audit"
@@ -58,7 +59,8 @@ type Server struct {
 	store       *store.Store
 	log         *slog.Logger
 	ui          *web.UI
-	sessionHash string // X-Jenkins-Session: changes every start
+	summaries   sync.Map // job id → summary, for the dashboard
+	sessionHash string   // X-Jenkins-Session: changes every start
 }
 
 // DefaultMaxBody bounds request bodies (config.xml, forms).
