@@ -398,8 +398,11 @@ func (s *Server) buildUIPage(c *call, job *model.Job, b *model.Build, console bo
 			data["Skipped"] = byteSize(skipped)
 		}
 	}
+	// The console page follows the log itself and refreshes the rest once
+	// the build ends: re-fetching a page that carries the log's tail every
+	// second would cost each viewer 256 KB a second.
 	live := ""
-	if b.Building {
+	if b.Building && !console {
 		live = liveBusy
 	}
 	title := job.Name + " #" + strconv.FormatInt(b.Number, 10)
