@@ -1,11 +1,13 @@
 package e2e
 
 import (
+	"encoding/json"
 	"net/url"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The web UI over plain HTTP: what every page must carry, and the pages
@@ -232,4 +234,43 @@ func TestUIForms(t *testing.T) {
 			t.Fatalf("console page: %d bytes, tail or link missing", len(r.body))
 		}
 	})
+}
+
+func TestUIBuildWithParameters(t *testing.T) {
+	j := start(t, "", nil)
+	j.createJob(t, "params", `<project><properties><hudson.model.ParametersDefinitionProperty><parameterDefinitions>
+<hudson.model.PasswordParameterDefinition><name>SECRET</name><defaultValue>s3cret-default</defaultValue></hudson.model.PasswordParameterDefinition>
+<hudson.model.BooleanParameterDefinition><name>FLAG</name><defaultValue>true</defaultValue></hudson.model.BooleanParameterDefinition>
+<hudson.model.ChoiceParameterDefinition><name>ENV</name><choices class="java.util.Arrays$ArrayList"><a class="string-array"><string>dev</string><string>prod</string></a></choices></hudson.model.ChoiceParameterDefinition>
+<hudson.model.TextParameterDefinition><name>NOTES</name><defaultValue>a
+b</defaultValue></hudson.model.TextParameterDefinition>
+</parameterDefinitions></hudson.model.ParametersDefinitionProperty></properties>
+<builders><hudson.tasks.Shell><command>test "$SECRET" = s3cret-default; echo "flag=$FLAG env=$ENV"</command></hudson.tasks.Shell></builders></project>`)
+	body := j.page(t, "job/params/").body
+	for _, want := range []string{`type="password"`, `type="checkbox" id="param-1" name="FLAG" value="true" checked`, `<select id="param-2" name="ENV"><option>dev</option><option>prod</option></select>`, `<textarea id="param-3" name="NOTES"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the parameters form lacks %s", want)
+		}
+	}
+	if strings.Contains(body, "s3cret-default") {
+		t.Fatal("the password parameter's default was sent to the browser")
+	}
+	// What a browser sends with the password left empty and the box unticked.
+	r := j.form(t, "job/params/buildWithParameters?delay=0sec", url.Values{"jeeves-form": {"1"}, "SECRET": {""}, "ENV": {"prod"}, "NOTES": {"x"}})
+	if r.status != 303 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	var b struct{ Result string }
+	for deadline := time.Now().Add(30 * time.Second); b.Result == ""; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the build never finished")
+		}
+		if r := j.do(t, req{path: "job/params/lastCompletedBuild/api/json", user: "admin", secret: adminPassword}); r.status == 200 {
+			json.Unmarshal([]byte(r.body), &b) // clients can only poll
+		}
+	}
+	log := j.must(t, 200, req{path: "job/params/1/consoleText", user: "admin", secret: adminPassword}).body
+	if b.Result != "SUCCESS" || !strings.Contains(log, "flag=false env=prod") {
+		t.Fatalf("%s\n%s", b.Result, log)
+	}
 }
