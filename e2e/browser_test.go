@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -85,16 +86,36 @@ func text(sel string) chromedp.Action[string] { return chromedp.Text(chromedp.CS
 func waitText(sel, want string) chromedp.Action[chromedp.Void] {
 	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
 		for {
+			// The node may be swapped while we read it (a live part
+			// refreshed, a page loading): then read it again.
 			got, err := chromedp.Text(chromedp.CSS(sel))(ctx, tg)
-			if err != nil {
-				return chromedp.Void{}, err
-			}
-			if strings.Contains(got, want) {
+			if err == nil && strings.Contains(got, want) {
 				return chromedp.Void{}, nil
+			}
+			if err != nil {
+				got = "(" + err.Error() + ")"
 			}
 			select {
 			case <-ctx.Done():
 				return chromedp.Void{}, &textError{sel: sel, want: want, got: got}
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}
+}
+
+// click clicks sel, again if the node was swapped under it (a live part
+// refreshed between finding and clicking it).
+func click(sel string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		for {
+			_, err := chromedp.Click(chromedp.CSS(sel))(ctx, tg)
+			if err == nil || ctx.Err() != nil {
+				return chromedp.Void{}, err
+			}
+			select {
+			case <-ctx.Done():
+				return chromedp.Void{}, err
 			case <-time.After(100 * time.Millisecond):
 			}
 		}
@@ -132,7 +153,7 @@ func TestBrowser(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS("#j_username")),
 			chromedp.SendKeys(chromedp.CSS("#j_username"), "admin"),
 			chromedp.SendKeys(chromedp.CSS("#j_password"), adminPassword),
-			chromedp.Click(chromedp.CSS("#sign-in")),
+			click("#sign-in"),
 			chromedp.WaitVisible(chromedp.CSS("#user-menu")),
 		)
 		if who := get(t, ctx, text("#user-menu")); !strings.Contains(who, "admin") {
@@ -144,14 +165,14 @@ func TestBrowser(t *testing.T) {
 		script := "echo '<b>bold</b>'\necho \"who=$WHO\"\necho waiting for go\nwhile [ ! -f " + gate + " ]; do sleep 0.05; done\necho gate open"
 		run(t, ctx, "new-item",
 			chromedp.Navigate(j.url),
-			chromedp.Click(chromedp.CSS("#new-item")),
+			click("#new-item"),
 			chromedp.WaitVisible(chromedp.CSS("#name")),
 			chromedp.SendKeys(chromedp.CSS("#name"), "browser-job"),
 			chromedp.SendKeys(chromedp.CSS("#description"), "made <em>in</em> the browser"),
 			chromedp.SendKeys(chromedp.CSS(`#param-rows input[name="param.name"]`), "WHO"),
 			chromedp.SendKeys(chromedp.CSS(`#param-rows input[name="param.default"]`), "world"),
 			chromedp.SetValue(chromedp.CSS(`#step-rows textarea[name="shell"]`), script),
-			chromedp.Click(chromedp.CSS("#ok")),
+			click("#ok"),
 			chromedp.WaitVisible(chromedp.CSS("#build-button")),
 		)
 		xml := j.must(t, 200, req{path: "job/browser-job/config.xml", user: "admin", secret: adminPassword}).body
@@ -170,7 +191,7 @@ func TestBrowser(t *testing.T) {
 			chromedp.Navigate(j.url+"job/browser-job/"),
 			chromedp.WaitVisible(chromedp.CSS("#param-0")),
 			chromedp.SetValue(chromedp.CSS("#param-0"), "<i>typed</i>"),
-			chromedp.Click(chromedp.CSS("#build-button")),
+			click("#build-button"),
 			chromedp.WaitVisible(chromedp.CSS(`#history a[href$="/1/"]`)),
 			chromedp.Navigate(j.url+"job/browser-job/1/console"),
 			waitText("#console", "waiting for go"),
@@ -195,7 +216,7 @@ func TestBrowser(t *testing.T) {
 		j.createJob(t, "plain-job", shellJob("echo plain"))
 		run(t, ctx, "build-now",
 			chromedp.Navigate(j.url),
-			chromedp.Click(chromedp.CSS(`button[aria-label="Build plain-job now"]`)),
+			click(`button[aria-label="Build plain-job now"]`),
 			chromedp.WaitVisible(chromedp.CSS("#build-now")),
 			chromedp.WaitVisible(chromedp.CSS(`#history .ball-blue`)),
 		)
@@ -210,13 +231,13 @@ func TestBrowser(t *testing.T) {
 	t.Run("Security: Add new Token, Generate, and the value works with an HTTP client", func(t *testing.T) {
 		run(t, ctx, "token-generated",
 			chromedp.Navigate(j.url),
-			chromedp.Click(chromedp.CSS("#user-menu")),
-			chromedp.Click(chromedp.CSS("#security-link")),
+			click("#user-menu"),
+			click("#security-link"),
 			chromedp.WaitVisible(chromedp.CSS("#add-new-token")),
-			chromedp.Click(chromedp.CSS("#add-new-token")),
+			click("#add-new-token"),
 			chromedp.WaitVisible(chromedp.CSS("#token-name")),
 			chromedp.SendKeys(chromedp.CSS("#token-name"), "from-the-browser"),
-			chromedp.Click(chromedp.CSS("#generate")),
+			click("#generate"),
 			chromedp.WaitVisible(chromedp.CSS("#new-token-value")),
 		)
 		token = strings.TrimSpace(get(t, ctx, text("#new-token-value")))
@@ -234,7 +255,7 @@ func TestBrowser(t *testing.T) {
 		}
 		run(t, ctx, "token-revoked",
 			chromedp.Navigate(j.url+"me/security/"),
-			chromedp.Click(chromedp.CSS(`button[aria-label="Revoke token from-the-browser"]`)),
+			click(`button[aria-label="Revoke token from-the-browser"]`),
 			chromedp.WaitVisible(chromedp.CSS("#add-new-token")),
 			chromedp.WaitNotPresent(chromedp.CSS(`button[aria-label="Revoke token from-the-browser"]`)),
 		)
@@ -248,7 +269,7 @@ func TestBrowser(t *testing.T) {
 			chromedp.Navigate(j.url+"job/plain-job/"),
 			chromedp.WaitVisible(chromedp.CSS("#build-now")),
 			chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('input[name="Jenkins-Crumb"]').forEach(e => e.remove())`),
-			chromedp.Click(chromedp.CSS("#build-now")),
+			click("#build-now"),
 			chromedp.WaitVisible(chromedp.CSS("#back")),
 		)
 		if msg := get(t, ctx, text("main")); !strings.Contains(msg, "This form has expired") || !strings.Contains(msg, "No valid crumb") {
@@ -261,11 +282,60 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("every control has a label, and pages fit a phone's width", func(t *testing.T) {
+		unlabelled := `[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]` +
+			`.filter(e => e.labels.length === 0 && !e.getAttribute('aria-label')).map(e => e.outerHTML).join('\n')`
+		for _, p := range []string{"", "view/all/newJob", "job/browser-job/", "job/browser-job/configure", "job/browser-job/1/console", "me/security/", "manage/", "manage/users/", "manage/audit/"} {
+			for _, width := range []int64{1280, 375} {
+				name := fmt.Sprintf("page-%d-%s", width, strings.NewReplacer("/", "_").Replace(p))
+				run(t, ctx, name,
+					chromedp.EmulateViewport(width, 800),
+					chromedp.Navigate(j.url+p),
+					chromedp.WaitVisible(chromedp.CSS("main")),
+				)
+				if bad := get(t, ctx, chromedp.Evaluate[string](unlabelled)); bad != "" {
+					t.Errorf("/%s: controls without a label:\n%s", p, bad)
+				}
+				if over := get(t, ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`)); over {
+					t.Errorf("/%s is wider than a %d px screen", p, width)
+				}
+			}
+		}
+		run(t, ctx, "viewport-reset", chromedp.EmulateViewport(1280, 900))
+	})
+
+	t.Run("Stop ends a running build as ABORTED", func(t *testing.T) {
+		j.createJob(t, "long-job", shellJob("echo started; sleep 600"))
+		j.trigger(t, "long-job")
+		run(t, ctx, "stop",
+			chromedp.Navigate(j.url+"job/long-job/1/console"),
+			waitText("#console", "started"),
+			click("#stop"),
+			waitText("#result", "ABORTED"),
+		)
+	})
+
+	t.Run("Disable and Enable from the job page", func(t *testing.T) {
+		run(t, ctx, "disabled",
+			chromedp.Navigate(j.url+"job/plain-job/"),
+			click("#toggle-enable"),
+			waitText("main", "This project is currently disabled"),
+			chromedp.WaitVisible(chromedp.CSS("#toggle-enable")),
+		)
+		if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("#build-now").length`)); n != 0 {
+			t.Error("a disabled job still offers Build Now")
+		}
+		run(t, ctx, "enabled",
+			click("#toggle-enable"),
+			chromedp.WaitVisible(chromedp.CSS("#build-now")),
+		)
+	})
+
 	t.Run("log out ends the session", func(t *testing.T) {
 		run(t, ctx, "logout",
 			chromedp.Navigate(j.url),
-			chromedp.Click(chromedp.CSS("#user-menu")),
-			chromedp.Click(chromedp.CSS("#logout")),
+			click("#user-menu"),
+			click("#logout"),
 			chromedp.WaitVisible(chromedp.CSS("#j_username")),
 		)
 		run(t, ctx, "logged-out",

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -166,3 +167,32 @@ func TestStackRunsABuild(t *testing.T) {
 		t.Fatalf("console:\n%s", text)
 	}
 }
+
+// BenchmarkDashboard renders the web UI's dashboard with 100 jobs that
+// each have builds: what a browser left open re-fetches while builds run.
+func BenchmarkDashboard(b *testing.B) {
+	s := newStack(b)
+	for i := 0; i < 100; i++ {
+		name := "job-" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + itoa(i)
+		req, _ := http.NewRequest("POST", s.url+"/createItem?name="+name, strings.NewReader(`<project><builders><hudson.tasks.Shell><command>true</command></hudson.tasks.Shell></builders></project>`))
+		req.SetBasicAuth("admin", s.token)
+		req.Header.Set("Content-Type", "application/xml")
+		resp, err := s.client.Do(req)
+		if err != nil || resp.StatusCode != 200 {
+			b.Fatalf("create %s: %v", name, err)
+		}
+		resp.Body.Close()
+		for k := 0; k < 2; k++ {
+			s.do(b, "POST", "/job/"+name+"/build?delay=0sec", 201)
+			<-s.finished
+		}
+	}
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			s.do(b, "GET", "/", 200)
+		}
+	})
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -256,6 +256,7 @@ func (s *Server) deleteBuild(c *call, job *model.Job, b *model.Build) error {
 	if err := s.jobs.DeleteBuild(c.ctx(), job.ID, b.Number); err != nil {
 		return err
 	}
+	s.summaries.Delete(job.ID)
 	url := c.root + jobPath(job.Name)
 	s.redirectAfterPost(c, url, url+"api/json")
 	return nil

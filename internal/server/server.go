@@ -59,6 +59,7 @@ type Server struct {
 	store       *store.Store
 	log         *slog.Logger
 	ui          *web.UI
+	summaries   sync.Map  // job id → summary, for the dashboard
 	sessionHash string    // X-Jenkins-Session: changes every start
 	answers     sync.Pool // *[]byte buffers for api answers (answerBuffer)
 }

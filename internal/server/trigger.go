@@ -116,9 +116,14 @@ func paramsFromRequest(c *call, defs []model.ParamDef) ([]model.ParamValue, erro
 			return nil, badRequest(fmt.Sprintf("Illegal number of parameter values for %s: %d", d.Name, len(vals)))
 		}
 		v := d.Default
-		if given {
+		ui := c.r.Form.Get("jeeves-form") != ""
+		switch {
+		case given && ui && d.Kind == model.ParamPassword && vals[0] == "":
+			// The web UI never sends a password default to the browser:
+			// left empty, the field means the default.
+		case given:
 			v = vals[0]
-		} else if d.Kind == model.ParamBoolean && c.r.Form.Get("jeeves-form") != "" {
+		case ui && d.Kind == model.ParamBoolean:
 			v = "false" // the web UI's unticked checkbox sends nothing
 		}
 		pv, err := paramValue(d, v)

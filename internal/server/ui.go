@@ -110,11 +110,14 @@ func (c *call) jobTrail(name string) []trail {
 }
 
 // dashboardRow is one job on the dashboard.
+// Its words are made here, not in the template: a dashboard of
+// thousands of jobs re-fetched every second must stay cheap.
 type dashboardRow struct {
-	Name, URL, Color         string
-	Folder, CanBuild, Params bool
-	LastSuccess, LastFailure *model.Build
-	LastDuration             time.Duration
+	Name, URL                        string
+	Ball                             web.BallInfo
+	Folder, CanBuild, Params         bool
+	LastSuccess, LastFailure         int64 // build numbers; 0 = none
+	SuccessAgo, FailureAgo, Duration string
 }
 
 type queueRow struct {
@@ -138,17 +141,22 @@ func (s *Server) dashboard(c *call, folder *model.Job) error {
 		if !c.canSee(j) {
 			continue
 		}
-		r := dashboardRow{Name: j.Name, URL: c.root + jobPath(j.Name), Color: s.jobColor(c, j), Folder: jobs.IsFolder(j)}
+		r := dashboardRow{Name: j.Name, URL: c.root + jobPath(j.Name), Ball: web.Ball(s.jobColor(c, j)), Folder: jobs.IsFolder(j), Duration: "N/A"}
 		if name != "" {
 			r.Name = strings.TrimPrefix(j.Name, name+"/")
 		}
 		if !r.Folder {
 			r.CanBuild = c.hasOn(j, permBuild) && !j.Config.Disabled
 			r.Params = len(j.Config.Params) > 0
-			r.LastSuccess = s.permalinkBuild(c, j, store.LastSuccessfulBuild)
-			r.LastFailure = s.permalinkBuild(c, j, store.LastFailedBuild)
-			if b := s.permalinkBuild(c, j, store.LastCompletedBuild); b != nil {
-				r.LastDuration = b.Duration
+			sum := s.buildSummary(c, j)
+			if sum.success != nil {
+				r.LastSuccess, r.SuccessAgo = sum.success.Number, web.Ago(sum.success.StartedAt)
+			}
+			if sum.failure != nil {
+				r.LastFailure, r.FailureAgo = sum.failure.Number, web.Ago(sum.failure.StartedAt)
+			}
+			if sum.status.CompletedNumber > 0 {
+				r.Duration = web.Duration(sum.duration)
 			}
 			busy = busy || j.Status.LastBuilding
 		}
@@ -190,7 +198,9 @@ func (s *Server) dashboard(c *call, folder *model.Job) error {
 	newItem := "view/all/newJob"
 	title := "Dashboard"
 	var tr []trail
+	folderURL := ""
 	if folder != nil {
+		folderURL = c.root + jobPath(folder.Name)
 		newItem = jobPath(folder.Name) + "newJob"
 		title = folder.Name
 		tr = c.jobTrail(folder.Name)
@@ -198,8 +208,35 @@ func (s *Server) dashboard(c *call, folder *model.Job) error {
 	return s.render(c, http.StatusOK, "dashboard", page{Title: title, Live: live, Trail: tr, P: map[string]any{
 		"Jobs": rows, "Queue": queue, "Executors": execs, "Offline": offline,
 		"CanCreate": c.id.User != nil && c.hasOn(folder, permCreate), "NewItemPath": newItem,
-		"Folder": map[bool]string{true: name}[folder != nil],
+		"Folder": map[bool]string{true: name}[folder != nil], "FolderURL": folderURL,
+		"CanConfigure": folder != nil && c.hasOn(folder, permConfigure), "CanDelete": folder != nil && c.hasOn(folder, permDelete),
 	}})
+}
+
+// summary is what the dashboard shows of a job's history, remembered
+// for as long as the job's status (its newest and newest finished build)
+// stays the same: a dashboard left open reads no history while nothing
+// finishes. Deleting a build forgets it (deleteBuild).
+type summary struct {
+	status           model.JobStatus
+	success, failure *model.Build
+	duration         time.Duration
+}
+
+func (s *Server) buildSummary(c *call, j *model.Job) summary {
+	if v, ok := s.summaries.Load(j.ID); ok && v.(summary).status == j.Status {
+		return v.(summary)
+	}
+	sum := summary{status: j.Status}
+	if j.Status.CompletedNumber > 0 {
+		sum.success = s.permalinkBuild(c, j, store.LastSuccessfulBuild)
+		sum.failure = s.permalinkBuild(c, j, store.LastFailedBuild)
+		if b, err := s.store.Build(c.ctx(), j.ID, j.Status.CompletedNumber); err == nil {
+			sum.duration = b.Duration
+		}
+	}
+	s.summaries.Store(j.ID, sum)
+	return sum
 }
 
 // permalinkBuild is the build a permalink names, nil when none.
@@ -361,8 +398,11 @@ func (s *Server) buildUIPage(c *call, job *model.Job, b *model.Build, console bo
 			data["Skipped"] = byteSize(skipped)
 		}
 	}
+	// The console page follows the log itself and refreshes the rest once
+	// the build ends: re-fetching a page that carries the log's tail every
+	// second would cost each viewer 256 KB a second.
 	live := ""
-	if b.Building {
+	if b.Building && !console {
 		live = liveBusy
 	}
 	title := job.Name + " #" + strconv.FormatInt(b.Number, 10)

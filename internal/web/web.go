@@ -163,17 +163,29 @@ func Duration(d time.Duration) string {
 // ("blue", "red_anime", "disabled", …).
 func Ball(color string) BallInfo {
 	base, anime := strings.CutSuffix(color, "_anime")
-	words := map[string]string{
-		"blue": "Success", "red": "Failed", "yellow": "Unstable", "aborted": "Aborted",
-		"notbuilt": "Not built", "disabled": "Disabled", "grey": "Pending",
-	}[base]
-	if words == "" {
+	var words string
+	switch base {
+	case "blue":
+		words = "Success"
+	case "red":
+		words = "Failed"
+	case "yellow":
+		words = "Unstable"
+	case "aborted":
+		words = "Aborted"
+	case "notbuilt":
+		words = "Not built"
+	case "disabled":
+		words = "Disabled"
+	case "grey":
+		words = "Pending"
+	default:
 		words = base
 	}
 	if anime {
-		words += ", building"
+		return BallInfo{Class: "ball ball-" + base + " ball-anime", Words: words + ", building"}
 	}
-	return BallInfo{Class: "ball ball-" + base + map[bool]string{true: " ball-anime"}[anime], Words: words}
+	return BallInfo{Class: "ball ball-" + base, Words: words}
 }
 
 // BallInfo is how a status icon is drawn and said.
