@@ -16,6 +16,12 @@ type LoadResult struct {
 	Latencies []time.Duration
 }
 
+// add sums two runs' results.
+func (r LoadResult) add(o LoadResult) LoadResult {
+	return LoadResult{Requests: r.Requests + o.Requests, Errors: r.Errors + o.Errors,
+		Elapsed: r.Elapsed + o.Elapsed, Latencies: append(r.Latencies, o.Latencies...)}
+}
+
 // PerSecond is the throughput.
 func (r LoadResult) PerSecond() float64 {
 	if r.Elapsed <= 0 {
