@@ -60,13 +60,21 @@ func (s *Server) itemsProp(c *call, items func() []*model.Job) export.Prop {
 // only those are built — the root's api/json lists every job.
 func (s *Server) itemObjects(c *call, items []*model.Job, minVis int) []*export.Object {
 	out := make([]*export.Object, 0, len(items))
+	if minVis >= itemSummaryVis {
+		// Summaries are allocated together: a listing of many jobs is
+		// most of what the root's api/json allocates.
+		objs := make([]export.Object, len(items))
+		props := make([]export.Prop, 3*len(items))
+		for i, j := range items {
+			if c.canSee(j) {
+				out = append(out, s.itemSummary(c, j, &objs[i], props[3*i:3*i:3*i+3]))
+			}
+		}
+		return out
+	}
 	for _, j := range items {
 		if c.canSee(j) {
-			if minVis >= itemSummaryVis {
-				out = append(out, s.itemSummary(c, j))
-			} else {
-				out = append(out, s.itemObject(c, j))
-			}
+			out = append(out, s.itemObject(c, j))
 		}
 	}
 	return out
@@ -77,19 +85,22 @@ func (s *Server) itemObjects(c *call, items []*model.Job, minVis int) []*export.
 const itemSummaryVis = 2
 
 // itemSummary is itemObject with only its properties of visibility
-// itemSummaryVis and up, in the same order.
-func (s *Server) itemSummary(c *call, j *model.Job) *export.Object {
+// itemSummaryVis and up, in the same order, written into o with props
+// (room for three) as its properties.
+func (s *Server) itemSummary(c *call, j *model.Job, o *export.Object, props []export.Prop) *export.Object {
 	var url string
 	if strings.Contains(j.Name, "/") {
 		url = c.root + jobPath(j.Name)
 	} else { // jobPath's answer in one concatenation
 		url = c.root + "job/" + neturl.PathEscape(j.Name) + "/"
 	}
+	props = append(props, pv("name", 999, j.BaseName()), pv("url", 999, url))
 	if jobs.IsFolder(j) {
-		return obj("com.cloudbees.hudson.plugins.folder.Folder", pv("name", 999, j.BaseName()), pv("url", 999, url))
+		*o = export.Object{Class: "com.cloudbees.hudson.plugins.folder.Folder", Props: props}
+		return o
 	}
-	return obj("hudson.model.FreeStyleProject", pv("name", 999, j.BaseName()), pv("url", 999, url),
-		pv("color", 2, s.jobColor(c, j)))
+	*o = export.Object{Class: "hudson.model.FreeStyleProject", Props: append(props, pv("color", 2, s.jobColor(c, j)))}
+	return o
 }
 
 // itemObject is a job's or a folder's API object.
