@@ -99,7 +99,17 @@ func New(ctx context.Context, cfg Config, st *store.Store, js *jobs.Service) (*Q
 	if err != nil {
 		return nil, err
 	}
+	// The dead server's builds may have left processes running: end them
+	// first, so that nothing writes to a log after it says it is over.
+	cookies := make([]string, len(stale))
+	for i, b := range stale {
+		cookies[i] = runner.Cookie(cfg.Home, b.JobID, b.Number)
+	}
+	if n := runner.KillProcesses(runner.KillGrace, cookies...); n > 0 {
+		cfg.Logger.Info("killed processes left by builds of the previous run", "processes", n)
+	}
 	for _, b := range stale {
+		os.MkdirAll(filepath.Dir(st.LogPath(b.JobID, b.Number)), 0o755)
 		if f, err := os.OpenFile(st.LogPath(b.JobID, b.Number), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
 			fmt.Fprintln(f, "jeeves stopped while this build was running")
 			fmt.Fprintln(f, "Build was aborted")
@@ -310,6 +320,7 @@ func (q *Queue) run(ctx context.Context, r *running, job *model.Job, rootURL str
 		result = runner.Run(ctx, runner.Spec{
 			Job: job, Build: b, Workspace: r.workspace, TmpDir: os.TempDir(),
 			Env: q.environment(job, b, r.workspace, rootURL), Log: out,
+			Cookie: runner.Cookie(q.cfg.Home, b.JobID, b.Number),
 		})
 		if masker != nil {
 			masker.Close()

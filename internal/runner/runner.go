@@ -33,13 +33,23 @@ type Spec struct {
 	TmpDir    string   // where step scripts are written
 	Env       []string // the full environment, Jenkins's variables included
 	Log       io.Writer
+	// Cookie marks the build's processes (JENKINS_NODE_COOKIE): when the
+	// build ends or is stopped, every process still carrying it is killed.
+	// Empty: only each step's process group is killed.
+	Cookie string
 }
 
 // Aborted is the cause a build's context is cancelled with when someone
-// stops it; By names who.
-type Aborted struct{ By string }
+// stops it; By names who. Reason, when set, is the log's line instead of
+// "Aborted by …".
+type Aborted struct{ By, Reason string }
 
-func (a *Aborted) Error() string { return "aborted by " + a.By }
+func (a *Aborted) Error() string {
+	if a.Reason != "" {
+		return a.Reason
+	}
+	return "aborted by " + a.By
+}
 
 // Run executes the build's steps and returns its result. Cancelling ctx
 // with an *Aborted cause (context.WithCancelCause) stops the running step
@@ -88,12 +98,21 @@ func Run(ctx context.Context, spec Spec) model.Result {
 			result = model.Failure
 		}
 	}
+	// Jenkins's rule: nothing the build started outlives it, unless it
+	// opted out with dontKillMe.
+	if spec.Cookie != "" {
+		KillProcesses(KillGrace, spec.Cookie)
+	}
 	if result == model.Aborted || ctx.Err() != nil {
 		result = model.Aborted
 		fmt.Fprintln(log, "Build was aborted")
 		var a *Aborted
 		if errors.As(context.Cause(ctx), &a) {
-			fmt.Fprintf(log, "Aborted by %s\n", a.By)
+			if a.Reason != "" {
+				fmt.Fprintln(log, a.Reason)
+			} else {
+				fmt.Fprintf(log, "Aborted by %s\n", a.By)
+			}
 		}
 	}
 	fmt.Fprintf(log, "Finished: %s\n", result)
@@ -132,7 +151,15 @@ func runShell(ctx context.Context, spec Spec, command string) (int, error) {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = spec.Workspace
 	cmd.Env = spec.Env
+	if spec.Cookie != "" {
+		cmd.Env = append(cmd.Env[:len(cmd.Env):len(cmd.Env)], CookieVar+"="+spec.Cookie)
+	}
 	cmd.Stdout, cmd.Stderr = spec.Log, spec.Log
+	if _, direct := spec.Log.(*os.File); !direct {
+		// The output goes through a pipe: a daemon the step leaves behind
+		// holds it open, and the step must not wait for the daemon.
+		cmd.WaitDelay = time.Second
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return -1, err
@@ -143,11 +170,17 @@ func runShell(ctx context.Context, spec Spec, command string) (int, error) {
 	select {
 	case werr2 = <-waited:
 	case <-ctx.Done():
-		killGroup(cmd.Process.Pid, waited)
+		if spec.Cookie != "" {
+			KillProcesses(KillGrace, spec.Cookie)
+		} else {
+			killGroup(cmd.Process.Pid, waited)
+		}
 		werr2 = <-waited
 	}
-	// Whatever the step left running in its group goes with it.
-	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	if spec.Cookie == "" {
+		// Whatever the step left running in its group goes with it.
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
 	if werr2 == nil {
 		return 0, nil
 	}
