@@ -299,8 +299,12 @@ func (q *Queue) run(ctx context.Context, r *running, job *model.Job, rootURL str
 	if err == nil {
 		log, err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	}
+	// note is what the log still needs to say once it can be written: why
+	// output is missing (a full disk), and how the build ended.
+	var note string
 	if err != nil {
 		q.cfg.Logger.Error("cannot open build log", "job", b.JobName, "build", b.Number, "err", err)
+		note = fmt.Sprintf("ERROR: jeeves could not write this console log (%v); the build did not run\nFinished: %s\n", errCause(err), result)
 	} else {
 		// Password parameters show as **** in the console. Only builds
 		// that have one pay for the copy; the rest write straight to the
@@ -317,25 +321,35 @@ func (q *Queue) run(ctx context.Context, r *running, job *model.Job, rootURL str
 			masker = runner.NewMasker(log, secrets)
 			out = masker
 		}
-		result = runner.Run(ctx, runner.Spec{
+		var logErr error
+		result, logErr = runner.Run(ctx, runner.Spec{
 			Job: job, Build: b, Workspace: r.workspace, TmpDir: os.TempDir(),
 			Env: q.environment(job, b, r.workspace, rootURL), Log: out,
 			Cookie: runner.Cookie(q.cfg.Home, b.JobID, b.Number),
 		})
 		if masker != nil {
-			masker.Close()
+			if err := masker.Close(); err != nil && logErr == nil {
+				logErr = err
+			}
 		}
 		log.Close()
+		if logErr != nil {
+			q.cfg.Logger.Error("cannot write build log", "job", b.JobName, "build", b.Number, "err", logErr)
+			note = fmt.Sprintf("\nERROR: jeeves could not write all of this console log (%v); output is missing\nFinished: %s\n", errCause(logErr), result)
+		}
 	}
 	d := time.Since(b.StartedAt)
 	// Downstream projects are scheduled before the build is recorded as
 	// finished, as Jenkins's publishers run inside the build: whoever sees
 	// it finished also sees what it triggered.
 	q.triggerDownstream(job, b.Number, result, rootURL)
-	if err := q.store.FinishBuild(context.Background(), b.JobID, b.Number, result, d); err != nil {
-		q.cfg.Logger.Error("cannot record build result", "job", b.JobName, "build", b.Number, "err", err)
+	// If jeeves shuts down with the disk still full, the build stays marked
+	// running in the store, and the next start ends it ABORTED with a line
+	// saying so.
+	recorded := q.record(b, result, d, path, note)
+	if recorded {
+		q.jobs.BuildFinished(b.JobID, b.Number, result)
 	}
-	q.jobs.BuildFinished(b.JobID, b.Number, result)
 	q.mu.Lock()
 	delete(q.running, buildKey{b.JobID, b.Number})
 	q.executors[b.Executor] = false
@@ -343,11 +357,70 @@ func (q *Queue) run(ctx context.Context, r *running, job *model.Job, rootURL str
 	r.cancel(nil)
 	close(r.finished)
 	q.poke()
-	if q.cfg.OnFinish != nil {
+	if recorded && q.cfg.OnFinish != nil {
 		fb := *b
 		fb.Building, fb.Result, fb.Duration = false, result, d
 		q.cfg.OnFinish(fb)
 	}
+}
+
+// record appends note (if any) to the build's log and records its result.
+// When the disk refuses either, it keeps trying, with the build still
+// shown running and its executor taken, until the write goes through
+// (space returned) or jeeves shuts down; it reports whether the result
+// was recorded.
+func (q *Queue) record(b *model.Build, result model.Result, d time.Duration, path, note string) bool {
+	wait := 50 * time.Millisecond
+	for failures := 0; ; failures++ {
+		err := appendNote(path, note)
+		if err == nil {
+			note = ""
+			err = q.store.FinishBuild(context.Background(), b.JobID, b.Number, result, d)
+		}
+		if err == nil {
+			if failures > 0 {
+				q.cfg.Logger.Info("build result recorded after all", "job", b.JobName, "build", b.Number, "result", result)
+			}
+			return true
+		}
+		if failures == 0 {
+			q.cfg.Logger.Error("cannot record build result; retrying until the disk takes it", "job", b.JobName, "build", b.Number, "err", err)
+		}
+		select {
+		case <-q.done:
+			return false
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
+}
+
+// appendNote appends note to the log at path; an empty note is no-op.
+func appendNote(path, note string) error {
+	if note == "" {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(note)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// errCause is an error's last part, without the file path in front.
+func errCause(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Op + ": " + pe.Err.Error()
+	}
+	return err.Error()
 }
 
 // environment is the build's process environment (§7.1).

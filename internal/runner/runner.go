@@ -51,11 +51,29 @@ func (a *Aborted) Error() string {
 	return "aborted by " + a.By
 }
 
+// errWriter remembers the first error writing the log (a full disk).
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	n, err := e.w.Write(p)
+	if err != nil && e.err == nil {
+		e.err = err
+	}
+	return n, err
+}
+
 // Run executes the build's steps and returns its result. Cancelling ctx
 // with an *Aborted cause (context.WithCancelCause) stops the running step
 // by killing its whole process group and ends the build ABORTED.
-func Run(ctx context.Context, spec Spec) model.Result {
-	log := spec.Log
+//
+// logErr is the first error writing the log (a full disk): the build is
+// then at best a FAILURE, since its output is incomplete, and no step
+// runs if not even the log's first lines could be written.
+func Run(ctx context.Context, spec Spec) (result model.Result, logErr error) {
+	log := &errWriter{w: spec.Log}
 	for _, c := range spec.Build.Causes {
 		fmt.Fprintln(log, c.Description())
 	}
@@ -64,8 +82,10 @@ func Run(ctx context.Context, spec Spec) model.Result {
 	}
 	fmt.Fprintln(log, "Running as SYSTEM")
 	fmt.Fprintf(log, "Building in workspace %s\n", spec.Workspace)
-	result := model.Success
-	if err := os.MkdirAll(spec.Workspace, 0o755); err != nil {
+	result = model.Success
+	if log.err != nil {
+		result = model.Failure
+	} else if err := os.MkdirAll(spec.Workspace, 0o755); err != nil {
 		fmt.Fprintf(log, "ERROR: cannot create the workspace: %v\n", err)
 		result = model.Failure
 	}
@@ -81,7 +101,7 @@ func Run(ctx context.Context, spec Spec) model.Result {
 			result = model.Aborted
 			break
 		}
-		code, err := runShell(ctx, spec, step.Command)
+		code, err := runShell(ctx, spec, log, step.Command)
 		switch {
 		case ctx.Err() != nil:
 			result = model.Aborted
@@ -115,13 +135,16 @@ func Run(ctx context.Context, spec Spec) model.Result {
 			}
 		}
 	}
+	if log.err != nil && result != model.Aborted {
+		result = model.Failure
+	}
 	fmt.Fprintf(log, "Finished: %s\n", result)
-	return result
+	return result, log.err
 }
 
 // runShell runs one shell step and returns its exit code. err is set only
 // when the step could not be started at all.
-func runShell(ctx context.Context, spec Spec, command string) (int, error) {
+func runShell(ctx context.Context, spec Spec, log io.Writer, command string) (int, error) {
 	script := strings.ReplaceAll(command, "\r\n", "\n")
 	var argv []string
 	f, err := os.CreateTemp(spec.TmpDir, "jeeves*.sh")
@@ -146,7 +169,7 @@ func runShell(ctx context.Context, spec Spec, command string) (int, error) {
 	if len(argv) < 2 {
 		return -1, errors.New("the script's #! line names no interpreter")
 	}
-	fmt.Fprintf(spec.Log, "[%s] $ %s\n", filepath.Base(spec.Workspace), quoteArgs(argv))
+	fmt.Fprintf(log, "[%s] $ %s\n", filepath.Base(spec.Workspace), quoteArgs(argv))
 
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = spec.Workspace
