@@ -1,8 +1,10 @@
 package runner
 
 import (
+	"os/exec"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestHasCookie(t *testing.T) {
@@ -28,5 +30,25 @@ func TestHasCookie(t *testing.T) {
 				t.Fatalf("hasCookie(%q) = %v, want %v", c.env, got, c.kill)
 			}
 		})
+	}
+}
+
+// BenchmarkKillProcessesNoneLeft is what every build pays at its end when
+// it left nothing behind: one scan of /proc.
+func BenchmarkKillProcessesNoneLeft(b *testing.B) {
+	for b.Loop() {
+		KillProcesses(KillGrace, "no-such-cookie")
+	}
+}
+
+// BenchmarkKillProcessesAfterShortBuild is what a short build pays at its
+// end: only processes newer than its first are read.
+func BenchmarkKillProcessesAfterShortBuild(b *testing.B) {
+	step := exec.Command("/bin/true")
+	if err := step.Run(); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		killProcesses(KillGrace, scope{first: step.Process.Pid, since: time.Now()}, "no-such-cookie")
 	}
 }

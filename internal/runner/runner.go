@@ -74,6 +74,8 @@ func (e *errWriter) Write(p []byte) (int, error) {
 // runs if not even the log's first lines could be written.
 func Run(ctx context.Context, spec Spec) (result model.Result, logErr error) {
 	log := &errWriter{w: spec.Log}
+	started := time.Now()
+	firstPid := 0 // of the first step's process; 0 while none ran
 	for _, c := range spec.Build.Causes {
 		fmt.Fprintln(log, c.Description())
 	}
@@ -101,7 +103,7 @@ func Run(ctx context.Context, spec Spec) (result model.Result, logErr error) {
 			result = model.Aborted
 			break
 		}
-		code, err := runShell(ctx, spec, log, step.Command)
+		code, err := runShell(ctx, spec, log, step.Command, &firstPid)
 		switch {
 		case ctx.Err() != nil:
 			result = model.Aborted
@@ -120,8 +122,8 @@ func Run(ctx context.Context, spec Spec) (result model.Result, logErr error) {
 	}
 	// Jenkins's rule: nothing the build started outlives it, unless it
 	// opted out with dontKillMe.
-	if spec.Cookie != "" {
-		KillProcesses(KillGrace, spec.Cookie)
+	if spec.Cookie != "" && firstPid != 0 {
+		killProcesses(KillGrace, scope{first: firstPid, since: started}, spec.Cookie)
 	}
 	if result == model.Aborted || ctx.Err() != nil {
 		result = model.Aborted
@@ -144,7 +146,7 @@ func Run(ctx context.Context, spec Spec) (result model.Result, logErr error) {
 
 // runShell runs one shell step and returns its exit code. err is set only
 // when the step could not be started at all.
-func runShell(ctx context.Context, spec Spec, log io.Writer, command string) (int, error) {
+func runShell(ctx context.Context, spec Spec, log io.Writer, command string, firstPid *int) (int, error) {
 	script := strings.ReplaceAll(command, "\r\n", "\n")
 	var argv []string
 	f, err := os.CreateTemp(spec.TmpDir, "jeeves*.sh")
@@ -186,6 +188,9 @@ func runShell(ctx context.Context, spec Spec, log io.Writer, command string) (in
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return -1, err
+	}
+	if *firstPid == 0 {
+		*firstPid = cmd.Process.Pid
 	}
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()
