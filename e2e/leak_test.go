@@ -43,10 +43,12 @@ echo daemons started
 		stop     bool   // stop the build instead of letting it end
 		result   string
 		survives bool
+		password bool // a password parameter: the output goes through a pipe
 	}{
 		{name: "daemons left by a finished build are gone", result: "SUCCESS"},
 		{name: "daemons left by a failed build are gone", tail: "exit 3", result: "FAILURE"},
 		{name: "daemons of a stopped build are gone", tail: "sleep 1000", stop: true, result: "ABORTED"},
+		{name: "daemons left by a build whose output is masked are gone, and the step does not wait for them", password: true, result: "SUCCESS"},
 		{name: "daemons with BUILD_ID=dontKillMe outlive the build", prefix: "env BUILD_ID=dontKillMe ", result: "SUCCESS", survives: true},
 		{name: "daemons with JENKINS_NODE_COOKIE=dontKillMe outlive the build", prefix: "env JENKINS_NODE_COOKIE=dontKillMe ", result: "SUCCESS", survives: true},
 		{name: "daemons with dontKillMe outlive a stopped build", prefix: "env BUILD_ID=dontKillMe ", tail: "sleep 1000", stop: true, result: "ABORTED", survives: true},
@@ -55,8 +57,17 @@ echo daemons started
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
 			name := "leak-" + strconv.Itoa(i)
-			j.createJob(t, name, shellJob(daemons(dir, c.prefix)+c.tail))
-			loc := j.trigger(t, name)
+			config := shellJob(daemons(dir, c.prefix) + c.tail)
+			trigger := "job/" + name + "/build"
+			if c.password {
+				config = strings.Replace(config, "<builders>", `<properties><hudson.model.ParametersDefinitionProperty><parameterDefinitions>
+  <hudson.model.PasswordParameterDefinition><name>PW</name><defaultValue>s3cret</defaultValue></hudson.model.PasswordParameterDefinition>
+</parameterDefinitions></hudson.model.ParametersDefinitionProperty></properties>
+<builders>`, 1)
+				trigger = "job/" + name + "/buildWithParameters"
+			}
+			j.createJob(t, name, config)
+			loc := j.must(t, 201, req{method: "POST", path: trigger, user: "admin", secret: tok}).header.Get("Location")
 			pids := map[string]int{}
 			readPids := func() bool {
 				for _, d := range []string{"setsid", "nohup", "doublefork"} {

@@ -209,7 +209,9 @@ func runShell(ctx context.Context, spec Spec, log io.Writer, command string, fir
 		// Whatever the step left running in its group goes with it.
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
-	if werr2 == nil {
+	if werr2 == nil || errors.Is(werr2, exec.ErrWaitDelay) {
+		// ErrWaitDelay: the step succeeded, but a process it left behind
+		// still holds its output pipe; the build's end deals with that.
 		return 0, nil
 	}
 	var exit *exec.ExitError
