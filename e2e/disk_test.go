@@ -131,8 +131,10 @@ func TestFullDisk(t *testing.T) {
 		}
 	})
 	t.Run("once space returns, jeeves works again without a restart", func(t *testing.T) {
-		j.createJob(t, "after", shellJob("echo after"))
-		for _, name := range []string{"before", "after"} {
+		// "new" is the job whose creation the full disk refused: nothing
+		// of it was left behind.
+		j.createJob(t, "new", shellJob("echo new"))
+		for _, name := range []string{"before", "new"} {
 			if b := j.waitBuild(t, j.trigger(t, name)); *b.Result != "SUCCESS" {
 				t.Fatalf("%s: %s", name, *b.Result)
 			}
