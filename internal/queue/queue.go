@@ -372,9 +372,9 @@ func (q *Queue) run(ctx context.Context, r *running, job *model.Job, rootURL str
 func (q *Queue) record(b *model.Build, result model.Result, d time.Duration, path, note string) bool {
 	wait := 50 * time.Millisecond
 	for failures := 0; ; failures++ {
-		err := appendNote(path, note)
+		n, err := appendNote(path, note)
+		note = note[n:] // a short write is not written twice
 		if err == nil {
-			note = ""
 			err = q.store.FinishBuild(context.Background(), b.JobID, b.Number, result, d)
 		}
 		if err == nil {
@@ -395,23 +395,24 @@ func (q *Queue) record(b *model.Build, result model.Result, d time.Duration, pat
 	}
 }
 
-// appendNote appends note to the log at path; an empty note is no-op.
-func appendNote(path, note string) error {
+// appendNote appends note to the log at path and says how much of it
+// was written; an empty note is a no-op.
+func appendNote(path, note string) (int, error) {
 	if note == "" {
-		return nil
+		return 0, nil
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
+		return 0, err
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	_, err = f.WriteString(note)
+	n, err := f.WriteString(note)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	return err
+	return n, err
 }
 
 // errCause is an error's last part, without the file path in front.
