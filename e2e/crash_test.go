@@ -188,7 +188,7 @@ func TestSIGTERM(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "home")
 	gate := filepath.Join(t.TempDir(), "gate")
 	t.Cleanup(func() { killHomeProcesses(home) })
-	j := start(t, home, nil, "--executors", "2", "--shutdown-grace", "5s")
+	j := start(t, home, nil, "--executors", "2", "--shutdown-grace", "10s")
 	tok := j.adminToken(t)
 	j.createJob(t, "finishes", shellJob(gateScript(gate)))
 	j.createJob(t, "too-slow", shellJob(`echo "started $JOB_NAME"
@@ -252,7 +252,7 @@ sleep 1000`))
 		}
 		j2.json(t, "job/too-slow/1/api/json", &b)
 		log := j2.must(t, 200, req{path: "job/too-slow/1/consoleText", user: "admin", secret: tok}).body
-		if b.Building || b.Result != "ABORTED" || !strings.HasSuffix(log, "Build was aborted\njeeves is shutting down: the build did not finish within the shutdown grace (5s)\nFinished: ABORTED\n") {
+		if b.Building || b.Result != "ABORTED" || !strings.HasSuffix(log, "Build was aborted\njeeves is shutting down: the build did not finish within the shutdown grace (10s)\nFinished: ABORTED\n") {
 			t.Fatalf("%+v\n%s", b, log)
 		}
 	})
