@@ -69,19 +69,20 @@ func TestCrash(t *testing.T) {
 	names := make([]string, jobs)
 	for i := range names {
 		names[i] = fmt.Sprintf("crash-%02d", i)
-		j.createJob(t, names[i], shellJob(gateScript(gate)))
+		// The running ones are killed with a line half written.
+		j.createJob(t, names[i], shellJob("set +x\n"+strings.Replace(gateScript(gate), "\n", "\nprintf 'cut short'\n", 1)))
 	}
 	locs := make([]string, jobs)
 	for i, name := range names {
 		locs[i] = j.trigger(t, name)
 	}
-	// The first five run (each has printed its first line); the rest wait.
+	// The first five run (each has printed its lines); the rest wait.
 	var running []string
 	waitFor(t, "five builds to run", func() bool {
 		running = running[:0]
 		for _, name := range names {
 			r := j.do(t, req{path: "job/" + name + "/1/consoleText", user: "admin", secret: tok})
-			if r.status == 200 && strings.Contains(r.body, "started "+name) {
+			if r.status == 200 && strings.Contains(r.body, "started "+name+"\ncut short") {
 				running = append(running, name)
 			}
 		}
@@ -110,7 +111,7 @@ func TestCrash(t *testing.T) {
 				t.Errorf("%s #1 after the crash: building %v, result %q", name, b.Building, b.Result)
 			}
 			log := j2.must(t, 200, req{path: "job/" + name + "/1/consoleText", user: "admin", secret: tok}).body
-			if !strings.Contains(log, "started "+name+"\n") || !strings.HasSuffix(log, "jeeves stopped while this build was running\nBuild was aborted\nFinished: ABORTED\n") {
+			if !strings.HasSuffix(log, "\nstarted "+name+"\ncut short\njeeves stopped while this build was running\nBuild was aborted\nFinished: ABORTED\n") {
 				t.Errorf("%s #1 log:\n%s", name, log)
 			}
 		}

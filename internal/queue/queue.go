@@ -109,14 +109,20 @@ func New(ctx context.Context, cfg Config, st *store.Store, js *jobs.Service) (*Q
 		cfg.Logger.Info("killed processes left by builds of the previous run", "processes", n)
 	}
 	for _, b := range stale {
-		os.MkdirAll(filepath.Dir(st.LogPath(b.JobID, b.Number)), 0o755)
-		if f, err := os.OpenFile(st.LogPath(b.JobID, b.Number), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
-			fmt.Fprintln(f, "jeeves stopped while this build was running")
-			fmt.Fprintln(f, "Build was aborted")
-			fmt.Fprintln(f, "Finished: ABORTED")
-			f.Close()
+		path := st.LogPath(b.JobID, b.Number)
+		// The build lasted until its log was last written.
+		var d time.Duration
+		note := "jeeves stopped while this build was running\nBuild was aborted\nFinished: ABORTED\n"
+		if fi, err := os.Stat(path); err == nil {
+			d = max(0, fi.ModTime().Sub(b.StartedAt))
+			if fi.Size() > 0 && !endsWithNewline(path, fi.Size()) {
+				note = "\n" + note // the crash cut a line short
+			}
 		}
-		if err := st.FinishBuild(ctx, b.JobID, b.Number, model.Aborted, 0); err != nil {
+		if _, err := appendNote(path, note); err != nil {
+			cfg.Logger.Error("cannot end the log of a build the previous run left running", "job", b.JobName, "build", b.Number, "err", err)
+		}
+		if err := st.FinishBuild(ctx, b.JobID, b.Number, model.Aborted, d); err != nil {
 			return nil, err
 		}
 		js.BuildFinished(b.JobID, b.Number, model.Aborted)
@@ -413,6 +419,19 @@ func appendNote(path, note string) (int, error) {
 		err = cerr
 	}
 	return n, err
+}
+
+// endsWithNewline reports whether the file at path, of size bytes, ends
+// with a newline.
+func endsWithNewline(path string, size int64) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return true
+	}
+	defer f.Close()
+	b := make([]byte, 1)
+	_, err = f.ReadAt(b, size-1)
+	return err != nil || b[0] == '\n'
 }
 
 // errCause is an error's last part, without the file path in front.
