@@ -5,7 +5,6 @@
 package audit
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -49,7 +48,7 @@ type Log struct {
 
 	mu   sync.Mutex
 	f    *os.File
-	w    *bufio.Writer
+	w    *buffer
 	size int64
 	done chan struct{}
 	wg   sync.WaitGroup
@@ -81,7 +80,7 @@ func (l *Log) openFile() error {
 		f.Close()
 		return err
 	}
-	l.f, l.w, l.size = f, bufio.NewWriterSize(f, 64<<10), st.Size()
+	l.f, l.w, l.size = f, &buffer{f: f, size: 64 << 10}, st.Size()
 	// A crash can leave a torn last line: end it, so the next entry
 	// starts on a line of its own.
 	if st.Size() > 0 {
@@ -257,4 +256,45 @@ func (q Query) match(e Entry) bool {
 		return false
 	}
 	return true
+}
+
+// buffer batches writes to f like bufio.Writer, but an error is not
+// sticky: what a full disk refused stays buffered (up to a bound) and is
+// written by the next flush, so the log works again once space returns.
+type buffer struct {
+	f    *os.File
+	size int // flush when this much is buffered
+	buf  []byte
+}
+
+// maxPending bounds what a buffer keeps while writes fail; entries past it
+// are dropped and the error returned.
+const maxPending = 4 << 20
+
+func (b *buffer) Write(p []byte) (int, error) {
+	if len(b.buf)+len(p) > maxPending {
+		if err := b.Flush(); err != nil {
+			return 0, fmt.Errorf("audit entry dropped: %w", err)
+		}
+	}
+	b.buf = append(b.buf, p...)
+	if len(b.buf) >= b.size {
+		return len(p), b.Flush()
+	}
+	return len(p), nil
+}
+
+func (b *buffer) WriteByte(c byte) error {
+	_, err := b.Write([]byte{c})
+	return err
+}
+
+// Flush writes what is buffered; on error the unwritten rest is kept.
+func (b *buffer) Flush() error {
+	if len(b.buf) == 0 {
+		return nil
+	}
+	n, err := b.f.Write(b.buf)
+	b.buf = b.buf[:copy(b.buf, b.buf[n:])]
+	return err
 }

@@ -327,16 +327,35 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 	return nil
 }
 
-// checkHome refuses a home jeeves cannot write to, with the reason.
+// checkHome refuses a home jeeves cannot write to, with the reason: it
+// creates the home if needed and writes 64 KB in it, so a read-only,
+// forbidden or full home stops jeeves before it serves anything.
 func checkHome(home string) error {
 	if err := os.MkdirAll(home, 0o755); err != nil {
-		return fmt.Errorf("cannot create the home %s: %w", home, err)
+		return fmt.Errorf("cannot create the home %s: %v", home, errCause(err))
 	}
 	f, err := os.CreateTemp(home, ".write-test-*")
 	if err != nil {
-		return fmt.Errorf("the home %s is not writable: %w", home, err)
+		return fmt.Errorf("the home %s is not writable: %v", home, errCause(err))
 	}
 	name := f.Name()
-	f.Close()
+	defer os.Remove(name)
+	_, err = f.Write(make([]byte, 64<<10))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("the home %s is not writable: %v", home, errCause(err))
+	}
 	return os.Remove(name)
+}
+
+// errCause is an error without the file path in front (the message names
+// the home already).
+func errCause(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Op + ": " + pe.Err.Error()
+	}
+	return err.Error()
 }

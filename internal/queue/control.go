@@ -220,7 +220,7 @@ func (q *Queue) Shutdown(grace time.Duration) {
 	}
 	q.mu.Lock()
 	for _, r := range q.running {
-		r.cancel(&runner.Aborted{By: "jeeves shutting down"})
+		r.cancel(&runner.Aborted{By: "jeeves shutting down", Reason: fmt.Sprintf("jeeves is shutting down: the build did not finish within the shutdown grace (%s)", grace)})
 	}
 	q.mu.Unlock()
 	<-all

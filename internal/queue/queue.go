@@ -107,14 +107,30 @@ func New(ctx context.Context, cfg Config, st *store.Store, js *jobs.Service) (*Q
 	if err != nil {
 		return nil, err
 	}
+	// The dead server's builds may have left processes running: end them
+	// first, so that nothing writes to a log after it says it is over.
+	cookies := make([]string, len(stale))
+	for i, b := range stale {
+		cookies[i] = runner.Cookie(cfg.Home, b.JobID, b.Number)
+	}
+	if n := runner.KillProcesses(runner.KillGrace, cookies...); n > 0 {
+		cfg.Logger.Info("killed processes left by builds of the previous run", "processes", n)
+	}
 	for _, b := range stale {
-		if f, err := os.OpenFile(st.LogPath(b.JobID, b.Number), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
-			fmt.Fprintln(f, "jeeves stopped while this build was running")
-			fmt.Fprintln(f, "Build was aborted")
-			fmt.Fprintln(f, "Finished: ABORTED")
-			f.Close()
+		path := st.LogPath(b.JobID, b.Number)
+		// The build lasted until its log was last written.
+		var d time.Duration
+		note := "jeeves stopped while this build was running\nBuild was aborted\nFinished: ABORTED\n"
+		if fi, err := os.Stat(path); err == nil {
+			d = max(0, fi.ModTime().Sub(b.StartedAt))
+			if fi.Size() > 0 && !endsWithNewline(path, fi.Size()) {
+				note = "\n" + note // the crash cut a line short
+			}
 		}
-		if err := st.FinishBuild(ctx, b.JobID, b.Number, model.Aborted, 0); err != nil {
+		if _, err := appendNote(path, note); err != nil {
+			cfg.Logger.Error("cannot end the log of a build the previous run left running", "job", b.JobName, "build", b.Number, "err", err)
+		}
+		if err := st.FinishBuild(ctx, b.JobID, b.Number, model.Aborted, d); err != nil {
 			return nil, err
 		}
 		js.BuildFinished(b.JobID, b.Number, model.Aborted)
@@ -297,8 +313,12 @@ func (q *Queue) run(ctx context.Context, r *running, job *model.Job, rootURL str
 	if err == nil {
 		log, err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	}
+	// note is what the log still needs to say once it can be written: why
+	// output is missing (a full disk), and how the build ended.
+	var note string
 	if err != nil {
 		q.cfg.Logger.Error("cannot open build log", "job", b.JobName, "build", b.Number, "err", err)
+		note = fmt.Sprintf("ERROR: jeeves could not write this console log (%v); the build did not run\nFinished: %s\n", errCause(err), result)
 	} else {
 		// Password parameters show as **** in the console. Only builds
 		// that have one pay for the copy; the rest write straight to the
@@ -315,24 +335,35 @@ func (q *Queue) run(ctx context.Context, r *running, job *model.Job, rootURL str
 			masker = runner.NewMasker(log, secrets)
 			out = masker
 		}
-		result = runner.Run(ctx, runner.Spec{
+		var logErr error
+		result, logErr = runner.Run(ctx, runner.Spec{
 			Job: job, Build: b, Workspace: r.workspace, TmpDir: os.TempDir(),
 			Env: q.environment(job, b, r.workspace, rootURL), Log: out,
+			Cookie: runner.Cookie(q.cfg.Home, b.JobID, b.Number),
 		})
 		if masker != nil {
-			masker.Close()
+			if err := masker.Close(); err != nil && logErr == nil {
+				logErr = err
+			}
 		}
 		log.Close()
+		if logErr != nil {
+			q.cfg.Logger.Error("cannot write build log", "job", b.JobName, "build", b.Number, "err", logErr)
+			note = fmt.Sprintf("\nERROR: jeeves could not write all of this console log (%v); output is missing\nFinished: %s\n", errCause(logErr), result)
+		}
 	}
 	d := time.Since(b.StartedAt)
 	// Downstream projects are scheduled before the build is recorded as
 	// finished, as Jenkins's publishers run inside the build: whoever sees
 	// it finished also sees what it triggered.
 	q.triggerDownstream(job, b.Number, result, rootURL)
-	if err := q.store.FinishBuild(context.Background(), b.JobID, b.Number, result, d); err != nil {
-		q.cfg.Logger.Error("cannot record build result", "job", b.JobName, "build", b.Number, "err", err)
+	// If jeeves shuts down with the disk still full, the build stays marked
+	// running in the store, and the next start ends it ABORTED with a line
+	// saying so.
+	recorded := q.record(b, result, d, path, note)
+	if recorded {
+		q.jobs.BuildFinished(b.JobID, b.Number, result)
 	}
-	q.jobs.BuildFinished(b.JobID, b.Number, result)
 	q.mu.Lock()
 	delete(q.running, buildKey{b.JobID, b.Number})
 	q.executors[b.Executor] = false
@@ -340,11 +371,84 @@ func (q *Queue) run(ctx context.Context, r *running, job *model.Job, rootURL str
 	r.cancel(nil)
 	close(r.finished)
 	q.poke()
-	if q.cfg.OnFinish != nil {
+	if recorded && q.cfg.OnFinish != nil {
 		fb := *b
 		fb.Building, fb.Result, fb.Duration = false, result, d
 		q.cfg.OnFinish(fb)
 	}
+}
+
+// record appends note (if any) to the build's log and records its result.
+// When the disk refuses either, it keeps trying, with the build still
+// shown running and its executor taken, until the write goes through
+// (space returned) or jeeves shuts down; it reports whether the result
+// was recorded.
+func (q *Queue) record(b *model.Build, result model.Result, d time.Duration, path, note string) bool {
+	wait := 50 * time.Millisecond
+	for failures := 0; ; failures++ {
+		n, err := appendNote(path, note)
+		note = note[n:] // a short write is not written twice
+		if err == nil {
+			err = q.store.FinishBuild(context.Background(), b.JobID, b.Number, result, d)
+		}
+		if err == nil {
+			if failures > 0 {
+				q.cfg.Logger.Info("build result recorded after all", "job", b.JobName, "build", b.Number, "result", result)
+			}
+			return true
+		}
+		if failures == 0 {
+			q.cfg.Logger.Error("cannot record build result; retrying until the disk takes it", "job", b.JobName, "build", b.Number, "err", err)
+		}
+		select {
+		case <-q.done:
+			return false
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
+}
+
+// appendNote appends note to the log at path and says how much of it
+// was written; an empty note is a no-op.
+func appendNote(path, note string) (int, error) {
+	if note == "" {
+		return 0, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return 0, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return 0, err
+	}
+	n, err := f.WriteString(note)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return n, err
+}
+
+// endsWithNewline reports whether the file at path, of size bytes, ends
+// with a newline.
+func endsWithNewline(path string, size int64) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return true
+	}
+	defer f.Close()
+	b := make([]byte, 1)
+	_, err = f.ReadAt(b, size-1)
+	return err != nil || b[0] == '\n'
+}
+
+// errCause is an error's last part, without the file path in front.
+func errCause(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Op + ": " + pe.Err.Error()
+	}
+	return err.Error()
 }
 
 // environment is the build's process environment (§7.1).

@@ -33,19 +33,49 @@ type Spec struct {
 	TmpDir    string   // where step scripts are written
 	Env       []string // the full environment, Jenkins's variables included
 	Log       io.Writer
+	// Cookie marks the build's processes (JENKINS_NODE_COOKIE): when the
+	// build ends or is stopped, every process still carrying it is killed.
+	// Empty: only each step's process group is killed.
+	Cookie string
 }
 
 // Aborted is the cause a build's context is cancelled with when someone
-// stops it; By names who.
-type Aborted struct{ By string }
+// stops it; By names who. Reason, when set, is the log's line instead of
+// "Aborted by …".
+type Aborted struct{ By, Reason string }
 
-func (a *Aborted) Error() string { return "aborted by " + a.By }
+func (a *Aborted) Error() string {
+	if a.Reason != "" {
+		return a.Reason
+	}
+	return "aborted by " + a.By
+}
+
+// errWriter remembers the first error writing the log (a full disk).
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	n, err := e.w.Write(p)
+	if err != nil && e.err == nil {
+		e.err = err
+	}
+	return n, err
+}
 
 // Run executes the build's steps and returns its result. Cancelling ctx
 // with an *Aborted cause (context.WithCancelCause) stops the running step
 // by killing its whole process group and ends the build ABORTED.
-func Run(ctx context.Context, spec Spec) model.Result {
-	log := spec.Log
+//
+// logErr is the first error writing the log (a full disk): the build is
+// then at best a FAILURE, since its output is incomplete, and no step
+// runs if not even the log's first lines could be written.
+func Run(ctx context.Context, spec Spec) (result model.Result, logErr error) {
+	log := &errWriter{w: spec.Log}
+	started := time.Now()
+	firstPid := 0 // of the first step's process; 0 while none ran
 	for _, c := range spec.Build.Causes {
 		fmt.Fprintln(log, c.Description())
 	}
@@ -54,8 +84,10 @@ func Run(ctx context.Context, spec Spec) model.Result {
 	}
 	fmt.Fprintln(log, "Running as SYSTEM")
 	fmt.Fprintf(log, "Building in workspace %s\n", spec.Workspace)
-	result := model.Success
-	if err := os.MkdirAll(spec.Workspace, 0o755); err != nil {
+	result = model.Success
+	if log.err != nil {
+		result = model.Failure
+	} else if err := os.MkdirAll(spec.Workspace, 0o755); err != nil {
 		fmt.Fprintf(log, "ERROR: cannot create the workspace: %v\n", err)
 		result = model.Failure
 	}
@@ -71,7 +103,7 @@ func Run(ctx context.Context, spec Spec) model.Result {
 			result = model.Aborted
 			break
 		}
-		code, err := runShell(ctx, spec, step.Command)
+		code, err := runShell(ctx, spec, log, step.Command, &firstPid)
 		switch {
 		case ctx.Err() != nil:
 			result = model.Aborted
@@ -88,21 +120,33 @@ func Run(ctx context.Context, spec Spec) model.Result {
 			result = model.Failure
 		}
 	}
+	// Jenkins's rule: nothing the build started outlives it, unless it
+	// opted out with dontKillMe.
+	if spec.Cookie != "" && firstPid != 0 {
+		killProcesses(KillGrace, scope{first: firstPid, since: started}, spec.Cookie)
+	}
 	if result == model.Aborted || ctx.Err() != nil {
 		result = model.Aborted
 		fmt.Fprintln(log, "Build was aborted")
 		var a *Aborted
 		if errors.As(context.Cause(ctx), &a) {
-			fmt.Fprintf(log, "Aborted by %s\n", a.By)
+			if a.Reason != "" {
+				fmt.Fprintln(log, a.Reason)
+			} else {
+				fmt.Fprintf(log, "Aborted by %s\n", a.By)
+			}
 		}
 	}
+	if log.err != nil && result != model.Aborted {
+		result = model.Failure
+	}
 	fmt.Fprintf(log, "Finished: %s\n", result)
-	return result
+	return result, log.err
 }
 
 // runShell runs one shell step and returns its exit code. err is set only
 // when the step could not be started at all.
-func runShell(ctx context.Context, spec Spec, command string) (int, error) {
+func runShell(ctx context.Context, spec Spec, log io.Writer, command string, firstPid *int) (int, error) {
 	script := strings.ReplaceAll(command, "\r\n", "\n")
 	var argv []string
 	f, err := os.CreateTemp(spec.TmpDir, "jeeves*.sh")
@@ -127,15 +171,26 @@ func runShell(ctx context.Context, spec Spec, command string) (int, error) {
 	if len(argv) < 2 {
 		return -1, errors.New("the script's #! line names no interpreter")
 	}
-	fmt.Fprintf(spec.Log, "[%s] $ %s\n", filepath.Base(spec.Workspace), quoteArgs(argv))
+	fmt.Fprintf(log, "[%s] $ %s\n", filepath.Base(spec.Workspace), quoteArgs(argv))
 
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = spec.Workspace
 	cmd.Env = spec.Env
+	if spec.Cookie != "" {
+		cmd.Env = append(cmd.Env[:len(cmd.Env):len(cmd.Env)], CookieVar+"="+spec.Cookie)
+	}
 	cmd.Stdout, cmd.Stderr = spec.Log, spec.Log
+	if _, direct := spec.Log.(*os.File); !direct {
+		// The output goes through a pipe: a daemon the step leaves behind
+		// holds it open, and the step must not wait for the daemon.
+		cmd.WaitDelay = time.Second
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return -1, err
+	}
+	if *firstPid == 0 {
+		*firstPid = cmd.Process.Pid
 	}
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()
@@ -143,12 +198,20 @@ func runShell(ctx context.Context, spec Spec, command string) (int, error) {
 	select {
 	case werr2 = <-waited:
 	case <-ctx.Done():
-		killGroup(cmd.Process.Pid, waited)
+		if spec.Cookie != "" {
+			KillProcesses(KillGrace, spec.Cookie)
+		} else {
+			killGroup(cmd.Process.Pid, waited)
+		}
 		werr2 = <-waited
 	}
-	// Whatever the step left running in its group goes with it.
-	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	if werr2 == nil {
+	if spec.Cookie == "" {
+		// Whatever the step left running in its group goes with it.
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	if werr2 == nil || errors.Is(werr2, exec.ErrWaitDelay) {
+		// ErrWaitDelay: the step succeeded, but a process it left behind
+		// still holds its output pipe; the build's end deals with that.
 		return 0, nil
 	}
 	var exit *exec.ExitError

@@ -9,9 +9,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/authz"
+	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
 // httpError is an error with the HTTP answer it deserves.
@@ -57,6 +59,15 @@ func (s *Server) renderError(c *call, err error) {
 			he = &httpError{status: http.StatusTooManyRequests, msg: "Too many failed password attempts from this address; try again in " + strconv.Itoa(te.Seconds()) + " s, or use an API token"}
 		} else if errors.As(err, &mbe) {
 			he = &httpError{status: http.StatusRequestEntityTooLarge, msg: "The request body is larger than the limit of " + byteCount(mbe.Limit)}
+		} else if store.DiskFull(err) {
+			// Nothing was saved; the same request works once space returns.
+			s.log.Error("request failed: the disk is full", "method", c.r.Method, "path", c.r.URL.Path, "err", err)
+			he = &httpError{status: http.StatusInsufficientStorage, xError: true,
+				msg: "jeeves cannot save this: the disk holding its home is full (no space left on device); nothing was changed, try again once space is freed"}
+		} else if store.CannotWrite(err) {
+			s.log.Error("request failed: the home cannot be written", "method", c.r.Method, "path", c.r.URL.Path, "err", err)
+			he = &httpError{status: http.StatusServiceUnavailable, xError: true,
+				msg: "jeeves cannot save this: its home cannot be written (" + writeCause(err) + "); nothing was changed"}
 		} else {
 			var b [4]byte
 			rand.Read(b[:])
@@ -190,4 +201,14 @@ func byteCount(n int64) string {
 		return itoa(n>>10) + " KiB"
 	}
 	return itoa(n) + " bytes"
+}
+
+// writeCause names why a write failed without the paths it touched.
+func writeCause(err error) string {
+	for _, e := range []syscall.Errno{syscall.EROFS, syscall.EACCES, syscall.EPERM, syscall.EIO} {
+		if errors.Is(err, e) {
+			return e.Error()
+		}
+	}
+	return "the database refused the write"
 }
