@@ -126,6 +126,8 @@ type run struct {
 	jeeves string
 	self   string
 	start  time.Time
+	// loadBefore is /proc/loadavg's three averages when the run began.
+	loadBefore string
 }
 
 func (r *run) want(group string) bool { return len(r.groups) == 0 || r.groups[group] }
@@ -135,18 +137,22 @@ func (r *run) logf(format string, args ...any) {
 }
 
 func (r *run) header() string {
-	load, _ := os.ReadFile("/proc/loadavg")
 	mode := "full"
 	if r.cfg.Jobs != Full.Jobs {
 		mode = "quick (scaled down: not the budgets' conditions)"
 	}
 	return fmt.Sprintf("jeeves-bench %s run, %s, %s/%s, %d CPUs, %s, load average before: %s\n",
 		mode, time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(),
-		runtime.Version(), strings.Join(strings.Fields(string(load))[:3], " "))
+		runtime.Version(), r.loadBefore)
 }
 
 func (r *run) all() ([]Row, error) {
 	r.start = time.Now()
+	if load, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(load)); len(f) >= 3 {
+			r.loadBefore = strings.Join(f[:3], " ")
+		}
+	}
 	var err error
 	if r.work, err = os.MkdirTemp("", "jeeves-bench-*"); err != nil {
 		return nil, err
