@@ -28,6 +28,7 @@ type stack struct {
 	token    string
 	finished chan model.Build
 	client   *http.Client
+	handler  http.Handler // the server itself, for handler-only benchmarks
 }
 
 func newStack(tb testing.TB) *stack {
@@ -80,6 +81,7 @@ func newStack(tb testing.TB) *stack {
 		tb.Fatal(err)
 	}
 	srv := server.New(server.Config{Version: "bench", CSRF: true, Executors: 2, Authz: az}, au, js, vs, ns, q, st)
+	s.handler = srv
 	hs := httptest.NewServer(srv)
 	tb.Cleanup(hs.Close)
 	s.url = hs.URL
@@ -131,6 +133,37 @@ func BenchmarkAPIJSONWithToken(b *testing.B) {
 			s.do(b, "GET", "/api/json?pretty=true", 200)
 		}
 	})
+}
+
+// BenchmarkRootAPIJSON100Jobs is the root api/json listing 100 jobs,
+// handler only (no network): the cost jeeves-bench's api/json row
+// compares with a bare handler.
+func BenchmarkRootAPIJSON100Jobs(b *testing.B) {
+	s := newStack(b)
+	for i := range 98 { // newStack made two
+		req, _ := http.NewRequest("POST", s.url+"/createItem?name=job-"+strconv.Itoa(i), strings.NewReader(
+			`<project><builders><hudson.tasks.Shell><command>echo hello</command></hudson.tasks.Shell></builders></project>`))
+		req.SetBasicAuth("admin", s.token)
+		req.Header.Set("Content-Type", "application/xml")
+		resp, err := s.client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b.Fatalf("createItem: %d", resp.StatusCode)
+		}
+	}
+	req := httptest.NewRequest("GET", "/api/json", nil)
+	req.SetBasicAuth("admin", s.token)
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		s.handler.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatalf("api/json: %d", w.Code)
+		}
+	}
 }
 
 // BenchmarkTriggerToFinished measures POST /job/hello/build (no quiet
