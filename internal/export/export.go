@@ -59,6 +59,28 @@ type Lazy func() any
 // of many objects can then build only the properties that will show.
 type Pruned func(minVis int) any
 
+// Memo is an object whose encodings its owner keeps between Writes, so
+// that a long listing of objects that seldom change is copied rather
+// than encoded each time. Write asks Encoding for the object's bytes in
+// the form at hand; when there are none, it writes Object() and hands
+// the bytes to Keep, which must copy them. The owner must return bytes
+// only for the very object Object() would build now: a memo saves
+// encoding, it does not decide what is shown. With a tree, and in XML,
+// Object() is written as usual.
+type Memo interface {
+	Object() *Object
+	Encoding(Form) []byte
+	Keep(Form, []byte)
+}
+
+// Form is what an object's encoding depends on besides the object.
+type Form struct {
+	Flavor Flavor
+	Pretty bool
+	Indent int // the indentation the object starts at, when Pretty
+	Th     int // the least visibility written
+}
+
 // Flavor is an output format.
 type Flavor int
 
@@ -125,11 +147,13 @@ func Write(w io.Writer, root *Object, f Flavor, xmlRoot string, opt Options) err
 	}
 	e := encoder{
 		w:      w,
-		buf:    make([]byte, 0, 8<<10),
+		flavor: f,
 		python: f == Python,
 		xml:    f == XML,
 		pretty: opt.Pretty && f != XML,
 	}
+	e.avail, _ = w.(availableBufferer)
+	e.takeBuffer()
 	if e.xml {
 		e.cur = xmlRoot
 		e.inArray = append(make([]bool, 0, 16), false)
@@ -144,12 +168,15 @@ func Write(w io.Writer, root *Object, f Flavor, xmlRoot string, opt Options) err
 // encoder holds the state of one Write. Its JSON methods follow Stapler's
 // JSONDataWriter call for call, its XML ones XMLDataWriter.
 type encoder struct {
-	w   io.Writer
-	buf []byte
-	err error
+	w     io.Writer
+	avail availableBufferer // w, when it lends its free space
+	buf   []byte
+	err   error
 
+	flavor              Flavor
 	python, xml, pretty bool
-	nest                int // objects and arrays open
+	nest                int  // objects and arrays open
+	holding             bool // a Memo is being encoded: no flush until it is kept
 
 	// JSON and Python
 	indent    int
@@ -161,11 +188,34 @@ type encoder struct {
 	inArray []bool   // whether each enclosing level is an array
 }
 
+// availableBufferer is a writer that lends its free space, as
+// bytes.Buffer and bufio.Writer do: the encoder then writes in place.
+type availableBufferer interface {
+	AvailableBuffer() []byte
+}
+
+// takeBuffer gets the encoder an empty buffer: the writer's free space
+// when it lends it and it is large enough, else one of its own.
+func (e *encoder) takeBuffer() {
+	if e.avail != nil {
+		if b := e.avail.AvailableBuffer(); cap(b) >= flushAt {
+			e.buf = b[:0]
+			return
+		}
+	}
+	if e.buf == nil || e.avail != nil {
+		e.buf = make([]byte, 0, 8<<10)
+		e.avail = nil // one buffer of its own serves to the end
+		return
+	}
+	e.buf = e.buf[:0]
+}
+
 func (e *encoder) flush() {
 	if e.err == nil && len(e.buf) > 0 {
 		_, e.err = e.w.Write(e.buf)
 	}
-	e.buf = e.buf[:0]
+	e.takeBuffer()
 }
 
 // object writes o. In depth mode (t == nil) a property is written iff its
@@ -196,7 +246,7 @@ func (e *encoder) object(o *Object, th int, t *Tree) {
 		}
 		e.name(p.Name)
 		e.value(p.Value, cth, sub)
-		if len(e.buf) >= flushAt {
+		if len(e.buf) >= flushAt && !e.holding {
 			e.flush()
 		}
 	}
@@ -270,6 +320,8 @@ func (e *encoder) value(v any, th int, t *Tree) {
 		} else {
 			e.object(x, th, t)
 		}
+	case Memo:
+		e.memo(x, th, t)
 	case []*Object:
 		if !e.startArray() {
 			return
@@ -319,6 +371,47 @@ func (e *encoder) value(v any, th int, t *Tree) {
 			e.nest--
 		}
 	}
+}
+
+// memo writes m: its kept bytes when it has them for this form, or its
+// object, whose bytes it is then given to keep.
+func (e *encoder) memo(m Memo, th int, t *Tree) {
+	if t != nil || e.xml || e.holding {
+		e.objectOrNull(m.Object(), th, t)
+		return
+	}
+	f := Form{Flavor: e.flavor, Pretty: e.pretty, Indent: e.indent, Th: th}
+	if b := m.Encoding(f); b != nil {
+		e.comma()
+		e.buf = append(e.buf, b...)
+		e.needComma = true
+		if len(e.buf) >= flushAt {
+			e.flush()
+		}
+		return
+	}
+	// The separator is written first, so that the kept bytes are the
+	// object's alone, whatever comes before it.
+	e.comma()
+	e.needComma = false
+	start := len(e.buf)
+	e.holding = true
+	e.objectOrNull(m.Object(), th, nil)
+	e.holding = false
+	if e.err == nil {
+		m.Keep(f, e.buf[start:])
+	}
+	if len(e.buf) >= flushAt {
+		e.flush()
+	}
+}
+
+func (e *encoder) objectOrNull(o *Object, th int, t *Tree) {
+	if o == nil {
+		e.null()
+		return
+	}
+	e.object(o, th, t)
 }
 
 // resolve evaluates Lazy values (and Lazy values they return, up to

@@ -111,6 +111,15 @@ func (b *answerBuffer) Write(p []byte) (int, error) {
 	return b.w.Write(p)
 }
 
+// AvailableBuffer lends the free space of what is held, so the encoder
+// writes the answer in place (export.Write uses it).
+func (b *answerBuffer) AvailableBuffer() []byte {
+	if b.streaming {
+		return nil
+	}
+	return b.buf[len(b.buf):]
+}
+
 // finish sends what is held, if the answer was not already streamed.
 func (b *answerBuffer) finish() {
 	if b.streaming {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"net/http"
 	neturl "net/url"
 	"strings"
@@ -58,26 +59,78 @@ func (s *Server) itemsProp(c *call, items func() []*model.Job) export.Prop {
 // visibility that will be written (export.Pruned): a listing at the
 // default depth shows only each item's class, name, url and colour, so
 // only those are built — the root's api/json lists every job.
-func (s *Server) itemObjects(c *call, items []*model.Job, minVis int) []*export.Object {
-	out := make([]*export.Object, 0, len(items))
+func (s *Server) itemObjects(c *call, items []*model.Job, minVis int) any {
 	if minVis >= itemSummaryVis {
-		// Summaries are allocated together: a listing of many jobs is
-		// most of what the root's api/json allocates.
-		objs := make([]export.Object, len(items))
-		props := make([]export.Prop, 3*len(items))
+		// A listing at the default depth is a summary per item, whose
+		// encoding is kept (encodedItem): the root's api/json lists every
+		// job, and encoding them was most of its cost. Memos are
+		// allocated together.
+		memos := make([]itemMemo, len(items))
+		out := make([]any, 0, len(items))
 		for i, j := range items {
 			if c.canSee(j) {
-				out = append(out, s.itemSummary(c, j, &objs[i], props[3*i:3*i:3*i+3]))
+				m := &memos[i]
+				m.s, m.c, m.j = s, c, j
+				if !jobs.IsFolder(j) {
+					m.color = s.jobColor(c, j)
+				}
+				out = append(out, m)
 			}
 		}
 		return out
 	}
+	out := make([]*export.Object, 0, len(items))
 	for _, j := range items {
 		if c.canSee(j) {
 			out = append(out, s.itemObject(c, j))
 		}
 	}
 	return out
+}
+
+// itemMemo is one item of a listing at the default depth: its summary,
+// whose encoding is kept between requests. Whether the caller may see
+// the item is decided before, at every request; the kept bytes are only
+// used for the very summary the item has now (same name, kind, colour
+// and root URL), so they cannot show anything stale.
+type itemMemo struct {
+	s     *Server
+	c     *call
+	j     *model.Job
+	color string // "" for a folder
+}
+
+// encodedItem is an item summary's encoding, kept per item (one form at
+// a time, so the memory is bounded by the number of items).
+type encodedItem struct {
+	form       export.Form
+	name, root string
+	folder     bool
+	color      string
+	encoded    []byte
+}
+
+func (m *itemMemo) Object() *export.Object {
+	return m.s.itemSummary(m.c, m.j, new(export.Object), make([]export.Prop, 0, 3))
+}
+
+func (m *itemMemo) Encoding(f export.Form) []byte {
+	v, ok := m.s.encodedItems.Load(m.j.ID)
+	if !ok {
+		return nil
+	}
+	e := v.(*encodedItem)
+	if e.form != f || e.name != m.j.Name || e.root != m.c.root || e.folder != jobs.IsFolder(m.j) || e.color != m.color {
+		return nil
+	}
+	return e.encoded
+}
+
+func (m *itemMemo) Keep(f export.Form, b []byte) {
+	m.s.encodedItems.Store(m.j.ID, &encodedItem{
+		form: f, name: m.j.Name, root: m.c.root, folder: jobs.IsFolder(m.j), color: m.color,
+		encoded: bytes.Clone(b),
+	})
 }
 
 // itemSummaryVis: properties below this visibility are not in an

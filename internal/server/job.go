@@ -390,6 +390,7 @@ func (s *Server) removeItem(c *call, job *model.Job) error {
 		if err := s.queue.CancelJob(c.ctx(), id, c.id.Name(), true); err != nil {
 			return err
 		}
+		s.encodedItems.Delete(id)
 	}
 	if err := s.jobs.Delete(c.ctx(), job.Name); err != nil {
 		return jobError(err)

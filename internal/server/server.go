@@ -49,19 +49,20 @@ type Config struct {
 
 // Server serves Jenkins's remote access API.
 type Server struct {
-	cfg         Config
-	auth        *auth.Service
-	authz       *authz.Service
-	jobs        *jobs.Service
-	views       *views.Service
-	nodes       *nodes.Service
-	queue       *queue.Queue
-	store       *store.Store
-	log         *slog.Logger
-	ui          *web.UI
-	summaries   sync.Map  // job id → summary, for the dashboard
-	sessionHash string    // X-Jenkins-Session: changes every start
-	answers     sync.Pool // *[]byte buffers for api answers (answerBuffer)
+	cfg          Config
+	auth         *auth.Service
+	authz        *authz.Service
+	jobs         *jobs.Service
+	views        *views.Service
+	nodes        *nodes.Service
+	queue        *queue.Queue
+	store        *store.Store
+	log          *slog.Logger
+	ui           *web.UI
+	summaries    sync.Map  // job id → summary, for the dashboard
+	encodedItems sync.Map  // job id → *encodedItem, for api listings
+	sessionHash  string    // X-Jenkins-Session: changes every start
+	answers      sync.Pool // *[]byte buffers for api answers (answerBuffer)
 }
 
 // DefaultMaxBody bounds request bodies (config.xml, forms).

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -102,6 +103,80 @@ func TestJobBuildListShowsWhatTheFullBuildObjectShowsAtThatDepth(t *testing.T) {
 			}
 			if sb := sl[0].(map[string]any); prop == "builds" && len(sb) != 3 {
 				t.Errorf("default depth shows %v, want _class, number and url", sb)
+			}
+		})
+	}
+}
+
+// The root's listing keeps each job's encoded summary between requests
+// (itemMemo); after every change it must still say what a tree query,
+// which is always encoded afresh, says.
+func TestRootListingNeverShowsAStaleKeptSummary(t *testing.T) {
+	s := newStack(t)
+	get := func(path, host string) []any {
+		t.Helper()
+		req, _ := http.NewRequest("GET", s.url+path, nil)
+		req.SetBasicAuth("admin", s.token)
+		if host != "" {
+			req.Host = host
+		}
+		resp, err := s.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
+		}
+		var v map[string]any
+		if err := json.Unmarshal(body, &v); err != nil {
+			t.Fatalf("GET %s: %v in %s", path, err, body)
+		}
+		jobs, _ := v["jobs"].([]any)
+		return jobs
+	}
+	steps := []struct {
+		name   string
+		change func(t *testing.T)
+		host   string
+		want   map[string]string // job name → colour
+	}{
+		{"a job never built is notbuilt", func(*testing.T) {}, "", map[string]string{"hello": "notbuilt", "other": "notbuilt"}},
+		{"a build's result shows at once", func(t *testing.T) {
+			s.do(t, "POST", "/job/hello/build?delay=0sec", 201)
+			<-s.finished
+		}, "", map[string]string{"hello": "blue", "other": "notbuilt"}},
+		{"a disabled job shows disabled", func(t *testing.T) { s.do(t, "POST", "/job/hello/disable", 200) } /* the redirect is followed */, "", map[string]string{"hello": "disabled", "other": "notbuilt"}},
+		{"a renamed job shows its new name and url", func(t *testing.T) { s.do(t, "POST", "/job/hello/doRename?newName=renamed", 200) } /* the redirect is followed */, "", map[string]string{"renamed": "disabled", "other": "notbuilt"}},
+		{"another host name gives urls under it", func(*testing.T) {}, "jeeves.example:8080", map[string]string{"renamed": "disabled", "other": "notbuilt"}},
+		{"a deleted job is gone", func(t *testing.T) { s.do(t, "POST", "/job/other/doDelete", 200) } /* the redirect is followed */, "", map[string]string{"renamed": "disabled"}},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			get("/api/json", st.host) // the kept summaries are warm before the change
+			st.change(t)
+			fresh := get("/api/json?tree=jobs[name,url,color]", st.host)
+			for _, path := range []string{"/api/json", "/api/json?pretty=true", "/api/json"} {
+				kept := get(path, st.host)
+				if len(kept) != len(st.want) || len(fresh) != len(st.want) {
+					t.Fatalf("%s lists %v, the tree query %v; want %v", path, kept, fresh, st.want)
+				}
+				for i := range kept {
+					k, f := kept[i].(map[string]any), fresh[i].(map[string]any)
+					name, _ := k["name"].(string)
+					if k["color"] != st.want[name] {
+						t.Errorf("%s: %s is %v, want %s", path, name, k["color"], st.want[name])
+					}
+					for _, key := range []string{"_class", "name", "url", "color"} {
+						if k[key] != f[key] {
+							t.Errorf("%s: %s of %s is %v, the tree query says %v", path, key, name, k[key], f[key])
+						}
+					}
+					if host := st.host; host != "" && !strings.HasPrefix(k["url"].(string), "http://"+host+"/") {
+						t.Errorf("%s: url %v is not under %s", path, k["url"], host)
+					}
+				}
 			}
 		})
 	}
