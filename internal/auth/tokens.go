@@ -203,7 +203,9 @@ func validTokenValue(v string) bool {
 // CheckToken authenticates a user's API token: one lookup by hash, then a
 // check that the token belongs to that user.
 func (s *Service) CheckToken(ctx context.Context, userID, value, addr string) (*model.User, *model.Token, error) {
-	if value == "" {
+	// Every token jeeves stores has this shape, so no other value can be
+	// one: a password sent with Basic auth is not looked up as a token.
+	if !validTokenValue(value) {
 		return nil, nil, ErrBadCredentials
 	}
 	now := s.now()
