@@ -10,28 +10,36 @@ import (
 	"testing"
 )
 
+// getJSON GETs path as admin (with another Host header if host is not
+// empty) and decodes the JSON object it answers 200 with.
+func (s *stack) getJSON(t *testing.T, path, host string) map[string]any {
+	t.Helper()
+	req, _ := http.NewRequest("GET", s.url+path, nil)
+	req.SetBasicAuth("admin", s.token)
+	if host != "" {
+		req.Host = host
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
+	}
+	var v map[string]any
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatalf("GET %s: %v in %s", path, err, body)
+	}
+	return v
+}
+
 // The root's api/json builds only what its listing shows (itemSummary);
 // this keeps the summary equal to the full object cut to the same depth.
 func TestRootListingShowsWhatTheFullJobObjectShowsAtThatDepth(t *testing.T) {
 	s := newStack(t)
-	get := func(path string) map[string]any {
-		req, _ := http.NewRequest("GET", s.url+path, nil)
-		req.SetBasicAuth("admin", s.token)
-		resp, err := s.client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != 200 {
-			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
-		}
-		var v map[string]any
-		if err := json.Unmarshal(body, &v); err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
+	get := func(path string) map[string]any { return s.getJSON(t, path, "") }
 	s.do(t, "POST", "/job/hello/build?delay=0sec", 201)
 	<-s.finished
 	shallow := get("/api/json")["jobs"].([]any)
@@ -66,20 +74,7 @@ func TestJobBuildListShowsWhatTheFullBuildObjectShowsAtThatDepth(t *testing.T) {
 		s.do(t, "POST", "/job/hello/build?delay=0sec", 201)
 		<-s.finished
 	}
-	get := func(path string) map[string]any {
-		req, _ := http.NewRequest("GET", s.url+path, nil)
-		req.SetBasicAuth("admin", s.token)
-		resp, err := s.client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var v map[string]any
-		if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
+	get := func(path string) map[string]any { return s.getJSON(t, path, "") }
 	for _, prop := range []string{"builds", "allBuilds"} {
 		t.Run(prop+" lists class, number and url as the full objects have them", func(t *testing.T) {
 			tree := "?tree=" + prop + "[number,url]"
@@ -115,25 +110,7 @@ func TestRootListingNeverShowsAStaleKeptSummary(t *testing.T) {
 	s := newStack(t)
 	get := func(path, host string) []any {
 		t.Helper()
-		req, _ := http.NewRequest("GET", s.url+path, nil)
-		req.SetBasicAuth("admin", s.token)
-		if host != "" {
-			req.Host = host
-		}
-		resp, err := s.client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != 200 {
-			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
-		}
-		var v map[string]any
-		if err := json.Unmarshal(body, &v); err != nil {
-			t.Fatalf("GET %s: %v in %s", path, err, body)
-		}
-		jobs, _ := v["jobs"].([]any)
+		jobs, _ := s.getJSON(t, path, host)["jobs"].([]any)
 		return jobs
 	}
 	steps := []struct {
