@@ -253,6 +253,16 @@ func jobNames(prefix string, n int) []string {
 
 const helloScript = "echo hello"
 
+// helloJobs is a job running helloScript for each name, each with builds
+// finished builds.
+func helloJobs(names []string, builds int) []seedJob {
+	out := make([]seedJob, len(names))
+	for i, n := range names {
+		out[i] = seedJob{name: n, command: helloScript, builds: builds}
+	}
+	return out
+}
+
 // trigger POSTs /job/NAME/build?delay=0sec and wants 201.
 func trigger(c *client, base, job string) error {
 	st, body, _, err := c.do(http.MethodPost, base+"/job/"+job+"/build?delay=0sec", nil)

@@ -90,11 +90,7 @@ func (r *run) triggerRows() ([]Row, error) {
 func (r *run) rateRows() ([]Row, error) {
 	home := r.home("rate")
 	names := jobNames("trivial", r.cfg.RateBuilds)
-	jobs := make([]seedJob, len(names))
-	for i, n := range names {
-		jobs[i] = seedJob{name: n, command: helloScript}
-	}
-	token, err := seed(home, jobs)
+	token, err := seed(home, helloJobs(names, 0))
 	if err != nil {
 		return nil, err
 	}
@@ -266,11 +262,7 @@ func (r *run) consoleRows() ([]Row, error) {
 func (r *run) apiRows() ([]Row, error) {
 	home := r.home("api")
 	names := jobNames("job", r.cfg.APIJobs)
-	jobs := make([]seedJob, len(names))
-	for i, n := range names {
-		jobs[i] = seedJob{name: n, command: helloScript, builds: 5}
-	}
-	token, err := seed(home, jobs)
+	token, err := seed(home, helloJobs(names, 5))
 	if err != nil {
 		return nil, err
 	}
@@ -334,13 +326,9 @@ func (r *run) bigRows() ([]Row, error) {
 	names := jobNames("job", r.cfg.Jobs-1)
 	jobs := []seedJob{{name: "history", command: helloScript, builds: r.cfg.History,
 		logs: map[int64]int64{int64(r.cfg.History): r.cfg.LogSize}}}
-	for i, n := range names {
-		j := seedJob{name: n, command: helloScript, builds: 10}
-		if i == 0 {
-			j.logs = map[int64]int64{10: 1024}
-		}
-		jobs = append(jobs, j)
-	}
+	tens := helloJobs(names, 10)
+	tens[0].logs = map[int64]int64{10: 1024}
+	jobs = append(jobs, tens...)
 	total := r.cfg.History + 10*len(names)
 	r.logf("seeding %d jobs with %d builds and a %d MB log through the store", len(jobs), total, r.cfg.LogSize>>20)
 	t0 := time.Now()
