@@ -213,10 +213,17 @@ func (s *Server) tokenAction(c *call, u *model.User, action string) error {
 	return notFound()
 }
 
-// requireFullToken: a token limited by scopes (other than admin) cannot
-// manage tokens, or it could mint itself wider ones.
+// requireFullToken: a token limited by scopes (other than admin) or to a
+// job glob cannot manage tokens (make, rotate, rename, revoke) or
+// passwords, or it could mint itself wider ones.
 func requireFullToken(c *call) error {
-	if c.id.Method == auth.Token && len(c.id.Scopes) > 0 && !slices.Contains(c.id.Scopes, auth.ScopeAdmin) {
+	if c.id.Method != auth.Token {
+		return nil
+	}
+	if c.id.Jobs != "" {
+		return newError(http.StatusForbidden, "A token limited to the jobs matching ‘"+c.id.Jobs+"’ cannot manage API tokens or passwords")
+	}
+	if len(c.id.Scopes) > 0 && !slices.Contains(c.id.Scopes, auth.ScopeAdmin) {
 		return newError(http.StatusForbidden, "A token limited to "+strings.Join(c.id.Scopes, ", ")+" cannot manage API tokens")
 	}
 	return nil
