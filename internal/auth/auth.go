@@ -48,6 +48,9 @@ type Identity struct {
 	// A token's limits beyond its owner's permissions (Token only).
 	Scopes []string // none: the owner's full rights
 	Jobs   string   // a glob of job full names; "" = every job
+	// TokenExpires is when the token stops working (zero: never); a
+	// token it makes or rotates may not outlive it.
+	TokenExpires time.Time
 }
 
 // Name is the principal's name as Jenkins reports it.
@@ -356,7 +359,7 @@ func (s *Service) passwordFrom(ctx context.Context, userID, password, addr strin
 // path is throttled.
 func (s *Service) Basic(ctx context.Context, userID, secret, addr string) (Identity, error) {
 	if u, t, err := s.CheckToken(ctx, userID, secret, addr); err == nil {
-		return Identity{User: u, Method: Token, TokenUUID: t.UUID, Scopes: t.Scopes, Jobs: t.Jobs}, nil
+		return Identity{User: u, Method: Token, TokenUUID: t.UUID, Scopes: t.Scopes, Jobs: t.Jobs, TokenExpires: t.ExpiresAt}, nil
 	} else if !errors.Is(err, ErrBadCredentials) {
 		return Identity{}, err
 	}

@@ -46,6 +46,21 @@ type TokenOptions struct {
 	Expires time.Time
 	Scopes  []string
 	Jobs    string
+	// NotAfter is the latest expiry the new token may have (zero: no
+	// limit): the expiry of the token that asks for it, which may not
+	// make a token that outlives itself.
+	NotAfter time.Time
+}
+
+// ErrOutlives is returned when a token would expire later than NotAfter
+// (or never); its text is fit to show the user.
+var ErrOutlives = errors.New("the new token would outlive the token making it")
+
+// outlives explains ErrOutlives for a limit.
+func outlives(notAfter time.Time) error {
+	return fmt.Errorf("%w: the token making this request expires on %s, and a token it makes or rotates must expire by then; "+
+		"ask for fewer days (expirationDuration) or an earlier date (expirationDuration=custom&tokenExpiration=YYYY-MM-DD)",
+		ErrOutlives, notAfter.Format("2006-01-02 15:04 MST"))
 }
 
 // The token scopes, from least to most.
@@ -101,6 +116,9 @@ func (s *Service) checkOptions(opt TokenOptions, now time.Time) (TokenOptions, e
 			opt.Expires = limit
 		}
 	}
+	if !opt.NotAfter.IsZero() && (opt.Expires.IsZero() || opt.Expires.After(opt.NotAfter)) {
+		return opt, outlives(opt.NotAfter)
+	}
 	return opt, nil
 }
 
@@ -154,8 +172,10 @@ func (s *Service) AddFixedToken(ctx context.Context, userID, name, value string,
 
 // RotateToken replaces a user's token with a new value under a new uuid,
 // keeping its name, scopes, jobs and expiry; the old value stops working
-// at once. store.ErrNotFound if the user has no such token.
-func (s *Service) RotateToken(ctx context.Context, userID, uuid string) (string, *model.Token, error) {
+// at once. store.ErrNotFound if the user has no such token; ErrOutlives
+// if notAfter is set (the expiry of the token asking) and the token
+// expires later or never.
+func (s *Service) RotateToken(ctx context.Context, userID, uuid string, notAfter time.Time) (string, *model.Token, error) {
 	defer s.forgetTokens()
 	var old *model.Token
 	ts, err := s.store.Tokens(ctx, userID)
@@ -172,6 +192,9 @@ func (s *Service) RotateToken(ctx context.Context, userID, uuid string) (string,
 	}
 	if !old.ExpiresAt.IsZero() && !old.ExpiresAt.After(s.now()) {
 		return "", nil, fmt.Errorf("%w: the token has expired; generate a new one", ErrInvalid)
+	}
+	if !notAfter.IsZero() && (old.ExpiresAt.IsZero() || old.ExpiresAt.After(notAfter)) {
+		return "", nil, outlives(notAfter)
 	}
 	value, err := newTokenValue()
 	if err != nil {

@@ -29,7 +29,7 @@ func TestTokenOptions(t *testing.T) {
 		if _, _, err := s.CheckToken(ctx, "carol", value, "192.0.2.1"); !errors.Is(err, ErrBadCredentials) {
 			t.Fatalf("expired token: %v", err)
 		}
-		if _, _, err := s.RotateToken(ctx, "carol", "none"); err == nil {
+		if _, _, err := s.RotateToken(ctx, "carol", "none", time.Time{}); err == nil {
 			t.Fatal("rotated an unknown token")
 		}
 	})
@@ -69,7 +69,7 @@ func TestTokenOptions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		value, next, err := s.RotateToken(ctx, "carol", tok.UUID)
+		value, next, err := s.RotateToken(ctx, "carol", tok.UUID, time.Time{})
 		if err != nil {
 			t.Fatal(err)
 		}

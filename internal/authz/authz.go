@@ -179,7 +179,11 @@ func (s *Service) Has(sub Subject, perm string, chain []*model.AuthMatrix) bool 
 				continue
 			}
 			for _, g := range m.Grants {
-				if matches(g.Type, g.Sid, sub) && implies(g.Permission, perm) {
+				// Only item permissions take effect in an item's matrix,
+				// as matrix-auth's AuthorizationContainer.add drops the
+				// others: a stored Overall/Administer there grants nothing
+				// (ValidateItem refuses it in config.xml).
+				if ScopeOf(g.Permission) == ScopeItem && matches(g.Type, g.Sid, sub) && implies(g.Permission, perm) {
 					return true
 				}
 			}

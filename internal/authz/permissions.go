@@ -67,19 +67,22 @@ type permission struct {
 // catalog is every permission jeeves knows, with Jenkins's own
 // implications (hudson.security.Permission, hudson.model.Item, Run, View,
 // Computer) and the credentials plugin's ids, which JJB's authorization
-// property can write.
+// property can write. The generic permissions are Jenkins-scoped, as in
+// Jenkins (hudson.security.Permission's four-argument constructor), so
+// an item's matrix cannot hold them: matrix-auth drops them there, and
+// jeeves refuses them (ValidateItem).
 var catalog = map[string]permission{
 	Administer:           {"Overall/Administer", "", ScopeOverall},
 	Read:                 {"Overall/Read", GenericRead, ScopeOverall},
 	Manage:               {"Overall/Manage", Administer, ScopeOverall},
 	SystemRead:           {"Overall/SystemRead", Administer, ScopeOverall},
 	RunScripts:           {"Overall/RunScripts", Administer, ScopeOverall},
-	GenericRead:          {"Permission/GenericRead", Administer, ScopeItem},
-	GenericWrite:         {"Permission/GenericWrite", Administer, ScopeItem},
-	GenericCreate:        {"Permission/GenericCreate", GenericWrite, ScopeItem},
-	GenericUpdate:        {"Permission/GenericUpdate", GenericWrite, ScopeItem},
-	GenericDelete:        {"Permission/GenericDelete", GenericWrite, ScopeItem},
-	GenericConfigure:     {"Permission/GenericConfigure", GenericUpdate, ScopeItem},
+	GenericRead:          {"Permission/GenericRead", Administer, ScopeOverall},
+	GenericWrite:         {"Permission/GenericWrite", Administer, ScopeOverall},
+	GenericCreate:        {"Permission/GenericCreate", GenericWrite, ScopeOverall},
+	GenericUpdate:        {"Permission/GenericUpdate", GenericWrite, ScopeOverall},
+	GenericDelete:        {"Permission/GenericDelete", GenericWrite, ScopeOverall},
+	GenericConfigure:     {"Permission/GenericConfigure", GenericUpdate, ScopeOverall},
 	ItemCreate:           {"Job/Create", GenericCreate, ScopeItem},
 	ItemDelete:           {"Job/Delete", GenericDelete, ScopeItem},
 	ItemConfigure:        {"Job/Configure", GenericConfigure, ScopeItem},

@@ -78,7 +78,7 @@ func (s *Server) buildObject(c *call, job *model.Job, b *model.Build) *export.Ob
 	num := strconv.FormatInt(b.Number, 10)
 	causes := make([]*export.Object, len(b.Causes))
 	for i, cause := range b.Causes {
-		causes[i] = causeObject(cause)
+		causes[i] = causeObject(s.causeFor(c, cause))
 	}
 	actions := []*export.Object{obj("hudson.model.CauseAction", pv("causes", 2, causes))}
 	if len(b.Params) > 0 {
@@ -144,7 +144,33 @@ func (s *Server) estimatedDuration(c *call, job *model.Job) any {
 	return (sum / time.Duration(n)).Milliseconds()
 }
 
+// causeFor is a build's cause as the caller may read it: an upstream
+// project the caller cannot see (or that no longer exists, which must
+// read the same) is not named. Administrators see every name.
+func (s *Server) causeFor(c *call, cause model.Cause) model.Cause {
+	if cause.Kind != model.CauseUpstream || cause.Project == "" {
+		return cause
+	}
+	if j, err := s.jobs.Get(cause.Project); err == nil && c.canSee(j) || c.hasOn(nil, permAdminister) {
+		return cause
+	}
+	return model.Cause{Kind: model.CauseUpstream}
+}
+
+// causeText is a cause's one-line description; an upstream cause
+// causeFor left unnamed reads "Started by an upstream project".
+func causeText(cause model.Cause) string {
+	if cause.Kind == model.CauseUpstream && cause.Project == "" {
+		return "Started by an upstream project"
+	}
+	return cause.Description()
+}
+
 func causeObject(c model.Cause) *export.Object {
+	if c.Kind == model.CauseUpstream && c.Project == "" {
+		return obj("hudson.model.Cause$UpstreamCause", pv("shortDescription", 3, causeText(c)),
+			pv("upstreamBuild", 3, nil), pv("upstreamProject", 3, nil), pv("upstreamUrl", 3, nil))
+	}
 	switch c.Kind {
 	case model.CauseUser:
 		var uid, uname any

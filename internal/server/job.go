@@ -38,7 +38,7 @@ func (s *Server) walkJobs(c *call, folder string, p []string) error {
 	// Without Job/Read the item does not exist for the caller, unless it
 	// may discover it (Jenkins: then 403).
 	if !c.canSee(job) {
-		if c.seesJob(job.Name) && c.hasOn(job, permDiscover) {
+		if c.hasOn(job, permDiscover) {
 			return forbidden(permItemRead)
 		}
 		return notFound()
@@ -138,8 +138,10 @@ func (s *Server) createItem(c *call, folder string) error {
 	if err := requirePOST(c); err != nil {
 		return err
 	}
-	if err := c.require(permCreate); err != nil {
-		return err
+	// Job/Create here first; a token's job glob is held to the new
+	// item's full name once it is known.
+	if !c.hasIgnoringGlob(c.item, permCreate) {
+		return forbidden(permCreate)
 	}
 	q := c.r.URL.Query()
 	name := q.Get("name")
@@ -152,6 +154,12 @@ func (s *Server) createItem(c *call, folder string) error {
 	}
 	if name == "" {
 		return badRequest("Query parameter 'name' is required")
+	}
+	if err := jobs.CheckName(name); err != nil {
+		return jobError(err)
+	}
+	if err := c.mayCreate(childName(folder, name)); err != nil {
+		return err
 	}
 	switch mode {
 	case "copy":
@@ -176,9 +184,6 @@ func (s *Server) createItem(c *call, folder string) error {
 	if !isXMLContentType(ct) {
 		return badRequest("No mode given")
 	}
-	if err := jobs.CheckName(name); err != nil {
-		return jobError(err)
-	}
 	body, err := readBody(c)
 	if err != nil {
 		return err
@@ -188,6 +193,14 @@ func (s *Server) createItem(c *call, folder string) error {
 	}
 	c.w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// childName is the full name of the item name in folder ("" = the root).
+func childName(folder, name string) string {
+	if folder == "" {
+		return name
+	}
+	return folder + "/" + name
 }
 
 // copyItem copies from's config.xml to a new item named name in folder.
@@ -239,6 +252,12 @@ func (s *Server) renameItem(c *call, job *model.Job) error {
 	}
 	if newName == "" {
 		return badRequest("Query parameter 'newName' is required")
+	}
+	if err := jobs.CheckName(newName); err != nil {
+		return jobError(err)
+	}
+	if err := c.mayRename(job, childName(jobs.Parent(job.Name), newName)); err != nil {
+		return err
 	}
 	if s.queue.Busy(job.ID) {
 		return badRequest("Cannot rename a job while it is building")

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net/http"
 	"path"
 	"strconv"
 	"strings"
@@ -51,10 +52,17 @@ func (c *call) has(perm string) bool { return c.hasOn(c.item, perm) }
 // hasOn reports whether the caller holds perm on item (nil: the root): the
 // strategy's answer, ANDed with an API token's scopes and job glob.
 func (c *call) hasOn(item *model.Job, perm string) bool {
-	if c.id.User != nil && !tokenAllows(c.id.Scopes, perm) {
+	if !c.tokenLets(item, perm) {
 		return false
 	}
-	if item != nil && !c.seesJob(item.Name) {
+	return c.s.authz.Has(c.subject(), perm, c.s.aclChain(item))
+}
+
+// hasIgnoringGlob is hasOn without the token's job glob: the strategy and
+// the token's scopes only. Creating an item asks it of the parent, then
+// holds the new item's full name to the glob (mayCreate).
+func (c *call) hasIgnoringGlob(item *model.Job, perm string) bool {
+	if c.id.User != nil && !tokenAllows(c.id.Scopes, perm) {
 		return false
 	}
 	return c.s.authz.Has(c.subject(), perm, c.s.aclChain(item))
@@ -111,18 +119,121 @@ func tokenAllows(scopes []string, perm string) bool {
 	return false
 }
 
-// seesJob: a token limited to a glob of jobs sees no others (and their
-// folders only on the way to the ones it may touch).
-func (c *call) seesJob(fullName string) bool {
+// walkPerms are what a token limited to a job glob holds on a folder it
+// only passes through on the way to the jobs it may touch: reaching it
+// and listing what inside it the token sees.
+var walkPerms = map[string]bool{permItemRead: true, permDiscover: true}
+
+// readPerms change nothing, so a folder the glob matches grants them
+// without every item inside it matching too.
+var readPerms = map[string]bool{permItemRead: true, permDiscover: true, permExtRead: true, permWorkspace: true}
+
+// globRootPerms are the only permissions on the root a token limited to
+// a job glob holds: reading, the views (which only list jobs), and
+// Job/Create, whose new item's full name mayCreate holds to the glob.
+// Administering the server and acting on agents or the controller reach
+// past its jobs, so it holds none of those.
+var globRootPerms = map[string]bool{permRead: true, permViewRead: true, permViewCreate: true, permViewConfigure: true,
+	permViewDelete: true, permNodeExtRead: true, permCreate: true}
+
+// tokenLets applies an API token's limits to perm on item (nil: the
+// root): its scopes, then its job glob. A token limited to a glob acts
+// only on items whose full name the glob matches; acting on a folder
+// (configuring, deleting, renaming it) acts on everything inside it, so
+// everything inside must match too; a folder the glob does not match but
+// leads to matching items is walk-only (walkPerms); and on the root it
+// holds only globRootPerms.
+func (c *call) tokenLets(item *model.Job, perm string) bool {
+	if c.id.User == nil {
+		return true
+	}
+	if !tokenAllows(c.id.Scopes, perm) {
+		return false
+	}
 	g := c.id.Jobs
 	if g == "" {
 		return true
 	}
-	if ok, _ := path.Match(g, fullName); ok {
-		return true
+	if item == nil {
+		return globRootPerms[perm]
 	}
-	// A folder is visible when something inside it can match.
-	return strings.HasPrefix(g, fullName+"/")
+	if globMatch(g, item.Name) {
+		if readPerms[perm] || !jobs.IsFolder(item) {
+			return true
+		}
+		return c.s.globCoversInside(g, item.Name, item.Name)
+	}
+	return walkPerms[perm] && jobs.IsFolder(item) && globLeadsThrough(g, item.Name)
+}
+
+// globMatch reports whether a token's job glob matches an item's full
+// name (path.Match: "*" stops at "/"; a malformed glob matches nothing).
+func globMatch(g, fullName string) bool {
+	ok, err := path.Match(g, fullName)
+	return ok && err == nil
+}
+
+// globLeadsThrough reports whether folder is on the way to items the
+// glob can match: the glob has more segments than folder, and its first
+// ones match folder's ("team-*/app" leads through "team-a").
+func globLeadsThrough(g, folder string) bool {
+	for {
+		gs, grest, gmore := strings.Cut(g, "/")
+		fs, frest, fmore := strings.Cut(folder, "/")
+		if !gmore || !globMatch(gs, fs) {
+			return false
+		}
+		if !fmore {
+			return true
+		}
+		g, folder = grest, frest
+	}
+}
+
+// globCoversInside reports whether, with folder's items renamed to live
+// under newName (newName == folder: no rename), every one matches the
+// glob: acting on a folder acts on all of them.
+func (s *Server) globCoversInside(g, folder, newName string) bool {
+	prefix := folder + "/"
+	for _, j := range s.jobs.List() {
+		if rest, ok := strings.CutPrefix(j.Name, prefix); ok && !globMatch(g, newName+"/"+rest) {
+			return false
+		}
+	}
+	return true
+}
+
+// globRefusal is the 403 for an action that would put or reach an item
+// outside the caller's token's job glob.
+func (c *call) globRefusal(fullName string) error {
+	return newError(http.StatusForbidden, "This API token is limited to jobs matching ‘"+c.id.Jobs+"’, and ‘"+fullName+"’ is not one of them")
+}
+
+// mayCreate checks that the caller may create an item with the full name
+// fullName in the folder walked to (the root when none): Job/Create
+// there, and, for a token limited to a job glob, a name the glob matches
+// (the folder itself may be one the token only walks through).
+func (c *call) mayCreate(fullName string) error {
+	if !c.hasIgnoringGlob(c.item, permCreate) {
+		return forbidden(permCreate)
+	}
+	if c.id.User != nil && c.id.Jobs != "" && !globMatch(c.id.Jobs, fullName) {
+		return c.globRefusal(fullName)
+	}
+	return nil
+}
+
+// mayRename checks, for a token limited to a job glob, that item renamed
+// to newName (its new full name) and everything inside it still match.
+func (c *call) mayRename(item *model.Job, newName string) error {
+	g := c.id.Jobs
+	if c.id.User == nil || g == "" {
+		return nil
+	}
+	if !globMatch(g, newName) || !c.s.globCoversInside(g, item.Name, newName) {
+		return c.globRefusal(newName)
+	}
+	return nil
 }
 
 // require fails with Jenkins's 403 when the caller lacks perm.

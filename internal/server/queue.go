@@ -67,14 +67,21 @@ func (s *Server) cancelItem(c *call, id int64) error {
 	if err := requirePOST(c); err != nil {
 		return err
 	}
-	// Job/Cancel on the item's job; an item the caller cannot see is
-	// not found.
-	if w, err := s.queue.Item(c.ctx(), id); err == nil {
-		if !s.queueItemVisible(c, &w.Item) {
-			return newError(http.StatusNotFound, fmt.Sprintf("Provided id (%d) not found", id))
-		}
-		c.item = s.jobByID(w.Item.JobID)
+	// Job/Cancel on the item's job. An item the caller cannot see and
+	// one that does not exist get the same answer, before any permission
+	// is checked, so the answer does not tell them apart.
+	notFound := newError(http.StatusNotFound, fmt.Sprintf("Provided id (%d) not found", id))
+	w, err := s.queue.Item(c.ctx(), id)
+	if errors.Is(err, queue.ErrNotFound) {
+		return notFound
 	}
+	if err != nil {
+		return err
+	}
+	if !s.queueItemVisible(c, &w.Item) {
+		return notFound
+	}
+	c.item = s.jobByID(w.Item.JobID)
 	if err := c.require(permCancel); err != nil {
 		return err
 	}
@@ -128,7 +135,7 @@ func (s *Server) queueItemObject(c *call, w *queue.Waiting, withActions bool) *e
 	if withActions {
 		causes := make([]*export.Object, len(it.Causes))
 		for i, cause := range it.Causes {
-			causes[i] = causeObject(cause)
+			causes[i] = causeObject(s.causeFor(c, cause))
 		}
 		actions := []*export.Object{obj("hudson.model.CauseAction", pv("causes", 2, causes))}
 		if len(it.Params) > 0 {

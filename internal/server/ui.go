@@ -373,7 +373,7 @@ func (s *Server) buildUIPage(c *call, job *model.Job, b *model.Build, console bo
 	}
 	var causes []string
 	for _, cs := range b.Causes {
-		causes = append(causes, cs.Description())
+		causes = append(causes, causeText(s.causeFor(c, cs)))
 	}
 	params := make([]model.ParamValue, len(b.Params))
 	copy(params, b.Params)

@@ -158,8 +158,10 @@ func (s *Server) newJob(c *call, folder *model.Job) error {
 		tr = c.jobTrail(folder.Name)
 	}
 	tr = append(tr, trail{"New Item", action})
-	if err := c.require(permCreate); err != nil {
-		return err
+	// Job/Create here; a token's job glob is held to the new item's full
+	// name below.
+	if !c.hasIgnoringGlob(c.item, permCreate) {
+		return forbidden(permCreate)
 	}
 	show := func(status int, msg string, form url.Values) error {
 		f := formOf(nil)
@@ -205,6 +207,11 @@ func (s *Server) newJob(c *call, folder *model.Job) error {
 	}
 	if name == "" {
 		return show(http.StatusBadRequest, "Enter an item name", form)
+	}
+	if jobs.CheckName(name) == nil {
+		if err := c.mayCreate(childName(parent, name)); err != nil {
+			return err
+		}
 	}
 	job, err := s.jobs.Create(c.ctx(), parent, name, xml)
 	if err != nil {

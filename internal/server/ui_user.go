@@ -62,7 +62,7 @@ func (s *Server) walkSecurity(c *call, u *model.User, p []string) error {
 			return s.securityPage(c, u, http.StatusBadRequest, securityState{Error: err.Error()})
 		}
 		value, t, err := s.auth.GenerateToken(c.ctx(), u.ID, strings.TrimSpace(c.r.PostFormValue("newTokenName")), opt)
-		if errors.Is(err, auth.ErrInvalid) {
+		if errors.Is(err, auth.ErrInvalid) || errors.Is(err, auth.ErrOutlives) {
 			return s.securityPage(c, u, http.StatusBadRequest, securityState{Error: strings.TrimPrefix(err.Error(), "invalid: ")})
 		}
 		if err != nil {

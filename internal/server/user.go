@@ -135,6 +135,9 @@ func (s *Server) tokenAction(c *call, u *model.User, action string) error {
 		} else {
 			value, t, err = s.auth.GenerateToken(c.ctx(), u.ID, name, opt)
 		}
+		if errors.Is(err, auth.ErrOutlives) {
+			return writeJSONStatus(c, http.StatusBadRequest, map[string]any{"status": "error", "message": err.Error()})
+		}
 		if errors.Is(err, auth.ErrInvalid) {
 			return writeJSON(c, map[string]any{"status": "error", "message": strings.TrimPrefix(err.Error(), "invalid: ")})
 		}
@@ -158,8 +161,10 @@ func (s *Server) tokenAction(c *call, u *model.User, action string) error {
 		if uuid == "" {
 			return badRequest("The tokenUuid cannot be empty")
 		}
-		value, t, err := s.auth.RotateToken(c.ctx(), u.ID, uuid)
+		value, t, err := s.auth.RotateToken(c.ctx(), u.ID, uuid, tokenNotAfter(c))
 		switch {
+		case errors.Is(err, auth.ErrOutlives):
+			return writeJSONStatus(c, http.StatusBadRequest, map[string]any{"status": "error", "message": err.Error()})
 		case errors.Is(err, store.ErrNotFound):
 			return writeJSON(c, map[string]any{"status": "error", "message": "No token found, try refreshing the page"})
 		case errors.Is(err, auth.ErrInvalid):
@@ -213,13 +218,31 @@ func (s *Server) tokenAction(c *call, u *model.User, action string) error {
 	return notFound()
 }
 
-// requireFullToken: a token limited by scopes (other than admin) cannot
-// manage tokens, or it could mint itself wider ones.
+// requireFullToken: a token limited by scopes (other than admin) or to a
+// job glob cannot manage tokens (make, rotate, rename, revoke) or
+// passwords, or it could mint itself wider ones. An unlimited token that
+// expires may, within tokenNotAfter.
 func requireFullToken(c *call) error {
-	if c.id.Method == auth.Token && len(c.id.Scopes) > 0 && !slices.Contains(c.id.Scopes, auth.ScopeAdmin) {
+	if c.id.Method != auth.Token {
+		return nil
+	}
+	if c.id.Jobs != "" {
+		return newError(http.StatusForbidden, "A token limited to the jobs matching ‘"+c.id.Jobs+"’ cannot manage API tokens or passwords")
+	}
+	if len(c.id.Scopes) > 0 && !slices.Contains(c.id.Scopes, auth.ScopeAdmin) {
 		return newError(http.StatusForbidden, "A token limited to "+strings.Join(c.id.Scopes, ", ")+" cannot manage API tokens")
 	}
 	return nil
+}
+
+// tokenNotAfter is the latest expiry a token made or rotated by this
+// request may have: the expiry of the API token making the request
+// (zero: no limit).
+func tokenNotAfter(c *call) time.Time {
+	if c.id.Method != auth.Token {
+		return time.Time{}
+	}
+	return c.id.TokenExpires
 }
 
 // tokenOptions reads generateNewToken's expiry (Jenkins's
@@ -248,6 +271,7 @@ func tokenOptions(c *call) (auth.TokenOptions, error) {
 		}
 	}
 	opt.Jobs = c.r.FormValue("jobs")
+	opt.NotAfter = tokenNotAfter(c)
 	return opt, nil
 }
 
@@ -267,13 +291,16 @@ func tokenData(t *model.Token) map[string]any {
 	return data
 }
 
-func writeJSON(c *call, v any) error {
+func writeJSON(c *call, v any) error { return writeJSONStatus(c, http.StatusOK, v) }
+
+// writeJSONStatus writes v as JSON with the given status.
+func writeJSONStatus(c *call, status int, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
 	c.w.Header().Set("Content-Type", "application/json;charset=utf-8")
-	c.w.WriteHeader(http.StatusOK)
+	c.w.WriteHeader(status)
 	_, err = c.w.Write(b)
 	return err
 }

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
+	"github.com/jeeves-ci/jeeves/internal/configxml"
 	"github.com/jeeves-ci/jeeves/internal/export"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/views"
@@ -65,7 +67,9 @@ func (s *Server) walkView(c *call, p []string) error {
 		if name == "" {
 			name = c.r.PostFormValue("name")
 		}
-		if _, err := s.jobs.Get(strings.Trim(name, "/")); err != nil {
+		// An item the caller cannot see is answered as one that does not
+		// exist (Jenkins's ListView resolves the name with Job/Read).
+		if j, err := s.jobs.Get(strings.Trim(name, "/")); err != nil || !c.canSee(j) {
 			return badRequest("Query parameter 'name' does not correspond to a known item")
 		}
 		if _, err := s.views.SetJob(c.ctx(), v.Name, strings.Trim(name, "/"), p[1] == "addJobToView"); err != nil {
@@ -98,10 +102,14 @@ func (s *Server) viewConfigXML(c *call, v *model.View) error {
 		if err := c.require(permViewRead); err != nil {
 			return err
 		}
+		xml, err := s.viewXMLFor(c, v)
+		if err != nil {
+			return err
+		}
 		c.w.Header().Set("Content-Type", "application/xml")
 		c.w.WriteHeader(http.StatusOK)
 		if c.r.Method == http.MethodGet {
-			c.w.Write(v.ConfigXML)
+			c.w.Write(xml)
 		}
 		return nil
 	case http.MethodPost:
@@ -112,6 +120,9 @@ func (s *Server) viewConfigXML(c *call, v *model.View) error {
 		if err != nil {
 			return err
 		}
+		if body, err = s.keepHiddenViewJobs(c, v, body); err != nil {
+			return err
+		}
 		if _, err := s.views.UpdateConfig(c.ctx(), v.Name, body); err != nil {
 			return viewError(err)
 		}
@@ -119,6 +130,57 @@ func (s *Server) viewConfigXML(c *call, v *model.View) error {
 		return nil
 	}
 	return badRequest("config.xml accepts GET and POST only")
+}
+
+// viewXMLFor is a view's config.xml as the caller may read it: the jobs
+// it lists are only those the caller can see (an item the caller cannot
+// see, or one that no longer exists, is left out).
+func (s *Server) viewXMLFor(c *call, v *model.View) ([]byte, error) {
+	shown := make([]string, 0, len(v.Config.JobNames))
+	for _, n := range v.Config.JobNames {
+		if j, err := s.jobs.Get(n); err == nil && c.canSee(j) {
+			shown = append(shown, n)
+		}
+	}
+	if len(shown) == len(v.Config.JobNames) {
+		return v.ConfigXML, nil
+	}
+	xml, err := configxml.SetViewJobs(v.ConfigXML, shown)
+	if err != nil {
+		return nil, err
+	}
+	return xml, nil
+}
+
+// keepHiddenViewJobs adds to a posted view config.xml the jobs the view
+// lists that the caller cannot see: they were left out of what the
+// caller read (viewXMLFor), so posting it back must not drop them.
+func (s *Server) keepHiddenViewJobs(c *call, v *model.View, body []byte) ([]byte, error) {
+	var hidden []string
+	for _, n := range v.Config.JobNames {
+		if j, err := s.jobs.Get(n); err == nil && !c.canSee(j) {
+			hidden = append(hidden, n)
+		}
+	}
+	if len(hidden) == 0 {
+		return body, nil
+	}
+	posted, err := configxml.ParseView(body)
+	if err != nil {
+		return body, nil // UpdateConfig answers with the parse error
+	}
+	names := slices.Clone(posted.JobNames)
+	for _, n := range hidden {
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	slices.SortFunc(names, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+	merged, err := configxml.SetViewJobs(body, names)
+	if err != nil {
+		return body, nil
+	}
+	return merged, nil
 }
 
 // createView makes a list view from posted XML (python-jenkins) or from
