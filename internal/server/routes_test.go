@@ -9,12 +9,14 @@ import (
 	"go/token"
 	"io"
 	iofs "io/fs"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -108,6 +110,40 @@ type routeStack struct {
 	sessionCrumb string
 	adminCrumb   string
 	bobCrumb     string
+	panics       *panicLog
+}
+
+// panicLog keeps what the server logs when a handler panics.
+type panicLog struct {
+	mu     sync.Mutex
+	panics []string
+}
+
+func (p *panicLog) Enabled(context.Context, slog.Level) bool { return true }
+
+func (p *panicLog) Handle(_ context.Context, r slog.Record) error {
+	if r.Message != panicMessage {
+		return nil
+	}
+	var sb strings.Builder
+	r.Attrs(func(a slog.Attr) bool {
+		fmt.Fprintf(&sb, "%s=%v\n", a.Key, a.Value)
+		return true
+	})
+	p.mu.Lock()
+	p.panics = append(p.panics, sb.String())
+	p.mu.Unlock()
+	return nil
+}
+
+func (p *panicLog) WithAttrs([]slog.Attr) slog.Handler { return p }
+func (p *panicLog) WithGroup(string) slog.Handler      { return p }
+
+// all is every panic logged so far.
+func (p *panicLog) all() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.panics...)
 }
 
 func newRouteStack(t *testing.T) *routeStack {
@@ -130,7 +166,7 @@ func newRouteStack(t *testing.T) *routeStack {
 	if _, err := au.CreateUser(ctx, "bob", "bob-pw", "Bob", "", false); err != nil {
 		t.Fatal(err)
 	}
-	rs := &routeStack{au: au, finished: make(chan model.Build, 4096)}
+	rs := &routeStack{au: au, finished: make(chan model.Build, 4096), panics: &panicLog{}}
 	if rs.adminToken, _, err = au.GenerateToken(ctx, "admin", "full", auth.TokenOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +208,12 @@ func newRouteStack(t *testing.T) *routeStack {
 		t.Fatal(err)
 	}
 	sv.OnChange(func(v settings.Values) { rs.q.SetExecutors(v.Executors) })
-	rs.srv = New(Config{Version: "2.479.3", CSRF: true, Executors: 2, Authz: az, Audit: al, Settings: sv}, au, rs.jobs, vs, ns, rs.q, st)
+	rs.srv = New(Config{Version: "2.479.3", CSRF: true, Executors: 2, Authz: az, Audit: al, Settings: sv, Logger: slog.New(rs.panics)}, au, rs.jobs, vs, ns, rs.q, st)
+	t.Cleanup(func() {
+		for _, p := range rs.panics.all() {
+			t.Errorf("a handler panicked:\n%s", p)
+		}
+	})
 	hs := httptest.NewServer(rs.srv)
 	t.Cleanup(hs.Close)
 	rs.url = hs.URL + "/"

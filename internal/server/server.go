@@ -10,9 +10,11 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -127,13 +129,35 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w = sw
 	}
 	c := &call{w: w, r: r, s: s, path: splitPath(r.URL.Path), root: s.rootURL(r)}
-	err := s.serve(c)
+	err := s.serveRecovering(c)
 	if err != nil {
 		s.renderError(c, err)
 	}
 	if sw != nil {
 		s.auditRequest(c, sw.status())
 	}
+}
+
+// panicMessage is what the log says when a handler panics; tests look
+// for it.
+const panicMessage = "panic serving request"
+
+// serveRecovering is serve, with a handler's panic logged with its stack
+// and answered as a 500 like any other internal error, instead of
+// net/http dropping the connection without an answer.
+func (s *Server) serveRecovering(c *call) (err error) {
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		if v == http.ErrAbortHandler {
+			panic(v)
+		}
+		s.log.Error(panicMessage, "method", c.r.Method, "path", c.r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+		err = fmt.Errorf("panic: %v", v)
+	}()
+	return s.serve(c)
 }
 
 func (s *Server) serve(c *call) error {

@@ -53,7 +53,11 @@ func (s *Server) build(c *call, job *model.Job, withParams bool) error {
 			return err
 		}
 	}
-	cause := model.Cause{Kind: model.CauseUser, UserID: c.id.User.ID, UserName: c.id.User.DisplayName()}
+	// Anonymous callers are "user anonymous", as in Jenkins.
+	cause := model.Cause{Kind: model.CauseUser}
+	if u := c.id.User; u != nil {
+		cause.UserID, cause.UserName = u.ID, u.DisplayName()
+	}
 	if byToken {
 		addr, _, _ := net.SplitHostPort(c.r.RemoteAddr)
 		cause = model.Cause{Kind: model.CauseRemote, Addr: addr, Note: c.r.URL.Query().Get("cause")}
