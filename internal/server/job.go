@@ -18,6 +18,14 @@ import (
 
 func jobPath(name string) string { return queue.JobPath(name) }
 
+// inFolder is the full name of name in folder ("" = the root).
+func inFolder(folder, name string) string {
+	if folder == "" {
+		return name
+	}
+	return folder + "/" + name
+}
+
 // walkJobs walks /job/NAME/… from folder ("" = the root) to an item,
 // then the item's own URLs; a folder walks on to /job/CHILD/….
 func (s *Server) walkJobs(c *call, folder string, p []string) error {
@@ -161,7 +169,7 @@ func (s *Server) createItem(c *call, folder string) error {
 		if mode != "hudson.model.FreeStyleProject" {
 			xml = "<?xml version='1.1' encoding='UTF-8'?>\n<com.cloudbees.hudson.plugins.folder.Folder>\n  <description></description>\n  <properties/>\n</com.cloudbees.hudson.plugins.folder.Folder>"
 		}
-		job, err := s.jobs.Create(c.ctx(), folder, name, []byte(xml))
+		job, err := s.jobs.Create(c.ctx(), folder, name, []byte(xml), c.authority())
 		if err != nil {
 			return jobError(err)
 		}
@@ -183,7 +191,10 @@ func (s *Server) createItem(c *call, folder string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.jobs.Create(c.ctx(), folder, name, body); err != nil {
+	if err := s.checkDownstream(c, inFolder(folder, name), body); err != nil {
+		return err
+	}
+	if _, err := s.jobs.Create(c.ctx(), folder, name, body, c.authority()); err != nil {
 		return jobError(err)
 	}
 	c.w.WriteHeader(http.StatusOK)
@@ -216,7 +227,10 @@ func (s *Server) copyItem(c *call, folder, name, from string) error {
 	if !c.hasOn(src, permExtRead) {
 		return forbidden(permExtRead)
 	}
-	job, err := s.jobs.Create(c.ctx(), folder, name, src.ConfigXML)
+	if err := s.checkDownstream(c, inFolder(folder, name), src.ConfigXML); err != nil {
+		return err
+	}
+	job, err := s.jobs.Create(c.ctx(), folder, name, src.ConfigXML, c.authority())
 	if err != nil {
 		return jobError(err)
 	}
@@ -355,7 +369,10 @@ func (s *Server) configXML(c *call, job *model.Job) error {
 		if err != nil {
 			return err
 		}
-		if _, err := s.jobs.UpdateConfig(c.ctx(), job.Name, body); err != nil {
+		if err := s.checkDownstream(c, job.Name, body); err != nil {
+			return err
+		}
+		if _, err := s.jobs.UpdateConfig(c.ctx(), job.Name, body, c.authority()); err != nil {
 			return jobError(err)
 		}
 		c.w.WriteHeader(http.StatusOK)

@@ -185,7 +185,8 @@ func newRouteStack(t *testing.T) *routeStack {
 	if rs.jobs, err = jobs.New(ctx, st); err != nil {
 		t.Fatal(err)
 	}
-	rs.q, err = queue.New(ctx, queue.Config{Executors: 2, Home: home, OnFinish: func(b model.Build) { rs.finished <- b }}, st, rs.jobs)
+	rs.q, err = queue.New(ctx, queue.Config{Executors: 2, Home: home, OnFinish: func(b model.Build) { rs.finished <- b },
+		Permits: TriggerPermits(st, az, rs.jobs, nil)}, st, rs.jobs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,7 +329,7 @@ func (rs *routeStack) fixtures(t *testing.T, path string) string {
 				t.Fatal(err)
 			}
 			zero := time.Duration(0)
-			if _, _, err := rs.q.Schedule(ctx, j, model.Cause{Kind: model.CauseUser, UserID: "admin"}, nil, &zero, ""); err != nil {
+			if _, _, err := rs.q.Schedule(ctx, j, model.Cause{Kind: model.CauseUser, UserID: "admin"}, &model.Authority{User: "admin"}, nil, &zero, ""); err != nil {
 				t.Fatal(err)
 			}
 			deadline := time.After(20 * time.Second)

@@ -58,11 +58,15 @@ func (s *Server) build(c *call, job *model.Job, withParams bool) error {
 	if u := c.id.User; u != nil {
 		cause.UserID, cause.UserName = u.ID, u.DisplayName()
 	}
+	by := c.authority()
 	if byToken {
 		addr, _, _ := net.SplitHostPort(c.r.RemoteAddr)
 		cause = model.Cause{Kind: model.CauseRemote, Addr: addr, Note: c.r.URL.Query().Get("cause")}
+		// The trigger token stands in for whoever configured the job, as
+		// the timer does: they chose what its builds trigger.
+		by = job.ConfiguredBy
 	}
-	item, _, err := s.queue.Schedule(c.ctx(), job, cause, params, quiet, c.root)
+	item, _, err := s.queue.Schedule(c.ctx(), job, cause, by, params, quiet, c.root)
 	if err != nil {
 		return err
 	}

@@ -206,7 +206,11 @@ func (s *Server) newJob(c *call, folder *model.Job) error {
 	if name == "" {
 		return show(http.StatusBadRequest, "Enter an item name", form)
 	}
-	job, err := s.jobs.Create(c.ctx(), parent, name, xml)
+	if err := s.checkDownstream(c, inFolder(parent, name), xml); err != nil {
+		msg, _ := formError(err)
+		return show(http.StatusBadRequest, msg, form)
+	}
+	job, err := s.jobs.Create(c.ctx(), parent, name, xml, c.authority())
 	if err != nil {
 		if msg, ok := formError(jobError(err)); ok {
 			return show(http.StatusBadRequest, msg, form)
@@ -269,7 +273,11 @@ func (s *Server) configSubmit(c *call, job *model.Job) error {
 		}
 		xml = configxml.Render(cfg)
 	}
-	if _, err := s.jobs.UpdateConfig(c.ctx(), job.Name, xml); err != nil {
+	if err := s.checkDownstream(c, job.Name, xml); err != nil {
+		msg, _ := formError(err)
+		return s.showConfigure(c, job, http.StatusBadRequest, msg, string(xml), nil)
+	}
+	if _, err := s.jobs.UpdateConfig(c.ctx(), job.Name, xml, c.authority()); err != nil {
 		if msg, ok := formError(jobError(err)); ok {
 			return s.showConfigure(c, job, http.StatusBadRequest, msg, string(xml), nil)
 		}
