@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
@@ -36,7 +37,7 @@ func TestAStoredJobMatrixGrantsOnlyItemPermissions(t *testing.T) {
 		t.Fatal(err)
 	}
 	legacy := matrixJob("", "USER:hudson.model.Hudson.Administer:bob", "USER:hudson.security.Permission.GenericWrite:bob")
-	if err := st.UpdateJobConfig(ctx, job.ID, []byte(legacy)); err != nil {
+	if err := st.UpdateJobConfig(ctx, job.ID, []byte(legacy), &model.Authority{User: "admin"}); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()

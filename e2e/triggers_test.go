@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -54,6 +55,36 @@ func TestDownstreamTrigger(t *testing.T) {
 			if !strings.HasPrefix(text, `Started by upstream project "up" build number 1`) {
 				t.Fatalf("%s console:\n%s", name, text)
 			}
+		}
+	})
+	t.Run("the upstream console says what it triggered, before Finished", func(t *testing.T) {
+		text := j.must(t, 200, req{path: "job/up/1/consoleText", user: "admin", secret: tok}).body
+		if !strings.Contains(text, "Triggering a new build of child\nTriggering a new build of other\nFinished: SUCCESS\n") {
+			t.Fatalf("console:\n%s", text)
+		}
+	})
+	t.Run("a token limited to up starts no downstream, and the console says why", func(t *testing.T) {
+		var g struct{ Data struct{ TokenValue string } }
+		r := j.must(t, 200, req{method: "POST", path: "me/descriptorByName/jenkins.security.ApiTokenProperty/generateNewToken?newTokenName=up-only&scope=build&jobs=up",
+			user: "admin", secret: tok})
+		if err := json.Unmarshal([]byte(r.body), &g); err != nil || g.Data.TokenValue == "" {
+			t.Fatalf("token: %v %s", err, r.body)
+		}
+		var before struct{ NextBuildNumber int64 }
+		j.json(t, "job/child/api/json", &before)
+		loc := j.must(t, 201, req{method: "POST", path: "job/up/build", user: "admin", secret: g.Data.TokenValue}).header.Get("Location")
+		b := j.waitBuild(t, loc)
+		text := j.must(t, 200, req{path: fmt.Sprintf("job/up/%d/consoleText", b.Number), user: "admin", secret: tok}).body
+		if !strings.Contains(text, "No such project ‘child’, or no permission to see it: not triggered\n") {
+			t.Fatalf("console:\n%s", text)
+		}
+		var after struct {
+			NextBuildNumber int64
+			InQueue         bool
+		}
+		j.json(t, "job/child/api/json", &after)
+		if after.InQueue || after.NextBuildNumber != before.NextBuildNumber {
+			t.Fatalf("child was triggered: %+v", after)
 		}
 	})
 	t.Run("the API names upstream and downstream projects", func(t *testing.T) {

@@ -278,6 +278,7 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 	cur := sv.Get()
 	q, err := queue.New(ctx, queue.Config{
 		Executors: cur.Executors, QuietPeriod: cur.QuietPeriod, Home: home, RootURL: cur.RootURL, Logger: log,
+		Permits: server.TriggerPermits(st, az, js, log),
 	}, st, js)
 	if err != nil {
 		return err

@@ -172,8 +172,8 @@ func (s *Service) checkParent(parent string) error {
 }
 
 // Create validates and stores a new item named name inside the folder
-// parent ("" for the top level).
-func (s *Service) Create(ctx context.Context, parent, name string, xml []byte) (*model.Job, error) {
+// parent ("" for the top level), configured by by (nil: not known).
+func (s *Service) Create(ctx context.Context, parent, name string, xml []byte, by *model.Authority) (*model.Job, error) {
 	if err := CheckName(name); err != nil {
 		return nil, err
 	}
@@ -191,7 +191,7 @@ func (s *Service) Create(ctx context.Context, parent, name string, xml []byte) (
 	if _, ok := s.names[name]; ok {
 		return nil, fmt.Errorf("%w: A job already exists with the name ‘%s’", ErrExists, name)
 	}
-	j, err := s.store.CreateJob(ctx, name, xml, time.Now())
+	j, err := s.store.CreateJob(ctx, name, xml, time.Now(), by)
 	if errors.Is(err, store.ErrExists) {
 		return nil, fmt.Errorf("%w: A job already exists with the name ‘%s’", ErrExists, name)
 	}
@@ -277,9 +277,10 @@ func (s *Service) List() []*model.Job {
 	return out
 }
 
-// UpdateConfig replaces a job's config.xml. An item keeps its kind: a
-// job cannot become a folder or the other way round.
-func (s *Service) UpdateConfig(ctx context.Context, name string, xml []byte) (*model.Job, error) {
+// UpdateConfig replaces a job's config.xml, saved by by (nil: not
+// known). An item keeps its kind: a job cannot become a folder or the
+// other way round.
+func (s *Service) UpdateConfig(ctx context.Context, name string, xml []byte, by *model.Authority) (*model.Job, error) {
 	cfg, err := parse(xml)
 	if err != nil {
 		return nil, err
@@ -294,10 +295,10 @@ func (s *Service) UpdateConfig(ctx context.Context, name string, xml []byte) (*m
 	if old := s.byID[id].Config.Kind; old != cfg.Kind {
 		return nil, fmt.Errorf("%w: Expecting %s but got %s instead", ErrBadConfig, old, cfg.Kind)
 	}
-	if err := s.store.UpdateJobConfig(ctx, id, xml); err != nil {
+	if err := s.store.UpdateJobConfig(ctx, id, xml, by); err != nil {
 		return nil, err
 	}
-	j := s.update(id, func(j *model.Job) { j.ConfigXML, j.Config = xml, *cfg })
+	j := s.update(id, func(j *model.Job) { j.ConfigXML, j.Config, j.ConfiguredBy = xml, *cfg, by })
 	return copyJob(j), nil
 }
 
@@ -385,13 +386,16 @@ func (s *Service) Rename(ctx context.Context, name, newBase string) (*model.Job,
 }
 
 // SetField rewrites one top-level element of an item's config.xml (such
-// as disabled or description), keeping the rest of the XML as it was.
+// as disabled or description), keeping the rest of the XML as it was,
+// and who configured it: such a field changes neither what the job
+// triggers nor when.
 func (s *Service) SetField(ctx context.Context, name, elem, value string) (*model.Job, error) {
 	s.mu.RLock()
 	id, ok := s.names[name]
 	var xml []byte
+	var by *model.Authority
 	if ok {
-		xml = s.byID[id].ConfigXML
+		xml, by = s.byID[id].ConfigXML, s.byID[id].ConfiguredBy
 	}
 	s.mu.RUnlock()
 	if !ok {
@@ -401,7 +405,7 @@ func (s *Service) SetField(ctx context.Context, name, elem, value string) (*mode
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
 	}
-	return s.UpdateConfig(ctx, name, edited)
+	return s.UpdateConfig(ctx, name, edited, by)
 }
 
 // BuildStarted records that build number of job id started, keeping

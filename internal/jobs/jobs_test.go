@@ -25,7 +25,7 @@ func TestListedJobsStayAsTheyWereListed(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"b", "A", "c"} {
-		if _, err := s.Create(ctx, "", name, []byte(project)); err != nil {
+		if _, err := s.Create(ctx, "", name, []byte(project), nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -36,7 +36,7 @@ func TestListedJobsStayAsTheyWereListed(t *testing.T) {
 	b := listed[1]
 	s.BuildStarted(b.ID, 1)
 	s.BuildFinished(b.ID, 1, model.Failure)
-	if _, err := s.UpdateConfig(ctx, "b", []byte(`<project><description>new</description></project>`)); err != nil {
+	if _, err := s.UpdateConfig(ctx, "b", []byte(`<project><description>new</description></project>`), nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Rename(ctx, "c", "0-first"); err != nil {

@@ -156,6 +156,37 @@ type Job struct {
 	NextBuildNumber int64
 	CreatedAt       time.Time
 	Status          JobStatus
+	// ConfiguredBy is who last saved the job's whole configuration; the
+	// builds the timer and the remote trigger token start act for them.
+	// nil when the configuration was saved before jeeves recorded it.
+	ConfiguredBy *Authority
+}
+
+// Authority is whom a build acts for: the user who started it (directly,
+// or by saving the configuration of the job a timer starts), with the
+// limits of the API token they used. What the build may trigger when it
+// ends is decided by this authority's permissions.
+type Authority struct {
+	User   string   `json:"user,omitempty"`   // "" = anonymous
+	Scopes []string `json:"scopes,omitempty"` // a token's scopes; none = the user's full rights
+	Jobs   string   `json:"jobs,omitempty"`   // a token's job glob; "" = every job
+}
+
+// SameAuthority reports whether a and b act for the same caller with the
+// same limits; two nil authorities (never recorded) are the same.
+func SameAuthority(a, b *Authority) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	if a.User != b.User || a.Jobs != b.Jobs || len(a.Scopes) != len(b.Scopes) {
+		return false
+	}
+	for i := range a.Scopes {
+		if a.Scopes[i] != b.Scopes[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // JobStatus summarises a job's newest builds: enough for its ball colour
@@ -288,12 +319,15 @@ const (
 
 // QueueItem is a request to build a job.
 type QueueItem struct {
-	ID          int64
-	JobID       int64
-	JobName     string
-	Causes      []Cause
-	Params      []ParamValue
-	RootURL     string // the server's root URL as the triggering client saw it
+	ID      int64
+	JobID   int64
+	JobName string
+	Causes  []Cause
+	Params  []ParamValue
+	RootURL string // the server's root URL as the triggering client saw it
+	// Auth is whom the build acts for; nil when the item was queued
+	// before jeeves recorded it.
+	Auth        *Authority
 	EnqueuedAt  time.Time
 	DueAt       time.Time
 	State       QueueState

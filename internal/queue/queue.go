@@ -41,7 +41,15 @@ type Config struct {
 	// OnFinish, when set, is called after each build is recorded as
 	// finished (tests and live pages wait on it).
 	OnFinish func(model.Build)
+	// Permits decides what a finished build may trigger. When nil, no
+	// build triggers any downstream project.
+	Permits Permits
 }
+
+// Permits reports whether by may see job (Job/Read: otherwise the job
+// does not exist for them) and start it (Job/Build). by is nil for a
+// build whose authority was never recorded; it is judged as anonymous.
+type Permits func(by *model.Authority, job *model.Job) (see, build bool)
 
 // Queue holds waiting items and runs builds on a fixed set of executors.
 type Queue struct {
@@ -143,11 +151,14 @@ func New(ctx context.Context, cfg Config, st *store.Store, js *jobs.Service) (*Q
 	return q, nil
 }
 
-// Schedule puts a build of job in the queue after quiet (the job's or the
-// global quiet period when quiet is nil). An equivalent item already
-// waiting (same job, same parameters) absorbs the request instead, as in
-// Jenkins; created is false then.
-func (q *Queue) Schedule(ctx context.Context, job *model.Job, cause model.Cause, params []model.ParamValue, quiet *time.Duration, rootURL string) (item *model.QueueItem, created bool, err error) {
+// Schedule puts a build of job, acting for by, in the queue after quiet
+// (the job's or the global quiet period when quiet is nil). An
+// equivalent item already waiting (same job, same parameters, acting for
+// the same authority) absorbs the request instead, as in Jenkins;
+// created is false then. Requests acting for different authorities are
+// not folded together, so what a build may trigger is never decided by
+// someone else's request.
+func (q *Queue) Schedule(ctx context.Context, job *model.Job, cause model.Cause, by *model.Authority, params []model.ParamValue, quiet *time.Duration, rootURL string) (item *model.QueueItem, created bool, err error) {
 	now := time.Now()
 	d := time.Duration(q.quietNanos.Load())
 	if job.Config.QuietPeriod != nil {
@@ -162,7 +173,7 @@ func (q *Queue) Schedule(ctx context.Context, job *model.Job, cause model.Cause,
 		return nil, false, errors.New("jeeves is shutting down")
 	}
 	for _, it := range q.waiting {
-		if it.JobID == job.ID && slices.Equal(it.Params, params) {
+		if it.JobID == job.ID && slices.Equal(it.Params, params) && model.SameAuthority(it.Auth, by) {
 			if !slices.Contains(it.Causes, cause) {
 				it.Causes = append(it.Causes, cause)
 			}
@@ -175,7 +186,7 @@ func (q *Queue) Schedule(ctx context.Context, job *model.Job, cause model.Cause,
 	}
 	it := &model.QueueItem{
 		JobID: job.ID, JobName: job.Name, Causes: []model.Cause{cause}, Params: params,
-		RootURL: rootURL, EnqueuedAt: now, DueAt: now.Add(d),
+		RootURL: rootURL, EnqueuedAt: now, DueAt: now.Add(d), Auth: by,
 	}
 	if err := q.store.Enqueue(ctx, it); err != nil {
 		return nil, false, err
@@ -282,7 +293,7 @@ func (q *Queue) start(it *model.QueueItem, job *model.Job, exec int) error {
 	q.running[buildKey{job.ID, b.Number}] = r
 	q.executors[exec] = true
 	q.builds.Add(1)
-	go q.run(ctx, r, job, it.RootURL)
+	go q.run(ctx, r, job, it.RootURL, it.Auth)
 	return nil
 }
 
@@ -303,7 +314,8 @@ func (q *Queue) workspace(job *model.Job) string {
 	return ws
 }
 
-func (q *Queue) run(ctx context.Context, r *running, job *model.Job, rootURL string) {
+// run runs a build acting for by.
+func (q *Queue) run(ctx context.Context, r *running, job *model.Job, rootURL string, by *model.Authority) {
 	defer q.builds.Done()
 	b := &r.build
 	result := model.Failure
@@ -316,8 +328,15 @@ func (q *Queue) run(ctx context.Context, r *running, job *model.Job, rootURL str
 	// note is what the log still needs to say once it can be written: why
 	// output is missing (a full disk), and how the build ended.
 	var note string
+	// Downstream projects are scheduled before the build is recorded as
+	// finished, as Jenkins's publishers run inside the build: whoever sees
+	// it finished also sees what it triggered.
+	downstream := func(log io.Writer, result model.Result) {
+		q.triggerDownstream(log, job, b.Number, result, rootURL, by)
+	}
 	if err != nil {
 		q.cfg.Logger.Error("cannot open build log", "job", b.JobName, "build", b.Number, "err", err)
+		downstream(io.Discard, result)
 		note = fmt.Sprintf("ERROR: jeeves could not write this console log (%v); the build did not run\nFinished: %s\n", errCause(err), result)
 	} else {
 		// Password parameters show as **** in the console. Only builds
@@ -339,7 +358,8 @@ func (q *Queue) run(ctx context.Context, r *running, job *model.Job, rootURL str
 		result, logErr = runner.Run(ctx, runner.Spec{
 			Job: job, Build: b, Workspace: r.workspace, TmpDir: os.TempDir(),
 			Env: q.environment(job, b, r.workspace, rootURL), Log: out,
-			Cookie: runner.Cookie(q.cfg.Home, b.JobID, b.Number),
+			Cookie:       runner.Cookie(q.cfg.Home, b.JobID, b.Number),
+			BeforeFinish: downstream,
 		})
 		if masker != nil {
 			if err := masker.Close(); err != nil && logErr == nil {
@@ -353,10 +373,6 @@ func (q *Queue) run(ctx context.Context, r *running, job *model.Job, rootURL str
 		}
 	}
 	d := time.Since(b.StartedAt)
-	// Downstream projects are scheduled before the build is recorded as
-	// finished, as Jenkins's publishers run inside the build: whoever sees
-	// it finished also sees what it triggered.
-	q.triggerDownstream(job, b.Number, result, rootURL)
 	// If jeeves shuts down with the disk still full, the build stays marked
 	// running in the store, and the next start ends it ABORTED with a line
 	// saying so.
@@ -505,9 +521,11 @@ func JobPath(fullName string) string {
 }
 
 // triggerDownstream schedules the job's downstream projects
-// (hudson.tasks.BuildTrigger) when the result is at least its threshold.
-// Project names are relative to the job's folder, or absolute with a "/".
-func (q *Queue) triggerDownstream(job *model.Job, number int64, result model.Result, rootURL string) {
+// (hudson.tasks.BuildTrigger) when the result is at least its threshold,
+// each only if the build's authority by may build it, and says on log
+// what it did with each, as Jenkins's BuildTrigger.execute does. Project
+// names are relative to the job's folder, or absolute with a "/".
+func (q *Queue) triggerDownstream(log io.Writer, job *model.Job, number int64, result model.Result, rootURL string, by *model.Authority) {
 	cfg := job.Config
 	if cfg.Threshold == "" || len(cfg.Children) == 0 || result.Rank() > cfg.Threshold.Rank() {
 		return
@@ -516,14 +534,39 @@ func (q *Queue) triggerDownstream(job *model.Job, number int64, result model.Res
 	if cur, err := q.jobs.ByID(job.ID); err == nil {
 		job = cur
 	}
+	if by == nil {
+		fmt.Fprintln(log, "Warning: this build has no associated authentication (it was queued, or its job configured, before jeeves recorded who did), so downstream projects are triggered only if an anonymous user may build them; save the job's configuration again to fix this")
+	}
 	for _, name := range cfg.Children {
+		name = strings.TrimSpace(name)
 		child, err := q.jobs.Get(Resolve(job.Name, name))
-		if err != nil || child.Config.Disabled || jobs.IsFolder(child) {
-			continue
+		see, build := false, false
+		if err == nil && q.cfg.Permits != nil {
+			see, build = q.cfg.Permits(by, child)
 		}
-		cause := model.Cause{Kind: model.CauseUpstream, Project: job.Name, Build: number}
-		if _, _, err := q.Schedule(context.Background(), child, cause, model.DefaultParams(child.Config.Params), nil, rootURL); err != nil {
-			q.cfg.Logger.Error("cannot trigger downstream project", "job", job.Name, "downstream", child.Name, "err", err)
+		switch {
+		case !see:
+			// The same words whether it does not exist or may not be
+			// seen: the console tells no one what they cannot see.
+			fmt.Fprintf(log, "No such project ‘%s’, or no permission to see it: not triggered\n", name)
+		case !build:
+			fmt.Fprintf(log, "You have no permission to build %s\n", child.Name)
+		case jobs.IsFolder(child):
+			fmt.Fprintf(log, "%s is not buildable\n", child.Name)
+		case child.Config.Disabled:
+			fmt.Fprintf(log, "%s is disabled. Triggering skipped\n", child.Name)
+		default:
+			cause := model.Cause{Kind: model.CauseUpstream, Project: job.Name, Build: number}
+			_, created, err := q.Schedule(context.Background(), child, cause, by, model.DefaultParams(child.Config.Params), nil, rootURL)
+			switch {
+			case err != nil:
+				q.cfg.Logger.Error("cannot trigger downstream project", "job", job.Name, "downstream", child.Name, "err", err)
+				fmt.Fprintf(log, "ERROR: cannot trigger %s: %v\n", child.Name, err)
+			case created:
+				fmt.Fprintf(log, "Triggering a new build of %s\n", child.Name)
+			default:
+				fmt.Fprintf(log, "%s is already in the queue\n", child.Name)
+			}
 		}
 	}
 }

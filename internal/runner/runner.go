@@ -37,6 +37,10 @@ type Spec struct {
 	// build ends or is stopped, every process still carrying it is killed.
 	// Empty: only each step's process group is killed.
 	Cookie string
+	// BeforeFinish, when set, is called once the steps are over, with the
+	// log and the build's result, before the log's "Finished:" line: what
+	// Jenkins's publishers print (downstream triggers) goes there.
+	BeforeFinish func(log io.Writer, result model.Result)
 }
 
 // Aborted is the cause a build's context is cancelled with when someone
@@ -139,6 +143,9 @@ func Run(ctx context.Context, spec Spec) (result model.Result, logErr error) {
 	}
 	if log.err != nil && result != model.Aborted {
 		result = model.Failure
+	}
+	if spec.BeforeFinish != nil {
+		spec.BeforeFinish(log, result)
 	}
 	fmt.Fprintf(log, "Finished: %s\n", result)
 	return result, log.err

@@ -64,7 +64,7 @@ func newStack(tb testing.TB) *stack {
 	}
 	tb.Cleanup(func() { q.Shutdown(0) })
 	for _, name := range []string{"hello", "other"} {
-		if _, err := js.Create(ctx, "", name, []byte(`<project><builders><hudson.tasks.Shell><command>echo hello</command></hudson.tasks.Shell></builders></project>`)); err != nil {
+		if _, err := js.Create(ctx, "", name, []byte(`<project><builders><hudson.tasks.Shell><command>echo hello</command></hudson.tasks.Shell></builders></project>`), nil); err != nil {
 			tb.Fatal(err)
 		}
 	}

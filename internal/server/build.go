@@ -53,7 +53,11 @@ func (s *Server) walkBuild(c *call, job *model.Job, number int64, p []string) er
 		if err := c.require(permCancel); err != nil {
 			return err
 		}
-		s.queue.Stop(job.ID, b.Number, c.id.User.DisplayName())
+		by := c.id.Name() // "anonymous"
+		if c.id.User != nil {
+			by = c.id.User.DisplayName()
+		}
+		s.queue.Stop(job.ID, b.Number, by)
 		url := c.root + jobPath(job.Name) + strconv.FormatInt(b.Number, 10) + "/"
 		s.redirectAfterPost(c, url, url+"api/json")
 		return nil

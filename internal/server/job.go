@@ -18,6 +18,14 @@ import (
 
 func jobPath(name string) string { return queue.JobPath(name) }
 
+// inFolder is the full name of name in folder ("" = the root).
+func inFolder(folder, name string) string {
+	if folder == "" {
+		return name
+	}
+	return folder + "/" + name
+}
+
 // walkJobs walks /job/NAME/… from folder ("" = the root) to an item,
 // then the item's own URLs; a folder walks on to /job/CHILD/….
 func (s *Server) walkJobs(c *call, folder string, p []string) error {
@@ -158,7 +166,7 @@ func (s *Server) createItem(c *call, folder string) error {
 	if err := jobs.CheckName(name); err != nil {
 		return jobError(err)
 	}
-	if err := c.mayCreate(childName(folder, name)); err != nil {
+	if err := c.mayCreate(inFolder(folder, name)); err != nil {
 		return err
 	}
 	switch mode {
@@ -169,7 +177,7 @@ func (s *Server) createItem(c *call, folder string) error {
 		if mode != "hudson.model.FreeStyleProject" {
 			xml = "<?xml version='1.1' encoding='UTF-8'?>\n<com.cloudbees.hudson.plugins.folder.Folder>\n  <description></description>\n  <properties/>\n</com.cloudbees.hudson.plugins.folder.Folder>"
 		}
-		job, err := s.jobs.Create(c.ctx(), folder, name, []byte(xml))
+		job, err := s.jobs.Create(c.ctx(), folder, name, []byte(xml), c.authority())
 		if err != nil {
 			return jobError(err)
 		}
@@ -188,7 +196,10 @@ func (s *Server) createItem(c *call, folder string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.jobs.Create(c.ctx(), folder, name, body); err != nil {
+	if err := s.checkDownstream(c, inFolder(folder, name), body); err != nil {
+		return err
+	}
+	if _, err := s.jobs.Create(c.ctx(), folder, name, body, c.authority()); err != nil {
 		return jobError(err)
 	}
 	c.w.WriteHeader(http.StatusOK)
@@ -196,13 +207,6 @@ func (s *Server) createItem(c *call, folder string) error {
 }
 
 // childName is the full name of the item name in folder ("" = the root).
-func childName(folder, name string) string {
-	if folder == "" {
-		return name
-	}
-	return folder + "/" + name
-}
-
 // copyItem copies from's config.xml to a new item named name in folder.
 // from is relative to folder, or absolute with a leading "/".
 func (s *Server) copyItem(c *call, folder, name, from string) error {
@@ -229,7 +233,10 @@ func (s *Server) copyItem(c *call, folder, name, from string) error {
 	if !c.hasOn(src, permExtRead) {
 		return forbidden(permExtRead)
 	}
-	job, err := s.jobs.Create(c.ctx(), folder, name, src.ConfigXML)
+	if err := s.checkDownstream(c, inFolder(folder, name), src.ConfigXML); err != nil {
+		return err
+	}
+	job, err := s.jobs.Create(c.ctx(), folder, name, src.ConfigXML, c.authority())
 	if err != nil {
 		return jobError(err)
 	}
@@ -256,7 +263,7 @@ func (s *Server) renameItem(c *call, job *model.Job) error {
 	if err := jobs.CheckName(newName); err != nil {
 		return jobError(err)
 	}
-	if err := c.mayRename(job, childName(jobs.Parent(job.Name), newName)); err != nil {
+	if err := c.mayRename(job, inFolder(jobs.Parent(job.Name), newName)); err != nil {
 		return err
 	}
 	if s.queue.Busy(job.ID) {
@@ -374,7 +381,10 @@ func (s *Server) configXML(c *call, job *model.Job) error {
 		if err != nil {
 			return err
 		}
-		if _, err := s.jobs.UpdateConfig(c.ctx(), job.Name, body); err != nil {
+		if err := s.checkDownstream(c, job.Name, body); err != nil {
+			return err
+		}
+		if _, err := s.jobs.UpdateConfig(c.ctx(), job.Name, body, c.authority()); err != nil {
 			return jobError(err)
 		}
 		c.w.WriteHeader(http.StatusOK)

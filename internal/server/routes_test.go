@@ -9,12 +9,14 @@ import (
 	"go/token"
 	"io"
 	iofs "io/fs"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -108,6 +110,40 @@ type routeStack struct {
 	sessionCrumb string
 	adminCrumb   string
 	bobCrumb     string
+	panics       *panicLog
+}
+
+// panicLog keeps what the server logs when a handler panics.
+type panicLog struct {
+	mu     sync.Mutex
+	panics []string
+}
+
+func (p *panicLog) Enabled(context.Context, slog.Level) bool { return true }
+
+func (p *panicLog) Handle(_ context.Context, r slog.Record) error {
+	if r.Message != panicMessage {
+		return nil
+	}
+	var sb strings.Builder
+	r.Attrs(func(a slog.Attr) bool {
+		fmt.Fprintf(&sb, "%s=%v\n", a.Key, a.Value)
+		return true
+	})
+	p.mu.Lock()
+	p.panics = append(p.panics, sb.String())
+	p.mu.Unlock()
+	return nil
+}
+
+func (p *panicLog) WithAttrs([]slog.Attr) slog.Handler { return p }
+func (p *panicLog) WithGroup(string) slog.Handler      { return p }
+
+// all is every panic logged so far.
+func (p *panicLog) all() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.panics...)
 }
 
 func newRouteStack(t *testing.T) *routeStack {
@@ -130,7 +166,7 @@ func newRouteStack(t *testing.T) *routeStack {
 	if _, err := au.CreateUser(ctx, "bob", "bob-pw", "Bob", "", false); err != nil {
 		t.Fatal(err)
 	}
-	rs := &routeStack{au: au, finished: make(chan model.Build, 4096)}
+	rs := &routeStack{au: au, finished: make(chan model.Build, 4096), panics: &panicLog{}}
 	if rs.adminToken, _, err = au.GenerateToken(ctx, "admin", "full", auth.TokenOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +185,8 @@ func newRouteStack(t *testing.T) *routeStack {
 	if rs.jobs, err = jobs.New(ctx, st); err != nil {
 		t.Fatal(err)
 	}
-	rs.q, err = queue.New(ctx, queue.Config{Executors: 2, Home: home, OnFinish: func(b model.Build) { rs.finished <- b }}, st, rs.jobs)
+	rs.q, err = queue.New(ctx, queue.Config{Executors: 2, Home: home, OnFinish: func(b model.Build) { rs.finished <- b },
+		Permits: TriggerPermits(st, az, rs.jobs, nil)}, st, rs.jobs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +209,12 @@ func newRouteStack(t *testing.T) *routeStack {
 		t.Fatal(err)
 	}
 	sv.OnChange(func(v settings.Values) { rs.q.SetExecutors(v.Executors) })
-	rs.srv = New(Config{Version: "2.479.3", CSRF: true, Executors: 2, Authz: az, Audit: al, Settings: sv}, au, rs.jobs, vs, ns, rs.q, st)
+	rs.srv = New(Config{Version: "2.479.3", CSRF: true, Executors: 2, Authz: az, Audit: al, Settings: sv, Logger: slog.New(rs.panics)}, au, rs.jobs, vs, ns, rs.q, st)
+	t.Cleanup(func() {
+		for _, p := range rs.panics.all() {
+			t.Errorf("a handler panicked:\n%s", p)
+		}
+	})
 	hs := httptest.NewServer(rs.srv)
 	t.Cleanup(hs.Close)
 	rs.url = hs.URL + "/"
@@ -287,7 +329,7 @@ func (rs *routeStack) fixtures(t *testing.T, path string) string {
 				t.Fatal(err)
 			}
 			zero := time.Duration(0)
-			if _, _, err := rs.q.Schedule(ctx, j, model.Cause{Kind: model.CauseUser, UserID: "admin"}, nil, &zero, ""); err != nil {
+			if _, _, err := rs.q.Schedule(ctx, j, model.Cause{Kind: model.CauseUser, UserID: "admin"}, &model.Authority{User: "admin"}, nil, &zero, ""); err != nil {
 				t.Fatal(err)
 			}
 			deadline := time.After(20 * time.Second)
@@ -384,7 +426,7 @@ func bodyFor(path string) string {
 // TestRoutesByCaller drives every state-changing route as each kind of
 // caller, with no crumb, a wrong crumb and the right one, and asserts the
 // answer: anonymous is always refused; a session or a password needs the
-// crumb; a token needs none; a token without the scope and a user
+// crumb, for DELETE as for POST; a token needs none; a token without the scope and a user
 // without the permission get Jenkins's 403 naming the permission; GET
 // never runs the action.
 func TestRoutesByCaller(t *testing.T) {
@@ -438,7 +480,7 @@ func TestRoutesByCaller(t *testing.T) {
 					res := rs.raw(t, method, p, bodyFor(p), c.header(crumb), c.cookie)
 					crumbOK := c.exempt || cr == "the right crumb" && c.crumb != ""
 					switch {
-					case method == "POST" && !crumbOK:
+					case !crumbOK:
 						if res.status != 403 || !strings.Contains(res.body, "No valid crumb") {
 							t.Fatalf("want 403 No valid crumb, got %d %s", res.status, res.body)
 						}

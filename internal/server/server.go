@@ -10,9 +10,11 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,7 +37,7 @@ import (
 type Config struct {
 	Version     string        // sent as X-Jenkins
 	RootURL     string        // configured root URL; "" = from each request
-	CSRF        bool          // require crumbs on POSTs
+	CSRF        bool          // require crumbs on state-changing requests
 	Executors   int           // shown in the API
 	QuietPeriod time.Duration // the global quiet period
 	MaxBody     int64         // request body limit in bytes
@@ -59,10 +61,11 @@ type Server struct {
 	store        *store.Store
 	log          *slog.Logger
 	ui           *web.UI
-	summaries    sync.Map  // job id → summary, for the dashboard
-	encodedItems sync.Map  // job id → *encodedItem, for api listings
-	sessionHash  string    // X-Jenkins-Session: changes every start
-	answers      sync.Pool // *[]byte buffers for api answers (answerBuffer)
+	summaries    sync.Map                    // job id → summary, for the dashboard
+	encodedItems sync.Map                    // job id → *encodedItem, for api listings
+	sessionHash  string                      // X-Jenkins-Session: changes every start
+	sameOrigin   *http.CrossOriginProtection // Sec-Fetch-Site and Origin (crossSite)
+	answers      sync.Pool                   // *[]byte buffers for api answers (answerBuffer)
 }
 
 // DefaultMaxBody bounds request bodies (config.xml, forms).
@@ -84,7 +87,7 @@ func New(cfg Config, a *auth.Service, j *jobs.Service, v *views.Service, n *node
 	}
 	return &Server{
 		cfg: cfg, auth: a, authz: cfg.Authz, jobs: j, views: v, nodes: n, queue: q, store: st, log: cfg.Logger,
-		ui: ui, sessionHash: hex.EncodeToString(sum[:])[:8],
+		ui: ui, sessionHash: hex.EncodeToString(sum[:])[:8], sameOrigin: http.NewCrossOriginProtection(),
 	}
 }
 
@@ -126,7 +129,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w = sw
 	}
 	c := &call{w: w, r: r, s: s, path: splitPath(r.URL.Path), root: s.rootURL(r)}
-	err := s.serve(c)
+	err := s.serveRecovering(c)
 	if err != nil {
 		s.renderError(c, err)
 	}
@@ -135,19 +138,56 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// panicMessage is what the log says when a handler panics; tests look
+// for it.
+const panicMessage = "panic serving request"
+
+// serveRecovering is serve, with a handler's panic logged with its stack
+// and answered as a 500 like any other internal error, instead of
+// net/http dropping the connection without an answer.
+func (s *Server) serveRecovering(c *call) (err error) {
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		if v == http.ErrAbortHandler {
+			panic(v)
+		}
+		s.log.Error(panicMessage, "method", c.r.Method, "path", c.r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+		err = fmt.Errorf("panic: %v", v)
+	}()
+	return s.serve(c)
+}
+
 func (s *Server) serve(c *call) error {
 	if err := s.authenticate(c); err != nil {
 		return err
 	}
-	if c.r.Method == http.MethodPost && s.sys().CSRF && !crumbExempt(c) {
-		if !s.auth.ValidCrumb(c.id, crumbFrom(c.r)) {
+	if changesState(c.r.Method) && c.id.Method != auth.Token {
+		if s.crossSite(c) {
+			if isLogin(c) {
+				return newError(http.StatusForbidden, "Cross-site sign-in refused: the sign-in form must be sent from "+c.root+"login, not from another site")
+			}
+			return newError(http.StatusForbidden, "Cross-site request refused: this form was not sent from "+c.root)
+		}
+		if s.sys().CSRF && !isLogin(c) && !s.auth.ValidCrumb(c.id, crumbFrom(c.r)) {
 			return errNoCrumb
 		}
 	}
-	if c.r.Method == http.MethodPost && c.id.Method == auth.Session && crossSite(c) {
-		return newError(http.StatusForbidden, "Cross-site request refused: this form was not sent from "+c.root)
-	}
 	return s.walkRoot(c, c.path)
+}
+
+// changesState reports a method that may change state: anything but
+// GET, HEAD and OPTIONS (POST, DELETE, PUT, PATCH and any other token a
+// client sends). Each such request needs the crumb, unless it comes with
+// an API token, and is refused when a browser sent it from another site.
+func changesState(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return false
+	}
+	return true
 }
 
 // clientAddr is the address password attempts are counted under: the
@@ -215,30 +255,29 @@ func basicAuth(r *http.Request) (user, secret string, ok bool, err error) {
 	return user, secret, true, nil
 }
 
-// crossSite reports a cookie-authenticated request a browser marked as
-// coming from another site (Sec-Fetch-Site), or whose Origin is not the
-// root URL's: a second line behind the crumb.
-func crossSite(c *call) bool {
-	switch c.r.Header.Get("Sec-Fetch-Site") {
-	case "", "same-origin", "none":
-	default:
+// crossSite reports a state-changing request a browser sent from
+// another site, by net/http's CrossOriginProtection: Sec-Fetch-Site
+// other than same-origin or none, or, from a browser too old to send
+// it, an Origin that is not the request's host. An Origin equal to the
+// root URL's is same-site too (behind a proxy that rewrites Host).
+// Scripts send neither header and pass; the crumb is their check.
+func (s *Server) crossSite(c *call) bool {
+	if s.sameOrigin.Check(c.r) == nil {
+		return false
+	}
+	if c.r.Header.Get("Sec-Fetch-Site") != "" {
 		return true
 	}
 	origin := c.r.Header.Get("Origin")
-	if origin == "" || origin == "null" && c.r.Header.Get("Sec-Fetch-Site") == "" {
-		return false
-	}
 	return !strings.EqualFold(strings.TrimSuffix(c.root, "/"), origin) &&
 		!strings.HasPrefix(strings.ToLower(c.root), strings.ToLower(origin)+"/")
 }
 
-// crumbExempt: requests authenticated by an API token need no crumb
-// (Jenkins ≥ 2.96), and neither does the login form (Jenkins checks it
-// before the crumb filter).
-func crumbExempt(c *call) bool {
-	if c.id.Method == auth.Token {
-		return true
-	}
+// isLogin: the sign-in form needs no crumb (Jenkins checks it before the
+// crumb filter; the browser has no session to bind one to yet), but is
+// still refused from another site, so no page can sign a visitor in to
+// an account of its choosing.
+func isLogin(c *call) bool {
 	return len(c.path) == 1 && c.path[0] == "j_spring_security_check"
 }
 

@@ -53,12 +53,20 @@ func (s *Server) build(c *call, job *model.Job, withParams bool) error {
 			return err
 		}
 	}
-	cause := model.Cause{Kind: model.CauseUser, UserID: c.id.User.ID, UserName: c.id.User.DisplayName()}
+	// Anonymous callers are "user anonymous", as in Jenkins.
+	cause := model.Cause{Kind: model.CauseUser}
+	if u := c.id.User; u != nil {
+		cause.UserID, cause.UserName = u.ID, u.DisplayName()
+	}
+	by := c.authority()
 	if byToken {
 		addr, _, _ := net.SplitHostPort(c.r.RemoteAddr)
 		cause = model.Cause{Kind: model.CauseRemote, Addr: addr, Note: c.r.URL.Query().Get("cause")}
+		// The trigger token stands in for whoever configured the job, as
+		// the timer does: they chose what its builds trigger.
+		by = job.ConfiguredBy
 	}
-	item, _, err := s.queue.Schedule(c.ctx(), job, cause, params, quiet, c.root)
+	item, _, err := s.queue.Schedule(c.ctx(), job, cause, by, params, quiet, c.root)
 	if err != nil {
 		return err
 	}

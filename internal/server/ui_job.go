@@ -209,11 +209,15 @@ func (s *Server) newJob(c *call, folder *model.Job) error {
 		return show(http.StatusBadRequest, "Enter an item name", form)
 	}
 	if jobs.CheckName(name) == nil {
-		if err := c.mayCreate(childName(parent, name)); err != nil {
+		if err := c.mayCreate(inFolder(parent, name)); err != nil {
 			return err
 		}
 	}
-	job, err := s.jobs.Create(c.ctx(), parent, name, xml)
+	if err := s.checkDownstream(c, inFolder(parent, name), xml); err != nil {
+		msg, _ := formError(err)
+		return show(http.StatusBadRequest, msg, form)
+	}
+	job, err := s.jobs.Create(c.ctx(), parent, name, xml, c.authority())
 	if err != nil {
 		if msg, ok := formError(jobError(err)); ok {
 			return show(http.StatusBadRequest, msg, form)
@@ -276,7 +280,11 @@ func (s *Server) configSubmit(c *call, job *model.Job) error {
 		}
 		xml = configxml.Render(cfg)
 	}
-	if _, err := s.jobs.UpdateConfig(c.ctx(), job.Name, xml); err != nil {
+	if err := s.checkDownstream(c, job.Name, xml); err != nil {
+		msg, _ := formError(err)
+		return s.showConfigure(c, job, http.StatusBadRequest, msg, string(xml), nil)
+	}
+	if _, err := s.jobs.UpdateConfig(c.ctx(), job.Name, xml, c.authority()); err != nil {
 		if msg, ok := formError(jobError(err)); ok {
 			return s.showConfigure(c, job, http.StatusBadRequest, msg, string(xml), nil)
 		}

@@ -125,7 +125,7 @@ func (s *Server) deleteUser(c *call, u *model.User) error {
 	if err := c.require(permAdminister); err != nil {
 		return err
 	}
-	if strings.EqualFold(c.id.User.ID, u.ID) {
+	if strings.EqualFold(selfID(c), u.ID) {
 		return badRequest("You cannot delete yourself")
 	}
 	if u.Admin {
@@ -208,6 +208,14 @@ func (s *Server) manageConfigure(c *call) error {
 	return seeOther(c, c.root+"manage/")
 }
 
+// selfID is the caller's user id; "" when anonymous.
+func selfID(c *call) string {
+	if c.id.User == nil {
+		return ""
+	}
+	return c.id.User.ID
+}
+
 func (s *Server) usersPage(c *call, status int, msg string) error {
 	if err := c.require(permAdminister); err != nil {
 		return err
@@ -217,7 +225,7 @@ func (s *Server) usersPage(c *call, status int, msg string) error {
 		return err
 	}
 	return s.render(c, status, "users", page{Title: "Users", Trail: []trail{{"Manage jeeves", c.root + "manage/"}, {"Users", c.root + "manage/users/"}}, P: map[string]any{
-		"Users": users, "Error": msg,
+		"Users": users, "Error": msg, "Self": selfID(c),
 	}})
 }
 

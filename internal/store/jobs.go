@@ -3,32 +3,64 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/model"
 )
 
-const jobCols = `id, name, config_xml, next_build_number, created_at`
+const jobCols = `id, name, config_xml, next_build_number, created_at, configured_by`
 
 func scanJob(row interface{ Scan(...any) error }) (*model.Job, error) {
 	var j model.Job
 	var created int64
-	if err := row.Scan(&j.ID, &j.Name, &j.ConfigXML, &j.NextBuildNumber, &created); err != nil {
+	var by string
+	if err := row.Scan(&j.ID, &j.Name, &j.ConfigXML, &j.NextBuildNumber, &created, &by); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNotFound
 		}
 		return nil, err
 	}
 	j.CreatedAt = fromMS(created)
+	var err error
+	if j.ConfiguredBy, err = decodeAuthority(by); err != nil {
+		return nil, fmt.Errorf("job %s configured_by: %w", j.Name, err)
+	}
 	return &j, nil
 }
 
-// CreateJob stores a new job with its config.xml as posted; ErrExists if
-// the name is taken.
-func (s *Store) CreateJob(ctx context.Context, name string, configXML []byte, now time.Time) (*model.Job, error) {
-	res, err := s.exec(ctx, `INSERT INTO jobs (name, config_xml, next_build_number, created_at) VALUES (?, ?, 1, ?)`,
-		name, configXML, ms(now))
+// encodeAuthority is an authority as stored: JSON, or "" for nil (not
+// recorded).
+func encodeAuthority(a *model.Authority) (string, error) {
+	if a == nil {
+		return "", nil
+	}
+	b, err := json.Marshal(a)
+	return string(b), err
+}
+
+func decodeAuthority(s string) (*model.Authority, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var a model.Authority
+	if err := json.Unmarshal([]byte(s), &a); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// CreateJob stores a new job with its config.xml as posted, saved by by;
+// ErrExists if the name is taken.
+func (s *Store) CreateJob(ctx context.Context, name string, configXML []byte, now time.Time, by *model.Authority) (*model.Job, error) {
+	enc, err := encodeAuthority(by)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.exec(ctx, `INSERT INTO jobs (name, config_xml, next_build_number, created_at, configured_by) VALUES (?, ?, 1, ?, ?)`,
+		name, configXML, ms(now), enc)
 	if isUniqueViolation(err) {
 		return nil, ErrExists
 	}
@@ -39,7 +71,7 @@ func (s *Store) CreateJob(ctx context.Context, name string, configXML []byte, no
 	if err != nil {
 		return nil, err
 	}
-	return &model.Job{ID: id, Name: name, ConfigXML: configXML, NextBuildNumber: 1, CreatedAt: now}, nil
+	return &model.Job{ID: id, Name: name, ConfigXML: configXML, NextBuildNumber: 1, CreatedAt: now, ConfiguredBy: by}, nil
 }
 
 // Job returns the job with the given full name.
@@ -65,9 +97,13 @@ func (s *Store) Jobs(ctx context.Context) ([]*model.Job, error) {
 	return out, rows.Err()
 }
 
-// UpdateJobConfig replaces a job's config.xml.
-func (s *Store) UpdateJobConfig(ctx context.Context, id int64, configXML []byte) error {
-	res, err := s.exec(ctx, `UPDATE jobs SET config_xml = ? WHERE id = ?`, configXML, id)
+// UpdateJobConfig replaces a job's config.xml and who saved it.
+func (s *Store) UpdateJobConfig(ctx context.Context, id int64, configXML []byte, by *model.Authority) error {
+	enc, err := encodeAuthority(by)
+	if err != nil {
+		return err
+	}
+	res, err := s.exec(ctx, `UPDATE jobs SET config_xml = ?, configured_by = ? WHERE id = ?`, configXML, enc, id)
 	if err != nil {
 		return err
 	}

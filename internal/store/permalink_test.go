@@ -37,7 +37,7 @@ func TestPermalinksFindTheNewestBuildOfTheirKind(t *testing.T) {
 	if err := st.StartBuild(ctx, 0, &running); err != nil || running.Number != 6 {
 		t.Fatalf("start: %v, #%d", err, running.Number)
 	}
-	empty, err := st.CreateJob(ctx, "empty", []byte("<project/>"), time.Now())
+	empty, err := st.CreateJob(ctx, "empty", []byte("<project/>"), time.Now(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -155,8 +155,10 @@ func (s *Scheduler) Fire(ctx context.Context, minute time.Time) {
 		if err != nil || j.Config.Disabled {
 			continue
 		}
+		// A timer build acts for whoever last saved the job's
+		// configuration: they chose what it triggers and when.
 		cause := model.Cause{Kind: model.CauseTimer}
-		if _, _, err := s.queue.Schedule(ctx, j, cause, model.DefaultParams(j.Config.Params), &zero, s.cfg.RootURL); err != nil {
+		if _, _, err := s.queue.Schedule(ctx, j, cause, j.ConfiguredBy, model.DefaultParams(j.Config.Params), &zero, s.cfg.RootURL); err != nil {
 			s.cfg.Logger.Error("timer trigger failed", "job", j.Name, "err", err)
 		}
 	}

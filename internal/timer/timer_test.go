@@ -30,6 +30,7 @@ type world struct {
 	queue    *queue.Queue
 	st       *store.Store
 	finished chan model.Build
+	asked    chan *model.Authority // whom each downstream check was for
 }
 
 // newWorld wires the real store, job service and queue on a temp home.
@@ -46,10 +47,14 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{jobs: js, st: st, finished: make(chan model.Build, 16)}
+	w := &world{jobs: js, st: st, finished: make(chan model.Build, 16), asked: make(chan *model.Authority, 16)}
 	q, err := queue.New(ctx, queue.Config{
 		Executors: 2, Home: home, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		OnFinish: func(b model.Build) { w.finished <- b },
+		Permits: func(by *model.Authority, _ *model.Job) (bool, bool) {
+			w.asked <- by
+			return true, true
+		},
 	}, st, js)
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +66,7 @@ func newWorld(t *testing.T) *world {
 
 func (w *world) create(t *testing.T, name string, xml []byte) *model.Job {
 	t.Helper()
-	j, err := w.jobs.Create(context.Background(), "", name, xml)
+	j, err := w.jobs.Create(context.Background(), "", name, xml, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,6 +133,33 @@ func TestFire(t *testing.T) {
 	})
 }
 
+// TestTimerBuildsActForTheJobsConfigurer: what a timer build triggers is
+// judged by the permissions of whoever last saved the job's
+// configuration.
+func TestTimerBuildsActForTheJobsConfigurer(t *testing.T) {
+	w := newWorld(t)
+	s := New(Config{Logger: quietLogger()}, w.jobs, w.queue)
+	xml := strings.Replace(string(timedJob("H * * * *", false)), "</project>",
+		"<publishers><hudson.tasks.BuildTrigger><childProjects>child</childProjects><threshold><name>SUCCESS</name></threshold></hudson.tasks.BuildTrigger></publishers></project>", 1)
+	w.create(t, "child", []byte("<project/>"))
+	alice := &model.Authority{User: "alice"}
+	j, err := w.jobs.Create(context.Background(), "", "nightly", []byte(xml), alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Fire(context.Background(), matching(t, j, time.Date(2030, 1, 1, 0, 0, 0, 0, time.Local)))
+	for w.awaitBuild(t).JobID != j.ID { // the child may finish first
+	}
+	select {
+	case by := <-w.asked:
+		if !model.SameAuthority(by, alice) {
+			t.Fatalf("the downstream check was for %+v, want alice", by)
+		}
+	default:
+		t.Fatal("the downstream was never checked")
+	}
+}
+
 func TestHashFollowsTheFullName(t *testing.T) {
 	// Jenkins's own vector: Hash.from("stuff") puts "H * * * *" at :56,
 	// Hash.from("junk") at :20.
@@ -175,7 +207,7 @@ func TestRunPicksUpNewJobs(t *testing.T) {
 
 func TestBadSpecIsRefusedAndNothingStored(t *testing.T) {
 	w := newWorld(t)
-	_, err := w.jobs.Create(context.Background(), "", "bad", timedJob("61 * * * *", false))
+	_, err := w.jobs.Create(context.Background(), "", "bad", timedJob("61 * * * *", false), nil)
 	if err == nil || !strings.Contains(err.Error(), "61 is an invalid value") {
 		t.Fatalf("err = %v", err)
 	}
