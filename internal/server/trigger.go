@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/model"
 )
 
@@ -56,7 +57,11 @@ func (s *Server) build(c *call, job *model.Job, withParams bool) error {
 	cause := model.Cause{Kind: model.CauseUser, UserID: c.id.User.ID, UserName: c.id.User.DisplayName()}
 	if byToken {
 		addr, _, _ := net.SplitHostPort(c.r.RemoteAddr)
-		cause = model.Cause{Kind: model.CauseRemote, Addr: addr, Note: c.r.URL.Query().Get("cause")}
+		note := c.r.URL.Query().Get("cause")
+		if err := limits.Check("cause", note, limits.Message); err != nil {
+			return badRequest(err.Error())
+		}
+		cause = model.Cause{Kind: model.CauseRemote, Addr: addr, Note: note}
 	}
 	item, _, err := s.queue.Schedule(c.ctx(), job, cause, params, quiet, c.root)
 	if err != nil {
@@ -203,8 +208,12 @@ func paramsFromJSONField(c *call, defs []model.ParamDef) ([]model.ParamValue, er
 }
 
 // paramValue checks and normalises one value: booleans compare without
-// case (python-jenkins sends True), choices must be one of the choices.
+// case (python-jenkins sends True), choices must be one of the choices,
+// and no value is longer than limits.Value.
 func paramValue(d model.ParamDef, v string) (model.ParamValue, error) {
+	if err := limits.Check("the value of parameter "+d.Name, v, limits.Value); err != nil {
+		return model.ParamValue{}, badRequest(err.Error())
+	}
 	switch d.Kind {
 	case model.ParamBoolean:
 		v = strconv.FormatBool(strings.EqualFold(strings.TrimSpace(v), "true"))
