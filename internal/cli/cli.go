@@ -285,6 +285,9 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 	timers := timer.New(timer.Config{Logger: log, RootURL: o.URL}, js, q)
 	tctx, stopTimers := context.WithCancel(ctx)
 	defer stopTimers()
+	go au.PurgeSessionsEvery(tctx, auth.SessionPurgeInterval, func(err error) {
+		log.Warn("cannot delete expired sessions", "err", err)
+	})
 	go timers.Run(tctx)
 	auditLog, err := audit.Open(filepath.Join(home, "audit"), o.Audit)
 	if err != nil {
