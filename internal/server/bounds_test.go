@@ -3,11 +3,15 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
 )
 
@@ -224,4 +228,142 @@ func TestReservedUserNamesAreRefused(t *testing.T) {
 			"username=" + id + "&password1=pw&password2=pw", "is reserved and cannot be a user name", "user/" + id + "/api/json"})
 	}
 	rs.runBoundCases(t, cases)
+}
+
+// withAudit serves rs's services again, with al as the audit log, on a
+// listener of its own; the returned stack talks to it.
+func (rs *routeStack) withAudit(t *testing.T, al *audit.Log) *routeStack {
+	t.Helper()
+	cfg := rs.srv.cfg
+	cfg.Audit = al
+	srv := New(cfg, rs.au, rs.jobs, rs.srv.views, rs.srv.nodes, rs.q, rs.srv.store)
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	other := *rs
+	other.url, other.srv = hs.URL+"/", srv
+	return &other
+}
+
+// TestAuditFloodKeepsWhatCameBefore: 70 anonymous POSTs with 900 KB paths
+// neither rotate out earlier entries nor bloat the log: fields are cut
+// with a marker, the first ten refusals from the address (mallory's
+// failed login among them) are logged, the other 61 are counted in one
+// summary.
+func TestAuditFloodKeepsWhatCameBefore(t *testing.T) {
+	base := newRouteStack(t)
+	dir := t.TempDir()
+	al, err := audit.Open(dir, audit.Policy{MaxBytes: 64 << 10, Keep: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { al.Close() })
+	rs := base.withAudit(t, al)
+	if r := rs.raw(t, "POST", "createItem?name=before-flood", shellXML, basic("admin", rs.adminToken)); r.status != 200 {
+		t.Fatal(r.status, r.body)
+	}
+	if r := rs.raw(t, "GET", "api/json", "", basic("mallory", "guess")); r.status != 401 {
+		t.Fatal(r.status)
+	}
+	long := "flood/" + strings.Repeat("a", 900<<10)
+	for range 70 {
+		if r := rs.raw(t, "POST", long, "", nil); r.status != 403 {
+			t.Fatalf("flood: %d", r.status)
+		}
+	}
+	find := func(q audit.Query) []audit.Entry {
+		t.Helper()
+		q.Limit = 1000
+		got, _, err := al.Find(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	t.Run("the entry made before the flood is still there", func(t *testing.T) {
+		got := find(audit.Query{User: "admin", Action: "POST /createItem"})
+		if len(got) != 1 {
+			t.Fatalf("%d entries of admin's createItem", len(got))
+		}
+	})
+	t.Run("the authentication failure made before the flood is still there", func(t *testing.T) {
+		if got := find(audit.Query{User: "mallory", Action: "auth.failure"}); len(got) != 1 {
+			t.Fatalf("%d entries", len(got))
+		}
+	})
+	t.Run("nine refusals of the flood are logged, each path cut with a marker", func(t *testing.T) {
+		got := find(audit.Query{Action: "POST /flood"})
+		if len(got) != 9 {
+			t.Fatalf("%d logged, want 9", len(got))
+		}
+		for _, e := range got {
+			if len(e.Action) > audit.MaxAction+40 || !strings.Contains(e.Action, "…[truncated ") {
+				t.Fatalf("action of %d bytes: %.80s…", len(e.Action), e.Action)
+			}
+		}
+	})
+	t.Run("closing the log writes one summary of the other 61", func(t *testing.T) {
+		if err := al.Close(); err != nil {
+			t.Fatal(err)
+		}
+		again, err := audit.Open(dir, audit.Policy{MaxBytes: 64 << 10, Keep: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer again.Close()
+		got, _, err := again.Find(audit.Query{Action: audit.SummaryAction})
+		if err != nil || len(got) != 1 || !strings.HasPrefix(got[0].Detail, "61 more refused requests from 127.0.0.1") {
+			t.Fatalf("%+v %v", got, err)
+		}
+	})
+}
+
+// TestAuditNeverHoldsAPasswordTypedAsAUserName: a claimed user name that
+// no user can have is logged as a marker, whether it came by Basic auth
+// or by the login form.
+func TestAuditNeverHoldsAPasswordTypedAsAUserName(t *testing.T) {
+	rs := newRouteStack(t)
+	secrets := []string{"S3cret pass!", "hunter2@home", strings.Repeat("p", 65)}
+	for _, pw := range secrets {
+		rs.raw(t, "GET", "api/json", "", basic(pw, "whatever"))
+		rs.raw(t, "POST", "j_spring_security_check", "j_username="+url.QueryEscape(pw)+"&j_password=x", nil)
+	}
+	rs.raw(t, "GET", "api/json", "", basic("mallory", "guess"))
+	got, _, err := rs.srv.cfg.Audit.Find(audit.Query{Action: "auth.failure", Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("each failure is logged under the marker", func(t *testing.T) {
+		n := 0
+		for _, e := range got {
+			if e.User == invalidUserName {
+				n++
+			}
+		}
+		if n != 2*len(secrets) {
+			t.Fatalf("%d entries under the marker, want %d: %+v", n, 2*len(secrets), got)
+		}
+	})
+	t.Run("a valid user name is still logged as claimed", func(t *testing.T) {
+		if got, _, _ := rs.srv.cfg.Audit.Find(audit.Query{User: "mallory"}); len(got) != 1 {
+			t.Fatalf("%+v", got)
+		}
+	})
+	t.Run("no password reaches the files", func(t *testing.T) {
+		rs.srv.cfg.Audit.Flush()
+		files, _ := filepath.Glob(filepath.Join(rs.srv.store.Home(), "audit", "*"))
+		if len(files) == 0 {
+			t.Fatal("no audit files found")
+		}
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, pw := range secrets {
+				if strings.Contains(string(b), pw) {
+					t.Fatalf("%s holds %q", f, pw)
+				}
+			}
+		}
+	})
 }
