@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
+	"github.com/jeeves-ci/jeeves/internal/web"
 )
 
 // distinctNames is "n0,n1,…" with n names.
@@ -366,4 +368,55 @@ func TestAuditNeverHoldsAPasswordTypedAsAUserName(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestEveryHTMLAnswerCarriesTheCSP: error pages (404, 401, 403 for a
+// missing crumb or permission, 405), the API help page and redirects
+// with an HTML body carry the same Content-Security-Policy as UI pages.
+func TestEveryHTMLAnswerCarriesTheCSP(t *testing.T) {
+	rs := newRouteStack(t)
+	if r := rs.raw(t, "POST", "createItem?name=base", shellXML, basic("admin", rs.adminToken)); r.status != 200 {
+		t.Fatal(r.status, r.body)
+	}
+	html := map[string]string{"Accept": "text/html"}
+	withHTML := func(h map[string]string) map[string]string {
+		out := map[string]string{"Accept": "text/html"}
+		for k, v := range h {
+			out[k] = v
+		}
+		return out
+	}
+	cases := []struct {
+		name, method, path string
+		header             map[string]string
+		cookie             *http.Cookie
+		status             int
+	}{
+		{"the 404 page", "GET", "no/such/page", basic("admin", rs.adminToken), nil, 404},
+		{"the 404 page for a browser", "GET", "job/missing/", html, rs.session, 404},
+		{"the 403 page for a POST without its crumb", "POST", "job/base/build", basic("admin", "pw"), nil, 403},
+		{"the expired-form page for a browser's POST without its crumb", "POST", "job/base/build", html, rs.session, 403},
+		{"the 403 page for a missing permission", "POST", "job/base/build", map[string]string{"Authorization": basic("bob", "bob-pw")["Authorization"], "Jenkins-Crumb": rs.bobCrumb}, nil, 403},
+		{"the login redirect page for anonymous", "GET", "api/json", nil, nil, 403},
+		{"the 401 page for bad credentials", "GET", "api/json", basic("admin", "wrong"), nil, 401},
+		{"the 405 page for a GET of an action", "GET", "job/base/build", basic("admin", rs.adminToken), nil, 405},
+		{"the 400 page for a bad tree", "GET", "api/json?tree=" + url.QueryEscape("a["), basic("admin", rs.adminToken), nil, 400},
+		{"the API help page", "GET", "api/", basic("admin", rs.adminToken), nil, 200},
+		{"the redirect of a GET of logout", "GET", "logout", withHTML(nil), nil, 302},
+		{"a UI page", "GET", "", withHTML(nil), rs.session, 200},
+	}
+	for _, c := range cases {
+		t.Run(c.name+" carries the CSP", func(t *testing.T) {
+			r := rs.raw(t, c.method, c.path, "", c.header, c.cookie)
+			if r.status != c.status {
+				t.Fatalf("status %d, want %d: %.200s", r.status, c.status, r.body)
+			}
+			if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+				t.Fatalf("Content-Type %q", ct)
+			}
+			if got := r.header.Get("Content-Security-Policy"); got != web.CSP {
+				t.Fatalf("Content-Security-Policy %q, want %q", got, web.CSP)
+			}
+		})
+	}
 }
