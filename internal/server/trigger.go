@@ -63,6 +63,11 @@ func (s *Server) build(c *call, job *model.Job, withParams bool) error {
 		}
 		cause = model.Cause{Kind: model.CauseRemote, Addr: addr, Note: note}
 	}
+	// The queue item keeps the root URL the client saw, from its Host or
+	// X-Forwarded-Host header.
+	if err := limits.Check("the root URL (from the Host or X-Forwarded-Host header)", c.root, limits.URL); err != nil {
+		return badRequest(err.Error())
+	}
 	item, _, err := s.queue.Schedule(c.ctx(), job, cause, params, quiet, c.root)
 	if err != nil {
 		return err
