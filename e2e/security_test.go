@@ -273,13 +273,19 @@ func TestAuditLog(t *testing.T) {
 	})
 	t.Run("no secret reaches the file", func(t *testing.T) {
 		j.stop() // flushes
-		b, err := os.ReadFile(filepath.Join(j.home, "audit", "audit.log"))
-		if err != nil {
-			t.Fatal(err)
+		files, err := filepath.Glob(filepath.Join(j.home, "audit", "*"))
+		if err != nil || len(files) < 2 {
+			t.Fatalf("audit files %v: %v", files, err)
 		}
-		for _, secret := range []string{tok, adminPassword, "guess", "s3cr3t-trigger", "eve-pw"} {
-			if strings.Contains(string(b), secret) {
-				t.Fatalf("the audit log holds %q", secret)
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, secret := range []string{tok, adminPassword, "guess", "s3cr3t-trigger", "eve-pw"} {
+				if strings.Contains(string(b), secret) {
+					t.Fatalf("%s holds %q", f, secret)
+				}
 			}
 		}
 	})

@@ -20,6 +20,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
 )
@@ -213,8 +214,22 @@ func writeSecretFile(path string, data []byte) error {
 var validUserID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // ValidUserID reports whether id may be a user name (Jenkins's own rule:
-// letters, digits, '_' and '-').
-func ValidUserID(id string) bool { return validUserID.MatchString(id) }
+// letters, digits, '_' and '-', here at most limits.UserID of them).
+func ValidUserID(id string) bool { return len(id) <= limits.UserID && validUserID.MatchString(id) }
+
+// Reserved reports whether id names a principal Jenkins keeps for itself
+// (without case): anonymous, the authenticated group, SYSTEM, and
+// "unknown" (hudson.model.User's ILLEGAL_PERSISTED_USERNAMES). A user
+// with such a name would be confused with it in grants and in the audit
+// log.
+func Reserved(id string) bool {
+	for _, r := range []string{"anonymous", "authenticated", "SYSTEM", "unknown"} {
+		if strings.EqualFold(id, r) {
+			return true
+		}
+	}
+	return false
+}
 
 // EnsureAdmin creates the user "admin" in an empty home. The password is
 // password when given, else a random one, which is returned so the caller
@@ -242,6 +257,20 @@ func (s *Service) EnsureAdmin(ctx context.Context, password string) (generated s
 func (s *Service) CreateUser(ctx context.Context, id, password, fullName, email string, admin bool) (*model.User, error) {
 	if !ValidUserID(id) {
 		return nil, fmt.Errorf("%w: user name must be 1 to 64 letters, digits, '_' or '-'", ErrInvalid)
+	}
+	if Reserved(id) {
+		return nil, fmt.Errorf("%w: ‘%s’ is reserved and cannot be a user name", ErrInvalid, id)
+	}
+	for _, f := range []struct {
+		field, value string
+		max          int
+	}{{"fullname", fullName, limits.DisplayName}, {"email", email, limits.Email}} {
+		if err := limits.Check(f.field, f.value, f.max); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+		if err := limits.CheckVisible(f.field, f.value); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
 	}
 	hash, err := hashPassword(password)
 	if err != nil {

@@ -64,6 +64,35 @@ func (s *Service) Logout(ctx context.Context, sid string) error {
 	return s.store.DeleteSession(ctx, sessionHash(sid))
 }
 
+// PurgeSessions deletes every expired session from the store. A session
+// is refused once expired whether or not it was purged; purging keeps
+// the table from growing with every login.
+func (s *Service) PurgeSessions(ctx context.Context) error {
+	return s.store.DeleteExpiredSessions(ctx, s.now())
+}
+
+// SessionPurgeInterval is how often PurgeSessionsEvery purges while
+// jeeves runs.
+const SessionPurgeInterval = time.Hour
+
+// PurgeSessionsEvery purges expired sessions at once and then every
+// interval until ctx ends, handing failures to report (which is not
+// called once ctx has ended).
+func (s *Service) PurgeSessionsEvery(ctx context.Context, interval time.Duration, report func(error)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := s.PurgeSessions(ctx); err != nil && ctx.Err() == nil {
+			report(err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
 func sessionHash(sid string) string {
 	sum := sha256.Sum256([]byte(sid))
 	return hex.EncodeToString(sum[:])

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
 )
@@ -156,6 +157,9 @@ func (s *Service) AddFixedToken(ctx context.Context, userID, name, value string,
 		return nil, err
 	}
 	opt.Expires = opt.Expires.Truncate(time.Millisecond) // as stored
+	if err := checkTokenName(name); err != nil {
+		return nil, err
+	}
 	if strings.TrimSpace(name) == "" {
 		name = "Token created on " + now.Format(time.RFC3339)
 	}
@@ -311,8 +315,23 @@ func (s *Service) RevokeToken(ctx context.Context, userID, uuid string) error {
 
 // RenameToken renames a user's token; store.ErrNotFound if there is none.
 func (s *Service) RenameToken(ctx context.Context, userID, uuid, name string) error {
+	if err := checkTokenName(name); err != nil {
+		return err
+	}
 	defer s.forgetTokens()
 	return s.store.RenameToken(ctx, userID, uuid, name)
+}
+
+// checkTokenName holds a token's name to limits.Name bytes, visible
+// characters only (ErrInvalid otherwise).
+func checkTokenName(name string) error {
+	if err := limits.Check("the token name", name, limits.Name); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	if err := limits.CheckVisible("the token name", name); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	return nil
 }
 
 // recordUse counts a token use in memory; a background saver writes the

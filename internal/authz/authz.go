@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
 )
@@ -133,6 +134,11 @@ func (s *Service) Strategy() Strategy {
 func (s *Service) Set(ctx context.Context, st Strategy) error {
 	if err := st.Validate(); err != nil {
 		return err
+	}
+	for i, g := range st.Grants {
+		if err := limits.Check("the sid", g.Sid, limits.Sid); err != nil {
+			return invalid(fmt.Sprintf("grant %d: %v", i+1, err))
+		}
 	}
 	if st.Grants == nil {
 		st.Grants = []Grant{}

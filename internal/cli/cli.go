@@ -119,8 +119,8 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&maxWait, "throttle-max-wait", env("JEEVES_THROTTLE_MAX_WAIT", "15m"), "the longest wait the password throttle imposes (env JEEVES_THROTTLE_MAX_WAIT)")
 	fs.StringVar(&tokenDays, "token-max-days", env("JEEVES_TOKEN_MAX_DAYS", "0"), "the longest lifetime of a new API token in days; 0 allows tokens that never expire (env JEEVES_TOKEN_MAX_DAYS)")
 	fs.StringVar(&tokenOver, "token-max-days-policy", env("JEEVES_TOKEN_MAX_DAYS_POLICY", "refuse"), "refuse a longer token request, or cap it to the maximum (env JEEVES_TOKEN_MAX_DAYS_POLICY)")
-	fs.StringVar(&auditMB, "audit-max-mb", env("JEEVES_AUDIT_MAX_MB", "10"), "the audit log rotates past this many megabytes (env JEEVES_AUDIT_MAX_MB)")
-	fs.StringVar(&auditKeep, "audit-keep", env("JEEVES_AUDIT_KEEP", "4"), "rotated audit log files kept (env JEEVES_AUDIT_KEEP)")
+	fs.StringVar(&auditMB, "audit-max-mb", env("JEEVES_AUDIT_MAX_MB", "10"), "each audit log (audit.log, anonymous.log) rotates past this many megabytes (env JEEVES_AUDIT_MAX_MB)")
+	fs.StringVar(&auditKeep, "audit-keep", env("JEEVES_AUDIT_KEEP", "4"), "rotated files kept of each audit log (env JEEVES_AUDIT_KEEP)")
 	fs.StringVar(&auditDays, "audit-max-days", env("JEEVES_AUDIT_MAX_DAYS", "90"), "rotated audit log files older than this many days are deleted; 0 keeps them (env JEEVES_AUDIT_MAX_DAYS)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -286,6 +286,9 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 	timers := timer.New(timer.Config{Logger: log, RootURL: o.URL}, js, q)
 	tctx, stopTimers := context.WithCancel(ctx)
 	defer stopTimers()
+	go au.PurgeSessionsEvery(tctx, auth.SessionPurgeInterval, func(err error) {
+		log.Warn("cannot delete expired sessions", "err", err)
+	})
 	go timers.Run(tctx)
 	auditLog, err := audit.Open(filepath.Join(home, "audit"), o.Audit)
 	if err != nil {

@@ -13,23 +13,31 @@ var treeSeeds = []string{
 	"", "jobs", "jobs[name,color]", "jobs[name]{0,1}", "*", "actions[*[*[*]]]", "lastBuild",
 	"builds[number]{1,}", "inQueue{0,50}", "a{,3}", "a{5}", "a b, c", "jobs[", "a{1,2}{3}",
 	"a{2147483648}", "😀[", pythonJenkinsTree(), backstageFolderTree, backstageJobTree, nested(70),
+	flatTree(MaxTreeNames), flatTree(MaxTreeNames + 1), strings.Repeat("a,", MaxTreeBytes/2) + "a",
 }
 
 // FuzzParseTree checks that ParseTree never panics, fails only with a
-// *TreeError, and that a parsed tree prints as an expression that parses
-// to the same tree.
+// *TreeError, refuses every expression beyond its bounds, builds a tree
+// whose lookups cost the same however wide it is, and that a parsed tree
+// prints as an expression that parses to the same tree.
 func FuzzParseTree(f *testing.F) {
 	for _, s := range treeSeeds {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		tr, err := ParseTree(s)
+		if len(s) > MaxTreeBytes && err == nil {
+			t.Fatalf("ParseTree accepted %d bytes, more than MaxTreeBytes", len(s))
+		}
 		if err != nil {
 			var te *TreeError
 			if !errors.As(err, &te) {
 				t.Fatalf("error %v is a %T", err, err)
 			}
 			return
+		}
+		if names, depth := checkTreeShape(t, tr); names > MaxTreeNames || depth > MaxTreeNesting+1 || names > len(s) {
+			t.Fatalf("ParseTree(%d bytes) holds %d names %d levels deep", len(s), names, depth)
 		}
 		printed := tr.String()
 		again, err := ParseTree(printed)
@@ -95,4 +103,20 @@ func FuzzWrite(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkTreeShape counts a tree's names and levels, and fails unless every
+// level wider than indexFrom has its name index: parsing and lookups then
+// cost a constant per name.
+func checkTreeShape(t *testing.T, tr *Tree) (names, depth int) {
+	t.Helper()
+	if len(tr.kids) > indexFrom && len(tr.index) != len(tr.kids) {
+		t.Fatalf("a level of %d names has an index of %d", len(tr.kids), len(tr.index))
+	}
+	for _, k := range tr.kids {
+		n, d := checkTreeShape(t, k.sub)
+		names += 1 + n
+		depth = max(depth, d)
+	}
+	return names, depth + 1
 }

@@ -7,9 +7,22 @@ import (
 	"unicode/utf8"
 )
 
-// MaxTreeNesting is the deepest bracket nesting ParseTree accepts.
-// python-jenkins nests ten levels; Stapler itself has no limit.
-const MaxTreeNesting = 64
+// The bounds ParseTree enforces; Stapler itself has none. The largest
+// trees clients send (python-jenkins nests ten levels of jobs, Backstage
+// asks for some forty names) are far below them.
+const (
+	// MaxTreeNesting is the deepest bracket nesting ParseTree accepts.
+	MaxTreeNesting = 64
+	// MaxTreeBytes is the longest expression ParseTree accepts.
+	MaxTreeBytes = 16 << 10
+	// MaxTreeNames is the most names one expression may hold.
+	MaxTreeNames = 2048
+)
+
+// indexFrom is how many children a level holds before it gets a map from
+// name to child: below it a scan is faster, above it parsing and lookups
+// stay linear however many names a level has.
+const indexFrom = 8
 
 // rangeAll is the upper bound of a range without one (Java's Integer.MAX_VALUE).
 const rangeAll = math.MaxInt32
@@ -19,7 +32,8 @@ const rangeAll = math.MaxInt32
 // below and an optional index range. The zero value selects nothing.
 type Tree struct {
 	kids   []treeKid
-	lo, hi int // the range {lo,hi}: lo inclusive, hi exclusive
+	index  map[string]int // name → position in kids; nil up to indexFrom kids
+	lo, hi int            // the range {lo,hi}: lo inclusive, hi exclusive
 }
 
 type treeKid struct {
@@ -30,29 +44,48 @@ type treeKid struct {
 // child returns the tree for the property called name: the entry of that
 // exact name, else the "*" entry, else nil (the property is not written).
 func (t *Tree) child(name string) *Tree {
-	var star *Tree
-	for i := range t.kids {
-		k := &t.kids[i]
-		if k.name == name {
-			return k.sub
-		}
-		if k.name == "*" {
-			star = k.sub
-		}
+	if i := t.find(name); i >= 0 {
+		return t.kids[i].sub
 	}
-	return star
+	if i := t.find("*"); i >= 0 {
+		return t.kids[i].sub
+	}
+	return nil
 }
 
-// put adds a child; a name given twice keeps its last subtree, as
-// Stapler's TreeMap does.
-func (t *Tree) put(name string, sub *Tree) {
+// find returns the position of the child called name, or -1.
+func (t *Tree) find(name string) int {
+	if t.index != nil {
+		if i, ok := t.index[name]; ok {
+			return i
+		}
+		return -1
+	}
 	for i := range t.kids {
 		if t.kids[i].name == name {
-			t.kids[i].sub = sub
-			return
+			return i
 		}
 	}
+	return -1
+}
+
+// put adds a child; a name given twice keeps its last subtree (and its
+// first position), as Stapler's TreeMap does.
+func (t *Tree) put(name string, sub *Tree) {
+	if i := t.find(name); i >= 0 {
+		t.kids[i].sub = sub
+		return
+	}
 	t.kids = append(t.kids, treeKid{name, sub})
+	switch {
+	case t.index != nil:
+		t.index[name] = len(t.kids) - 1
+	case len(t.kids) > indexFrom:
+		t.index = make(map[string]int, 2*len(t.kids))
+		for i, k := range t.kids {
+			t.index[k.name] = i
+		}
+	}
 }
 
 // bounds applies the tree's range to a collection of n elements and
@@ -123,21 +156,38 @@ func (e *TreeError) Error() string {
 // so "a, b" names " b", as in Stapler. "*" matches every property. A range
 // {M,N} keeps elements M (inclusive) to N (exclusive) of an array value;
 // {N} keeps element N only. Errors are *TreeError.
+//
+// An expression longer than MaxTreeBytes, with more than MaxTreeNames
+// names or nested deeper than MaxTreeNesting is refused; parsing costs
+// time linear in the expression's length.
 func ParseTree(s string) (*Tree, error) {
-	p := treeParser{s: s}
+	t, _, err := parseTree(s, MaxTreeBytes, MaxTreeNames)
+	return t, err
+}
+
+// parseTree parses s under the given bounds and also returns how many
+// names it read.
+func parseTree(s string, maxBytes, maxNames int) (*Tree, int, error) {
+	p := treeParser{s: s, maxNames: maxNames}
+	if len(s) > maxBytes {
+		p.pos = maxBytes
+		return nil, 0, p.fail("at most " + strconv.Itoa(maxBytes) + " bytes")
+	}
 	t := &Tree{hi: rangeAll}
 	if err := p.list(t, 0); err != nil {
-		return nil, err
+		return nil, p.names, err
 	}
 	if p.pos != len(s) {
-		return nil, p.fail("EOF")
+		return nil, p.names, p.fail("EOF")
 	}
-	return t, nil
+	return t, p.names, nil
 }
 
 type treeParser struct {
-	s   string
-	pos int // byte offset of the next token
+	s        string
+	pos      int // byte offset of the next token
+	names    int // names read so far
+	maxNames int
 }
 
 // fail builds an error at the current token, its position in UTF-16 units.
@@ -221,9 +271,14 @@ func (p *treeParser) list(t *Tree, level int) error {
 }
 
 func (p *treeParser) node(t *Tree, level int) error {
+	start := p.pos
 	name, ok := p.name()
 	if !ok {
 		return p.fail("name")
+	}
+	if p.names++; p.names > p.maxNames {
+		p.pos = start
+		return p.fail("at most " + strconv.Itoa(p.maxNames) + " names")
 	}
 	sub := &Tree{hi: rangeAll}
 	t.put(name, sub)

@@ -2,10 +2,24 @@ package export
 
 import (
 	"errors"
+	"math"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 )
+
+// flatTree is n distinct names at one level: "n0,n1,…".
+func flatTree(n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("n" + strconv.Itoa(i))
+	}
+	return b.String()
+}
 
 func nested(levels int) string {
 	return strings.Repeat("a[", levels) + "b" + strings.Repeat("]", levels)
@@ -107,6 +121,10 @@ func TestParseTreeRejectsMalformedExpressions(t *testing.T) {
 		{"an error after a two-unit character counted as Java counts", "😀[", "expected name at 3"},
 		{"an error after a one-unit character counted as Java counts", "ü[]", "expected name at 2"},
 		{"sixty-five levels of nesting", nested(65), "expected at most 64 levels of nesting at 129"},
+		{"an expression one byte over the size bound", strings.Repeat("a", MaxTreeBytes+1), "expected at most 16384 bytes at 16384"},
+		{"a 636 KB expression of 160,000 names", strings.Repeat("abc,", 160000)[:636000], "expected at most 16384 bytes at 16384"},
+		{"one name over the bound", flatTree(MaxTreeNames + 1), "expected at most 2048 names at 11178"},
+		{"the same name given over the bound", strings.Repeat("a,", MaxTreeNames) + "a", "expected at most 2048 names at 4096"},
 	}
 	for _, c := range cases {
 		t.Run("it rejects "+c.name, func(t *testing.T) {
@@ -123,4 +141,48 @@ func TestParseTreeRejectsMalformedExpressions(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestParseTreeIsLinear parses wide trees with the bounds lifted: the
+// names read equal the names given, and every level keeps its index, so
+// each name costs a map operation rather than a scan of its siblings.
+func TestParseTreeIsLinear(t *testing.T) {
+	for _, n := range []int{indexFrom, indexFrom + 1, MaxTreeNames, 40000} {
+		t.Run("it reads "+strconv.Itoa(n)+" names at one level with an index", func(t *testing.T) {
+			tr, names, err := parseTree(flatTree(n), math.MaxInt, math.MaxInt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if names != n || len(tr.kids) != n {
+				t.Fatalf("read %d names into %d children, want %d", names, len(tr.kids), n)
+			}
+			checkTreeShape(t, tr)
+			if got := tr.child("n" + strconv.Itoa(n-1)); got == nil {
+				t.Fatal("the last name is not found")
+			}
+			if got := tr.child("missing"); got != nil {
+				t.Fatal("a missing name is found")
+			}
+		})
+	}
+	t.Run("it accepts exactly the bounds", func(t *testing.T) {
+		if _, err := ParseTree(flatTree(MaxTreeNames)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ParseTree(strings.Repeat("a", MaxTreeBytes)); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("a star still stands for every name a wide level lacks", func(t *testing.T) {
+		tr, err := ParseTree(flatTree(20) + ",*[x]")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tr.child("other"); got == nil || got.String() != "x" {
+			t.Fatalf("child(other) = %v", got)
+		}
+		if got := tr.child("n3"); got == nil || got.String() != "" {
+			t.Fatalf("child(n3) = %v", got)
+		}
+	})
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/configxml"
 	"github.com/jeeves-ci/jeeves/internal/cron"
+	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
 )
@@ -30,7 +31,7 @@ var (
 )
 
 // MaxNameLength bounds a job name, in bytes.
-const MaxNameLength = 255
+const MaxNameLength = limits.Name
 
 // Service is the job registry. Jobs are few and read on every request, so
 // their parsed configs are cached in memory; the store stays the truth.
@@ -101,6 +102,9 @@ func CheckName(name string) error {
 		if unicode.IsControl(c) {
 			return fmt.Errorf("%w: No control code is allowed: %q", ErrBadName, name)
 		}
+		if limits.Invisible(c) {
+			return fmt.Errorf("%w: The name holds U+%04X, an invisible or direction-changing character, which is not allowed", ErrBadName, c)
+		}
 		if strings.ContainsRune(`?*/\%!@#$^&|<>[]:;`, c) {
 			return fmt.Errorf("%w: ‘%c’ is an unsafe character", ErrBadName, c)
 		}
@@ -135,7 +139,59 @@ func parse(xml []byte) (*model.JobConfig, error) {
 	if err := authz.ValidateItem(cfg.Authorization); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
 	}
+	if err := checkLengths(cfg); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadConfig, err)
+	}
 	return cfg, nil
+}
+
+// checkLengths holds every field jeeves reads from a posted config.xml to
+// its bound (see package limits). Stored configurations are not checked
+// again when they are loaded, so a bound never stops a start.
+func checkLengths(cfg *model.JobConfig) error {
+	checks := []struct {
+		field, value string
+		max          int
+	}{
+		{"description", cfg.Description, limits.Description},
+		{"authToken", cfg.AuthToken, limits.Token},
+		{"the timer trigger's spec", cfg.TimerSpecs, limits.Spec},
+	}
+	for _, c := range checks {
+		if err := limits.Check(c.field, c.value, c.max); err != nil {
+			return err
+		}
+	}
+	for _, d := range cfg.Params {
+		if err := limits.Check("a parameter name", d.Name, limits.Name); err != nil {
+			return err
+		}
+		what := " of parameter ‘" + d.Name + "’"
+		if err := limits.Check("the description"+what, d.Description, limits.Description); err != nil {
+			return err
+		}
+		if err := limits.Check("the default value"+what, d.Default, limits.Value); err != nil {
+			return err
+		}
+		for _, ch := range d.Choices {
+			if err := limits.Check("a choice"+what, ch, limits.Value); err != nil {
+				return err
+			}
+		}
+	}
+	for _, child := range cfg.Children {
+		if err := limits.Check("a downstream project's name", child, limits.FullName); err != nil {
+			return err
+		}
+	}
+	if m := cfg.Authorization; m != nil {
+		for _, g := range m.Grants {
+			if err := limits.Check("a sid in the permission matrix", g.Sid, limits.Sid); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // IsFolder reports whether an item is a folder.
@@ -188,6 +244,9 @@ func (s *Service) Create(ctx context.Context, parent, name string, xml []byte, b
 		return nil, err
 	}
 	name = join(parent, name)
+	if err := limits.Check("the full name", name, limits.FullName); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadName, err)
+	}
 	if _, ok := s.names[name]; ok {
 		return nil, fmt.Errorf("%w: A job already exists with the name ‘%s’", ErrExists, name)
 	}
@@ -365,6 +424,15 @@ func (s *Service) Rename(ctx context.Context, name, newBase string) (*model.Job,
 	}
 	if _, taken := s.names[newName]; taken {
 		return nil, fmt.Errorf("%w: A job already exists with the name ‘%s’", ErrExists, newBase)
+	}
+	longest := newName
+	for n := range s.names {
+		if strings.HasPrefix(n, name+"/") && len(newName)+len(n)-len(name) > len(longest) {
+			longest = newName + n[len(name):]
+		}
+	}
+	if err := limits.Check("the full name", longest, limits.FullName); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadName, err)
 	}
 	err := s.store.RenameJob(ctx, name, newName)
 	if errors.Is(err, store.ErrExists) {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/configxml"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
 )
@@ -148,6 +149,9 @@ func fromForm(form string) (*model.NodeConfig, []configxml.Field, error) {
 		Mode:        str(f["mode"]),
 		Labels:      strings.Fields(str(f["labelString"])),
 	}
+	if err := checkLengths(cfg, "nodeDescription", "labelString"); err != nil {
+		return nil, nil, err
+	}
 	if cfg.Mode == "" {
 		cfg.Mode = "NORMAL"
 	}
@@ -178,12 +182,34 @@ func fromForm(form string) (*model.NodeConfig, []configxml.Field, error) {
 			switch l[k].(type) {
 			case string, float64, bool:
 				if k != "stapler-class" && k != "$class" && k != "kind" {
+					if err := limits.Check("a launcher setting's name", k, limits.Name); err != nil {
+						return nil, nil, fmt.Errorf("%w: %w", ErrBad, err)
+					}
+					if err := limits.Check("the launcher setting "+k, str(l[k]), limits.Value); err != nil {
+						return nil, nil, fmt.Errorf("%w: %w", ErrBad, err)
+					}
 					fields = append(fields, configxml.Field{Name: k, Value: str(l[k])})
 				}
 			}
 		}
 	}
 	return cfg, fields, nil
+}
+
+// checkLengths holds an agent's settings to their bounds (see package
+// limits); descField and labelField are what the client called them.
+// Stored agents are not checked again when loaded.
+func checkLengths(cfg *model.NodeConfig, descField, labelField string) error {
+	if err := limits.Check(descField, cfg.Description, limits.Description); err != nil {
+		return fmt.Errorf("%w: %w", ErrBad, err)
+	}
+	if err := limits.Check("remoteFS", cfg.RemoteFS, limits.Path); err != nil {
+		return fmt.Errorf("%w: %w", ErrBad, err)
+	}
+	if err := limits.Check(labelField, strings.Join(cfg.Labels, " "), limits.Label); err != nil {
+		return fmt.Errorf("%w: %w", ErrBad, err)
+	}
+	return nil
 }
 
 // str renders a JSON scalar as text; "" for anything else.
@@ -209,6 +235,9 @@ func (s *Service) UpdateConfig(ctx context.Context, name string, xml []byte) (*m
 			return nil, fmt.Errorf("%w: Expecting slave but got %s instead", ErrBad, uk.Root)
 		}
 		return nil, fmt.Errorf("%w: %v", ErrBad, err)
+	}
+	if err := checkLengths(cfg, "description", "label"); err != nil {
+		return nil, err
 	}
 	if inner != "" && inner != name {
 		return nil, fmt.Errorf("%w: the config.xml names the agent ‘%s’, not ‘%s’; agents cannot be renamed here", ErrBad, inner, name)
@@ -238,6 +267,9 @@ func (s *Service) SetOffline(ctx context.Context, name string, offline bool, rea
 	}
 	if !offline {
 		reason = ""
+	}
+	if err := limits.Check("offlineMessage", reason, limits.Message); err != nil {
+		return fmt.Errorf("%w: %w", ErrBad, err)
 	}
 	if err := s.store.SetNodeOffline(ctx, name, offline, reason); err != nil {
 		return err

@@ -135,7 +135,7 @@ func (b *answerBuffer) finish() {
 const maxDepth = 5
 
 func (s *Server) apiHelpPage(c *call) error {
-	c.w.Header().Set("Content-Type", "text/html;charset=utf-8")
+	pageHeaders(c.w.Header())
 	c.w.WriteHeader(http.StatusOK)
 	_, err := c.w.Write([]byte(`<!DOCTYPE html><html><head><title>Remote API</title></head><body>
 <h1>Remote API</h1>

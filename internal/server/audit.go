@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/audit"
+	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/export"
 )
 
@@ -48,7 +49,8 @@ func (w *statusWriter) status() int {
 
 // auditRequest records every state change (any method but GET and HEAD)
 // and every request made with an API token. Only the path is kept: a
-// query can carry a remote trigger token.
+// query can carry a remote trigger token. The audit package cuts long
+// fields and rate-limits refused anonymous requests.
 func (s *Server) auditRequest(c *call, status int) {
 	changes := c.r.Method != http.MethodGet && c.r.Method != http.MethodHead
 	if !changes && c.id.TokenUUID == "" {
@@ -60,11 +62,19 @@ func (s *Server) auditRequest(c *call, status int) {
 	})
 }
 
+// invalidUserName stands in the audit log for a claimed user name that
+// no user can have: most often a password typed into the user-name field,
+// which must not be written down.
+const invalidUserName = "(not a valid user name)"
+
 // auditAuthFailure records a failed or throttled authentication attempt
-// under the name it claimed.
+// under the name it claimed, if that is a valid user name.
 func (s *Server) auditAuthFailure(c *call, user, detail string) {
 	if s.cfg.Audit == nil {
 		return
+	}
+	if !auth.ValidUserID(user) {
+		user = invalidUserName
 	}
 	s.addAudit(audit.Entry{
 		Time: time.Now(), User: user, Auth: "anonymous", Addr: clientAddr(c.r),

@@ -11,6 +11,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/nodes"
 
 	"github.com/jeeves-ci/jeeves/internal/export"
+	"github.com/jeeves-ci/jeeves/internal/limits"
 )
 
 // builtInNames are the names clients use for the controller's node:
@@ -58,7 +59,11 @@ func (s *Server) walkBuiltIn(c *call, p []string) error {
 		if p[0] == "toggleOffline" {
 			offline = !offline
 		}
-		s.queue.SetOffline(offline, c.r.FormValue("offlineMessage"))
+		msg := c.r.FormValue("offlineMessage")
+		if err := limits.Check("offlineMessage", msg, limits.Message); err != nil {
+			return badRequest(err.Error())
+		}
+		s.queue.SetOffline(offline, msg)
 		s.redirectAfterPost(c, c.root+"computer/(built-in)/", c.root+"computer/(built-in)/api/json")
 		return nil
 	}

@@ -133,10 +133,10 @@ func (s *Server) renderError(c *call, err error) {
 // wantsHTML reports a browser navigation (its Accept names HTML).
 func wantsHTML(c *call) bool { return strings.Contains(c.r.Header.Get("Accept"), "text/html") }
 
+// writePage writes an error page with the headers of every page (the
+// Content-Security-Policy among them).
 func (s *Server) writePage(c *call, status int, t *template.Template, data any) {
-	h := c.w.Header()
-	h.Set("Content-Type", "text/html;charset=utf-8")
-	h.Set("Cache-Control", "no-cache,no-store,must-revalidate")
+	pageHeaders(c.w.Header())
 	c.w.WriteHeader(status)
 	if c.r.Method != http.MethodHead {
 		t.Execute(c.w, data)

@@ -39,7 +39,7 @@ func (s *Server) login(c *call) error {
 		s.auditAuthFailure(c, c.r.PostForm.Get("j_username"), "login form: "+err.Error())
 	}
 	if errors.Is(err, auth.ErrBadCredentials) {
-		http.Redirect(c.w, c.r, c.root+"loginError", http.StatusFound)
+		redirect(c, c.root+"loginError", http.StatusFound)
 		return nil
 	}
 	if err != nil {
@@ -58,7 +58,7 @@ func (s *Server) login(c *call) error {
 	if from := safeFrom(c.r.PostForm.Get("from")); from != "" {
 		target = strings.TrimSuffix(c.root, "/") + from
 	}
-	http.Redirect(c.w, c.r, target, http.StatusFound)
+	redirect(c, target, http.StatusFound)
 	return nil
 }
 
@@ -67,7 +67,7 @@ func (s *Server) login(c *call) error {
 func (s *Server) logout(c *call) error {
 	if c.r.Method != http.MethodPost {
 		if c.id.Method != auth.Session {
-			http.Redirect(c.w, c.r, c.root, http.StatusFound)
+			redirect(c, c.root, http.StatusFound)
 			return nil
 		}
 		return s.render(c, http.StatusOK, "message", page{Title: "Log out", P: map[string]any{
@@ -80,7 +80,7 @@ func (s *Server) logout(c *call) error {
 		}
 	}
 	s.clearSessionCookie(c)
-	http.Redirect(c.w, c.r, c.root, http.StatusFound)
+	redirect(c, c.root, http.StatusFound)
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/model"
 )
 
@@ -61,10 +62,19 @@ func (s *Server) build(c *call, job *model.Job, withParams bool) error {
 	by := c.authority()
 	if byToken {
 		addr, _, _ := net.SplitHostPort(c.r.RemoteAddr)
-		cause = model.Cause{Kind: model.CauseRemote, Addr: addr, Note: c.r.URL.Query().Get("cause")}
+		note := c.r.URL.Query().Get("cause")
+		if err := limits.Check("cause", note, limits.Message); err != nil {
+			return badRequest(err.Error())
+		}
+		cause = model.Cause{Kind: model.CauseRemote, Addr: addr, Note: note}
 		// The trigger token stands in for whoever configured the job, as
 		// the timer does: they chose what its builds trigger.
 		by = job.ConfiguredBy
+	}
+	// The queue item keeps the root URL the client saw, from its Host or
+	// X-Forwarded-Host header.
+	if err := limits.Check("the root URL (from the Host or X-Forwarded-Host header)", c.root, limits.URL); err != nil {
+		return badRequest(err.Error())
 	}
 	item, _, err := s.queue.Schedule(c.ctx(), job, cause, by, params, quiet, c.root)
 	if err != nil {
@@ -211,8 +221,12 @@ func paramsFromJSONField(c *call, defs []model.ParamDef) ([]model.ParamValue, er
 }
 
 // paramValue checks and normalises one value: booleans compare without
-// case (python-jenkins sends True), choices must be one of the choices.
+// case (python-jenkins sends True), choices must be one of the choices,
+// and no value is longer than limits.Value.
 func paramValue(d model.ParamDef, v string) (model.ParamValue, error) {
+	if err := limits.Check("the value of parameter "+d.Name, v, limits.Value); err != nil {
+		return model.ParamValue{}, badRequest(err.Error())
+	}
 	switch d.Kind {
 	case model.ParamBoolean:
 		v = strconv.FormatBool(strings.EqualFold(strings.TrimSpace(v), "true"))

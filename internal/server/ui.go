@@ -47,16 +47,28 @@ func (s *Server) render(c *call, status int, name string, pg page) error {
 	if err := s.ui.Render(&buf, name, pg); err != nil {
 		return err
 	}
-	h := c.w.Header()
-	h.Set("Content-Type", "text/html;charset=utf-8")
-	h.Set("Content-Security-Policy", web.CSP)
-	h.Set("Cache-Control", "no-cache,no-store,must-revalidate")
-	h.Set("Referrer-Policy", "same-origin")
+	pageHeaders(c.w.Header())
 	c.w.WriteHeader(status)
 	if c.r.Method != http.MethodHead {
 		c.w.Write(buf.Bytes())
 	}
 	return nil
+}
+
+// pageHeaders sets the headers every HTML answer carries, UI pages and
+// error pages alike: the Content-Security-Policy above all.
+func pageHeaders(h http.Header) {
+	h.Set("Content-Type", "text/html;charset=utf-8")
+	h.Set("Content-Security-Policy", web.CSP)
+	h.Set("Cache-Control", "no-cache,no-store,must-revalidate")
+	h.Set("Referrer-Policy", "same-origin")
+}
+
+// redirect is http.Redirect with the page policy: for a GET it writes a
+// small HTML body.
+func redirect(c *call, url string, code int) {
+	c.w.Header().Set("Content-Security-Policy", web.CSP)
+	http.Redirect(c.w, c.r, url, code)
 }
 
 // crumbValue is the crumb forms carry; "" when crumbs are off.
@@ -94,7 +106,7 @@ func fromForm(c *call) bool {
 
 // seeOther sends a browser on to url after a form POST.
 func seeOther(c *call, url string) error {
-	http.Redirect(c.w, c.r, url, http.StatusSeeOther)
+	redirect(c, url, http.StatusSeeOther)
 	return nil
 }
 

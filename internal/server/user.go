@@ -11,6 +11,7 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/export"
+	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
 )
@@ -139,7 +140,7 @@ func (s *Server) tokenAction(c *call, u *model.User, action string) error {
 			return writeJSONStatus(c, http.StatusBadRequest, map[string]any{"status": "error", "message": err.Error()})
 		}
 		if errors.Is(err, auth.ErrInvalid) {
-			return writeJSON(c, map[string]any{"status": "error", "message": strings.TrimPrefix(err.Error(), "invalid: ")})
+			return tokenError(c, err)
 		}
 		if err != nil {
 			return err
@@ -210,12 +211,28 @@ func (s *Server) tokenAction(c *call, u *model.User, action string) error {
 		if errors.Is(err, store.ErrNotFound) {
 			return writeJSON(c, map[string]any{"status": "error", "message": "No token found, try refreshing the page"})
 		}
+		if errors.Is(err, auth.ErrInvalid) {
+			return tokenError(c, err)
+		}
 		if err != nil {
 			return err
 		}
 		return writeJSON(c, map[string]any{"status": "ok"})
 	}
 	return notFound()
+}
+
+// tokenError answers a refused token request as Jenkins's errorJSON
+// does, {"status":"error","message":…}; a value over its bound (or with
+// an invisible character) also gets a 400, as every other form does.
+func tokenError(c *call, err error) error {
+	var le *limits.Error
+	var ce *limits.CharError
+	status := http.StatusOK
+	if errors.As(err, &le) || errors.As(err, &ce) {
+		status = http.StatusBadRequest
+	}
+	return writeJSONStatus(c, status, map[string]any{"status": "error", "message": strings.TrimPrefix(err.Error(), "invalid: ")})
 }
 
 // requireFullToken: a token limited by scopes (other than admin) or to a
@@ -330,7 +347,7 @@ func (s *Server) createAccount(c *call) error {
 	case id == "":
 		return badRequest("User name is required")
 	case !auth.ValidUserID(id):
-		return badRequest("User name must only contain alphanumeric characters, underscore and dash")
+		return badRequest("User name must only contain alphanumeric characters, underscore and dash, at most " + strconv.Itoa(limits.UserID) + " of them")
 	case f.Get("password1") == "":
 		return badRequest("Password is required")
 	case f.Get("password1") != f.Get("password2"):

@@ -258,13 +258,14 @@ func (s *Server) allViewObject(c *call) *export.Object {
 
 func (s *Server) listViewObject(c *call, v *model.View) *export.Object {
 	items := func() []*model.Job {
-		var in []*model.Job
+		in := s.views.Contains(v.Name)
+		var shown []*model.Job
 		for _, j := range s.jobs.Children("") {
-			if views.Contains(v, j.Name) {
-				in = append(in, j)
+			if in(j.Name) {
+				shown = append(shown, j)
 			}
 		}
-		return in
+		return shown
 	}
 	var desc any
 	if v.Config.Description != "" {

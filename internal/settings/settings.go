@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
@@ -95,6 +96,9 @@ func (s *Service) OnChange(fn func(Values)) { s.watchers = append(s.watchers, fn
 
 // Set validates, stores and applies v.
 func (s *Service) Set(ctx context.Context, v Values) error {
+	if err := limits.Check("the root URL", v.RootURL, limits.URL); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
 	if err := v.Validate(); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/configxml"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
 )
@@ -36,11 +38,17 @@ type Service struct {
 	store *store.Store
 	mu    sync.RWMutex
 	views map[string]*model.View
+	// regexes holds each view's includeRegex, compiled when the view is
+	// loaded or saved: listing a view matches it against every job, and
+	// compiling it there cost a compilation per job per request. A view
+	// whose regex does not compile has none here.
+	regexes map[string]*matcher
+	compile func(string) (*regexp.Regexp, error) // compileRegex; tests count calls
 }
 
 // New loads every view.
 func New(ctx context.Context, st *store.Store) (*Service, error) {
-	s := &Service{store: st, views: map[string]*model.View{}}
+	s := &Service{store: st, views: map[string]*model.View{}, regexes: map[string]*matcher{}, compile: compileRegex}
 	all, err := st.Views(ctx)
 	if err != nil {
 		return nil, err
@@ -52,8 +60,22 @@ func New(ctx context.Context, st *store.Store) (*Service, error) {
 		}
 		v.Config = *cfg
 		s.views[v.Name] = v
+		s.setRegex(v)
 	}
 	return s, nil
+}
+
+// setRegex compiles v's includeRegex into s.regexes; called with s.mu
+// held for writing (or before s is shared).
+func (s *Service) setRegex(v *model.View) {
+	delete(s.regexes, v.Name)
+	if v.Config.IncludeRegex == "" {
+		return
+	}
+	// A bad regex matches nothing, as in Jenkins.
+	if re, err := s.compile(v.Config.IncludeRegex); err == nil {
+		s.regexes[v.Name] = &matcher{re: re, seen: map[string]bool{}}
+	}
 }
 
 func parse(xml []byte) (*model.ViewConfig, error) {
@@ -65,7 +87,31 @@ func parse(xml []byte) (*model.ViewConfig, error) {
 		}
 		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
 	}
+	if err := checkLengths(cfg); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadConfig, err)
+	}
 	return cfg, nil
+}
+
+// checkLengths holds the fields jeeves reads from a posted view
+// config.xml to their bounds (see package limits). Stored views are not
+// checked again when loaded.
+func checkLengths(cfg *model.ViewConfig) error {
+	if err := limits.Check("description", cfg.Description, limits.Description); err != nil {
+		return err
+	}
+	if err := limits.Check("includeRegex", cfg.IncludeRegex, limits.Regex); err != nil {
+		return err
+	}
+	if err := checkRegex(cfg.IncludeRegex); err != nil {
+		return err
+	}
+	for _, n := range cfg.JobNames {
+		if err := limits.Check("a name in jobNames", n, limits.Name); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Create stores a new list view; a nil xml makes an empty one.
@@ -93,6 +139,7 @@ func (s *Service) Create(ctx context.Context, name string, xml []byte) (*model.V
 	}
 	v := &model.View{Name: name, ConfigXML: xml, Config: *cfg}
 	s.views[name] = v
+	s.setRegex(v)
 	return copyView(v), nil
 }
 
@@ -140,6 +187,7 @@ func (s *Service) update(ctx context.Context, name string, xml []byte, cfg *mode
 		return nil, err
 	}
 	v.ConfigXML, v.Config = xml, *cfg
+	s.setRegex(v)
 	return copyView(v), nil
 }
 
@@ -154,6 +202,7 @@ func (s *Service) Delete(ctx context.Context, name string) error {
 		return err
 	}
 	delete(s.views, name)
+	delete(s.regexes, name)
 	return nil
 }
 
@@ -202,18 +251,22 @@ func (s *Service) JobRenamed(ctx context.Context, oldName, newName string) {
 	}
 }
 
-// Contains reports whether view v shows the top-level job named job.
-func Contains(v *model.View, job string) bool {
-	if slices.Contains(v.Config.JobNames, job) {
-		return true
+// Contains returns a function reporting whether the view named name
+// shows the top-level job it is given: a job it lists by name, or one its
+// includeRegex (compiled when the view was saved) matches whole; each
+// job's answer is remembered until the view changes. It
+// reads the view as it is now; a view that does not exist shows nothing.
+func (s *Service) Contains(name string) func(job string) bool {
+	s.mu.RLock()
+	v, m := s.views[name], s.regexes[name]
+	s.mu.RUnlock()
+	if v == nil {
+		return func(string) bool { return false }
 	}
-	// A bad regex matches nothing, as in Jenkins.
-	if v.Config.IncludeRegex != "" {
-		if re, err := compile(v.Config.IncludeRegex); err == nil {
-			return re.MatchString(job)
-		}
+	names := v.Config.JobNames
+	return func(job string) bool {
+		return slices.Contains(names, job) || m != nil && m.match(job)
 	}
-	return false
 }
 
 func copyView(v *model.View) *model.View {
