@@ -37,7 +37,11 @@ type Config struct {
 	QuietPeriod time.Duration // the global default
 	Home        string        // JENKINS_HOME; workspaces live under it
 	RootURL     string        // configured root URL; "" = the one each trigger saw
-	Logger      *slog.Logger
+	// Env is the environment builds inherit, before Jenkins's variables
+	// are added; nil: this process's environment, minus every JEEVES_*
+	// variable (see InheritedEnv).
+	Env    []string
+	Logger *slog.Logger
 	// OnFinish, when set, is called after each build is recorded as
 	// finished (tests and live pages wait on it).
 	OnFinish func(model.Build)
@@ -89,6 +93,9 @@ func New(ctx context.Context, cfg Config, st *store.Store, js *jobs.Service) (*Q
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Env == nil {
+		cfg.Env = InheritedEnv(os.Environ())
 	}
 	q := &Queue{
 		cfg:       cfg,
@@ -489,8 +496,26 @@ func (q *Queue) environment(job *model.Job, b *model.Build, ws, rootURL string) 
 		}
 	}
 	// Later entries win in os/exec, so Jenkins's variables override the
-	// inherited ones.
-	return append(os.Environ(), vars...)
+	// inherited ones. Clip: builds run at once and must not share the
+	// inherited slice's spare capacity.
+	return append(slices.Clip(q.cfg.Env), vars...)
+}
+
+// InheritedEnv is the part of the server's environment (environ, as
+// os.Environ gives it) that builds inherit: all of it but the JEEVES_*
+// variables. Those configure jeeves itself, and one of them,
+// JEEVES_ADMIN_PASSWORD, is a secret; every variable jeeves reads is
+// named JEEVES_*, so none of its settings reaches a build. Jenkins
+// likewise gives builds on the built-in node the controller's
+// environment.
+func InheritedEnv(environ []string) []string {
+	out := make([]string, 0, len(environ))
+	for _, kv := range environ {
+		if !strings.HasPrefix(kv, "JEEVES_") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // JobPath is a job's URL path below the root: job/a/job/b/.
