@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -29,5 +31,105 @@ func TestBuildEnvironmentKeepsServerSecrets(t *testing.T) {
 				t.Errorf("console lacks %q:\n%s", strings.TrimSpace(want), log)
 			}
 		}
+	})
+}
+
+// modeOf is path's permission bits; it fails the test if path is missing.
+func modeOf(t *testing.T, path string) os.FileMode {
+	t.Helper()
+	fi, err := os.Lstat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Mode().Perm()
+}
+
+// privatePaths are the home's parts that hold secrets, each with the
+// mode it must have, once a build of job has run (its id is 1).
+func privatePaths(home, job string) []struct {
+	path string
+	mode os.FileMode
+} {
+	return []struct {
+		path string
+		mode os.FileMode
+	}{
+		{home, 0o700},
+		{filepath.Join(home, "jeeves.db"), 0o600},
+		{filepath.Join(home, "jeeves.db-wal"), 0o600},
+		{filepath.Join(home, "jeeves.db-shm"), 0o600},
+		{filepath.Join(home, "builds"), 0o700},
+		{filepath.Join(home, "builds", "1"), 0o700},
+		{filepath.Join(home, "builds", "1", "1.log"), 0o600},
+		{filepath.Join(home, "workspace"), 0o700},
+		{filepath.Join(home, "workspace", job), 0o700},
+		{filepath.Join(home, "audit"), 0o700},
+		{filepath.Join(home, "audit", "audit.log"), 0o600},
+		{filepath.Join(home, "secrets"), 0o700},
+	}
+}
+
+// TestHomeIsPrivate: no other local user can read the home: not the
+// database (password hashes, token hashes, password defaults), the
+// console logs, the workspaces, the audit log or the secrets.
+func TestHomeIsPrivate(t *testing.T) {
+	t.Run("a new home, its database, logs and workspaces are created without group or other access", func(t *testing.T) {
+		j := start(t, "", nil)
+		j.createJob(t, "private", shellJob("echo secret > file"))
+		j.waitBuild(t, j.trigger(t, "private"))
+		for _, p := range privatePaths(j.home, "private") {
+			if got := modeOf(t, p.path); got != p.mode {
+				t.Errorf("%s: mode %v, want %v", p.path, got, p.mode)
+			}
+		}
+		secrets, err := os.ReadDir(filepath.Join(j.home, "secrets"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range secrets {
+			if got := modeOf(t, filepath.Join(j.home, "secrets", e.Name())); got != 0o600 {
+				t.Errorf("secrets/%s: mode %v, want 0600", e.Name(), got)
+			}
+		}
+		if strings.Contains(j.logBuf.String(), "made it private") {
+			t.Errorf("a new home was reported as fixed:\n%s", j.logBuf.String())
+		}
+	})
+	t.Run("an existing home open to others is made private at start, with one log line", func(t *testing.T) {
+		first := start(t, "", nil)
+		first.createJob(t, "private", shellJob("echo secret > file"))
+		first.waitBuild(t, first.trigger(t, "private"))
+		first.stop()
+		// What an older jeeves left: everything readable by all.
+		for _, p := range privatePaths(first.home, "private") {
+			mode := os.FileMode(0o644)
+			if p.mode == 0o700 {
+				mode = 0o755
+			}
+			if err := os.Chmod(p.path, mode); err != nil && !os.IsNotExist(err) {
+				t.Fatal(err)
+			}
+		}
+		j := start(t, first.home, nil)
+		j.waitBuild(t, j.trigger(t, "private"))
+		for _, p := range privatePaths(j.home, "private") {
+			switch p.path {
+			case filepath.Join(j.home, "builds", "1", "1.log"), filepath.Join(j.home, "workspace", "private"):
+				continue // covered by their directories, whose modes are fixed
+			}
+			if got := modeOf(t, p.path); got != p.mode {
+				t.Errorf("%s: mode %v, want %v", p.path, got, p.mode)
+			}
+		}
+		var lines []string
+		for _, line := range strings.Split(j.logBuf.String(), "\n") {
+			if strings.Contains(line, "made it private") {
+				lines = append(lines, line)
+			}
+		}
+		if len(lines) != 1 || !strings.Contains(lines[0], "jeeves.db") || !strings.Contains(lines[0], "0755") {
+			t.Fatalf("want one log line naming what was fixed, got %q:\n%s", lines, j.logBuf.String())
+		}
+		t.Log(lines[0])
 	})
 }

@@ -315,10 +315,10 @@ func (q *Queue) run(ctx context.Context, r *running, job *model.Job, rootURL str
 	b := &r.build
 	result := model.Failure
 	path := q.store.LogPath(b.JobID, b.Number)
-	err := os.MkdirAll(filepath.Dir(path), 0o755)
+	err := os.MkdirAll(filepath.Dir(path), 0o700)
 	var log *os.File
 	if err == nil {
-		log, err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		log, err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	}
 	// note is what the log still needs to say once it can be written: why
 	// output is missing (a full disk), and how the build ended.
@@ -422,10 +422,10 @@ func appendNote(path, note string) (int, error) {
 	if note == "" {
 		return 0, nil
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return 0, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return 0, err
 	}
