@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jeeves-ci/jeeves/internal/configxml"
 	"github.com/jeeves-ci/jeeves/internal/export"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
@@ -332,16 +333,23 @@ func jobError(err error) error {
 }
 
 // configXML serves and replaces a job's config.xml, stored as posted.
+// It is served with every password parameter's default replaced by
+// configxml.RedactedDefault, to everyone: Jenkins serves only their
+// ciphertext. Posted back unchanged, the placeholder keeps the default.
 func (s *Server) configXML(c *call, job *model.Job) error {
 	switch c.r.Method {
 	case http.MethodGet, http.MethodHead:
 		if err := c.require(permExtRead); err != nil {
 			return err
 		}
+		xml, err := configxml.Redact(job.ConfigXML)
+		if err != nil {
+			return fmt.Errorf("redact the config.xml of %s: %w", job.Name, err)
+		}
 		c.w.Header().Set("Content-Type", "application/xml")
 		c.w.WriteHeader(http.StatusOK)
 		if c.r.Method == http.MethodGet {
-			c.w.Write(job.ConfigXML)
+			c.w.Write(xml)
 		}
 		return nil
 	case http.MethodPost:

@@ -234,6 +234,13 @@ func (s *Server) showConfigure(c *call, job *model.Job, status int, msg, xml str
 		}
 		f = &ff
 	}
+	// The editor shows config.xml as the API serves it: password
+	// defaults redacted, whether it is the stored document or one the
+	// form rendered with them. A posted document that cannot be read is
+	// shown as it came: it holds only what its sender typed.
+	if redacted, err := configxml.Redact([]byte(xml)); err == nil {
+		xml = string(redacted)
+	}
 	tr := append(c.jobTrail(job.Name), trail{"Configure", c.root + jobPath(job.Name) + "configure"})
 	return s.render(c, status, "configure", page{Title: job.Name + " Config", Trail: tr, P: map[string]any{
 		"Name": job.Name, "URL": c.root + jobPath(job.Name), "Error": msg, "XML": xml, "Form": f,
