@@ -133,3 +133,25 @@ func TestHomeIsPrivate(t *testing.T) {
 		t.Log(lines[0])
 	})
 }
+
+// TestRemovedWorkspacesLeftByAStopAreDeletedAtStart: a workspace is
+// moved to HOME/trash before it is deleted; what a run did not finish
+// deleting (it stopped, or a build left a tree it could not delete) goes
+// at the next start.
+func TestRemovedWorkspacesLeftByAStopAreDeletedAtStart(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "home")
+	left := filepath.Join(home, "trash", "workspace-123", "old-job", "ro")
+	if err := os.MkdirAll(left, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(left, "secret.txt"), []byte("s3cret"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(left, 0o500); err != nil { // as Go's module cache is
+		t.Fatal(err)
+	}
+	start(t, home, nil)
+	if entries, err := os.ReadDir(filepath.Join(home, "trash")); err != nil || len(entries) > 0 {
+		t.Fatalf("the trash holds %v (%v)", entries, err)
+	}
+}

@@ -65,6 +65,7 @@ type Queue struct {
 	quiet      bool   // quieting down: no new builds start
 	offline    string // the built-in node is offline for this reason ("" = online)
 	isOffline  bool
+	held       map[int64]int // jobs whose builds may not start now (Hold), and how many holds each
 
 	wake    chan struct{}
 	done    chan struct{}
@@ -145,6 +146,7 @@ func New(ctx context.Context, cfg Config, st *store.Store, js *jobs.Service) (*Q
 	if q.waiting, err = st.Waiting(ctx); err != nil {
 		return nil, err
 	}
+	q.emptyTrash()
 	st.ForgetLeftItems(ctx, time.Now().Add(-LeftItemLifetime))
 	go q.dispatch()
 	return q, nil
@@ -248,7 +250,7 @@ func (q *Queue) startDue() time.Time {
 			i--
 			continue
 		}
-		if !job.Config.Concurrent && q.jobRunning(job.ID) {
+		if q.held[job.ID] > 0 || !job.Config.Concurrent && q.jobRunning(job.ID) {
 			continue
 		}
 		if err := q.start(it, job, exec); err != nil {
@@ -296,7 +298,7 @@ func (q *Queue) start(it *model.QueueItem, job *model.Job, exec int) error {
 // workspace picks the job's workspace; concurrent builds get @2, @3…
 // Called with q.mu.
 func (q *Queue) workspace(job *model.Job) string {
-	base := filepath.Join(q.cfg.Home, "workspace", filepath.FromSlash(job.Name))
+	base := q.workspaceBase(job.Name)
 	inUse := map[string]bool{}
 	for k, r := range q.running {
 		if k.job == job.ID {

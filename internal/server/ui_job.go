@@ -206,7 +206,7 @@ func (s *Server) newJob(c *call, folder *model.Job) error {
 	if name == "" {
 		return show(http.StatusBadRequest, "Enter an item name", form)
 	}
-	job, err := s.jobs.Create(c.ctx(), parent, name, xml)
+	job, err := s.newItem(c, parent, name, xml)
 	if err != nil {
 		if msg, ok := formError(jobError(err)); ok {
 			return show(http.StatusBadRequest, msg, form)
