@@ -132,6 +132,22 @@ func TestHomeIsPrivate(t *testing.T) {
 		}
 		t.Log(lines[0])
 	})
+	t.Run("a home shared by every user, as /tmp is, is reported and left as it is", func(t *testing.T) {
+		home := filepath.Join(t.TempDir(), "shared")
+		if err := os.Mkdir(home, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(home, 0o777|os.ModeSticky); err != nil {
+			t.Fatal(err)
+		}
+		j := start(t, home, nil)
+		if fi, err := os.Stat(home); err != nil || fi.Mode()&(os.ModeSticky|os.ModePerm) != 0o777|os.ModeSticky {
+			t.Fatalf("the shared directory's mode changed: %v %v", fi.Mode(), err)
+		}
+		if !strings.Contains(j.logBuf.String(), "give jeeves a directory of its own") {
+			t.Fatalf("no line says the home is shared:\n%s", j.logBuf.String())
+		}
+	})
 }
 
 // TestRemovedWorkspacesLeftByAStopAreDeletedAtStart: a workspace is

@@ -7,18 +7,28 @@ import (
 	"path/filepath"
 )
 
+// homeEntries are what jeeves keeps at the top of its home. Nothing else
+// there is touched: a home may have been pointed at a directory that
+// holds other things too.
+var homeEntries = []string{
+	"jeeves.db", "jeeves.db-wal", "jeeves.db-shm", "jeeves.db-journal",
+	"builds", "workspace", "secrets", "audit", "trash",
+}
+
 // makePrivate takes group and other access away from the home and what
 // jeeves keeps in it, as a home made by an older jeeves (0755, files
 // 0644) lets every local user read password hashes, password defaults
 // and console logs. It reports what it changed ("jeeves.db 0644→0600"),
-// and the paths it could not change with why.
+// and what it could not change, with why.
 //
-// It visits the home's own entries, the files under secrets/ and audit/,
-// and the directories under builds/ (one per job), never the console
-// logs or the workspaces' contents: a directory without group or other
-// access protects everything below it, so a home with 100,000 build logs
-// starts as fast as an empty one. Symbolic links are left alone, so
-// nothing outside the home is changed.
+// It visits the home, its entries jeeves made (homeEntries), the files
+// under secrets/ and audit/, and the directories under builds/ (one per
+// job), never the console logs or the workspaces' contents: a directory
+// without group or other access protects everything below it, so a home
+// with 100,000 build logs starts as fast as an empty one. Symbolic links
+// in the home are left alone, so nothing outside it changes, and so is a
+// shared directory such as /tmp given as the home (its sticky bit says
+// so), which is reported instead.
 func makePrivate(home string) (fixed, failed []string) {
 	fix := func(path string, fi fs.FileInfo) {
 		if !fi.IsDir() && !fi.Mode().IsRegular() {
@@ -32,48 +42,46 @@ func makePrivate(home string) (fixed, failed []string) {
 		if err != nil || rel == "." {
 			rel = "home"
 		}
-		if err := os.Chmod(path, mode&^0o077); err != nil {
+		special := fi.Mode() & (fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
+		if err := os.Chmod(path, special|mode&^0o077); err != nil {
 			failed = append(failed, fmt.Sprintf("%s: %v", rel, errCause(err)))
 			return
 		}
 		fixed = append(fixed, fmt.Sprintf("%s %04o→%04o", rel, mode, mode&^0o077))
 	}
-	fi, err := os.Lstat(home)
+	fi, err := os.Stat(home) // the home itself may be a link to where it is
 	if err != nil {
 		return nil, []string{"home: " + errCause(err)}
 	}
-	fix(home, fi)
-	entries, err := os.ReadDir(home)
-	if err != nil {
-		return fixed, append(failed, "home: "+errCause(err))
+	if fi.Mode()&fs.ModeSticky != 0 && fi.Mode().Perm()&0o002 != 0 {
+		failed = append(failed, "home: a directory shared by every user (sticky, writable by all): give jeeves a directory of its own")
+	} else {
+		fix(home, fi)
+	}
+	// each fixes the entries of dir that keep applies to.
+	each := func(dir string, keep func(fs.FileInfo) bool) {
+		children, _ := os.ReadDir(dir)
+		for _, c := range children {
+			if cfi, err := c.Info(); err == nil && keep(cfi) {
+				fix(filepath.Join(dir, c.Name()), cfi)
+			}
+		}
 	}
 	jobDirs := 0
-	for _, e := range entries {
-		path := filepath.Join(home, e.Name())
-		fi, err := e.Info()
+	for _, name := range homeEntries {
+		path := filepath.Join(home, name)
+		fi, err := os.Lstat(path)
 		if err != nil {
-			continue // gone meanwhile
+			continue // not made yet
 		}
 		fix(path, fi)
-		if !fi.IsDir() {
-			continue
-		}
-		switch e.Name() {
-		case "secrets", "audit":
-			children, _ := os.ReadDir(path)
-			for _, c := range children {
-				if cfi, err := c.Info(); err == nil {
-					fix(filepath.Join(path, c.Name()), cfi)
-				}
-			}
-		case "builds":
-			children, _ := os.ReadDir(path)
+		switch {
+		case !fi.IsDir():
+		case name == "secrets", name == "audit":
+			each(path, func(fs.FileInfo) bool { return true })
+		case name == "builds":
 			before := len(fixed)
-			for _, c := range children {
-				if cfi, err := c.Info(); err == nil && cfi.IsDir() {
-					fix(filepath.Join(path, c.Name()), cfi)
-				}
-			}
+			each(path, fs.FileInfo.IsDir)
 			// One job's log directory is named; many are counted.
 			if n := len(fixed) - before; n > 1 {
 				jobDirs = n
