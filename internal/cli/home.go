@@ -22,10 +22,11 @@ var homeEntries = []string{
 // and what it could not change, with why.
 //
 // It visits the home, its entries jeeves made (homeEntries), the files
-// under secrets/ and audit/, and the directories under builds/ (one per
-// job), never the console logs or the workspaces' contents: a directory
-// without group or other access protects everything below it, so a home
-// with 100,000 build logs starts as fast as an empty one. Symbolic links
+// under secrets/ and audit/, and, in a home where it fixed any of those,
+// the directories under builds/ (one per job); never the console logs or
+// the workspaces' contents: a directory without group or other access
+// protects everything below it, so a home with 100,000 build logs starts
+// as fast as an empty one. Symbolic links
 // in the home are left alone, so nothing outside it changes, and so is a
 // shared directory such as /tmp given as the home (its sticky bit says
 // so), which is reported instead.
@@ -79,7 +80,10 @@ func makePrivate(home string) (fixed, failed []string) {
 		case !fi.IsDir():
 		case name == "secrets", name == "audit":
 			each(path, func(fs.FileInfo) bool { return true })
-		case name == "builds":
+		case name == "builds" && len(fixed) > 0:
+			// Only in a home an older jeeves left open (something above
+			// was fixed): otherwise builds/ protects its job directories,
+			// and reading a thousand of them would slow every start.
 			before := len(fixed)
 			each(path, fs.FileInfo.IsDir)
 			// One job's log directory is named; many are counted.
