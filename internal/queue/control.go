@@ -265,4 +265,3 @@ func (q *Queue) Offline() (bool, string) {
 	defer q.mu.Unlock()
 	return q.isOffline, q.offline
 }
-
