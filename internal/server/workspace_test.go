@@ -16,10 +16,10 @@ echo s3cret &gt; secret.txt</command></hudson.tasks.Shell></builders></project>`
 // slowJob leaves its file, then runs until it is stopped.
 const slowJob = `<project><builders><hudson.tasks.Shell><command>echo s3cret &gt; secret.txt; exec sleep 600</command></hudson.tasks.Shell></builders></project>`
 
-const folderXML = `<com.cloudbees.hudson.plugins.folder.Folder/>`
+const emptyFolderXML = `<com.cloudbees.hudson.plugins.folder.Folder/>`
 
-// waitFor polls cond until it holds, failing the test after 30 s.
-func waitFor(t *testing.T, what string, cond func() bool) {
+// pollUntil polls cond until it holds, failing the test after 30 s.
+func pollUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
@@ -30,7 +30,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func exists(path string) bool {
+func pathExists(path string) bool {
 	_, err := os.Lstat(path)
 	return err == nil
 }
@@ -61,13 +61,13 @@ func TestWorkspaceGoesWithItsJob(t *testing.T) {
 	ws := func(name string) string { return filepath.Join(rs.home, "workspace", filepath.FromSlash(name)) }
 	wantFresh := func(t *testing.T, job string) {
 		t.Helper()
-		if log := rs.build(t, job); !strings.Contains(log, "\nEMPTY-WORKSPACE\n") {
+		if log := rs.buildConsole(t, job); !strings.Contains(log, "\nEMPTY-WORKSPACE\n") {
 			t.Fatalf("%s's build found what another job left:\n%s", job, log)
 		}
 	}
 	wantKept := func(t *testing.T, job string) {
 		t.Helper()
-		if log := rs.build(t, job); !strings.Contains(log, "\nFOUND-THE-OLD-FILE\n") {
+		if log := rs.buildConsole(t, job); !strings.Contains(log, "\nFOUND-THE-OLD-FILE\n") {
 			t.Fatalf("%s's build lost its workspace:\n%s", job, log)
 		}
 	}
@@ -88,7 +88,7 @@ func TestWorkspaceGoesWithItsJob(t *testing.T) {
 		t.Helper()
 		for _, n := range names {
 			for _, s := range []string{"", "@2", "@tmp"} {
-				if exists(ws(n) + s) {
+				if pathExists(ws(n) + s) {
 					t.Errorf("%s is still there", ws(n)+s)
 				}
 			}
@@ -119,7 +119,7 @@ func TestWorkspaceGoesWithItsJob(t *testing.T) {
 		post(t, "job/old-name/doRename?newName=new-name", "", 302)
 		gone(t, "old-name")
 		for _, s := range []string{"", "@2", "@tmp"} {
-			if !exists(filepath.Join(ws("new-name")+s, "secret.txt")) {
+			if !pathExists(filepath.Join(ws("new-name")+s, "secret.txt")) {
 				t.Errorf("%s did not move to %s", ws("old-name")+s, ws("new-name")+s)
 			}
 		}
@@ -128,27 +128,27 @@ func TestWorkspaceGoesWithItsJob(t *testing.T) {
 		wantFresh(t, "old-name")
 	})
 	t.Run("a deleted folder's jobs' workspaces go with it", func(t *testing.T) {
-		create(t, "", "f", folderXML)
+		create(t, "", "f", emptyFolderXML)
 		create(t, "f", "inner", wsJob)
-		create(t, "f", "sub", folderXML)
+		create(t, "f", "sub", emptyFolderXML)
 		create(t, "f/sub", "deep", wsJob)
 		wantFresh(t, "f/inner")
 		wantFresh(t, "f/sub/deep")
 		siblings(t, "f/inner")
 		post(t, "job/f/doDelete", "", 302)
 		gone(t, "f", "f/inner", "f/sub/deep")
-		create(t, "", "f", folderXML)
+		create(t, "", "f", emptyFolderXML)
 		create(t, "f", "inner", wsJob)
 		wantFresh(t, "f/inner")
 	})
 	t.Run("a renamed folder's jobs' workspaces move with it", func(t *testing.T) {
-		create(t, "", "g", folderXML)
+		create(t, "", "g", emptyFolderXML)
 		create(t, "g", "inner", wsJob)
 		wantFresh(t, "g/inner")
 		post(t, "job/g/doRename?newName=h", "", 302)
 		gone(t, "g")
 		wantKept(t, "h/inner")
-		create(t, "", "g", folderXML)
+		create(t, "", "g", emptyFolderXML)
 		create(t, "g", "inner", wsJob)
 		wantFresh(t, "g/inner")
 	})
@@ -170,7 +170,7 @@ func TestWorkspaceGoesWithItsJob(t *testing.T) {
 		create(t, "", "moving", wsJob)
 		wantFresh(t, "moving")
 		post(t, "job/moving/doRename?newName=taken", "", 302)
-		if exists(ws("taken") + "@2") {
+		if pathExists(ws("taken") + "@2") {
 			t.Errorf("the old %s@2 is still there", ws("taken"))
 		}
 		wantKept(t, "taken")
@@ -178,22 +178,22 @@ func TestWorkspaceGoesWithItsJob(t *testing.T) {
 	t.Run("a job deleted while it builds is stopped first, then its workspace goes", func(t *testing.T) {
 		create(t, "", "busy", slowJob)
 		post(t, "job/busy/build", "", 201)
-		waitFor(t, "the build to write its file", func() bool { return exists(filepath.Join(ws("busy"), "secret.txt")) })
+		pollUntil(t, "the build to write its file", func() bool { return pathExists(filepath.Join(ws("busy"), "secret.txt")) })
 		post(t, "job/busy/doDelete", "", 302)
 		gone(t, "busy")
 		create(t, "", "busy", wsJob)
 		wantFresh(t, "busy")
 	})
 	t.Run("a folder is not renamed while a job in it builds, and its workspaces stay", func(t *testing.T) {
-		create(t, "", "busy-folder", folderXML)
+		create(t, "", "busy-folder", emptyFolderXML)
 		create(t, "busy-folder", "j", slowJob)
 		post(t, "job/busy-folder/job/j/build", "", 201)
-		waitFor(t, "the build to write its file", func() bool { return exists(filepath.Join(ws("busy-folder/j"), "secret.txt")) })
+		pollUntil(t, "the build to write its file", func() bool { return pathExists(filepath.Join(ws("busy-folder/j"), "secret.txt")) })
 		r := rs.raw(t, "POST", "job/busy-folder/doRename?newName=moved", "", admin)
 		if r.status != 400 || !strings.Contains(r.body, "building") {
 			t.Fatalf("want 400 saying a job is building, got %d %s", r.status, r.body)
 		}
-		if !exists(filepath.Join(ws("busy-folder/j"), "secret.txt")) || exists(ws("moved")) {
+		if !pathExists(filepath.Join(ws("busy-folder/j"), "secret.txt")) || pathExists(ws("moved")) {
 			t.Fatal("the workspace moved")
 		}
 		post(t, "job/busy-folder/doDelete", "", 302)

@@ -34,10 +34,10 @@ const passwordJob = `<?xml version='1.1' encoding='UTF-8'?>
   </builders>
 </project>`
 
-// build triggers the job named job (a full name) with the admin token
+// buildConsole triggers the job named job (a full name) with the admin token
 // (parameters take their defaults) and returns the finished build's
 // console.
-func (rs *routeStack) build(t *testing.T, job string) string {
+func (rs *routeStack) buildConsole(t *testing.T, job string) string {
 	t.Helper()
 	j, err := rs.jobs.Get(job)
 	if err != nil {
@@ -122,7 +122,7 @@ func TestPasswordDefaultsAreNeverServed(t *testing.T) {
 		if r := rs.raw(t, "POST", "job/pw/config.xml", served, admin); r.status != 200 {
 			t.Fatalf("POST config.xml: %d %s", r.status, r.body)
 		}
-		if log := rs.build(t, "pw"); !strings.Contains(log, "\nPW-IS-THE-DEFAULT\n") {
+		if log := rs.buildConsole(t, "pw"); !strings.Contains(log, "\nPW-IS-THE-DEFAULT\n") {
 			t.Fatalf("the build did not get the default:\n%s", log)
 		}
 		if again := rs.raw(t, "GET", "job/pw/config.xml", "", admin).body; again != served {
@@ -135,7 +135,7 @@ func TestPasswordDefaultsAreNeverServed(t *testing.T) {
 		if r.status != 303 {
 			t.Fatalf("configSubmit: %d %s", r.status, r.body)
 		}
-		if log := rs.build(t, "pw"); !strings.Contains(log, "\nPW-IS-THE-DEFAULT\n") {
+		if log := rs.buildConsole(t, "pw"); !strings.Contains(log, "\nPW-IS-THE-DEFAULT\n") {
 			t.Fatalf("the build did not get the default:\n%s", log)
 		}
 	})
@@ -155,7 +155,7 @@ func TestPasswordDefaultsAreNeverServed(t *testing.T) {
 		if r := rs.raw(t, "POST", "job/pw/config.xml", changed, admin); r.status != 200 {
 			t.Fatalf("POST config.xml: %d %s", r.status, r.body)
 		}
-		if log := rs.build(t, "pw"); !strings.Contains(log, "\nPW-IS-SOMETHING-ELSE\n") {
+		if log := rs.buildConsole(t, "pw"); !strings.Contains(log, "\nPW-IS-SOMETHING-ELSE\n") {
 			t.Fatalf("the build got the old default:\n%s", log)
 		}
 		if r := rs.raw(t, "POST", "job/pw/config.xml", passwordJob, admin); r.status != 200 {
@@ -168,7 +168,7 @@ func TestPasswordDefaultsAreNeverServed(t *testing.T) {
 		if r.status != 400 || !strings.Contains(r.body, "OTHER") {
 			t.Fatalf("want a 400 naming the parameter, got %d %s", r.status, r.body)
 		}
-		if log := rs.build(t, "pw"); !strings.Contains(log, "\nPW-IS-THE-DEFAULT\n") {
+		if log := rs.buildConsole(t, "pw"); !strings.Contains(log, "\nPW-IS-THE-DEFAULT\n") {
 			t.Fatalf("the refused post changed the job:\n%s", log)
 		}
 	})
@@ -185,7 +185,7 @@ func TestPasswordDefaultsAreNeverServed(t *testing.T) {
 		if r := rs.raw(t, "POST", "createItem?name=pw-copied&mode=copy&from=pw", "", admin); r.status != 302 {
 			t.Fatalf("copy: %d %s", r.status, r.body)
 		}
-		if log := rs.build(t, "pw-copied"); !strings.Contains(log, "\nPW-IS-THE-DEFAULT\n") {
+		if log := rs.buildConsole(t, "pw-copied"); !strings.Contains(log, "\nPW-IS-THE-DEFAULT\n") {
 			t.Fatalf("the copy did not get the default:\n%s", log)
 		}
 	})
