@@ -116,10 +116,10 @@ func seed(home string, jobs []seedJob) (string, error) {
 // writeLog makes a console log of size bytes quickly: a sparse hole up to
 // the last 64 KiB, then real lines, so the tail a client reads is text.
 func writeLog(path string, size int64) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	f, err := os.Create(path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600) // as jeeves makes them
 	if err != nil {
 		return err
 	}

@@ -213,6 +213,13 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 	if err := checkHome(home); err != nil {
 		return err
 	}
+	fixed, failed := makePrivate(home)
+	if len(fixed) > 0 {
+		log.Warn("the home was open to other users: made it private", "home", home, "fixed", strings.Join(fixed, ", "))
+	}
+	if len(failed) > 0 {
+		log.Error("cannot make the home private: other users may read it", "home", home, "failed", strings.Join(failed, ", "))
+	}
 	st, err := store.Open(home)
 	if err != nil {
 		return err
@@ -335,7 +342,7 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 // creates the home if needed and writes 64 KB in it, so a read-only,
 // forbidden or full home stops jeeves before it serves anything.
 func checkHome(home string) error {
-	if err := os.MkdirAll(home, 0o755); err != nil {
+	if err := os.MkdirAll(home, 0o700); err != nil {
 		return fmt.Errorf("cannot create the home %s: %v", home, errCause(err))
 	}
 	f, err := os.CreateTemp(home, ".write-test-*")

@@ -194,6 +194,16 @@ func checkLengths(cfg *model.JobConfig) error {
 	return nil
 }
 
+// restoreSecrets puts stored password defaults back where a posted
+// config.xml has the placeholder config.xml is served with.
+func restoreSecrets(posted, stored []byte) ([]byte, error) {
+	xml, err := configxml.Restore(posted, stored)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
+	}
+	return xml, nil
+}
+
 // IsFolder reports whether an item is a folder.
 func IsFolder(j *model.Job) bool { return j.Config.Kind == configxml.KindFolder }
 
@@ -231,6 +241,13 @@ func (s *Service) checkParent(parent string) error {
 // parent ("" for the top level), configured by by (nil: not known).
 func (s *Service) Create(ctx context.Context, parent, name string, xml []byte, by *model.Authority) (*model.Job, error) {
 	if err := CheckName(name); err != nil {
+		return nil, err
+	}
+	// A new item has no stored password default for a placeholder to
+	// keep: a config.xml read from another item is refused, not stored
+	// with the placeholder as the password.
+	xml, err := restoreSecrets(xml, nil)
+	if err != nil {
 		return nil, err
 	}
 	cfg, err := parse(xml)
@@ -339,7 +356,20 @@ func (s *Service) List() []*model.Job {
 // UpdateConfig replaces a job's config.xml, saved by by (nil: not
 // known). An item keeps its kind: a job cannot become a folder or the
 // other way round.
+//
+// A password parameter whose default is configxml.RedactedDefault, as
+// config.xml is served, keeps the default it has stored.
 func (s *Service) UpdateConfig(ctx context.Context, name string, xml []byte, by *model.Authority) (*model.Job, error) {
+	s.mu.RLock()
+	var stored []byte
+	if id, ok := s.names[name]; ok {
+		stored = s.byID[id].ConfigXML
+	}
+	s.mu.RUnlock()
+	xml, err := restoreSecrets(xml, stored)
+	if err != nil {
+		return nil, err
+	}
 	cfg, err := parse(xml)
 	if err != nil {
 		return nil, err

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
@@ -266,25 +264,4 @@ func (q *Queue) Offline() (bool, string) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return q.isOffline, q.offline
-}
-
-// ErrBusy is returned when a job's workspace is in use by a build.
-var ErrBusy = errors.New("a build of the job is running")
-
-// WipeWorkspace deletes the job's workspace (and its @N siblings),
-// unless a build of the job is running in it.
-func (q *Queue) WipeWorkspace(job *model.Job) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.jobRunning(job.ID) {
-		return ErrBusy
-	}
-	base := filepath.Join(q.cfg.Home, "workspace", filepath.FromSlash(job.Name))
-	others, _ := filepath.Glob(base + "@*")
-	for _, dir := range append(others, base) {
-		if err := os.RemoveAll(dir); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -37,7 +37,11 @@ type Config struct {
 	QuietPeriod time.Duration // the global default
 	Home        string        // JENKINS_HOME; workspaces live under it
 	RootURL     string        // configured root URL; "" = the one each trigger saw
-	Logger      *slog.Logger
+	// Env is the environment builds inherit, before Jenkins's variables
+	// are added; nil: this process's environment, minus every JEEVES_*
+	// variable (see InheritedEnv).
+	Env    []string
+	Logger *slog.Logger
 	// OnFinish, when set, is called after each build is recorded as
 	// finished (tests and live pages wait on it).
 	OnFinish func(model.Build)
@@ -69,6 +73,7 @@ type Queue struct {
 	quiet      bool   // quieting down: no new builds start
 	offline    string // the built-in node is offline for this reason ("" = online)
 	isOffline  bool
+	held       map[int64]int // jobs whose builds may not start now (Hold), and how many holds each
 
 	wake    chan struct{}
 	done    chan struct{}
@@ -97,6 +102,9 @@ func New(ctx context.Context, cfg Config, st *store.Store, js *jobs.Service) (*Q
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Env == nil {
+		cfg.Env = InheritedEnv(os.Environ())
 	}
 	q := &Queue{
 		cfg:       cfg,
@@ -146,6 +154,7 @@ func New(ctx context.Context, cfg Config, st *store.Store, js *jobs.Service) (*Q
 	if q.waiting, err = st.Waiting(ctx); err != nil {
 		return nil, err
 	}
+	q.emptyTrash()
 	st.ForgetLeftItems(ctx, time.Now().Add(-LeftItemLifetime))
 	go q.dispatch()
 	return q, nil
@@ -252,7 +261,7 @@ func (q *Queue) startDue() time.Time {
 			i--
 			continue
 		}
-		if !job.Config.Concurrent && q.jobRunning(job.ID) {
+		if q.held[job.ID] > 0 || !job.Config.Concurrent && q.jobRunning(job.ID) {
 			continue
 		}
 		if err := q.start(it, job, exec); err != nil {
@@ -300,7 +309,7 @@ func (q *Queue) start(it *model.QueueItem, job *model.Job, exec int) error {
 // workspace picks the job's workspace; concurrent builds get @2, @3…
 // Called with q.mu.
 func (q *Queue) workspace(job *model.Job) string {
-	base := filepath.Join(q.cfg.Home, "workspace", filepath.FromSlash(job.Name))
+	base := q.workspaceBase(job.Name)
 	inUse := map[string]bool{}
 	for k, r := range q.running {
 		if k.job == job.ID {
@@ -320,10 +329,10 @@ func (q *Queue) run(ctx context.Context, r *running, job *model.Job, rootURL str
 	b := &r.build
 	result := model.Failure
 	path := q.store.LogPath(b.JobID, b.Number)
-	err := os.MkdirAll(filepath.Dir(path), 0o755)
+	err := os.MkdirAll(filepath.Dir(path), 0o700)
 	var log *os.File
 	if err == nil {
-		log, err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		log, err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	}
 	// note is what the log still needs to say once it can be written: why
 	// output is missing (a full disk), and how the build ended.
@@ -431,10 +440,10 @@ func appendNote(path, note string) (int, error) {
 	if note == "" {
 		return 0, nil
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return 0, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return 0, err
 	}
@@ -505,8 +514,26 @@ func (q *Queue) environment(job *model.Job, b *model.Build, ws, rootURL string) 
 		}
 	}
 	// Later entries win in os/exec, so Jenkins's variables override the
-	// inherited ones.
-	return append(os.Environ(), vars...)
+	// inherited ones. Clip: builds run at once and must not share the
+	// inherited slice's spare capacity.
+	return append(slices.Clip(q.cfg.Env), vars...)
+}
+
+// InheritedEnv is the part of the server's environment (environ, as
+// os.Environ gives it) that builds inherit: all of it but the JEEVES_*
+// variables. Those configure jeeves itself, and one of them,
+// JEEVES_ADMIN_PASSWORD, is a secret; every variable jeeves reads is
+// named JEEVES_*, so none of its settings reaches a build. Jenkins
+// likewise gives builds on the built-in node the controller's
+// environment.
+func InheritedEnv(environ []string) []string {
+	out := make([]string, 0, len(environ))
+	for _, kv := range environ {
+		if !strings.HasPrefix(kv, "JEEVES_") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // JobPath is a job's URL path below the root: job/a/job/b/.

@@ -91,7 +91,7 @@ func Run(ctx context.Context, spec Spec) (result model.Result, logErr error) {
 	result = model.Success
 	if log.err != nil {
 		result = model.Failure
-	} else if err := os.MkdirAll(spec.Workspace, 0o755); err != nil {
+	} else if err := os.MkdirAll(spec.Workspace, 0o700); err != nil {
 		fmt.Fprintf(log, "ERROR: cannot create the workspace: %v\n", err)
 		result = model.Failure
 	}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jeeves-ci/jeeves/internal/configxml"
 	"github.com/jeeves-ci/jeeves/internal/export"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
@@ -177,7 +178,7 @@ func (s *Server) createItem(c *call, folder string) error {
 		if mode != "hudson.model.FreeStyleProject" {
 			xml = "<?xml version='1.1' encoding='UTF-8'?>\n<com.cloudbees.hudson.plugins.folder.Folder>\n  <description></description>\n  <properties/>\n</com.cloudbees.hudson.plugins.folder.Folder>"
 		}
-		job, err := s.jobs.Create(c.ctx(), folder, name, []byte(xml), c.authority())
+		job, err := s.newItem(c, folder, name, []byte(xml))
 		if err != nil {
 			return jobError(err)
 		}
@@ -199,14 +200,27 @@ func (s *Server) createItem(c *call, folder string) error {
 	if err := s.checkDownstream(c, inFolder(folder, name), body); err != nil {
 		return err
 	}
-	if _, err := s.jobs.Create(c.ctx(), folder, name, body, c.authority()); err != nil {
+	if _, err := s.newItem(c, folder, name, body); err != nil {
 		return jobError(err)
 	}
 	c.w.WriteHeader(http.StatusOK)
 	return nil
 }
 
-// childName is the full name of the item name in folder ("" = the root).
+// newItem creates an item named name in folder from xml. A workspace
+// left under its name (by an older jeeves, or a removal that failed) is
+// not the new item's: it is deleted, so a new job starts empty.
+func (s *Server) newItem(c *call, folder, name string, xml []byte) (*model.Job, error) {
+	job, err := s.jobs.Create(c.ctx(), folder, name, xml, c.authority())
+	if err != nil {
+		return nil, err
+	}
+	if err := s.queue.RemoveWorkspace(job.Name); err != nil {
+		s.log.Error("cannot remove the workspace left under a new item's name", "item", job.Name, "err", err)
+	}
+	return job, nil
+}
+
 // copyItem copies from's config.xml to a new item named name in folder.
 // from is relative to folder, or absolute with a leading "/".
 func (s *Server) copyItem(c *call, folder, name, from string) error {
@@ -236,7 +250,7 @@ func (s *Server) copyItem(c *call, folder, name, from string) error {
 	if err := s.checkDownstream(c, inFolder(folder, name), src.ConfigXML); err != nil {
 		return err
 	}
-	job, err := s.jobs.Create(c.ctx(), folder, name, src.ConfigXML, c.authority())
+	job, err := s.newItem(c, folder, name, src.ConfigXML)
 	if err != nil {
 		return jobError(err)
 	}
@@ -266,12 +280,24 @@ func (s *Server) renameItem(c *call, job *model.Job) error {
 	if err := c.mayRename(job, inFolder(jobs.Parent(job.Name), newName)); err != nil {
 		return err
 	}
-	if s.queue.Busy(job.ID) {
+	// Nothing of the item runs or starts while it and its workspaces
+	// move: a build's WORKSPACE would name the old place.
+	release, err := s.queue.HoldIdle(append(s.jobs.Inside(job.Name), job.ID))
+	if errors.Is(err, queue.ErrBusy) {
+		if jobs.IsFolder(job) {
+			return badRequest("Cannot rename a folder while a job in it is building")
+		}
 		return badRequest("Cannot rename a job while it is building")
 	}
+	defer release()
 	renamed, err := s.jobs.Rename(c.ctx(), job.Name, newName)
 	if err != nil {
 		return jobError(err)
+	}
+	if renamed.Name != job.Name {
+		if err := s.queue.MoveWorkspace(job.Name, renamed.Name); err != nil {
+			s.log.Error("cannot move the workspace of a renamed item", "from", job.Name, "to", renamed.Name, "err", err)
+		}
 	}
 	if jobs.Parent(job.Name) == "" {
 		s.views.JobRenamed(c.ctx(), job.Name, renamed.Name)
@@ -358,16 +384,23 @@ func jobError(err error) error {
 }
 
 // configXML serves and replaces a job's config.xml, stored as posted.
+// It is served with every password parameter's default replaced by
+// configxml.RedactedDefault, to everyone: Jenkins serves only their
+// ciphertext. Posted back unchanged, the placeholder keeps the default.
 func (s *Server) configXML(c *call, job *model.Job) error {
 	switch c.r.Method {
 	case http.MethodGet, http.MethodHead:
 		if err := c.require(permExtRead); err != nil {
 			return err
 		}
+		xml, err := configxml.Redact(job.ConfigXML)
+		if err != nil {
+			return fmt.Errorf("redact the config.xml of %s: %w", job.Name, err)
+		}
 		c.w.Header().Set("Content-Type", "application/xml")
 		c.w.WriteHeader(http.StatusOK)
 		if c.r.Method == http.MethodGet {
-			c.w.Write(job.ConfigXML)
+			c.w.Write(xml)
 		}
 		return nil
 	case http.MethodPost:
@@ -413,9 +446,14 @@ func (s *Server) deleteJob(c *call, job *model.Job) error {
 }
 
 // removeItem stops an item's builds (a folder's: everything inside it)
-// and deletes it.
+// and deletes it, with its workspaces. No build of it starts meanwhile,
+// and the running ones have ended before the workspaces go, so nothing
+// writes in them afterwards.
 func (s *Server) removeItem(c *call, job *model.Job) error {
-	for _, id := range append(s.jobs.Inside(job.Name), job.ID) {
+	ids := append(s.jobs.Inside(job.Name), job.ID)
+	release := s.queue.Hold(ids)
+	defer release()
+	for _, id := range ids {
 		if err := s.queue.CancelJob(c.ctx(), id, c.id.Name(), true); err != nil {
 			return err
 		}
@@ -423,6 +461,11 @@ func (s *Server) removeItem(c *call, job *model.Job) error {
 	}
 	if err := s.jobs.Delete(c.ctx(), job.Name); err != nil {
 		return jobError(err)
+	}
+	// The item is gone whatever happens to its workspace; one that stays
+	// is removed when an item of its name is created.
+	if err := s.queue.RemoveWorkspace(job.Name); err != nil {
+		s.log.Error("cannot remove the workspace of a deleted item", "item", job.Name, "err", err)
 	}
 	if jobs.Parent(job.Name) == "" {
 		s.views.JobRenamed(c.ctx(), job.Name, "")
@@ -692,7 +735,7 @@ func (s *Server) wipeWorkspace(c *call, job *model.Job) error {
 	if err := c.require(permBuild); err != nil {
 		return err
 	}
-	if err := s.queue.WipeWorkspace(job); errors.Is(err, queue.ErrBusy) {
+	if err := s.queue.WipeWorkspace(job.Name); errors.Is(err, queue.ErrBusy) {
 		return newError(http.StatusConflict, "Cannot wipe out the workspace of "+job.Name+" while it is building")
 	} else if err != nil {
 		return err

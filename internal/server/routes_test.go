@@ -98,6 +98,7 @@ func TestEveryWalkedSegmentIsARoute(t *testing.T) {
 // only Overall/Read, Job/Read and View/Read.
 type routeStack struct {
 	url          string
+	home         string
 	adminToken   string
 	readToken    string
 	session      *http.Cookie
@@ -166,7 +167,7 @@ func newRouteStack(t *testing.T) *routeStack {
 	if _, err := au.CreateUser(ctx, "bob", "bob-pw", "Bob", "", false); err != nil {
 		t.Fatal(err)
 	}
-	rs := &routeStack{au: au, finished: make(chan model.Build, 4096), panics: &panicLog{}}
+	rs := &routeStack{home: home, au: au, finished: make(chan model.Build, 4096), panics: &panicLog{}}
 	if rs.adminToken, _, err = au.GenerateToken(ctx, "admin", "full", auth.TokenOptions{}); err != nil {
 		t.Fatal(err)
 	}

@@ -217,7 +217,7 @@ func (s *Server) newJob(c *call, folder *model.Job) error {
 		msg, _ := formError(err)
 		return show(http.StatusBadRequest, msg, form)
 	}
-	job, err := s.jobs.Create(c.ctx(), parent, name, xml, c.authority())
+	job, err := s.newItem(c, parent, name, xml)
 	if err != nil {
 		if msg, ok := formError(jobError(err)); ok {
 			return show(http.StatusBadRequest, msg, form)
@@ -244,6 +244,13 @@ func (s *Server) showConfigure(c *call, job *model.Job, status int, msg, xml str
 			ff = *form
 		}
 		f = &ff
+	}
+	// The editor shows config.xml as the API serves it: password
+	// defaults redacted, whether it is the stored document or one the
+	// form rendered with them. A posted document that cannot be read is
+	// shown as it came: it holds only what its sender typed.
+	if redacted, err := configxml.Redact([]byte(xml)); err == nil {
+		xml = string(redacted)
 	}
 	tr := append(c.jobTrail(job.Name), trail{"Configure", c.root + jobPath(job.Name) + "configure"})
 	return s.render(c, status, "configure", page{Title: job.Name + " Config", Trail: tr, P: map[string]any{

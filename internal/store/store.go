@@ -39,11 +39,22 @@ type Store struct {
 
 // Open opens (creating if needed) the database under home and applies
 // any pending schema migrations.
+//
+// The home and the database are created readable by their owner only.
+// SQLite gives the -wal and -shm files it creates beside the database
+// the database file's mode, so creating the database file first, 0600,
+// covers them too, without touching the process's umask (which builds
+// inherit).
 func Open(home string) (*Store, error) {
-	if err := os.MkdirAll(home, 0o755); err != nil {
+	if err := os.MkdirAll(home, 0o700); err != nil {
 		return nil, fmt.Errorf("create home %s: %w", home, err)
 	}
 	path := filepath.Join(home, "jeeves.db")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	f.Close()
 	q := url.Values{}
 	for _, p := range []string{"foreign_keys(1)", "journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)"} {
 		q.Add("_pragma", p)
