@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -134,12 +135,17 @@ func (s *Server) renderError(c *call, err error) {
 func wantsHTML(c *call) bool { return strings.Contains(c.r.Header.Get("Accept"), "text/html") }
 
 func (s *Server) writePage(c *call, status int, t *template.Template, data any) {
+	var buf bytes.Buffer
+	t.Execute(&buf, data)
+	if s.holdPage(c, status, buf.Bytes()) {
+		return // a UI form's POST refused: the browser GETs the page (flash.go)
+	}
 	h := c.w.Header()
 	h.Set("Content-Type", "text/html;charset=utf-8")
 	h.Set("Cache-Control", "no-cache,no-store,must-revalidate")
 	c.w.WriteHeader(status)
 	if c.r.Method != http.MethodHead {
-		t.Execute(c.w, data)
+		c.w.Write(buf.Bytes())
 	}
 }
 

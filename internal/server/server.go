@@ -59,10 +59,11 @@ type Server struct {
 	store        *store.Store
 	log          *slog.Logger
 	ui           *web.UI
-	summaries    sync.Map  // job id → summary, for the dashboard
-	encodedItems sync.Map  // job id → *encodedItem, for api listings
-	sessionHash  string    // X-Jenkins-Session: changes every start
-	answers      sync.Pool // *[]byte buffers for api answers (answerBuffer)
+	summaries    sync.Map   // job id → summary, for the dashboard
+	encodedItems sync.Map   // job id → *encodedItem, for api listings
+	sessionHash  string     // X-Jenkins-Session: changes every start
+	answers      sync.Pool  // *[]byte buffers for api answers (answerBuffer)
+	flash        flashStore // pages held for the GET after a UI form's POST
 }
 
 // DefaultMaxBody bounds request bodies (config.xml, forms).
@@ -138,6 +139,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serve(c *call) error {
 	if err := s.authenticate(c); err != nil {
 		return err
+	}
+	if s.serveHeldPage(c) {
+		return nil
 	}
 	if c.r.Method == http.MethodPost && s.sys().CSRF && !crumbExempt(c) {
 		if !s.auth.ValidCrumb(c.id, crumbFrom(c.r)) {
