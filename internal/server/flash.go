@@ -24,6 +24,12 @@ import (
 // query (flash=ID). The GET that follows shows it once. Reloading then
 // re-reads the page: nothing is posted twice, and a token's value is
 // never shown again nor carried in a URL.
+//
+// The store holds any kind of value, not only pages: a notice for the
+// next page ("Saved") is s.flash.put(flashSession(c), c.id.User.ID,
+// "notice", 0, []byte(msg)) before seeOther(c, url+"?flash="+id), and
+// s.flash.take(flashSession(c), c.id.User.ID, "notice", id) where the
+// page is rendered.
 
 // Bounds of the flash store.
 const (
