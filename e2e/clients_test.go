@@ -287,9 +287,7 @@ func scriptContext(t *testing.T) context.Context {
 // workflow without per-call reporting.)
 func TestPythonJenkinsWorkflow(t *testing.T) {
 	t.Parallel() // slow: a real client; runs beside the timer test
-	if out, err := exec.Command(pythonWithJenkins, "-c", "import jenkins").CombinedOutput(); err != nil {
-		t.Fatalf("python-jenkins is missing (apt-get install -y python3-jenkins): %v\n%s", err, out)
-	}
+	python := needPythonJenkins(t)
 	for _, auth := range []string{"password", "token"} {
 		t.Run(auth, func(t *testing.T) {
 			j := start(t, "", nil)
@@ -298,7 +296,7 @@ func TestPythonJenkinsWorkflow(t *testing.T) {
 				secret = j.adminToken(t)
 			}
 			rec := recordProxy(t, j)
-			cmd := exec.CommandContext(scriptContext(t), pythonWithJenkins, "testdata/clients/python_jenkins_workflow.py",
+			cmd := exec.CommandContext(scriptContext(t), python, "testdata/clients/python_jenkins_workflow.py",
 				strings.TrimSuffix(rec.url, "/"), "admin", secret, auth)
 			cmd.Env = append(os.Environ(), "NO_PROXY=*", "no_proxy=*")
 			runSteps(t, rec, j, cmd)
@@ -315,18 +313,7 @@ const nodeJenkinsDir = "testdata/clients/node"
 // false.
 func TestNodeJenkins(t *testing.T) {
 	t.Parallel() // slow: a real client; runs beside the timer test
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("node is missing (apt-get install -y nodejs npm): %v", err)
-	}
-	var pkg struct{ Version string }
-	b, err := os.ReadFile(filepath.Join(nodeJenkinsDir, "node_modules", "jenkins", "package.json"))
-	if err == nil {
-		err = json.Unmarshal(b, &pkg)
-	}
-	if err != nil || pkg.Version != "1.1.0" {
-		t.Fatalf("node-jenkins 1.1.0 is not installed (run `npm ci` in e2e/%s): version %q, %v", nodeJenkinsDir, pkg.Version, err)
-	}
+	node := needNodeJenkins(t)
 	for _, mode := range []struct{ name, crumbs string }{{"password, crumbIssuer true", "true"}, {"token, crumbIssuer false", "false"}} {
 		t.Run(mode.name, func(t *testing.T) {
 			j := start(t, "", nil)
@@ -352,8 +339,9 @@ const jjb = "/usr/bin/jenkins-jobs"
 // `jenkins-jobs test` generates, and that it runs the jobs as configured.
 func TestJenkinsJobBuilder(t *testing.T) {
 	t.Parallel() // slow: a real client; runs beside the timer test
+	need(t, "jenkins-job-builder", jjb, "apt-get install jenkins-job-builder")
 	if out, err := exec.Command(jjb, "--version").CombinedOutput(); err != nil {
-		t.Fatalf("jenkins-job-builder is missing (apt-get install -y jenkins-job-builder): %v\n%s", err, out)
+		t.Fatalf("jenkins-jobs --version: %v\n%s", err, out)
 	}
 	j := start(t, "", nil)
 	token := j.adminToken(t)

@@ -141,7 +141,7 @@ func (j *jeeves) host() string { return strings.TrimSuffix(strings.TrimPrefix(j.
 // so progress meters stay out of the output.
 func curl(t *testing.T, args ...string) string {
 	t.Helper()
-	out, err := exec.Command("curl", append([]string{"-s"}, args...)...).Output()
+	out, err := exec.Command(need(t, "curl", "curl", "apt-get install curl"), append([]string{"-s"}, args...)...).Output()
 	if err != nil {
 		t.Fatalf("curl %s: %v", strings.Join(args, " "), err)
 	}

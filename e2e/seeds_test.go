@@ -9,6 +9,7 @@ import (
 // TestSeedBaeldung performs every flow of the first seed document
 // (../shared/seeds/000_*.txt) with curl, as written there.
 func TestSeedBaeldung(t *testing.T) {
+	need(t, "curl", "curl", "apt-get install curl") // the seeds are curl commands
 	j := start(t, "", nil, "--executors", "2")
 	base := "http://" + j.host()
 	j.createJob(t, "sample-job", shellJob("echo hello"))
@@ -105,6 +106,7 @@ func TestSeedBaeldung(t *testing.T) {
 // TestSeedAlice performs the second seed document: alice triggers
 // TestJob with her API token and reads "Started build for job TestJob".
 func TestSeedAlice(t *testing.T) {
+	need(t, "curl", "curl", "apt-get install curl") // the seeds are curl commands
 	j := start(t, "", nil)
 	base := "http://" + j.host()
 	j.createJob(t, "TestJob", shellJob("echo from TestJob"))

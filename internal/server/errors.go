@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -136,10 +137,15 @@ func wantsHTML(c *call) bool { return strings.Contains(c.r.Header.Get("Accept"),
 // writePage writes an error page with the headers of every page (the
 // Content-Security-Policy among them).
 func (s *Server) writePage(c *call, status int, t *template.Template, data any) {
+	var buf bytes.Buffer
+	t.Execute(&buf, data)
+	if s.holdPage(c, status, buf.Bytes()) {
+		return // a UI form's POST refused: the browser GETs the page (flash.go)
+	}
 	pageHeaders(c.w.Header())
 	c.w.WriteHeader(status)
 	if c.r.Method != http.MethodHead {
-		t.Execute(c.w, data)
+		c.w.Write(buf.Bytes())
 	}
 }
 

@@ -475,8 +475,13 @@ func (s *Server) removeItem(c *call, job *model.Job) error {
 
 // redirectAfterPost answers a POST that Jenkins answers with a redirect:
 // a literal 302, to the HTML page for browsers and to a JSON URL for
-// everyone else, so clients that follow it get a 200 they can parse.
+// everyone else, so clients that follow it get a 200 they can parse. The
+// web UI's own forms get 303 See Other to the page.
 func (s *Server) redirectAfterPost(c *call, page, api string) {
+	if fromForm(c) {
+		seeOther(c, page) // the web UI: Post/Redirect/Get
+		return
+	}
 	target := api
 	if strings.Contains(c.r.Header.Get("Accept"), "text/html") {
 		target = page

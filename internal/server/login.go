@@ -39,7 +39,7 @@ func (s *Server) login(c *call) error {
 		s.auditAuthFailure(c, c.r.PostForm.Get("j_username"), "login form: "+err.Error())
 	}
 	if errors.Is(err, auth.ErrBadCredentials) {
-		redirect(c, c.root+"loginError", http.StatusFound)
+		redirect(c, c.root+"loginError", redirectStatus(c))
 		return nil
 	}
 	if err != nil {
@@ -58,7 +58,7 @@ func (s *Server) login(c *call) error {
 	if from := safeFrom(c.r.PostForm.Get("from")); from != "" {
 		target = strings.TrimSuffix(c.root, "/") + from
 	}
-	redirect(c, target, http.StatusFound)
+	redirect(c, target, redirectStatus(c))
 	return nil
 }
 
@@ -80,8 +80,17 @@ func (s *Server) logout(c *call) error {
 		}
 	}
 	s.clearSessionCookie(c)
-	redirect(c, c.root, http.StatusFound)
+	redirect(c, c.root, redirectStatus(c))
 	return nil
+}
+
+// redirectStatus is Jenkins's 302 after a login or logout POST, and 303
+// See Other for the web UI's own forms.
+func redirectStatus(c *call) int {
+	if fromForm(c) {
+		return http.StatusSeeOther
+	}
+	return http.StatusFound
 }
 
 func (s *Server) clearSessionCookie(c *call) {

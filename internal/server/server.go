@@ -66,6 +66,7 @@ type Server struct {
 	sessionHash  string                      // X-Jenkins-Session: changes every start
 	sameOrigin   *http.CrossOriginProtection // Sec-Fetch-Site and Origin (crossSite)
 	answers      sync.Pool                   // *[]byte buffers for api answers (answerBuffer)
+	flash        flashStore                  // pages held for the GET after a UI form's POST
 }
 
 // DefaultMaxBody bounds request bodies (config.xml, forms).
@@ -163,6 +164,9 @@ func (s *Server) serveRecovering(c *call) (err error) {
 func (s *Server) serve(c *call) error {
 	if err := s.authenticate(c); err != nil {
 		return err
+	}
+	if s.serveHeldPage(c) {
+		return nil
 	}
 	if changesState(c.r.Method) && c.id.Method != auth.Token {
 		if s.crossSite(c) {

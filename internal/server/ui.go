@@ -47,6 +47,9 @@ func (s *Server) render(c *call, status int, name string, pg page) error {
 	if err := s.ui.Render(&buf, name, pg); err != nil {
 		return err
 	}
+	if s.holdPage(c, status, buf.Bytes()) {
+		return nil // a UI form's POST: the browser GETs the page (flash.go)
+	}
 	pageHeaders(c.w.Header())
 	c.w.WriteHeader(status)
 	if c.r.Method != http.MethodHead {
@@ -56,7 +59,8 @@ func (s *Server) render(c *call, status int, name string, pg page) error {
 }
 
 // pageHeaders sets the headers every HTML answer carries, UI pages and
-// error pages alike: the Content-Security-Policy above all.
+// error pages alike: the Content-Security-Policy above all. no-store: a
+// page may show a new token once; the browser keeps no copy of it.
 func pageHeaders(h http.Header) {
 	h.Set("Content-Type", "text/html;charset=utf-8")
 	h.Set("Content-Security-Policy", web.CSP)
@@ -98,8 +102,9 @@ func (s *Server) serveStatic(c *call, p []string) error {
 }
 
 // fromForm reports a POST sent by one of the UI's own forms (they carry a
-// jeeves-form field): those get a redirect to a page, where API clients
-// keep Jenkins's answer.
+// jeeves-form field, which the "crumb" template writes): those are
+// answered 303 See Other to a page (Post/Redirect/Get, flash.go), where
+// API clients keep Jenkins's answer.
 func fromForm(c *call) bool {
 	return c.r.Method == http.MethodPost && c.r.PostFormValue("jeeves-form") != ""
 }
