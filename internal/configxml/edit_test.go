@@ -132,7 +132,9 @@ func TestEditProjectGolden(t *testing.T) {
 				}
 			}},
 		{"a parameter whose type changed is rewritten where it was", "imported.xml",
-			func(f *ProjectForm) { f.Params[0].Def = model.ParamDef{Kind: model.ParamText, Name: "NOTES", Default: "a\nb"} },
+			func(f *ProjectForm) {
+				f.Params[0].Def = model.ParamDef{Kind: model.ParamText, Name: "NOTES", Default: "a\nb"}
+			},
 			func(t *testing.T, cfg *model.JobConfig) {
 				if cfg.Params[0].Kind != model.ParamText || cfg.Params[1].Name != "JDK" {
 					t.Errorf("params %+v", cfg.Params)
