@@ -452,3 +452,29 @@ func (pe *projectEdit) steps(old []model.Builder, rows []FormStep) error {
 	}
 	return nil
 }
+
+// FormKeeps lists what a project has that the Configure form keeps as it
+// is but does not show: every element jeeves does not run but parameter
+// definitions (the form shows those as string parameters), and those it
+// runs that the form does not edit.
+func FormKeeps(cfg *model.JobConfig) []model.Unsupported {
+	var out []model.Unsupported
+	for _, u := range cfg.Unsupported {
+		if u.Kind != model.KindParameter {
+			out = append(out, u)
+		}
+	}
+	if cfg.Authorization != nil {
+		out = append(out, unsupportedItem(model.KindProperty, matrixProperty))
+	}
+	if len(cfg.Children) > 0 || cfg.Threshold != "" {
+		out = append(out, unsupportedItem(model.KindPublisher, buildTrigClass))
+	}
+	if cfg.AuthToken != "" {
+		out = append(out, unsupportedItem(model.KindSetting, "authToken"))
+	}
+	if cfg.QuietPeriod != nil {
+		out = append(out, unsupportedItem(model.KindSetting, "quietPeriod"))
+	}
+	return out
+}
