@@ -238,6 +238,16 @@ func TestConfigureFormKeepsConfiguration(t *testing.T) {
 		if got := rs.configXML(t, "bare"); got != want {
 			t.Fatalf("config.xml:\n%s", got)
 		}
+		// An empty row removes the step at its position, and only it.
+		form.Set("shell", "")
+		form.Add("shell", "./scripts/report.sh > target/report.txt")
+		if r := rs.asSession(t, "POST", "job/bare/configSubmit", form); r.status != 303 {
+			t.Fatalf("%d %s", r.status, r.body)
+		}
+		want = strings.Replace(want, "    <hudson.tasks.Shell>\n      <command>./scripts/prepare.sh &quot;$PROFILE&quot;</command>\n      <configuredLocalRules/>\n    </hudson.tasks.Shell>\n", "", 1)
+		if got := rs.configXML(t, "bare"); got != want {
+			t.Fatalf("config.xml:\n%s", got)
+		}
 	})
 }
 

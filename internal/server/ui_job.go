@@ -105,7 +105,8 @@ func readForm(form url.Values) (jobForm, error) {
 		return f, badRequest("The build step rows are incomplete; reload the page and try again")
 	}
 	for i, cmd := range shells {
-		r := stepRow{Command: strings.ReplaceAll(cmd, "\r\n", "\n"), Orig: "-"}
+		// Without indexes, a row stands for the shell step at its position.
+		r := stepRow{Command: strings.ReplaceAll(cmd, "\r\n", "\n"), Orig: "@" + strconv.Itoa(i)}
 		if withShellOrigs {
 			r.Orig = shellOrigs[i]
 		}
@@ -133,7 +134,7 @@ func (f jobForm) shown(seed string) jobForm {
 	}
 	out.Steps = nil
 	for _, r := range f.Steps {
-		if r.Orig == "-" {
+		if strings.HasPrefix(r.Orig, "@") {
 			r.Orig = ""
 		}
 		out.Steps = append(out.Steps, r)
@@ -180,11 +181,20 @@ func rowIndex(orig string, n int) (int, bool) {
 	return i, err == nil && i >= 0 && i < n
 }
 
+// canonicalIndex is a row's Orig as the page writes it.
+func canonicalIndex(i int) string {
+	if i < 0 {
+		return ""
+	}
+	return strconv.Itoa(i)
+}
+
 // projectForm checks the typed form against base (the job's config; nil
 // for a new job) and gives what configxml.EditProject applies. It reports
 // false, with the messages beside the fields in f, when a field is wrong.
-// Rows posted without indexes (API clients) are matched as the form would
-// have: parameters by name, shell steps by position.
+// Rows posted without indexes (older pages, API clients) are matched as
+// well as they can be: parameters by name, shell steps by position (an
+// empty row still removes the step at its position).
 func projectForm(f *jobForm, base *model.JobConfig, seed string) (configxml.ProjectForm, bool) {
 	if base == nil {
 		base = &model.JobConfig{}
@@ -215,6 +225,7 @@ func projectForm(f *jobForm, base *model.JobConfig, seed string) (configxml.Proj
 		if orig >= 0 {
 			used[orig] = true
 		}
+		r.Orig = canonicalIndex(orig)
 		p := model.ParamDef{Kind: r.Kind, Name: r.Name, Description: r.Description, Default: r.Default}
 		fail := func(msg string) { r.Error, ok = msg, false }
 		if seen[p.Name] {
@@ -255,11 +266,13 @@ func projectForm(f *jobForm, base *model.JobConfig, seed string) (configxml.Proj
 			shells++
 		}
 	}
-	for i, r := range f.Steps {
+	for i := range f.Steps {
+		r := &f.Steps[i]
 		orig, valid := rowIndex(r.Orig, shells)
-		if r.Orig == "-" {
-			orig, valid = i, true
-			if i >= shells {
+		if pos, ok := strings.CutPrefix(r.Orig, "@"); ok {
+			orig, _ = strconv.Atoi(pos)
+			valid = true
+			if orig >= shells {
 				orig = -1
 			}
 		}
@@ -267,6 +280,7 @@ func projectForm(f *jobForm, base *model.JobConfig, seed string) (configxml.Proj
 			f.fail("steps", configxml.ErrStaleForm.Error())
 			return pf, false
 		}
+		r.Orig = canonicalIndex(orig)
 		pf.Steps = append(pf.Steps, configxml.FormStep{Orig: orig, Command: r.Command})
 	}
 	return pf, ok
