@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -285,6 +286,48 @@ func TestEditProjectRefusesRowsThatDoNotFit(t *testing.T) {
 	t.Run("a folder has no form", func(t *testing.T) {
 		if _, err := EditProject(readTestdata(t, "folder.xml"), ProjectForm{}); err == nil {
 			t.Fatal("no error")
+		}
+	})
+}
+
+// FuzzEditProject: for any project Parse accepts, the form as shown
+// changes nothing, and a new description, schedule and shell step change
+// only those fields: what jeeves does not run is still there.
+func FuzzEditProject(f *testing.F) {
+	inputs, _ := filepath.Glob(filepath.Join("testdata", "*.xml"))
+	for _, in := range inputs {
+		if data, err := os.ReadFile(in); err == nil {
+			f.Add(data)
+		}
+	}
+	f.Add([]byte("<project><!-- <builders> --><builders><![CDATA[<x>]]><hudson.tasks.Shell a='>'><command>x</command></hudson.tasks.Shell></builders></project>"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := Parse(data)
+		if err != nil || cfg.Kind != KindProject {
+			return
+		}
+		form := FormOf(cfg)
+		out, err := EditProject(data, form)
+		if err != nil {
+			t.Fatalf("the form as shown: %v", err)
+		}
+		if !bytes.Equal(out, data) {
+			t.Fatalf("the form as shown changed the document:\n%s", out)
+		}
+		form.Description = "fuzzed & <new>"
+		form.Timer = "H H * * *"
+		form.Steps = append(form.Steps, FormStep{Orig: -1, Command: "echo added"})
+		out, err = EditProject(data, form)
+		if err != nil {
+			t.Fatalf("an edited form: %v\n%s", err, data)
+		}
+		got, err := Parse(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Description != form.Description || got.TimerSpecs != form.Timer || got.Builders[len(got.Builders)-1].Command != "echo added" ||
+			!reflect.DeepEqual(got.Unsupported, cfg.Unsupported) || !reflect.DeepEqual(got.Params, cfg.Params) {
+			t.Fatalf("the edit did not do just what it said:\n%s\n->\n%s", data, out)
 		}
 	})
 }

@@ -25,7 +25,8 @@ type ProjectForm struct {
 
 // FormParam is one parameter row of the form. Orig is the index, in the
 // job's parameterDefinitions, of the definition the row shows; -1 for a
-// row added in the form.
+// row added in the form. A row whose name is emptied removes its
+// definition; a new row without a name is nothing.
 type FormParam struct {
 	Orig int
 	Def  model.ParamDef // Kind, Name, Description, Default, Choices
@@ -33,7 +34,8 @@ type FormParam struct {
 
 // FormStep is one Execute shell row of the form. Orig is the index,
 // counting the job's shell steps only, of the step the row shows; -1 for
-// a row added in the form. A row left empty removes its step.
+// a row added in the form. A row emptied removes its step (a step stored
+// with an empty command stays while its row is left empty).
 type FormStep struct {
 	Orig    int
 	Command string
@@ -265,18 +267,28 @@ func sameParam(a, b model.ParamDef) bool {
 		a.Default == b.Default && slices.Equal(a.Choices, b.Choices)
 }
 
-func (pe *projectEdit) params(old []model.ParamDef, rows []FormParam) error {
-	origs := make([]int, len(rows))
+func (pe *projectEdit) params(old []model.ParamDef, all []FormParam) error {
+	origs := make([]int, len(all))
+	for i, r := range all {
+		origs[i] = r.Orig
+	}
+	if err := checkOrigs(origs, len(old)); err != nil {
+		return err
+	}
+	// A row without a name stands for nothing, or removes its definition;
+	// a definition stored without a name stays when its row is left so.
+	var rows []FormParam
+	for _, r := range all {
+		if r.Def.Name != "" || r.Orig >= 0 && old[r.Orig].Name == "" {
+			rows = append(rows, r)
+		}
+	}
 	same := len(rows) == len(old)
 	for i, r := range rows {
-		origs[i] = r.Orig
 		same = same && r.Orig == i && sameParam(r.Def, old[i])
 	}
 	if same {
 		return nil
-	}
-	if err := checkOrigs(origs, len(old)); err != nil {
-		return err
 	}
 	e := pe.e
 	props := pe.root.child("properties")
@@ -404,9 +416,7 @@ func (pe *projectEdit) steps(old []model.Builder, rows []FormStep) error {
 	}
 	var origs []int
 	for _, r := range rows {
-		if strings.TrimSpace(r.Command) != "" {
-			origs = append(origs, r.Orig)
-		}
+		origs = append(origs, r.Orig)
 	}
 	if err := checkOrigs(origs, len(shells)); err != nil {
 		return err
@@ -416,9 +426,11 @@ func (pe *projectEdit) steps(old []model.Builder, rows []FormStep) error {
 	for _, r := range rows {
 		blank := strings.TrimSpace(r.Command) == ""
 		switch {
-		case blank:
+		case r.Orig < 0 && blank:
 		case r.Orig < 0:
 			added = append(added, r.Command)
+		case blank && strings.TrimSpace(cmds[r.Orig]) != "":
+			// Emptied: the step goes. One stored empty stays.
 		default:
 			kept[r.Orig] = true
 			if r.Command != cmds[r.Orig] {

@@ -75,9 +75,10 @@ func formOf(cfg *model.JobConfig, seed string) jobForm {
 	return f
 }
 
-// readForm is the freestyle form as posted, every field as typed. Rows
-// with an empty name (parameters) or command (steps) are dropped: they
-// stand for nothing, or for an element the user removed.
+// readForm is the freestyle form as posted, every field as typed. New
+// rows with an empty name (parameters) or command (steps) stand for
+// nothing and are dropped; a row that shows a stored element is kept,
+// for the editor to remove that element (configxml.EditProject).
 func readForm(form url.Values) (jobForm, error) {
 	f := jobForm{Blank: paramRow{ParamDef: model.ParamDef{Kind: model.ParamString}}}
 	f.Description = strings.ReplaceAll(form.Get("description"), "\r\n", "\n")
@@ -95,7 +96,7 @@ func readForm(form url.Values) (jobForm, error) {
 		if withOrigs {
 			r.Orig = origs[i]
 		}
-		if r.Name != "" {
+		if r.Name != "" || isIndex(r.Orig) {
 			f.Params = append(f.Params, r)
 		}
 	}
@@ -110,7 +111,7 @@ func readForm(form url.Values) (jobForm, error) {
 		if withShellOrigs {
 			r.Orig = shellOrigs[i]
 		}
-		if strings.TrimSpace(r.Command) != "" {
+		if strings.TrimSpace(r.Command) != "" || r.Orig != "" {
 			f.Steps = append(f.Steps, r)
 		}
 	}
@@ -181,6 +182,12 @@ func rowIndex(orig string, n int) (int, bool) {
 	return i, err == nil && i >= 0 && i < n
 }
 
+// isIndex reports whether a row's Orig names a stored element.
+func isIndex(orig string) bool {
+	_, err := strconv.Atoi(orig)
+	return err == nil
+}
+
 // canonicalIndex is a row's Orig as the page writes it.
 func canonicalIndex(i int) string {
 	if i < 0 {
@@ -228,6 +235,13 @@ func projectForm(f *jobForm, base *model.JobConfig, seed string) (configxml.Proj
 		r.Orig = canonicalIndex(orig)
 		p := model.ParamDef{Kind: r.Kind, Name: r.Name, Description: r.Description, Default: r.Default}
 		fail := func(msg string) { r.Error, ok = msg, false }
+		if p.Name == "" {
+			// It removes its definition (or keeps one stored without a name).
+			d := base.Params[orig]
+			d.Name = ""
+			pf.Params = append(pf.Params, configxml.FormParam{Orig: orig, Def: d})
+			continue
+		}
 		if seen[p.Name] {
 			fail("Two parameters are named " + p.Name)
 		}
