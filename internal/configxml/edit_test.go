@@ -331,3 +331,37 @@ func FuzzEditProject(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkParseImported reads a job as Jenkins writes it, with the list
+// of what jeeves does not run.
+func BenchmarkParseImported(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join("testdata", "imported.xml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := Parse(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEditProjectDescription is a Configure save that changes the
+// description of a job as Jenkins writes it.
+func BenchmarkEditProjectDescription(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join("testdata", "imported.xml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg, err := Parse(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := FormOf(cfg)
+	f.Description = "new words"
+	for b.Loop() {
+		if _, err := EditProject(data, f); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

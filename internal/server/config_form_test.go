@@ -338,6 +338,10 @@ func TestFormsFailingValidationKeepWhatWasTyped(t *testing.T) {
 		if back.Get("name") != "pasted" || back.Get("config.xml") != xml || !strings.Contains(r.body, `id="xml-error"`) {
 			t.Errorf("the form came back as %v", back)
 		}
+		r = rs.asSession(t, "POST", "newJob", url.Values{"name": {"typed"}, "mode": {"xml"}, "config.xml": {"<project/>"}})
+		if r.status != 400 || !regexp.MustCompile(`id="xml-name-error">[^<]*already exists`).MatchString(r.body) {
+			t.Errorf("a taken name is not refused beside the pasted form's name: %d\n%s", r.status, r.body)
+		}
 	})
 
 	t.Run("the settings form keeps what was typed", func(t *testing.T) {

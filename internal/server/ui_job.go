@@ -159,7 +159,7 @@ func (f *jobForm) fail(field, msg string) {
 
 // firstError is one of the form's messages, for the top of the page.
 func (f *jobForm) firstError() string {
-	for _, field := range []string{"form", "name", "config.xml", "params", "timer", "steps"} {
+	for _, field := range []string{"form", "name", "xml-name", "config.xml", "params", "timer", "steps"} {
 		if m := f.Errors[field]; m != "" {
 			return m
 		}
@@ -365,7 +365,7 @@ func (s *Server) newJob(c *call, folder *model.Job) error {
 		f.CheckURL = check
 		return s.render(c, status, "newjob", page{Title: "New Item", Trail: tr, P: map[string]any{
 			"Action": action, "Error": f.firstError(), "NameError": f.Errors["name"], "Name": t.name, "Mode": t.mode, "Form": f,
-			"XMLName": t.xmlName, "XML": t.xml, "XMLError": f.Errors["config.xml"],
+			"XMLName": t.xmlName, "XML": t.xml, "XMLError": f.Errors["config.xml"], "XMLNameError": f.Errors["xml-name"],
 		}})
 	}
 	if c.r.Method != http.MethodPost {
@@ -383,7 +383,7 @@ func (s *Server) newJob(c *call, folder *model.Job) error {
 		xml := []byte(t.xml)
 		switch {
 		case name == "":
-			f.fail("name", "Enter an item name")
+			f.fail("xml-name", "Enter an item name")
 		case len(strings.TrimSpace(t.xml)) == 0:
 			f.fail("config.xml", "Paste a config.xml to create the item from")
 		}
@@ -396,7 +396,7 @@ func (s *Server) newJob(c *call, folder *model.Job) error {
 			if !ok {
 				return jobError(err)
 			}
-			f.fail(map[bool]string{true: "name", false: "config.xml"}[errors.Is(err, jobs.ErrBadName) || errors.Is(err, jobs.ErrExists)], msg)
+			f.fail(map[bool]string{true: "xml-name", false: "config.xml"}[errors.Is(err, jobs.ErrBadName) || errors.Is(err, jobs.ErrExists)], msg)
 		}
 		t.form = &f
 		t.form.Steps = nil
