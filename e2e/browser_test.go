@@ -329,6 +329,33 @@ func TestBrowser(t *testing.T) {
 		)
 	})
 
+	t.Run("Configure on a job imported from Jenkins changes the description and keeps the rest of config.xml", func(t *testing.T) {
+		raw, err := os.ReadFile(filepath.Join("..", "internal", "configxml", "testdata", "imported.xml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		orig := string(raw)
+		j.createJob(t, "imported-job", orig)
+		run(t, ctx, "configure-imported",
+			chromedp.Navigate(j.url+"job/imported-job/configure"),
+			chromedp.WaitVisible(chromedp.CSS("#kept")),
+			// The schedule is checked as it is typed, as in Jenkins.
+			chromedp.SendKeys(chromedp.CSS("#timer"), "H 2 * * *"),
+			waitText("#timer-check", "Would last have run at"),
+			chromedp.Evaluate[chromedp.Void](`document.getElementById("timer").value = ""`),
+			chromedp.SetValue(chromedp.CSS("#description"), "Changed in the browser"),
+			click("#save"),
+			chromedp.WaitVisible(chromedp.CSS("#not-run")),
+		)
+		if kept := get(t, ctx, text("#not-run")); !strings.Contains(kept, "Git (hudson.plugins.git.GitSCM)") {
+			t.Errorf("the job page does not list the Git SCM as not run:\n%s", kept)
+		}
+		want := strings.Replace(orig, "<description>Builds and tests the app on every push to main.</description>", "<description>Changed in the browser</description>", 1)
+		if got := j.must(t, 200, req{path: "job/imported-job/config.xml", user: "admin", secret: adminPassword}).body; got != want {
+			t.Fatalf("config.xml changed beyond the description:\n%s", got)
+		}
+	})
+
 	t.Run("log out ends the session", func(t *testing.T) {
 		run(t, ctx, "logout",
 			chromedp.Navigate(j.url),

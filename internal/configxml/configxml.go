@@ -1,8 +1,10 @@
 // Package configxml reads and writes Jenkins job config.xml documents.
 //
 // Parse extracts the part of a freestyle project (or folder) that jeeves
-// acts on into a model.JobConfig; everything else in the document is
-// ignored, so unknown elements and plugin classes never cause errors.
+// acts on into a model.JobConfig, and lists what else a project asks for
+// (JobConfig.Unsupported), so unknown elements and plugin classes never
+// cause errors and are never ignored without a word. EditProject changes
+// what the Configure form edits in place, keeping every other byte.
 // Render writes a Jenkins-shaped freestyle config.xml for a JobConfig, such
 // that Parse(Render(cfg)) gives back the same fields.
 //
@@ -178,6 +180,7 @@ func (p reader) project(root *node) (*model.JobConfig, error) {
 		}
 		cfg.Threshold = p.threshold(bt.child("threshold"))
 	}
+	cfg.Unsupported = p.unsupported(root)
 	return cfg, nil
 }
 

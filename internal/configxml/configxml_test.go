@@ -280,6 +280,14 @@ func roundTripConfigs() map[string]*model.JobConfig {
 	}
 }
 
+// withoutUnsupported is cfg without its list of what jeeves does not run,
+// which Render does not write (it writes no publishers, wrappers, SCM…).
+func withoutUnsupported(cfg *model.JobConfig) *model.JobConfig {
+	c := *cfg
+	c.Unsupported = nil
+	return &c
+}
+
 func TestRoundTrip(t *testing.T) {
 	for name, cfg := range roundTripConfigs() {
 		t.Run(name, func(t *testing.T) {
@@ -288,7 +296,7 @@ func TestRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse(Render): %v\n%s", err, out)
 			}
-			if !reflect.DeepEqual(got, cfg) {
+			if got = withoutUnsupported(got); !reflect.DeepEqual(got, cfg) {
 				t.Errorf("round trip changed the config:\n got %s\nwant %s\nxml:\n%s", toJSON(t, got), toJSON(t, cfg), out)
 			}
 		})
@@ -318,6 +326,7 @@ func TestRenderNormalizes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	got = withoutUnsupported(got)
 	want := &model.JobConfig{
 		Kind: KindProject,
 		Params: []model.ParamDef{
@@ -358,7 +367,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Parse(Render(cfg)): %v\n%s", err, out)
 		}
-		if !reflect.DeepEqual(again, cfg) {
+		if !reflect.DeepEqual(withoutUnsupported(again), withoutUnsupported(cfg)) {
 			t.Fatalf("round trip changed the config:\n got %#v\nwant %#v", again, cfg)
 		}
 	})

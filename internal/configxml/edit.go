@@ -3,7 +3,6 @@ package configxml
 import (
 	"bytes"
 	"encoding/xml"
-	"fmt"
 
 	"github.com/jeeves-ci/jeeves/internal/model"
 )
@@ -24,78 +23,31 @@ func SetTopLevel(data []byte, name, value string) ([]byte, error) {
 
 // setTopLevel sets the content of the root's child name to inner, raw XML.
 func setTopLevel(data []byte, name, inner string) ([]byte, error) {
-	elem := "<" + name + ">" + inner + "</" + name + ">"
-
-	depth := 0
-	rootEnd := -1
-	for i := 0; i < len(data); {
-		if data[i] != '<' {
-			i++
-			continue
-		}
-		switch {
-		case bytes.HasPrefix(data[i:], []byte("<!--")):
-			end := bytes.Index(data[i:], []byte("-->"))
-			if end < 0 {
-				return nil, fmt.Errorf("unterminated comment")
-			}
-			i += end + 3
-			continue
-		case bytes.HasPrefix(data[i:], []byte("<![CDATA[")):
-			end := bytes.Index(data[i:], []byte("]]>"))
-			if end < 0 {
-				return nil, fmt.Errorf("unterminated CDATA section")
-			}
-			i += end + 3
-			continue
-		case bytes.HasPrefix(data[i:], []byte("<?")), bytes.HasPrefix(data[i:], []byte("<!")):
-			end := bytes.IndexByte(data[i:], '>')
-			if end < 0 {
-				return nil, fmt.Errorf("unterminated declaration")
-			}
-			i += end + 1
-			continue
-		}
-		end := tagEnd(data, i)
-		if end < 0 {
-			return nil, fmt.Errorf("unterminated tag")
-		}
-		tag := data[i : end+1]
-		closing := len(tag) > 1 && tag[1] == '/'
-		selfClosing := bytes.HasSuffix(tag, []byte("/>"))
-		switch {
-		case closing:
-			depth--
-			if depth == 0 {
-				rootEnd = i
-			}
-		case depth == 1 && tagName(tag) == name:
-			if selfClosing {
-				return splice(data, i, end+1, elem), nil
-			}
-			// The element holds text only in what jeeves edits: replace up
-			// to its matching end tag.
-			closeTag := []byte("</" + name)
-			stop := bytes.Index(data[end+1:], closeTag)
-			if stop < 0 {
-				return nil, fmt.Errorf("<%s> is not closed", name)
-			}
-			closeEnd := bytes.IndexByte(data[end+1+stop:], '>')
-			return splice(data, i, end+1+stop+closeEnd+1, elem), nil
-		case !selfClosing:
-			depth++
-		}
-		i = end + 1
+	root, err := spans(data)
+	if err != nil {
+		return nil, err
 	}
-	if rootEnd < 0 {
-		return nil, fmt.Errorf("no root element")
+	e := &edits{data: data}
+	elem := "<" + name + ">" + inner + "</" + name + ">"
+	if s := root.child(name); s != nil {
+		if s.empty {
+			e.add(s.start, s.end, e.openTag(s)+inner+"</"+name+">")
+		} else {
+			e.add(s.openEnd, s.closeBeg, inner)
+		}
+		return e.apply()
+	}
+	if root.empty {
+		e.add(root.start, root.end, e.openTag(root)+"\n  "+elem+"\n</"+root.name+">")
+		return e.apply()
 	}
 	// Indent the new element like its siblings (two spaces, Jenkins's style).
 	insert := "  " + elem + "\n"
-	if rootEnd > 0 && data[rootEnd-1] != '\n' {
+	if root.closeBeg > 0 && data[root.closeBeg-1] != '\n' {
 		insert = "\n" + insert
 	}
-	return splice(data, rootEnd, rootEnd, insert), nil
+	e.add(root.closeBeg, root.closeBeg, insert)
+	return e.apply()
 }
 
 // tagEnd finds the '>' ending the tag that starts at i, skipping quoted
@@ -125,13 +77,6 @@ func tagName(tag []byte) string {
 		n++
 	}
 	return string(tag[1:n])
-}
-
-func splice(data []byte, from, to int, s string) []byte {
-	out := make([]byte, 0, len(data)+len(s))
-	out = append(out, data[:from]...)
-	out = append(out, s...)
-	return append(out, data[to:]...)
 }
 
 // ParseView reads a list view's config.xml (hudson.model.ListView).

@@ -14,8 +14,9 @@ import (
 // Render writes a config.xml for cfg shaped as Jenkins writes it: an XML
 // 1.1 declaration, then the elements of a freestyle project in Jenkins's
 // order with two-space indentation (or a folder, when cfg.Kind is
-// KindFolder). Parse(Render(cfg)) gives back cfg's fields, with these
-// normalizations: a builder without a Class is a shell step; builders and
+// KindFolder). Parse(Render(cfg)) gives back cfg's fields but
+// Unsupported (Render writes no SCM, publisher or wrapper but the
+// BuildTrigger), with these normalizations: a builder without a Class is a shell step; builders and
 // parameters whose Class is not a valid XML name are dropped (builders) or
 // written with the class of their Kind (parameters); only shell steps keep
 // a command; child project names are trimmed and must not contain commas;
@@ -35,14 +36,25 @@ func Render(cfg *model.JobConfig) []byte {
 	return bytes.TrimSuffix(w.b.Bytes(), []byte("\n"))
 }
 
-// writer writes indented XML.
+// writer writes indented XML; base goes before every line.
 type writer struct {
 	b     bytes.Buffer
 	depth int
+	base  string
+}
+
+// fragment is the markup fn writes, for splicing into a document at a
+// place indented by base: the first line without its indentation, no
+// final newline.
+func fragment(base string, fn func(w *writer)) string {
+	w := &writer{base: base}
+	fn(w)
+	return strings.TrimSuffix(strings.TrimPrefix(w.b.String(), base), "\n")
 }
 
 // line writes one line of markup at the current depth.
 func (w *writer) line(markup string) {
+	w.b.WriteString(w.base)
 	w.b.WriteString(strings.Repeat("  ", w.depth))
 	w.b.WriteString(markup)
 	w.b.WriteByte('\n')
@@ -62,6 +74,7 @@ func (w *writer) close(name string) {
 
 // leaf writes <name>text</name>, with text escaped.
 func (w *writer) leaf(name, text string) {
+	w.b.WriteString(w.base)
 	w.b.WriteString(strings.Repeat("  ", w.depth))
 	w.b.WriteString("<" + name + ">")
 	escape(&w.b, text)
@@ -184,17 +197,7 @@ func (w *writer) param(pd model.ParamDef) {
 	case model.ParamBoolean:
 		w.leaf("defaultValue", strconv.FormatBool(isTrue(pd.Default)))
 	case model.ParamChoice:
-		w.open(`choices class="java.util.Arrays$ArrayList"`)
-		if len(pd.Choices) == 0 {
-			w.line(`<a class="string-array"/>`)
-		} else {
-			w.open(`a class="string-array"`)
-			for _, c := range pd.Choices {
-				w.leaf("string", c)
-			}
-			w.close("a")
-		}
-		w.close("choices")
+		w.choices(pd.Choices)
 		first := ""
 		if len(pd.Choices) > 0 {
 			first = pd.Choices[0]
@@ -211,6 +214,33 @@ func (w *writer) param(pd model.ParamDef) {
 	w.close(class)
 }
 
+// choices writes a ChoiceParameterDefinition's choices as the UI's text
+// box stores them.
+func (w *writer) choices(list []string) {
+	w.open(`choices class="java.util.Arrays$ArrayList"`)
+	if len(list) == 0 {
+		w.line(`<a class="string-array"/>`)
+	} else {
+		w.open(`a class="string-array"`)
+		for _, c := range list {
+			w.leaf("string", c)
+		}
+		w.close("a")
+	}
+	w.close("choices")
+}
+
+// shell writes an Execute shell step as Jenkins 2.4xx does.
+func (w *writer) shell(b model.Builder) {
+	w.open(shellClass)
+	w.leaf("command", b.Command)
+	w.line("<configuredLocalRules/>")
+	if b.UnstableReturn != 0 {
+		w.leaf("unstableReturn", strconv.Itoa(b.UnstableReturn))
+	}
+	w.close(shellClass)
+}
+
 func (w *writer) builders(steps []model.Builder) {
 	if len(steps) == 0 {
 		w.line("<builders/>")
@@ -224,13 +254,7 @@ func (w *writer) builders(steps []model.Builder) {
 		}
 		switch {
 		case class == shellClass:
-			w.open(shellClass)
-			w.leaf("command", b.Command)
-			w.line("<configuredLocalRules/>")
-			if b.UnstableReturn != 0 {
-				w.leaf("unstableReturn", strconv.Itoa(b.UnstableReturn))
-			}
-			w.close(shellClass)
+			w.shell(b)
 		case validName(class):
 			w.line("<" + class + "/>")
 		}

@@ -119,6 +119,24 @@ func (s *Spec) Next(t time.Time) (time.Time, bool) {
 	return best, !best.IsZero()
 }
 
+// Previous is the last whole minute at or before t's minute that matches,
+// and false when none came within five years. It is what Jenkins's
+// Configure page shows as "Would last have run at" (CronTabList.previous).
+func (s *Spec) Previous(t time.Time) (time.Time, bool) {
+	var best time.Time
+	for i := range s.lines {
+		loc := t.Location()
+		if s.loc != nil {
+			loc = s.loc
+		}
+		p, ok := s.lines[i].prev(t.In(loc))
+		if ok && (best.IsZero() || p.After(best)) {
+			best = p
+		}
+	}
+	return best, !best.IsZero()
+}
+
 func (pl *parsedLine) matches(t time.Time) bool {
 	return pl.bits[fieldMinute]&(1<<t.Minute()) != 0 &&
 		pl.bits[fieldHour]&(1<<t.Hour()) != 0 &&
@@ -145,6 +163,31 @@ func (pl *parsedLine) next(t time.Time) (time.Time, bool) {
 			t = nextHour(t)
 		case pl.bits[fieldMinute]&(1<<t.Minute()) == 0:
 			t = t.Add(time.Minute)
+		default:
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// prev searches backward as next searches forward: a month that cannot
+// match is skipped to the last minute of the month before, then a day,
+// then an hour.
+func (pl *parsedLine) prev(t time.Time) (time.Time, bool) {
+	loc := t.Location()
+	t = t.Truncate(time.Minute)
+	limit := t.AddDate(-5, 0, 0)
+	for t.After(limit) {
+		y, mo, d := t.Date()
+		switch {
+		case pl.bits[fieldMonth]&(1<<int(mo)) == 0:
+			t = time.Date(y, mo, 1, 0, 0, 0, 0, loc).Add(-time.Minute)
+		case pl.bits[fieldDayOfMonth]&(1<<d) == 0 || pl.bits[fieldDayOfWeek]&(1<<int(t.Weekday())) == 0:
+			t = time.Date(y, mo, d, 0, 0, 0, 0, loc).Add(-time.Minute)
+		case pl.bits[fieldHour]&(1<<t.Hour()) == 0:
+			t = t.Add(-time.Duration(t.Minute()+1) * time.Minute)
+		case pl.bits[fieldMinute]&(1<<t.Minute()) == 0:
+			t = t.Add(-time.Minute)
 		default:
 			return t, true
 		}

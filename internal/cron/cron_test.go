@@ -146,6 +146,47 @@ func TestBadSpecsAreRefused(t *testing.T) {
 	}
 }
 
+func TestPreviousIsTheLastMatchingMinute(t *testing.T) {
+	cases := []struct {
+		name, spec, seed string
+		from, want       time.Time
+	}{
+		{"the minute itself counts", "*/5 * * * *", "", at(2020, 1, 1, 0, 5).Add(30 * time.Second), at(2020, 1, 1, 0, 5)},
+		{"a list of minutes picks the one before", "0,30 * * * *", "", at(2000, 3, 1, 1, 10), at(2000, 3, 1, 1, 0)},
+		{"an hour that does not match goes back to the one before", "15,45 3 * * *", "", at(2000, 3, 1, 2, 30), at(2000, 2, 29, 3, 45)},
+		{"weekdays skip the weekend", "0 23 * * 1-5", "", at(2011, 1, 16, 12, 0), at(2011, 1, 14, 23, 0)},
+		{"H hashes as in Next", "H 17 * * *", "stuff", at(2013, 3, 21, 16, 21), at(2013, 3, 20, 17, 56)},
+		{"month steps", "0 0 1 1-10/3 *", "", at(2020, 3, 15, 0, 0), at(2020, 1, 1, 0, 0)},
+		{"29 February looks back to the last leap year", "0 0 29 2 *", "", at(2023, 3, 1, 0, 0), at(2020, 2, 29, 0, 0)},
+		{"lines are ORed", "30 2 * * *\n15 1 * * *", "", at(2020, 1, 1, 2, 0), at(2020, 1, 1, 1, 15)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := Parse(c.spec, c.seed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, ok := s.Previous(c.from)
+			if !ok || !got.Equal(c.want) {
+				t.Fatalf("Previous(%v) = %v, %v; want %v", c.from, got, ok, c.want)
+			}
+		})
+	}
+	t.Run("a spec that never matches has no previous minute", func(t *testing.T) {
+		s, _ := Parse("0 0 31 2 *", "")
+		if got, ok := s.Previous(at(2020, 1, 1, 0, 0)); ok {
+			t.Fatalf("Previous = %v, want none", got)
+		}
+	})
+	t.Run("TZ= gives the time in that zone", func(t *testing.T) {
+		s, _ := Parse("TZ=Asia/Tokyo\n0 9 * * *", "")
+		got, ok := s.Previous(at(2024, 6, 1, 1, 0)) // 10:00 in Tokyo
+		if !ok || got.Location().String() != "Asia/Tokyo" || !got.Equal(at(2024, 6, 1, 0, 0)) {
+			t.Fatalf("Previous = %v", got)
+		}
+	})
+}
+
 func TestNeverMatchingSpecHasNoNext(t *testing.T) {
 	s, err := Parse("0 0 31 2 *", "")
 	if err != nil {
@@ -172,6 +213,11 @@ func FuzzParse(f *testing.F) {
 		if n, ok := s.Next(from); ok {
 			if !n.After(from) || !s.Matches(n) {
 				t.Fatalf("Next(%v) = %v, which does not match %q", from, n, spec)
+			}
+		}
+		if p, ok := s.Previous(from); ok {
+			if p.After(from) || !s.Matches(p) {
+				t.Fatalf("Previous(%v) = %v, which does not match %q", from, p, spec)
 			}
 		}
 	})

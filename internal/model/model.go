@@ -119,7 +119,8 @@ func (r Result) Rank() int {
 }
 
 // Builder is one build step. Only shell steps (hudson.tasks.Shell) run;
-// other classes are kept in config.xml and skipped.
+// other classes are kept in config.xml, and a build of a job that has one
+// fails (JobConfig.Unsupported).
 type Builder struct {
 	Class          string
 	Command        string
@@ -145,6 +146,55 @@ type JobConfig struct {
 	Threshold   Result   // BuildTrigger threshold; "" when no BuildTrigger
 	// Authorization is the item's permission matrix; nil when it has none.
 	Authorization *AuthMatrix
+	// Unsupported lists, in document order, what the config.xml asks for
+	// that jeeves keeps but does not run; nil when it runs everything.
+	Unsupported []Unsupported
+}
+
+// The kinds of config.xml elements, as Jenkins groups them on a
+// project's configuration page.
+const (
+	KindSCM       = "scm"       // Source Code Management
+	KindBuilder   = "builder"   // Build Steps
+	KindPublisher = "publisher" // Post-build Actions
+	KindWrapper   = "wrapper"   // Build Environment
+	KindProperty  = "property"  // job properties (General)
+	KindParameter = "parameter" // a parameter definition
+	KindTrigger   = "trigger"   // Build Triggers
+	KindSetting   = "setting"   // a plain element of the project
+)
+
+// Unsupported is one element of a config.xml that jeeves keeps, and
+// serves back, but does not run.
+type Unsupported struct {
+	Kind  string // KindSCM, KindBuilder, …
+	Class string // the Jenkins class, or the element's name for a setting
+	Name  string // the name Jenkins shows; the class when unknown
+}
+
+// String names the element as the UI and the console do:
+// "Git (hudson.plugins.git.GitSCM)".
+func (u Unsupported) String() string {
+	if u.Name == "" || u.Name == u.Class {
+		return u.Class
+	}
+	return u.Name + " (" + u.Class + ")"
+}
+
+// Fails reports whether a build cannot run without the element: an SCM
+// (the steps would run without their sources) or a build step (the
+// result would not be the one asked for). The others only warn.
+func (u Unsupported) Fails() bool { return u.Kind == KindSCM || u.Kind == KindBuilder }
+
+// Failing is the unsupported elements that make every build fail.
+func (c *JobConfig) Failing() []Unsupported {
+	var out []Unsupported
+	for _, u := range c.Unsupported {
+		if u.Fails() {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 // Job is a stored job.

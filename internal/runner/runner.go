@@ -1,6 +1,8 @@
 // Package runner runs one freestyle build: each shell step as
 // `/bin/sh -xe <script>` in the job's workspace, with Jenkins's
-// environment, writing the console log Jenkins writes.
+// environment, writing the console log Jenkins writes. Before the steps,
+// the log names each element of the job's config.xml that jeeves does
+// not run; an SCM or a build step among them fails the build unrun.
 package runner
 
 import (
@@ -95,13 +97,18 @@ func Run(ctx context.Context, spec Spec) (result model.Result, logErr error) {
 		fmt.Fprintf(log, "ERROR: cannot create the workspace: %v\n", err)
 		result = model.Failure
 	}
+	if result == model.Success && !reportUnsupported(log, spec.Job.Config.Unsupported) {
+		result = model.Failure
+	}
 	for _, step := range spec.Job.Config.Builders {
 		if result != model.Success && result != model.Unstable {
 			break
 		}
 		if !step.IsShell() {
-			fmt.Fprintf(log, "Skipping build step %s: jeeves does not run this kind of step\n", step.Class)
-			continue
+			// Unsupported lists it; a config built without Parse may not.
+			fmt.Fprintf(log, "ERROR: jeeves cannot run %s: %s\n", step.Class, cannotRun[model.KindBuilder])
+			result = model.Failure
+			break
 		}
 		if ctx.Err() != nil {
 			result = model.Aborted
@@ -149,6 +156,33 @@ func Run(ctx context.Context, spec Spec) (result model.Result, logErr error) {
 	}
 	fmt.Fprintf(log, "Finished: %s\n", result)
 	return result, log.err
+}
+
+// cannotRun says why a build fails rather than run without an element of
+// that kind.
+var cannotRun = map[string]string{
+	model.KindSCM:     "the build steps would run without the checkout they expect, so the build does not run",
+	model.KindBuilder: "skipping this step would report a result the build did not earn, so the build does not run",
+}
+
+// reportUnsupported writes a line for each element of the config.xml that
+// jeeves does not run, before any step: a warning for those a build can
+// do without, an error for an SCM or a build step. It reports whether
+// the build may run its steps.
+func reportUnsupported(log io.Writer, list []model.Unsupported) (ok bool) {
+	ok = true
+	for _, u := range list {
+		switch {
+		case u.Fails():
+			fmt.Fprintf(log, "ERROR: jeeves cannot run %s: %s\n", u, cannotRun[u.Kind])
+			ok = false
+		case u.Kind == model.KindParameter:
+			fmt.Fprintf(log, "WARNING: jeeves does not run %s; the build gets its value as a string parameter\n", u)
+		default:
+			fmt.Fprintf(log, "WARNING: jeeves does not run %s; it is kept in config.xml but ignored\n", u)
+		}
+	}
+	return ok
 }
 
 // runShell runs one shell step and returns its exit code. err is set only

@@ -117,6 +117,8 @@ func (s *Server) walkJob(c *call, job *model.Job, p []string) error {
 		return s.build(c, job, false)
 	case "buildWithParameters":
 		return s.build(c, job, true)
+	case "descriptorByName":
+		return s.checkSpec(c, job, p[1:])
 	}
 	if n, ok, err := s.buildNumber(c, job, p[0]); err != nil {
 		return err

@@ -122,6 +122,8 @@ var routes = []route{
 
 	// The web UI's pages and forms.
 	{"static/{asset}", routePublic, ""},
+	{"descriptorByName/hudson.triggers.TimerTrigger/checkSpec?value=H+*+*+*+*", routeRead, permRead},
+	{"job/{job}/descriptorByName/hudson.triggers.TimerTrigger/checkSpec?value=H+*+*+*+*", routeRead, permItemRead},
 	{"newJob", routeReadWrite, permCreate},
 	{"view/all/newJob", routeReadWrite, permCreate},
 	{"job/{folder}/newJob", routeReadWrite, permCreate},

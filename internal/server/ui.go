@@ -372,6 +372,7 @@ func (s *Server) jobUIPage(c *call, job *model.Job) error {
 		"CanBuild": c.has(permBuild), "CanConfigure": c.has(permConfigure), "CanDelete": c.has(permDelete),
 		"Builds": hist, "Waiting": waiting, "Trend": trend(builds),
 		"Upstream": refs(s.upstream(job)), "Downstream": refs(s.downstream(job)),
+		"NotRun": job.Config.Unsupported,
 	}})
 }
 

@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/configxml"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
@@ -15,125 +17,287 @@ import (
 // The New Item and Configure pages: a freestyle form that writes the same
 // config.xml the API stores, and a raw config.xml editor for the rest.
 
-// jobForm is what the freestyle form shows.
+// jobForm is what the freestyle form shows: a stored job's values, or
+// what the user typed when the form comes back with an error.
 type jobForm struct {
 	Description          string
 	Disabled, Concurrent bool
-	Params               []model.ParamDef
-	Blank                model.ParamDef
+	Params               []paramRow
+	Blank                paramRow
 	Timer                string
-	Steps                []string
-	Kept                 string // steps the form does not edit, named
+	TimerCheck           fieldCheck // Jenkins's hint under the schedule
+	CheckURL             string     // where the page's script checks a schedule as it is typed
+	Steps                []stepRow
+	Kept                 []string          // what the form keeps but does not edit, named
+	Errors               map[string]string // a message beside the field it names
 }
 
-func formOf(cfg *model.JobConfig) jobForm {
-	f := jobForm{Blank: model.ParamDef{Kind: model.ParamString}}
+// paramRow is one parameter row. Orig is the index of the definition it
+// shows ("" for a row added in the form), ChoicesText the choices as
+// typed, one per line.
+type paramRow struct {
+	model.ParamDef
+	Orig, ChoicesText, Error string
+}
+
+// stepRow is one Execute shell row; Orig as for paramRow.
+type stepRow struct{ Command, Orig string }
+
+// fieldCheck is a form validation message: Kind is ok, warning or error,
+// as Jenkins's FormValidation.
+type fieldCheck struct{ Kind, Message string }
+
+// formOf is the form of a stored project (nil: a new one), with what the
+// form keeps named, and the schedule's hint for the job named seed.
+func formOf(cfg *model.JobConfig, seed string) jobForm {
+	f := jobForm{Blank: paramRow{ParamDef: model.ParamDef{Kind: model.ParamString}}}
 	if cfg == nil {
-		f.Steps = []string{""}
+		f.Steps = []stepRow{{}}
 		return f
 	}
-	f.Description, f.Disabled, f.Concurrent, f.Timer = cfg.Description, cfg.Disabled, cfg.Concurrent, cfg.TimerSpecs
-	for _, p := range cfg.Params {
-		if p.Kind == model.ParamPassword {
-			p.Default = "" // never sent to the browser; kept when left empty
+	pf := configxml.FormOf(cfg)
+	f.Description, f.Disabled, f.Concurrent, f.Timer = pf.Description, pf.Disabled, pf.Concurrent, pf.Timer
+	for _, p := range pf.Params {
+		d := p.Def
+		if d.Kind == model.ParamPassword {
+			d.Default = "" // never sent to the browser; kept when left empty
 		}
-		f.Params = append(f.Params, p)
+		f.Params = append(f.Params, paramRow{ParamDef: d, Orig: strconv.Itoa(p.Orig), ChoicesText: strings.Join(d.Choices, "\n")})
 	}
-	var kept []string
-	for _, b := range cfg.Builders {
-		if b.IsShell() {
-			f.Steps = append(f.Steps, b.Command)
-		} else {
-			kept = append(kept, b.Class)
-		}
+	for _, st := range pf.Steps {
+		f.Steps = append(f.Steps, stepRow{Command: st.Command, Orig: strconv.Itoa(st.Orig)})
 	}
-	f.Steps = append(f.Steps, "")
-	f.Kept = strings.Join(kept, ", ")
+	f.Steps = append(f.Steps, stepRow{})
+	for _, k := range configxml.FormKeeps(cfg) {
+		f.Kept = append(f.Kept, k.String())
+	}
+	f.TimerCheck = timerCheck(f.Timer, seed, time.Now())
 	return f
 }
 
-// applyForm reads the freestyle form over base (a copy of the job's
-// config, or a new project's), keeping what the form does not show.
-func applyForm(form url.Values, base *model.JobConfig) (*model.JobConfig, error) {
-	cfg := &model.JobConfig{Kind: configxml.KindProject}
-	if base != nil {
-		c := *base
-		cfg = &c
+// readForm is the freestyle form as posted, every field as typed. New
+// rows with an empty name (parameters) or command (steps) stand for
+// nothing and are dropped; a row that shows a stored element is kept,
+// for the editor to remove that element (configxml.EditProject).
+func readForm(form url.Values) (jobForm, error) {
+	f := jobForm{Blank: paramRow{ParamDef: model.ParamDef{Kind: model.ParamString}}}
+	f.Description = strings.ReplaceAll(form.Get("description"), "\r\n", "\n")
+	f.Disabled = form.Get("disabled") == "true"
+	f.Concurrent = form.Get("concurrent") == "true"
+	f.Timer = strings.ReplaceAll(form.Get("timer"), "\r\n", "\n")
+	kinds, names, defs, choices, descs, origs := form["param.kind"], form["param.name"], form["param.default"], form["param.choices"], form["param.description"], form["param.orig"]
+	_, withOrigs := form["param.orig"]
+	if len(names) != len(kinds) || len(defs) != len(kinds) || len(choices) != len(kinds) || len(descs) != len(kinds) || withOrigs && len(origs) != len(kinds) {
+		return f, badRequest("The parameter rows are incomplete; reload the page and try again")
 	}
-	cfg.Description = strings.ReplaceAll(form.Get("description"), "\r\n", "\n")
-	cfg.Disabled = form.Get("disabled") == "true"
-	cfg.Concurrent = form.Get("concurrent") == "true"
-	cfg.TimerSpecs = strings.TrimSpace(strings.ReplaceAll(form.Get("timer"), "\r\n", "\n"))
-	kinds, names, defs, choices, descs := form["param.kind"], form["param.name"], form["param.default"], form["param.choices"], form["param.description"]
-	if len(names) != len(kinds) || len(defs) != len(kinds) || len(choices) != len(kinds) || len(descs) != len(kinds) {
-		return nil, badRequest("The parameter rows are incomplete; reload the page and try again")
+	for i := range kinds {
+		r := paramRow{ParamDef: model.ParamDef{Kind: model.ParamKind(kinds[i]), Name: strings.TrimSpace(names[i]), Description: descs[i], Default: defs[i]},
+			ChoicesText: strings.ReplaceAll(choices[i], "\r\n", "\n"), Orig: "-"}
+		if withOrigs {
+			r.Orig = origs[i]
+		}
+		if r.Name != "" || isIndex(r.Orig) {
+			f.Params = append(f.Params, r)
+		}
 	}
-	var old []model.ParamDef
-	if base != nil {
-		old = base.Params
+	shells, shellOrigs := form["shell"], form["shell.orig"]
+	_, withShellOrigs := form["shell.orig"]
+	if withShellOrigs && len(shellOrigs) != len(shells) {
+		return f, badRequest("The build step rows are incomplete; reload the page and try again")
 	}
-	cfg.Params = nil
+	for i, cmd := range shells {
+		// Without indexes, a row stands for the shell step at its position.
+		r := stepRow{Command: strings.ReplaceAll(cmd, "\r\n", "\n"), Orig: "@" + strconv.Itoa(i)}
+		if withShellOrigs {
+			r.Orig = shellOrigs[i]
+		}
+		if strings.TrimSpace(r.Command) != "" || r.Orig != "" {
+			f.Steps = append(f.Steps, r)
+		}
+	}
+	return f, nil
+}
+
+// shown is f as the page shows it again: a blank step row at the end,
+// passwords never sent back, rows from a client that sent no row indexes
+// shown as new.
+func (f jobForm) shown(seed string) jobForm {
+	out := f
+	out.Params = nil
+	for _, r := range f.Params {
+		if r.Kind == model.ParamPassword {
+			r.Default = ""
+		}
+		if r.Orig == "-" {
+			r.Orig = ""
+		}
+		out.Params = append(out.Params, r)
+	}
+	out.Steps = nil
+	for _, r := range f.Steps {
+		if strings.HasPrefix(r.Orig, "@") {
+			r.Orig = ""
+		}
+		out.Steps = append(out.Steps, r)
+	}
+	out.Steps = append(out.Steps, stepRow{})
+	if out.Errors["timer"] == "" {
+		out.TimerCheck = timerCheck(f.Timer, seed, time.Now())
+	}
+	return out
+}
+
+// fail records a message beside field.
+func (f *jobForm) fail(field, msg string) {
+	if f.Errors == nil {
+		f.Errors = map[string]string{}
+	}
+	if f.Errors[field] == "" {
+		f.Errors[field] = msg
+	}
+}
+
+// firstError is one of the form's messages, for the top of the page.
+func (f *jobForm) firstError() string {
+	for _, field := range []string{"form", "name", "xml-name", "config.xml", "params", "timer", "steps"} {
+		if m := f.Errors[field]; m != "" {
+			return m
+		}
+	}
+	for _, r := range f.Params {
+		if r.Error != "" {
+			return r.Error
+		}
+	}
+	return ""
+}
+
+// rowIndex reads a row's Orig: -1 for a new row; n the number of
+// elements it may name.
+func rowIndex(orig string, n int) (int, bool) {
+	if orig == "" {
+		return -1, true
+	}
+	i, err := strconv.Atoi(orig)
+	return i, err == nil && i >= 0 && i < n
+}
+
+// isIndex reports whether a row's Orig names a stored element.
+func isIndex(orig string) bool {
+	_, err := strconv.Atoi(orig)
+	return err == nil
+}
+
+// canonicalIndex is a row's Orig as the page writes it.
+func canonicalIndex(i int) string {
+	if i < 0 {
+		return ""
+	}
+	return strconv.Itoa(i)
+}
+
+// projectForm checks the typed form against base (the job's config; nil
+// for a new job) and gives what configxml.EditProject applies. It reports
+// false, with the messages beside the fields in f, when a field is wrong.
+// Rows posted without indexes (older pages, API clients) are matched as
+// well as they can be: parameters by name, shell steps by position (an
+// empty row still removes the step at its position).
+func projectForm(f *jobForm, base *model.JobConfig, seed string) (configxml.ProjectForm, bool) {
+	if base == nil {
+		base = &model.JobConfig{}
+	}
+	pf := configxml.ProjectForm{Description: f.Description, Disabled: f.Disabled, Concurrent: f.Concurrent, Timer: strings.TrimSpace(f.Timer)}
+	ok := true
+	if pf.Timer != "" {
+		if c := timerCheck(pf.Timer, seed, time.Now()); c.Kind == "error" {
+			f.fail("timer", c.Message)
+			ok = false
+		}
+	}
 	seen := map[string]bool{}
-	for i, name := range names {
-		name = strings.TrimSpace(name)
-		if name == "" {
+	used := map[int]bool{}
+	for i := range f.Params {
+		r := &f.Params[i]
+		orig, valid := rowIndex(r.Orig, len(base.Params))
+		if r.Orig == "-" {
+			orig, valid = slices.IndexFunc(base.Params, func(o model.ParamDef) bool { return o.Name == r.Name }), true
+			if used[orig] {
+				orig = -1
+			}
+		}
+		if !valid {
+			f.fail("params", configxml.ErrStaleForm.Error())
+			return pf, false
+		}
+		if orig >= 0 {
+			used[orig] = true
+		}
+		r.Orig = canonicalIndex(orig)
+		p := model.ParamDef{Kind: r.Kind, Name: r.Name, Description: r.Description, Default: r.Default}
+		fail := func(msg string) { r.Error, ok = msg, false }
+		if p.Name == "" {
+			// It removes its definition (or keeps one stored without a name).
+			d := base.Params[orig]
+			d.Name = ""
+			pf.Params = append(pf.Params, configxml.FormParam{Orig: orig, Def: d})
 			continue
 		}
-		if seen[name] {
-			return nil, badRequest("Two parameters are named " + name)
+		if seen[p.Name] {
+			fail("Two parameters are named " + p.Name)
 		}
-		seen[name] = true
-		p := model.ParamDef{Kind: model.ParamKind(kinds[i]), Name: name, Description: descs[i], Default: defs[i]}
+		seen[p.Name] = true
 		switch p.Kind {
 		case model.ParamString, model.ParamText:
 		case model.ParamPassword:
-			if p.Default == "" {
-				if j := slices.IndexFunc(old, func(o model.ParamDef) bool { return o.Name == name && o.Kind == model.ParamPassword }); j >= 0 {
-					p.Default = old[j].Default
-				}
+			if p.Default == "" && orig >= 0 && base.Params[orig].Kind == model.ParamPassword {
+				p.Default = base.Params[orig].Default
 			}
 		case model.ParamBoolean:
 			d := strings.ToLower(strings.TrimSpace(p.Default))
 			if d != "" && d != "true" && d != "false" {
-				return nil, badRequest("The default of boolean parameter " + name + " must be true or false")
+				fail("The default of boolean parameter " + p.Name + " must be true or false")
 			}
-			p.Default = map[bool]string{true: "true", false: "false"}[d == "true"]
+			p.Default = strconv.FormatBool(d == "true")
 		case model.ParamChoice:
-			for _, ch := range strings.Split(strings.ReplaceAll(choices[i], "\r\n", "\n"), "\n") {
+			for _, ch := range strings.Split(r.ChoicesText, "\n") {
 				if ch = strings.TrimSpace(ch); ch != "" {
 					p.Choices = append(p.Choices, ch)
 				}
 			}
 			if len(p.Choices) == 0 {
-				return nil, badRequest("Choice parameter " + name + " needs at least one choice")
-			}
-			if p.Default == "" || !slices.Contains(p.Choices, p.Default) {
+				fail("Choice parameter " + p.Name + " needs at least one choice")
+			} else if !slices.Contains(p.Choices, p.Default) {
 				p.Default = p.Choices[0]
 			}
 		default:
-			return nil, badRequest("Unknown parameter type: " + kinds[i])
+			fail("Unknown parameter type: " + string(p.Kind))
 		}
-		if j := slices.IndexFunc(old, func(o model.ParamDef) bool { return o.Name == name && o.Kind == p.Kind }); j >= 0 {
-			p.Class, p.Trim = old[j].Class, old[j].Trim
-		}
-		cfg.Params = append(cfg.Params, p)
+		pf.Params = append(pf.Params, configxml.FormParam{Orig: orig, Def: p})
 	}
-	var steps []model.Builder
-	if base != nil {
-		for _, b := range base.Builders {
-			if !b.IsShell() {
-				steps = append(steps, b)
+	shells := 0
+	for _, b := range base.Builders {
+		if b.IsShell() {
+			shells++
+		}
+	}
+	for i := range f.Steps {
+		r := &f.Steps[i]
+		orig, valid := rowIndex(r.Orig, shells)
+		if pos, ok := strings.CutPrefix(r.Orig, "@"); ok {
+			orig, _ = strconv.Atoi(pos)
+			valid = true
+			if orig >= shells {
+				orig = -1
 			}
 		}
-	}
-	for _, cmd := range form["shell"] {
-		cmd = strings.ReplaceAll(cmd, "\r\n", "\n")
-		if strings.TrimSpace(cmd) != "" {
-			steps = append(steps, model.Builder{Class: "hudson.tasks.Shell", Command: cmd})
+		if !valid {
+			f.fail("steps", configxml.ErrStaleForm.Error())
+			return pf, false
 		}
+		r.Orig = canonicalIndex(orig)
+		pf.Steps = append(pf.Steps, configxml.FormStep{Orig: orig, Command: r.Command})
 	}
-	cfg.Builders = steps
-	return cfg, nil
+	return pf, ok
 }
 
 // formError is the message of a 400 to show beside a form; other errors
@@ -146,11 +310,39 @@ func formError(err error) (string, bool) {
 	return "", false
 }
 
+// fieldError is a 400 about one field of a form, so that the form can
+// show the message beside it; API clients get the same 400 as before.
+type fieldError struct {
+	field string
+	err   *httpError
+}
+
+func (e *fieldError) Error() string { return e.err.msg }
+
+// Unwrap gives the 400 to errors.As, for renderError and formError.
+func (e *fieldError) Unwrap() error { return e.err }
+
+// badField is badRequest(msg) about the form field named field.
+func badField(field, msg string) error {
+	return &fieldError{field: field, err: badRequest(msg).(*httpError)}
+}
+
+// joinName is the full name of name in folder parent ("" = the root).
+func joinName(parent, name string) string {
+	if parent == "" {
+		return name
+	}
+	return parent + "/" + name
+}
+
 // newJob is GET and POST /newJob (also /view/all/newJob and
-// /job/FOLDER/newJob): the New Item page and its two forms.
+// /job/FOLDER/newJob): the New Item page and its two forms. A form that
+// fails comes back (400) as it was typed, with the reason beside the
+// field.
 func (s *Server) newJob(c *call, folder *model.Job) error {
 	parent := ""
 	action := c.root + "view/all/newJob"
+	check := c.root + "descriptorByName/" + timerCheckPath
 	var tr []trail
 	if folder != nil {
 		parent = folder.Name
@@ -163,69 +355,127 @@ func (s *Server) newJob(c *call, folder *model.Job) error {
 	if !c.hasIgnoringGlob(c.item, permCreate) {
 		return forbidden(permCreate)
 	}
-	show := func(status int, msg string, form url.Values) error {
-		f := formOf(nil)
-		mode := ""
-		if form != nil {
-			if cfg, err := applyForm(form, nil); err == nil {
-				f = formOf(cfg)
-			}
-			mode = form.Get("mode")
+	type typed struct {
+		name, mode, xmlName, xml string
+		form                     *jobForm
+	}
+	show := func(status int, t typed) error {
+		f := formOf(nil, "")
+		if t.form != nil {
+			f = t.form.shown(joinName(parent, t.name))
 		}
+		f.CheckURL = check
 		return s.render(c, status, "newjob", page{Title: "New Item", Trail: tr, P: map[string]any{
-			"Action": action, "Error": msg, "Name": form.Get("name"), "Mode": mode, "Form": f,
+			"Action": action, "Error": f.firstError(), "NameError": f.Errors["name"], "Name": t.name, "Mode": t.mode, "Form": f,
+			"XMLName": t.xmlName, "XML": t.xml, "XMLError": f.Errors["config.xml"], "XMLNameError": f.Errors["xml-name"],
 		}})
 	}
 	if c.r.Method != http.MethodPost {
-		return show(http.StatusOK, "", nil)
+		return show(http.StatusOK, typed{})
 	}
 	if err := parseForm(c); err != nil {
 		return err
 	}
 	form := c.r.PostForm
 	name := strings.TrimSpace(form.Get("name"))
-	var xml []byte
-	switch form.Get("mode") {
-	case "xml":
-		xml = []byte(form.Get("config.xml"))
-		if len(strings.TrimSpace(string(xml))) == 0 {
-			return show(http.StatusBadRequest, "Paste a config.xml to create the item from", form)
-		}
-	case configxml.KindFolder:
-		xml = configxml.Render(&model.JobConfig{Kind: configxml.KindFolder, Description: form.Get("description")})
-	case "hudson.model.FreeStyleProject", "":
-		cfg, err := applyForm(form, nil)
-		if err != nil {
-			if msg, ok := formError(err); ok {
-				return show(http.StatusBadRequest, msg, form)
+	mode := form.Get("mode")
+	// create makes the item from xml, as every create route does: the
+	// token's job glob holds the new full name (a refusal is the caller's
+	// 403, not a form error), and the saver must be able to build the
+	// projects it triggers.
+	create := func(xml []byte) (*model.Job, error) {
+		if jobs.CheckName(name) == nil {
+			if err := c.mayCreate(inFolder(parent, name)); err != nil {
+				return nil, refused{err}
 			}
-			return err
 		}
-		xml = configxml.Render(cfg)
-	default:
-		return show(http.StatusBadRequest, "Unknown item type: "+form.Get("mode"), form)
-	}
-	if name == "" {
-		return show(http.StatusBadRequest, "Enter an item name", form)
-	}
-	if jobs.CheckName(name) == nil {
-		if err := c.mayCreate(inFolder(parent, name)); err != nil {
-			return err
+		if err := s.checkDownstream(c, inFolder(parent, name), xml); err != nil {
+			return nil, err
 		}
+		return s.newItem(c, parent, name, xml)
 	}
-	if err := s.checkDownstream(c, inFolder(parent, name), xml); err != nil {
-		msg, _ := formError(err)
-		return show(http.StatusBadRequest, msg, form)
+	if mode == "xml" {
+		f := formOf(nil, "")
+		t := typed{xmlName: form.Get("name"), xml: form.Get("config.xml"), form: &f}
+		xml := []byte(t.xml)
+		switch {
+		case name == "":
+			f.fail("xml-name", "Enter an item name")
+		case len(strings.TrimSpace(t.xml)) == 0:
+			f.fail("config.xml", "Paste a config.xml to create the item from")
+		}
+		if f.Errors == nil {
+			job, err := create(xml)
+			if err == nil {
+				return seeOther(c, c.root+jobPath(job.Name))
+			}
+			if errors.Is(err, errRefused) {
+				return err
+			}
+			msg, ok := formError(jobError(err))
+			if !ok {
+				return jobError(err)
+			}
+			f.fail(map[bool]string{true: "xml-name", false: "config.xml"}[errors.Is(err, jobs.ErrBadName) || errors.Is(err, jobs.ErrExists)], msg)
+		}
+		t.form = &f
+		t.form.Steps = nil
+		return show(http.StatusBadRequest, t)
 	}
-	job, err := s.newItem(c, parent, name, xml)
+	f, err := readForm(form)
 	if err != nil {
-		if msg, ok := formError(jobError(err)); ok {
-			return show(http.StatusBadRequest, msg, form)
+		return err
+	}
+	t := typed{name: form.Get("name"), mode: mode, form: &f}
+	if name == "" {
+		f.fail("name", "Enter an item name")
+	} else if err := jobs.CheckName(name); err != nil {
+		msg, _ := formError(jobError(err))
+		f.fail("name", msg)
+	}
+	var xml []byte
+	switch mode {
+	case configxml.KindFolder:
+		xml = configxml.Render(&model.JobConfig{Kind: configxml.KindFolder, Description: f.Description})
+	case "hudson.model.FreeStyleProject", "":
+		pf, ok := projectForm(&f, nil, joinName(parent, name))
+		if ok {
+			xml, err = configxml.EditProject(configxml.Render(&model.JobConfig{Kind: configxml.KindProject}), pf)
+			if err != nil {
+				f.fail("form", err.Error())
+			}
 		}
-		return jobError(err)
+	default:
+		f.fail("name", "Unknown item type: "+mode)
+	}
+	if len(f.Errors) > 0 || f.firstError() != "" {
+		return show(http.StatusBadRequest, t)
+	}
+	job, err := create(xml)
+	if err != nil {
+		if errors.Is(err, errRefused) {
+			return err
+		}
+		msg, ok := formError(jobError(err))
+		if !ok {
+			return jobError(err)
+		}
+		f.fail(map[bool]string{true: "form", false: "name"}[errors.Is(err, jobs.ErrBadConfig)], msg)
+		return show(http.StatusBadRequest, t)
 	}
 	return seeOther(c, c.root+jobPath(job.Name))
 }
+
+// errRefused marks an error create (in newJob) returns for the caller,
+// not for the form: a permission refused.
+var errRefused = errors.New("refused")
+
+// refused wraps a refusal so that it is answered as itself.
+type refused struct{ err error }
+
+func (r refused) Error() string        { return r.err.Error() }
+func (r refused) Is(target error) bool { return target == errRefused }
+func (r refused) Unwrap() error        { return r.err }
 
 // configurePage is GET /job/N/configure: the form (freestyle jobs) and
 // the raw config.xml.
@@ -236,13 +486,21 @@ func (s *Server) configurePage(c *call, job *model.Job) error {
 	return s.showConfigure(c, job, http.StatusOK, "", string(job.ConfigXML), nil)
 }
 
+// showConfigure renders the Configure page: form is the freestyle form as
+// typed (nil: the stored job's), xml the config.xml editor's text.
 func (s *Server) showConfigure(c *call, job *model.Job, status int, msg, xml string, form *jobForm) error {
 	var f *jobForm
 	if !jobs.IsFolder(job) {
-		ff := formOf(&job.Config)
+		ff := formOf(&job.Config, job.Name)
 		if form != nil {
-			ff = *form
+			kept := ff.Kept
+			ff = form.shown(job.Name)
+			ff.Kept = kept
+			if msg == "" {
+				msg = ff.firstError()
+			}
 		}
+		ff.CheckURL = c.root + jobPath(job.Name) + "descriptorByName/" + timerCheckPath
 		f = &ff
 	}
 	// The editor shows config.xml as the API serves it: password
@@ -258,7 +516,10 @@ func (s *Server) showConfigure(c *call, job *model.Job, status int, msg, xml str
 	}})
 }
 
-// configSubmit is POST /job/N/configSubmit, from either form.
+// configSubmit is POST /job/N/configSubmit, from either form. The
+// freestyle form edits the stored config.xml in place
+// (configxml.EditProject): what it does not show is kept byte for byte.
+// A form that fails comes back (400) as typed, the reason beside the field.
 func (s *Server) configSubmit(c *call, job *model.Job) error {
 	if err := requirePOST(c); err != nil {
 		return err
@@ -270,32 +531,49 @@ func (s *Server) configSubmit(c *call, job *model.Job) error {
 		return err
 	}
 	form := c.r.PostForm
-	var xml []byte
 	if form.Get("mode") == "xml" {
-		xml = []byte(form.Get("config.xml"))
-	} else {
-		if jobs.IsFolder(job) {
-			return badRequest("A folder is configured through its config.xml")
+		xml := []byte(form.Get("config.xml"))
+		if err := s.checkDownstream(c, job.Name, xml); err != nil {
+			msg, _ := formError(err)
+			return s.showConfigure(c, job, http.StatusBadRequest, msg, string(xml), nil)
 		}
-		cfg, err := applyForm(form, &job.Config)
-		if err != nil {
-			if msg, ok := formError(err); ok {
-				f := formOf(&job.Config)
-				return s.showConfigure(c, job, http.StatusBadRequest, msg, string(job.ConfigXML), &f)
+		if _, err := s.jobs.UpdateConfig(c.ctx(), job.Name, xml, c.authority()); err != nil {
+			if msg, ok := formError(jobError(err)); ok {
+				return s.showConfigure(c, job, http.StatusBadRequest, msg, string(xml), nil)
 			}
-			return err
+			return jobError(err)
 		}
-		xml = configxml.Render(cfg)
+		return seeOther(c, c.root+jobPath(job.Name))
+	}
+	if jobs.IsFolder(job) {
+		return badRequest("A folder is configured through its config.xml")
+	}
+	f, err := readForm(form)
+	if err != nil {
+		return err
+	}
+	back := func() error { return s.showConfigure(c, job, http.StatusBadRequest, "", string(job.ConfigXML), &f) }
+	pf, ok := projectForm(&f, &job.Config, job.Name)
+	if !ok {
+		return back()
+	}
+	xml, err := configxml.EditProject(job.ConfigXML, pf)
+	if err != nil {
+		f.fail("form", err.Error())
+		return back()
 	}
 	if err := s.checkDownstream(c, job.Name, xml); err != nil {
 		msg, _ := formError(err)
-		return s.showConfigure(c, job, http.StatusBadRequest, msg, string(xml), nil)
+		f.fail("form", msg)
+		return back()
 	}
 	if _, err := s.jobs.UpdateConfig(c.ctx(), job.Name, xml, c.authority()); err != nil {
-		if msg, ok := formError(jobError(err)); ok {
-			return s.showConfigure(c, job, http.StatusBadRequest, msg, string(xml), nil)
+		msg, ok := formError(jobError(err))
+		if !ok {
+			return jobError(err)
 		}
-		return jobError(err)
+		f.fail("form", msg)
+		return back()
 	}
 	return seeOther(c, c.root+jobPath(job.Name))
 }

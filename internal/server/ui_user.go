@@ -22,6 +22,23 @@ import (
 // stored state: a token just made, or a message.
 type securityState struct {
 	NewToken, NewTokenName, Error, PasswordMessage, PasswordError string
+	// The token form as typed, when it comes back with an error.
+	Typed tokenForm
+}
+
+// tokenForm is the Add new Token form's fields as typed.
+type tokenForm struct {
+	Name, Expiry, Jobs string
+	Scopes             map[string]bool
+}
+
+// typedToken reads the token form as posted.
+func typedToken(c *call) tokenForm {
+	f := tokenForm{Name: c.r.PostFormValue("newTokenName"), Expiry: c.r.PostFormValue("expirationDuration"), Jobs: c.r.PostFormValue("jobs"), Scopes: map[string]bool{}}
+	for _, sc := range c.r.PostForm["scope"] {
+		f.Scopes[sc] = true
+	}
+	return f
 }
 
 // walkSecurity serves /user/NAME/security/…: the page, and the POSTs of
@@ -59,11 +76,11 @@ func (s *Server) walkSecurity(c *call, u *model.User, p []string) error {
 		}
 		opt, err := tokenOptions(c)
 		if err != nil {
-			return s.securityPage(c, u, http.StatusBadRequest, securityState{Error: err.Error()})
+			return s.securityPage(c, u, http.StatusBadRequest, securityState{Error: err.Error(), Typed: typedToken(c)})
 		}
 		value, t, err := s.auth.GenerateToken(c.ctx(), u.ID, strings.TrimSpace(c.r.PostFormValue("newTokenName")), opt)
 		if errors.Is(err, auth.ErrInvalid) || errors.Is(err, auth.ErrOutlives) {
-			return s.securityPage(c, u, http.StatusBadRequest, securityState{Error: strings.TrimPrefix(err.Error(), "invalid: ")})
+			return s.securityPage(c, u, http.StatusBadRequest, securityState{Error: strings.TrimPrefix(err.Error(), "invalid: "), Typed: typedToken(c)})
 		}
 		if err != nil {
 			return err
@@ -113,7 +130,9 @@ func (s *Server) securityPage(c *call, u *model.User, status int, st securitySta
 	return s.render(c, status, "security", page{Title: "Security", Trail: []trail{{u.ID, base}, {"Security", base}}, P: map[string]any{
 		"UserID": u.ID, "Self": self, "Base": base, "Tokens": tokens,
 		"NewToken": st.NewToken, "NewTokenName": st.NewTokenName, "Error": st.Error,
-		"PasswordMessage": st.PasswordMessage, "PasswordError": st.PasswordError,
+		"PasswordMessage": st.PasswordMessage, "PasswordError": st.PasswordError, "Typed": st.Typed,
+		"ExpiryOptions": [][2]string{{"never", "Never"}, {"7", "In 7 days"}, {"30", "In 30 days"}, {"90", "In 90 days"}, {"365", "In a year"}},
+		"ScopeNames":    []string{"read", "build", "configure", "admin"},
 	}})
 }
 
@@ -159,7 +178,7 @@ func (s *Server) walkManage(c *call, p []string) error {
 			if len(p) > 1 {
 				return notFound()
 			}
-			return s.usersPage(c, http.StatusOK, "")
+			return s.usersPage(c, http.StatusOK, "", nil)
 		default:
 			return notFound()
 		}
@@ -167,18 +186,37 @@ func (s *Server) walkManage(c *call, p []string) error {
 	if err := c.require(permAdminister); err != nil {
 		return err
 	}
-	return s.managePage(c, http.StatusOK, "")
+	return s.managePage(c, http.StatusOK, nil)
 }
 
-func (s *Server) managePage(c *call, status int, msg string) error {
-	v := s.sys()
+// settingsForm is the settings form as shown: the current values, or
+// what was typed when it came back with an error, which Errors places
+// beside its field (executors, quietPeriod, rootURL).
+type settingsForm struct {
+	Executors, Quiet, RootURL string
+	CSRF                      bool
+	Errors                    map[string]string
+}
+
+func (s *Server) managePage(c *call, status int, f *settingsForm) error {
+	if f == nil {
+		v := s.sys()
+		f = &settingsForm{Executors: strconv.Itoa(v.Executors), Quiet: strconv.Itoa(int(v.QuietPeriod / time.Second)), CSRF: v.CSRF, RootURL: v.RootURL}
+	}
+	msg := ""
+	for _, field := range []string{"executors", "quietPeriod", "rootURL", "form"} {
+		if m := f.Errors[field]; m != "" && msg == "" {
+			msg = m
+		}
+	}
 	return s.render(c, status, "manage", page{Title: "Manage jeeves", Trail: []trail{{"Manage jeeves", c.root + "manage/"}}, P: map[string]any{
-		"Error": msg, "Executors": v.Executors, "Quiet": int(v.QuietPeriod / time.Second), "CSRF": v.CSRF, "RootURL": v.RootURL,
+		"Error": msg, "Executors": f.Executors, "Quiet": f.Quiet, "CSRF": f.CSRF, "RootURL": f.RootURL, "Errors": f.Errors,
 	}})
 }
 
 // manageConfigure is POST /manage/configure: the run-time settings,
-// applied at once and kept across restarts.
+// applied at once and kept across restarts. A form that fails comes back
+// (400) as typed, the reason beside the field.
 func (s *Server) manageConfigure(c *call) error {
 	if err := requirePOST(c); err != nil {
 		return err
@@ -193,17 +231,30 @@ func (s *Server) manageConfigure(c *call) error {
 		return err
 	}
 	f := c.r.PostForm
-	execs, err1 := strconv.Atoi(strings.TrimSpace(f.Get("executors")))
-	quiet, err2 := strconv.Atoi(strings.TrimSpace(f.Get("quietPeriod")))
-	if err1 != nil || err2 != nil {
-		return s.managePage(c, http.StatusBadRequest, "The number of executors and the quiet period must be whole numbers")
+	typed := &settingsForm{Executors: f.Get("executors"), Quiet: f.Get("quietPeriod"), RootURL: f.Get("rootURL"), CSRF: f.Get("csrf") == "true", Errors: map[string]string{}}
+	execs, err := strconv.Atoi(strings.TrimSpace(typed.Executors))
+	if err != nil {
+		typed.Errors["executors"] = "The number of executors must be a whole number"
 	}
-	v := settings.Values{Executors: execs, QuietPeriod: time.Duration(quiet) * time.Second, CSRF: f.Get("csrf") == "true", RootURL: f.Get("rootURL")}
+	quiet, err := strconv.Atoi(strings.TrimSpace(typed.Quiet))
+	if err != nil {
+		typed.Errors["quietPeriod"] = "The quiet period must be a whole number of seconds"
+	}
+	if len(typed.Errors) > 0 {
+		return s.managePage(c, http.StatusBadRequest, typed)
+	}
+	v := settings.Values{Executors: execs, QuietPeriod: time.Duration(quiet) * time.Second, CSRF: typed.CSRF, RootURL: typed.RootURL}
 	if err := s.cfg.Settings.Set(c.ctx(), v); err != nil {
-		if errors.Is(err, settings.ErrInvalid) {
-			return s.managePage(c, http.StatusBadRequest, strings.TrimPrefix(err.Error(), "invalid setting: "))
+		var fe *settings.FieldError
+		switch {
+		case errors.As(err, &fe):
+			typed.Errors[fe.Field] = "The " + strings.TrimPrefix(fe.Msg, "the ")
+		case errors.Is(err, settings.ErrInvalid):
+			typed.Errors["form"] = strings.TrimPrefix(err.Error(), "invalid setting: ")
+		default:
+			return err
 		}
-		return err
+		return s.managePage(c, http.StatusBadRequest, typed)
 	}
 	return seeOther(c, c.root+"manage/")
 }
@@ -216,7 +267,14 @@ func selfID(c *call) string {
 	return c.id.User.ID
 }
 
-func (s *Server) usersPage(c *call, status int, msg string) error {
+// userForm is the Create User form as typed (never its passwords), with
+// messages beside the fields they name.
+type userForm struct {
+	Username, FullName, Email string
+	Errors                    map[string]string
+}
+
+func (s *Server) usersPage(c *call, status int, msg string, typed *userForm) error {
 	if err := c.require(permAdminister); err != nil {
 		return err
 	}
@@ -224,8 +282,11 @@ func (s *Server) usersPage(c *call, status int, msg string) error {
 	if err != nil {
 		return err
 	}
+	if typed == nil {
+		typed = &userForm{}
+	}
 	return s.render(c, status, "users", page{Title: "Users", Trail: []trail{{"Manage jeeves", c.root + "manage/"}, {"Users", c.root + "manage/users/"}}, P: map[string]any{
-		"Users": users, "Error": msg, "Self": selfID(c),
+		"Users": users, "Error": msg, "Self": selfID(c), "Typed": typed,
 	}})
 }
 

@@ -322,7 +322,9 @@ func writeJSONStatus(c *call, status int, v any) error {
 	return err
 }
 
-// createAccountByAdmin creates a user (§1.3's form fields).
+// createAccountByAdmin creates a user (§1.3's form fields). From the
+// Users page's form, a failure shows the form again (400) as typed but
+// for the passwords, the reason beside the field.
 func (s *Server) createAccountByAdmin(c *call) error {
 	if err := requirePOST(c); err != nil {
 		return err
@@ -335,7 +337,13 @@ func (s *Server) createAccountByAdmin(c *call) error {
 	}
 	err := s.createAccount(c)
 	if msg, ok := formError(err); ok && fromForm(c) {
-		return s.usersPage(c, http.StatusBadRequest, msg)
+		f := c.r.Form
+		typed := &userForm{Username: f.Get("username"), FullName: f.Get("fullname"), Email: f.Get("email"), Errors: map[string]string{}}
+		var fe *fieldError
+		if errors.As(err, &fe) {
+			typed.Errors[fe.field] = msg
+		}
+		return s.usersPage(c, http.StatusBadRequest, msg, typed)
 	}
 	return err
 }
@@ -345,20 +353,24 @@ func (s *Server) createAccount(c *call) error {
 	id := strings.TrimSpace(f.Get("username"))
 	switch {
 	case id == "":
-		return badRequest("User name is required")
+		return badField("username", "User name is required")
 	case !auth.ValidUserID(id):
-		return badRequest("User name must only contain alphanumeric characters, underscore and dash, at most " + strconv.Itoa(limits.UserID) + " of them")
+		return badField("username", "User name must only contain alphanumeric characters, underscore and dash, at most " + strconv.Itoa(limits.UserID) + " of them")
 	case f.Get("password1") == "":
-		return badRequest("Password is required")
+		return badField("password1", "Password is required")
 	case f.Get("password1") != f.Get("password2"):
-		return badRequest("Password didn't match")
+		return badField("password2", "Password didn't match")
 	}
 	u, err := s.auth.CreateUser(c.ctx(), id, f.Get("password1"), strings.TrimSpace(f.Get("fullname")), strings.TrimSpace(f.Get("email")), false)
 	switch {
 	case errors.Is(err, auth.ErrUserExists):
-		return badRequest("User name is already taken")
+		return badField("username", "User name is already taken")
 	case errors.Is(err, auth.ErrInvalid):
-		return badRequest(strings.TrimPrefix(err.Error(), "invalid: "))
+		msg := strings.TrimPrefix(err.Error(), "invalid: ")
+		if strings.HasPrefix(msg, "password") {
+			return badField("password1", msg)
+		}
+		return badField("username", msg)
 	case err != nil:
 		return err
 	}

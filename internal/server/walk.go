@@ -48,6 +48,8 @@ func (s *Server) walkRoot(c *call, p []string) error {
 		return s.walkView(c, p[1:])
 	case "newJob":
 		return s.newJob(c, nil)
+	case "descriptorByName":
+		return s.checkSpec(c, nil, p[1:])
 	case "createView":
 		return s.createView(c)
 	case "computer":

@@ -32,22 +32,32 @@ type Values struct {
 // ErrInvalid wraps every validation failure.
 var ErrInvalid = errors.New("invalid setting")
 
+// FieldError is the validation failure of one field, named as the
+// settings form names it (executors, quietPeriod, rootURL), so the form
+// can show the message beside it. errors.Is(err, ErrInvalid) holds.
+type FieldError struct{ Field, Msg string }
+
+func (e *FieldError) Error() string { return ErrInvalid.Error() + ": " + e.Msg }
+
+// Unwrap makes a FieldError match ErrInvalid.
+func (e *FieldError) Unwrap() error { return ErrInvalid }
+
 // MaxExecutors bounds the executor count.
 const MaxExecutors = 1024
 
 // Validate checks v and normalises the root URL (a trailing slash).
 func (v *Values) Validate() error {
 	if v.Executors < 0 || v.Executors > MaxExecutors {
-		return fmt.Errorf("%w: the number of executors must be between 0 and %d", ErrInvalid, MaxExecutors)
+		return &FieldError{"executors", fmt.Sprintf("the number of executors must be between 0 and %d", MaxExecutors)}
 	}
 	if v.QuietPeriod < 0 || v.QuietPeriod > 24*time.Hour {
-		return fmt.Errorf("%w: the quiet period must be between 0 and 86400 seconds", ErrInvalid)
+		return &FieldError{"quietPeriod", "the quiet period must be between 0 and 86400 seconds"}
 	}
 	v.RootURL = strings.TrimSpace(v.RootURL)
 	if v.RootURL != "" {
 		u, err := url.Parse(v.RootURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-			return fmt.Errorf("%w: the root URL must be an absolute http or https URL such as https://ci.example.com/", ErrInvalid)
+			return &FieldError{"rootURL", "the root URL must be an absolute http or https URL such as https://ci.example.com/"}
 		}
 		v.RootURL = strings.TrimSuffix(v.RootURL, "/") + "/"
 	}

@@ -79,6 +79,37 @@
       });
     });
 
+    // A schedule is checked as it is typed, as Jenkins's form does
+    // (descriptorByName/hudson.triggers.TimerTrigger/checkSpec): the
+    // answer's class and text, never its markup, go under the field.
+    document.querySelectorAll("textarea[data-check]").forEach(function (field) {
+      var out = document.getElementById(field.getAttribute("aria-describedby"));
+      if (!out) { return; }
+      var pending = null;
+      function check() {
+        var url = field.getAttribute("data-check") + "?value=" + encodeURIComponent(field.value);
+        fetch(url, { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+          .then(function (html) {
+            var div = new DOMParser().parseFromString(html, "text/html").querySelector("div");
+            out.textContent = "";
+            field.removeAttribute("aria-invalid");
+            if (!div) { return; }
+            var kind = ["ok", "warning", "error"].indexOf(div.className) >= 0 ? div.className : "ok";
+            var p = document.createElement("p");
+            p.className = "check-" + kind;
+            p.textContent = div.textContent;
+            if (kind === "error") { field.setAttribute("aria-invalid", "true"); }
+            out.appendChild(p);
+          })
+          .catch(function () { /* the server checks again on Save */ });
+      }
+      field.addEventListener("input", function () {
+        clearTimeout(pending);
+        pending = setTimeout(check, 400);
+      });
+    });
+
     // Copy buttons.
     document.querySelectorAll("[data-copy]").forEach(function (btn) {
       btn.addEventListener("click", function () {
