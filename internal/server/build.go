@@ -26,39 +26,78 @@ func (s *Server) walkBuild(c *call, job *model.Job, number int64, p []string) er
 	if len(p) == 0 {
 		return s.buildUIPage(c, job, b, false)
 	}
+	run := runRef{job, b}
+	if ok, err := dispatch(s, c, run, p, walkBuildMethods); ok {
+		return err
+	}
 	switch p[0] {
 	case "api":
 		return s.serveAPI(c, p, "freeStyleBuild", s.buildObject(c, job, b))
-	case "consoleText":
-		if len(p) > 1 {
-			return notFound()
-		}
-		return s.consoleText(c, b)
 	case "logText":
-		if len(p) == 2 && p[1] == "progressiveText" {
-			return s.progressiveText(c, b)
-		}
+		return s.walkBuildLog(c, b, p[1:])
 	case "console":
 		return s.buildUIPage(c, job, b, true)
-	case "buildNumber":
-		c.w.Header().Set("Content-Type", "text/plain;charset=utf-8")
-		_, err := io.WriteString(c.w, strconv.FormatInt(b.Number, 10))
-		return err
-	case "doDelete":
-		return s.deleteBuild(c, job, b)
-	case "stop":
-		if err := requirePOST(c); err != nil {
-			return err
-		}
-		if err := c.require(permCancel); err != nil {
-			return err
-		}
-		s.queue.Stop(job.ID, b.Number, c.id.User.DisplayName())
-		url := c.root + jobPath(job.Name) + strconv.FormatInt(b.Number, 10) + "/"
-		s.redirectAfterPost(c, url, url+"api/json")
-		return nil
 	}
 	return notFound()
+}
+
+// runRef is a build and its job, what a build's web methods act on.
+type runRef struct {
+	job *model.Job
+	b   *model.Build
+}
+
+// walkBuildMethods are a build's web methods (Run's doConsoleText,
+// doBuildNumber, doDoDelete, doStop…).
+func walkBuildMethods(name string) webMethod[runRef] {
+	switch name {
+	case "consoleText":
+		return func(s *Server, c *call, r runRef) error { return s.consoleText(c, r.b) }
+	case "buildNumber":
+		return func(s *Server, c *call, r runRef) error {
+			c.w.Header().Set("Content-Type", "text/plain;charset=utf-8")
+			_, err := io.WriteString(c.w, strconv.FormatInt(r.b.Number, 10))
+			return err
+		}
+	case "doDelete":
+		return func(s *Server, c *call, r runRef) error { return s.deleteBuild(c, r.job, r.b) }
+	case "stop":
+		return func(s *Server, c *call, r runRef) error { return s.stopBuild(c, r.job, r.b) }
+	}
+	return nil
+}
+
+// walkBuildLog serves a build's logText/…: its progressiveText method.
+func (s *Server) walkBuildLog(c *call, b *model.Build, p []string) error {
+	if ok, err := dispatch(s, c, b, p, walkBuildLogMethods); ok {
+		return err
+	}
+	return notFound()
+}
+
+// walkBuildLogMethods are the web methods of a build's log
+// (AnnotatedLargeText's doProgressiveText).
+func walkBuildLogMethods(name string) webMethod[*model.Build] {
+	switch name {
+	case "progressiveText":
+		return (*Server).progressiveText
+	}
+	return nil
+}
+
+// stopBuild is POST …/N/stop: a finished build is left as it is, and the
+// answer is the same redirect.
+func (s *Server) stopBuild(c *call, job *model.Job, b *model.Build) error {
+	if err := requirePOST(c); err != nil {
+		return err
+	}
+	if err := c.require(permCancel); err != nil {
+		return err
+	}
+	s.queue.Stop(job.ID, b.Number, c.id.User.DisplayName())
+	url := c.root + jobPath(job.Name) + strconv.FormatInt(b.Number, 10) + "/"
+	s.redirectAfterPost(c, url, url+"api/json")
+	return nil
 }
 
 // buildSummaryVis: properties below this visibility are not in a

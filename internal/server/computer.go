@@ -24,11 +24,11 @@ func (s *Server) walkComputer(c *call, p []string) error {
 	if len(p) == 0 {
 		return s.rootPage(c)
 	}
-	switch p[0] {
-	case "api":
+	if ok, err := dispatch(s, c, rootObj{}, p, walkComputerSetMethods); ok {
+		return err
+	}
+	if p[0] == "api" {
 		return s.serveAPI(c, p, "computerSet", s.computerSetObject(c))
-	case "doCreateItem", "createItem":
-		return s.createNode(c)
 	}
 	if builtInNames[strings.ToLower(p[0])] {
 		return s.walkBuiltIn(c, p[1:])
@@ -40,29 +40,56 @@ func (s *Server) walkComputer(c *call, p []string) error {
 	return s.walkAgent(c, n, p[1:])
 }
 
+// walkComputerSetMethods are /computer/'s web methods (ComputerSet's
+// doCreateItem and doDoCreateItem).
+func walkComputerSetMethods(name string) webMethod[rootObj] {
+	switch name {
+	case "doCreateItem", "createItem":
+		return func(s *Server, c *call, _ rootObj) error { return s.createNode(c) }
+	}
+	return nil
+}
+
 func (s *Server) walkBuiltIn(c *call, p []string) error {
 	if len(p) == 0 {
 		return s.rootPage(c)
 	}
-	switch p[0] {
-	case "api":
+	if ok, err := dispatch(s, c, rootObj{}, p, walkBuiltInMethods); ok {
+		return err
+	}
+	if p[0] == "api" {
 		return s.serveAPI(c, p, "masterComputer", s.builtInObject(c))
-	case "toggleOffline", "changeOfflineCause":
-		if err := requirePOST(c); err != nil {
-			return err
-		}
-		if err := c.require(permDisconnect); err != nil {
-			return err
-		}
-		offline, _ := s.queue.Offline()
-		if p[0] == "toggleOffline" {
-			offline = !offline
-		}
-		s.queue.SetOffline(offline, c.r.FormValue("offlineMessage"))
-		s.redirectAfterPost(c, c.root+"computer/(built-in)/", c.root+"computer/(built-in)/api/json")
-		return nil
 	}
 	return notFound()
+}
+
+// walkBuiltInMethods are the built-in node's web methods.
+func walkBuiltInMethods(name string) webMethod[rootObj] {
+	switch name {
+	case "toggleOffline":
+		return func(s *Server, c *call, _ rootObj) error { return s.builtInOffline(c, true) }
+	case "changeOfflineCause":
+		return func(s *Server, c *call, _ rootObj) error { return s.builtInOffline(c, false) }
+	}
+	return nil
+}
+
+// builtInOffline is the built-in node's toggleOffline (toggle) and
+// changeOfflineCause.
+func (s *Server) builtInOffline(c *call, toggle bool) error {
+	if err := requirePOST(c); err != nil {
+		return err
+	}
+	if err := c.require(permDisconnect); err != nil {
+		return err
+	}
+	offline, _ := s.queue.Offline()
+	if toggle {
+		offline = !offline
+	}
+	s.queue.SetOffline(offline, c.r.FormValue("offlineMessage"))
+	s.redirectAfterPost(c, c.root+"computer/(built-in)/", c.root+"computer/(built-in)/api/json")
+	return nil
 }
 
 // createNode is ComputerSet.doCreateItem: name and type in the query or
@@ -86,57 +113,80 @@ func (s *Server) createNode(c *call) error {
 
 // walkAgent serves /computer/NAME/… for a permanent agent.
 func (s *Server) walkAgent(c *call, n *model.Node, p []string) error {
-	self := c.root + "computer/" + url.PathEscape(n.Name) + "/"
 	if len(p) == 0 {
 		return s.rootPage(c)
 	}
-	switch p[0] {
-	case "api":
+	if ok, err := dispatch(s, c, n, p, walkAgentMethods); ok {
+		return err
+	}
+	if p[0] == "api" {
 		return s.serveAPI(c, p, "slaveComputer", s.agentObject(c, n))
-	case "config.xml":
-		return s.nodeConfigXML(c, n)
-	case "doDelete":
-		if err := requirePOST(c); err != nil {
-			return err
-		}
-		if err := c.require(permNodeDelete); err != nil {
-			return err
-		}
-		if err := s.nodes.Delete(c.ctx(), n.Name); err != nil {
-			return nodeError(err)
-		}
-		s.redirectAfterPost(c, c.root+"computer/", c.root+"computer/api/json")
-		return nil
-	case "toggleOffline", "changeOfflineCause", "doDisconnect", "disconnect":
-		if err := requirePOST(c); err != nil {
-			return err
-		}
-		if err := c.require(permDisconnect); err != nil {
-			return err
-		}
-		offline := n.TempOffline
-		switch p[0] {
-		case "toggleOffline":
-			offline = !offline
-		case "changeOfflineCause":
-			offline = true
-		}
-		// doDisconnect: the agent is not connected, so there is nothing
-		// to drop; Jenkins answers the same redirect.
-		if p[0] != "doDisconnect" && p[0] != "disconnect" {
-			if err := s.nodes.SetOffline(c.ctx(), n.Name, offline, c.r.FormValue("offlineMessage")); err != nil {
-				return nodeError(err)
-			}
-		}
-		s.redirectAfterPost(c, self, self+"api/json")
-		return nil
-	case "launchSlaveAgent":
-		if err := requirePOST(c); err != nil {
-			return err
-		}
-		return newError(http.StatusConflict, "jeeves cannot launch agents yet: agents connect in a later version")
 	}
 	return notFound()
+}
+
+// walkAgentMethods are an agent's web methods (Computer's and
+// SlaveComputer's doConfigDotXml, doDoDelete, doToggleOffline…).
+func walkAgentMethods(name string) webMethod[*model.Node] {
+	switch name {
+	case "config.xml":
+		return (*Server).nodeConfigXML
+	case "doDelete":
+		return (*Server).deleteNode
+	case "toggleOffline", "changeOfflineCause", "doDisconnect", "disconnect":
+		return func(s *Server, c *call, n *model.Node) error { return s.agentOffline(c, n, name) }
+	case "launchSlaveAgent":
+		return func(s *Server, c *call, n *model.Node) error {
+			if err := requirePOST(c); err != nil {
+				return err
+			}
+			return newError(http.StatusConflict, "jeeves cannot launch agents yet: agents connect in a later version")
+		}
+	}
+	return nil
+}
+
+// deleteNode is POST /computer/NAME/doDelete.
+func (s *Server) deleteNode(c *call, n *model.Node) error {
+	if err := requirePOST(c); err != nil {
+		return err
+	}
+	if err := c.require(permNodeDelete); err != nil {
+		return err
+	}
+	if err := s.nodes.Delete(c.ctx(), n.Name); err != nil {
+		return nodeError(err)
+	}
+	s.redirectAfterPost(c, c.root+"computer/", c.root+"computer/api/json")
+	return nil
+}
+
+// agentOffline is an agent's toggleOffline, changeOfflineCause,
+// doDisconnect and disconnect.
+func (s *Server) agentOffline(c *call, n *model.Node, action string) error {
+	if err := requirePOST(c); err != nil {
+		return err
+	}
+	if err := c.require(permDisconnect); err != nil {
+		return err
+	}
+	offline := n.TempOffline
+	switch action {
+	case "toggleOffline":
+		offline = !offline
+	case "changeOfflineCause":
+		offline = true
+	}
+	// doDisconnect: the agent is not connected, so there is nothing to
+	// drop; Jenkins answers the same redirect.
+	if action != "doDisconnect" && action != "disconnect" {
+		if err := s.nodes.SetOffline(c.ctx(), n.Name, offline, c.r.FormValue("offlineMessage")); err != nil {
+			return nodeError(err)
+		}
+	}
+	self := c.root + "computer/" + url.PathEscape(n.Name) + "/"
+	s.redirectAfterPost(c, self, self+"api/json")
+	return nil
 }
 
 // nodeConfigXML serves and replaces an agent's config.xml.

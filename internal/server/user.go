@@ -27,17 +27,20 @@ func (s *Server) walkUser(c *call, id string, p []string) error {
 	if len(p) == 0 {
 		return s.serveAPI(c, []string{"api", "json"}, "user", s.userObject(c, u))
 	}
+	if ok, err := dispatch(s, c, u, p, walkUserMethods); ok {
+		return err
+	}
 	switch p[0] {
 	case "api":
 		return s.serveAPI(c, p, "user", s.userObject(c, u))
 	case "descriptorByName":
-		if len(p) == 3 && p[1] == "jenkins.security.ApiTokenProperty" {
-			return s.tokenAction(c, u, p[2])
+		if len(p) >= 3 && p[1] == "jenkins.security.ApiTokenProperty" {
+			if ok, err := dispatch(s, c, u, p[2:], walkApiTokenMethods); ok {
+				return err
+			}
 		}
 	case "security":
 		return s.walkSecurity(c, u, p[1:])
-	case "doDelete":
-		return s.deleteUser(c, u)
 	case "apiTokens":
 		if err := s.requireSelfOrAdmin(c, u); err != nil {
 			return err
@@ -45,6 +48,25 @@ func (s *Server) walkUser(c *call, id string, p []string) error {
 		return s.serveAPI(c, p[1:], "apiTokens", s.tokensObject(c, u))
 	}
 	return notFound()
+}
+
+// walkUserMethods are a user's web methods (User's doDoDelete).
+func walkUserMethods(name string) webMethod[*model.User] {
+	switch name {
+	case "doDelete":
+		return (*Server).deleteUser
+	}
+	return nil
+}
+
+// walkApiTokenMethods are the web methods of a user's API token property
+// (ApiTokenProperty.DescriptorImpl's doGenerateNewToken, doRevoke…).
+func walkApiTokenMethods(name string) webMethod[*model.User] {
+	switch name {
+	case "generateNewToken", "addFixedToken", "rotate", "revoke", "rename":
+		return func(s *Server, c *call, u *model.User) error { return s.tokenAction(c, u, name) }
+	}
+	return nil
 }
 
 func (s *Server) userObject(c *call, u *model.User) *export.Object {

@@ -11,22 +11,9 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/views"
 )
 
-// walkView serves /view/NAME/…: the implicit "all" view (matched without
-// case) and stored list views.
+// walkView serves /view/NAME/… of a stored view ("all" is walkAllView).
 func (s *Server) walkView(c *call, p []string) error {
 	if len(p) == 0 {
-		return notFound()
-	}
-	if strings.EqualFold(p[0], views.AllView) {
-		if len(p) == 1 {
-			return s.rootPage(c)
-		}
-		switch p[1] {
-		case "api":
-			return s.serveAPI(c, p[1:], "allView", s.allViewObject(c))
-		case "job":
-			return s.walkJobs(c, "", p[2:])
-		}
 		return notFound()
 	}
 	v, err := s.views.Get(p[0])
@@ -42,39 +29,101 @@ func (s *Server) walkView(c *call, p []string) error {
 		}
 		return s.rootPage(c)
 	}
+	if ok, err := dispatch(s, c, v, p[1:], walkViewMethods); ok {
+		return err
+	}
 	switch p[1] {
 	case "api":
 		return s.serveAPI(c, p[1:], "listView", s.listViewObject(c, v))
 	case "job":
 		return s.walkJobs(c, "", p[2:])
-	case "config.xml":
-		return s.viewConfigXML(c, v)
-	case "doDelete":
-		if err := requirePOST(c); err != nil {
-			return err
-		}
-		return s.deleteView(c, v)
-	case "addJobToView", "removeJobFromView":
-		if err := requirePOST(c); err != nil {
-			return err
-		}
-		if err := c.require(permViewConfigure); err != nil {
-			return err
-		}
-		name := c.r.URL.Query().Get("name")
-		if name == "" {
-			name = c.r.PostFormValue("name")
-		}
-		if _, err := s.jobs.Get(strings.Trim(name, "/")); err != nil {
-			return badRequest("Query parameter 'name' does not correspond to a known item")
-		}
-		if _, err := s.views.SetJob(c.ctx(), v.Name, strings.Trim(name, "/"), p[1] == "addJobToView"); err != nil {
-			return viewError(err)
-		}
-		c.w.WriteHeader(http.StatusOK)
-		return nil
 	}
 	return notFound()
+}
+
+// walkViewMethods are a stored view's web methods (View's and ListView's
+// doConfigDotXml, doDoDelete, doAddJobToView…).
+func walkViewMethods(name string) webMethod[*model.View] {
+	switch name {
+	case "config.xml":
+		return (*Server).viewConfigXML
+	case "doDelete":
+		return func(s *Server, c *call, v *model.View) error {
+			if err := requirePOST(c); err != nil {
+				return err
+			}
+			return s.deleteView(c, v)
+		}
+	case "addJobToView":
+		return func(s *Server, c *call, v *model.View) error { return s.setViewJob(c, v, true) }
+	case "removeJobFromView":
+		return func(s *Server, c *call, v *model.View) error { return s.setViewJob(c, v, false) }
+	}
+	return nil
+}
+
+// walkAllView serves /view/all/… of the root (folder nil) or of a
+// folder: the implicit view of every item, matched without case.
+func (s *Server) walkAllView(c *call, folder *model.Job, p []string) error {
+	if len(p) == 0 {
+		return s.dashboard(c, folder)
+	}
+	if ok, err := dispatch(s, c, folder, p, walkAllViewMethods); ok {
+		return err
+	}
+	switch p[0] {
+	case "api":
+		if folder == nil {
+			return s.serveAPI(c, p, "allView", s.allViewObject(c))
+		}
+		return s.serveAPI(c, p, "allView", s.viewObject(c, "hudson.model.AllView", "All", c.root+jobPath(folder.Name),
+			func() []*model.Job { return s.jobs.Children(folder.Name) }))
+	case "job":
+		return s.walkJobs(c, folderName(folder), p[1:])
+	case "newJob":
+		return s.newJob(c, folder)
+	}
+	return notFound()
+}
+
+// walkAllViewMethods are the all view's web methods (AllView's
+// doCreateItem creates the item in the view's folder).
+func walkAllViewMethods(name string) webMethod[*model.Job] {
+	switch name {
+	case "createItem":
+		return func(s *Server, c *call, folder *model.Job) error { return s.createItem(c, folderName(folder), nil) }
+	}
+	return nil
+}
+
+// folderName is a folder's full name, "" for the root (nil).
+func folderName(folder *model.Job) string {
+	if folder == nil {
+		return ""
+	}
+	return folder.Name
+}
+
+// setViewJob is addJobToView and removeJobFromView.
+func (s *Server) setViewJob(c *call, v *model.View, in bool) error {
+	if err := requirePOST(c); err != nil {
+		return err
+	}
+	if err := c.require(permViewConfigure); err != nil {
+		return err
+	}
+	name := c.r.URL.Query().Get("name")
+	if name == "" {
+		name = c.r.PostFormValue("name")
+	}
+	if _, err := s.jobs.Get(strings.Trim(name, "/")); err != nil {
+		return badRequest("Query parameter 'name' does not correspond to a known item")
+	}
+	if _, err := s.views.SetJob(c.ctx(), v.Name, strings.Trim(name, "/"), in); err != nil {
+		return viewError(err)
+	}
+	c.w.WriteHeader(http.StatusOK)
+	return nil
 }
 
 func (s *Server) deleteView(c *call, v *model.View) error {
