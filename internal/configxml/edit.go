@@ -22,6 +22,22 @@ func SetTopLevel(data []byte, name, value string) ([]byte, error) {
 	return setTopLevel(data, name, esc.String())
 }
 
+// SetText is SetTopLevel for any well-formed config.xml (an agent's, a
+// view's): the text of the root's direct child name becomes value,
+// and nothing else in the document changes.
+func SetText(data []byte, name, value string) ([]byte, error) {
+	doc, _, err := prepare(data)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := buildTree(doc); err != nil {
+		return nil, err
+	}
+	var esc bytes.Buffer
+	xml.EscapeText(&esc, []byte(value))
+	return setTopLevel(data, name, esc.String())
+}
+
 // setTopLevel sets the content of the root's child name to inner, raw XML.
 func setTopLevel(data []byte, name, inner string) ([]byte, error) {
 	elem := "<" + name + ">" + inner + "</" + name + ">"

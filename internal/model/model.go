@@ -274,6 +274,10 @@ type Build struct {
 	Causes    []Cause
 	Params    []ParamValue
 	Executor  int
+	// DisplayName replaces "#N" when a user gave one; Description is
+	// what a user wrote about the build.
+	DisplayName string
+	Description string
 }
 
 // QueueState is where a queue item stands.

@@ -2,11 +2,13 @@ package server
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/export"
@@ -63,8 +65,100 @@ func walkBuildMethods(name string) webMethod[runRef] {
 		return func(s *Server, c *call, r runRef) error { return s.deleteBuild(c, r.job, r.b) }
 	case "stop":
 		return func(s *Server, c *call, r runRef) error { return s.stopBuild(c, r.job, r.b) }
+	case "submitDescription":
+		return (*Server).submitBuildDescription
+	case "configSubmit":
+		return (*Server).buildConfigSubmit
 	}
 	return nil
+}
+
+// submitBuildDescription is POST …/N/submitDescription (Run's): the
+// description parameter, from the query or the form, needs Run/Update.
+func (s *Server) submitBuildDescription(c *call, r runRef) error {
+	if err := requirePOST(c); err != nil {
+		return err
+	}
+	if err := c.require(permRunUpdate); err != nil {
+		return err
+	}
+	if err := parseForm(c); err != nil {
+		return err
+	}
+	if err := s.store.SetBuildDescription(c.ctx(), r.job.ID, r.b.Number, c.r.FormValue("description")); err != nil {
+		return buildError(err)
+	}
+	url := c.root + jobPath(r.job.Name) + strconv.FormatInt(r.b.Number, 10) + "/"
+	s.redirectAfterPost(c, url, url+"api/json")
+	return nil
+}
+
+// buildConfigSubmit is POST …/N/configSubmit (Run.doConfigSubmit): the
+// display name and description from the form's json field, both needed
+// ("" display name: back to "#N"); Run/Update.
+func (s *Server) buildConfigSubmit(c *call, r runRef) error {
+	if err := requirePOST(c); err != nil {
+		return err
+	}
+	if err := c.require(permRunUpdate); err != nil {
+		return err
+	}
+	form, err := submittedForm(c)
+	if err != nil {
+		return err
+	}
+	var fields struct {
+		DisplayName *string `json:"displayName"`
+		Description *string `json:"description"`
+	}
+	if err := json.Unmarshal(form, &fields); err != nil {
+		return badRequest("The json field's displayName and description must be strings: " + err.Error())
+	}
+	if fields.DisplayName == nil || fields.Description == nil {
+		return badRequest("The json field must hold both displayName and description")
+	}
+	name := strings.TrimSpace(*fields.DisplayName)
+	if len(name) > maxDisplayName {
+		return badRequest("The display name is longer than " + strconv.Itoa(maxDisplayName) + " bytes")
+	}
+	if err := s.store.SetBuildInfo(c.ctx(), r.job.ID, r.b.Number, name, *fields.Description); err != nil {
+		return buildError(err)
+	}
+	url := c.root + jobPath(r.job.Name) + strconv.FormatInt(r.b.Number, 10) + "/"
+	s.redirectAfterPost(c, url, url+"api/json")
+	return nil
+}
+
+// maxDisplayName bounds a build's display name; descriptions are bounded
+// by the request body's limit.
+const maxDisplayName = 1024
+
+// buildError: a build deleted meanwhile is not found.
+func buildError(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound()
+	}
+	return err
+}
+
+// submittedForm is Stapler's getSubmittedForm: the json form field
+// (urlencoded or multipart), which must be a JSON object. Without it the
+// answer is Stapler's 400.
+func submittedForm(c *call) (json.RawMessage, error) {
+	if err := parseForm(c); err != nil {
+		return nil, err
+	}
+	raw := strings.TrimSpace(c.r.FormValue("json"))
+	if raw == "" {
+		if len(c.r.Form) > 0 {
+			return nil, newError(http.StatusBadRequest, "This page expects a form submission")
+		}
+		return nil, newError(http.StatusBadRequest, "Nothing is submitted")
+	}
+	if !strings.HasPrefix(raw, "{") || !json.Valid([]byte(raw)) {
+		return nil, badRequest("The json field is not a JSON object")
+	}
+	return json.RawMessage(raw), nil
 }
 
 // walkBuildLog serves a build's logText/…: its progressiveText method.
@@ -137,16 +231,24 @@ func (s *Server) buildObject(c *call, job *model.Job, b *model.Build) *export.Ob
 		executor = obj("")
 		duration = 0
 	}
+	display := "#" + num
+	if b.DisplayName != "" {
+		display = b.DisplayName
+	}
+	var desc any
+	if b.Description != "" {
+		desc = b.Description
+	}
 	return obj("hudson.model.FreeStyleBuild",
 		p("actions", actions),
 		p("artifacts", []*export.Object{}),
 		p("building", b.Building),
-		p("description", nil),
-		p("displayName", "#"+num),
+		p("description", desc),
+		p("displayName", display),
 		p("duration", duration),
 		export.Prop{Name: "estimatedDuration", Vis: 1, Value: export.Lazy(func() any { return s.estimatedDuration(c, job) })},
 		p("executor", executor),
-		p("fullDisplayName", job.Name+" #"+num),
+		p("fullDisplayName", strings.ReplaceAll(job.Name, "/", " » ")+" "+display),
 		p("id", num),
 		p("inProgress", b.Building),
 		p("keepLog", false),

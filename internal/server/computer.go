@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
 
@@ -44,8 +45,10 @@ func (s *Server) walkComputer(c *call, p []string) error {
 // doCreateItem and doDoCreateItem).
 func walkComputerSetMethods(name string) webMethod[rootObj] {
 	switch name {
-	case "doCreateItem", "createItem":
+	case "doCreateItem":
 		return func(s *Server, c *call, _ rootObj) error { return s.createNode(c) }
+	case "createItem":
+		return func(s *Server, c *call, _ rootObj) error { return s.computerCreateItem(c) }
 	}
 	return nil
 }
@@ -57,8 +60,11 @@ func (s *Server) walkBuiltIn(c *call, p []string) error {
 	if ok, err := dispatch(s, c, rootObj{}, p, walkBuiltInMethods); ok {
 		return err
 	}
-	if p[0] == "api" {
+	switch p[0] {
+	case "api":
 		return s.serveAPI(c, p, "masterComputer", s.builtInObject(c))
+	case "logText":
+		return s.walkComputerLog(c, p[1:])
 	}
 	return notFound()
 }
@@ -101,14 +107,65 @@ func (s *Server) createNode(c *call) error {
 	if err := c.require(permNodeCreate); err != nil {
 		return err
 	}
-	if c.r.FormValue("mode") == "copy" {
-		return badRequest("Copying agents is not supported")
-	}
 	if _, err := s.nodes.CreateFromForm(c.ctx(), c.r.FormValue("name"), c.r.FormValue("type"), c.r.FormValue("json")); err != nil {
 		return nodeError(err)
 	}
 	s.redirectAfterPost(c, c.root+"computer/", c.root+"computer/api/json")
 	return nil
+}
+
+// computerCreateItem is ComputerSet.doCreateItem, the first step of a new
+// agent: mode=hudson.slaves.DumbSlave checks the name and answers the
+// page where its settings are filled in (they are then posted to
+// doCreateItem); mode=copy&from= copies an agent; a posted config.xml
+// creates one at once.
+func (s *Server) computerCreateItem(c *call) error {
+	if err := requirePOST(c); err != nil {
+		return err
+	}
+	if err := c.require(permNodeCreate); err != nil {
+		return err
+	}
+	name, mode := c.r.URL.Query().Get("name"), c.r.URL.Query().Get("mode")
+	if isXMLContentType(c.r.Header.Get("Content-Type")) && mode != "copy" {
+		body, err := readBody(c)
+		if err != nil {
+			return err
+		}
+		if _, err := s.nodes.CreateFromXML(c.ctx(), name, body); err != nil {
+			return nodeError(err)
+		}
+		c.w.WriteHeader(http.StatusOK)
+		return nil
+	}
+	if err := parseForm(c); err != nil {
+		return err
+	}
+	name, mode = c.r.FormValue("name"), c.r.FormValue("mode")
+	switch {
+	case mode == "copy":
+		n, err := s.nodes.Copy(c.ctx(), name, c.r.FormValue("from"))
+		if err != nil {
+			return nodeError(err)
+		}
+		self := c.root + "computer/" + url.PathEscape(n.Name) + "/"
+		s.redirectAfterPost(c, self, self+"api/json")
+		return nil
+	case mode == "":
+		return badRequest("No mode given")
+	case !nodes.IsAgentType(mode):
+		return badRequest("No node type ‘" + mode + "’ is known")
+	}
+	name, err := s.nodes.CheckNew(name)
+	if err != nil {
+		return nodeError(err)
+	}
+	return s.render(c, http.StatusOK, "message", page{Title: "New agent", P: map[string]any{
+		"Heading": "New agent " + name,
+		"Text":    "The name " + name + " is free for a permanent agent (" + mode + ").",
+		"Detail":  "POST its settings to " + c.root + "computer/doCreateItem with name, type=" + mode + " and the json field, as Jenkins's form does.",
+		"Back":    c.root + "computer/",
+	}})
 }
 
 // walkAgent serves /computer/NAME/… for a permanent agent.
@@ -119,10 +176,48 @@ func (s *Server) walkAgent(c *call, n *model.Node, p []string) error {
 	if ok, err := dispatch(s, c, n, p, walkAgentMethods); ok {
 		return err
 	}
-	if p[0] == "api" {
+	switch p[0] {
+	case "api":
 		return s.serveAPI(c, p, "slaveComputer", s.agentObject(c, n))
+	case "logText":
+		return s.walkComputerLog(c, p[1:])
 	}
 	return notFound()
+}
+
+// walkComputerLog serves a node's logText/…: its progressiveText method.
+func (s *Server) walkComputerLog(c *call, p []string) error {
+	if ok, err := dispatch(s, c, rootObj{}, p, walkComputerLogMethods); ok {
+		return err
+	}
+	return notFound()
+}
+
+// walkComputerLogMethods are the web methods of a node's log (Computer's
+// getLogText, an AnnotatedLargeText never complete).
+func walkComputerLogMethods(name string) webMethod[rootObj] {
+	switch name {
+	case "progressiveText":
+		return func(s *Server, c *call, _ rootObj) error { return s.emptyComputerLog(c) }
+	}
+	return nil
+}
+
+// emptyComputerLog is the connection log of a node that never connected
+// (no agent connects to jeeves yet): empty, at offset 0, and, as for
+// every node's log in Jenkins, with more data to come.
+func (s *Server) emptyComputerLog(c *call) error {
+	// Computer.getLogText: Computer/Connect or Computer/ExtendedRead.
+	if !c.has(permNodeExtRead) && !c.has(authz.NodeConnect) {
+		return forbidden(permNodeExtRead)
+	}
+	h := c.w.Header()
+	h.Set("Content-Type", "text/plain;charset=utf-8")
+	h.Set("X-Text-Size", "0")
+	h.Set("X-More-Data", "true")
+	h.Set("Content-Length", "0")
+	c.w.WriteHeader(http.StatusOK)
+	return nil
 }
 
 // walkAgentMethods are an agent's web methods (Computer's and

@@ -183,7 +183,8 @@ func (s *Server) queueItemObject(c *call, w *queue.Waiting, withActions bool) *e
 	if !left {
 		why = w.Why
 	}
-	task := obj("hudson.model.FreeStyleProject", pv("name", 999, it.JobName), pv("url", 999, c.root+jobPath(it.JobName)))
+	// task.name is the job's own name (Job.getName), not its full name.
+	task := obj("hudson.model.FreeStyleProject", pv("name", 999, it.JobName[strings.LastIndex(it.JobName, "/")+1:]), pv("url", 999, c.root+jobPath(it.JobName)))
 	if j, err := s.jobs.ByID(it.JobID); err == nil {
 		task.Props = append(task.Props, export.Prop{Name: "color", Vis: 2, Value: export.Lazy(func() any { return s.jobColor(c, j) })})
 	}

@@ -63,10 +63,11 @@ var routes = []route{
 
 	{"computer/api/json", routeRead, permRead},
 	{"computer/doCreateItem?name=new-agent&type=hudson.slaves.DumbSlave", routeAction, permNodeCreate},
-	{"computer/createItem?name=new-agent&type=hudson.slaves.DumbSlave", routeAction, permNodeCreate},
+	{"computer/createItem?name=new-agent&mode=hudson.slaves.DumbSlave", routeAction, permNodeCreate},
 	{"computer/(built-in)/api/json", routeRead, permRead},
 	{"computer/(built-in)/toggleOffline", routeAction, permDisconnect},
 	{"computer/(built-in)/changeOfflineCause", routeAction, permDisconnect},
+	{"computer/(built-in)/logText/progressiveText", routeRead, permNodeExtRead},
 	{"computer/{node}/api/json", routeRead, permRead},
 	{"computer/{node}/config.xml", routeReadWrite, permNodeConfigure},
 	{"computer/{node}/doDelete", routeAction, permNodeDelete},
@@ -75,6 +76,7 @@ var routes = []route{
 	{"computer/{node}/doDisconnect", routeAction, permDisconnect},
 	{"computer/{node}/disconnect", routeAction, permDisconnect},
 	{"computer/{node}/launchSlaveAgent", routeAction, ""},
+	{"computer/{node}/logText/progressiveText", routeRead, permNodeExtRead},
 
 	{"job/{job}/", routeRead, permItemRead},
 	{"DELETE job/{job}/", routeAction, permDelete},
@@ -98,6 +100,8 @@ var routes = []route{
 	{"job/{job}/{n}/buildNumber", routeRead, permItemRead},
 	{"job/{job}/{n}/doDelete", routeAction, permRunDelete},
 	{"job/{job}/{n}/stop", routeAction, permCancel},
+	{"job/{job}/{n}/submitDescription?description=new", routeAction, permRunUpdate},
+	{"job/{job}/{n}/configSubmit", routeAction, permRunUpdate},
 	{"job/{folder}/api/json", routeRead, permItemRead},
 	{"job/{folder}/createItem?name=new&mode=hudson.model.FreeStyleProject", routeAction, permCreate},
 	{"job/{folder}/job/{job}/api/json", routeRead, permItemRead},
@@ -114,6 +118,8 @@ var routes = []route{
 	{"view/{view}/removeJobFromView?name={job}", routeAction, permViewConfigure},
 
 	{"user/{user}/api/json", routeRead, permRead},
+	{"user/{user}/submitDescription?description=new", routeAction, "self"},
+	{"securityRealm/user/{victim}/doDelete", routeAction, permAdminister},
 	{"user/{user}/apiTokens/api/json", routeRead, "self"},
 	{"user/{user}/descriptorByName/jenkins.security.ApiTokenProperty/generateNewToken?newTokenName=t", routeAction, "self"},
 	{"user/{user}/descriptorByName/jenkins.security.ApiTokenProperty/addFixedToken?newTokenName=t&newTokenPlainValue=11aabbccddeeff00112233445566778899", routeAction, "self"},

@@ -55,7 +55,36 @@ func walkUserMethods(name string) webMethod[*model.User] {
 	switch name {
 	case "doDelete":
 		return (*Server).deleteUser
+	case "submitDescription":
+		return (*Server).submitUserDescription
 	}
+	return nil
+}
+
+// submitUserDescription is POST /user/NAME/submitDescription: the user
+// themself (with a token that is not limited) or an admin sets what the
+// user's page says, as Jenkins's User ACL grants a user over itself.
+func (s *Server) submitUserDescription(c *call, u *model.User) error {
+	if err := requirePOST(c); err != nil {
+		return err
+	}
+	if err := s.requireSelfOrAdmin(c, u); err != nil {
+		return err
+	}
+	if !c.has(permAdminister) && c.id.Method == auth.Token && len(c.id.Scopes) > 0 {
+		return newError(http.StatusForbidden, "A token limited to "+strings.Join(c.id.Scopes, ", ")+" cannot change a user's description")
+	}
+	if err := parseForm(c); err != nil {
+		return err
+	}
+	if err := s.store.SetUserDescription(c.ctx(), u.ID, c.r.FormValue("description")); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return notFound()
+		}
+		return err
+	}
+	self := c.root + "user/" + u.ID + "/"
+	s.redirectAfterPost(c, self, self+"api/json")
 	return nil
 }
 
@@ -72,7 +101,10 @@ func walkApiTokenMethods(name string) webMethod[*model.User] {
 func (s *Server) userObject(c *call, u *model.User) *export.Object {
 	return obj("hudson.model.User",
 		p("absoluteUrl", c.root+"user/"+u.ID),
-		p("description", nil),
+		lazy("description", func() any {
+			d, _ := s.store.UserDescription(c.ctx(), u.ID)
+			return nilIfEmpty(d)
+		}),
 		p("fullName", u.DisplayName()),
 		p("id", u.ID),
 		p("property", []*export.Object{
