@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"html"
 	"net/url"
 	"strings"
 	"testing"
@@ -243,5 +244,201 @@ func TestEndpointsRealClientsCall(t *testing.T) {
 			}
 		}
 		t.Fatalf("no queue item for %s in %+v", p, q.Items)
+	})
+}
+
+// TestViewsAsJenkinsHasThem: "My View" is created and read like a list
+// view; itemCategories answers Jenkins's categories; a view's createItem
+// creates as /createItem does (a list view then lists the item); and a
+// list view's configSubmit changes what the form sets, keeps the rest
+// and stores nothing when refused.
+func TestViewsAsJenkinsHasThem(t *testing.T) {
+	rs := newRouteStack(t)
+	admin := basic("admin", rs.adminToken)
+	form := func(h map[string]string) map[string]string {
+		out := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
+		for k, v := range h {
+			out[k] = v
+		}
+		return out
+	}
+	bob := form(basic("bob", "bob-pw"))
+	bob["Jenkins-Crumb"] = rs.bobCrumb
+	type view struct {
+		Class       string `json:"_class"`
+		Name        string
+		Description *string
+		Jobs        []struct{ Name string }
+	}
+	getView := func(t *testing.T, name string, h map[string]string) view {
+		t.Helper()
+		res := rs.raw(t, "GET", "view/"+name+"/api/json", "", h)
+		if res.status != 200 {
+			t.Fatalf("GET view/%s: %d %s", name, res.status, res.body)
+		}
+		var v view
+		if err := json.Unmarshal([]byte(res.body), &v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	jobNames := func(v view) string {
+		var ns []string
+		for _, j := range v.Jobs {
+			ns = append(ns, j.Name)
+		}
+		return strings.Join(ns, " ")
+	}
+	for _, name := range []string{"alpha", "beta", "gamma"} {
+		if res := rs.raw(t, "POST", "createItem?name="+name, shellXML, admin); res.status != 200 {
+			t.Fatalf("create %s: %d %s", name, res.status, res.body)
+		}
+	}
+
+	t.Run("a My View is created from the form and lists the jobs the caller may configure", func(t *testing.T) {
+		body := "name=mine&mode=hudson.model.MyView&json=" + url.QueryEscape(`{"name":"mine","mode":"hudson.model.MyView"}`)
+		if res := rs.raw(t, "POST", "createView", body, form(admin)); res.status != 302 {
+			t.Fatalf("%d %s", res.status, res.body)
+		}
+		v := getView(t, "mine", admin)
+		if v.Class != "hudson.model.MyView" || v.Name != "mine" || jobNames(v) != "alpha beta gamma" {
+			t.Fatalf("admin sees %+v", v)
+		}
+		if v := getView(t, "mine", basic("bob", "bob-pw")); v.Class != "hudson.model.MyView" || len(v.Jobs) != 0 {
+			t.Fatalf("bob, who may configure nothing, sees %+v", v)
+		}
+		cfg := rs.raw(t, "GET", "view/mine/config.xml", "", admin).body
+		if !strings.Contains(cfg, "<hudson.model.MyView>") {
+			t.Fatalf("config.xml:\n%s", cfg)
+		}
+	})
+	t.Run("a My View is created from Jenkins's XML", func(t *testing.T) {
+		xml := `<hudson.model.MyView><name>mine2</name><filterExecutors>false</filterExecutors><filterQueue>false</filterQueue><properties class="hudson.model.View$PropertyList"/></hudson.model.MyView>`
+		if res := rs.raw(t, "POST", "createView?name=mine2", xml, admin); res.status != 200 {
+			t.Fatalf("%d %s", res.status, res.body)
+		}
+		if v := getView(t, "mine2", admin); v.Class != "hudson.model.MyView" {
+			t.Fatalf("%+v", v)
+		}
+	})
+	t.Run("an unknown view type or none is Jenkins's 400 and nothing is stored", func(t *testing.T) {
+		for _, tc := range []struct{ body, xerror string }{
+			{"name=odd&mode=hudson.plugins.nested_view.NestedView", "No view type ‘hudson.plugins.nested_view.NestedView’ is known"},
+			{"name=odd", "No view type is specified"},
+		} {
+			res := rs.raw(t, "POST", "createView", tc.body, form(admin))
+			if res.status != 400 || res.header.Get("X-Error") != tc.xerror {
+				t.Errorf("%s: %d X-Error %q, want 400 %q", tc.body, res.status, res.header.Get("X-Error"), tc.xerror)
+			}
+		}
+		if res := rs.raw(t, "GET", "view/odd/api/json", "", admin); res.status != 404 {
+			t.Fatalf("view odd was stored: %d", res.status)
+		}
+	})
+	t.Run("itemCategories answers Jenkins's categories to those who may create", func(t *testing.T) {
+		rs.raw(t, "POST", "createView?name=team&mode=hudson.model.ListView", "", admin)
+		for _, p := range []string{"view/all/itemCategories?depth=3", "view/team/itemCategories?depth=3"} {
+			res := rs.raw(t, "GET", p, "", admin)
+			var cats struct {
+				Class      string `json:"_class"`
+				Categories []struct {
+					ID, Name  string
+					MinToShow int
+					Order     int
+					Items     []map[string]any
+				}
+			}
+			if res.status != 200 || json.Unmarshal([]byte(res.body), &cats) != nil || !strings.HasPrefix(res.header.Get("Content-Type"), "application/json") {
+				t.Fatalf("%s: %d %s", p, res.status, res.body)
+			}
+			if cats.Class != "jenkins.model.item_category.Categories" || len(cats.Categories) != 2 ||
+				cats.Categories[0].ID != "standalone-projects" || cats.Categories[0].Items[0]["class"] != "hudson.model.FreeStyleProject" ||
+				cats.Categories[1].ID != "nested-projects" || cats.Categories[1].Items[0]["class"] != "com.cloudbees.hudson.plugins.folder.Folder" {
+				t.Fatalf("%s: %s", p, res.body)
+			}
+			if !strings.Contains(res.header.Get("Cache-Control"), "no-store") {
+				t.Errorf("%s: Cache-Control %q", p, res.header.Get("Cache-Control"))
+			}
+			if res := rs.raw(t, "GET", p, "", basic("bob", "bob-pw")); res.status != 403 {
+				t.Errorf("%s as bob: %d, want 403", p, res.status)
+			}
+		}
+	})
+	t.Run("a view's createItem creates the job and a list view lists it", func(t *testing.T) {
+		if res := rs.raw(t, "POST", "view/team/createItem?name=made-in-team", shellXML, admin); res.status != 200 {
+			t.Fatalf("XML: %d %s", res.status, res.body)
+		}
+		body := "name=made-by-form&mode=hudson.model.FreeStyleProject&json=" + url.QueryEscape(`{"name":"made-by-form","mode":"hudson.model.FreeStyleProject","addToCurrentView":false}`)
+		if res := rs.raw(t, "POST", "view/team/createItem", body, form(admin)); res.status != 302 {
+			t.Fatalf("form: %d %s", res.status, res.body)
+		}
+		if res := rs.raw(t, "POST", "view/all/createItem?name=made-in-all", shellXML, admin); res.status != 200 {
+			t.Fatalf("all: %d %s", res.status, res.body)
+		}
+		for _, j := range []string{"made-in-team", "made-by-form", "made-in-all"} {
+			if res := rs.raw(t, "GET", "job/"+j+"/api/json", "", admin); res.status != 200 {
+				t.Errorf("job %s was not created: %d", j, res.status)
+			}
+		}
+		if got := jobNames(getView(t, "team", admin)); got != "made-in-team" {
+			t.Fatalf("team lists %q, want made-in-team only", got)
+		}
+	})
+	t.Run("a list view's configSubmit sets what the form says and keeps the rest", func(t *testing.T) {
+		xml := `<hudson.model.ListView><name>cfg</name><filterExecutors>false</filterExecutors><filterQueue>false</filterQueue><properties class="hudson.model.View$PropertyList"/><jobNames><comparator class="hudson.util.CaseInsensitiveComparator"/></jobNames><jobFilters/><columns><hudson.views.StatusColumn/><hudson.views.JobColumn/></columns><recurse>false</recurse></hudson.model.ListView>`
+		if res := rs.raw(t, "POST", "createView?name=cfg", xml, admin); res.status != 200 {
+			t.Fatalf("%d %s", res.status, res.body)
+		}
+		rs.raw(t, "POST", "job/gamma/disable", "", admin)
+		body := "name=renamed&item_alpha=on&item_gamma=on&useincluderegex=on&includeRegex=b.*&statusFilter=1&json=" +
+			url.QueryEscape(`{"name":"renamed","description":"Team jobs","filterExecutors":true,"recurse":false}`)
+		if res := rs.raw(t, "POST", "view/cfg/configSubmit", body, form(admin)); res.status != 302 {
+			t.Fatalf("%d %s", res.status, res.body)
+		}
+		if res := rs.raw(t, "GET", "view/cfg/api/json", "", admin); res.status != 404 {
+			t.Errorf("the old name still answers: %d", res.status)
+		}
+		v := getView(t, "renamed", admin)
+		// alpha ticked, beta by the regex, gamma ticked but disabled (status filter: enabled only).
+		if v.Description == nil || *v.Description != "Team jobs" || jobNames(v) != "alpha beta" {
+			t.Fatalf("after configSubmit: %+v (jobs %s)", v, jobNames(v))
+		}
+		cfg := rs.raw(t, "GET", "view/renamed/config.xml", "", admin).body
+		for _, want := range []string{"<name>renamed</name>", "<columns><hudson.views.StatusColumn/><hudson.views.JobColumn/></columns>",
+			"<filterExecutors>true</filterExecutors>", "<includeRegex>b.*</includeRegex>", "<statusFilter>true</statusFilter>", "<string>gamma</string>"} {
+			if !strings.Contains(cfg, want) {
+				t.Errorf("config.xml lacks %s:\n%s", want, cfg)
+			}
+		}
+		// Without useincluderegex the regex goes, as in Jenkins.
+		body = "name=renamed&item_gamma=on&statusFilter=2&json=" + url.QueryEscape(`{"description":"Disabled ones"}`)
+		if res := rs.raw(t, "POST", "view/renamed/configSubmit", body, form(admin)); res.status != 302 {
+			t.Fatalf("%d %s", res.status, res.body)
+		}
+		if v := getView(t, "renamed", admin); jobNames(v) != "gamma" || *v.Description != "Disabled ones" {
+			t.Fatalf("second configSubmit: %+v", v)
+		}
+	})
+	t.Run("a refused configSubmit changes nothing", func(t *testing.T) {
+		before := rs.raw(t, "GET", "view/renamed/config.xml", "", admin).body
+		for _, tc := range []struct{ body, msg string }{
+			{"name=renamed&description=x", "This page expects a form submission"},
+			{"name=renamed&useincluderegex=on&includeRegex=(&json=%7B%7D", "is not valid"},
+			{"name=team&json=%7B%7D", `A view already exists with the name "team"`},
+			{"name=all&json=%7B%7D", `A view already exists with the name "all"`},
+			{"name=a%2Fb&json=%7B%7D", "unsafe character"},
+			{"json=%7B%7D", "No name is specified"},
+		} {
+			res := rs.raw(t, "POST", "view/renamed/configSubmit", tc.body, form(admin))
+			if res.status != 400 || !strings.Contains(html.UnescapeString(res.body), tc.msg) {
+				t.Errorf("%s: %d, want 400 %q\n%s", tc.body, res.status, tc.msg, res.body)
+			}
+		}
+		if after := rs.raw(t, "GET", "view/renamed/config.xml", "", admin).body; after != before {
+			t.Fatalf("config.xml changed:\n%s\n---\n%s", before, after)
+		}
+		if res := rs.raw(t, "POST", "view/renamed/configSubmit", "name=renamed&json=%7B%7D", bob); res.status != 403 {
+			t.Fatalf("bob: %d", res.status)
+		}
 	})
 }

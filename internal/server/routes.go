@@ -106,9 +106,12 @@ var routes = []route{
 	{"job/{folder}/createItem?name=new&mode=hudson.model.FreeStyleProject", routeAction, permCreate},
 	{"job/{folder}/job/{job}/api/json", routeRead, permItemRead},
 	{"job/{folder}/view/all/api/json", routeRead, permItemRead},
+	{"job/{folder}/view/all/itemCategories?depth=3", routeRead, permCreate},
 
 	{"view/all/api/json", routeRead, permRead},
 	{"view/all/job/{job}/api/json", routeRead, permItemRead},
+	{"view/all/itemCategories?depth=3", routeRead, permCreate},
+	{"view/all/createItem?name=new&mode=hudson.model.FreeStyleProject", routeAction, permCreate},
 	{"view/{view}/api/json", routeRead, permRead},
 	{"DELETE view/{view}/", routeAction, permViewDelete},
 	{"view/{view}/job/{job}/api/json", routeRead, permItemRead},
@@ -116,6 +119,10 @@ var routes = []route{
 	{"view/{view}/doDelete", routeAction, permViewDelete},
 	{"view/{view}/addJobToView?name={job}", routeAction, permViewConfigure},
 	{"view/{view}/removeJobFromView?name={job}", routeAction, permViewConfigure},
+	{"view/{view}/itemCategories?depth=3", routeRead, permCreate},
+	{"view/{view}/createItem?name=new&mode=hudson.model.FreeStyleProject", routeAction, permCreate},
+	{"view/{view}/configSubmit", routeAction, permViewConfigure},
+	{"view/{view}/submitDescription?description=new", routeAction, permViewConfigure},
 
 	{"user/{user}/api/json", routeRead, permRead},
 	{"user/{user}/submitDescription?description=new", routeAction, "self"},
