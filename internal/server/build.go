@@ -205,6 +205,27 @@ func buildSummary(c *call, job *model.Job, number int64) *export.Object {
 	return obj("hudson.model.FreeStyleBuild", pv("number", 999, number), pv("url", 2, url))
 }
 
+// buildRef is a build where another object refers to it (a job's
+// permalinks, a queue item's executable, an executor's current build):
+// its summary when only properties of buildSummaryVis and up will show,
+// the whole build when the depth or a tree asks for more, as Stapler
+// exports a Run wherever it appears. b, when not nil, is the build
+// already at hand; else it is read from the store only if needed.
+func (s *Server) buildRef(c *call, job *model.Job, number int64, b *model.Build) export.Pruned {
+	return func(minVis int) any {
+		if minVis >= buildSummaryVis {
+			return buildSummary(c, job, number)
+		}
+		if b == nil {
+			var err error
+			if b, err = s.store.Build(c.ctx(), job.ID, number); err != nil {
+				return buildSummary(c, job, number) // deleted meanwhile
+			}
+		}
+		return s.buildObject(c, job, b)
+	}
+}
+
 // buildObject is a build's API object (§4.7).
 func (s *Server) buildObject(c *call, job *model.Job, b *model.Build) *export.Object {
 	url := c.root + jobPath(job.Name) + strconv.FormatInt(b.Number, 10) + "/"

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"html"
 	"net/url"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -439,6 +440,100 @@ func TestViewsAsJenkinsHasThem(t *testing.T) {
 		}
 		if res := rs.raw(t, "POST", "view/renamed/configSubmit", "name=renamed&json=%7B%7D", bob); res.status != 403 {
 			t.Fatalf("bob: %d", res.status)
+		}
+	})
+}
+
+// TestPermalinksAreFullBuilds: a job's permalinks (lastBuild,
+// lastCompletedBuild, firstBuild…) and a left queue item's executable are
+// builds: {number,url} at the default depth, every field a build has
+// when depth= or tree= reaches into them, as Jenkins exports a Run
+// wherever it appears (Backstage filters lastBuild.actions).
+func TestPermalinksAreFullBuilds(t *testing.T) {
+	rs := newRouteStack(t)
+	admin := basic("admin", rs.adminToken)
+	b := rs.fixtures(t, "job/{job}/{n}/")
+	job := "job/" + strings.Split(b, "/")[1] + "/"
+	get := func(t *testing.T, path string) map[string]any {
+		t.Helper()
+		res := rs.raw(t, "GET", path, "", admin)
+		var m map[string]any
+		if res.status != 200 || json.Unmarshal([]byte(res.body), &m) != nil {
+			t.Fatalf("GET %s: %d %s", path, res.status, res.body)
+		}
+		return m
+	}
+	keys := func(v any) string {
+		m, _ := v.(map[string]any)
+		var ks []string
+		for k := range m {
+			ks = append(ks, k)
+		}
+		sort.Strings(ks)
+		return strings.Join(ks, ",")
+	}
+	permalinks := []string{"firstBuild", "lastBuild", "lastCompletedBuild", "lastSuccessfulBuild", "lastStableBuild"}
+	full := []string{"actions", "building", "description", "displayName", "duration", "fullDisplayName", "id", "number", "result", "timestamp", "url"}
+
+	t.Run("at the default depth a permalink is its number and url", func(t *testing.T) {
+		m := get(t, job+"api/json")
+		for _, l := range permalinks {
+			if got := keys(m[l]); got != "_class,number,url" {
+				t.Errorf("%s: %s", l, got)
+			}
+		}
+	})
+	t.Run("at depth 1 every permalink is the whole build", func(t *testing.T) {
+		m := get(t, job+"api/json?depth=1")
+		for _, l := range permalinks {
+			got := keys(m[l])
+			for _, k := range full {
+				if !strings.Contains(","+got+",", ","+k+",") {
+					t.Errorf("%s lacks %s: %s", l, k, got)
+				}
+			}
+		}
+	})
+	t.Run("a tree picks a permalink's build fields, actions included", func(t *testing.T) {
+		m := get(t, job+"api/json?tree=lastBuild[number,result,building,timestamp,duration,actions[*]]")
+		lb, _ := m["lastBuild"].(map[string]any)
+		if keys(lb) != "_class,actions,building,duration,number,result,timestamp" || lb["result"] != "SUCCESS" {
+			t.Fatalf("lastBuild %v", lb)
+		}
+		if acts, ok := lb["actions"].([]any); !ok || len(acts) == 0 {
+			t.Fatalf("actions %v", lb["actions"])
+		}
+	})
+	t.Run("Backstage's project list gets lastBuild's actions as an array", func(t *testing.T) {
+		tree := "jobs[actions[*],lastBuild[number,url,fullDisplayName,displayName,building,result,timestamp,duration,actions[*[*[*[*]]]]],jobs{0,1},url,name,fullName,displayName,fullDisplayName,inQueue]{0,50}"
+		m := get(t, "api/json?tree="+url.QueryEscape(tree))
+		jobs, _ := m["jobs"].([]any)
+		found := false
+		for _, j := range jobs {
+			jm := j.(map[string]any)
+			if lb, ok := jm["lastBuild"].(map[string]any); ok {
+				found = true
+				if _, ok := lb["actions"].([]any); !ok {
+					t.Fatalf("%v: lastBuild.actions is %v", jm["name"], lb["actions"])
+				}
+				if _, ok := jm["jobs"]; ok {
+					t.Fatalf("%v: a freestyle job has jobs", jm["name"])
+				}
+			}
+		}
+		if !found {
+			t.Fatal("no job with a lastBuild")
+		}
+	})
+	t.Run("a left queue item's executable is the whole build at depth 1", func(t *testing.T) {
+		m := get(t, b+"api/json")
+		id := int64(m["queueId"].(float64))
+		item := "queue/item/" + itoa(id) + "/api/json"
+		if got := keys(get(t, item)["executable"]); got != "_class,number,url" {
+			t.Errorf("depth 0: %s", got)
+		}
+		if got := keys(get(t, item+"?depth=1")["executable"]); !strings.Contains(got, "actions") || !strings.Contains(got, "result") {
+			t.Errorf("depth 1: %s", got)
 		}
 	})
 }

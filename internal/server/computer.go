@@ -402,9 +402,7 @@ func (s *Server) builtInObject(c *call) *export.Object {
 		if b != nil {
 			idle = false
 			if job := s.jobByID(b.JobID); job != nil && c.canSee(job) {
-				current = obj("hudson.model.FreeStyleBuild",
-					pv("number", 2, b.Number),
-					pv("url", 2, c.root+jobPath(job.Name)+itoa(b.Number)+"/"))
+				current = s.buildRef(c, job, b.Number, b)
 			}
 		}
 		executors[i] = obj("hudson.model.Executor",

@@ -474,17 +474,17 @@ func (s *Server) jobColor(c *call, job *model.Job) string {
 func (s *Server) jobObject(c *call, job *model.Job) *export.Object {
 	url := c.root + jobPath(job.Name)
 	ctx := c.ctx()
-	buildRef := func(n int64) any {
-		if n == 0 {
-			return nil
-		}
-		return obj("hudson.model.FreeStyleBuild", pv("number", 999, n), pv("url", 2, url+strconv.FormatInt(n, 10)+"/"))
-	}
+	// A permalink is a build: its summary where the job is read at the
+	// default depth, every field a build has where the depth or the tree
+	// reaches into it (Backstage reads lastBuild's actions).
 	permalink := func(l store.Permalink) export.Prop {
-		return lazy(string(l), func() any {
+		return export.Prop{Name: string(l), Vis: 1, Value: export.Pruned(func(minVis int) any {
 			n, _, _ := s.store.PermalinkNumber(ctx, job.ID, l)
-			return buildRef(n)
-		})
+			if n == 0 {
+				return nil
+			}
+			return s.buildRef(c, job, n, nil)(minVis)
+		})}
 	}
 	var params *export.Object
 	if len(job.Config.Params) > 0 {

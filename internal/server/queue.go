@@ -209,8 +209,12 @@ func (s *Server) queueItemObject(c *call, w *queue.Waiting, withActions bool) *e
 	case "hudson.model.Queue$LeftItem":
 		var exe any
 		if !it.Cancelled && it.BuildNumber > 0 {
-			exe = obj("hudson.model.FreeStyleBuild", pv("number", 999, it.BuildNumber),
-				pv("url", 2, c.root+jobPath(it.JobName)+strconv.FormatInt(it.BuildNumber, 10)+"/"))
+			if j, err := s.jobs.ByID(it.JobID); err == nil {
+				exe = s.buildRef(c, j, it.BuildNumber, nil)
+			} else {
+				exe = obj("hudson.model.FreeStyleBuild", pv("number", 999, it.BuildNumber),
+					pv("url", 2, c.root+jobPath(it.JobName)+strconv.FormatInt(it.BuildNumber, 10)+"/"))
+			}
 		}
 		props = append(props, p("cancelled", it.Cancelled), p("executable", exe))
 	}
