@@ -4,7 +4,8 @@ package e2e
 // and jenkins-job-builder 3.11.0 (Debian's python3-jenkins and
 // jenkins-job-builder) and node-jenkins (npm jenkins 1.1.0, installed by
 // `npm ci` in testdata/clients/node). .ci/run installs all three; a missing
-// client fails its test rather than skipping it.
+// client fails its test rather than skipping it. gojenkins, the Go client,
+// is driven from gojenkins_test.go through the same recording proxy.
 //
 // Each client talks to jeeves through a small recording proxy. The client
 // scripts name each call before making it (GET /__step__?name=…), so a

@@ -365,3 +365,65 @@ func BenchmarkEditProjectDescription(b *testing.B) {
 		}
 	}
 }
+
+// TestSubmitViewKeepsWhatTheFormDoesNotSet: a configSubmit replaces the
+// status filter among the job filters and keeps the others, removes the
+// regex when none is given, and keeps unknown elements byte for byte.
+func TestSubmitViewKeepsWhatTheFormDoesNotSet(t *testing.T) {
+	in := `<hudson.model.ListView>
+  <name>v</name>
+  <description>old</description>
+  <jobNames>
+    <comparator class="hudson.util.CaseInsensitiveComparator"/>
+    <string>a</string>
+  </jobNames>
+  <jobFilters>
+    <hudson.views.RegExJobFilter><regex>x</regex></hudson.views.RegExJobFilter>
+    <hudson.views.StatusFilter>
+      <statusFilter>false</statusFilter>
+    </hudson.views.StatusFilter>
+  </jobFilters>
+  <columns><hudson.views.JobColumn/></columns>
+  <includeRegex>old.*</includeRegex>
+  <recurse>false</recurse>
+</hudson.model.ListView>`
+	enabled := true
+	for _, tc := range []struct {
+		name   string
+		form   ViewForm
+		want   []string
+		absent []string
+	}{
+		{"a status filter replaces the old one", ViewForm{Name: "w", Description: "new", JobNames: []string{"b"}, StatusFilter: &enabled},
+			[]string{"<name>w</name>", "<description>new</description>", "<string>b</string>", "<statusFilter>true</statusFilter>",
+				"<hudson.views.RegExJobFilter><regex>x</regex></hudson.views.RegExJobFilter>", "<columns><hudson.views.JobColumn/></columns>"},
+			[]string{"<statusFilter>false</statusFilter>", "<string>a</string>", "includeRegex"}},
+		{"no status filter removes it and keeps the other filters", ViewForm{Name: "v", IncludeRegex: "n.*"},
+			[]string{"<includeRegex>n.*</includeRegex>", "<hudson.views.RegExJobFilter>"},
+			[]string{"StatusFilter"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := SubmitView([]byte(in), tc.form)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(string(out), w) {
+					t.Errorf("lacks %s:\n%s", w, out)
+				}
+			}
+			for _, a := range tc.absent {
+				if strings.Contains(string(out), a) {
+					t.Errorf("still has %s:\n%s", a, out)
+				}
+			}
+			cfg, err := ParseView(out)
+			if err != nil {
+				t.Fatalf("the result does not parse: %v\n%s", err, out)
+			}
+			if (cfg.StatusFilter != nil) != (tc.form.StatusFilter != nil) {
+				t.Errorf("status filter read back as %v", cfg.StatusFilter)
+			}
+		})
+	}
+}

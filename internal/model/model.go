@@ -355,6 +355,10 @@ type Build struct {
 	Causes    []Cause
 	Params    []ParamValue
 	Executor  int
+	// DisplayName replaces "#N" when a user gave one; Description is
+	// what a user wrote about the build.
+	DisplayName string
+	Description string
 }
 
 // QueueState is where a queue item stands.
@@ -393,13 +397,18 @@ type View struct {
 	Config    ViewConfig
 }
 
-// ViewConfig is what jeeves reads from a list view's config.xml.
+// ViewConfig is what jeeves reads from a view's config.xml.
 type ViewConfig struct {
-	Class        string // root element, e.g. hudson.model.ListView
+	Class        string // root element: hudson.model.ListView or hudson.model.MyView
 	Description  string
 	JobNames     []string
 	IncludeRegex string
 	Recurse      bool
+	// StatusFilter, when set, keeps only enabled jobs (true) or only
+	// disabled ones (false), as Jenkins's hudson.views.StatusFilter.
+	StatusFilter    *bool
+	FilterExecutors bool
+	FilterQueue     bool
 }
 
 // Node is a permanent agent (hudson.slaves.DumbSlave) as configured.

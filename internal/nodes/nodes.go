@@ -291,3 +291,97 @@ func (s *Service) Delete(ctx context.Context, name string) error {
 	delete(s.nodes, name)
 	return nil
 }
+
+// CheckNew is ComputerSet.checkName: name, trimmed, must be a good name
+// that no agent has yet.
+func (s *Service) CheckNew(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return "", fmt.Errorf("%w: Query parameter 'name' is required", ErrBad)
+	}
+	if err := checkName(name); err != nil {
+		return "", err
+	}
+	s.mu.RLock()
+	_, taken := s.nodes[name]
+	s.mu.RUnlock()
+	if taken {
+		return "", fmt.Errorf("%w: Agent called ‘%s’ already exists", ErrExists, name)
+	}
+	return name, nil
+}
+
+// CreateFromXML stores an agent from a posted config.xml, as
+// ComputerSet.doCreateItem does for an XML submission: name, when given,
+// replaces the one inside the XML.
+func (s *Service) CreateFromXML(ctx context.Context, name string, xml []byte) (*model.Node, error) {
+	inner, cfg, err := configxml.ParseNode(xml)
+	if err != nil {
+		var uk *configxml.UnknownKindError
+		if errors.As(err, &uk) {
+			return nil, fmt.Errorf("%w: Expecting slave but got %s instead", ErrBad, uk.Root)
+		}
+		return nil, fmt.Errorf("%w: %v", ErrBad, err)
+	}
+	if name = strings.TrimSpace(name); name == "" {
+		name = inner
+	}
+	if name == "" {
+		return nil, fmt.Errorf("%w: Query parameter 'name' is required", ErrBad)
+	}
+	if name != inner {
+		if xml, err = configxml.SetText(xml, "name", name); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBad, err)
+		}
+	}
+	return s.create(ctx, name, xml, cfg, "Node '"+name+"' already exists")
+}
+
+// Copy is ComputerSet.doCreateItem's mode=copy: a new agent named name
+// with from's configuration.
+func (s *Service) Copy(ctx context.Context, name, from string) (*model.Node, error) {
+	name, err := s.CheckNew(name)
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(from) == "" {
+		return nil, fmt.Errorf("%w: Specify which agent to copy", ErrBad)
+	}
+	src, err := s.Get(from)
+	if err != nil {
+		return nil, fmt.Errorf("%w: No such agent: %s", ErrBad, from)
+	}
+	xml, err := configxml.SetText(src.ConfigXML, "name", name)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBad, err)
+	}
+	cfg := src.Config
+	return s.create(ctx, name, xml, &cfg, "Agent called ‘"+name+"’ already exists")
+}
+
+// create stores a new agent; taken is the message when the name is.
+func (s *Service) create(ctx context.Context, name string, xml []byte, cfg *model.NodeConfig, taken string) (*model.Node, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.nodes[name]; ok {
+		return nil, fmt.Errorf("%w: %s", ErrExists, taken)
+	}
+	now := time.Now()
+	if err := s.store.CreateNode(ctx, name, xml, now); err != nil {
+		if errors.Is(err, store.ErrExists) {
+			return nil, fmt.Errorf("%w: %s", ErrExists, taken)
+		}
+		return nil, err
+	}
+	n := &model.Node{Name: name, ConfigXML: xml, Config: *cfg, CreatedAt: now}
+	s.nodes[name] = n
+	c := *n
+	return &c, nil
+}
+
+// IsAgentType reports whether typ names the permanent agent's class or
+// its descriptor, the one node type jeeves has.
+func IsAgentType(typ string) bool { return agentTypes[typ] }

@@ -16,21 +16,43 @@ func (s *Server) serveAPI(c *call, p []string, xmlRoot string, obj *export.Objec
 	if len(p) == 1 {
 		return s.apiHelpPage(c)
 	}
-	if len(p) != 2 {
+	ok, err := dispatch(s, c, apiTarget{xmlRoot, obj}, p[1:], walkAPIMethods)
+	if !ok {
 		return notFound()
 	}
-	var flavor export.Flavor
-	var ctype string
-	switch p[1] {
+	return err
+}
+
+// apiTarget is the object an …/api/ URL exports, and the XML root
+// element it is written under.
+type apiTarget struct {
+	xmlRoot string
+	obj     *export.Object
+}
+
+// walkAPIMethods are the web methods of an object's api/ (Stapler's
+// Api.doJson, doXml and doPython).
+func walkAPIMethods(name string) webMethod[apiTarget] {
+	switch name {
 	case "json":
-		flavor, ctype = export.JSON, "application/json;charset=utf-8"
+		return func(s *Server, c *call, a apiTarget) error {
+			return s.writeAPI(c, a, export.JSON, "application/json;charset=utf-8")
+		}
 	case "xml":
-		flavor, ctype = export.XML, "application/xml;charset=utf-8"
+		return func(s *Server, c *call, a apiTarget) error {
+			return s.writeAPI(c, a, export.XML, "application/xml;charset=utf-8")
+		}
 	case "python":
-		flavor, ctype = export.Python, "text/x-python;charset=utf-8"
-	default:
-		return notFound()
+		return func(s *Server, c *call, a apiTarget) error {
+			return s.writeAPI(c, a, export.Python, "text/x-python;charset=utf-8")
+		}
 	}
+	return nil
+}
+
+// writeAPI writes a's object in flavor.
+func (s *Server) writeAPI(c *call, a apiTarget, flavor export.Flavor, ctype string) error {
+	xmlRoot, obj := a.xmlRoot, a.obj
 	q := c.r.URL.Query()
 	var opt export.Options
 	if t, ok := q["tree"]; ok && len(t) > 0 {

@@ -2,11 +2,13 @@ package server
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/export"
@@ -26,43 +28,174 @@ func (s *Server) walkBuild(c *call, job *model.Job, number int64, p []string) er
 	if len(p) == 0 {
 		return s.buildUIPage(c, job, b, false)
 	}
+	run := runRef{job, b}
+	if ok, err := dispatch(s, c, run, p, walkBuildMethods); ok {
+		return err
+	}
 	switch p[0] {
 	case "api":
 		return s.serveAPI(c, p, "freeStyleBuild", s.buildObject(c, job, b))
-	case "consoleText":
-		if len(p) > 1 {
-			return notFound()
-		}
-		return s.consoleText(c, b)
 	case "logText":
-		if len(p) == 2 && p[1] == "progressiveText" {
-			return s.progressiveText(c, b)
-		}
+		return s.walkBuildLog(c, b, p[1:])
 	case "console":
 		return s.buildUIPage(c, job, b, true)
-	case "buildNumber":
-		c.w.Header().Set("Content-Type", "text/plain;charset=utf-8")
-		_, err := io.WriteString(c.w, strconv.FormatInt(b.Number, 10))
-		return err
-	case "doDelete":
-		return s.deleteBuild(c, job, b)
-	case "stop":
-		if err := requirePOST(c); err != nil {
-			return err
-		}
-		if err := c.require(permCancel); err != nil {
-			return err
-		}
-		by := c.id.Name() // "anonymous"
-		if c.id.User != nil {
-			by = c.id.User.DisplayName()
-		}
-		s.queue.Stop(job.ID, b.Number, by)
-		url := c.root + jobPath(job.Name) + strconv.FormatInt(b.Number, 10) + "/"
-		s.redirectAfterPost(c, url, url+"api/json")
-		return nil
 	}
 	return notFound()
+}
+
+// runRef is a build and its job, what a build's web methods act on.
+type runRef struct {
+	job *model.Job
+	b   *model.Build
+}
+
+// walkBuildMethods are a build's web methods (Run's doConsoleText,
+// doBuildNumber, doDoDelete, doStop…).
+func walkBuildMethods(name string) webMethod[runRef] {
+	switch name {
+	case "consoleText":
+		return func(s *Server, c *call, r runRef) error { return s.consoleText(c, r.b) }
+	case "buildNumber":
+		return func(s *Server, c *call, r runRef) error {
+			c.w.Header().Set("Content-Type", "text/plain;charset=utf-8")
+			_, err := io.WriteString(c.w, strconv.FormatInt(r.b.Number, 10))
+			return err
+		}
+	case "doDelete":
+		return func(s *Server, c *call, r runRef) error { return s.deleteBuild(c, r.job, r.b) }
+	case "stop":
+		return func(s *Server, c *call, r runRef) error { return s.stopBuild(c, r.job, r.b) }
+	case "submitDescription":
+		return (*Server).submitBuildDescription
+	case "configSubmit":
+		return (*Server).buildConfigSubmit
+	}
+	return nil
+}
+
+// submitBuildDescription is POST …/N/submitDescription (Run's): the
+// description parameter, from the query or the form, needs Run/Update.
+func (s *Server) submitBuildDescription(c *call, r runRef) error {
+	if err := requirePOST(c); err != nil {
+		return err
+	}
+	if err := c.require(permRunUpdate); err != nil {
+		return err
+	}
+	if err := parseForm(c); err != nil {
+		return err
+	}
+	if err := s.store.SetBuildDescription(c.ctx(), r.job.ID, r.b.Number, c.r.FormValue("description")); err != nil {
+		return buildError(err)
+	}
+	url := c.root + jobPath(r.job.Name) + strconv.FormatInt(r.b.Number, 10) + "/"
+	s.redirectAfterPost(c, url, url+"api/json")
+	return nil
+}
+
+// buildConfigSubmit is POST …/N/configSubmit (Run.doConfigSubmit): the
+// display name and description from the form's json field, both needed
+// ("" display name: back to "#N"); Run/Update.
+func (s *Server) buildConfigSubmit(c *call, r runRef) error {
+	if err := requirePOST(c); err != nil {
+		return err
+	}
+	if err := c.require(permRunUpdate); err != nil {
+		return err
+	}
+	form, err := submittedForm(c)
+	if err != nil {
+		return err
+	}
+	var fields struct {
+		DisplayName *string `json:"displayName"`
+		Description *string `json:"description"`
+	}
+	if err := json.Unmarshal(form, &fields); err != nil {
+		return badRequest("The json field's displayName and description must be strings: " + err.Error())
+	}
+	if fields.DisplayName == nil || fields.Description == nil {
+		return badRequest("The json field must hold both displayName and description")
+	}
+	name := strings.TrimSpace(*fields.DisplayName)
+	if len(name) > maxDisplayName {
+		return badRequest("The display name is longer than " + strconv.Itoa(maxDisplayName) + " bytes")
+	}
+	if err := s.store.SetBuildInfo(c.ctx(), r.job.ID, r.b.Number, name, *fields.Description); err != nil {
+		return buildError(err)
+	}
+	url := c.root + jobPath(r.job.Name) + strconv.FormatInt(r.b.Number, 10) + "/"
+	s.redirectAfterPost(c, url, url+"api/json")
+	return nil
+}
+
+// maxDisplayName bounds a build's display name; descriptions are bounded
+// by the request body's limit.
+const maxDisplayName = 1024
+
+// buildError: a build deleted meanwhile is not found.
+func buildError(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound()
+	}
+	return err
+}
+
+// submittedForm is Stapler's getSubmittedForm: the json form field
+// (urlencoded or multipart), which must be a JSON object. Without it the
+// answer is Stapler's 400.
+func submittedForm(c *call) (json.RawMessage, error) {
+	if err := parseForm(c); err != nil {
+		return nil, err
+	}
+	raw := strings.TrimSpace(c.r.FormValue("json"))
+	if raw == "" {
+		if len(c.r.Form) > 0 {
+			return nil, newError(http.StatusBadRequest, "This page expects a form submission")
+		}
+		return nil, newError(http.StatusBadRequest, "Nothing is submitted")
+	}
+	if !strings.HasPrefix(raw, "{") || !json.Valid([]byte(raw)) {
+		return nil, badRequest("The json field is not a JSON object")
+	}
+	return json.RawMessage(raw), nil
+}
+
+// walkBuildLog serves a build's logText/…: its progressiveText method.
+func (s *Server) walkBuildLog(c *call, b *model.Build, p []string) error {
+	if ok, err := dispatch(s, c, b, p, walkBuildLogMethods); ok {
+		return err
+	}
+	return notFound()
+}
+
+// walkBuildLogMethods are the web methods of a build's log
+// (AnnotatedLargeText's doProgressiveText).
+func walkBuildLogMethods(name string) webMethod[*model.Build] {
+	switch name {
+	case "progressiveText":
+		return (*Server).progressiveText
+	}
+	return nil
+}
+
+// stopBuild is POST …/N/stop: a finished build is left as it is, and the
+// answer is the same redirect.
+func (s *Server) stopBuild(c *call, job *model.Job, b *model.Build) error {
+	if err := requirePOST(c); err != nil {
+		return err
+	}
+	if err := c.require(permCancel); err != nil {
+		return err
+	}
+	by := c.id.Name() // "anonymous"
+	if c.id.User != nil {
+		by = c.id.User.DisplayName()
+	}
+	s.queue.Stop(job.ID, b.Number, by)
+	url := c.root + jobPath(job.Name) + strconv.FormatInt(b.Number, 10) + "/"
+	s.redirectAfterPost(c, url, url+"api/json")
+	return nil
 }
 
 // buildSummaryVis: properties below this visibility are not in a
@@ -74,6 +207,27 @@ const buildSummaryVis = 2
 func buildSummary(c *call, job *model.Job, number int64) *export.Object {
 	url := c.root + jobPath(job.Name) + strconv.FormatInt(number, 10) + "/"
 	return obj("hudson.model.FreeStyleBuild", pv("number", 999, number), pv("url", 2, url))
+}
+
+// buildRef is a build where another object refers to it (a job's
+// permalinks, a queue item's executable, an executor's current build):
+// its summary when only properties of buildSummaryVis and up will show,
+// the whole build when the depth or a tree asks for more, as Stapler
+// exports a Run wherever it appears. b, when not nil, is the build
+// already at hand; else it is read from the store only if needed.
+func (s *Server) buildRef(c *call, job *model.Job, number int64, b *model.Build) export.Pruned {
+	return func(minVis int) any {
+		if minVis >= buildSummaryVis {
+			return buildSummary(c, job, number)
+		}
+		if b == nil {
+			var err error
+			if b, err = s.store.Build(c.ctx(), job.ID, number); err != nil {
+				return buildSummary(c, job, number) // deleted meanwhile
+			}
+		}
+		return s.buildObject(c, job, b)
+	}
 }
 
 // buildObject is a build's API object (§4.7).
@@ -102,16 +256,24 @@ func (s *Server) buildObject(c *call, job *model.Job, b *model.Build) *export.Ob
 		executor = obj("")
 		duration = 0
 	}
+	display := "#" + num
+	if b.DisplayName != "" {
+		display = b.DisplayName
+	}
+	var desc any
+	if b.Description != "" {
+		desc = b.Description
+	}
 	return obj("hudson.model.FreeStyleBuild",
 		p("actions", actions),
 		p("artifacts", []*export.Object{}),
 		p("building", b.Building),
-		p("description", nil),
-		p("displayName", "#"+num),
+		p("description", desc),
+		p("displayName", display),
 		p("duration", duration),
 		export.Prop{Name: "estimatedDuration", Vis: 1, Value: export.Lazy(func() any { return s.estimatedDuration(c, job) })},
 		p("executor", executor),
-		p("fullDisplayName", job.Name+" #"+num),
+		p("fullDisplayName", strings.ReplaceAll(job.Name, "/", " » ")+" "+display),
 		p("id", num),
 		p("inProgress", b.Building),
 		p("keepLog", false),

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
 
@@ -25,11 +26,11 @@ func (s *Server) walkComputer(c *call, p []string) error {
 	if len(p) == 0 {
 		return s.rootPage(c)
 	}
-	switch p[0] {
-	case "api":
+	if ok, err := dispatch(s, c, rootObj{}, p, walkComputerSetMethods); ok {
+		return err
+	}
+	if p[0] == "api" {
 		return s.serveAPI(c, p, "computerSet", s.computerSetObject(c))
-	case "doCreateItem", "createItem":
-		return s.createNode(c)
 	}
 	if builtInNames[strings.ToLower(p[0])] {
 		return s.walkBuiltIn(c, p[1:])
@@ -41,33 +42,65 @@ func (s *Server) walkComputer(c *call, p []string) error {
 	return s.walkAgent(c, n, p[1:])
 }
 
+// walkComputerSetMethods are /computer/'s web methods (ComputerSet's
+// doCreateItem and doDoCreateItem).
+func walkComputerSetMethods(name string) webMethod[rootObj] {
+	switch name {
+	case "doCreateItem":
+		return func(s *Server, c *call, _ rootObj) error { return s.createNode(c) }
+	case "createItem":
+		return func(s *Server, c *call, _ rootObj) error { return s.computerCreateItem(c) }
+	}
+	return nil
+}
+
 func (s *Server) walkBuiltIn(c *call, p []string) error {
 	if len(p) == 0 {
 		return s.rootPage(c)
 	}
+	if ok, err := dispatch(s, c, rootObj{}, p, walkBuiltInMethods); ok {
+		return err
+	}
 	switch p[0] {
 	case "api":
 		return s.serveAPI(c, p, "masterComputer", s.builtInObject(c))
-	case "toggleOffline", "changeOfflineCause":
-		if err := requirePOST(c); err != nil {
-			return err
-		}
-		if err := c.require(permDisconnect); err != nil {
-			return err
-		}
-		offline, _ := s.queue.Offline()
-		if p[0] == "toggleOffline" {
-			offline = !offline
-		}
-		msg := c.r.FormValue("offlineMessage")
-		if err := limits.Check("offlineMessage", msg, limits.Message); err != nil {
-			return badRequest(err.Error())
-		}
-		s.queue.SetOffline(offline, msg)
-		s.redirectAfterPost(c, c.root+"computer/(built-in)/", c.root+"computer/(built-in)/api/json")
-		return nil
+	case "logText":
+		return s.walkComputerLog(c, p[1:])
 	}
 	return notFound()
+}
+
+// walkBuiltInMethods are the built-in node's web methods.
+func walkBuiltInMethods(name string) webMethod[rootObj] {
+	switch name {
+	case "toggleOffline":
+		return func(s *Server, c *call, _ rootObj) error { return s.builtInOffline(c, true) }
+	case "changeOfflineCause":
+		return func(s *Server, c *call, _ rootObj) error { return s.builtInOffline(c, false) }
+	}
+	return nil
+}
+
+// builtInOffline is the built-in node's toggleOffline (toggle) and
+// changeOfflineCause.
+func (s *Server) builtInOffline(c *call, toggle bool) error {
+	if err := requirePOST(c); err != nil {
+		return err
+	}
+	if err := c.require(permDisconnect); err != nil {
+		return err
+	}
+	offline, _ := s.queue.Offline()
+	if toggle {
+		offline = !offline
+	}
+	msg := c.r.FormValue("offlineMessage")
+	if err := limits.Check("offlineMessage", msg, limits.Message); err != nil {
+		return badRequest(err.Error())
+	}
+	s.queue.SetOffline(offline, msg)
+	s.redirectAfterPost(c, c.root+"computer/(built-in)/", c.root+"computer/(built-in)/api/json")
+	return nil
 }
 
 // createNode is ComputerSet.doCreateItem: name and type in the query or
@@ -79,9 +112,6 @@ func (s *Server) createNode(c *call) error {
 	if err := c.require(permNodeCreate); err != nil {
 		return err
 	}
-	if c.r.FormValue("mode") == "copy" {
-		return badRequest("Copying agents is not supported")
-	}
 	if _, err := s.nodes.CreateFromForm(c.ctx(), c.r.FormValue("name"), c.r.FormValue("type"), c.r.FormValue("json")); err != nil {
 		return nodeError(err)
 	}
@@ -89,59 +119,174 @@ func (s *Server) createNode(c *call) error {
 	return nil
 }
 
+// computerCreateItem is ComputerSet.doCreateItem, the first step of a new
+// agent: mode=hudson.slaves.DumbSlave checks the name and answers the
+// page where its settings are filled in (they are then posted to
+// doCreateItem); mode=copy&from= copies an agent; a posted config.xml
+// creates one at once.
+func (s *Server) computerCreateItem(c *call) error {
+	if err := requirePOST(c); err != nil {
+		return err
+	}
+	if err := c.require(permNodeCreate); err != nil {
+		return err
+	}
+	name, mode := c.r.URL.Query().Get("name"), c.r.URL.Query().Get("mode")
+	if isXMLContentType(c.r.Header.Get("Content-Type")) && mode != "copy" {
+		body, err := readBody(c)
+		if err != nil {
+			return err
+		}
+		if _, err := s.nodes.CreateFromXML(c.ctx(), name, body); err != nil {
+			return nodeError(err)
+		}
+		c.w.WriteHeader(http.StatusOK)
+		return nil
+	}
+	if err := parseForm(c); err != nil {
+		return err
+	}
+	name, mode = c.r.FormValue("name"), c.r.FormValue("mode")
+	switch {
+	case mode == "copy":
+		n, err := s.nodes.Copy(c.ctx(), name, c.r.FormValue("from"))
+		if err != nil {
+			return nodeError(err)
+		}
+		self := c.root + "computer/" + url.PathEscape(n.Name) + "/"
+		s.redirectAfterPost(c, self, self+"api/json")
+		return nil
+	case mode == "":
+		return badRequest("No mode given")
+	case !nodes.IsAgentType(mode):
+		return badRequest("No node type ‘" + mode + "’ is known")
+	}
+	name, err := s.nodes.CheckNew(name)
+	if err != nil {
+		return nodeError(err)
+	}
+	return s.render(c, http.StatusOK, "message", page{Title: "New agent", P: map[string]any{
+		"Heading": "New agent " + name,
+		"Text":    "The name " + name + " is free for a permanent agent (" + mode + ").",
+		"Detail":  "POST its settings to " + c.root + "computer/doCreateItem with name, type=" + mode + " and the json field, as Jenkins's form does.",
+		"Back":    c.root + "computer/",
+	}})
+}
+
 // walkAgent serves /computer/NAME/… for a permanent agent.
 func (s *Server) walkAgent(c *call, n *model.Node, p []string) error {
-	self := c.root + "computer/" + url.PathEscape(n.Name) + "/"
 	if len(p) == 0 {
 		return s.rootPage(c)
+	}
+	if ok, err := dispatch(s, c, n, p, walkAgentMethods); ok {
+		return err
 	}
 	switch p[0] {
 	case "api":
 		return s.serveAPI(c, p, "slaveComputer", s.agentObject(c, n))
-	case "config.xml":
-		return s.nodeConfigXML(c, n)
-	case "doDelete":
-		if err := requirePOST(c); err != nil {
-			return err
-		}
-		if err := c.require(permNodeDelete); err != nil {
-			return err
-		}
-		if err := s.nodes.Delete(c.ctx(), n.Name); err != nil {
-			return nodeError(err)
-		}
-		s.redirectAfterPost(c, c.root+"computer/", c.root+"computer/api/json")
-		return nil
-	case "toggleOffline", "changeOfflineCause", "doDisconnect", "disconnect":
-		if err := requirePOST(c); err != nil {
-			return err
-		}
-		if err := c.require(permDisconnect); err != nil {
-			return err
-		}
-		offline := n.TempOffline
-		switch p[0] {
-		case "toggleOffline":
-			offline = !offline
-		case "changeOfflineCause":
-			offline = true
-		}
-		// doDisconnect: the agent is not connected, so there is nothing
-		// to drop; Jenkins answers the same redirect.
-		if p[0] != "doDisconnect" && p[0] != "disconnect" {
-			if err := s.nodes.SetOffline(c.ctx(), n.Name, offline, c.r.FormValue("offlineMessage")); err != nil {
-				return nodeError(err)
-			}
-		}
-		s.redirectAfterPost(c, self, self+"api/json")
-		return nil
-	case "launchSlaveAgent":
-		if err := requirePOST(c); err != nil {
-			return err
-		}
-		return newError(http.StatusConflict, "jeeves cannot launch agents yet: agents connect in a later version")
+	case "logText":
+		return s.walkComputerLog(c, p[1:])
 	}
 	return notFound()
+}
+
+// walkComputerLog serves a node's logText/…: its progressiveText method.
+func (s *Server) walkComputerLog(c *call, p []string) error {
+	if ok, err := dispatch(s, c, rootObj{}, p, walkComputerLogMethods); ok {
+		return err
+	}
+	return notFound()
+}
+
+// walkComputerLogMethods are the web methods of a node's log (Computer's
+// getLogText, an AnnotatedLargeText never complete).
+func walkComputerLogMethods(name string) webMethod[rootObj] {
+	switch name {
+	case "progressiveText":
+		return func(s *Server, c *call, _ rootObj) error { return s.emptyComputerLog(c) }
+	}
+	return nil
+}
+
+// emptyComputerLog is the connection log of a node that never connected
+// (no agent connects to jeeves yet): empty, at offset 0, and, as for
+// every node's log in Jenkins, with more data to come.
+func (s *Server) emptyComputerLog(c *call) error {
+	// Computer.getLogText: Computer/Connect or Computer/ExtendedRead.
+	if !c.has(permNodeExtRead) && !c.has(authz.NodeConnect) {
+		return forbidden(permNodeExtRead)
+	}
+	h := c.w.Header()
+	h.Set("Content-Type", "text/plain;charset=utf-8")
+	h.Set("X-Text-Size", "0")
+	h.Set("X-More-Data", "true")
+	h.Set("Content-Length", "0")
+	c.w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// walkAgentMethods are an agent's web methods (Computer's and
+// SlaveComputer's doConfigDotXml, doDoDelete, doToggleOffline…).
+func walkAgentMethods(name string) webMethod[*model.Node] {
+	switch name {
+	case "config.xml":
+		return (*Server).nodeConfigXML
+	case "doDelete":
+		return (*Server).deleteNode
+	case "toggleOffline", "changeOfflineCause", "doDisconnect", "disconnect":
+		return func(s *Server, c *call, n *model.Node) error { return s.agentOffline(c, n, name) }
+	case "launchSlaveAgent":
+		return func(s *Server, c *call, n *model.Node) error {
+			if err := requirePOST(c); err != nil {
+				return err
+			}
+			return newError(http.StatusConflict, "jeeves cannot launch agents yet: agents connect in a later version")
+		}
+	}
+	return nil
+}
+
+// deleteNode is POST /computer/NAME/doDelete.
+func (s *Server) deleteNode(c *call, n *model.Node) error {
+	if err := requirePOST(c); err != nil {
+		return err
+	}
+	if err := c.require(permNodeDelete); err != nil {
+		return err
+	}
+	if err := s.nodes.Delete(c.ctx(), n.Name); err != nil {
+		return nodeError(err)
+	}
+	s.redirectAfterPost(c, c.root+"computer/", c.root+"computer/api/json")
+	return nil
+}
+
+// agentOffline is an agent's toggleOffline, changeOfflineCause,
+// doDisconnect and disconnect.
+func (s *Server) agentOffline(c *call, n *model.Node, action string) error {
+	if err := requirePOST(c); err != nil {
+		return err
+	}
+	if err := c.require(permDisconnect); err != nil {
+		return err
+	}
+	offline := n.TempOffline
+	switch action {
+	case "toggleOffline":
+		offline = !offline
+	case "changeOfflineCause":
+		offline = true
+	}
+	// doDisconnect: the agent is not connected, so there is nothing to
+	// drop; Jenkins answers the same redirect.
+	if action != "doDisconnect" && action != "disconnect" {
+		if err := s.nodes.SetOffline(c.ctx(), n.Name, offline, c.r.FormValue("offlineMessage")); err != nil {
+			return nodeError(err)
+		}
+	}
+	self := c.root + "computer/" + url.PathEscape(n.Name) + "/"
+	s.redirectAfterPost(c, self, self+"api/json")
+	return nil
 }
 
 // nodeConfigXML serves and replaces an agent's config.xml.
@@ -262,9 +407,7 @@ func (s *Server) builtInObject(c *call) *export.Object {
 		if b != nil {
 			idle = false
 			if job := s.jobByID(b.JobID); job != nil && c.canSee(job) {
-				current = obj("hudson.model.FreeStyleBuild",
-					pv("number", 2, b.Number),
-					pv("url", 2, c.root+jobPath(job.Name)+itoa(b.Number)+"/"))
+				current = s.buildRef(c, job, b.Number, b)
 			}
 		}
 		executors[i] = obj("hudson.model.Executor",

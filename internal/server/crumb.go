@@ -13,12 +13,10 @@ func (s *Server) walkCrumbIssuer(c *call, p []string) error {
 	if !s.sys().CSRF {
 		return notFound()
 	}
-	// gojenkins asks for /crumbIssuer/api/json/api/json.
-	if len(p) == 4 && p[0] == "api" && p[2] == "api" && p[1] == p[3] {
-		p = p[2:]
-	}
+	// gojenkins asks for /crumbIssuer/api/json/api/json: api/json is a
+	// web method, so what follows it is ignored (dispatch).
 	crumb := s.auth.Crumb(c.id)
-	if len(p) == 2 && p[0] == "api" && p[1] == "xml" {
+	if len(p) >= 2 && p[0] == "api" && p[1] == "xml" {
 		if xp, ok := c.r.URL.Query()["xpath"]; ok && len(xp) == 1 {
 			return crumbXPath(c, xp[0], crumb)
 		}

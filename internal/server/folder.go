@@ -9,6 +9,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/export"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/views"
 )
 
 // walkFolder serves a folder's URLs (cloudbees-folder's Folder): its API
@@ -20,7 +21,10 @@ func (s *Server) walkFolder(c *call, folder *model.Job, p []string) error {
 		}
 		return s.dashboard(c, folder)
 	}
-	if handled, err := s.walkItem(c, folder, p); handled {
+	if ok, err := dispatch(s, c, folder, p, walkFolderMethods); ok {
+		return err
+	}
+	if handled, err := s.walkItemPages(c, folder, p); handled {
 		return err
 	}
 	switch p[0] {
@@ -28,23 +32,24 @@ func (s *Server) walkFolder(c *call, folder *model.Job, p []string) error {
 		return s.serveAPI(c, p, "folder", s.folderObject(c, folder))
 	case "job":
 		return s.walkJobs(c, folder.Name, p[1:])
-	case "createItem":
-		return s.createItem(c, folder.Name)
 	case "newJob":
 		return s.newJob(c, folder)
 	case "view":
-		if len(p) >= 2 && strings.EqualFold(p[1], "all") {
-			url := c.root + jobPath(folder.Name)
-			if len(p) == 2 {
-				return s.dashboard(c, folder)
-			}
-			if len(p) == 3 && p[2] == "newJob" {
-				return s.newJob(c, folder)
-			}
-			return s.serveAPI(c, p[2:], "allView", s.viewObject(c, "hudson.model.AllView", "All", url, func() []*model.Job { return s.jobs.Children(folder.Name) }))
+		if len(p) >= 2 && strings.EqualFold(p[1], views.AllView) {
+			return s.walkAllView(c, folder, p[2:])
 		}
 	}
 	return notFound()
+}
+
+// walkFolderMethods are a folder's web methods (createItem), then those
+// every item has.
+func walkFolderMethods(name string) webMethod[*model.Job] {
+	switch name {
+	case "createItem":
+		return func(s *Server, c *call, folder *model.Job) error { return s.createItem(c, folder.Name, nil) }
+	}
+	return walkItemMethods(name)
 }
 
 // itemsProp is a "jobs" property listing the items items returns, which

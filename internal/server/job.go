@@ -59,27 +59,41 @@ func (s *Server) walkJobs(c *call, folder string, p []string) error {
 	return s.walkJob(c, job, p[1:])
 }
 
-// walkItem serves the URLs every item has, folder or job; handled is
-// false for the others.
-func (s *Server) walkItem(c *call, job *model.Job, p []string) (handled bool, err error) {
-	switch p[0] {
+// walkItemMethods are the web methods every item has, job or folder
+// (AbstractItem's doConfigDotXml, doDoDelete, doConfirmRename…).
+func walkItemMethods(name string) webMethod[*model.Job] {
+	switch name {
 	case "config.xml":
-		if len(p) > 1 {
-			return true, notFound()
-		}
-		return true, s.configXML(c, job)
+		return (*Server).configXML
 	case "doDelete":
-		return true, s.deleteJob(c, job)
+		return (*Server).deleteJob
 	case "doRename", "confirmRename":
-		return true, s.renameItem(c, job)
+		return (*Server).renameItem
 	case "description":
-		return true, s.description(c, job)
+		return (*Server).description
+	case "submitDescription":
+		return func(s *Server, c *call, job *model.Job) error {
+			if err := requirePOST(c); err != nil {
+				return err
+			}
+			return s.description(c, job)
+		}
+	case "configSubmit":
+		return (*Server).configSubmit
+	}
+	return nil
+}
+
+// walkItemPages are the pages every item has; handled is false for
+// other segments.
+func (s *Server) walkItemPages(c *call, job *model.Job, p []string) (handled bool, err error) {
+	switch p[0] {
 	case "configure":
 		return true, s.configurePage(c, job)
-	case "configSubmit":
-		return true, s.configSubmit(c, job)
 	case "delete":
 		return true, s.deletePage(c, job)
+	case "descriptorByName":
+		return true, s.checkSpec(c, job, p[1:])
 	}
 	return false, nil
 }
@@ -103,22 +117,14 @@ func (s *Server) walkJob(c *call, job *model.Job, p []string) error {
 		}
 		return s.jobUIPage(c, job)
 	}
-	if handled, err := s.walkItem(c, job, p); handled {
+	if ok, err := dispatch(s, c, job, p, walkJobMethods); ok {
 		return err
 	}
-	switch p[0] {
-	case "api":
+	if handled, err := s.walkItemPages(c, job, p); handled {
+		return err
+	}
+	if p[0] == "api" {
 		return s.serveAPI(c, p, "freeStyleProject", s.jobObject(c, job))
-	case "enable", "disable":
-		return s.enableJob(c, job, p[0] == "enable")
-	case "doWipeOutWorkspace":
-		return s.wipeWorkspace(c, job)
-	case "build":
-		return s.build(c, job, false)
-	case "buildWithParameters":
-		return s.build(c, job, true)
-	case "descriptorByName":
-		return s.checkSpec(c, job, p[1:])
 	}
 	if n, ok, err := s.buildNumber(c, job, p[0]); err != nil {
 		return err
@@ -126,6 +132,24 @@ func (s *Server) walkJob(c *call, job *model.Job, p []string) error {
 		return s.walkBuild(c, job, n, p[1:])
 	}
 	return notFound()
+}
+
+// walkJobMethods are a freestyle job's web methods (AbstractProject's
+// doBuild, doEnable…), then those every item has.
+func walkJobMethods(name string) webMethod[*model.Job] {
+	switch name {
+	case "enable":
+		return func(s *Server, c *call, job *model.Job) error { return s.enableJob(c, job, true) }
+	case "disable":
+		return func(s *Server, c *call, job *model.Job) error { return s.enableJob(c, job, false) }
+	case "doWipeOutWorkspace":
+		return (*Server).wipeWorkspace
+	case "build":
+		return func(s *Server, c *call, job *model.Job) error { return s.build(c, job, false) }
+	case "buildWithParameters":
+		return func(s *Server, c *call, job *model.Job) error { return s.build(c, job, true) }
+	}
+	return walkItemMethods(name)
 }
 
 // buildNumber resolves a path segment to a build number: a number or a
@@ -144,8 +168,10 @@ func (s *Server) buildNumber(c *call, job *model.Job, seg string) (int64, bool, 
 
 // createItem creates an item in folder ("" = the root) from the posted
 // config.xml, as a copy of another (mode=copy&from=), or empty from a
-// type (mode=<class>, the New Item form) (§5.5).
-func (s *Server) createItem(c *call, folder string) error {
+// type (mode=<class>, the New Item form) (§5.5). created, if not nil,
+// is told of the new item before the answer is written (a list view
+// adds it to its jobs).
+func (s *Server) createItem(c *call, folder string, created func(*model.Job) error) error {
 	if err := requirePOST(c); err != nil {
 		return err
 	}
@@ -174,7 +200,7 @@ func (s *Server) createItem(c *call, folder string) error {
 	}
 	switch mode {
 	case "copy":
-		return s.copyItem(c, folder, name, q.Get("from"))
+		return s.copyItem(c, folder, name, q.Get("from"), created)
 	case "hudson.model.FreeStyleProject", "com.cloudbees.hudson.plugins.folder.Folder":
 		xml := "<?xml version='1.1' encoding='UTF-8'?>\n<project>\n  <description></description>\n  <keepDependencies>false</keepDependencies>\n  <properties/>\n  <scm class=\"hudson.scm.NullSCM\"/>\n  <canRoam>true</canRoam>\n  <disabled>false</disabled>\n  <blockBuildWhenDownstreamBuilding>false</blockBuildWhenDownstreamBuilding>\n  <blockBuildWhenUpstreamBuilding>false</blockBuildWhenUpstreamBuilding>\n  <triggers/>\n  <concurrentBuild>false</concurrentBuild>\n  <builders/>\n  <publishers/>\n  <buildWrappers/>\n</project>"
 		if mode != "hudson.model.FreeStyleProject" {
@@ -183,6 +209,11 @@ func (s *Server) createItem(c *call, folder string) error {
 		job, err := s.newItem(c, folder, name, []byte(xml))
 		if err != nil {
 			return jobError(err)
+		}
+		if created != nil {
+			if err := created(job); err != nil {
+				return err
+			}
 		}
 		url := c.root + jobPath(job.Name)
 		s.redirectAfterPost(c, url+"configure", url+"api/json")
@@ -202,8 +233,14 @@ func (s *Server) createItem(c *call, folder string) error {
 	if err := s.checkDownstream(c, inFolder(folder, name), body); err != nil {
 		return err
 	}
-	if _, err := s.newItem(c, folder, name, body); err != nil {
+	job, err := s.newItem(c, folder, name, body)
+	if err != nil {
 		return jobError(err)
+	}
+	if created != nil {
+		if err := created(job); err != nil {
+			return err
+		}
 	}
 	c.w.WriteHeader(http.StatusOK)
 	return nil
@@ -225,7 +262,7 @@ func (s *Server) newItem(c *call, folder, name string, xml []byte) (*model.Job, 
 
 // copyItem copies from's config.xml to a new item named name in folder.
 // from is relative to folder, or absolute with a leading "/".
-func (s *Server) copyItem(c *call, folder, name, from string) error {
+func (s *Server) copyItem(c *call, folder, name, from string, created func(*model.Job) error) error {
 	if from == "" {
 		return badRequest("Query parameter 'from' is required")
 	}
@@ -255,6 +292,11 @@ func (s *Server) copyItem(c *call, folder, name, from string) error {
 	job, err := s.newItem(c, folder, name, src.ConfigXML)
 	if err != nil {
 		return jobError(err)
+	}
+	if created != nil {
+		if err := created(job); err != nil {
+			return err
+		}
 	}
 	url := c.root + jobPath(job.Name)
 	s.redirectAfterPost(c, url+"configure", url+"api/json")
@@ -511,17 +553,17 @@ func (s *Server) jobColor(c *call, job *model.Job) string {
 func (s *Server) jobObject(c *call, job *model.Job) *export.Object {
 	url := c.root + jobPath(job.Name)
 	ctx := c.ctx()
-	buildRef := func(n int64) any {
-		if n == 0 {
-			return nil
-		}
-		return obj("hudson.model.FreeStyleBuild", pv("number", 999, n), pv("url", 2, url+strconv.FormatInt(n, 10)+"/"))
-	}
+	// A permalink is a build: its summary where the job is read at the
+	// default depth, every field a build has where the depth or the tree
+	// reaches into it (Backstage reads lastBuild's actions).
 	permalink := func(l store.Permalink) export.Prop {
-		return lazy(string(l), func() any {
+		return export.Prop{Name: string(l), Vis: 1, Value: export.Pruned(func(minVis int) any {
 			n, _, _ := s.store.PermalinkNumber(ctx, job.ID, l)
-			return buildRef(n)
-		})
+			if n == 0 {
+				return nil
+			}
+			return s.buildRef(c, job, n, nil)(minVis)
+		})}
 	}
 	var params *export.Object
 	if len(job.Config.Params) > 0 {

@@ -26,6 +26,7 @@ const (
 	permExtRead       = authz.ItemExtRead
 	permWorkspace     = authz.ItemWorkspace
 	permRunDelete     = authz.RunDelete
+	permRunUpdate     = authz.RunUpdate
 	permDisconnect    = authz.NodeDisconnect
 	permNodeCreate    = authz.NodeCreate
 	permNodeDelete    = authz.NodeDelete
@@ -94,7 +95,7 @@ func (c *call) canSee(item *model.Job) bool { return c.hasOn(item, permItemRead)
 var scopePerms = func() map[string]map[string]bool {
 	read := []string{permRead, permItemRead, permDiscover, permExtRead, permWorkspace, permViewRead, permNodeExtRead}
 	build := append([]string{permBuild, permCancel}, read...)
-	configure := append([]string{permConfigure, permCreate, permDelete, permRunDelete, permViewCreate, permViewConfigure, permViewDelete,
+	configure := append([]string{permConfigure, permCreate, permDelete, permRunDelete, permRunUpdate, permViewCreate, permViewConfigure, permViewDelete,
 		permNodeCreate, permNodeDelete, permNodeConfigure, permDisconnect}, read...)
 	set := func(ps []string) map[string]bool {
 		m := map[string]bool{}

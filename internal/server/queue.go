@@ -17,6 +17,9 @@ func (s *Server) walkQueue(c *call, p []string) error {
 	if len(p) == 0 {
 		return notFound()
 	}
+	if ok, err := dispatch(s, c, rootObj{}, p, walkQueueMethods); ok {
+		return err
+	}
 	switch p[0] {
 	case "api":
 		return s.serveAPI(c, p, "queue", s.queueObject(c))
@@ -38,26 +41,53 @@ func (s *Server) walkQueue(c *call, p []string) error {
 		if !s.queueItemVisible(c, &w.Item) {
 			return notFound()
 		}
-		if len(p) == 3 && p[2] == "cancelQueue" {
-			return s.cancelItem(c, id)
-		}
-		if len(p) == 2 {
-			c.w.Header().Set("Content-Type", "text/plain;charset=utf-8")
-			fmt.Fprintf(c.w, "Queue item exists. For details check, for example, %squeue/item/%d/api/json?tree=cancelled,executable[url]\n", c.root, id)
-			return nil
-		}
-		return s.serveAPI(c, p[2:], itemXMLRoot(w), s.queueItemObject(c, w, true))
-	case "cancelItem":
-		id, err := strconv.ParseInt(c.r.FormValue("id"), 10, 64)
-		if err != nil {
-			if err := requirePOST(c); err != nil {
-				return err
-			}
-			return notFound()
-		}
-		return s.cancelItem(c, id)
+		return s.walkQueueItem(c, w, p[2:])
 	}
 	return notFound()
+}
+
+// walkQueueMethods are the queue's web methods (Queue's doCancelItem).
+func walkQueueMethods(name string) webMethod[rootObj] {
+	switch name {
+	case "cancelItem":
+		return func(s *Server, c *call, _ rootObj) error {
+			id, err := strconv.ParseInt(c.r.FormValue("id"), 10, 64)
+			if err != nil {
+				if err := requirePOST(c); err != nil {
+					return err
+				}
+				return notFound()
+			}
+			return s.cancelItem(c, id)
+		}
+	}
+	return nil
+}
+
+// walkQueueItem serves /queue/item/N/…: a short text, the API and the
+// item's cancelQueue method.
+func (s *Server) walkQueueItem(c *call, w *queue.Waiting, p []string) error {
+	if len(p) == 0 {
+		c.w.Header().Set("Content-Type", "text/plain;charset=utf-8")
+		fmt.Fprintf(c.w, "Queue item exists. For details check, for example, %squeue/item/%d/api/json?tree=cancelled,executable[url]\n", c.root, w.Item.ID)
+		return nil
+	}
+	if ok, err := dispatch(s, c, w, p, walkQueueItemMethods); ok {
+		return err
+	}
+	if p[0] == "api" {
+		return s.serveAPI(c, p, itemXMLRoot(w), s.queueItemObject(c, w, true))
+	}
+	return notFound()
+}
+
+// walkQueueItemMethods are a queue item's web methods (doCancelQueue).
+func walkQueueItemMethods(name string) webMethod[*queue.Waiting] {
+	switch name {
+	case "cancelQueue":
+		return func(s *Server, c *call, w *queue.Waiting) error { return s.cancelItem(c, w.Item.ID) }
+	}
+	return nil
 }
 
 // cancelItem is /queue/cancelItem?id=N and /queue/item/N/cancelQueue.
@@ -160,7 +190,8 @@ func (s *Server) queueItemObject(c *call, w *queue.Waiting, withActions bool) *e
 	if !left {
 		why = w.Why
 	}
-	task := obj("hudson.model.FreeStyleProject", pv("name", 999, it.JobName), pv("url", 999, c.root+jobPath(it.JobName)))
+	// task.name is the job's own name (Job.getName), not its full name.
+	task := obj("hudson.model.FreeStyleProject", pv("name", 999, it.JobName[strings.LastIndex(it.JobName, "/")+1:]), pv("url", 999, c.root+jobPath(it.JobName)))
 	if j, err := s.jobs.ByID(it.JobID); err == nil {
 		task.Props = append(task.Props, export.Prop{Name: "color", Vis: 2, Value: export.Lazy(func() any { return s.jobColor(c, j) })})
 	}
@@ -185,8 +216,12 @@ func (s *Server) queueItemObject(c *call, w *queue.Waiting, withActions bool) *e
 	case "hudson.model.Queue$LeftItem":
 		var exe any
 		if !it.Cancelled && it.BuildNumber > 0 {
-			exe = obj("hudson.model.FreeStyleBuild", pv("number", 999, it.BuildNumber),
-				pv("url", 2, c.root+jobPath(it.JobName)+strconv.FormatInt(it.BuildNumber, 10)+"/"))
+			if j, err := s.jobs.ByID(it.JobID); err == nil {
+				exe = s.buildRef(c, j, it.BuildNumber, nil)
+			} else {
+				exe = obj("hudson.model.FreeStyleBuild", pv("number", 999, it.BuildNumber),
+					pv("url", 2, c.root+jobPath(it.JobName)+strconv.FormatInt(it.BuildNumber, 10)+"/"))
+			}
 		}
 		props = append(props, p("cancelled", it.Cancelled), p("executable", exe))
 	}

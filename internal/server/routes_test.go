@@ -410,6 +410,10 @@ func bodyFor(path string) string {
 	case strings.HasPrefix(path, "computer/") && strings.HasSuffix(path, "/config.xml"):
 		name := strings.Split(path, "/")[1]
 		return `<slave><name>` + name + `</name><remoteFS>/tmp</remoteFS><numExecutors>1</numExecutors><mode>NORMAL</mode></slave>`
+	case strings.HasPrefix(path, "job/") && strings.Count(path, "/") == 3 && strings.HasSuffix(path, "/configSubmit"):
+		return `json={"displayName":"new name","description":"new description"}`
+	case strings.HasPrefix(path, "view/") && strings.HasSuffix(path, "/configSubmit"):
+		return "name=" + strings.Split(path, "/")[1] + `&json={"description":"new description"}`
 	case strings.HasSuffix(path, "/configSubmit"):
 		return "mode=xml&config.xml=" + url.QueryEscape(shellXML)
 	case strings.HasSuffix(path, "newJob"):

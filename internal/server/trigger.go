@@ -88,10 +88,55 @@ func (s *Server) build(c *call, job *model.Job, withParams bool) error {
 	// follow a 3xx correctly here.
 	h := c.w.Header()
 	h.Set("Location", c.root+"queue/item/"+strconv.FormatInt(item.ID, 10)+"/")
+	// Jenkins's answer has an empty body, which clients that decode
+	// every body as JSON (gojenkins) need; a client that accepts text,
+	// as curl's "*/*" does, is told what happened.
+	if !acceptsText(c.r) {
+		h.Set("Content-Length", "0")
+		c.w.WriteHeader(http.StatusCreated)
+		return nil
+	}
 	h.Set("Content-Type", "text/plain;charset=utf-8")
 	c.w.WriteHeader(http.StatusCreated)
 	fmt.Fprintf(c.w, "Started build for job %s\n", job.Name)
 	return nil
+}
+
+// acceptsText reports whether the request's Accept header admits
+// text/plain: the most specific range that matches it (text/plain,
+// text/*, */*) must have a quality above zero. No Accept header admits
+// nothing here: Go's and Java's HTTP clients send none by default.
+func acceptsText(r *http.Request) bool {
+	best, q := 0, 0.0
+	for _, v := range r.Header.Values("Accept") {
+		for _, rng := range strings.Split(v, ",") {
+			mt, params, _ := strings.Cut(rng, ";")
+			spec := 0
+			switch strings.ToLower(strings.TrimSpace(mt)) {
+			case "text/plain":
+				spec = 3
+			case "text/*":
+				spec = 2
+			case "*/*":
+				spec = 1
+			default:
+				continue
+			}
+			quality := 1.0
+			for _, kv := range strings.Split(params, ";") {
+				k, val, _ := strings.Cut(kv, "=")
+				if strings.EqualFold(strings.TrimSpace(k), "q") {
+					if f, err := strconv.ParseFloat(strings.TrimSpace(val), 64); err == nil {
+						quality = f
+					}
+				}
+			}
+			if spec > best {
+				best, q = spec, quality
+			}
+		}
+	}
+	return best > 0 && q > 0
 }
 
 // parseDelay reads ?delay= as Jenkins's TimeDuration: a bare number is

@@ -53,9 +53,24 @@ func (s *Server) walkSecurity(c *call, u *model.User, p []string) error {
 	if len(p) == 0 {
 		return s.securityPage(c, u, http.StatusOK, securityState{})
 	}
-	if len(p) > 1 {
-		return notFound()
+	if ok, err := dispatch(s, c, u, p, walkSecurityMethods); ok {
+		return err
 	}
+	return notFound()
+}
+
+// walkSecurityMethods are the Security page's forms' web methods.
+func walkSecurityMethods(name string) webMethod[*model.User] {
+	switch name {
+	case "generate", "revoke", "password":
+		return func(s *Server, c *call, u *model.User) error { return s.securityForm(c, u, name) }
+	}
+	return nil
+}
+
+// securityForm runs one of the Security page's forms: generate, revoke
+// or password.
+func (s *Server) securityForm(c *call, u *model.User, form string) error {
 	if err := requirePOST(c); err != nil {
 		return err
 	}
@@ -69,7 +84,7 @@ func (s *Server) walkSecurity(c *call, u *model.User, p []string) error {
 	}
 	self := strings.EqualFold(c.id.User.ID, u.ID)
 	back := c.root + "user/" + u.ID + "/security/"
-	switch p[0] {
+	switch form {
 	case "generate":
 		if !self {
 			return s.securityPage(c, u, http.StatusForbidden, securityState{Error: "Only " + u.ID + " can generate their API tokens"})

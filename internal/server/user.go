@@ -28,17 +28,20 @@ func (s *Server) walkUser(c *call, id string, p []string) error {
 	if len(p) == 0 {
 		return s.serveAPI(c, []string{"api", "json"}, "user", s.userObject(c, u))
 	}
+	if ok, err := dispatch(s, c, u, p, walkUserMethods); ok {
+		return err
+	}
 	switch p[0] {
 	case "api":
 		return s.serveAPI(c, p, "user", s.userObject(c, u))
 	case "descriptorByName":
-		if len(p) == 3 && p[1] == "jenkins.security.ApiTokenProperty" {
-			return s.tokenAction(c, u, p[2])
+		if len(p) >= 3 && p[1] == "jenkins.security.ApiTokenProperty" {
+			if ok, err := dispatch(s, c, u, p[2:], walkApiTokenMethods); ok {
+				return err
+			}
 		}
 	case "security":
 		return s.walkSecurity(c, u, p[1:])
-	case "doDelete":
-		return s.deleteUser(c, u)
 	case "apiTokens":
 		if err := s.requireSelfOrAdmin(c, u); err != nil {
 			return err
@@ -48,10 +51,61 @@ func (s *Server) walkUser(c *call, id string, p []string) error {
 	return notFound()
 }
 
+// walkUserMethods are a user's web methods (User's doDoDelete).
+func walkUserMethods(name string) webMethod[*model.User] {
+	switch name {
+	case "doDelete":
+		return (*Server).deleteUser
+	case "submitDescription":
+		return (*Server).submitUserDescription
+	}
+	return nil
+}
+
+// submitUserDescription is POST /user/NAME/submitDescription: the user
+// themself (with a token that is not limited) or an admin sets what the
+// user's page says, as Jenkins's User ACL grants a user over itself.
+func (s *Server) submitUserDescription(c *call, u *model.User) error {
+	if err := requirePOST(c); err != nil {
+		return err
+	}
+	if err := s.requireSelfOrAdmin(c, u); err != nil {
+		return err
+	}
+	if !c.has(permAdminister) && c.id.Method == auth.Token && len(c.id.Scopes) > 0 {
+		return newError(http.StatusForbidden, "A token limited to "+strings.Join(c.id.Scopes, ", ")+" cannot change a user's description")
+	}
+	if err := parseForm(c); err != nil {
+		return err
+	}
+	if err := s.store.SetUserDescription(c.ctx(), u.ID, c.r.FormValue("description")); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return notFound()
+		}
+		return err
+	}
+	self := c.root + "user/" + u.ID + "/"
+	s.redirectAfterPost(c, self, self+"api/json")
+	return nil
+}
+
+// walkApiTokenMethods are the web methods of a user's API token property
+// (ApiTokenProperty.DescriptorImpl's doGenerateNewToken, doRevoke…).
+func walkApiTokenMethods(name string) webMethod[*model.User] {
+	switch name {
+	case "generateNewToken", "addFixedToken", "rotate", "revoke", "rename":
+		return func(s *Server, c *call, u *model.User) error { return s.tokenAction(c, u, name) }
+	}
+	return nil
+}
+
 func (s *Server) userObject(c *call, u *model.User) *export.Object {
 	return obj("hudson.model.User",
 		p("absoluteUrl", c.root+"user/"+u.ID),
-		p("description", nil),
+		lazy("description", func() any {
+			d, _ := s.store.UserDescription(c.ctx(), u.ID)
+			return nilIfEmpty(d)
+		}),
 		p("fullName", u.DisplayName()),
 		p("id", u.ID),
 		p("property", []*export.Object{
@@ -355,7 +409,7 @@ func (s *Server) createAccount(c *call) error {
 	case id == "":
 		return badField("username", "User name is required")
 	case !auth.ValidUserID(id):
-		return badField("username", "User name must only contain alphanumeric characters, underscore and dash, at most " + strconv.Itoa(limits.UserID) + " of them")
+		return badField("username", "User name must only contain alphanumeric characters, underscore and dash, at most "+strconv.Itoa(limits.UserID)+" of them")
 	case f.Get("password1") == "":
 		return badField("password1", "Password is required")
 	case f.Get("password1") != f.Get("password2"):

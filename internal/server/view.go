@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -9,26 +10,14 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/configxml"
 	"github.com/jeeves-ci/jeeves/internal/export"
+	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/views"
 )
 
-// walkView serves /view/NAME/…: the implicit "all" view (matched without
-// case) and stored list views.
+// walkView serves /view/NAME/… of a stored view ("all" is walkAllView).
 func (s *Server) walkView(c *call, p []string) error {
 	if len(p) == 0 {
-		return notFound()
-	}
-	if strings.EqualFold(p[0], views.AllView) {
-		if len(p) == 1 {
-			return s.rootPage(c)
-		}
-		switch p[1] {
-		case "api":
-			return s.serveAPI(c, p[1:], "allView", s.allViewObject(c))
-		case "job":
-			return s.walkJobs(c, "", p[2:])
-		}
 		return notFound()
 	}
 	v, err := s.views.Get(p[0])
@@ -44,41 +33,275 @@ func (s *Server) walkView(c *call, p []string) error {
 		}
 		return s.rootPage(c)
 	}
+	if ok, err := dispatch(s, c, v, p[1:], walkViewMethods); ok {
+		return err
+	}
 	switch p[1] {
 	case "api":
 		return s.serveAPI(c, p[1:], "listView", s.listViewObject(c, v))
 	case "job":
 		return s.walkJobs(c, "", p[2:])
-	case "config.xml":
-		return s.viewConfigXML(c, v)
-	case "doDelete":
-		if err := requirePOST(c); err != nil {
-			return err
-		}
-		return s.deleteView(c, v)
-	case "addJobToView", "removeJobFromView":
-		if err := requirePOST(c); err != nil {
-			return err
-		}
-		if err := c.require(permViewConfigure); err != nil {
-			return err
-		}
-		name := c.r.URL.Query().Get("name")
-		if name == "" {
-			name = c.r.PostFormValue("name")
-		}
-		// An item the caller cannot see is answered as one that does not
-		// exist (Jenkins's ListView resolves the name with Job/Read).
-		if j, err := s.jobs.Get(strings.Trim(name, "/")); err != nil || !c.canSee(j) {
-			return badRequest("Query parameter 'name' does not correspond to a known item")
-		}
-		if _, err := s.views.SetJob(c.ctx(), v.Name, strings.Trim(name, "/"), p[1] == "addJobToView"); err != nil {
-			return viewError(err)
-		}
-		c.w.WriteHeader(http.StatusOK)
-		return nil
 	}
 	return notFound()
+}
+
+// walkViewMethods are a stored view's web methods (View's and ListView's
+// doConfigDotXml, doDoDelete, doAddJobToView…).
+func walkViewMethods(name string) webMethod[*model.View] {
+	switch name {
+	case "config.xml":
+		return (*Server).viewConfigXML
+	case "doDelete":
+		return func(s *Server, c *call, v *model.View) error {
+			if err := requirePOST(c); err != nil {
+				return err
+			}
+			return s.deleteView(c, v)
+		}
+	case "addJobToView":
+		return func(s *Server, c *call, v *model.View) error { return s.setViewJob(c, v, true) }
+	case "removeJobFromView":
+		return func(s *Server, c *call, v *model.View) error { return s.setViewJob(c, v, false) }
+	case "createItem":
+		return (*Server).viewCreateItem
+	case "configSubmit":
+		return (*Server).viewConfigSubmit
+	case "submitDescription":
+		return (*Server).viewSubmitDescription
+	case "itemCategories":
+		return func(s *Server, c *call, _ *model.View) error { return s.itemCategories(c, nil) }
+	}
+	return nil
+}
+
+// viewCreateItem is POST /view/NAME/createItem: the item is created as
+// /createItem creates it; a list view then lists it (ListView's
+// doCreateItem), unless the New Item form's json says not to.
+func (s *Server) viewCreateItem(c *call, v *model.View) error {
+	var added func(*model.Job) error
+	if v.Config.Class == configxml.ListViewClass {
+		added = func(job *model.Job) error {
+			if raw := c.r.FormValue("json"); raw != "" {
+				var form struct {
+					AddToCurrentView bool `json:"addToCurrentView"`
+				}
+				if json.Unmarshal([]byte(raw), &form) != nil || !form.AddToCurrentView {
+					return nil
+				}
+			}
+			if _, err := s.views.SetJob(c.ctx(), v.Name, job.Name, true); err != nil && !errors.Is(err, views.ErrNotFound) {
+				return err
+			}
+			return nil
+		}
+	}
+	return s.createItem(c, "", added)
+}
+
+// viewConfigSubmit is POST /view/NAME/configSubmit (View.doConfigSubmit
+// and ListView.submit): from the json field the description, the
+// executor and queue filters and, for a list view, recurse; from the
+// form the name (a new one renames the view), the item_JOB checkboxes,
+// includeRegex (with useincluderegex) and statusFilter (1: enabled jobs
+// only, 2: disabled jobs only, empty: all). Without the json field it is
+// Stapler's 400, and nothing changes.
+func (s *Server) viewConfigSubmit(c *call, v *model.View) error {
+	if err := requirePOST(c); err != nil {
+		return err
+	}
+	if err := c.require(permViewConfigure); err != nil {
+		return err
+	}
+	raw, err := submittedForm(c)
+	if err != nil {
+		return err
+	}
+	var form map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &form); err != nil {
+		return badRequest("The json field is not a JSON object")
+	}
+	optBool := func(key string, def bool) bool {
+		var b bool
+		if json.Unmarshal(form[key], &b) != nil {
+			var str string
+			if json.Unmarshal(form[key], &str) != nil {
+				return def
+			}
+			return strings.EqualFold(str, "true") || str == "on"
+		}
+		return b
+	}
+	f := configxml.ViewForm{
+		Name:            c.r.FormValue("name"),
+		FilterExecutors: optBool("filterExecutors", false),
+		FilterQueue:     optBool("filterQueue", false),
+		Recurse:         optBool("recurse", true),
+	}
+	if d, ok := form["description"]; ok {
+		if json.Unmarshal(d, &f.Description) != nil {
+			return badRequest("The json field's description must be a string")
+		}
+	} else {
+		// Jenkins reads it from the json field only; a plain form
+		// parameter is not dropped.
+		f.Description = c.r.FormValue("description")
+	}
+	if v.Config.Class == configxml.ListViewClass {
+		for _, j := range s.jobs.Children("") {
+			if _, ticked := c.r.Form["item_"+j.Name]; ticked {
+				f.JobNames = append(f.JobNames, j.Name)
+			}
+		}
+		_, useRegex := c.r.Form["useincluderegex"]
+		f.IncludeRegex = c.r.FormValue("includeRegex")
+		if nested, ok := form["useincluderegex"]; ok && !useRegex {
+			// The structured form carries the ticked block as an object.
+			var block struct {
+				IncludeRegex string `json:"includeRegex"`
+			}
+			if json.Unmarshal(nested, &block) == nil {
+				useRegex = true
+				if f.IncludeRegex == "" {
+					f.IncludeRegex = block.IncludeRegex
+				}
+			}
+		}
+		if !useRegex {
+			f.IncludeRegex = ""
+		}
+		if sf := strings.TrimSpace(c.r.FormValue("statusFilter")); sf != "" {
+			enabled := sf == "1"
+			f.StatusFilter = &enabled
+		}
+	}
+	nv, err := s.views.Submit(c.ctx(), v.Name, f)
+	if err != nil {
+		return viewError(err)
+	}
+	u := c.root + "view/" + url.PathEscape(nv.Name) + "/"
+	s.redirectAfterPost(c, u, u+"api/json")
+	return nil
+}
+
+// viewSubmitDescription is POST /view/NAME/submitDescription (View's).
+func (s *Server) viewSubmitDescription(c *call, v *model.View) error {
+	if err := requirePOST(c); err != nil {
+		return err
+	}
+	if err := c.require(permViewConfigure); err != nil {
+		return err
+	}
+	if err := parseForm(c); err != nil {
+		return err
+	}
+	if _, err := s.views.SetDescription(c.ctx(), v.Name, c.r.FormValue("description")); err != nil {
+		return viewError(err)
+	}
+	u := c.root + "view/" + url.PathEscape(v.Name) + "/"
+	s.redirectAfterPost(c, u, u+"api/json")
+	return nil
+}
+
+// walkAllView serves /view/all/… of the root (folder nil) or of a
+// folder: the implicit view of every item, matched without case.
+func (s *Server) walkAllView(c *call, folder *model.Job, p []string) error {
+	if len(p) == 0 {
+		return s.dashboard(c, folder)
+	}
+	if ok, err := dispatch(s, c, folder, p, walkAllViewMethods); ok {
+		return err
+	}
+	switch p[0] {
+	case "api":
+		if folder == nil {
+			return s.serveAPI(c, p, "allView", s.allViewObject(c))
+		}
+		return s.serveAPI(c, p, "allView", s.viewObject(c, "hudson.model.AllView", "All", c.root+jobPath(folder.Name),
+			func() []*model.Job { return s.jobs.Children(folder.Name) }))
+	case "job":
+		return s.walkJobs(c, folderName(folder), p[1:])
+	case "newJob":
+		return s.newJob(c, folder)
+	}
+	return notFound()
+}
+
+// walkAllViewMethods are the all view's web methods (AllView's
+// doCreateItem creates the item in the view's folder).
+func walkAllViewMethods(name string) webMethod[*model.Job] {
+	switch name {
+	case "createItem":
+		return func(s *Server, c *call, folder *model.Job) error { return s.createItem(c, folderName(folder), nil) }
+	case "itemCategories":
+		return (*Server).itemCategories
+	}
+	return nil
+}
+
+// itemCategories is a view's itemCategories (View.doItemCategories): the
+// item types the New Item page offers, by category, as JSON (jcli asks
+// for it with depth=3). It needs Job/Create where the items would go.
+func (s *Server) itemCategories(c *call, folder *model.Job) error {
+	c.item = folder
+	if err := c.require(permCreate); err != nil {
+		return err
+	}
+	h := c.w.Header()
+	h.Set("Cache-Control", "no-cache, no-store, must-revalidate")
+	h.Set("Pragma", "no-cache")
+	h.Set("Expires", "0")
+	item := func(class string, order int, name, desc, icon, iconClass string) *export.Object {
+		return obj("", pv("class", 999, class), pv("order", 999, order), pv("displayName", 999, name),
+			pv("description", 999, desc), pv("iconFilePathPattern", 999, icon), pv("iconClassName", 999, iconClass))
+	}
+	category := func(id, name, desc string, order int, items ...*export.Object) *export.Object {
+		return obj("", p("description", desc), p("id", id), p("items", items), p("minToShow", 1), p("name", name), p("order", order))
+	}
+	categories := obj("jenkins.model.item_category.Categories", p("categories", []*export.Object{
+		category("standalone-projects", "Standalone Projects",
+			"Create projects with a self-contained configuration and history. These projects can be at the top-level or grouped within folders.", 1,
+			item("hudson.model.FreeStyleProject", 1, "Freestyle project",
+				"Classic, general-purpose job type that checks out from up to one SCM, executes build steps serially, followed by post-build steps like archiving artifacts and sending email notifications.",
+				s.ui.StaticPrefix()+"images/:size/freestyleproject.png", "symbol-freestyle-project")),
+		category("nested-projects", "Nested Projects",
+			"Create project categories or project hierarchies with folders. Folders can be created manually or automatically based on repositories.", 2,
+			item("com.cloudbees.hudson.plugins.folder.Folder", 2, "Folder",
+				"Creates a container that stores nested items in it. Useful for grouping things together. Unlike view, which is just a filter, a folder creates a separate namespace, so you can have multiple things of the same name as long as they are in different folders.",
+				"plugin/cloudbees-folder/images/svgs/folder.svg", "symbol-folder-outline plugin-ionicons-api")),
+	}))
+	return s.writeAPI(c, apiTarget{"categories", categories}, export.JSON, "application/json;charset=utf-8")
+}
+
+// folderName is a folder's full name, "" for the root (nil).
+func folderName(folder *model.Job) string {
+	if folder == nil {
+		return ""
+	}
+	return folder.Name
+}
+
+// setViewJob is addJobToView and removeJobFromView.
+func (s *Server) setViewJob(c *call, v *model.View, in bool) error {
+	if err := requirePOST(c); err != nil {
+		return err
+	}
+	if err := c.require(permViewConfigure); err != nil {
+		return err
+	}
+	name := c.r.URL.Query().Get("name")
+	if name == "" {
+		name = c.r.PostFormValue("name")
+	}
+	// An item the caller cannot see is answered as one that does not
+	// exist (Jenkins's ListView resolves the name with Job/Read).
+	if j, err := s.jobs.Get(strings.Trim(name, "/")); err != nil || !c.canSee(j) {
+		return badRequest("Query parameter 'name' does not correspond to a known item")
+	}
+	if _, err := s.views.SetJob(c.ctx(), v.Name, strings.Trim(name, "/"), in); err != nil {
+		return viewError(err)
+	}
+	c.w.WriteHeader(http.StatusOK)
+	return nil
 }
 
 func (s *Server) deleteView(c *call, v *model.View) error {
@@ -194,7 +417,8 @@ func (s *Server) createView(c *call) error {
 	}
 	name := c.r.URL.Query().Get("name")
 	var xml []byte
-	if isXMLContentType(c.r.Header.Get("Content-Type")) {
+	fromXML := isXMLContentType(c.r.Header.Get("Content-Type"))
+	if fromXML {
 		body, err := readBody(c)
 		if err != nil {
 			return err
@@ -207,7 +431,13 @@ func (s *Server) createView(c *call) error {
 		if name == "" {
 			name = c.r.Form.Get("name")
 		}
-		if mode := c.r.Form.Get("mode"); mode != "hudson.model.ListView" && mode != "" {
+		switch mode := c.r.Form.Get("mode"); mode {
+		case configxml.ListViewClass:
+		case configxml.MyViewClass:
+			xml = configxml.NewMyView(name)
+		case "":
+			return badRequest("No view type is specified")
+		default:
 			return badRequest("No view type ‘" + mode + "’ is known")
 		}
 	}
@@ -217,7 +447,7 @@ func (s *Server) createView(c *call) error {
 	if _, err := s.views.Create(c.ctx(), name, xml); err != nil {
 		return viewError(err)
 	}
-	if xml != nil {
+	if fromXML {
 		c.w.WriteHeader(http.StatusOK)
 		return nil
 	}
@@ -256,12 +486,14 @@ func (s *Server) allViewObject(c *call) *export.Object {
 	return s.viewObject(c, "hudson.model.AllView", views.AllView, c.root, func() []*model.Job { return s.jobs.Children("") })
 }
 
+// listViewObject is a stored view's API object: a list view, or a "My
+// View", which lists the items the caller may configure (MyView).
 func (s *Server) listViewObject(c *call, v *model.View) *export.Object {
 	items := func() []*model.Job {
 		in := s.views.Contains(v.Name)
 		var shown []*model.Job
 		for _, j := range s.jobs.Children("") {
-			if in(j.Name) {
+			if s.viewShows(c, v, j, in) {
 				shown = append(shown, j)
 			}
 		}
@@ -271,13 +503,33 @@ func (s *Server) listViewObject(c *call, v *model.View) *export.Object {
 	if v.Config.Description != "" {
 		desc = v.Config.Description
 	}
-	return obj("hudson.model.ListView",
+	class := v.Config.Class
+	if class == "" {
+		class = configxml.ListViewClass
+	}
+	return obj(class,
 		p("description", desc),
 		s.itemsProp(c, items),
 		pv("name", 2, v.Name),
 		p("property", []*export.Object{}),
 		pv("url", 2, c.root+"view/"+url.PathEscape(v.Name)+"/"),
 	)
+}
+
+// viewShows reports whether view v lists the top-level item j.
+func (s *Server) viewShows(c *call, v *model.View, j *model.Job, in func(string) bool) bool {
+	if v.Config.Class == configxml.MyViewClass {
+		return c.hasOn(j, permConfigure)
+	}
+	if !in(j.Name) {
+		return false
+	}
+	// Jenkins's StatusFilter: true keeps enabled jobs, false disabled
+	// ones; folders are kept either way.
+	if sf := v.Config.StatusFilter; sf != nil && !jobs.IsFolder(j) && j.Config.Disabled == *sf {
+		return false
+	}
+	return true
 }
 
 // viewsList is the root's views: all, then the list views.

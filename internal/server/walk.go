@@ -3,6 +3,8 @@ package server
 import (
 	"net/http"
 	"strings"
+
+	"github.com/jeeves-ci/jeeves/internal/views"
 )
 
 // walkRoot routes a path from Jenkins's root object. Each object walks
@@ -34,24 +36,23 @@ func (s *Server) walkRoot(c *call, p []string) error {
 	if err := c.require(permRead); err != nil {
 		return err
 	}
+	if ok, err := dispatch(s, c, rootObj{}, p, walkRootMethods); ok {
+		return err
+	}
 	switch p[0] {
 	case "api":
 		return s.serveAPI(c, p, "hudson", s.rootObject(c))
 	case "job":
 		return s.walkJobs(c, "", p[1:])
-	case "createItem":
-		return s.createItem(c, "")
 	case "view":
-		if len(p) == 3 && p[2] == "newJob" && strings.EqualFold(p[1], "all") {
-			return s.newJob(c, nil)
+		if len(p) > 1 && strings.EqualFold(p[1], views.AllView) {
+			return s.walkAllView(c, nil, p[2:])
 		}
 		return s.walkView(c, p[1:])
 	case "newJob":
 		return s.newJob(c, nil)
 	case "descriptorByName":
 		return s.checkSpec(c, nil, p[1:])
-	case "createView":
-		return s.createView(c)
 	case "computer":
 		return s.walkComputer(c, p[1:])
 	case "label":
@@ -63,8 +64,6 @@ func (s *Server) walkRoot(c *call, p []string) error {
 		return s.pluginManager(c, p[1:])
 	case "manage":
 		return s.walkManage(c, p[1:])
-	case "quietDown", "cancelQuietDown":
-		return s.quietDown(c, p[0] == "quietDown")
 	case "queue":
 		return s.walkQueue(c, p[1:])
 	case "crumbIssuer":
@@ -80,11 +79,75 @@ func (s *Server) walkRoot(c *call, p []string) error {
 		}
 		return s.walkUser(c, p[1], p[2:])
 	case "securityRealm":
-		if len(p) == 2 && p[1] == "createAccountByAdmin" {
-			return s.createAccountByAdmin(c)
-		}
+		return s.walkSecurityRealm(c, p[1:])
 	}
 	return notFound()
+}
+
+// rootObj stands for Jenkins's root object in the root's web methods.
+type rootObj struct{}
+
+// walkRootMethods are the root's web methods (Jenkins's doCreateItem,
+// doCreateView, doQuietDown…).
+func walkRootMethods(name string) webMethod[rootObj] {
+	switch name {
+	case "createItem":
+		return func(s *Server, c *call, _ rootObj) error { return s.createItem(c, "", nil) }
+	case "createView":
+		return func(s *Server, c *call, _ rootObj) error { return s.createView(c) }
+	case "quietDown":
+		return func(s *Server, c *call, _ rootObj) error { return s.quietDown(c, true) }
+	case "cancelQuietDown":
+		return func(s *Server, c *call, _ rootObj) error { return s.quietDown(c, false) }
+	}
+	return nil
+}
+
+// walkSecurityRealm serves /securityRealm/… of Jenkins's own user
+// database (HudsonPrivateSecurityRealm): createAccountByAdmin, and
+// user/NAME/…, the same user object as /user/NAME/.
+func (s *Server) walkSecurityRealm(c *call, p []string) error {
+	if ok, err := dispatch(s, c, rootObj{}, p, walkSecurityRealmMethods); ok {
+		return err
+	}
+	if len(p) >= 2 && p[0] == "user" {
+		return s.walkUser(c, p[1], p[2:])
+	}
+	return notFound()
+}
+
+// walkSecurityRealmMethods are the user database's web methods.
+func walkSecurityRealmMethods(name string) webMethod[rootObj] {
+	switch name {
+	case "createAccountByAdmin":
+		return func(s *Server, c *call, _ rootObj) error { return s.createAccountByAdmin(c) }
+	}
+	return nil
+}
+
+// webMethod is one of an object's actions: what Stapler dispatches to a
+// doXxx or @WebMethod method (build, doDelete, config.xml, consoleText,
+// api/json…). It is handed the object it acts on, never the rest of the
+// path: as in Stapler, reaching an action ends the walk and the segments
+// after it are ignored, so /job/x/config.xml/api/json is
+// /job/x/config.xml (the npm client jenkins-api appends /api/json to
+// every action's URL; gojenkins asks for /crumbIssuer/api/json/api/json).
+// Pages (Jelly views such as configure) are not web methods.
+type webMethod[T any] func(s *Server, c *call, obj T) error
+
+// dispatch runs the web method of obj that p's first segment names, as
+// the object's walk…Methods function finds it; ok is false when it names
+// none. It is the one place the rule above is applied: every walker
+// dispatches its actions through it.
+func dispatch[T any](s *Server, c *call, obj T, p []string, methods func(string) webMethod[T]) (ok bool, err error) {
+	if len(p) == 0 {
+		return false, nil
+	}
+	m := methods(p[0])
+	if m == nil {
+		return false, nil
+	}
+	return true, m(s, c, obj)
 }
 
 // requirePOST answers GETs on POST-only URLs with Jenkins's 405 page.

@@ -14,13 +14,13 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/model"
 )
 
-const buildCols = `b.job_id, j.name, b.number, b.queue_id, b.result, b.building, b.started_at, b.duration_ms, b.causes, b.params, b.executor`
+const buildCols = `b.job_id, j.name, b.number, b.queue_id, b.result, b.building, b.started_at, b.duration_ms, b.causes, b.params, b.executor, b.display_name, b.description`
 
 func scanBuild(row interface{ Scan(...any) error }) (*model.Build, error) {
 	var b model.Build
 	var started, dur int64
 	var causes, params string
-	err := row.Scan(&b.JobID, &b.JobName, &b.Number, &b.QueueID, &b.Result, &b.Building, &started, &dur, &causes, &params, &b.Executor)
+	err := row.Scan(&b.JobID, &b.JobName, &b.Number, &b.QueueID, &b.Result, &b.Building, &started, &dur, &causes, &params, &b.Executor, &b.DisplayName, &b.Description)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -87,6 +87,28 @@ func (s *Store) FinishBuild(ctx context.Context, jobID, number int64, result mod
 	_, err := s.exec(ctx, `UPDATE builds SET result = ?, building = 0, duration_ms = ? WHERE job_id = ? AND number = ?`,
 		string(result), d.Milliseconds(), jobID, number)
 	return err
+}
+
+// SetBuildDescription sets a build's description (Run.doSubmitDescription).
+func (s *Store) SetBuildDescription(ctx context.Context, jobID, number int64, description string) error {
+	return s.updateBuild(ctx, `UPDATE builds SET description = ? WHERE job_id = ? AND number = ?`, description, jobID, number)
+}
+
+// SetBuildInfo sets a build's display name ("" = "#N") and description
+// together (Run.doConfigSubmit), so neither is stored without the other.
+func (s *Store) SetBuildInfo(ctx context.Context, jobID, number int64, displayName, description string) error {
+	return s.updateBuild(ctx, `UPDATE builds SET display_name = ?, description = ? WHERE job_id = ? AND number = ?`, displayName, description, jobID, number)
+}
+
+func (s *Store) updateBuild(ctx context.Context, q string, args ...any) error {
+	res, err := s.exec(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
 }
 
 // Build returns one build of a job.

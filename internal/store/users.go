@@ -90,3 +90,26 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 	}
 	return nil
 }
+
+// UserDescription is what a user's page says about them ("" if nothing).
+// It is read apart from the user: authentication never needs it.
+func (s *Store) UserDescription(ctx context.Context, id string) (string, error) {
+	var d string
+	err := s.queryRow(ctx, `SELECT description FROM users WHERE id = ?`, id).Scan(&d)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	return d, err
+}
+
+// SetUserDescription replaces a user's description.
+func (s *Store) SetUserDescription(ctx context.Context, id, description string) error {
+	res, err := s.exec(ctx, `UPDATE users SET description = ? WHERE id = ?`, description, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

@@ -57,3 +57,19 @@ func (s *Store) DeleteView(ctx context.Context, name string) error {
 	}
 	return nil
 }
+
+// ReplaceView stores a view's new config.xml under a new name (or the
+// same) in one statement; ErrExists if the new name is taken.
+func (s *Store) ReplaceView(ctx context.Context, name, newName string, configXML []byte) error {
+	res, err := s.exec(ctx, `UPDATE views SET name = ?, config_xml = ? WHERE name = ?`, newName, configXML, name)
+	if isUniqueViolation(err) {
+		return ErrExists
+	}
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

@@ -129,11 +129,11 @@ func (s *Service) Create(ctx context.Context, name string, xml []byte) (*model.V
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if strings.EqualFold(name, AllView) || s.views[name] != nil {
-		return nil, fmt.Errorf("%w: A view already exists with the name “%s”", ErrExists, name)
+		return nil, fmt.Errorf("%w: A view already exists with the name \"%s\"", ErrExists, name)
 	}
 	if err := s.store.CreateView(ctx, name, xml, time.Now()); err != nil {
 		if errors.Is(err, store.ErrExists) {
-			return nil, fmt.Errorf("%w: A view already exists with the name “%s”", ErrExists, name)
+			return nil, fmt.Errorf("%w: A view already exists with the name \"%s\"", ErrExists, name)
 		}
 		return nil, err
 	}
@@ -189,6 +189,73 @@ func (s *Service) update(ctx context.Context, name string, xml []byte, cfg *mode
 	v.ConfigXML, v.Config = xml, *cfg
 	s.setRegex(v)
 	return copyView(v), nil
+}
+
+// Submit applies a view's configSubmit (View.doConfigSubmit): its new
+// config.xml, and its new name when f.Name differs, are stored together,
+// or nothing is.
+func (s *Service) Submit(ctx context.Context, name string, f configxml.ViewForm) (*model.View, error) {
+	if f.IncludeRegex != "" {
+		if _, err := compileRegex(f.IncludeRegex); err != nil {
+			return nil, fmt.Errorf("%w: The regular expression ‘%s’ is not valid: %v", ErrBadConfig, f.IncludeRegex, err)
+		}
+	}
+	if f.Name != name {
+		if f.Name == "" {
+			return nil, fmt.Errorf("%w: No name is specified", ErrBadName)
+		}
+		if err := jobs.CheckName(f.Name); err != nil {
+			return nil, fmt.Errorf("%w: %s", ErrBadName, strings.TrimPrefix(err.Error(), jobs.ErrBadName.Error()+": "))
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.views[name]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	if f.Name != name && (strings.EqualFold(f.Name, AllView) || s.views[f.Name] != nil) {
+		return nil, fmt.Errorf("%w: A view already exists with the name \"%s\"", ErrExists, f.Name)
+	}
+	xml, err := configxml.SubmitView(v.ConfigXML, f)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
+	}
+	cfg, err := parse(xml)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.ReplaceView(ctx, name, f.Name, xml); err != nil {
+		if errors.Is(err, store.ErrExists) {
+			return nil, fmt.Errorf("%w: A view already exists with the name \"%s\"", ErrExists, f.Name)
+		}
+		return nil, err
+	}
+	delete(s.views, name)
+	delete(s.regexes, name)
+	nv := &model.View{Name: f.Name, ConfigXML: xml, Config: *cfg}
+	s.views[f.Name] = nv
+	s.setRegex(nv)
+	return copyView(nv), nil
+}
+
+// SetDescription replaces a view's description (View.doSubmitDescription).
+func (s *Service) SetDescription(ctx context.Context, name, description string) (*model.View, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.views[name]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	xml, err := configxml.SetText(v.ConfigXML, "description", description)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
+	}
+	cfg, err := parse(xml)
+	if err != nil {
+		return nil, err
+	}
+	return s.update(ctx, name, xml, cfg)
 }
 
 // Delete removes a view.
