@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -109,7 +110,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	var auditMB, auditKeep, auditDays string
 	fs.StringVar(&o.Home, "home", env("JEEVES_HOME", "./jeeves-home"), "home directory: database, logs, workspaces, secrets (env JEEVES_HOME)")
 	fs.StringVar(&o.Listen, "listen", env("JEEVES_LISTEN", ":8080"), "address to listen on (env JEEVES_LISTEN)")
-	fs.StringVar(&o.URL, "url", env("JEEVES_URL", ""), "root URL used in absolute links; default: from each request's Host (env JEEVES_URL)")
+	fs.StringVar(&o.URL, "url", env("JEEVES_URL", ""), "root URL used in absolute links and builds' JENKINS_URL; default: links from each request's Host, builds the listen address (env JEEVES_URL)")
 	fs.StringVar(&execs, "executors", env("JEEVES_EXECUTORS", "2"), "number of builds run at once (env JEEVES_EXECUTORS)")
 	fs.StringVar(&quiet, "quiet-period", env("JEEVES_QUIET_PERIOD", "5s"), "default quiet period before a triggered build starts; 0 for none (env JEEVES_QUIET_PERIOD)")
 	fs.StringVar(&csrf, "csrf", env("JEEVES_CSRF", "true"), "require CSRF crumbs on POSTs not authenticated by an API token (env JEEVES_CSRF)")
@@ -275,14 +276,22 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 	}); err != nil {
 		return err
 	}
+	// Listening before the queue starts lets builds, even those left
+	// queued by the previous run, know the address jeeves serves on.
+	ln, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	cur := sv.Get()
 	q, err := queue.New(ctx, queue.Config{
-		Executors: cur.Executors, QuietPeriod: cur.QuietPeriod, Home: home, RootURL: cur.RootURL, Logger: log,
+		Executors: cur.Executors, QuietPeriod: cur.QuietPeriod, Home: home, RootURL: cur.RootURL,
+		ListenURL: listenURL(o.Listen, ln.Addr()), Logger: log,
 	}, st, js)
 	if err != nil {
 		return err
 	}
-	timers := timer.New(timer.Config{Logger: log, RootURL: o.URL}, js, q)
+	timers := timer.New(timer.Config{Logger: log}, js, q)
 	tctx, stopTimers := context.WithCancel(ctx)
 	defer stopTimers()
 	go timers.Run(tctx)
@@ -300,11 +309,6 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 		q.SetDefaults(v.QuietPeriod, v.RootURL)
 		log.Info("settings changed", "executors", v.Executors, "quietPeriod", v.QuietPeriod, "csrf", v.CSRF, "rootURL", v.RootURL)
 	})
-	ln, err := net.Listen("tcp", o.Listen)
-	if err != nil {
-		q.Shutdown(0)
-		return err
-	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
@@ -358,4 +362,24 @@ func errCause(err error) string {
 		return pe.Op + ": " + pe.Err.Error()
 	}
 	return err.Error()
+}
+
+// listenURL is the root URL builds get when none is configured: the
+// address jeeves listens on, by the host name given to --listen if it
+// is one, else by the IP it bound ("localhost" for every interface).
+func listenURL(listen string, addr net.Addr) string {
+	host := "localhost"
+	port := "0"
+	if tcp, ok := addr.(*net.TCPAddr); ok {
+		port = strconv.Itoa(tcp.Port)
+		if tcp.IP != nil && !tcp.IP.IsUnspecified() {
+			host = tcp.IP.String()
+		}
+	}
+	if h, _, err := net.SplitHostPort(listen); err == nil && h != "" {
+		if _, err := netip.ParseAddr(h); err != nil {
+			host = h
+		}
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
 }

@@ -293,7 +293,6 @@ type QueueItem struct {
 	JobName     string
 	Causes      []Cause
 	Params      []ParamValue
-	RootURL     string // the server's root URL as the triggering client saw it
 	EnqueuedAt  time.Time
 	DueAt       time.Time
 	State       QueueState

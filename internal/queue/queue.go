@@ -36,8 +36,13 @@ type Config struct {
 	Executors   int
 	QuietPeriod time.Duration // the global default
 	Home        string        // JENKINS_HOME; workspaces live under it
-	RootURL     string        // configured root URL; "" = the one each trigger saw
-	Logger      *slog.Logger
+	// RootURL is the configured root URL; builds get it as JENKINS_URL,
+	// JOB_URL and BUILD_URL. Without one they get ListenURL, the address
+	// jeeves listens on (unset too: no such variables, as in Jenkins). A
+	// URL made from a request's headers never reaches a build.
+	RootURL   string
+	ListenURL string
+	Logger    *slog.Logger
 	// OnFinish, when set, is called after each build is recorded as
 	// finished (tests and live pages wait on it).
 	OnFinish func(model.Build)
@@ -147,7 +152,7 @@ func New(ctx context.Context, cfg Config, st *store.Store, js *jobs.Service) (*Q
 // global quiet period when quiet is nil). An equivalent item already
 // waiting (same job, same parameters) absorbs the request instead, as in
 // Jenkins; created is false then.
-func (q *Queue) Schedule(ctx context.Context, job *model.Job, cause model.Cause, params []model.ParamValue, quiet *time.Duration, rootURL string) (item *model.QueueItem, created bool, err error) {
+func (q *Queue) Schedule(ctx context.Context, job *model.Job, cause model.Cause, params []model.ParamValue, quiet *time.Duration) (item *model.QueueItem, created bool, err error) {
 	now := time.Now()
 	d := time.Duration(q.quietNanos.Load())
 	if job.Config.QuietPeriod != nil {
@@ -175,7 +180,7 @@ func (q *Queue) Schedule(ctx context.Context, job *model.Job, cause model.Cause,
 	}
 	it := &model.QueueItem{
 		JobID: job.ID, JobName: job.Name, Causes: []model.Cause{cause}, Params: params,
-		RootURL: rootURL, EnqueuedAt: now, DueAt: now.Add(d),
+		EnqueuedAt: now, DueAt: now.Add(d),
 	}
 	if err := q.store.Enqueue(ctx, it); err != nil {
 		return nil, false, err
@@ -282,7 +287,7 @@ func (q *Queue) start(it *model.QueueItem, job *model.Job, exec int) error {
 	q.running[buildKey{job.ID, b.Number}] = r
 	q.executors[exec] = true
 	q.builds.Add(1)
-	go q.run(ctx, r, job, it.RootURL)
+	go q.run(ctx, r, job)
 	return nil
 }
 
@@ -303,7 +308,7 @@ func (q *Queue) workspace(job *model.Job) string {
 	return ws
 }
 
-func (q *Queue) run(ctx context.Context, r *running, job *model.Job, rootURL string) {
+func (q *Queue) run(ctx context.Context, r *running, job *model.Job) {
 	defer q.builds.Done()
 	b := &r.build
 	result := model.Failure
@@ -338,7 +343,7 @@ func (q *Queue) run(ctx context.Context, r *running, job *model.Job, rootURL str
 		var logErr error
 		result, logErr = runner.Run(ctx, runner.Spec{
 			Job: job, Build: b, Workspace: r.workspace, TmpDir: os.TempDir(),
-			Env: q.environment(job, b, r.workspace, rootURL), Log: out,
+			Env: q.environment(job, b, r.workspace), Log: out,
 			Cookie: runner.Cookie(q.cfg.Home, b.JobID, b.Number),
 		})
 		if masker != nil {
@@ -356,7 +361,7 @@ func (q *Queue) run(ctx context.Context, r *running, job *model.Job, rootURL str
 	// Downstream projects are scheduled before the build is recorded as
 	// finished, as Jenkins's publishers run inside the build: whoever sees
 	// it finished also sees what it triggered.
-	q.triggerDownstream(job, b.Number, result, rootURL)
+	q.triggerDownstream(job, b.Number, result)
 	// If jeeves shuts down with the disk still full, the build stays marked
 	// running in the store, and the next start ends it ABORTED with a line
 	// saying so.
@@ -452,9 +457,10 @@ func errCause(err error) string {
 }
 
 // environment is the build's process environment (§7.1).
-func (q *Queue) environment(job *model.Job, b *model.Build, ws, rootURL string) []string {
-	if r := *q.rootURL.Load(); r != "" {
-		rootURL = r
+func (q *Queue) environment(job *model.Job, b *model.Build, ws string) []string {
+	rootURL := *q.rootURL.Load()
+	if rootURL == "" {
+		rootURL = q.cfg.ListenURL
 	}
 	if rootURL != "" && !strings.HasSuffix(rootURL, "/") {
 		rootURL += "/"
@@ -507,7 +513,7 @@ func JobPath(fullName string) string {
 // triggerDownstream schedules the job's downstream projects
 // (hudson.tasks.BuildTrigger) when the result is at least its threshold.
 // Project names are relative to the job's folder, or absolute with a "/".
-func (q *Queue) triggerDownstream(job *model.Job, number int64, result model.Result, rootURL string) {
+func (q *Queue) triggerDownstream(job *model.Job, number int64, result model.Result) {
 	cfg := job.Config
 	if cfg.Threshold == "" || len(cfg.Children) == 0 || result.Rank() > cfg.Threshold.Rank() {
 		return
@@ -522,7 +528,7 @@ func (q *Queue) triggerDownstream(job *model.Job, number int64, result model.Res
 			continue
 		}
 		cause := model.Cause{Kind: model.CauseUpstream, Project: job.Name, Build: number}
-		if _, _, err := q.Schedule(context.Background(), child, cause, model.DefaultParams(child.Config.Params), nil, rootURL); err != nil {
+		if _, _, err := q.Schedule(context.Background(), child, cause, model.DefaultParams(child.Config.Params), nil); err != nil {
 			q.cfg.Logger.Error("cannot trigger downstream project", "job", job.Name, "downstream", child.Name, "err", err)
 		}
 	}

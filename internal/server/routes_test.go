@@ -108,12 +108,15 @@ type routeStack struct {
 	sessionCrumb string
 	adminCrumb   string
 	bobCrumb     string
+	home         string
 }
 
 func newRouteStack(t *testing.T) *routeStack {
 	t.Helper()
 	ctx := context.Background()
 	home := t.TempDir()
+	hs := httptest.NewUnstartedServer(nil)
+	listenURL := "http://" + hs.Listener.Addr().String() + "/"
 	st, err := store.Open(home)
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +133,7 @@ func newRouteStack(t *testing.T) *routeStack {
 	if _, err := au.CreateUser(ctx, "bob", "bob-pw", "Bob", "", false); err != nil {
 		t.Fatal(err)
 	}
-	rs := &routeStack{au: au, finished: make(chan model.Build, 4096)}
+	rs := &routeStack{au: au, finished: make(chan model.Build, 4096), home: home}
 	if rs.adminToken, _, err = au.GenerateToken(ctx, "admin", "full", auth.TokenOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +152,7 @@ func newRouteStack(t *testing.T) *routeStack {
 	if rs.jobs, err = jobs.New(ctx, st); err != nil {
 		t.Fatal(err)
 	}
-	rs.q, err = queue.New(ctx, queue.Config{Executors: 2, Home: home, OnFinish: func(b model.Build) { rs.finished <- b }}, st, rs.jobs)
+	rs.q, err = queue.New(ctx, queue.Config{Executors: 2, Home: home, ListenURL: listenURL, OnFinish: func(b model.Build) { rs.finished <- b }}, st, rs.jobs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +176,8 @@ func newRouteStack(t *testing.T) *routeStack {
 	}
 	sv.OnChange(func(v settings.Values) { rs.q.SetExecutors(v.Executors) })
 	rs.srv = New(Config{Version: "2.479.3", CSRF: true, Executors: 2, Authz: az, Audit: al, Settings: sv}, au, rs.jobs, vs, ns, rs.q, st)
-	hs := httptest.NewServer(rs.srv)
+	hs.Config.Handler = rs.srv
+	hs.Start()
 	t.Cleanup(hs.Close)
 	rs.url = hs.URL + "/"
 
@@ -287,7 +291,7 @@ func (rs *routeStack) fixtures(t *testing.T, path string) string {
 				t.Fatal(err)
 			}
 			zero := time.Duration(0)
-			if _, _, err := rs.q.Schedule(ctx, j, model.Cause{Kind: model.CauseUser, UserID: "admin"}, nil, &zero, ""); err != nil {
+			if _, _, err := rs.q.Schedule(ctx, j, model.Cause{Kind: model.CauseUser, UserID: "admin"}, nil, &zero); err != nil {
 				t.Fatal(err)
 			}
 			deadline := time.After(20 * time.Second)

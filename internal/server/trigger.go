@@ -58,7 +58,7 @@ func (s *Server) build(c *call, job *model.Job, withParams bool) error {
 		addr, _, _ := net.SplitHostPort(c.r.RemoteAddr)
 		cause = model.Cause{Kind: model.CauseRemote, Addr: addr, Note: c.r.URL.Query().Get("cause")}
 	}
-	item, _, err := s.queue.Schedule(c.ctx(), job, cause, params, quiet, c.root)
+	item, _, err := s.queue.Schedule(c.ctx(), job, cause, params, quiet)
 	if err != nil {
 		return err
 	}
