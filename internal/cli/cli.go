@@ -88,6 +88,9 @@ type Options struct {
 	TokenPolicy   auth.TokenPolicy
 	Audit         audit.Policy
 	AdminPassword string // from JEEVES_ADMIN_PASSWORD only: never a flag, so it stays out of ps
+	// TrustedProxies are the reverse proxies whose X-Forwarded-* headers
+	// are believed.
+	TrustedProxies []netip.Prefix
 	// Ready, when set, receives the address the server listens on once it
 	// accepts connections (tests use it with --listen 127.0.0.1:0).
 	Ready func(addr string)
@@ -105,7 +108,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	var o Options
 	var quiet, grace string
 	var execs, csrf string
-	var userFails, addrFails, maxWait string
+	var userFails, addrFails, accountFails, maxWait, proxies string
 	var tokenDays, tokenOver string
 	var auditMB, auditKeep, auditDays string
 	fs.StringVar(&o.Home, "home", env("JEEVES_HOME", "./jeeves-home"), "home directory: database, logs, workspaces, secrets (env JEEVES_HOME)")
@@ -117,6 +120,8 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&grace, "shutdown-grace", env("JEEVES_SHUTDOWN_GRACE", "10s"), "on SIGTERM, how long running builds may finish before they are aborted (env JEEVES_SHUTDOWN_GRACE)")
 	fs.StringVar(&userFails, "throttle-failures", env("JEEVES_THROTTLE_FAILURES", "5"), "password failures allowed per user and address before attempts must wait; 0 turns this off (env JEEVES_THROTTLE_FAILURES)")
 	fs.StringVar(&addrFails, "throttle-address-failures", env("JEEVES_THROTTLE_ADDRESS_FAILURES", "20"), "password failures allowed per address before attempts must wait; 0 turns this off (env JEEVES_THROTTLE_ADDRESS_FAILURES)")
+	fs.StringVar(&accountFails, "throttle-account-failures", env("JEEVES_THROTTLE_ACCOUNT_FAILURES", "20"), "password failures allowed per account across all addresses before its password logins must wait, except from addresses it logged in from before; 0 turns this off (env JEEVES_THROTTLE_ACCOUNT_FAILURES)")
+	fs.StringVar(&proxies, "trusted-proxies", env("JEEVES_TRUSTED_PROXIES", ""), "comma-separated IPs and CIDR ranges of reverse proxies whose X-Forwarded-For, -Proto, -Host and -Port headers are believed; none by default (env JEEVES_TRUSTED_PROXIES)")
 	fs.StringVar(&maxWait, "throttle-max-wait", env("JEEVES_THROTTLE_MAX_WAIT", "15m"), "the longest wait the password throttle imposes (env JEEVES_THROTTLE_MAX_WAIT)")
 	fs.StringVar(&tokenDays, "token-max-days", env("JEEVES_TOKEN_MAX_DAYS", "0"), "the longest lifetime of a new API token in days; 0 allows tokens that never expire (env JEEVES_TOKEN_MAX_DAYS)")
 	fs.StringVar(&tokenOver, "token-max-days-policy", env("JEEVES_TOKEN_MAX_DAYS_POLICY", "refuse"), "refuse a longer token request, or cap it to the maximum (env JEEVES_TOKEN_MAX_DAYS_POLICY)")
@@ -154,6 +159,12 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	}
 	if o.Throttle.AddrFailures, err = strconv.Atoi(addrFails); err != nil || o.Throttle.AddrFailures < 0 {
 		return o, fmt.Errorf("--throttle-address-failures: want a number, 0 or more, got %q", addrFails)
+	}
+	if o.Throttle.AccountFailures, err = strconv.Atoi(accountFails); err != nil || o.Throttle.AccountFailures < 0 {
+		return o, fmt.Errorf("--throttle-account-failures: want a number, 0 or more, got %q", accountFails)
+	}
+	if o.TrustedProxies, err = server.ParseTrustedProxies(proxies); err != nil {
+		return o, fmt.Errorf("--trusted-proxies: %v", err)
 	}
 	if o.Throttle.Max, err = parseDuration(maxWait); err != nil || o.Throttle.Max < time.Second {
 		return o, fmt.Errorf("--throttle-max-wait: want a duration of 1s or more, got %q", maxWait)
@@ -303,6 +314,7 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 	srv := server.New(server.Config{
 		Version: version.Version, RootURL: o.URL, CSRF: o.CSRF, Executors: o.Executors,
 		QuietPeriod: o.QuietPeriod, Logger: log, Audit: auditLog, Authz: az, Settings: sv,
+		TrustedProxies: o.TrustedProxies,
 	}, au, js, vs, ns, q, st)
 	sv.OnChange(func(v settings.Values) {
 		q.SetExecutors(v.Executors)

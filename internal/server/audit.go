@@ -1,12 +1,14 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/audit"
+	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/export"
 )
 
@@ -56,19 +58,21 @@ func (s *Server) auditRequest(c *call, status int) {
 	}
 	s.addAudit(audit.Entry{
 		Time: time.Now(), User: c.id.Name(), Auth: c.id.Method.String(), TokenUUID: c.id.TokenUUID,
-		Addr: clientAddr(c.r), Action: c.r.Method + " " + c.r.URL.Path, Status: status,
+		Addr: c.addr, Action: c.r.Method + " " + c.r.URL.Path, Status: status,
 	})
 }
 
-// auditAuthFailure records a failed or throttled authentication attempt
-// under the name it claimed.
-func (s *Server) auditAuthFailure(c *call, user, detail string) {
-	if s.cfg.Audit == nil {
-		return
+// auditPasswordFailure records a failed or throttled password attempt,
+// however it came (auth reports every one), under the name it claimed.
+func (s *Server) auditPasswordFailure(f auth.PasswordFailure) {
+	status := http.StatusUnauthorized
+	var te *auth.ThrottledError
+	if errors.As(f.Err, &te) {
+		status = http.StatusTooManyRequests
 	}
 	s.addAudit(audit.Entry{
-		Time: time.Now(), User: user, Auth: "anonymous", Addr: clientAddr(c.r),
-		Action: "auth.failure", Status: http.StatusUnauthorized, Detail: detail,
+		Time: time.Now(), User: f.User, Auth: "anonymous", Addr: f.Addr,
+		Action: "auth.failure", Status: status, Detail: f.Via + ": " + f.Err.Error(),
 	})
 }
 

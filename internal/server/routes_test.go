@@ -108,10 +108,21 @@ type routeStack struct {
 	sessionCrumb string
 	adminCrumb   string
 	bobCrumb     string
+	audit        *audit.Log
 	home         string
 }
 
-func newRouteStack(t *testing.T) *routeStack {
+// stackOptions change a routeStack from its defaults.
+type stackOptions struct {
+	config   func(*Config)        // adjusts the server's configuration
+	throttle *auth.ThrottlePolicy // replaces the default password throttle
+}
+
+func newRouteStack(t *testing.T) *routeStack { return newRouteStackWith(t, stackOptions{}) }
+
+// newRouteStackWith builds the stack with builds told the address it
+// listens on.
+func newRouteStackWith(t *testing.T, opt stackOptions) *routeStack {
 	t.Helper()
 	ctx := context.Background()
 	home := t.TempDir()
@@ -127,6 +138,9 @@ func newRouteStack(t *testing.T) *routeStack {
 		t.Fatal(err)
 	}
 	t.Cleanup(au.Close)
+	if opt.throttle != nil {
+		au.SetThrottle(*opt.throttle)
+	}
 	if _, err := au.EnsureAdmin(ctx, "pw"); err != nil {
 		t.Fatal(err)
 	}
@@ -170,12 +184,17 @@ func newRouteStack(t *testing.T) *routeStack {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { al.Close() })
+	rs.audit = al
 	sv, err := settings.Load(ctx, st, settings.Values{Executors: 2, CSRF: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	sv.OnChange(func(v settings.Values) { rs.q.SetExecutors(v.Executors) })
-	rs.srv = New(Config{Version: "2.479.3", CSRF: true, Executors: 2, Authz: az, Audit: al, Settings: sv}, au, rs.jobs, vs, ns, rs.q, st)
+	cfg := Config{Version: "2.479.3", CSRF: true, Executors: 2, Authz: az, Audit: al, Settings: sv}
+	if opt.config != nil {
+		opt.config(&cfg)
+	}
+	rs.srv = New(cfg, au, rs.jobs, vs, ns, rs.q, st)
 	hs.Config.Handler = rs.srv
 	hs.Start()
 	t.Cleanup(hs.Close)
@@ -225,6 +244,11 @@ var noRedirect = &http.Client{
 
 func (rs *routeStack) raw(t *testing.T, method, path, body string, header map[string]string, cookies ...*http.Cookie) rawResp {
 	t.Helper()
+	return rs.rawWith(t, noRedirect, method, path, body, header, cookies...)
+}
+
+func (rs *routeStack) rawWith(t *testing.T, client *http.Client, method, path, body string, header map[string]string, cookies ...*http.Cookie) rawResp {
+	t.Helper()
 	req, err := http.NewRequest(method, rs.url+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -247,7 +271,7 @@ func (rs *routeStack) raw(t *testing.T, method, path, body string, header map[st
 			req.AddCookie(c)
 		}
 	}
-	res, err := noRedirect.Do(req)
+	res, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

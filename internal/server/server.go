@@ -11,8 +11,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,6 +45,9 @@ type Config struct {
 	// Settings, when set, holds what admins change at run time and wins
 	// over RootURL, CSRF, Executors and QuietPeriod above.
 	Settings *settings.Service
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For,
+	// -Proto, -Host and -Port are believed; none by default.
+	TrustedProxies []netip.Prefix
 }
 
 // Server serves Jenkins's remote access API.
@@ -82,10 +85,16 @@ func New(cfg Config, a *auth.Service, j *jobs.Service, v *views.Service, n *node
 	if err != nil {
 		panic(err)
 	}
-	return &Server{
+	s := &Server{
 		cfg: cfg, auth: a, authz: cfg.Authz, jobs: j, views: v, nodes: n, queue: q, store: st, log: cfg.Logger,
 		ui: ui, sessionHash: hex.EncodeToString(sum[:])[:8],
 	}
+	if cfg.Audit != nil {
+		// Every password check (HTTP Basic, the login form, the
+		// password-change form) is audited, by auth, through this.
+		a.OnPasswordFailure(s.auditPasswordFailure)
+	}
+	return s
 }
 
 // sys is the current run-time settings.
@@ -104,6 +113,7 @@ type call struct {
 	id   auth.Identity
 	path []string   // the cleaned path's segments
 	root string     // root URL with a trailing slash
+	addr string     // the client's address (through trusted proxies)
 	item *model.Job // the job or folder walked to; nil at the root
 }
 
@@ -126,6 +136,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w = sw
 	}
 	c := &call{w: w, r: r, s: s, path: splitPath(r.URL.Path), root: s.rootURL(r)}
+	c.addr, _ = s.clientAddr(r)
 	err := s.serve(c)
 	if err != nil {
 		s.renderError(c, err)
@@ -150,16 +161,6 @@ func (s *Server) serve(c *call) error {
 	return s.walkRoot(c, c.path)
 }
 
-// clientAddr is the address password attempts are counted under: the
-// peer's IP (a proxy in front must be trusted to throttle per client).
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 // authenticate works out who the caller is. Explicit Basic credentials
 // win over a session cookie: a script that sends both is judged by what
 // it sent on purpose.
@@ -168,11 +169,7 @@ func (s *Server) authenticate(c *call) error {
 		if err != nil {
 			return errUnauthorized
 		}
-		id, err := s.auth.Basic(c.ctx(), user, secret, clientAddr(c.r))
-		var te *auth.ThrottledError
-		if errors.Is(err, auth.ErrBadCredentials) || errors.As(err, &te) {
-			s.auditAuthFailure(c, user, "HTTP Basic: "+err.Error())
-		}
+		id, err := s.auth.Basic(c.ctx(), user, secret, c.addr)
 		if errors.Is(err, auth.ErrBadCredentials) {
 			return errUnauthorized
 		}
@@ -255,35 +252,6 @@ func crumbFrom(r *http.Request) string {
 }
 
 const crumbField = "Jenkins-Crumb"
-
-// rootURL is the configured root URL, else the one the client used
-// (honouring X-Forwarded-* as Jenkins does), always ending in "/".
-func (s *Server) rootURL(r *http.Request) string {
-	if root := s.sys().RootURL; root != "" {
-		return strings.TrimSuffix(root, "/") + "/"
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	if p := r.Header.Get("X-Forwarded-Proto"); p == "http" || p == "https" {
-		scheme = p
-	}
-	host := r.Host
-	if fh := r.Header.Get("X-Forwarded-Host"); fh != "" {
-		host, _, _ = strings.Cut(fh, ",")
-		host = strings.TrimSpace(host)
-		if fp := r.Header.Get("X-Forwarded-Port"); fp != "" && !strings.Contains(host, ":") {
-			if _, err := strconv.Atoi(fp); err == nil && !(scheme == "http" && fp == "80" || scheme == "https" && fp == "443") {
-				host += ":" + fp
-			}
-		}
-	}
-	if host == "" {
-		host = "localhost"
-	}
-	return scheme + "://" + host + "/"
-}
 
 // splitPath splits a URL path into its segments, tolerating doubled and
 // trailing slashes; "." segments are dropped and ".." never climbs out.
