@@ -54,6 +54,9 @@ func (s *Server) walkBuiltIn(c *call, p []string) error {
 		if err := c.require(permDisconnect); err != nil {
 			return err
 		}
+		if err := parseForm(c); err != nil {
+			return err
+		}
 		offline, _ := s.queue.Offline()
 		if p[0] == "toggleOffline" {
 			offline = !offline
@@ -72,6 +75,9 @@ func (s *Server) createNode(c *call) error {
 		return err
 	}
 	if err := c.require(permNodeCreate); err != nil {
+		return err
+	}
+	if err := parseForm(c); err != nil {
 		return err
 	}
 	if c.r.FormValue("mode") == "copy" {
@@ -112,6 +118,9 @@ func (s *Server) walkAgent(c *call, n *model.Node, p []string) error {
 			return err
 		}
 		if err := c.require(permDisconnect); err != nil {
+			return err
+		}
+		if err := parseForm(c); err != nil {
 			return err
 		}
 		offline := n.TempOffline

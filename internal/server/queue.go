@@ -48,6 +48,9 @@ func (s *Server) walkQueue(c *call, p []string) error {
 		}
 		return s.serveAPI(c, p[2:], itemXMLRoot(w), s.queueItemObject(c, w, true))
 	case "cancelItem":
+		if err := parseForm(c); err != nil {
+			return err
+		}
 		id, err := strconv.ParseInt(c.r.FormValue("id"), 10, 64)
 		if err != nil {
 			if err := requirePOST(c); err != nil {

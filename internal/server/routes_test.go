@@ -110,6 +110,7 @@ type routeStack struct {
 	bobCrumb     string
 	audit        *audit.Log
 	home         string
+	client       *http.Client // what raw sends with
 }
 
 // stackOptions change a routeStack from its defaults.
@@ -120,8 +121,9 @@ type stackOptions struct {
 
 func newRouteStack(t *testing.T) *routeStack { return newRouteStackWith(t, stackOptions{}) }
 
-// newRouteStackWith builds the stack with builds told the address it
-// listens on.
+// newRouteStackWith builds the stack as jeeves serves: the server's own
+// http.Server and connection-limiting listener, and builds told the
+// address it listens on.
 func newRouteStackWith(t *testing.T, opt stackOptions) *routeStack {
 	t.Helper()
 	ctx := context.Background()
@@ -147,7 +149,12 @@ func newRouteStackWith(t *testing.T, opt stackOptions) *routeStack {
 	if _, err := au.CreateUser(ctx, "bob", "bob-pw", "Bob", "", false); err != nil {
 		t.Fatal(err)
 	}
-	rs := &routeStack{au: au, finished: make(chan model.Build, 4096), home: home}
+	rs := &routeStack{au: au, finished: make(chan model.Build, 4096), home: home, client: noRedirect}
+	if opt.config != nil {
+		// A connection per request: a stack with short connection
+		// timeouts would otherwise race its own idle timeout.
+		rs.client = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, CheckRedirect: noRedirect.CheckRedirect, Timeout: noRedirect.Timeout}
+	}
 	if rs.adminToken, _, err = au.GenerateToken(ctx, "admin", "full", auth.TokenOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +202,8 @@ func newRouteStackWith(t *testing.T, opt stackOptions) *routeStack {
 		opt.config(&cfg)
 	}
 	rs.srv = New(cfg, au, rs.jobs, vs, ns, rs.q, st)
-	hs.Config.Handler = rs.srv
+	hs.Config = rs.srv.HTTPServer(nil)
+	hs.Listener = rs.srv.Listener(hs.Listener)
 	hs.Start()
 	t.Cleanup(hs.Close)
 	rs.url = hs.URL + "/"
@@ -244,7 +252,7 @@ var noRedirect = &http.Client{
 
 func (rs *routeStack) raw(t *testing.T, method, path, body string, header map[string]string, cookies ...*http.Cookie) rawResp {
 	t.Helper()
-	return rs.rawWith(t, noRedirect, method, path, body, header, cookies...)
+	return rs.rawWith(t, rs.client, method, path, body, header, cookies...)
 }
 
 func (rs *routeStack) rawWith(t *testing.T, client *http.Client, method, path, body string, header map[string]string, cookies ...*http.Cookie) rawResp {

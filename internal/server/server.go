@@ -5,6 +5,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/md5"
 	"encoding/base64"
@@ -48,6 +49,12 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For,
 	// -Proto, -Host and -Port are believed; none by default.
 	TrustedProxies []netip.Prefix
+	// Connection limits (see conn.go); zero values take the defaults.
+	IdleTimeout     time.Duration // a keep-alive connection waiting for its next request
+	BodyTimeout     time.Duration // a request body must arrive in full within this
+	WriteTimeout    time.Duration // one write of an answer may wait this long for the client
+	MaxConns        int           // open connections in all; 0 = no limit
+	MaxConnsPerAddr int           // open connections from one address; 0 = no limit
 }
 
 // Server serves Jenkins's remote access API.
@@ -76,6 +83,9 @@ func New(cfg Config, a *auth.Service, j *jobs.Service, v *views.Service, n *node
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
+	cfg.IdleTimeout = cmp.Or(cfg.IdleTimeout, DefaultIdleTimeout)
+	cfg.BodyTimeout = cmp.Or(cfg.BodyTimeout, DefaultBodyTimeout)
+	cfg.WriteTimeout = cmp.Or(cfg.WriteTimeout, DefaultWriteTimeout)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -127,6 +137,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Jenkins-Session", s.sessionHash)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "sameorigin")
+	body := s.limitBody(w, r)
 	if r.Body != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
 	}
@@ -138,6 +149,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &call{w: w, r: r, s: s, path: splitPath(r.URL.Path), root: s.rootURL(r)}
 	c.addr, _ = s.clientAddr(r)
 	err := s.serve(c)
+	if err != nil && body != nil && body.expired {
+		err = s.errBodyTimeout()
+	}
 	if err != nil {
 		s.renderError(c, err)
 	}
