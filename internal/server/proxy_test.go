@@ -295,3 +295,34 @@ func TestPasswordChangeIsThrottledAndAudited(t *testing.T) {
 		}
 	})
 }
+
+// TestRemoteTriggerCauseNamesTheClient: "Started by remote host" names
+// the client's address through a trusted proxy, and the peer otherwise.
+func TestRemoteTriggerCauseNamesTheClient(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		opt  stackOptions
+		want string
+	}{
+		{"through a trusted proxy, the client", stackOptions{config: trustLoopback}, "Started by remote host 203.0.113.5"},
+		{"without trusted proxies, the peer", stackOptions{}, "Started by remote host 127.0.0.1"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rs := newRouteStackWith(t, c.opt)
+			job := `<project><authToken>s3cret</authToken><builders/></project>`
+			if r := rs.raw(t, "POST", "createItem?name=remote", job, basic("admin", rs.adminToken)); r.status != 200 {
+				t.Fatalf("%d %s", r.status, r.body)
+			}
+			// bob may read the job but not build it: the token stands in.
+			r := rs.raw(t, "GET", "job/remote/build?token=s3cret&delay=3600sec", "", merge(basic("bob", "bob-pw"), xff("203.0.113.5")))
+			if r.status != 201 {
+				t.Fatalf("%d %s", r.status, r.body)
+			}
+			loc := strings.TrimPrefix(r.header.Get("Location"), rs.url)
+			item := rs.raw(t, "GET", loc+"api/json", "", basic("admin", rs.adminToken))
+			if !strings.Contains(item.body, `"shortDescription":"`+c.want+`"`) {
+				t.Fatalf("%s", item.body)
+			}
+		})
+	}
+}

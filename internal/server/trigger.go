@@ -4,7 +4,6 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -55,8 +54,8 @@ func (s *Server) build(c *call, job *model.Job, withParams bool) error {
 	}
 	cause := model.Cause{Kind: model.CauseUser, UserID: c.id.User.ID, UserName: c.id.User.DisplayName()}
 	if byToken {
-		addr, _, _ := net.SplitHostPort(c.r.RemoteAddr)
-		cause = model.Cause{Kind: model.CauseRemote, Addr: addr, Note: c.r.URL.Query().Get("cause")}
+		// The client's address, through trusted proxies, as audited.
+		cause = model.Cause{Kind: model.CauseRemote, Addr: c.addr, Note: c.r.URL.Query().Get("cause")}
 	}
 	item, _, err := s.queue.Schedule(c.ctx(), job, cause, params, quiet)
 	if err != nil {
