@@ -161,16 +161,29 @@ func (l *limitListener) refuse(c net.Conn, why string) {
 // closed, and each write gets a fresh deadline.
 type limitedConn struct {
 	net.Conn
-	l     *limitListener
-	addr  netip.Addr
-	write time.Duration
-	once  sync.Once
+	l        *limitListener
+	addr     netip.Addr
+	write    time.Duration
+	deadline time.Time // the write deadline last set
+	once     sync.Once
 }
 
 func (c *limitedConn) Close() error {
 	err := c.Conn.Close()
 	c.once.Do(func() { c.l.release(c.addr) })
 	return err
+}
+
+// renew gives the next write WriteTimeout to complete. A deadline set
+// less than an eighth of it ago (at most a second) is left alone, which
+// spares most small answers on a busy keep-alive connection the call.
+func (c *limitedConn) renew() {
+	now := time.Now()
+	if c.deadline.Sub(now) > c.write-min(c.write/8, time.Second) {
+		return
+	}
+	c.deadline = now.Add(c.write)
+	c.Conn.SetWriteDeadline(c.deadline)
 }
 
 // Write writes b in pieces of writeChunk, each with WriteTimeout to
@@ -180,7 +193,7 @@ func (c *limitedConn) Write(b []byte) (int, error) {
 	var n int
 	for len(b) > 0 {
 		piece := b[:min(len(b), writeChunk)]
-		c.Conn.SetWriteDeadline(time.Now().Add(c.write))
+		c.renew()
 		m, err := c.Conn.Write(piece)
 		n += m
 		if err != nil {
@@ -209,7 +222,7 @@ func (c *limitedConn) ReadFrom(r io.Reader) (int64, error) {
 		if left > 0 {
 			want = min(want, left)
 		}
-		c.Conn.SetWriteDeadline(time.Now().Add(c.write))
+		c.renew()
 		n, err := rf.ReadFrom(&io.LimitedReader{R: src, N: want})
 		total += n
 		if left > 0 {
