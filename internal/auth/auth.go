@@ -94,6 +94,7 @@ type Service struct {
 	done      chan struct{}
 
 	throttle    *throttle
+	onFailure   func(PasswordFailure) // reports failed password attempts (the audit log)
 	tokenPolicy TokenPolicy
 	now         func() time.Time // the clock tokens expire by
 }
@@ -318,10 +319,11 @@ func hashPassword(password string) (string, error) {
 	return string(h), err
 }
 
-// CheckPassword verifies a user's password. bcrypt runs once per
-// password: a verified one is remembered in memory (as an HMAC under a key
-// made at start, never the password itself) until the stored hash changes.
-func (s *Service) CheckPassword(ctx context.Context, userID, password string) (*model.User, error) {
+// checkPassword verifies a user's password, unthrottled: callers go
+// through Password. bcrypt runs once per password: a verified one is
+// remembered in memory (as an HMAC under a key made at start, never the
+// password itself) until the stored hash changes.
+func (s *Service) checkPassword(ctx context.Context, userID, password string) (*model.User, error) {
 	u, err := s.store.User(ctx, userID)
 	if errors.Is(err, store.ErrNotFound) {
 		// Spend the same time as a real check, so timing does not reveal
@@ -367,20 +369,58 @@ func (s *Service) passwordMAC(userID, password string) [32]byte {
 // SetThrottle replaces the password throttling policy (before serving).
 func (s *Service) SetThrottle(p ThrottlePolicy) { s.throttle = newThrottle(p, time.Now) }
 
-// passwordFrom checks a password sent from addr under the throttle: a
-// throttled attempt gets a *ThrottledError without bcrypt running.
-func (s *Service) passwordFrom(ctx context.Context, userID, password, addr string) (*model.User, error) {
+// PasswordFailure is a password attempt that failed or was refused by
+// the throttle, as reported to OnPasswordFailure.
+type PasswordFailure struct {
+	User string // the name the attempt claimed
+	Addr string // the client's address
+	Via  string // where the password was sent: "HTTP Basic", "login form", …
+	Err  error  // ErrBadCredentials or a *ThrottledError
+	// Caller is the signed-in user who sent the password (WithCaller),
+	// as a password change does; "" for a login.
+	Caller string
+}
+
+type callerKey struct{}
+
+// WithCaller marks ctx as a request by the signed-in user id, so that a
+// password it checks (a password change's current password) is reported
+// as theirs, not as an anonymous login's.
+func WithCaller(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, callerKey{}, id)
+}
+
+// OnPasswordFailure sets the function every failed or refused password
+// attempt is reported to, whichever way it came (the audit log); set it
+// before serving.
+func (s *Service) OnPasswordFailure(f func(PasswordFailure)) { s.onFailure = f }
+
+// Password checks a password sent from addr: the one way the rest of
+// jeeves verifies a password. It is throttled (a waiting attempt gets a
+// *ThrottledError without bcrypt running), and every failure or refusal
+// is reported to OnPasswordFailure with via, which says where it came
+// from.
+func (s *Service) Password(ctx context.Context, via, userID, password, addr string) (*model.User, error) {
 	if err := s.throttle.check(userID, addr); err != nil {
+		s.reportFailure(ctx, via, userID, addr, err)
 		return nil, err
 	}
-	u, err := s.CheckPassword(ctx, userID, password)
+	u, err := s.checkPassword(ctx, userID, password)
 	switch {
 	case err == nil:
 		s.throttle.succeeded(userID, addr)
 	case errors.Is(err, ErrBadCredentials):
 		s.throttle.failed(userID, addr)
+		s.reportFailure(ctx, via, userID, addr, err)
 	}
 	return u, err
+}
+
+func (s *Service) reportFailure(ctx context.Context, via, userID, addr string, err error) {
+	if s.onFailure != nil {
+		caller, _ := ctx.Value(callerKey{}).(string)
+		s.onFailure(PasswordFailure{User: userID, Addr: addr, Via: via, Err: err, Caller: caller})
+	}
 }
 
 // Basic authenticates HTTP Basic credentials sent from addr: first as an
@@ -392,7 +432,7 @@ func (s *Service) Basic(ctx context.Context, userID, secret, addr string) (Ident
 	} else if !errors.Is(err, ErrBadCredentials) {
 		return Identity{}, err
 	}
-	u, err := s.passwordFrom(ctx, userID, secret, addr)
+	u, err := s.Password(ctx, "HTTP Basic", userID, secret, addr)
 	if err != nil {
 		return Identity{}, err
 	}

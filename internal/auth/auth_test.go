@@ -117,18 +117,18 @@ func TestPasswords(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Run("the right password authenticates and is remembered", func(t *testing.T) {
-		if _, err := s.CheckPassword(ctx, "carol", "first"); err != nil {
+		if _, err := s.checkPassword(ctx, "carol", "first"); err != nil {
 			t.Fatal(err)
 		}
 		if len(s.verified) != 1 {
 			t.Fatalf("verified cache has %d entries", len(s.verified))
 		}
-		if _, err := s.CheckPassword(ctx, "carol", "first"); err != nil {
+		if _, err := s.checkPassword(ctx, "carol", "first"); err != nil {
 			t.Fatal(err)
 		}
 	})
 	t.Run("a wrong password fails even after a right one was remembered", func(t *testing.T) {
-		if _, err := s.CheckPassword(ctx, "carol", "firsT"); !errors.Is(err, ErrBadCredentials) {
+		if _, err := s.checkPassword(ctx, "carol", "firsT"); !errors.Is(err, ErrBadCredentials) {
 			t.Fatalf("err %v", err)
 		}
 	})
@@ -136,10 +136,10 @@ func TestPasswords(t *testing.T) {
 		if err := s.SetPassword(ctx, "carol", "second"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.CheckPassword(ctx, "carol", "first"); !errors.Is(err, ErrBadCredentials) {
+		if _, err := s.checkPassword(ctx, "carol", "first"); !errors.Is(err, ErrBadCredentials) {
 			t.Fatalf("old password: %v", err)
 		}
-		if _, err := s.CheckPassword(ctx, "carol", "second"); err != nil {
+		if _, err := s.checkPassword(ctx, "carol", "second"); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -156,7 +156,7 @@ func TestPasswords(t *testing.T) {
 		if err != nil || len(pw) != 32 {
 			t.Fatalf("%q %v", pw, err)
 		}
-		if _, err := s2.CheckPassword(ctx, "admin", pw); err != nil {
+		if _, err := s2.checkPassword(ctx, "admin", pw); err != nil {
 			t.Fatal(err)
 		}
 		if again, err := s2.EnsureAdmin(ctx, ""); err != nil || again != "" {
@@ -215,7 +215,7 @@ func TestCrumbs(t *testing.T) {
 		if err := s.SetPassword(ctx, "dave", "new"); err != nil {
 			t.Fatal(err)
 		}
-		u2, err := s.CheckPassword(ctx, "dave", "new")
+		u2, err := s.checkPassword(ctx, "dave", "new")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,7 +17,7 @@ import (
 // opens a browser session; it returns the session id for the cookie. Only
 // the id's hash is stored.
 func (s *Service) Login(ctx context.Context, userID, password, addr string) (Identity, error) {
-	u, err := s.passwordFrom(ctx, userID, password, addr)
+	u, err := s.Password(ctx, "login form", userID, password, addr)
 	if err != nil {
 		return Identity{}, err
 	}

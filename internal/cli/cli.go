@@ -9,7 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -87,6 +87,14 @@ type Options struct {
 	TokenPolicy   auth.TokenPolicy
 	Audit         audit.Policy
 	AdminPassword string // from JEEVES_ADMIN_PASSWORD only: never a flag, so it stays out of ps
+	// TrustedProxies are the reverse proxies whose X-Forwarded-* headers
+	// are believed.
+	TrustedProxies  []netip.Prefix
+	MaxConns        int // 0: derived from the open-file limit
+	MaxConnsPerAddr int
+	IdleTimeout     time.Duration
+	BodyTimeout     time.Duration
+	WriteTimeout    time.Duration
 	// Ready, when set, receives the address the server listens on once it
 	// accepts connections (tests use it with --listen 127.0.0.1:0).
 	Ready func(addr string)
@@ -104,18 +112,26 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	var o Options
 	var quiet, grace string
 	var execs, csrf string
-	var userFails, addrFails, maxWait string
+	var userFails, addrFails, accountFails, maxWait string
+	var proxies, maxConns, maxPerAddr, idle, bodyTime, writeTime string
 	var tokenDays, tokenOver string
 	var auditMB, auditKeep, auditDays string
 	fs.StringVar(&o.Home, "home", env("JEEVES_HOME", "./jeeves-home"), "home directory: database, logs, workspaces, secrets (env JEEVES_HOME)")
 	fs.StringVar(&o.Listen, "listen", env("JEEVES_LISTEN", ":8080"), "address to listen on (env JEEVES_LISTEN)")
-	fs.StringVar(&o.URL, "url", env("JEEVES_URL", ""), "root URL used in absolute links; default: from each request's Host (env JEEVES_URL)")
+	fs.StringVar(&o.URL, "url", env("JEEVES_URL", ""), "root URL used in absolute links and builds' JENKINS_URL; default: links from each request's Host, builds the listen address (env JEEVES_URL)")
 	fs.StringVar(&execs, "executors", env("JEEVES_EXECUTORS", "2"), "number of builds run at once (env JEEVES_EXECUTORS)")
 	fs.StringVar(&quiet, "quiet-period", env("JEEVES_QUIET_PERIOD", "5s"), "default quiet period before a triggered build starts; 0 for none (env JEEVES_QUIET_PERIOD)")
 	fs.StringVar(&csrf, "csrf", env("JEEVES_CSRF", "true"), "require CSRF crumbs on POSTs not authenticated by an API token (env JEEVES_CSRF)")
 	fs.StringVar(&grace, "shutdown-grace", env("JEEVES_SHUTDOWN_GRACE", "10s"), "on SIGTERM, how long running builds may finish before they are aborted (env JEEVES_SHUTDOWN_GRACE)")
 	fs.StringVar(&userFails, "throttle-failures", env("JEEVES_THROTTLE_FAILURES", "5"), "password failures allowed per user and address before attempts must wait; 0 turns this off (env JEEVES_THROTTLE_FAILURES)")
 	fs.StringVar(&addrFails, "throttle-address-failures", env("JEEVES_THROTTLE_ADDRESS_FAILURES", "20"), "password failures allowed per address before attempts must wait; 0 turns this off (env JEEVES_THROTTLE_ADDRESS_FAILURES)")
+	fs.StringVar(&accountFails, "throttle-account-failures", env("JEEVES_THROTTLE_ACCOUNT_FAILURES", "20"), "password failures allowed per account across all addresses before its password logins must wait, except from addresses it logged in from before; 0 turns this off (env JEEVES_THROTTLE_ACCOUNT_FAILURES)")
+	fs.StringVar(&proxies, "trusted-proxies", env("JEEVES_TRUSTED_PROXIES", ""), "comma-separated IPs and CIDR ranges of reverse proxies whose X-Forwarded-For, -Proto, -Host and -Port headers are believed; none by default (env JEEVES_TRUSTED_PROXIES)")
+	fs.StringVar(&maxConns, "max-connections", env("JEEVES_MAX_CONNECTIONS", "0"), "open connections served at once; more get 503 with Retry-After; 0 = from the open-file limit, at most 4096 (env JEEVES_MAX_CONNECTIONS)")
+	fs.StringVar(&maxPerAddr, "max-connections-per-address", env("JEEVES_MAX_CONNECTIONS_PER_ADDRESS", "128"), "open connections from one address (trusted proxies are exempt); 0 = no limit (env JEEVES_MAX_CONNECTIONS_PER_ADDRESS)")
+	fs.StringVar(&idle, "http-idle-timeout", env("JEEVES_HTTP_IDLE_TIMEOUT", "60s"), "how long a keep-alive connection may wait for its next request (env JEEVES_HTTP_IDLE_TIMEOUT)")
+	fs.StringVar(&bodyTime, "http-body-timeout", env("JEEVES_HTTP_BODY_TIMEOUT", "2m"), "how long a request body may take to arrive in full; slower gets 408 (env JEEVES_HTTP_BODY_TIMEOUT)")
+	fs.StringVar(&writeTime, "http-write-timeout", env("JEEVES_HTTP_WRITE_TIMEOUT", "60s"), "how long one write of an answer may wait for a client that stopped reading; renewed with every write, so long downloads are not cut (env JEEVES_HTTP_WRITE_TIMEOUT)")
 	fs.StringVar(&maxWait, "throttle-max-wait", env("JEEVES_THROTTLE_MAX_WAIT", "15m"), "the longest wait the password throttle imposes (env JEEVES_THROTTLE_MAX_WAIT)")
 	fs.StringVar(&tokenDays, "token-max-days", env("JEEVES_TOKEN_MAX_DAYS", "0"), "the longest lifetime of a new API token in days; 0 allows tokens that never expire (env JEEVES_TOKEN_MAX_DAYS)")
 	fs.StringVar(&tokenOver, "token-max-days-policy", env("JEEVES_TOKEN_MAX_DAYS_POLICY", "refuse"), "refuse a longer token request, or cap it to the maximum (env JEEVES_TOKEN_MAX_DAYS_POLICY)")
@@ -153,6 +169,26 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	}
 	if o.Throttle.AddrFailures, err = strconv.Atoi(addrFails); err != nil || o.Throttle.AddrFailures < 0 {
 		return o, fmt.Errorf("--throttle-address-failures: want a number, 0 or more, got %q", addrFails)
+	}
+	if o.Throttle.AccountFailures, err = strconv.Atoi(accountFails); err != nil || o.Throttle.AccountFailures < 0 {
+		return o, fmt.Errorf("--throttle-account-failures: want a number, 0 or more, got %q", accountFails)
+	}
+	if o.TrustedProxies, err = server.ParseTrustedProxies(proxies); err != nil {
+		return o, fmt.Errorf("--trusted-proxies: %v", err)
+	}
+	if o.MaxConns, err = strconv.Atoi(maxConns); err != nil || o.MaxConns < 0 {
+		return o, fmt.Errorf("--max-connections: want a number, 0 or more, got %q", maxConns)
+	}
+	if o.MaxConnsPerAddr, err = strconv.Atoi(maxPerAddr); err != nil || o.MaxConnsPerAddr < 0 {
+		return o, fmt.Errorf("--max-connections-per-address: want a number, 0 or more, got %q", maxPerAddr)
+	}
+	for _, d := range []struct {
+		flag, val string
+		dst       *time.Duration
+	}{{"http-idle-timeout", idle, &o.IdleTimeout}, {"http-body-timeout", bodyTime, &o.BodyTimeout}, {"http-write-timeout", writeTime, &o.WriteTimeout}} {
+		if *d.dst, err = parseDuration(d.val); err != nil || *d.dst <= 0 {
+			return o, fmt.Errorf("--%s: want a duration above 0, such as 30s, got %q", d.flag, d.val)
+		}
 	}
 	if o.Throttle.Max, err = parseDuration(maxWait); err != nil || o.Throttle.Max < time.Second {
 		return o, fmt.Errorf("--throttle-max-wait: want a duration of 1s or more, got %q", maxWait)
@@ -282,15 +318,23 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 	}); err != nil {
 		return err
 	}
+	// Listening before the queue starts lets builds, even those left
+	// queued by the previous run, know the address jeeves serves on.
+	ln, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	cur := sv.Get()
 	q, err := queue.New(ctx, queue.Config{
-		Executors: cur.Executors, QuietPeriod: cur.QuietPeriod, Home: home, RootURL: cur.RootURL, Logger: log,
+		Executors: cur.Executors, QuietPeriod: cur.QuietPeriod, Home: home, RootURL: cur.RootURL,
+		ListenURL: listenURL(o.Listen, ln.Addr()), Logger: log,
 		Permits: server.TriggerPermits(st, az, js, log),
 	}, st, js)
 	if err != nil {
 		return err
 	}
-	timers := timer.New(timer.Config{Logger: log, RootURL: o.URL}, js, q)
+	timers := timer.New(timer.Config{Logger: log}, js, q)
 	tctx, stopTimers := context.WithCancel(ctx)
 	defer stopTimers()
 	go au.PurgeSessionsEvery(tctx, auth.SessionPurgeInterval, func(err error) {
@@ -302,24 +346,25 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 		return fmt.Errorf("open the audit log: %w", err)
 	}
 	defer auditLog.Close()
+	maxConns := o.MaxConns
+	if maxConns == 0 {
+		maxConns = connectionBudget()
+	}
 	srv := server.New(server.Config{
 		Version: version.Version, RootURL: o.URL, CSRF: o.CSRF, Executors: o.Executors,
 		QuietPeriod: o.QuietPeriod, Logger: log, Audit: auditLog, Authz: az, Settings: sv,
+		TrustedProxies: o.TrustedProxies, MaxConns: maxConns, MaxConnsPerAddr: o.MaxConnsPerAddr,
+		IdleTimeout: o.IdleTimeout, BodyTimeout: o.BodyTimeout, WriteTimeout: o.WriteTimeout,
 	}, au, js, vs, ns, q, st)
 	sv.OnChange(func(v settings.Values) {
 		q.SetExecutors(v.Executors)
 		q.SetDefaults(v.QuietPeriod, v.RootURL)
 		log.Info("settings changed", "executors", v.Executors, "quietPeriod", v.QuietPeriod, "csrf", v.CSRF, "rootURL", v.RootURL)
 	})
-	ln, err := net.Listen("tcp", o.Listen)
-	if err != nil {
-		q.Shutdown(0)
-		return err
-	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	hs := srv.HTTPServer(slog.NewLogLogger(log.Handler(), slog.LevelWarn))
 	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
-	log.Info("jeeves is ready", "version", version.Version, "listen", ln.Addr().String(), "home", home)
+	go func() { served <- hs.Serve(srv.Listener(ln)) }()
+	log.Info("jeeves is ready", "version", version.Version, "listen", ln.Addr().String(), "home", home, "maxConnections", maxConns)
 	if o.Ready != nil {
 		o.Ready(ln.Addr().String())
 	}
@@ -369,4 +414,38 @@ func errCause(err error) string {
 		return pe.Op + ": " + pe.Err.Error()
 	}
 	return err.Error()
+}
+
+// listenURL is the root URL builds get when none is configured: the
+// address jeeves listens on, by the host name given to --listen if it
+// is one, else by the IP it bound ("localhost" for every interface).
+func listenURL(listen string, addr net.Addr) string {
+	host := "localhost"
+	port := "0"
+	if tcp, ok := addr.(*net.TCPAddr); ok {
+		port = strconv.Itoa(tcp.Port)
+		if tcp.IP != nil && !tcp.IP.IsUnspecified() {
+			host = tcp.IP.String()
+		}
+	}
+	if h, _, err := net.SplitHostPort(listen); err == nil && h != "" {
+		if _, err := netip.ParseAddr(h); err != nil {
+			host = h
+		}
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
+}
+
+// connectionBudget is the default cap on open connections: what the
+// open-file limit leaves after a reserve for the database, build logs
+// and builds' pipes (a quarter of it, at least 64), at most 4096. Go
+// has already raised the soft limit to the hard one at start (since Go
+// 1.19; processes jeeves starts get the original back).
+func connectionBudget() int {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur > 1<<20 {
+		return 4096
+	}
+	n := int(lim.Cur)
+	return min(4096, max(16, n-max(64, n/4)))
 }

@@ -378,7 +378,6 @@ type QueueItem struct {
 	JobName string
 	Causes  []Cause
 	Params  []ParamValue
-	RootURL string // the server's root URL as the triggering client saw it
 	// Auth is whom the build acts for; nil when the item was queued
 	// before jeeves recorded it.
 	Auth        *Authority

@@ -18,8 +18,9 @@ func (q *Queue) SetExecutors(n int) {
 	q.poke()
 }
 
-// SetDefaults changes the global quiet period and the configured root
-// URL ("" = the one each trigger saw) for builds scheduled from now on.
+// SetDefaults changes the global quiet period for builds scheduled from
+// now on, and the configured root URL ("" = Config.ListenURL) for builds
+// started from now on.
 func (q *Queue) SetDefaults(quiet time.Duration, rootURL string) {
 	q.quietNanos.Store(int64(quiet))
 	q.rootURL.Store(&rootURL)

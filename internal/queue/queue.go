@@ -36,7 +36,12 @@ type Config struct {
 	Executors   int
 	QuietPeriod time.Duration // the global default
 	Home        string        // JENKINS_HOME; workspaces live under it
-	RootURL     string        // configured root URL; "" = the one each trigger saw
+	// RootURL is the configured root URL; builds get it as JENKINS_URL,
+	// JOB_URL and BUILD_URL. Without one they get ListenURL, the address
+	// jeeves listens on (unset too: no such variables, as in Jenkins). A
+	// URL made from a request's headers never reaches a build.
+	RootURL   string
+	ListenURL string
 	// Env is the environment builds inherit, before Jenkins's variables
 	// are added; nil: this process's environment, minus every JEEVES_*
 	// variable (see InheritedEnv).
@@ -167,7 +172,7 @@ func New(ctx context.Context, cfg Config, st *store.Store, js *jobs.Service) (*Q
 // created is false then. Requests acting for different authorities are
 // not folded together, so what a build may trigger is never decided by
 // someone else's request.
-func (q *Queue) Schedule(ctx context.Context, job *model.Job, cause model.Cause, by *model.Authority, params []model.ParamValue, quiet *time.Duration, rootURL string) (item *model.QueueItem, created bool, err error) {
+func (q *Queue) Schedule(ctx context.Context, job *model.Job, cause model.Cause, by *model.Authority, params []model.ParamValue, quiet *time.Duration) (item *model.QueueItem, created bool, err error) {
 	now := time.Now()
 	d := time.Duration(q.quietNanos.Load())
 	if job.Config.QuietPeriod != nil {
@@ -195,7 +200,7 @@ func (q *Queue) Schedule(ctx context.Context, job *model.Job, cause model.Cause,
 	}
 	it := &model.QueueItem{
 		JobID: job.ID, JobName: job.Name, Causes: []model.Cause{cause}, Params: params,
-		RootURL: rootURL, EnqueuedAt: now, DueAt: now.Add(d), Auth: by,
+		EnqueuedAt: now, DueAt: now.Add(d), Auth: by,
 	}
 	if err := q.store.Enqueue(ctx, it); err != nil {
 		return nil, false, err
@@ -302,7 +307,7 @@ func (q *Queue) start(it *model.QueueItem, job *model.Job, exec int) error {
 	q.running[buildKey{job.ID, b.Number}] = r
 	q.executors[exec] = true
 	q.builds.Add(1)
-	go q.run(ctx, r, job, it.RootURL, it.Auth)
+	go q.run(ctx, r, job, it.Auth)
 	return nil
 }
 
@@ -324,7 +329,7 @@ func (q *Queue) workspace(job *model.Job) string {
 }
 
 // run runs a build acting for by.
-func (q *Queue) run(ctx context.Context, r *running, job *model.Job, rootURL string, by *model.Authority) {
+func (q *Queue) run(ctx context.Context, r *running, job *model.Job, by *model.Authority) {
 	defer q.builds.Done()
 	b := &r.build
 	result := model.Failure
@@ -341,7 +346,7 @@ func (q *Queue) run(ctx context.Context, r *running, job *model.Job, rootURL str
 	// finished, as Jenkins's publishers run inside the build: whoever sees
 	// it finished also sees what it triggered.
 	downstream := func(log io.Writer, result model.Result) {
-		q.triggerDownstream(log, job, b.Number, result, rootURL, by)
+		q.triggerDownstream(log, job, b.Number, result, by)
 	}
 	if err != nil {
 		q.cfg.Logger.Error("cannot open build log", "job", b.JobName, "build", b.Number, "err", err)
@@ -366,7 +371,7 @@ func (q *Queue) run(ctx context.Context, r *running, job *model.Job, rootURL str
 		var logErr error
 		result, logErr = runner.Run(ctx, runner.Spec{
 			Job: job, Build: b, Workspace: r.workspace, TmpDir: os.TempDir(),
-			Env: q.environment(job, b, r.workspace, rootURL), Log: out,
+			Env: q.environment(job, b, r.workspace), Log: out,
 			Cookie:       runner.Cookie(q.cfg.Home, b.JobID, b.Number),
 			BeforeFinish: downstream,
 		})
@@ -477,9 +482,10 @@ func errCause(err error) string {
 }
 
 // environment is the build's process environment (§7.1).
-func (q *Queue) environment(job *model.Job, b *model.Build, ws, rootURL string) []string {
-	if r := *q.rootURL.Load(); r != "" {
-		rootURL = r
+func (q *Queue) environment(job *model.Job, b *model.Build, ws string) []string {
+	rootURL := *q.rootURL.Load()
+	if rootURL == "" {
+		rootURL = q.cfg.ListenURL
 	}
 	if rootURL != "" && !strings.HasSuffix(rootURL, "/") {
 		rootURL += "/"
@@ -552,7 +558,7 @@ func JobPath(fullName string) string {
 // each only if the build's authority by may build it, and says on log
 // what it did with each, as Jenkins's BuildTrigger.execute does. Project
 // names are relative to the job's folder, or absolute with a "/".
-func (q *Queue) triggerDownstream(log io.Writer, job *model.Job, number int64, result model.Result, rootURL string, by *model.Authority) {
+func (q *Queue) triggerDownstream(log io.Writer, job *model.Job, number int64, result model.Result, by *model.Authority) {
 	cfg := job.Config
 	if cfg.Threshold == "" || len(cfg.Children) == 0 || result.Rank() > cfg.Threshold.Rank() {
 		return
@@ -584,7 +590,7 @@ func (q *Queue) triggerDownstream(log io.Writer, job *model.Job, number int64, r
 			fmt.Fprintf(log, "%s is disabled. Triggering skipped\n", child.Name)
 		default:
 			cause := model.Cause{Kind: model.CauseUpstream, Project: job.Name, Build: number}
-			_, created, err := q.Schedule(context.Background(), child, cause, by, model.DefaultParams(child.Config.Params), nil, rootURL)
+			_, created, err := q.Schedule(context.Background(), child, cause, by, model.DefaultParams(child.Config.Params), nil)
 			switch {
 			case err != nil:
 				q.cfg.Logger.Error("cannot trigger downstream project", "job", job.Name, "downstream", child.Name, "err", err)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -58,7 +59,7 @@ func (s *Server) auditRequest(c *call, status int) {
 	}
 	s.addAudit(audit.Entry{
 		Time: time.Now(), User: c.id.Name(), Auth: c.id.Method.String(), TokenUUID: c.id.TokenUUID,
-		Addr: clientAddr(c.r), Action: c.r.Method + " " + c.r.URL.Path, Status: status,
+		Addr: c.addr, Action: c.r.Method + " " + c.r.URL.Path, Status: status,
 	})
 }
 
@@ -67,18 +68,28 @@ func (s *Server) auditRequest(c *call, status int) {
 // which must not be written down.
 const invalidUserName = "(not a valid user name)"
 
-// auditAuthFailure records a failed or throttled authentication attempt
-// under the name it claimed, if that is a valid user name.
-func (s *Server) auditAuthFailure(c *call, user, detail string) {
-	if s.cfg.Audit == nil {
-		return
+// auditPasswordFailure records a failed or throttled password attempt,
+// however it came (auth reports every one), under the name it claimed if
+// that is a valid user name.
+func (s *Server) auditPasswordFailure(f auth.PasswordFailure) {
+	status := http.StatusUnauthorized
+	var te *auth.ThrottledError
+	if errors.As(f.Err, &te) {
+		status = http.StatusTooManyRequests
 	}
+	user := f.User
 	if !auth.ValidUserID(user) {
 		user = invalidUserName
 	}
+	// A signed-in user's wrong current password is theirs, not an
+	// anonymous login's: it is logged with what they did.
+	how := "anonymous"
+	if f.Caller != "" {
+		user, how = f.Caller, "session"
+	}
 	s.addAudit(audit.Entry{
-		Time: time.Now(), User: user, Auth: "anonymous", Addr: clientAddr(c.r),
-		Action: "auth.failure", Status: http.StatusUnauthorized, Detail: detail,
+		Time: time.Now(), User: user, Auth: how, Addr: f.Addr,
+		Action: "auth.failure", Status: status, Detail: f.Via + ": " + f.Err.Error(),
 	})
 }
 

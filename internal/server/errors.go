@@ -57,7 +57,7 @@ func (s *Server) renderError(c *call, err error) {
 		var te *auth.ThrottledError
 		if errors.As(err, &te) {
 			c.w.Header().Set("Retry-After", strconv.Itoa(te.Seconds()))
-			he = &httpError{status: http.StatusTooManyRequests, msg: "Too many failed password attempts from this address; try again in " + strconv.Itoa(te.Seconds()) + " s, or use an API token"}
+			he = &httpError{status: http.StatusTooManyRequests, msg: "Too many failed password attempts; try again in " + strconv.Itoa(te.Seconds()) + " s, or use an API token"}
 		} else if errors.As(err, &mbe) {
 			he = &httpError{status: http.StatusRequestEntityTooLarge, msg: "The request body is larger than the limit of " + byteCount(mbe.Limit)}
 		} else if store.DiskFull(err) {

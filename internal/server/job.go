@@ -311,6 +311,11 @@ func (s *Server) renameItem(c *call, job *model.Job) error {
 	if err := c.require(permConfigure); err != nil {
 		return err
 	}
+	// A body that failed to arrive (too slow, too big, malformed) is
+	// refused here, not read as empty fields.
+	if err := parseForm(c); err != nil {
+		return err
+	}
 	newName := c.r.URL.Query().Get("newName")
 	if newName == "" {
 		newName = c.r.PostFormValue("newName")
@@ -380,6 +385,9 @@ func (s *Server) description(c *call, job *model.Job) error {
 		return err
 	}
 	if err := c.require(permConfigure); err != nil {
+		return err
+	}
+	if err := parseForm(c); err != nil {
 		return err
 	}
 	desc := c.r.URL.Query().Get("description")

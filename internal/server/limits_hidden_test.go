@@ -46,7 +46,7 @@ func TestHiddenJobsStayHidden(t *testing.T) {
 		return j
 	}
 	schedule := func(j *model.Job, cause model.Cause, delay time.Duration) *model.QueueItem {
-		it, _, err := rs.q.Schedule(ctx, j, cause, &model.Authority{User: "admin"}, nil, &delay, "")
+		it, _, err := rs.q.Schedule(ctx, j, cause, &model.Authority{User: "admin"}, nil, &delay)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -33,11 +33,7 @@ func (s *Server) login(c *call) error {
 	if err := parseForm(c); err != nil {
 		return err
 	}
-	id, err := s.auth.Login(c.ctx(), c.r.PostForm.Get("j_username"), c.r.PostForm.Get("j_password"), clientAddr(c.r))
-	var te *auth.ThrottledError
-	if errors.Is(err, auth.ErrBadCredentials) || errors.As(err, &te) {
-		s.auditAuthFailure(c, c.r.PostForm.Get("j_username"), "login form: "+err.Error())
-	}
+	id, err := s.auth.Login(c.ctx(), c.r.PostForm.Get("j_username"), c.r.PostForm.Get("j_password"), c.addr)
 	if errors.Is(err, auth.ErrBadCredentials) {
 		redirect(c, c.root+"loginError", redirectStatus(c))
 		return nil

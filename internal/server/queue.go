@@ -51,6 +51,9 @@ func walkQueueMethods(name string) webMethod[rootObj] {
 	switch name {
 	case "cancelItem":
 		return func(s *Server, c *call, _ rootObj) error {
+			if err := parseForm(c); err != nil {
+				return err
+			}
 			id, err := strconv.ParseInt(c.r.FormValue("id"), 10, 64)
 			if err != nil {
 				if err := requirePOST(c); err != nil {

@@ -112,6 +112,8 @@ type routeStack struct {
 	adminCrumb   string
 	bobCrumb     string
 	panics       *panicLog
+	audit        *audit.Log
+	client       *http.Client // what raw sends with
 }
 
 // panicLog keeps what the server logs when a handler panics.
@@ -147,10 +149,23 @@ func (p *panicLog) all() []string {
 	return append([]string(nil), p.panics...)
 }
 
-func newRouteStack(t *testing.T) *routeStack {
+// stackOptions change a routeStack from its defaults.
+type stackOptions struct {
+	config   func(*Config)        // adjusts the server's configuration
+	throttle *auth.ThrottlePolicy // replaces the default password throttle
+}
+
+func newRouteStack(t *testing.T) *routeStack { return newRouteStackWith(t, stackOptions{}) }
+
+// newRouteStackWith builds the stack as jeeves serves: the server's own
+// http.Server and connection-limiting listener, and builds told the
+// address it listens on.
+func newRouteStackWith(t *testing.T, opt stackOptions) *routeStack {
 	t.Helper()
 	ctx := context.Background()
 	home := t.TempDir()
+	hs := httptest.NewUnstartedServer(nil)
+	listenURL := "http://" + hs.Listener.Addr().String() + "/"
 	st, err := store.Open(home)
 	if err != nil {
 		t.Fatal(err)
@@ -161,13 +176,21 @@ func newRouteStack(t *testing.T) *routeStack {
 		t.Fatal(err)
 	}
 	t.Cleanup(au.Close)
+	if opt.throttle != nil {
+		au.SetThrottle(*opt.throttle)
+	}
 	if _, err := au.EnsureAdmin(ctx, "pw"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := au.CreateUser(ctx, "bob", "bob-pw", "Bob", "", false); err != nil {
 		t.Fatal(err)
 	}
-	rs := &routeStack{home: home, au: au, finished: make(chan model.Build, 4096), panics: &panicLog{}}
+	rs := &routeStack{au: au, finished: make(chan model.Build, 4096), home: home, client: noRedirect, panics: &panicLog{}}
+	if opt.config != nil {
+		// A connection per request: a stack with short connection
+		// timeouts would otherwise race its own idle timeout.
+		rs.client = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, CheckRedirect: noRedirect.CheckRedirect, Timeout: noRedirect.Timeout}
+	}
 	if rs.adminToken, _, err = au.GenerateToken(ctx, "admin", "full", auth.TokenOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +209,7 @@ func newRouteStack(t *testing.T) *routeStack {
 	if rs.jobs, err = jobs.New(ctx, st); err != nil {
 		t.Fatal(err)
 	}
-	rs.q, err = queue.New(ctx, queue.Config{Executors: 2, Home: home, OnFinish: func(b model.Build) { rs.finished <- b },
+	rs.q, err = queue.New(ctx, queue.Config{Executors: 2, Home: home, ListenURL: listenURL, OnFinish: func(b model.Build) { rs.finished <- b },
 		Permits: TriggerPermits(st, az, rs.jobs, nil)}, st, rs.jobs)
 	if err != nil {
 		t.Fatal(err)
@@ -205,18 +228,25 @@ func newRouteStack(t *testing.T) *routeStack {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { al.Close() })
+	rs.audit = al
 	sv, err := settings.Load(ctx, st, settings.Values{Executors: 2, CSRF: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	sv.OnChange(func(v settings.Values) { rs.q.SetExecutors(v.Executors) })
-	rs.srv = New(Config{Version: "2.479.3", CSRF: true, Executors: 2, Authz: az, Audit: al, Settings: sv, Logger: slog.New(rs.panics)}, au, rs.jobs, vs, ns, rs.q, st)
+	cfg := Config{Version: "2.479.3", CSRF: true, Executors: 2, Authz: az, Audit: al, Settings: sv, Logger: slog.New(rs.panics)}
+	if opt.config != nil {
+		opt.config(&cfg)
+	}
+	rs.srv = New(cfg, au, rs.jobs, vs, ns, rs.q, st)
 	t.Cleanup(func() {
 		for _, p := range rs.panics.all() {
 			t.Errorf("a handler panicked:\n%s", p)
 		}
 	})
-	hs := httptest.NewServer(rs.srv)
+	hs.Config = rs.srv.HTTPServer(nil)
+	hs.Listener = rs.srv.Listener(hs.Listener)
+	hs.Start()
 	t.Cleanup(hs.Close)
 	rs.url = hs.URL + "/"
 
@@ -264,6 +294,11 @@ var noRedirect = &http.Client{
 
 func (rs *routeStack) raw(t *testing.T, method, path, body string, header map[string]string, cookies ...*http.Cookie) rawResp {
 	t.Helper()
+	return rs.rawWith(t, rs.client, method, path, body, header, cookies...)
+}
+
+func (rs *routeStack) rawWith(t *testing.T, client *http.Client, method, path, body string, header map[string]string, cookies ...*http.Cookie) rawResp {
+	t.Helper()
 	req, err := http.NewRequest(method, rs.url+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -286,7 +321,7 @@ func (rs *routeStack) raw(t *testing.T, method, path, body string, header map[st
 			req.AddCookie(c)
 		}
 	}
-	res, err := noRedirect.Do(req)
+	res, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,7 +365,7 @@ func (rs *routeStack) fixtures(t *testing.T, path string) string {
 				t.Fatal(err)
 			}
 			zero := time.Duration(0)
-			if _, _, err := rs.q.Schedule(ctx, j, model.Cause{Kind: model.CauseUser, UserID: "admin"}, &model.Authority{User: "admin"}, nil, &zero, ""); err != nil {
+			if _, _, err := rs.q.Schedule(ctx, j, model.Cause{Kind: model.CauseUser, UserID: "admin"}, &model.Authority{User: "admin"}, nil, &zero); err != nil {
 				t.Fatal(err)
 			}
 			deadline := time.After(20 * time.Second)

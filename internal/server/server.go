@@ -5,6 +5,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/md5"
 	"encoding/base64"
@@ -12,8 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -47,6 +48,15 @@ type Config struct {
 	// Settings, when set, holds what admins change at run time and wins
 	// over RootURL, CSRF, Executors and QuietPeriod above.
 	Settings *settings.Service
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For,
+	// -Proto, -Host and -Port are believed; none by default.
+	TrustedProxies []netip.Prefix
+	// Connection limits (see conn.go); zero values take the defaults.
+	IdleTimeout     time.Duration // a keep-alive connection waiting for its next request
+	BodyTimeout     time.Duration // a request body must arrive in full within this
+	WriteTimeout    time.Duration // one write of an answer may wait this long for the client
+	MaxConns        int           // open connections in all; 0 = no limit
+	MaxConnsPerAddr int           // open connections from one address; 0 = no limit
 }
 
 // Server serves Jenkins's remote access API.
@@ -77,6 +87,9 @@ func New(cfg Config, a *auth.Service, j *jobs.Service, v *views.Service, n *node
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
+	cfg.IdleTimeout = cmp.Or(cfg.IdleTimeout, DefaultIdleTimeout)
+	cfg.BodyTimeout = cmp.Or(cfg.BodyTimeout, DefaultBodyTimeout)
+	cfg.WriteTimeout = cmp.Or(cfg.WriteTimeout, DefaultWriteTimeout)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -86,10 +99,16 @@ func New(cfg Config, a *auth.Service, j *jobs.Service, v *views.Service, n *node
 	if err != nil {
 		panic(err)
 	}
-	return &Server{
+	s := &Server{
 		cfg: cfg, auth: a, authz: cfg.Authz, jobs: j, views: v, nodes: n, queue: q, store: st, log: cfg.Logger,
 		ui: ui, sessionHash: hex.EncodeToString(sum[:])[:8], sameOrigin: http.NewCrossOriginProtection(),
 	}
+	if cfg.Audit != nil {
+		// Every password check (HTTP Basic, the login form, the
+		// password-change form) is audited, by auth, through this.
+		a.OnPasswordFailure(s.auditPasswordFailure)
+	}
+	return s
 }
 
 // sys is the current run-time settings.
@@ -108,6 +127,7 @@ type call struct {
 	id   auth.Identity
 	path []string   // the cleaned path's segments
 	root string     // root URL with a trailing slash
+	addr string     // the client's address (through trusted proxies)
 	item *model.Job // the job or folder walked to; nil at the root
 }
 
@@ -121,6 +141,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Jenkins-Session", s.sessionHash)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "sameorigin")
+	body := s.limitBody(w, r)
 	if r.Body != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
 	}
@@ -130,7 +151,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w = sw
 	}
 	c := &call{w: w, r: r, s: s, path: splitPath(r.URL.Path), root: s.rootURL(r)}
+	c.addr, _ = s.clientAddr(r)
 	err := s.serveRecovering(c)
+	if err != nil && body != nil && body.expired {
+		err = s.errBodyTimeout()
+	}
 	if err != nil {
 		s.renderError(c, err)
 	}
@@ -194,16 +219,6 @@ func changesState(method string) bool {
 	return true
 }
 
-// clientAddr is the address password attempts are counted under: the
-// peer's IP (a proxy in front must be trusted to throttle per client).
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 // authenticate works out who the caller is. Explicit Basic credentials
 // win over a session cookie: a script that sends both is judged by what
 // it sent on purpose.
@@ -212,11 +227,7 @@ func (s *Server) authenticate(c *call) error {
 		if err != nil {
 			return errUnauthorized
 		}
-		id, err := s.auth.Basic(c.ctx(), user, secret, clientAddr(c.r))
-		var te *auth.ThrottledError
-		if errors.Is(err, auth.ErrBadCredentials) || errors.As(err, &te) {
-			s.auditAuthFailure(c, user, "HTTP Basic: "+err.Error())
-		}
+		id, err := s.auth.Basic(c.ctx(), user, secret, c.addr)
 		if errors.Is(err, auth.ErrBadCredentials) {
 			return errUnauthorized
 		}
@@ -298,35 +309,6 @@ func crumbFrom(r *http.Request) string {
 }
 
 const crumbField = "Jenkins-Crumb"
-
-// rootURL is the configured root URL, else the one the client used
-// (honouring X-Forwarded-* as Jenkins does), always ending in "/".
-func (s *Server) rootURL(r *http.Request) string {
-	if root := s.sys().RootURL; root != "" {
-		return strings.TrimSuffix(root, "/") + "/"
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	if p := r.Header.Get("X-Forwarded-Proto"); p == "http" || p == "https" {
-		scheme = p
-	}
-	host := r.Host
-	if fh := r.Header.Get("X-Forwarded-Host"); fh != "" {
-		host, _, _ = strings.Cut(fh, ",")
-		host = strings.TrimSpace(host)
-		if fp := r.Header.Get("X-Forwarded-Port"); fp != "" && !strings.Contains(host, ":") {
-			if _, err := strconv.Atoi(fp); err == nil && !(scheme == "http" && fp == "80" || scheme == "https" && fp == "443") {
-				host += ":" + fp
-			}
-		}
-	}
-	if host == "" {
-		host = "localhost"
-	}
-	return scheme + "://" + host + "/"
-}
 
 // splitPath splits a URL path into its segments, tolerating doubled and
 // trailing slashes; "." segments are dropped and ".." never climbs out.

@@ -4,7 +4,6 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -61,22 +60,17 @@ func (s *Server) build(c *call, job *model.Job, withParams bool) error {
 	}
 	by := c.authority()
 	if byToken {
-		addr, _, _ := net.SplitHostPort(c.r.RemoteAddr)
+		// The client's address, through trusted proxies, as audited.
 		note := c.r.URL.Query().Get("cause")
 		if err := limits.Check("cause", note, limits.Message); err != nil {
 			return badRequest(err.Error())
 		}
-		cause = model.Cause{Kind: model.CauseRemote, Addr: addr, Note: note}
+		cause = model.Cause{Kind: model.CauseRemote, Addr: c.addr, Note: note}
 		// The trigger token stands in for whoever configured the job, as
 		// the timer does: they chose what its builds trigger.
 		by = job.ConfiguredBy
 	}
-	// The queue item keeps the root URL the client saw, from its Host or
-	// X-Forwarded-Host header.
-	if err := limits.Check("the root URL (from the Host or X-Forwarded-Host header)", c.root, limits.URL); err != nil {
-		return badRequest(err.Error())
-	}
-	item, _, err := s.queue.Schedule(c.ctx(), job, cause, by, params, quiet, c.root)
+	item, _, err := s.queue.Schedule(c.ctx(), job, cause, by, params, quiet)
 	if err != nil {
 		return err
 	}

@@ -109,7 +109,9 @@ func (s *Server) securityForm(c *call, u *model.User, form string) error {
 	case "password":
 		f := c.r.PostForm
 		if self {
-			if _, err := s.auth.CheckPassword(c.ctx(), u.ID, f.Get("current")); err != nil {
+			// The same throttled, audited check as a login: a stolen
+			// session cannot guess the password here either.
+			if _, err := s.auth.Password(auth.WithCaller(c.ctx(), selfID(c)), "password change", u.ID, f.Get("current"), c.addr); err != nil {
 				if errors.Is(err, auth.ErrBadCredentials) {
 					return s.securityPage(c, u, http.StatusBadRequest, securityState{PasswordError: "The current password is wrong"})
 				}

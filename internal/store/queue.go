@@ -11,13 +11,13 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/model"
 )
 
-const queueCols = `q.id, q.job_id, j.name, q.causes, q.params, q.root_url, q.enqueued_at, q.due_at, q.state, q.cancelled, q.build_number, q.left_at, q.auth`
+const queueCols = `q.id, q.job_id, j.name, q.causes, q.params, q.enqueued_at, q.due_at, q.state, q.cancelled, q.build_number, q.left_at, q.auth`
 
 func scanQueueItem(row interface{ Scan(...any) error }) (*model.QueueItem, error) {
 	var it model.QueueItem
 	var causes, params, state, auth string
 	var enq, due, left int64
-	err := row.Scan(&it.ID, &it.JobID, &it.JobName, &causes, &params, &it.RootURL, &enq, &due, &state, &it.Cancelled, &it.BuildNumber, &left, &auth)
+	err := row.Scan(&it.ID, &it.JobID, &it.JobName, &causes, &params, &enq, &due, &state, &it.Cancelled, &it.BuildNumber, &left, &auth)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -54,8 +54,8 @@ func (s *Store) Enqueue(ctx context.Context, it *model.QueueItem) error {
 		return err
 	}
 	it.State = model.QueueWaiting
-	return s.queryRow(ctx, `INSERT INTO queue (job_id, causes, params, root_url, enqueued_at, due_at, state, auth) VALUES (?, ?, ?, ?, ?, ?, 'waiting', ?) RETURNING id`,
-		it.JobID, string(causes), string(params), it.RootURL, ms(it.EnqueuedAt), ms(it.DueAt), auth).Scan(&it.ID)
+	return s.queryRow(ctx, `INSERT INTO queue (job_id, causes, params, enqueued_at, due_at, state, auth) VALUES (?, ?, ?, ?, ?, 'waiting', ?) RETURNING id`,
+		it.JobID, string(causes), string(params), ms(it.EnqueuedAt), ms(it.DueAt), auth).Scan(&it.ID)
 }
 
 // UpdateWaiting saves a waiting item's causes and due time (when a new

@@ -20,9 +20,8 @@ import (
 
 // Config holds the scheduler's settings.
 type Config struct {
-	Logger  *slog.Logger
-	RootURL string           // --url, for BUILD_URL; "" when unset
-	Now     func() time.Time // nil: time.Now
+	Logger *slog.Logger
+	Now    func() time.Time // nil: time.Now
 }
 
 // Scheduler fires timer triggers.
@@ -158,7 +157,7 @@ func (s *Scheduler) Fire(ctx context.Context, minute time.Time) {
 		// A timer build acts for whoever last saved the job's
 		// configuration: they chose what it triggers and when.
 		cause := model.Cause{Kind: model.CauseTimer}
-		if _, _, err := s.queue.Schedule(ctx, j, cause, j.ConfiguredBy, model.DefaultParams(j.Config.Params), &zero, s.cfg.RootURL); err != nil {
+		if _, _, err := s.queue.Schedule(ctx, j, cause, j.ConfiguredBy, model.DefaultParams(j.Config.Params), &zero); err != nil {
 			s.cfg.Logger.Error("timer trigger failed", "job", j.Name, "err", err)
 		}
 	}
