@@ -19,8 +19,9 @@ import (
 const MinLen = 3
 
 // MaxEncodedLen is the longest secret whose base64 forms are masked.
-// Longer secrets (private keys, secret files) are masked literally, line
-// by line and in their escaped forms, which keeps the matcher small.
+// Longer secrets, and those of several lines (private keys, secret
+// files), are masked literally, line by line and in their escaped forms,
+// which keeps the matcher small.
 const MaxEncodedLen = 1024
 
 // Maskable reports whether a secret is long enough to be masked.
@@ -37,7 +38,7 @@ func Maskable(secret string) bool { return len(secret) >= MinLen }
 //     ^-escapes removed (as Jenkins's credentials-binding masks them);
 //   - URL-encoded (query and path escaping) and JSON-escaped (with and
 //     without HTML escaping), when these differ from the secret;
-//   - for secrets up to MaxEncodedLen bytes, standard and URL-safe
+//   - for one-line secrets up to MaxEncodedLen bytes, standard and URL-safe
 //     base64 at each of the three byte alignments a value can have inside
 //     a longer encoded text, padded, unpadded, and without the last
 //     character when that also encodes the bytes that follow;
@@ -73,7 +74,7 @@ func Forms(secret string) []string {
 	add(url.PathEscape(secret))
 	add(jsonEscaped(secret, true))
 	add(jsonEscaped(secret, false))
-	if len(secret) <= MaxEncodedLen {
+	if len(secret) <= MaxEncodedLen && !strings.Contains(secret, "\n") {
 		for _, f := range base64Forms(secret) {
 			add(f)
 		}

@@ -128,22 +128,21 @@ func newAutomaton(patterns []string, budget int) *automaton {
 	a.nDense = int32(max(1, min(nd, budget/int(a.k))))
 	a.denseEnd = a.nDense * a.k
 	a.table = make([]int32, a.denseEnd)
-	next := make([]int32, a.k) // the row as state numbers
+	// A row is its failure state's row (already complete: it is
+	// shallower) with the state's own edges written over it. Entries
+	// depend only on the state they lead to, so rows copy as they are.
 	for s := int32(0); s < a.nDense; s++ {
+		row := a.table[s*a.k : (s+1)*a.k]
 		if s == 0 {
-			clear(next)
-		} else {
-			f := a.fail[s] // dense: shallower than s
-			for c := range next {
-				next[c] = a.decode(a.table[f*a.k+int32(c)])
+			for c := range row {
+				row[c] = a.encode(0)
 			}
+		} else {
+			f := a.fail[s]
+			copy(row, a.table[f*a.k:(f+1)*a.k])
 		}
 		for i := a.edge0[s]; i < a.edge0[s+1]; i++ {
-			next[a.edgeC[i]] = a.edgeN[i]
-		}
-		row := a.table[s*a.k : (s+1)*a.k]
-		for c, t := range next {
-			row[c] = a.encode(t)
+			row[a.edgeC[i]] = a.encode(a.edgeN[i])
 		}
 	}
 	return a
