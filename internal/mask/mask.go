@@ -34,8 +34,6 @@ import (
 // Mask is what a secret is replaced with.
 const Mask = "****"
 
-var maskBytes = []byte(Mask)
-
 // Needed reports whether any of secrets would be masked, that is, whether
 // a Masker in front of a log would do anything.
 func Needed(secrets []string) bool {
@@ -143,7 +141,7 @@ func (m *Masker) flush(cut int64) error {
 				m.cont = false
 			}
 			if !m.cont {
-				out = append(out, maskBytes...)
+				out = append(out, Mask...)
 			}
 			if sp.end > cut {
 				m.spans[0].start = cut

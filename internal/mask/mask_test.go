@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -234,4 +235,36 @@ func FuzzMasker(f *testing.F) {
 			t.Fatalf("split writes give %q, one write %q", got, whole)
 		}
 	})
+}
+
+func TestConcurrentWrites(t *testing.T) {
+	var out bytes.Buffer
+	m := NewMasker(&out, []string{"s3cret-value"})
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 100; i++ {
+				m.Write([]byte("line with s3cret-value in it\n"))
+			}
+		}()
+	}
+	wg.Wait()
+	m.Close()
+	if strings.Contains(out.String(), "s3cret") || strings.Count(out.String(), "\n") != 400 {
+		t.Errorf("lost or leaked output: %d lines", strings.Count(out.String(), "\n"))
+	}
+}
+
+func TestReuseAfterClose(t *testing.T) {
+	var out bytes.Buffer
+	m := NewMasker(&out, []string{"abcdef"})
+	m.Write([]byte("x abc"))
+	m.Close()
+	m.Write([]byte("def abcdef"))
+	m.Close()
+	if got := out.String(); got != "x abcdef ****" {
+		t.Errorf("got %q: a stream after Close must start afresh", got)
+	}
 }
