@@ -39,8 +39,9 @@
 // secrets/ directory: parsing refuses them (ErrJenkinsEncrypted) unless a
 // Parser is given a JenkinsDecrypter.
 //
-// Every error from parsing and Validate wraps ErrInvalid (answer 400),
-// names the element or field at fault and never contains a secret.
+// Every error from parsing and Validate wraps ErrInvalid (answer 400) and
+// names the element or field at fault. None quotes a secret value; only
+// an XML syntax error may quote the few malformed bytes it stopped at.
 //
 // # Storage
 //

@@ -51,7 +51,7 @@
 // Every change to the file is written to a temporary file, synced and
 // renamed over it, so a crash leaves the old ring or the new one.
 //
-// A Ring is safe for concurrent use. Errors never contain plain text.
+// A Ring is safe for concurrent use. Its errors never contain plain text.
 package secret
 
 import (
