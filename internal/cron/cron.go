@@ -40,6 +40,7 @@ func parse(spec string, h hash) (s *Spec, err error) {
 			zone := strings.ReplaceAll(line, "TZ=", "")
 			loc, lerr := loadZone(zone)
 			if lerr != nil {
+				//lint:ignore ST1005 Jenkins's own message, shown to users as is
 				return nil, fmt.Errorf("Invalid or unsupported timezone '%s'", zone)
 			}
 			s.loc = loc
@@ -50,6 +51,7 @@ func parse(spec string, h hash) (s *Spec, err error) {
 		}
 		pl, lerr := parseOne(line, n+1, h)
 		if lerr != nil {
+			//lint:ignore ST1005 Jenkins's own message, shown to users as is
 			return nil, fmt.Errorf("Invalid input: \"%s\": %s", line, lerr)
 		}
 		s.lines = append(s.lines, pl)

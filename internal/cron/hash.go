@@ -9,12 +9,6 @@ type hash interface {
 	next(n int32) int32
 }
 
-// zeroHash is Hash.zero(): H always picks the lowest value. Jenkins uses it
-// when no seed is available; Parse always has one, tests use it.
-type zeroHash struct{}
-
-func (zeroHash) next(int32) int32 { return 0 }
-
 // hashFrom is Hash.from(seed): MD5 over the UTF-8 bytes, bytes 8..15 XORed
 // into bytes 0..7, which are then read as a big-endian signed long and used
 // to seed java.util.Random.
