@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/jeeves-ci/jeeves/internal/antglob"
+	"github.com/jeeves-ci/jeeves/internal/buildstep"
 	"github.com/jeeves-ci/jeeves/internal/macro"
 	"github.com/jeeves-ci/jeeves/internal/model"
 )
@@ -25,21 +26,6 @@ const (
 // nothing.
 func NoMatchFound(pattern string) string {
 	return `No artifacts found that match the file pattern "` + pattern + `". Configuration error?`
-}
-
-// StepError is a publisher's failure as Jenkins reports it
-// (AbstractBuild.reportError for an AbortException): the build's result
-// becomes FAILURE and the publishers after it still run.
-type StepError struct {
-	Step    string // the publisher's display name
-	Message string
-}
-
-func (e *StepError) Error() string { return e.Message }
-
-// Line is the console line Jenkins prints for the failure.
-func (e *StepError) Line() string {
-	return "ERROR: Step ‘" + e.Step + "’ failed: " + e.Message
 }
 
 // Input is what Select needs to know about the build.
@@ -74,7 +60,7 @@ type Selection struct {
 	Files []antglob.File
 	// Fail, when not nil, fails the step: print Fail.Line() and set the
 	// build's result to FAILURE. Nothing is archived then.
-	Fail *StepError
+	Fail *buildstep.Error
 	// Fingerprint says to print LineRecording once the files are copied.
 	Fingerprint bool
 	// Pattern is the include list as expanded.
@@ -103,7 +89,7 @@ type Selection struct {
 func (a Archiver) Select(ctx context.Context, ws fs.FS, in Input) (*Selection, error) {
 	sel := &Selection{}
 	if a.Artifacts == "" {
-		sel.Fail = &StepError{Step: DisplayName, Message: msgNoIncludes}
+		sel.Fail = &buildstep.Error{Step: DisplayName, Message: msgNoIncludes}
 		return sel, nil
 	}
 	if a.OnlyIfSuccessful && in.Result != "" && in.Result.Rank() > model.Unstable.Rank() {
@@ -135,7 +121,7 @@ func (a Archiver) Select(ctx context.Context, ws fs.FS, in Input) (*Selection, e
 	})
 	if err != nil {
 		if errors.Is(err, antglob.ErrBudget) {
-			sel.Fail = &StepError{Step: DisplayName, Message: "the workspace holds more than " + strconv.Itoa(max) + " entries where the pattern could match; narrow the pattern"}
+			sel.Fail = &buildstep.Error{Step: DisplayName, Message: "the workspace holds more than " + strconv.Itoa(max) + " entries where the pattern could match; narrow the pattern"}
 			return sel, nil
 		}
 		return nil, err
@@ -166,6 +152,6 @@ func (a Archiver) Select(ctx context.Context, ws fs.FS, in Input) (*Selection, e
 		sel.Lines = append(sel.Lines, NoMatchFound(pattern))
 		return sel, nil
 	}
-	sel.Fail = &StepError{Step: DisplayName, Message: NoMatchFound(pattern)}
+	sel.Fail = &buildstep.Error{Step: DisplayName, Message: NoMatchFound(pattern)}
 	return sel, nil
 }
