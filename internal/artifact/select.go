@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"strconv"
+	"strings"
 
 	"github.com/jeeves-ci/jeeves/internal/antglob"
 	"github.com/jeeves-ci/jeeves/internal/buildstep"
@@ -21,6 +22,16 @@ const (
 		"You probably forgot to set the file pattern, so please go back to the configuration and specify it.\n" +
 		"If you really did mean to archive all the files in the workspace, please specify \"**\""
 )
+
+// AccessDenied is the failure for a workspace path that cannot be read,
+// as Jenkins words it (relative paths are joined to the workspace).
+func AccessDenied(workspace, path string) string {
+	if workspace != "" && !strings.HasPrefix(path, "/") {
+		path = strings.TrimSuffix(workspace, "/") + "/" + path
+	}
+	return "Unable to archive artifacts from workspace " + workspace + ": access was denied to " + path +
+		". Verify that the Jenkins controller and agent processes have the required file permissions."
+}
 
 // NoMatchFound is the line (or the failure) for a pattern that matched
 // nothing.
@@ -84,8 +95,10 @@ type Selection struct {
 // out of the workspace, dangling or looping, and devices, pipes and
 // sockets) are left out with a line each: Jenkins would store them as
 // links, whose downloads it then refuses. Paths that CheckPath refuses
-// are left out alike. An error is returned only when the workspace
-// cannot be read.
+// are left out alike. A directory that cannot be read for want of
+// permission fails the step with Jenkins's "Unable to archive artifacts
+// from workspace …" message; any other error reading the workspace is
+// returned.
 func (a Archiver) Select(ctx context.Context, ws fs.FS, in Input) (*Selection, error) {
 	sel := &Selection{}
 	if a.Artifacts == "" {
@@ -120,6 +133,11 @@ func (a Archiver) Select(ctx context.Context, ws fs.FS, in Input) (*Selection, e
 		MaxEntries:       max,
 	})
 	if err != nil {
+		var pe *fs.PathError
+		if errors.Is(err, fs.ErrPermission) && errors.As(err, &pe) {
+			sel.Fail = &buildstep.Error{Step: DisplayName, Message: AccessDenied(in.Root, pe.Path)}
+			return sel, nil
+		}
 		if errors.Is(err, antglob.ErrBudget) {
 			sel.Fail = &buildstep.Error{Step: DisplayName, Message: "the workspace holds more than " + strconv.Itoa(max) + " entries where the pattern could match; narrow the pattern"}
 			return sel, nil

@@ -2,6 +2,7 @@ package artifact
 
 import (
 	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -208,5 +209,35 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// deniedFS refuses to read one directory, as a workspace whose files
+// another user owns does.
+type deniedFS struct {
+	fstest.MapFS
+	dir string
+}
+
+func (d deniedFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	if name == d.dir {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrPermission}
+	}
+	return d.MapFS.ReadDir(name)
+}
+
+func TestSelectFailsOnAnUnreadableDirectory(t *testing.T) {
+	ws := deniedFS{fstest.MapFS{"locked/a.txt": {}, "ok.txt": {}}, "locked"}
+	sel, err := NewArchiver("**/*.txt").Select(context.Background(), ws, Input{Root: "/ws"})
+	must(t, err)
+	if sel.Fail == nil || sel.Fail.Message != AccessDenied("/ws", "locked") || len(sel.Files) != 0 {
+		t.Errorf("selection = %+v", sel)
+	}
+}
+
+func TestAccessDenied(t *testing.T) {
+	want := "Unable to archive artifacts from workspace /ws: access was denied to /ws/locked. Verify that the Jenkins controller and agent processes have the required file permissions."
+	if got := AccessDenied("/ws", "locked"); got != want {
+		t.Errorf("AccessDenied = %q", got)
 	}
 }
