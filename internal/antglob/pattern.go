@@ -20,7 +20,10 @@
 // from wherever the files are; Set.Descend tells a walker which
 // directories can hold matches. Scan walks an io/fs.FS the way
 // DirectoryScanner walks a directory, following symbolic links only
-// within the tree. Explain words the hint Jenkins prints when a pattern
+// within the tree. A Listing is such an fs.FS built from a workspace
+// listing a launcher sends in one piece (paths, types, sizes, link
+// targets), so a remote workspace is matched without a round trip per
+// directory. Explain words the hint Jenkins prints when a pattern
 // matches nothing (FilePath.validateAntFileMask).
 //
 // Characters are compared as Unicode code points; Java compares UTF-16

@@ -8,9 +8,9 @@
 //     <hudson.tasks.ArtifactArchiver> element as Jenkins and Jenkins Job
 //     Builder write it, and MarshalXML writes it back as Jenkins does.
 //   - Archiver.Select decides what to archive from the workspace, seen as
-//     an io/fs.FS (local, or served by whatever reaches the build's
-//     machine), and words the console lines and the step's failure as
-//     Jenkins does.
+//     an io/fs.FS: os.Root.FS for a local one, or an antglob.Listing of
+//     what the launcher reports of a remote one. It words the console
+//     lines and the step's failure as Jenkins does.
 //   - Copy reads each selected file through the same fs.FS and hands it to
 //     a Sink (the artifact store), computing its MD5 fingerprint and
 //     SHA-256 while the bytes pass (Hasher).
