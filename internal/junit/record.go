@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,6 +23,10 @@ const (
 	msgResultIsEmpty  = "None of the test reports contained any result"
 	fileTimePrecision = 3 * time.Second // TestResult.FILE_TIME_PRECISION_MARGIN
 )
+
+// MaxEntries bounds the workspace entries one Record examines to find
+// report files; directories no pattern can reach are not examined.
+const MaxEntries = 5_000_000
 
 // Input is what Record needs to know about the build.
 type Input struct {
@@ -88,7 +93,10 @@ func (a Archiver) Record(ctx context.Context, ws fs.FS, in Input) (*Outcome, err
 		pattern = macro.Expand(pattern, in.Lookup)
 	}
 	set := antglob.NewSet(antglob.Split(pattern), nil, antglob.Options{})
-	res, err := antglob.Scan(ctx, ws, set, antglob.ScanOptions{Root: in.Root})
+	res, err := antglob.Scan(ctx, ws, set, antglob.ScanOptions{Root: in.Root, MaxEntries: MaxEntries})
+	if errors.Is(err, antglob.ErrBudget) {
+		return fail("the workspace holds more than "+strconv.Itoa(MaxEntries)+" entries where the pattern could match; narrow the pattern", false)
+	}
 	if err != nil {
 		return nil, err
 	}
