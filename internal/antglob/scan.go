@@ -120,8 +120,8 @@ func (w *walker) dir(virt, real string, open []string) error {
 		vp, rp := join(virt, name), join(real, name)
 		typ := e.Type()
 		if typ&fs.ModeSymlink != 0 {
-			if w.opt.NoFollowSymlinks {
-				continue
+			if w.opt.NoFollowSymlinks || (!w.set.Match(vp) && !w.set.Descend(vp)) {
+				continue // not followed, or nothing to find through it
 			}
 			target, info, reason := w.resolve(rp)
 			if reason != "" {
