@@ -631,12 +631,15 @@ func (x *checkout) fetch(r remote, refspecs []string, o fetchOpts) error {
 	if err := x.borrow(m); err != nil {
 		return err
 	}
-	args := append(append(append([]string(nil), flags...), "--", m.dir), refspecs...)
+	// The workspace has few objects of its own: no maintenance after
+	// each fetch from the mirror.
+	args := append(append([]string{"-c", "maintenance.auto=false"}, flags...), "--", m.dir)
+	args = append(args, refspecs...)
 	if _, err := s.run(cmd{dir: x.dir, args: args, quiet: true, timeout: o.timeout}); err != nil {
 		if s.ctx.Err() != nil || s.mirrorHealthy(m) {
 			return err
 		}
-		if rerr := s.rebuildMirror(m, "a workspace could not fetch from it: "+firstLine(err)); rerr != nil {
+		if rerr := s.dropMirror(m, "a workspace could not fetch from it: "+firstLine(err)); rerr != nil {
 			return rerr
 		}
 		if ferr := s.fetchMirror(m, gitURL, refspecs, o.tags, o.timeout, ce); ferr != nil {

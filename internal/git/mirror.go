@@ -58,7 +58,8 @@ var corruptRE = regexp.MustCompile(`(?i)not a git repository|bad object|did not 
 // mirror is one URL's mirror, locked by the current checkout.
 type mirror struct {
 	dir, url string
-	id       string
+	id       string // "" while the mirror does not exist
+	fresh    bool   // made by this checkout: it has the remote's branches and tags
 	unlock   func()
 }
 
@@ -92,41 +93,42 @@ func (m *mirror) close() {
 // checking one whose last fetch was interrupted.
 func (s *session) checkMirror(m *mirror) error {
 	exists, _, err := s.r.Stat(m.dir)
-	if err != nil {
+	if err != nil || !exists {
 		return err
-	}
-	if !exists {
-		return s.createMirror(m)
 	}
 	id, err := s.r.ReadFile(path.Join(m.dir, mirrorIDFile))
 	if err != nil {
-		return s.rebuildMirror(m, "it was not completely made")
+		return s.dropMirror(m, "it was not completely made")
 	}
 	m.id = strings.TrimSpace(string(id))
 	if ok, _, _ := s.r.Stat(path.Join(m.dir, mirrorFetchMark)); ok {
 		if _, err := s.quiet(m.dir, "fsck", "--connectivity-only", "--no-progress", "--no-dangling"); err != nil {
-			return s.rebuildMirror(m, "its last fetch was interrupted and it is damaged")
+			return s.dropMirror(m, "its last fetch was interrupted and it is damaged")
 		}
 		_ = s.r.RemoveAll(path.Join(m.dir, mirrorFetchMark))
 	}
 	return nil
 }
 
-func (s *session) rebuildMirror(m *mirror, why string) error {
+// dropMirror deletes a damaged mirror; the next fetch makes it anew.
+func (s *session) dropMirror(m *mirror, why string) error {
 	s.println("The git mirror " + m.dir + " is rebuilt: " + why)
-	if err := s.r.RemoveAll(m.dir); err != nil {
-		return err
-	}
-	return s.createMirror(m)
+	m.id, m.fresh = "", false
+	return s.r.RemoveAll(m.dir)
 }
 
-// createMirror makes an empty bare mirror; its id file is written last,
-// so a mirror without one was interrupted while being made.
-func (s *session) createMirror(m *mirror) error {
+// createMirror makes the mirror with "git clone --bare" (which, unlike a
+// fetch into an empty repository, needs no connectivity walk of the whole
+// history); its id file is written last, so a mirror without one was
+// interrupted while being made. The clone takes the remote's branches and
+// tags; fetchMirror then fetches whatever else the job's refspecs name.
+func (s *session) createMirror(m *mirror, gitURL string, timeout int, ce credEnv) error {
 	if err := s.r.RemoveAll(m.dir); err != nil {
 		return err
 	}
-	if _, err := s.quiet(path.Dir(m.dir), "init", "--bare", "--quiet", m.dir); err != nil {
+	args := []string{"clone", "--bare", "--quiet", "--", gitURL, m.dir}
+	if _, err := s.run(cmd{dir: path.Dir(m.dir), args: args, quiet: true, timeout: timeout, env: ce.env}); err != nil {
+		_ = s.r.RemoveAll(m.dir)
 		return err
 	}
 	for _, kv := range [][2]string{
@@ -134,7 +136,6 @@ func (s *session) createMirror(m *mirror) error {
 		{"gc.autoDetach", "false"},  // gc runs under the mirror's lock
 		{"core.logAllRefUpdates", "false"},
 		{"fetch.unpackLimit", "1"}, // keep fetched objects packed
-		{"receive.denyNonFastForwards", "false"},
 	} {
 		if _, err := s.quiet(m.dir, "config", kv[0], kv[1]); err != nil {
 			return err
@@ -144,6 +145,7 @@ func (s *session) createMirror(m *mirror) error {
 		return err
 	}
 	m.id = randomHex(16)
+	m.fresh = true
 	return s.r.WriteFile(path.Join(m.dir, mirrorIDFile), []byte(m.id+"\n"), 0o644)
 }
 
@@ -187,12 +189,22 @@ func mirrorRefspecs(refspecs []string, tags bool) []string {
 	return out
 }
 
-// fetchMirror fetches refspecs (mapped) from the remote into the mirror,
-// with the credential's environment; a fetch that fails the way a
-// corrupt repository does rebuilds the mirror and tries once more.
+// fetchMirror brings the mirror up to date with the remote for the
+// refspecs (mapped), making it first if needed, with the credential's
+// environment. A fetch that fails the way a corrupt repository does
+// rebuilds the mirror and tries once more.
 func (s *session) fetchMirror(m *mirror, gitURL string, refspecs []string, tags bool, timeout int, ce credEnv) error {
-	args := append([]string{"fetch", "--prune", "--force", "--no-tags", "--quiet", "--", gitURL}, mirrorRefspecs(refspecs, tags)...)
+	mapped := mirrorRefspecs(refspecs, tags)
+	args := append([]string{"fetch", "--prune", "--force", "--no-tags", "--quiet", "--", gitURL}, mapped...)
 	for attempt := 0; ; attempt++ {
+		if m.id == "" {
+			if err := s.createMirror(m, gitURL, timeout, ce); err != nil {
+				return err
+			}
+		}
+		if m.fresh && clonedRefspecs(mapped) {
+			return nil // the clone just fetched all of it
+		}
 		mark := path.Join(m.dir, mirrorFetchMark)
 		if err := s.r.WriteFile(mark, nil, 0o644); err != nil {
 			return err
@@ -205,10 +217,21 @@ func (s *session) fetchMirror(m *mirror, gitURL string, refspecs []string, tags 
 			_ = s.r.RemoveAll(mark)
 			return err
 		}
-		if rerr := s.rebuildMirror(m, "fetching into it failed: "+firstLine(err)); rerr != nil {
+		if rerr := s.dropMirror(m, "fetching into it failed: "+firstLine(err)); rerr != nil {
 			return rerr
 		}
 	}
+}
+
+// clonedRefspecs reports whether "git clone --bare" fetched everything
+// the mirror refspecs name.
+func clonedRefspecs(mapped []string) bool {
+	for _, rs := range mapped {
+		if rs != "+refs/heads/*:refs/heads/*" && rs != "+refs/tags/*:refs/tags/*" {
+			return false
+		}
+	}
+	return true
 }
 
 func isCorruption(err error) bool {
