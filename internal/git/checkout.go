@@ -42,8 +42,14 @@ type Checkout struct {
 	// Commit, when set, is the commit to build (a notifyCommit sha1): it
 	// wins over the branch specs.
 	Commit *RequestedCommit
-	// JobName is the job's full display name, for the catch-up line.
-	JobName string
+	// JobName is the job's name (PerBuildTag's tag is
+	// jenkins-<JobName>-<BuildNumber>); JobDisplayName its full display
+	// name, for the catch-up line.
+	JobName, JobDisplayName string
+	// Identity is Jenkins's own git identity (the global user.name and
+	// user.email); with UserIdentity's, it is given to git as
+	// GIT_COMMITTER_* and GIT_AUTHOR_* (a per-build tag needs one).
+	Identity *UserIdentity
 	// AllowLocal allows file:// remotes and local paths
 	// (hudson.plugins.git.GitSCM.ALLOW_LOCAL_CHECKOUT).
 	AllowLocal bool
@@ -136,6 +142,14 @@ func (c *Checkout) Run(ctx context.Context) (*Result, error) {
 	x := &checkout{
 		Checkout: c,
 		s:        &session{ctx: ctx, r: c.Runner, log: log, env: sanitizeEnv(c.Env), sec: sec},
+	}
+	for _, id := range []*UserIdentity{c.Identity, c.SCM.Ext.UserIdentity} {
+		if id != nil && id.Name != "" {
+			x.s.env = withEnv(x.s.env, "GIT_COMMITTER_NAME="+id.Name, "GIT_AUTHOR_NAME="+id.Name)
+		}
+		if id != nil && id.Email != "" {
+			x.s.env = withEnv(x.s.env, "GIT_COMMITTER_EMAIL="+id.Email, "GIT_AUTHOR_EMAIL="+id.Email)
+		}
 	}
 	res, err := x.run()
 	if err != nil && ctx.Err() != nil {
@@ -251,7 +265,7 @@ func (x *checkout) run() (*Result, error) {
 	if candidates > 1 {
 		s.println("Multiple candidate revisions")
 		if !scm.Ext.BuildSingleRevisionOnly {
-			s.println("Scheduling another build to catch up with " + x.JobName)
+			s.println("Scheduling another build to catch up with " + x.JobDisplayName)
 			res.CatchUp = true
 		}
 	}
@@ -272,6 +286,12 @@ func (x *checkout) run() (*Result, error) {
 		case "CleanCheckout":
 			if err := x.clean(scm.Ext.CleanCheckout.DeleteUntrackedNestedRepositories); err != nil {
 				return nil, &AbortError{Message: "Could not clean the workspace", Cause: err}
+			}
+		case "PerBuildTag":
+			tag := strings.ReplaceAll("jenkins-"+strings.ReplaceAll(x.JobName, " ", "_")+"-"+strconv.Itoa(x.BuildNumber), " ", "_")
+			if _, err := s.git(x.dir, "tag", "-a", "-f", "-m", "Jenkins Build #"+strconv.Itoa(x.BuildNumber), tag); err != nil {
+				x.printCause("Could not apply tag "+tag, err)
+				return nil, &AbortError{Message: "Could not apply tag " + tag, Cause: err}
 			}
 		case "SubmoduleOption":
 			if err := x.submodules(); err != nil {

@@ -93,7 +93,34 @@ func sanitizeEnv(env []string) []string {
 		}
 		out = append(out, kv)
 	}
-	return append(out, "GIT_TERMINAL_PROMPT=0", "GCM_INTERACTIVE=never")
+	return withEnv(out, "GIT_TERMINAL_PROMPT=0", "GCM_INTERACTIVE=never")
+}
+
+// withEnv is env with each KEY=value of add set, replacing any earlier
+// value of KEY: a Runner gets each variable once.
+func withEnv(env []string, add ...string) []string {
+	keys := map[string]bool{}
+	for _, kv := range add {
+		k, _, _ := strings.Cut(kv, "=")
+		keys[k] = true
+	}
+	out := make([]string, 0, len(env)+len(add))
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); !keys[k] {
+			out = append(out, kv)
+		}
+	}
+	seen := map[string]int{}
+	for _, kv := range add {
+		k, _, _ := strings.Cut(kv, "=")
+		if i, ok := seen[k]; ok {
+			out[i] = kv
+			continue
+		}
+		seen[k] = len(out)
+		out = append(out, kv)
+	}
+	return out
 }
 
 func (s *session) printf(format string, a ...any) { fmt.Fprintf(s.log, format, a...) }
@@ -129,7 +156,7 @@ func (s *session) run(c cmd) (string, error) {
 	defer cancel()
 	env := s.env
 	if len(c.env) > 0 {
-		env = append(append([]string(nil), s.env...), c.env...)
+		env = withEnv(s.env, c.env...)
 	}
 	var stdout, stderr capped
 	var out io.Writer = &stdout

@@ -83,7 +83,9 @@ type Extensions struct {
 	AuthorInChangelog       bool
 	IgnoreNotifyCommit      bool
 	BuildSingleRevisionOnly bool
-	ScmName                 string
+	// PerBuildTag tags each build's commit jenkins-<job>-<number>.
+	PerBuildTag bool
+	ScmName     string
 	// Order lists the configured extensions jeeves runs by short class
 	// name ("CleanCheckout", "SubmoduleOption"…) in document order: the
 	// plugin runs each step's extensions in this order.
@@ -268,7 +270,7 @@ func (x *Extensions) known(short string) bool {
 	case "CleanBeforeCheckout", "CleanCheckout", "CloneOption", "CheckoutOption",
 		"RelativeTargetDirectory", "LocalBranch", "SubmoduleOption", "PruneStaleBranch",
 		"WipeWorkspace", "UserIdentity", "AuthorInChangelog", "IgnoreNotifyCommit",
-		"BuildSingleRevisionOnly", "ScmName":
+		"BuildSingleRevisionOnly", "ScmName", "PerBuildTag":
 		return true
 	}
 	return false
@@ -330,6 +332,8 @@ func (x *Extensions) add(short string, e *xnode) error {
 		x.BuildSingleRevisionOnly = true
 	case "ScmName":
 		x.ScmName = e.trimmed2("name")
+	case "PerBuildTag":
+		x.PerBuildTag = true
 	}
 	return err
 }
@@ -362,7 +366,7 @@ func (s *SCM) readLegacy(n *xnode, seen map[string]bool) {
 		addKnown("RelativeTargetDirectory", func() { s.Ext.RelativeTargetDir = n.trimmed2("relativeTargetDir") })
 	}
 	if st := n.child("skipTag"); st != nil && !st.bool() {
-		addUnknown("PerBuildTag")
+		addKnown("PerBuildTag", func() { s.Ext.PerBuildTag = true })
 	}
 	ds, rs, ts := n.child("disableSubmodules").bool(), n.child("recursiveSubmodules").bool(), n.child("trackingSubmodules").bool()
 	if ds || rs || ts {
