@@ -608,7 +608,7 @@ func (x *checkout) fetch(r remote, refspecs []string, o fetchOpts) error {
 	if err := checkRemoteURL(r.URL); err != nil {
 		return err
 	}
-	gitURL, ce, lines, err := s.sec.forURL(r.URL, r.cred, x.HostKeys, x.CacheDir)
+	gitURL, ce, lines, err := s.sec.forURL(r.URL, r.cred, x.HostKeys, x.CacheDir, s.home())
 	if err != nil {
 		return err
 	}
@@ -907,7 +907,7 @@ func (x *checkout) submodules() error {
 	var env []string
 	if o.ParentCredentials && len(x.remotes) > 0 {
 		r := x.remotes[0]
-		_, ce, lines, err := s.sec.forURL(r.URL, r.cred, x.HostKeys, x.CacheDir)
+		_, ce, lines, err := s.sec.forURL(r.URL, r.cred, x.HostKeys, x.CacheDir, s.home())
 		if err != nil {
 			return err
 		}
@@ -918,7 +918,7 @@ func (x *checkout) submodules() error {
 	} else {
 		// No credentials, but the host key strategy and no prompts for
 		// submodules reached over ssh.
-		_, ce, _, err := s.sec.forURL("ssh://submodules/", nil, x.HostKeys, x.CacheDir)
+		_, ce, _, err := s.sec.forURL("ssh://submodules/", nil, x.HostKeys, x.CacheDir, s.home())
 		if err != nil {
 			return err
 		}

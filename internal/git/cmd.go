@@ -123,6 +123,16 @@ func withEnv(env []string, add ...string) []string {
 	return out
 }
 
+// home is the HOME of the environment git runs with.
+func (s *session) home() string {
+	for _, kv := range s.env {
+		if v, ok := strings.CutPrefix(kv, "HOME="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
 func (s *session) printf(format string, a ...any) { fmt.Fprintf(s.log, format, a...) }
 
 func (s *session) println(line string) { io.WriteString(s.log, line+"\n") }

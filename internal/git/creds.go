@@ -53,7 +53,16 @@ type HostKeys struct {
 	// the build machine; "" uses <cache dir>/known_hosts, or the
 	// temporary directory (then nothing is remembered) without a cache.
 	AcceptFile string
+	// KnownHostsFile is KnownHostsFile's file on the build machine; ""
+	// uses $HOME/.ssh/known_hosts of the environment git runs with (or
+	// ssh's default when it has no HOME).
+	KnownHostsFile string
 }
+
+// knownHostsHint is what the git client prints when the known hosts
+// file strategy has no file to check against.
+const knownHostsHint = "You're using 'Known hosts file' strategy to verify ssh host keys, but your known_hosts file does not exist, " +
+	"please go to 'Manage Jenkins' -> 'Security' -> 'Git Host Key Verification Configuration' and configure host key verification."
 
 // HostKeyStrategyOf maps the class of a stored
 // <sshHostKeyVerificationStrategy> to a strategy; ok is false for an
@@ -175,8 +184,8 @@ func shellQuote(s string) string {
 }
 
 // hostKeyOptions are ssh's options for the strategy, and the console
-// line the git client prints for it.
-func (s *secrets) hostKeyOptions(h HostKeys, cacheDir string) (opts []string, line string, err error) {
+// lines the git client prints for it. home is the HOME git runs with.
+func (s *secrets) hostKeyOptions(h HostKeys, cacheDir, home string) (opts []string, lines []string, err error) {
 	switch h.Strategy {
 	case AcceptFirstConnection:
 		f := h.AcceptFile
@@ -185,16 +194,16 @@ func (s *secrets) hostKeyOptions(h HostKeys, cacheDir string) (opts []string, li
 		}
 		if f == "" {
 			if err := s.ensureDir(); err != nil {
-				return nil, "", err
+				return nil, nil, err
 			}
 			f = path.Join(s.dir, "known_hosts")
 		}
 		return []string{"-o", "StrictHostKeyChecking=accept-new", "-o", "UserKnownHostsFile=" + shellQuote(f)},
-			"Verifying host key using known hosts file, will automatically accept unseen keys", nil
+			[]string{"Verifying host key using known hosts file, will automatically accept unseen keys"}, nil
 	case ManuallyProvided:
 		if s.known == "" {
 			if err := s.ensureDir(); err != nil {
-				return nil, "", err
+				return nil, nil, err
 			}
 			p := path.Join(s.dir, "known_hosts")
 			text := h.KnownHosts
@@ -202,22 +211,34 @@ func (s *secrets) hostKeyOptions(h HostKeys, cacheDir string) (opts []string, li
 				text += "\n"
 			}
 			if err := s.r.WriteFile(p, []byte(text), 0o400); err != nil {
-				return nil, "", err
+				return nil, nil, err
 			}
 			s.known = p
 		}
 		return []string{"-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + shellQuote(s.known)},
-			"Verifying host key using manually-configured host key entries", nil
+			[]string{"Verifying host key using manually-configured host key entries"}, nil
 	case NoVerification:
-		return []string{"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"}, "", nil
+		return []string{"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"}, nil, nil
 	}
-	return []string{"-o", "StrictHostKeyChecking=yes"}, "Verifying host key using known hosts file", nil
+	lines = []string{"Verifying host key using known hosts file"}
+	opts = []string{"-o", "StrictHostKeyChecking=yes"}
+	f := h.KnownHostsFile
+	if f == "" && home != "" {
+		f = path.Join(home, ".ssh", "known_hosts")
+	}
+	if f != "" {
+		opts = append(opts, "-o", "UserKnownHostsFile="+shellQuote(f))
+		if ok, _, _ := s.r.Stat(f); !ok {
+			lines = append(lines, knownHostsHint)
+		}
+	}
+	return opts, lines, nil
 }
 
 // forURL prepares what a network command on rawURL needs: the URL to
 // give git (userinfo that may hold a secret taken out), the extra
 // environment and the console lines. cred may be nil.
-func (s *secrets) forURL(rawURL string, cred *Credential, hk HostKeys, cacheDir string) (gitURL string, ce credEnv, lines []string, err error) {
+func (s *secrets) forURL(rawURL string, cred *Credential, hk HostKeys, cacheDir, home string) (gitURL string, ce credEnv, lines []string, err error) {
 	gitURL, urlUser, urlPass := stripUserinfo(rawURL)
 	u, _ := ParseURI(rawURL)
 	var env []string
@@ -273,13 +294,11 @@ func (s *secrets) forURL(rawURL string, cred *Credential, hk HostKeys, cacheDir 
 			batch = "no"
 			ssh = append(ssh, "-o", "NumberOfPasswordPrompts=1")
 		}
-		opts, line, err := s.hostKeyOptions(hk, cacheDir)
+		opts, hkLines, err := s.hostKeyOptions(hk, cacheDir, home)
 		if err != nil {
 			return "", credEnv{}, nil, err
 		}
-		if line != "" {
-			lines = append(lines, line)
-		}
+		lines = append(lines, hkLines...)
 		ssh = append(ssh, "-o", "BatchMode="+batch)
 		ssh = append(ssh, opts...)
 		env = append(env, "GIT_SSH_COMMAND="+strings.Join(ssh, " "), "GIT_SSH_VARIANT=ssh")

@@ -38,7 +38,7 @@ func LsRemote(ctx context.Context, r Runner, env []string, tmpDir string, url st
 	if err != nil {
 		return nil, err
 	}
-	gitURL, ce, _, err := sec.forURL(url, cred, hk, "")
+	gitURL, ce, _, err := sec.forURL(url, cred, hk, "", s.home())
 	if err != nil {
 		return nil, err
 	}
