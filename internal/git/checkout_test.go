@@ -297,8 +297,11 @@ func TestCheckoutIsCancelled(t *testing.T) {
 			done := make(chan error, 1)
 			var log syncBuffer
 			go func() {
-				c := &Checkout{SCM: scmFor(t, url, "*/main", ""), Runner: LocalRunner{}, Workspace: filepath.Join(t.TempDir(), "ws"),
-					TmpDir: f.tmp, Env: testEnv(f.home), Log: &log}
+				s := scmFor(t, url, "*/main", "")
+				s.Remotes[0].CredentialsID = "c"
+				c := &Checkout{SCM: s, Runner: LocalRunner{}, Workspace: filepath.Join(t.TempDir(), "ws"),
+					TmpDir: f.tmp, Env: testEnv(f.home), Log: &log,
+					Credentials: map[string]*Credential{"c": {ID: "c", Username: "u", Password: "cancelled-secret"}}}
 				if mirror {
 					c.CacheDir = filepath.Join(t.TempDir(), "cache")
 				}
@@ -318,6 +321,9 @@ func TestCheckoutIsCancelled(t *testing.T) {
 			}
 			if strings.Contains(log.String(), "ERROR:") {
 				t.Errorf("a cancelled checkout printed an error:\n%s", log.String())
+			}
+			if names, _ := os.ReadDir(f.tmp); len(names) != 0 {
+				t.Errorf("the credentials' directory outlived the cancelled checkout: %v", names)
 			}
 		})
 	}

@@ -72,6 +72,7 @@ type cmd struct {
 	timeout int      // minutes; 0: DefaultTimeout
 	env     []string // added to the base environment
 	stdout  io.Writer
+	stderr  *capped // receives the standard error too, when set
 }
 
 // sanitizeEnv is the base environment without what would point git at
@@ -173,8 +174,12 @@ func (s *session) run(c cmd) (string, error) {
 	if c.stdout != nil {
 		out = c.stdout
 	}
+	var errOut io.Writer = &stderr
+	if c.stderr != nil {
+		errOut = io.MultiWriter(&stderr, c.stderr)
+	}
 	argv := append([]string{GitExe}, c.args...)
-	status, err := s.r.Run(ctx, c.dir, env, argv, out, &stderr)
+	status, err := s.r.Run(ctx, c.dir, env, argv, out, errOut)
 	if err != nil && s.ctx.Err() == nil && ctx.Err() == context.DeadlineExceeded {
 		s.println("ERROR: Timeout after " + strconv.Itoa(timeout) + " minutes")
 		err = fmt.Errorf("timed out after %d minutes", timeout)

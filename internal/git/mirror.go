@@ -53,7 +53,8 @@ func MirrorDir(cacheDir, rawURL string) string {
 var corruptRE = regexp.MustCompile(`(?i)not a git repository|bad object|did not send all necessary objects|` +
 	`is corrupt|unable to read|object file .* is empty|packfile .* cannot be accessed|missing (?:blob|tree|commit) object|` +
 	`loose object .* is corrupt|bad packed object|index-pack failed|inflate: data stream error|` +
-	`fatal: bad config|could not read|broken link|is not a valid object`)
+	`fatal: bad config|could not read|broken link|is not a valid object|too short to be a packfile|does not match index|` +
+	`is not a packfile|index unavailable|packfile .* is corrupt`)
 
 // mirror is one URL's mirror, locked by the current checkout.
 type mirror struct {
@@ -209,7 +210,16 @@ func (s *session) fetchMirror(m *mirror, gitURL string, refspecs []string, tags 
 		if err := s.r.WriteFile(mark, nil, 0o644); err != nil {
 			return err
 		}
-		_, err := s.run(cmd{dir: m.dir, args: args, quiet: true, timeout: timeout, env: ce.env})
+		var stderr capped
+		_, err := s.run(cmd{dir: m.dir, args: args, quiet: true, timeout: timeout, env: ce.env, stderr: &stderr})
+		if err == nil && attempt == 0 && corruptRE.MatchString(stderr.String()) {
+			// git fetched around damaged objects; rebuild rather than
+			// keep a mirror that complains on every use.
+			if rerr := s.dropMirror(m, "git reports damage: "+firstLineOf(stderr.String())); rerr != nil {
+				return rerr
+			}
+			continue
+		}
 		if err == nil {
 			return s.r.RemoveAll(mark)
 		}
@@ -237,6 +247,15 @@ func clonedRefspecs(mapped []string) bool {
 func isCorruption(err error) bool {
 	var ce *CommandError
 	return errors.As(err, &ce) && corruptRE.MatchString(ce.Stderr)
+}
+
+func firstLineOf(text string) string {
+	for _, l := range strings.Split(text, "\n") {
+		if l = strings.TrimSpace(l); l != "" && corruptRE.MatchString(l) {
+			return l
+		}
+	}
+	return strings.TrimSpace(text)
 }
 
 func firstLine(err error) string {
