@@ -56,18 +56,76 @@ func (b BranchSpec) Matcher(env map[string]string) func(ref string) bool {
 	if re := javaPattern(name); re != nil {
 		return re
 	}
-	var sb strings.Builder
-	sb.WriteString("^(?:refs/heads/")
-	if !strings.Contains(name, "**") && !strings.Contains(name, "/") {
-		sb.WriteString("|refs/remotes/[^/]+/|remotes/[^/]+/|[^/]+/")
-	} else {
-		sb.WriteString("|refs/remotes/|remotes/")
+	simple := !strings.Contains(name, "**") && !strings.Contains(name, "/")
+	return func(ref string) bool {
+		// The plugin's pattern: (refs/heads/|<remote prefixes>)?<glob>.
+		if globMatch(name, ref) {
+			return true
+		}
+		if rest, ok := strings.CutPrefix(ref, "refs/heads/"); ok && globMatch(name, rest) {
+			return true
+		}
+		if !simple {
+			for _, p := range []string{"refs/remotes/", "remotes/"} {
+				if rest, ok := strings.CutPrefix(ref, p); ok && globMatch(name, rest) {
+					return true
+				}
+			}
+			return false
+		}
+		for _, p := range []string{"refs/remotes/", "remotes/", ""} {
+			rest, ok := strings.CutPrefix(ref, p)
+			if !ok {
+				continue
+			}
+			if seg, after, ok := strings.Cut(rest, "/"); ok && seg != "" && globMatch(name, after) {
+				return true
+			}
+		}
+		return false
 	}
-	sb.WriteString(")?")
-	sb.WriteString(wildcardToRegex(name))
-	sb.WriteString("$")
-	re := regexp.MustCompile(sb.String())
-	return re.MatchString
+}
+
+// globMatch matches s against a branch spec's wildcards: "*" any text
+// without "/", "**" any text (BranchSpec.convertWildcardStringToRegex),
+// the rest literally.
+func globMatch(pattern, s string) bool {
+	// memo[i][j]: pattern[i:] against s[j:] was tried and failed.
+	type key struct{ i, j int }
+	failed := map[key]bool{}
+	var match func(i, j int) bool
+	match = func(i, j int) bool {
+		for i < len(pattern) {
+			if pattern[i] != '*' {
+				if j >= len(s) || s[j] != pattern[i] {
+					return false
+				}
+				i++
+				j++
+				continue
+			}
+			any := i+1 < len(pattern) && pattern[i+1] == '*'
+			next := i + 1
+			if any {
+				next = i + 2
+			}
+			if failed[key{i, j}] {
+				return false
+			}
+			for k := j; k <= len(s); k++ {
+				if match(next, k) {
+					return true
+				}
+				if k < len(s) && !any && s[k] == '/' {
+					break
+				}
+			}
+			failed[key{i, j}] = true
+			return false
+		}
+		return j == len(s)
+	}
+	return match(0, 0)
 }
 
 // Err is why the spec's regular expression (a name starting with ":")
@@ -105,44 +163,10 @@ func (b BranchSpec) MatchesRepositoryBranch(repo, branch string) bool {
 	match := javaPattern(name)
 	if match == nil {
 		pattern := strings.TrimPrefix(cutRefs(name), "remotes/")
-		re := regexp.MustCompile("^" + wildcardToRegex(pattern) + "$")
-		match = re.MatchString
+		match = func(s string) bool { return globMatch(pattern, s) }
 	}
 	short := cutRefs(branch)
 	return match(short) || match(repo+"/"+short)
-}
-
-// wildcardToRegex turns "*" into "[^/]*" and "**" into ".*", quoting the
-// rest (BranchSpec.convertWildcardStringToRegex).
-func wildcardToRegex(s string) string {
-	var sb strings.Builder
-	pending := false // the previous token was a single "*"
-	for len(s) > 0 {
-		if s[0] == '*' {
-			if pending {
-				sb.WriteString(".*")
-				pending = false
-			} else {
-				pending = true
-			}
-			s = s[1:]
-			continue
-		}
-		i := strings.IndexByte(s, '*')
-		if i < 0 {
-			i = len(s)
-		}
-		if pending {
-			sb.WriteString("[^/]*")
-			pending = false
-		}
-		sb.WriteString(regexp.QuoteMeta(s[:i]))
-		s = s[i:]
-	}
-	if pending {
-		sb.WriteString("[^/]*")
-	}
-	return sb.String()
 }
 
 // varRE is hudson.Util's VARIABLE pattern.

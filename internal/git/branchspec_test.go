@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // The cases of the git plugin's BranchSpecTest, one row per assertion.
@@ -287,5 +288,47 @@ func FuzzBranchSpec(f *testing.F) {
 		b.Matches(ref, map[string]string{"X": "origin"})
 		b.MatchesRepositoryBranch("origin", ref)
 		_ = b.Err(nil)
+	})
+}
+
+// wildcardRegex is the plugin's convertWildcardStringToRegex, ported
+// literally, to check globMatch against.
+func wildcardRegex(s string) string {
+	var sb strings.Builder
+	pending := false
+	for _, tok := range regexp.MustCompile(`\*|[^*]+`).FindAllString(s, -1) {
+		if tok == "*" {
+			if pending {
+				sb.WriteString(".*")
+				pending = false
+			} else {
+				pending = true
+			}
+			continue
+		}
+		if pending {
+			sb.WriteString("[^/]*")
+			pending = false
+		}
+		sb.WriteString(regexp.QuoteMeta(tok))
+	}
+	if pending {
+		sb.WriteString("[^/]*")
+	}
+	return sb.String()
+}
+
+func FuzzGlobAgreesWithThePluginsRegex(f *testing.F) {
+	for _, s := range []string{"*/main", "**", "***", "a*b**c", "origin/*/dev", "refs/heads/j*n*"} {
+		f.Add(s, "origin/test/dev")
+	}
+	f.Fuzz(func(t *testing.T, pattern, s string) {
+		if !utf8.ValidString(pattern) || !utf8.ValidString(s) || len(pattern) > 30 || len(s) > 60 {
+			return
+		}
+		re := regexp.MustCompile(`^(?s:` + wildcardRegex(pattern) + `)$`)
+		if got, want := globMatch(pattern, s), re.MatchString(s); got != want {
+			t.Errorf("globMatch(%q, %q) = %v, the regex says %v", pattern, s, got, want)
+		}
 	})
 }
