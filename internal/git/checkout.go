@@ -1,6 +1,7 @@
 package git
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -273,13 +274,26 @@ func (x *checkout) run() (*Result, error) {
 	if err := x.checkoutRevision(build.Revision); err != nil {
 		return nil, err
 	}
-	if msg, err := s.quiet(x.dir, "log", "-1", "--format=%s", build.Revision.SHA1); err == nil {
-		s.println(`Commit message: "` + strings.TrimRight(msg, "\n") + `"`)
+	// The changelog is computed before the commit message is printed, its
+	// lines held back, so that the message can come from its output
+	// (one git process less); the console's order is the plugin's.
+	console := s.log
+	var held bytes.Buffer
+	s.log = &held
+	res.Changelog = x.changelog(build.Revision)
+	s.log = console
+	res.Changes = ParseChangelog(res.Changelog, scm.Ext.AuthorInChangelog)
+	subject, ok := subjectFromChangelog(res.Changelog, build.Revision.SHA1)
+	if !ok {
+		msg, err := s.quiet(x.dir, "log", "-1", "--format=%s", build.Revision.SHA1)
+		subject, ok = strings.TrimRight(msg, "\n"), err == nil
+	}
+	if ok {
+		s.println(`Commit message: "` + subject + `"`)
 	} else {
 		s.println("Commit '" + build.Revision.SHA1 + "' not found - no commit message to print")
 	}
-	res.Changelog = x.changelog(build.Revision)
-	res.Changes = ParseChangelog(res.Changelog, scm.Ext.AuthorInChangelog)
+	_, _ = held.WriteTo(console)
 
 	for _, ext := range scm.Ext.Order {
 		switch ext {
@@ -854,6 +868,44 @@ func (x *checkout) changelog(rev Revision) []byte {
 		return nil
 	}
 	return []byte(out)
+}
+
+// subjectFromChangelog is the subject ("%s": the first paragraph, its
+// lines joined by spaces) of commit sha when the raw changelog starts
+// with it; ok is false otherwise.
+func subjectFromChangelog(raw []byte, sha string) (string, bool) {
+	text := string(raw)
+	if !strings.HasPrefix(text, "commit "+sha+"\n") {
+		return "", false
+	}
+	var lines []string
+	started := false
+	for _, l := range strings.Split(text, "\n")[1:] {
+		if !started {
+			if l == "" {
+				started = true // the headers end
+			}
+			continue
+		}
+		body, ok := strings.CutPrefix(l, "    ")
+		if !ok && l != "" {
+			break // the file list, or the next commit
+		}
+		if strings.TrimSpace(body) == "" {
+			if len(lines) > 0 {
+				break
+			}
+			continue
+		}
+		if strings.ContainsAny(body, "\r\t") {
+			return "", false // let git decide
+		}
+		lines = append(lines, strings.TrimSpace(body))
+	}
+	if len(lines) == 0 {
+		return "", false
+	}
+	return strings.Join(lines, " "), true
 }
 
 // submodules is SubmoduleOption's update after the checkout.

@@ -328,3 +328,36 @@ func TestCheckoutIsCancelled(t *testing.T) {
 		})
 	}
 }
+
+// The commit message line of a second build comes from the changelog;
+// it must say what git's %s says.
+func TestCommitMessageLine(t *testing.T) {
+	f := newFixture(t)
+	f.repo.commit("first", map[string]string{"a.txt": "a\n"})
+	s := scmFor(t, f.url, "*/main", "")
+	res, console, err := f.checkout(s, nil, 1, nil)
+	if err != nil {
+		t.Fatal(err, console)
+	}
+	for i, msg := range []string{
+		"Subject line\ncontinued here\n\nBody",
+		"  indented subject  \n\n  body",
+		"only",
+		"tabs\tinside",
+		"trailing spaces   \nnext line",
+	} {
+		t.Run(fmt.Sprintf("message %d is shown as git shows it", i), func(t *testing.T) {
+			f.repo.commit(msg, map[string]string{"a.txt": msg})
+			want := gitOut(t, f.repo.dir, "log", "-1", "--format=%s")
+			var next *Result
+			next, console, err = f.checkout(s, res.BuildData, i+2, nil)
+			if err != nil {
+				t.Fatal(err, console)
+			}
+			res = next
+			if !strings.Contains(console, "\nCommit message: \""+want+"\"\n > git rev-list --no-walk ") {
+				t.Errorf("want %q in:\n%s", want, console)
+			}
+		})
+	}
+}
