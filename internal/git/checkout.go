@@ -25,9 +25,11 @@ type Checkout struct {
 	// CacheDir holds the mirrors on the build machine; "" fetches
 	// straight into the workspace, as the git plugin does.
 	CacheDir string
-	// Env is the environment git runs with on the build machine (PATH,
-	// HOME…). Variables that would point git elsewhere (GIT_DIR…) or
-	// bypass the credentials (GIT_SSH_COMMAND…) are dropped.
+	// Env is the environment git runs with on the build machine: at
+	// least PATH (git, ssh and sh are looked up in it) and HOME (for
+	// ~/.ssh/known_hosts and git's own configuration). Variables that
+	// would point git elsewhere (GIT_DIR…) or bypass the credentials
+	// (GIT_SSH_COMMAND…) are dropped.
 	Env []string
 	// BuildEnv is the build's variables, for ${VAR} in URLs, refspecs,
 	// branch specs and the local branch name.
@@ -185,8 +187,14 @@ func (x *checkout) run() (*Result, error) {
 			}
 		}
 	}
+	if !path.IsAbs(x.Workspace) {
+		return nil, &AbortError{Message: "The workspace '" + x.Workspace + "' is not an absolute path"}
+	}
 	if x.TmpDir != "" && within(x.Workspace, x.TmpDir) {
 		return nil, &AbortError{Message: "The temporary directory for credentials must not be inside the workspace"}
+	}
+	if x.CacheDir != "" && (within(x.Workspace, x.CacheDir) || within(x.CacheDir, x.Workspace)) {
+		return nil, &AbortError{Message: "The git cache directory and the workspace must not contain each other"}
 	}
 	x.dir = x.Workspace
 	if rtd := scm.Ext.RelativeTargetDir; rtd != "" {
@@ -199,6 +207,9 @@ func (x *checkout) run() (*Result, error) {
 
 	// createClient: the tool and credential lines.
 	s.println("The recommended git tool is: NONE")
+	for _, u := range scm.Unsupported {
+		s.println("The git extension " + u + " is not run by jeeves")
+	}
 	byName := map[string]*Credential{}
 	for _, r := range scm.Remotes {
 		var cred *Credential

@@ -361,3 +361,34 @@ func TestCommitMessageLine(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckoutRefusesBadPlaces(t *testing.T) {
+	f := newFixture(t)
+	f.repo.commit("one", map[string]string{"a.txt": "a\n"})
+	cases := []struct {
+		name string
+		mod  func(*Checkout)
+		want string
+	}{
+		{"a relative workspace", func(c *Checkout) { c.Workspace = "ws" }, "The workspace 'ws' is not an absolute path"},
+		{"credentials inside the workspace", func(c *Checkout) { c.TmpDir = filepath.Join(c.Workspace, "tmp") },
+			"The temporary directory for credentials must not be inside the workspace"},
+		{"mirrors inside the workspace", func(c *Checkout) { c.CacheDir = filepath.Join(c.Workspace, "cache") },
+			"The git cache directory and the workspace must not contain each other"},
+	}
+	for _, c := range cases {
+		t.Run(c.name+" is refused", func(t *testing.T) {
+			_, console, err := f.checkout(scmFor(t, f.url, "*/main", ""), nil, 1, c.mod)
+			var ae *AbortError
+			if !asAbort(err, &ae) || ae.Message != c.want || console != "ERROR: "+c.want+"\n" {
+				t.Errorf("err = %v\n%s", err, console)
+			}
+		})
+	}
+	t.Run("an extension jeeves does not run is named in the console", func(t *testing.T) {
+		_, console, err := f.checkout(scmFor(t, f.url, "*/main", "<hudson.plugins.git.extensions.impl.SparseCheckoutPaths/>"), nil, 1, nil)
+		if err != nil || !strings.Contains(console, "The git extension hudson.plugins.git.extensions.impl.SparseCheckoutPaths is not run by jeeves\n") {
+			t.Errorf("err = %v\n%s", err, console)
+		}
+	})
+}
