@@ -14,16 +14,10 @@ import (
 )
 
 // The benchmarks compare a checkout with plain git on the same
-// repository in the same run (go test -run X -bench . ./internal/git):
-//
-//	BenchmarkClone/git-clone           git clone of the served repository
-//	BenchmarkClone/jeeves-first        a first checkout (no mirror yet)
-//	BenchmarkClone/jeeves-mirror-only  a first checkout of a workspace when the mirror exists
-//	BenchmarkRefetch/git-fetch+checkout one new commit: git fetch + git checkout -f in a clone
-//	BenchmarkRefetch/jeeves            one new commit: the checkout of the next build
-//
-// The repository has 10,000 commits and 5,000 files, made with
-// git fast-import; it is served by git daemon on loopback.
+// repository in the same run (go test -run X -bench . ./internal/git),
+// each round timing both back to back. The repository has 10,000
+// commits and 5,000 files, made with git fast-import; it is served by
+// git daemon on loopback.
 
 const (
 	benchFiles   = 5000
@@ -160,6 +154,21 @@ func BenchmarkFirstCheckout(b *testing.B) {
 		root := b.TempDir()
 		clone := timed(func() { f.git(b, "", "clone", "-q", f.url, filepath.Join(root, "clone")) })
 		first := timed(func() { f.checkout(b, filepath.Join(root, "ws"), filepath.Join(root, "cache"), nil, 1) })
+		r.add(clone, first)
+	}
+	r.report(b, "git-clone")
+}
+
+// BenchmarkFirstCheckoutDirect: git clone against a first checkout
+// without a cache directory (init and fetch, as the plugin does).
+func BenchmarkFirstCheckoutDirect(b *testing.B) {
+	f := newBenchFixture(b)
+	var r ratios
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		root := b.TempDir()
+		clone := timed(func() { f.git(b, "", "clone", "-q", f.url, filepath.Join(root, "clone")) })
+		first := timed(func() { f.checkout(b, filepath.Join(root, "ws"), "", nil, 1) })
 		r.add(clone, first)
 	}
 	r.report(b, "git-clone")
