@@ -134,8 +134,6 @@ func (s *session) home() string {
 	return ""
 }
 
-func (s *session) printf(format string, a ...any) { fmt.Fprintf(s.log, format, a...) }
-
 func (s *session) println(line string) { io.WriteString(s.log, line+"\n") }
 
 // mask hides the secrets the session knows of in text taken from git.

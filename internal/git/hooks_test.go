@@ -116,6 +116,12 @@ func TestMaskURL(t *testing.T) {
 			t.Errorf("stripUserinfo = %q %q %q", clean, user, pass)
 		}
 	})
+	t.Run("an ssh URL keeps its login and loses its password", func(t *testing.T) {
+		clean, user, pass := stripUserinfo("ssh://git:pw@host/x.git")
+		if clean != "ssh://git@host/x.git" || user != "git" || pass != "pw" {
+			t.Errorf("stripUserinfo = %q %q %q", clean, user, pass)
+		}
+	})
 	t.Run("mirrors of the same repository with different tokens are one", func(t *testing.T) {
 		if mirrorKey("https://a:1@h/x.git") != mirrorKey("https://b:2@h/x.git") || mirrorKey("https://h/x.git") == mirrorKey("https://h/y.git") {
 			t.Error("mirror keys do not ignore userinfo only")

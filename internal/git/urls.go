@@ -202,6 +202,11 @@ func stripUserinfo(s string) (clean, user, pass string) {
 		end = len(rest)
 	}
 	at := strings.LastIndexByte(rest[:end], '@')
+	if !u.isHTTP() {
+		// ssh and others: keep the login, take out the password.
+		user, _, _ := strings.Cut(rest[:at], ":")
+		return m + user + "@" + rest[at+1:], u.User, u.Pass
+	}
 	return m + rest[at+1:], u.User, u.Pass
 }
 
