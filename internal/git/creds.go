@@ -1,6 +1,7 @@
 package git
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -19,8 +20,11 @@ type Credential struct {
 	Description string
 	Username    string
 	Password    string // username/password credentials
-	PrivateKey  []byte // SSH credentials: the key, PEM or OpenSSH format
-	Passphrase  string // of PrivateKey
+	// PrivateKey is an SSH credential's key, PEM or OpenSSH format;
+	// several keys are separated by form feeds, as the credentials store
+	// holds them, and ssh is given each.
+	PrivateKey []byte
+	Passphrase string // of PrivateKey
 }
 
 func (c *Credential) isSSH() bool { return c != nil && len(c.PrivateKey) > 0 }
@@ -95,7 +99,7 @@ type secrets struct {
 	root    string // the parent directory given by the caller
 	dir     string // "" until created
 	askpass string
-	keys    map[*Credential]string
+	keys    map[*Credential][]string
 	known   string // the manually provided known_hosts file
 }
 
@@ -149,26 +153,36 @@ func (s *secrets) askpassPath() (string, error) {
 	return p, nil
 }
 
-func (s *secrets) keyPath(c *Credential) (string, error) {
+// keyPaths writes each of the credential's keys to its own file (0400).
+func (s *secrets) keyPaths(c *Credential) ([]string, error) {
 	if p, ok := s.keys[c]; ok {
 		return p, nil
 	}
 	if err := s.ensureDir(); err != nil {
-		return "", err
+		return nil, err
 	}
-	p := path.Join(s.dir, "key-"+randomHex(4))
-	key := c.PrivateKey
-	if len(key) > 0 && key[len(key)-1] != '\n' {
-		key = append(append([]byte(nil), key...), '\n') // ssh refuses a key without its final newline
+	var paths []string
+	for _, key := range bytes.Split(c.PrivateKey, []byte("\f")) {
+		if len(bytes.TrimSpace(key)) == 0 {
+			continue
+		}
+		if key[len(key)-1] != '\n' {
+			key = append(append([]byte(nil), key...), '\n') // ssh refuses a key without its final newline
+		}
+		p := path.Join(s.dir, "key-"+randomHex(4))
+		if err := s.r.WriteFile(p, key, 0o400); err != nil {
+			return nil, err
+		}
+		paths = append(paths, p)
 	}
-	if err := s.r.WriteFile(p, key, 0o400); err != nil {
-		return "", err
+	if len(paths) == 0 {
+		return nil, errors.New("the SSH credential " + c.ID + " has no private key")
 	}
 	if s.keys == nil {
-		s.keys = map[*Credential]string{}
+		s.keys = map[*Credential][]string{}
 	}
-	s.keys[c] = p
-	return p, nil
+	s.keys[c] = paths
+	return paths, nil
 }
 
 func (s *secrets) cleanup() {
@@ -268,11 +282,14 @@ func (s *secrets) forURL(rawURL string, cred *Credential, hk HostKeys, cacheDir,
 		ssh := []string{"ssh"}
 		batch := "yes"
 		if cred.isSSH() {
-			kp, err := s.keyPath(cred)
+			kps, err := s.keyPaths(cred)
 			if err != nil {
 				return "", credEnv{}, nil, err
 			}
-			ssh = append(ssh, "-i", shellQuote(kp), "-o", "IdentitiesOnly=yes")
+			for _, kp := range kps {
+				ssh = append(ssh, "-i", shellQuote(kp))
+			}
+			ssh = append(ssh, "-o", "IdentitiesOnly=yes")
 			login := u.User
 			if login == "" {
 				login = cred.Username
