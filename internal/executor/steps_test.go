@@ -136,7 +136,9 @@ func (l *fakeLauncher) Remove(_ context.Context, name string) error {
 
 var errUnused = errors.New("not used by the step loop")
 
-func (l *fakeLauncher) MkdirTemp(context.Context, string, string) (string, error) { return "", errUnused }
+func (l *fakeLauncher) MkdirTemp(context.Context, string, string) (string, error) {
+	return "", errUnused
+}
 func (l *fakeLauncher) WriteFile(context.Context, string, io.Reader, fs.FileMode) error {
 	return errUnused
 }
