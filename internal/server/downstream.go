@@ -8,9 +8,9 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/configxml"
+	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
-	"github.com/jeeves-ci/jeeves/internal/queue"
 	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
@@ -47,7 +47,7 @@ func (s *Server) checkDownstream(c *call, fullName string, xml []byte) error {
 		return nil // a bad config.xml is refused by the jobs service, with its reason
 	}
 	for _, name := range cfg.Children {
-		child, err := s.jobs.Get(queue.Resolve(fullName, name))
+		child, err := s.jobs.Get(farm.Resolve(fullName, name))
 		if err != nil || !c.canSee(child) || jobs.IsFolder(child) {
 			continue
 		}
@@ -63,7 +63,7 @@ func (s *Server) checkDownstream(c *call, fullName string, xml []byte) error {
 // from them would be judged (the strategy's answer, ANDed with their
 // token's scopes and job glob). An authority that was never recorded,
 // or whose user no longer exists, is judged as anonymous.
-func TriggerPermits(st *store.Store, az *authz.Service, js *jobs.Service, log *slog.Logger) queue.Permits {
+func TriggerPermits(st *store.Store, az *authz.Service, js *jobs.Service, log *slog.Logger) farm.Permits {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

@@ -11,13 +11,13 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/configxml"
 	"github.com/jeeves-ci/jeeves/internal/export"
+	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
-	"github.com/jeeves-ci/jeeves/internal/queue"
 	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
-func jobPath(name string) string { return queue.JobPath(name) }
+func jobPath(name string) string { return farm.JobPath(name) }
 
 // inFolder is the full name of name in folder ("" = the root).
 func inFolder(folder, name string) string {
@@ -332,7 +332,7 @@ func (s *Server) renameItem(c *call, job *model.Job) error {
 	// Nothing of the item runs or starts while it and its workspaces
 	// move: a build's WORKSPACE would name the old place.
 	release, err := s.queue.HoldIdle(append(s.jobs.Inside(job.Name), job.ID))
-	if errors.Is(err, queue.ErrBusy) {
+	if errors.Is(err, farm.ErrBusy) {
 		if jobs.IsFolder(job) {
 			return badRequest("Cannot rename a folder while a job in it is building")
 		}
@@ -746,7 +746,7 @@ func (s *Server) downstream(job *model.Job) []*model.Job {
 		return out
 	}
 	for _, name := range job.Config.Children {
-		if j, err := s.jobs.Get(queue.Resolve(job.Name, name)); err == nil {
+		if j, err := s.jobs.Get(farm.Resolve(job.Name, name)); err == nil {
 			out = append(out, j)
 		}
 	}
@@ -761,7 +761,7 @@ func (s *Server) upstream(job *model.Job) []*model.Job {
 			continue
 		}
 		for _, name := range j.Config.Children {
-			if queue.Resolve(j.Name, name) == job.Name {
+			if farm.Resolve(j.Name, name) == job.Name {
 				out = append(out, j)
 				break
 			}
@@ -792,7 +792,7 @@ func (s *Server) wipeWorkspace(c *call, job *model.Job) error {
 	if err := c.require(permBuild); err != nil {
 		return err
 	}
-	if err := s.queue.WipeWorkspace(job.Name); errors.Is(err, queue.ErrBusy) {
+	if err := s.queue.WipeWorkspace(job.Name); errors.Is(err, farm.ErrBusy) {
 		return newError(http.StatusConflict, "Cannot wipe out the workspace of "+job.Name+" while it is building")
 	} else if err != nil {
 		return err

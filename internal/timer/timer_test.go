@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/cron"
+	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
-	"github.com/jeeves-ci/jeeves/internal/queue"
 	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
@@ -27,7 +27,7 @@ func timedJob(spec string, disabled bool) []byte {
 
 type world struct {
 	jobs     *jobs.Service
-	queue    *queue.Queue
+	queue    *farm.Queue
 	st       *store.Store
 	finished chan model.Build
 	asked    chan *model.Authority // whom each downstream check was for
@@ -48,7 +48,7 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	w := &world{jobs: js, st: st, finished: make(chan model.Build, 16), asked: make(chan *model.Authority, 16)}
-	q, err := queue.New(ctx, queue.Config{
+	q, err := farm.New(ctx, farm.Config{
 		Executors: 2, Home: home, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		OnFinish: func(b model.Build) { w.finished <- b },
 		Permits: func(by *model.Authority, _ *model.Job) (bool, bool) {

@@ -1,7 +1,7 @@
-// Package queue is the build queue and its executors. It is event-driven:
+// Package farm is the build queue and its executors. It is event-driven:
 // a trigger, a finished build or the end of a quiet period wakes the
 // dispatcher at once; there is no periodic tick.
-package queue
+package farm
 
 import (
 	"context"
