@@ -334,7 +334,7 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	timers := timer.New(timer.Config{Logger: log}, js, q)
+	timers := timer.New(timer.Config{Logger: log}, js, q.Queue())
 	tctx, stopTimers := context.WithCancel(ctx)
 	defer stopTimers()
 	go au.PurgeSessionsEvery(tctx, auth.SessionPurgeInterval, func(err error) {

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/jeeves-ci/jeeves/internal/configxml"
+	"github.com/jeeves-ci/jeeves/internal/downstream"
+	"github.com/jeeves-ci/jeeves/internal/executor"
 	"github.com/jeeves-ci/jeeves/internal/export"
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
@@ -17,7 +19,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
-func jobPath(name string) string { return farm.JobPath(name) }
+func jobPath(name string) string { return executor.JobPath(name) }
 
 // inFolder is the full name of name in folder ("" = the root).
 func inFolder(folder, name string) string {
@@ -746,7 +748,7 @@ func (s *Server) downstream(job *model.Job) []*model.Job {
 		return out
 	}
 	for _, name := range job.Config.Children {
-		if j, err := s.jobs.Get(farm.Resolve(job.Name, name)); err == nil {
+		if j, err := s.jobs.Get(downstream.Resolve(job.Name, name)); err == nil {
 			out = append(out, j)
 		}
 	}
@@ -761,7 +763,7 @@ func (s *Server) upstream(job *model.Job) []*model.Job {
 			continue
 		}
 		for _, name := range j.Config.Children {
-			if farm.Resolve(j.Name, name) == job.Name {
+			if downstream.Resolve(j.Name, name) == job.Name {
 				out = append(out, j)
 				break
 			}

@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/jeeves-ci/jeeves/internal/export"
-	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/queue"
 )
 
 // walkQueue serves /queue/… (§4.9).
@@ -32,7 +32,7 @@ func (s *Server) walkQueue(c *call, p []string) error {
 			return notFound()
 		}
 		w, err := s.queue.Item(c.ctx(), id)
-		if errors.Is(err, farm.ErrNotFound) {
+		if errors.Is(err, queue.ErrNotFound) {
 			return notFound()
 		}
 		if err != nil {
@@ -69,7 +69,7 @@ func walkQueueMethods(name string) webMethod[rootObj] {
 
 // walkQueueItem serves /queue/item/N/…: a short text, the API and the
 // item's cancelQueue method.
-func (s *Server) walkQueueItem(c *call, w *farm.Waiting, p []string) error {
+func (s *Server) walkQueueItem(c *call, w *queue.Waiting, p []string) error {
 	if len(p) == 0 {
 		c.w.Header().Set("Content-Type", "text/plain;charset=utf-8")
 		fmt.Fprintf(c.w, "Queue item exists. For details check, for example, %squeue/item/%d/api/json?tree=cancelled,executable[url]\n", c.root, w.Item.ID)
@@ -85,10 +85,10 @@ func (s *Server) walkQueueItem(c *call, w *farm.Waiting, p []string) error {
 }
 
 // walkQueueItemMethods are a queue item's web methods (doCancelQueue).
-func walkQueueItemMethods(name string) webMethod[*farm.Waiting] {
+func walkQueueItemMethods(name string) webMethod[*queue.Waiting] {
 	switch name {
 	case "cancelQueue":
-		return func(s *Server, c *call, w *farm.Waiting) error { return s.cancelItem(c, w.Item.ID) }
+		return func(s *Server, c *call, w *queue.Waiting) error { return s.cancelItem(c, w.Item.ID) }
 	}
 	return nil
 }
@@ -105,7 +105,7 @@ func (s *Server) cancelItem(c *call, id int64) error {
 	// is checked, so the answer does not tell them apart.
 	notFound := newError(http.StatusNotFound, fmt.Sprintf("Provided id (%d) not found", id))
 	w, err := s.queue.Item(c.ctx(), id)
-	if errors.Is(err, farm.ErrNotFound) {
+	if errors.Is(err, queue.ErrNotFound) {
 		return notFound
 	}
 	if err != nil {
@@ -118,7 +118,7 @@ func (s *Server) cancelItem(c *call, id int64) error {
 	if err := c.require(permCancel); err != nil {
 		return err
 	}
-	if err := s.queue.Cancel(c.ctx(), id); errors.Is(err, farm.ErrNotFound) {
+	if err := s.queue.Cancel(c.ctx(), id); errors.Is(err, queue.ErrNotFound) {
 		return newError(http.StatusNotFound, fmt.Sprintf("Provided id (%d) not found", id))
 	} else if err != nil {
 		return err
@@ -142,7 +142,7 @@ func (s *Server) queueObject(c *call) *export.Object {
 	)
 }
 
-func itemClass(w *farm.Waiting) string {
+func itemClass(w *queue.Waiting) string {
 	switch {
 	case w.Item.State == model.QueueLeft:
 		return "hudson.model.Queue$LeftItem"
@@ -154,7 +154,7 @@ func itemClass(w *farm.Waiting) string {
 	return "hudson.model.Queue$BuildableItem"
 }
 
-func itemXMLRoot(w *farm.Waiting) string {
+func itemXMLRoot(w *queue.Waiting) string {
 	c := itemClass(w)
 	c = c[strings.LastIndex(c, "$")+1:]
 	return strings.ToLower(c[:1]) + c[1:]
@@ -162,7 +162,7 @@ func itemXMLRoot(w *farm.Waiting) string {
 
 // queueItemObject is a queue item's API object; withActions is false
 // where Jenkins leaves actions out (a job's queueItem).
-func (s *Server) queueItemObject(c *call, w *farm.Waiting, withActions bool) *export.Object {
+func (s *Server) queueItemObject(c *call, w *queue.Waiting, withActions bool) *export.Object {
 	it := &w.Item
 	var props []export.Prop
 	if withActions {

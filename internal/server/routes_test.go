@@ -104,7 +104,7 @@ type routeStack struct {
 	session      *http.Cookie
 	srv          *Server
 	jobs         *jobs.Service
-	q            *farm.Queue
+	q            *farm.Farm
 	au           *auth.Service
 	finished     chan model.Build
 	n            int

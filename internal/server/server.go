@@ -67,7 +67,7 @@ type Server struct {
 	jobs         *jobs.Service
 	views        *views.Service
 	nodes        *nodes.Service
-	queue        *farm.Queue
+	queue        *farm.Farm
 	store        *store.Store
 	log          *slog.Logger
 	ui           *web.UI
@@ -83,7 +83,7 @@ type Server struct {
 const DefaultMaxBody = 4 << 20
 
 // New creates the server.
-func New(cfg Config, a *auth.Service, j *jobs.Service, v *views.Service, n *nodes.Service, q *farm.Queue, st *store.Store) *Server {
+func New(cfg Config, a *auth.Service, j *jobs.Service, v *views.Service, n *nodes.Service, q *farm.Farm, st *store.Store) *Server {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}

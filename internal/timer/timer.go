@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/cron"
-	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/queue"
 )
 
 // Config holds the scheduler's settings.
@@ -28,7 +28,7 @@ type Config struct {
 type Scheduler struct {
 	cfg   Config
 	jobs  *jobs.Service
-	queue *farm.Queue
+	queue *queue.Queue
 	wake  chan struct{}
 
 	mu    sync.Mutex
@@ -42,7 +42,7 @@ type entry struct {
 
 // New makes a scheduler and subscribes it to job changes. Call Run to
 // start it.
-func New(cfg Config, js *jobs.Service, q *farm.Queue) *Scheduler {
+func New(cfg Config, js *jobs.Service, q *queue.Queue) *Scheduler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/queue"
 	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
@@ -27,7 +28,7 @@ func timedJob(spec string, disabled bool) []byte {
 
 type world struct {
 	jobs     *jobs.Service
-	queue    *farm.Queue
+	queue    *queue.Queue
 	st       *store.Store
 	finished chan model.Build
 	asked    chan *model.Authority // whom each downstream check was for
@@ -48,7 +49,7 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	w := &world{jobs: js, st: st, finished: make(chan model.Build, 16), asked: make(chan *model.Authority, 16)}
-	q, err := farm.New(ctx, farm.Config{
+	f, err := farm.New(ctx, farm.Config{
 		Executors: 2, Home: home, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		OnFinish: func(b model.Build) { w.finished <- b },
 		Permits: func(by *model.Authority, _ *model.Job) (bool, bool) {
@@ -59,8 +60,8 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { q.Shutdown(time.Second) })
-	w.queue = q
+	t.Cleanup(func() { f.Shutdown(time.Second) })
+	w.queue = f.Queue()
 	return w
 }
 
