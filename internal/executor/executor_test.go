@@ -200,8 +200,13 @@ func TestAbort(t *testing.T) {
 	j := w.job(t, "job", "echo started; sleep 1000")
 	r := w.start(t, j)
 	waitFor(t, "the step to start", func() bool {
-		b, err := os.ReadFile(filepath.Join(w.home, "builds", fmt.Sprint(j.ID), "1.log"))
-		return err == nil && strings.Contains(string(b), "started\n")
+		lr, err := w.logs.Open(blob.LogKey(j.ID, 1))
+		if err != nil {
+			return false
+		}
+		defer lr.Close()
+		b, _ := io.ReadAll(lr)
+		return strings.Contains(string(b), "started\n")
 	})
 	r.Abort("alice")
 	<-r.Done()
