@@ -213,15 +213,19 @@ func (q *Queue) Schedule(ctx context.Context, job *model.Job, cause model.Cause,
 	return &c, true, nil
 }
 
-// Due lists copies of the items whose quiet period is over at now,
-// oldest first.
-func (q *Queue) Due(now time.Time) []model.QueueItem {
+// DueItem names a waiting item whose quiet period is over.
+type DueItem struct{ ID, JobID int64 }
+
+// Due lists the items whose quiet period is over at now, oldest first,
+// in buf's space (the scheduler asks after every build: it keeps one
+// buffer rather than a new list each time).
+func (q *Queue) Due(now time.Time, buf []DueItem) []DueItem {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	var out []model.QueueItem
+	out := buf[:0]
 	for _, it := range q.items {
 		if !it.DueAt.After(now) {
-			out = append(out, *it)
+			out = append(out, DueItem{it.ID, it.JobID})
 		}
 	}
 	return out

@@ -143,7 +143,7 @@ func TestQuietPeriod(t *testing.T) {
 		if len(items) != 1 || items[0].Ready || !strings.HasPrefix(items[0].Why, "In the quiet period. Expires in 59 min ") {
 			t.Fatalf("items %+v", items)
 		}
-		if due := w.q.Due(time.Now()); len(due) != 0 {
+		if due := w.q.Due(time.Now(), nil); len(due) != 0 {
 			t.Fatalf("due %+v", due)
 		}
 	})
@@ -153,12 +153,12 @@ func TestQuietPeriod(t *testing.T) {
 		job.Config.QuietPeriod = seconds(0)
 		w.schedule(t, &job, user, nil, nil, nil)
 		w.schedule(t, w.b, user, nil, nil, &atOnce)
-		if due := w.q.Due(time.Now()); len(due) != 2 {
+		if due := w.q.Due(time.Now(), nil); len(due) != 2 {
 			t.Fatalf("due %+v", due)
 		}
 		job.Config.QuietPeriod = seconds(0)
 		w.schedule(t, &job, user, alice, nil, &hour)
-		if due := w.q.Due(time.Now()); len(due) != 2 {
+		if due := w.q.Due(time.Now(), nil); len(due) != 2 {
 			t.Fatalf("due %+v", due)
 		}
 	})
@@ -172,7 +172,7 @@ func TestQuietPeriod(t *testing.T) {
 		w.schedule(t, w.a, user, nil, nil, &hour)
 		it, _ := w.schedule(t, w.b, user, nil, nil, &short)
 		awaitReady(t, w.q)
-		due := w.q.Due(time.Now())
+		due := w.q.Due(time.Now(), nil)
 		if len(due) != 1 || due[0].ID != it.ID {
 			t.Fatalf("due %+v", due)
 		}
@@ -184,7 +184,7 @@ func TestQuietPeriod(t *testing.T) {
 		w := newWorld(t, Config{QuietPeriod: time.Hour})
 		w.q.SetQuietPeriod(0)
 		w.schedule(t, w.a, user, nil, nil, nil)
-		if due := w.q.Due(time.Now()); len(due) != 1 {
+		if due := w.q.Due(time.Now(), nil); len(due) != 1 {
 			t.Fatalf("due %+v", due)
 		}
 	})

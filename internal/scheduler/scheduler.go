@@ -131,7 +131,8 @@ type Scheduler struct {
 	held      map[int64]int // jobs whose builds may not start now (Hold), and how many holds each
 	quiet     bool          // quieting down: no new builds start
 	stopping  bool
-	cands     []*computer // scratch for pick
+	due       []queue.DueItem // scratch for startDue
+	cands     []*computer     // scratch for pick
 	candNodes []*executor.Node
 
 	wake    chan struct{}
@@ -207,7 +208,8 @@ func (s *Scheduler) startDue() (retry time.Time) {
 		return time.Time{}
 	}
 	now := time.Now()
-	for _, it := range s.q.Due(now) {
+	s.due = s.q.Due(now, s.due)
+	for _, it := range s.due {
 		if !s.anyFree() {
 			break
 		}
