@@ -121,7 +121,7 @@ func TestStart(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "the child to start", func() bool { _, err := os.Stat(pidFile); return err == nil })
+		waitFor(t, "the child to start", func() bool { fi, err := os.Stat(pidFile); return err == nil && fi.Size() > 0 })
 		child := readPid(t, pidFile)
 		pr.Kill(time.Second)
 		if code, _ := pr.Wait(); code != 128+int(syscall.SIGTERM) {
