@@ -21,9 +21,9 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/authz"
+	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
-	"github.com/jeeves-ci/jeeves/internal/queue"
 	"github.com/jeeves-ci/jeeves/internal/server"
 	"github.com/jeeves-ci/jeeves/internal/settings"
 	"github.com/jeeves-ci/jeeves/internal/store"
@@ -326,7 +326,7 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 	}
 	defer ln.Close()
 	cur := sv.Get()
-	q, err := queue.New(ctx, queue.Config{
+	q, err := farm.New(ctx, farm.Config{
 		Executors: cur.Executors, QuietPeriod: cur.QuietPeriod, Home: home, RootURL: cur.RootURL,
 		ListenURL: listenURL(o.Listen, ln.Addr()), Logger: log,
 		Permits: server.TriggerPermits(st, az, js, log),
@@ -334,7 +334,7 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	timers := timer.New(timer.Config{Logger: log}, js, q)
+	timers := timer.New(timer.Config{Logger: log}, js, q.Queue())
 	tctx, stopTimers := context.WithCancel(ctx)
 	defer stopTimers()
 	go au.PurgeSessionsEvery(tctx, auth.SessionPurgeInterval, func(err error) {

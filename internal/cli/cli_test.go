@@ -6,12 +6,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jeeves-ci/jeeves/internal/queue"
+	"github.com/jeeves-ci/jeeves/internal/executor"
 )
 
 // TestServeReadsOnlyJEEVESVariables holds the rule builds rely on: every
 // environment variable jeeves reads is named JEEVES_*, so
-// queue.InheritedEnv, which drops those, keeps all of jeeves's settings
+// executor.InheritedEnv, which drops those, keeps all of jeeves's settings
 // and secrets out of builds.
 func TestServeReadsOnlyJEEVESVariables(t *testing.T) {
 	var read []string
@@ -30,7 +30,7 @@ func TestServeReadsOnlyJEEVESVariables(t *testing.T) {
 			if !strings.HasPrefix(name, "JEEVES_") {
 				t.Fatalf("jeeves reads %s, which builds would inherit", name)
 			}
-			if got := queue.InheritedEnv([]string{name + "=x", "PATH=/bin"}); len(got) != 1 || got[0] != "PATH=/bin" {
+			if got := executor.InheritedEnv([]string{name + "=x", "PATH=/bin"}); len(got) != 1 || got[0] != "PATH=/bin" {
 				t.Fatalf("InheritedEnv kept %v", got)
 			}
 		})

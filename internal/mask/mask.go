@@ -22,7 +22,7 @@
 // masked whole as well as line by line, and a secret is masked as soon as
 // it is complete rather than at the end of its line.
 //
-// Masker has the API of internal/runner's Masker (NewMasker, Write,
+// Masker has the API of internal/executor's Masker (NewMasker, Write,
 // Close), so it can replace it.
 package mask
 

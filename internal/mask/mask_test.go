@@ -31,7 +31,8 @@ func masked(t testing.TB, secrets []string, writes ...string) string {
 	return out.String()
 }
 
-// TestRunnerCompatible holds the cases of internal/runner's Masker, which
+// TestRunnerCompatible holds the cases of the executor's Masker (once
+// internal/runner's), which
 // this one replaces.
 func TestRunnerCompatible(t *testing.T) {
 	cases := []struct {

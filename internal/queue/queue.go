@@ -1,26 +1,26 @@
-// Package queue is the build queue and its executors. It is event-driven:
-// a trigger, a finished build or the end of a quiet period wakes the
-// dispatcher at once; there is no periodic tick.
+// Package queue is Jenkins's build queue: the items waiting to become
+// builds. It schedules items (folding a request into an equivalent item
+// already waiting), keeps each in its quiet period, cancels them, says
+// why each waits, and keeps them in the store so that they outlive a
+// restart. It is event-driven: Ready fires when an item is added that is
+// due at once, and a timer fires it when the next quiet period ends;
+// nothing polls.
+//
+// Which due item becomes a build on which executor is the scheduler's
+// business: it takes due items out with Take.
 package queue
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
-	"github.com/jeeves-ci/jeeves/internal/runner"
 	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
@@ -28,141 +28,139 @@ import (
 // readable at /queue/item/N/, as in Jenkins.
 const LeftItemLifetime = 5 * time.Minute
 
-// ErrNotFound is returned for an unknown queue item or build.
+// ErrNotFound is returned for an unknown queue item.
 var ErrNotFound = errors.New("not found")
+
+// ErrStopping is returned by Schedule once the queue is closed.
+var ErrStopping = errors.New("jeeves is shutting down")
 
 // Config sets up a Queue.
 type Config struct {
-	Executors   int
 	QuietPeriod time.Duration // the global default
-	Home        string        // JENKINS_HOME; workspaces live under it
-	// RootURL is the configured root URL; builds get it as JENKINS_URL,
-	// JOB_URL and BUILD_URL. Without one they get ListenURL, the address
-	// jeeves listens on (unset too: no such variables, as in Jenkins). A
-	// URL made from a request's headers never reaches a build.
-	RootURL   string
-	ListenURL string
-	// Env is the environment builds inherit, before Jenkins's variables
-	// are added; nil: this process's environment, minus every JEEVES_*
-	// variable (see InheritedEnv).
-	Env    []string
-	Logger *slog.Logger
-	// OnFinish, when set, is called after each build is recorded as
-	// finished (tests and live pages wait on it).
-	OnFinish func(model.Build)
-	// Permits decides what a finished build may trigger. When nil, no
-	// build triggers any downstream project.
-	Permits Permits
+	Logger      *slog.Logger
 }
 
-// Permits reports whether by may see job (Job/Read: otherwise the job
-// does not exist for them) and start it (Job/Build). by is nil for a
-// build whose authority was never recorded; it is judged as anonymous.
-type Permits func(by *model.Authority, job *model.Job) (see, build bool)
+// Blocker says why a due item has not started: Jenkins's
+// CauseOfBlockage. The scheduler is the queue's Blocker.
+type Blocker interface {
+	// Why is the text Jenkins shows for the due item; blocked is set
+	// when the item cannot start for a reason of its own (another build
+	// of its job runs), not for want of an executor.
+	Why(it *model.QueueItem) (why string, blocked bool)
+}
 
-// Queue holds waiting items and runs builds on a fixed set of executors.
+// Waiting describes an item still in the queue.
+type Waiting struct {
+	Item    model.QueueItem
+	Why     string
+	Blocked bool // another build of the job runs and the job is not concurrent
+	Ready   bool // its quiet period is over
+}
+
+// Queue holds the waiting items.
 type Queue struct {
-	cfg   Config
-	store *store.Store
-	jobs  *jobs.Service
-
-	mu        sync.Mutex
-	waiting   []*model.QueueItem
-	running   map[buildKey]*running
-	executors []bool // busy flags; may be longer than limit after a shrink
-	limit     int    // executors in use for new builds (SetExecutors)
-	// The defaults an admin changes at run time (SetDefaults).
+	cfg        Config
+	store      store.Queue
 	quietNanos atomic.Int64
-	rootURL    atomic.Pointer[string]
-	stopping   bool
-	quiet      bool   // quieting down: no new builds start
-	offline    string // the built-in node is offline for this reason ("" = online)
-	isOffline  bool
-	held       map[int64]int // jobs whose builds may not start now (Hold), and how many holds each
+	ready      chan struct{}
 
-	wake    chan struct{}
-	done    chan struct{}
-	builds  sync.WaitGroup
-	stopped chan struct{}
+	mu       sync.Mutex
+	items    []*model.QueueItem // oldest first
+	stopping bool
+	blocker  Blocker
+	timer    *time.Timer // fires Ready when the next item becomes due
+	timerAt  time.Time
+	timerGen int // which timer fire belongs to; an older one's is ignored
 }
 
-type buildKey struct {
-	job    int64
-	number int64
-}
-
-type running struct {
-	build     model.Build
-	cancel    context.CancelCauseFunc
-	finished  chan struct{}
-	workspace string
-}
-
-// New creates the queue, recovering from an unclean stop: builds the
-// store still marks as running are ended ABORTED, with a line in their log
-// saying why, and waiting items are picked up again.
-func New(ctx context.Context, cfg Config, st *store.Store, js *jobs.Service) (*Queue, error) {
-	if cfg.Executors < 0 {
-		return nil, fmt.Errorf("executors must not be negative")
-	}
+// New returns the queue with the items the store still holds as waiting
+// (a restart keeps them, with their ids), and forgets the items that
+// left it more than LeftItemLifetime ago.
+func New(ctx context.Context, cfg Config, st store.Queue) (*Queue, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.Env == nil {
-		cfg.Env = InheritedEnv(os.Environ())
-	}
-	q := &Queue{
-		cfg:       cfg,
-		store:     st,
-		jobs:      js,
-		running:   map[buildKey]*running{},
-		executors: make([]bool, cfg.Executors),
-		limit:     cfg.Executors,
-		wake:      make(chan struct{}, 1),
-		done:      make(chan struct{}),
-		stopped:   make(chan struct{}),
-	}
+	q := &Queue{cfg: cfg, store: st, ready: make(chan struct{}, 1)}
 	q.quietNanos.Store(int64(cfg.QuietPeriod))
-	q.rootURL.Store(&cfg.RootURL)
-	stale, err := st.RunningBuilds(ctx)
-	if err != nil {
+	var err error
+	if q.items, err = st.Waiting(ctx); err != nil {
 		return nil, err
 	}
-	// The dead server's builds may have left processes running: end them
-	// first, so that nothing writes to a log after it says it is over.
-	cookies := make([]string, len(stale))
-	for i, b := range stale {
-		cookies[i] = runner.Cookie(cfg.Home, b.JobID, b.Number)
+	if err := st.ForgetLeftItems(ctx, time.Now().Add(-LeftItemLifetime)); err != nil {
+		cfg.Logger.Warn("cannot forget the items that left the queue long ago", "err", err)
 	}
-	if n := runner.KillProcesses(runner.KillGrace, cookies...); n > 0 {
-		cfg.Logger.Info("killed processes left by builds of the previous run", "processes", n)
+	q.mu.Lock()
+	q.arm(time.Now())
+	q.mu.Unlock()
+	if len(q.items) > 0 {
+		q.signal()
 	}
-	for _, b := range stale {
-		path := st.LogPath(b.JobID, b.Number)
-		// The build lasted until its log was last written.
-		var d time.Duration
-		note := "jeeves stopped while this build was running\nBuild was aborted\nFinished: ABORTED\n"
-		if fi, err := os.Stat(path); err == nil {
-			d = max(0, fi.ModTime().Sub(b.StartedAt))
-			if fi.Size() > 0 && !endsWithNewline(path, fi.Size()) {
-				note = "\n" + note // the crash cut a line short
-			}
-		}
-		if _, err := appendNote(path, note); err != nil {
-			cfg.Logger.Error("cannot end the log of a build the previous run left running", "job", b.JobName, "build", b.Number, "err", err)
-		}
-		if err := st.FinishBuild(ctx, b.JobID, b.Number, model.Aborted, d); err != nil {
-			return nil, err
-		}
-		js.BuildFinished(b.JobID, b.Number, model.Aborted)
-	}
-	if q.waiting, err = st.Waiting(ctx); err != nil {
-		return nil, err
-	}
-	q.emptyTrash()
-	st.ForgetLeftItems(ctx, time.Now().Add(-LeftItemLifetime))
-	go q.dispatch()
 	return q, nil
+}
+
+// SetBlocker makes b say why due items wait (see Blocker). Without one,
+// a due item waits "for next available executor".
+func (q *Queue) SetBlocker(b Blocker) {
+	q.mu.Lock()
+	q.blocker = b
+	q.mu.Unlock()
+}
+
+// SetQuietPeriod changes the global quiet period for items scheduled
+// from now on.
+func (q *Queue) SetQuietPeriod(d time.Duration) { q.quietNanos.Store(int64(d)) }
+
+// Ready receives a value when an item may have become due: one was
+// scheduled due at once, a quiet period ended, or the queue was loaded
+// with items. It has one consumer, the scheduler.
+func (q *Queue) Ready() <-chan struct{} { return q.ready }
+
+func (q *Queue) signal() {
+	select {
+	case q.ready <- struct{}{}:
+	default:
+	}
+}
+
+// arm sets the timer for the next item to become due after now. Called
+// with q.mu.
+func (q *Queue) arm(now time.Time) {
+	var next time.Time
+	for _, it := range q.items {
+		if it.DueAt.After(now) && (next.IsZero() || it.DueAt.Before(next)) {
+			next = it.DueAt
+		}
+	}
+	if q.stopping {
+		next = time.Time{}
+	}
+	if next.Equal(q.timerAt) && (q.timer != nil || next.IsZero()) {
+		return
+	}
+	if q.timer != nil {
+		q.timer.Stop()
+		q.timer = nil
+	}
+	q.timerGen++
+	q.timerAt = next
+	if next.IsZero() {
+		return
+	}
+	gen := q.timerGen
+	q.timer = time.AfterFunc(next.Sub(now), func() { q.fire(gen) })
+}
+
+// fire is the timer's: an item has become due.
+func (q *Queue) fire(gen int) {
+	q.mu.Lock()
+	if gen != q.timerGen {
+		q.mu.Unlock()
+		return
+	}
+	q.timer, q.timerAt = nil, time.Time{}
+	q.arm(time.Now())
+	q.mu.Unlock()
+	q.signal()
 }
 
 // Schedule puts a build of job, acting for by, in the queue after quiet
@@ -184,9 +182,9 @@ func (q *Queue) Schedule(ctx context.Context, job *model.Job, cause model.Cause,
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.stopping {
-		return nil, false, errors.New("jeeves is shutting down")
+		return nil, false, ErrStopping
 	}
-	for _, it := range q.waiting {
+	for _, it := range q.items {
 		if it.JobID == job.ID && slices.Equal(it.Params, params) && model.SameAuthority(it.Auth, by) {
 			if !slices.Contains(it.Causes, cause) {
 				it.Causes = append(it.Causes, cause)
@@ -205,414 +203,183 @@ func (q *Queue) Schedule(ctx context.Context, job *model.Job, cause model.Cause,
 	if err := q.store.Enqueue(ctx, it); err != nil {
 		return nil, false, err
 	}
-	q.waiting = append(q.waiting, it)
-	q.poke()
+	q.items = append(q.items, it)
+	if it.DueAt.After(now) {
+		q.arm(now)
+	} else {
+		q.signal()
+	}
 	c := *it
 	return &c, true, nil
 }
 
-func (q *Queue) poke() {
-	select {
-	case q.wake <- struct{}{}:
-	default:
-	}
-}
+// DueItem names a waiting item whose quiet period is over.
+type DueItem struct{ ID, JobID int64 }
 
-// dispatch starts due items whenever something changes.
-func (q *Queue) dispatch() {
-	defer close(q.stopped)
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	for {
-		next := q.startDue()
-		timer.Stop()
-		if !next.IsZero() {
-			timer.Reset(time.Until(next))
-		}
-		select {
-		case <-q.done:
-			return
-		case <-q.wake:
-		case <-timer.C:
-		}
-	}
-}
-
-// startDue starts every item that is due and can run, and returns when
-// the next waiting item becomes due (zero if none).
-func (q *Queue) startDue() time.Time {
+// Due lists the items whose quiet period is over at now, oldest first,
+// in buf's space (the scheduler asks after every build: it keeps one
+// buffer rather than a new list each time).
+func (q *Queue) Due(now time.Time, buf []DueItem) []DueItem {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	var next time.Time
-	now := time.Now()
-	for i := 0; i < len(q.waiting); i++ {
-		it := q.waiting[i]
-		if q.stopping || q.quiet || q.isOffline {
-			break
-		}
-		if it.DueAt.After(now) {
-			if next.IsZero() || it.DueAt.Before(next) {
-				next = it.DueAt
-			}
-			continue
-		}
-		exec := slices.Index(q.executors[:q.limit], false)
-		if exec < 0 {
-			break
-		}
-		job, err := q.jobs.ByID(it.JobID)
-		if err != nil { // the job is gone
-			q.waiting = slices.Delete(q.waiting, i, i+1)
-			i--
-			continue
-		}
-		if q.held[job.ID] > 0 || !job.Config.Concurrent && q.jobRunning(job.ID) {
-			continue
-		}
-		if err := q.start(it, job, exec); err != nil {
-			q.cfg.Logger.Error("cannot start build", "job", job.Name, "queue_id", it.ID, "err", err)
-			// Leave it waiting; try again a little later.
-			if next.IsZero() || now.Add(time.Second).Before(next) {
-				next = now.Add(time.Second)
-			}
-			continue
-		}
-		q.waiting = slices.Delete(q.waiting, i, i+1)
-		i--
-	}
-	return next
-}
-
-func (q *Queue) jobRunning(jobID int64) bool {
-	for k := range q.running {
-		if k.job == jobID {
-			return true
-		}
-	}
-	return false
-}
-
-// start records the build and runs it on executor exec. Called with q.mu.
-func (q *Queue) start(it *model.QueueItem, job *model.Job, exec int) error {
-	b := model.Build{
-		JobID: job.ID, JobName: job.Name, QueueID: it.ID, Building: true,
-		StartedAt: time.Now(), Causes: it.Causes, Params: it.Params, Executor: exec,
-	}
-	if err := q.store.StartBuild(context.Background(), it.ID, &b); err != nil {
-		return err
-	}
-	q.jobs.BuildStarted(job.ID, b.Number)
-	ctx, cancel := context.WithCancelCause(context.Background())
-	r := &running{build: b, cancel: cancel, finished: make(chan struct{}), workspace: q.workspace(job)}
-	q.running[buildKey{job.ID, b.Number}] = r
-	q.executors[exec] = true
-	q.builds.Add(1)
-	go q.run(ctx, r, job, it.Auth)
-	return nil
-}
-
-// workspace picks the job's workspace; concurrent builds get @2, @3…
-// Called with q.mu.
-func (q *Queue) workspace(job *model.Job) string {
-	base := q.workspaceBase(job.Name)
-	inUse := map[string]bool{}
-	for k, r := range q.running {
-		if k.job == job.ID {
-			inUse[r.workspace] = true
-		}
-	}
-	ws := base
-	for n := 2; inUse[ws]; n++ {
-		ws = base + "@" + strconv.Itoa(n)
-	}
-	return ws
-}
-
-// run runs a build acting for by.
-func (q *Queue) run(ctx context.Context, r *running, job *model.Job, by *model.Authority) {
-	defer q.builds.Done()
-	b := &r.build
-	result := model.Failure
-	path := q.store.LogPath(b.JobID, b.Number)
-	err := os.MkdirAll(filepath.Dir(path), 0o700)
-	var log *os.File
-	if err == nil {
-		log, err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	}
-	// note is what the log still needs to say once it can be written: why
-	// output is missing (a full disk), and how the build ended.
-	var note string
-	// Downstream projects are scheduled before the build is recorded as
-	// finished, as Jenkins's publishers run inside the build: whoever sees
-	// it finished also sees what it triggered.
-	downstream := func(log io.Writer, result model.Result) {
-		q.triggerDownstream(log, job, b.Number, result, by)
-	}
-	if err != nil {
-		q.cfg.Logger.Error("cannot open build log", "job", b.JobName, "build", b.Number, "err", err)
-		downstream(io.Discard, result)
-		note = fmt.Sprintf("ERROR: jeeves could not write this console log (%v); the build did not run\nFinished: %s\n", errCause(err), result)
-	} else {
-		// Password parameters show as **** in the console. Only builds
-		// that have one pay for the copy; the rest write straight to the
-		// file.
-		var out io.Writer = log
-		var masker *runner.Masker
-		var secrets []string
-		for _, v := range b.Params {
-			if v.Kind == model.ParamPassword && v.Value != "" {
-				secrets = append(secrets, v.Value)
-			}
-		}
-		if len(secrets) > 0 {
-			masker = runner.NewMasker(log, secrets)
-			out = masker
-		}
-		var logErr error
-		result, logErr = runner.Run(ctx, runner.Spec{
-			Job: job, Build: b, Workspace: r.workspace, TmpDir: os.TempDir(),
-			Env: q.environment(job, b, r.workspace), Log: out,
-			Cookie:       runner.Cookie(q.cfg.Home, b.JobID, b.Number),
-			BeforeFinish: downstream,
-		})
-		if masker != nil {
-			if err := masker.Close(); err != nil && logErr == nil {
-				logErr = err
-			}
-		}
-		log.Close()
-		if logErr != nil {
-			q.cfg.Logger.Error("cannot write build log", "job", b.JobName, "build", b.Number, "err", logErr)
-			note = fmt.Sprintf("\nERROR: jeeves could not write all of this console log (%v); output is missing\nFinished: %s\n", errCause(logErr), result)
-		}
-	}
-	d := time.Since(b.StartedAt)
-	// If jeeves shuts down with the disk still full, the build stays marked
-	// running in the store, and the next start ends it ABORTED with a line
-	// saying so.
-	recorded := q.record(b, result, d, path, note)
-	if recorded {
-		q.jobs.BuildFinished(b.JobID, b.Number, result)
-	}
-	q.mu.Lock()
-	delete(q.running, buildKey{b.JobID, b.Number})
-	q.executors[b.Executor] = false
-	q.mu.Unlock()
-	r.cancel(nil)
-	close(r.finished)
-	q.poke()
-	if recorded && q.cfg.OnFinish != nil {
-		fb := *b
-		fb.Building, fb.Result, fb.Duration = false, result, d
-		q.cfg.OnFinish(fb)
-	}
-}
-
-// record appends note (if any) to the build's log and records its result.
-// When the disk refuses either, it keeps trying, with the build still
-// shown running and its executor taken, until the write goes through
-// (space returned) or jeeves shuts down; it reports whether the result
-// was recorded.
-func (q *Queue) record(b *model.Build, result model.Result, d time.Duration, path, note string) bool {
-	wait := 50 * time.Millisecond
-	for failures := 0; ; failures++ {
-		n, err := appendNote(path, note)
-		note = note[n:] // a short write is not written twice
-		if err == nil {
-			err = q.store.FinishBuild(context.Background(), b.JobID, b.Number, result, d)
-		}
-		if err == nil {
-			if failures > 0 {
-				q.cfg.Logger.Info("build result recorded after all", "job", b.JobName, "build", b.Number, "result", result)
-			}
-			return true
-		}
-		if failures == 0 {
-			q.cfg.Logger.Error("cannot record build result; retrying until the disk takes it", "job", b.JobName, "build", b.Number, "err", err)
-		}
-		select {
-		case <-q.done:
-			return false
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, 2*time.Second)
-	}
-}
-
-// appendNote appends note to the log at path and says how much of it
-// was written; an empty note is a no-op.
-func appendNote(path, note string) (int, error) {
-	if note == "" {
-		return 0, nil
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return 0, err
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		return 0, err
-	}
-	n, err := f.WriteString(note)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return n, err
-}
-
-// endsWithNewline reports whether the file at path, of size bytes, ends
-// with a newline.
-func endsWithNewline(path string, size int64) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return true
-	}
-	defer f.Close()
-	b := make([]byte, 1)
-	_, err = f.ReadAt(b, size-1)
-	return err != nil || b[0] == '\n'
-}
-
-// errCause is an error's last part, without the file path in front.
-func errCause(err error) string {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Op + ": " + pe.Err.Error()
-	}
-	return err.Error()
-}
-
-// environment is the build's process environment (§7.1).
-func (q *Queue) environment(job *model.Job, b *model.Build, ws string) []string {
-	rootURL := *q.rootURL.Load()
-	if rootURL == "" {
-		rootURL = q.cfg.ListenURL
-	}
-	if rootURL != "" && !strings.HasSuffix(rootURL, "/") {
-		rootURL += "/"
-	}
-	num := strconv.FormatInt(b.Number, 10)
-	jobURL := rootURL + JobPath(job.Name)
-	vars := []string{
-		"BUILD_NUMBER=" + num,
-		"BUILD_ID=" + num,
-		"BUILD_DISPLAY_NAME=#" + num,
-		"BUILD_TAG=jenkins-" + strings.ReplaceAll(job.Name, "/", "-") + "-" + num,
-		"JOB_NAME=" + job.Name,
-		"JOB_BASE_NAME=" + job.BaseName(),
-		"WORKSPACE=" + ws,
-		"WORKSPACE_TMP=" + ws + "@tmp",
-		"JENKINS_HOME=" + q.cfg.Home,
-		"HUDSON_HOME=" + q.cfg.Home,
-		"EXECUTOR_NUMBER=" + strconv.Itoa(b.Executor),
-		"NODE_NAME=built-in",
-		"NODE_LABELS=built-in",
-		"CI=true",
-	}
-	if rootURL != "" {
-		vars = append(vars,
-			"JENKINS_URL="+rootURL, "HUDSON_URL="+rootURL,
-			"JOB_URL="+jobURL, "BUILD_URL="+jobURL+num+"/")
-	}
-	for _, p := range b.Params {
-		vars = append(vars, p.Name+"="+p.Value)
-		if up := strings.ToUpper(p.Name); up != p.Name {
-			vars = append(vars, up+"="+p.Value)
-		}
-	}
-	// Later entries win in os/exec, so Jenkins's variables override the
-	// inherited ones. Clip: builds run at once and must not share the
-	// inherited slice's spare capacity.
-	return append(slices.Clip(q.cfg.Env), vars...)
-}
-
-// InheritedEnv is the part of the server's environment (environ, as
-// os.Environ gives it) that builds inherit: all of it but the JEEVES_*
-// variables. Those configure jeeves itself, and one of them,
-// JEEVES_ADMIN_PASSWORD, is a secret; every variable jeeves reads is
-// named JEEVES_*, so none of its settings reaches a build. Jenkins
-// likewise gives builds on the built-in node the controller's
-// environment.
-func InheritedEnv(environ []string) []string {
-	out := make([]string, 0, len(environ))
-	for _, kv := range environ {
-		if !strings.HasPrefix(kv, "JEEVES_") {
-			out = append(out, kv)
+	out := buf[:0]
+	for _, it := range q.items {
+		if !it.DueAt.After(now) {
+			out = append(out, DueItem{it.ID, it.JobID})
 		}
 	}
 	return out
 }
 
-// JobPath is a job's URL path below the root: job/a/job/b/.
-func JobPath(fullName string) string {
-	var sb strings.Builder
-	for _, seg := range strings.Split(fullName, "/") {
-		sb.WriteString("job/")
-		sb.WriteString(pathEscape(seg))
-		sb.WriteString("/")
+// Take takes the waiting item id out of the queue by handing it to
+// start, which makes it a build (and records in the store that it left
+// the queue). While start runs, nothing else can change the item: no
+// request folds into it, no one cancels it. When start fails, the item
+// stays waiting. Take returns ErrNotFound when the item no longer waits.
+func (q *Queue) Take(id int64, start func(it *model.QueueItem) error) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	i := slices.IndexFunc(q.items, func(it *model.QueueItem) bool { return it.ID == id })
+	if i < 0 {
+		return ErrNotFound
 	}
-	return sb.String()
+	if err := start(q.items[i]); err != nil {
+		return err
+	}
+	q.items = slices.Delete(q.items, i, i+1)
+	return nil
 }
 
-// triggerDownstream schedules the job's downstream projects
-// (hudson.tasks.BuildTrigger) when the result is at least its threshold,
-// each only if the build's authority by may build it, and says on log
-// what it did with each, as Jenkins's BuildTrigger.execute does. Project
-// names are relative to the job's folder, or absolute with a "/".
-func (q *Queue) triggerDownstream(log io.Writer, job *model.Job, number int64, result model.Result, by *model.Authority) {
-	cfg := job.Config
-	if cfg.Threshold == "" || len(cfg.Children) == 0 || result.Rank() > cfg.Threshold.Rank() {
-		return
+// Forget drops the waiting item id from memory only: its job is gone,
+// and the store dropped it with the job.
+func (q *Queue) Forget(id int64) {
+	q.mu.Lock()
+	q.items = slices.DeleteFunc(q.items, func(it *model.QueueItem) bool { return it.ID == id })
+	q.mu.Unlock()
+}
+
+// Items lists the waiting items, oldest first, each with why it waits.
+func (q *Queue) Items() []Waiting {
+	q.mu.Lock()
+	out := make([]Waiting, 0, len(q.items))
+	for _, it := range q.items {
+		out = append(out, Waiting{Item: *it})
 	}
-	// The job may have been renamed while it ran: use its current name.
-	if cur, err := q.jobs.ByID(job.ID); err == nil {
-		job = cur
+	b := q.blocker
+	q.mu.Unlock()
+	now := time.Now()
+	for i := range out {
+		describe(&out[i], b, now)
 	}
-	if by == nil {
-		fmt.Fprintln(log, "Warning: this build has no associated authentication (it was queued, or its job configured, before jeeves recorded who did), so downstream projects are triggered only if an anonymous user may build them; save the job's configuration again to fix this")
-	}
-	for _, name := range cfg.Children {
-		name = strings.TrimSpace(name)
-		child, err := q.jobs.Get(Resolve(job.Name, name))
-		see, build := false, false
-		if err == nil && q.cfg.Permits != nil {
-			see, build = q.cfg.Permits(by, child)
-		}
-		switch {
-		case !see:
-			// The same words whether it does not exist or may not be
-			// seen: the console tells no one what they cannot see.
-			fmt.Fprintf(log, "No such project ‘%s’, or no permission to see it: not triggered\n", name)
-		case !build:
-			fmt.Fprintf(log, "You have no permission to build %s\n", child.Name)
-		case jobs.IsFolder(child):
-			fmt.Fprintf(log, "%s is not buildable\n", child.Name)
-		case child.Config.Disabled:
-			fmt.Fprintf(log, "%s is disabled. Triggering skipped\n", child.Name)
-		default:
-			cause := model.Cause{Kind: model.CauseUpstream, Project: job.Name, Build: number}
-			_, created, err := q.Schedule(context.Background(), child, cause, by, model.DefaultParams(child.Config.Params), nil)
-			switch {
-			case err != nil:
-				q.cfg.Logger.Error("cannot trigger downstream project", "job", job.Name, "downstream", child.Name, "err", err)
-				fmt.Fprintf(log, "ERROR: cannot trigger %s: %v\n", child.Name, err)
-			case created:
-				fmt.Fprintf(log, "Triggering a new build of %s\n", child.Name)
-			default:
-				fmt.Fprintf(log, "%s is already in the queue\n", child.Name)
-			}
+	return out
+}
+
+// describe says why an item waits, as Jenkins words it. It is called
+// without q.mu: the blocker takes its own lock.
+func describe(w *Waiting, b Blocker, now time.Time) {
+	switch {
+	case w.Item.DueAt.After(now):
+		w.Why = fmt.Sprintf("In the quiet period. Expires in %s", humanDuration(w.Item.DueAt.Sub(now)))
+	default:
+		w.Ready = true
+		w.Why = "Waiting for next available executor"
+		if b != nil {
+			w.Why, w.Blocked = b.Why(&w.Item)
 		}
 	}
 }
 
-// Resolve turns a project name as written in a job's config (relative to
-// the job's folder, or absolute with a leading "/") into a full name.
-func Resolve(from, name string) string {
-	name = strings.TrimSpace(name)
-	if strings.HasPrefix(name, "/") {
-		return strings.Trim(name, "/")
+// humanDuration prints a duration the way Jenkins's Util.getTimeSpanString does.
+func humanDuration(d time.Duration) string {
+	switch {
+	case d >= time.Hour:
+		return fmt.Sprintf("%d hr %d min", int(d.Hours()), int(d.Minutes())%60)
+	case d >= time.Minute:
+		return fmt.Sprintf("%d min %d sec", int(d.Minutes()), int(d.Seconds())%60)
+	case d >= 10*time.Second:
+		return fmt.Sprintf("%d sec", int(d.Seconds()))
+	default:
+		return fmt.Sprintf("%.1f sec", d.Seconds())
 	}
-	if parent := jobs.Parent(from); parent != "" {
-		return parent + "/" + name
+}
+
+// find returns the waiting item that matches, described.
+func (q *Queue) find(match func(*model.QueueItem) bool) *Waiting {
+	q.mu.Lock()
+	i := slices.IndexFunc(q.items, match)
+	if i < 0 {
+		q.mu.Unlock()
+		return nil
 	}
-	return name
+	w := &Waiting{Item: *q.items[i]}
+	b := q.blocker
+	q.mu.Unlock()
+	describe(w, b, time.Now())
+	return w
+}
+
+// Item returns a queue item, waiting or recently left. Items that left
+// the queue more than LeftItemLifetime ago are gone, as in Jenkins.
+func (q *Queue) Item(ctx context.Context, id int64) (*Waiting, error) {
+	if w := q.find(func(it *model.QueueItem) bool { return it.ID == id }); w != nil {
+		return w, nil
+	}
+	it, err := q.store.QueueItem(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if it.State != model.QueueLeft || time.Since(it.LeftAt) > LeftItemLifetime {
+		return nil, ErrNotFound
+	}
+	return &Waiting{Item: *it}, nil
+}
+
+// JobItem returns the job's waiting item, if any.
+func (q *Queue) JobItem(jobID int64) *Waiting {
+	return q.find(func(it *model.QueueItem) bool { return it.JobID == jobID })
+}
+
+// Cancel takes a waiting item out of the queue.
+func (q *Queue) Cancel(ctx context.Context, id int64) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	i := slices.IndexFunc(q.items, func(it *model.QueueItem) bool { return it.ID == id })
+	if i < 0 {
+		return ErrNotFound
+	}
+	if err := q.store.CancelQueueItem(ctx, id, time.Now()); err != nil {
+		return err
+	}
+	q.items = slices.Delete(q.items, i, i+1)
+	return nil
+}
+
+// CancelJob takes every waiting item of a job out of the queue (before
+// the job is deleted or disabled).
+func (q *Queue) CancelJob(ctx context.Context, jobID int64) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var err error
+	q.items = slices.DeleteFunc(q.items, func(it *model.QueueItem) bool {
+		if it.JobID != jobID {
+			return false
+		}
+		if e := q.store.CancelQueueItem(ctx, it.ID, time.Now()); e != nil && err == nil {
+			err = e
+		}
+		return true
+	})
+	return err
+}
+
+// Close refuses new items from now on; the waiting ones stay in the
+// store for the next start.
+func (q *Queue) Close() {
+	q.mu.Lock()
+	q.stopping = true
+	q.arm(time.Now())
+	q.mu.Unlock()
 }

@@ -12,10 +12,10 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/authz"
+	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
-	"github.com/jeeves-ci/jeeves/internal/queue"
 	"github.com/jeeves-ci/jeeves/internal/server"
 	"github.com/jeeves-ci/jeeves/internal/store"
 	"github.com/jeeves-ci/jeeves/internal/views"
@@ -57,7 +57,7 @@ func newStack(tb testing.TB) *stack {
 		tb.Fatal(err)
 	}
 	s := &stack{token: token, finished: make(chan model.Build, 1024)}
-	q, err := queue.New(ctx, queue.Config{Executors: 2, Home: home,
+	q, err := farm.New(ctx, farm.Config{Executors: 2, Home: home,
 		OnFinish: func(b model.Build) { s.finished <- b }}, st, js)
 	if err != nil {
 		tb.Fatal(err)

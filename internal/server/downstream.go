@@ -8,9 +8,9 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/configxml"
+	"github.com/jeeves-ci/jeeves/internal/downstream"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
-	"github.com/jeeves-ci/jeeves/internal/queue"
 	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
@@ -18,7 +18,7 @@ import (
 // Jenkins's BuildTrigger: whoever saves a job's configuration must be
 // able to build each project it names (checked at save), and a build
 // triggers a project only if whom it acts for may build it (checked when
-// it ends, by the queue through TriggerPermits).
+// it ends, by internal/downstream through TriggerPermits).
 
 // authority is whom a build the caller starts acts for: the user, with
 // the limits of the API token they used; anonymous has no user.
@@ -47,7 +47,7 @@ func (s *Server) checkDownstream(c *call, fullName string, xml []byte) error {
 		return nil // a bad config.xml is refused by the jobs service, with its reason
 	}
 	for _, name := range cfg.Children {
-		child, err := s.jobs.Get(queue.Resolve(fullName, name))
+		child, err := s.jobs.Get(downstream.Resolve(fullName, name))
 		if err != nil || !c.canSee(child) || jobs.IsFolder(child) {
 			continue
 		}
@@ -58,12 +58,12 @@ func (s *Server) checkDownstream(c *call, fullName string, xml []byte) error {
 	return nil
 }
 
-// TriggerPermits is the queue's check of what a finished build may
+// TriggerPermits is internal/downstream's check of what a finished build may
 // trigger: the permissions of whom it acts for, exactly as a request
 // from them would be judged (the strategy's answer, ANDed with their
 // token's scopes and job glob). An authority that was never recorded,
 // or whose user no longer exists, is judged as anonymous.
-func TriggerPermits(st *store.Store, az *authz.Service, js *jobs.Service, log *slog.Logger) queue.Permits {
+func TriggerPermits(st *store.Store, az *authz.Service, js *jobs.Service, log *slog.Logger) downstream.Permits {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

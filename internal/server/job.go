@@ -10,14 +10,16 @@ import (
 	"strings"
 
 	"github.com/jeeves-ci/jeeves/internal/configxml"
+	"github.com/jeeves-ci/jeeves/internal/downstream"
+	"github.com/jeeves-ci/jeeves/internal/executor"
 	"github.com/jeeves-ci/jeeves/internal/export"
+	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
-	"github.com/jeeves-ci/jeeves/internal/queue"
 	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
-func jobPath(name string) string { return queue.JobPath(name) }
+func jobPath(name string) string { return executor.JobPath(name) }
 
 // inFolder is the full name of name in folder ("" = the root).
 func inFolder(folder, name string) string {
@@ -332,7 +334,7 @@ func (s *Server) renameItem(c *call, job *model.Job) error {
 	// Nothing of the item runs or starts while it and its workspaces
 	// move: a build's WORKSPACE would name the old place.
 	release, err := s.queue.HoldIdle(append(s.jobs.Inside(job.Name), job.ID))
-	if errors.Is(err, queue.ErrBusy) {
+	if errors.Is(err, farm.ErrBusy) {
 		if jobs.IsFolder(job) {
 			return badRequest("Cannot rename a folder while a job in it is building")
 		}
@@ -746,7 +748,7 @@ func (s *Server) downstream(job *model.Job) []*model.Job {
 		return out
 	}
 	for _, name := range job.Config.Children {
-		if j, err := s.jobs.Get(queue.Resolve(job.Name, name)); err == nil {
+		if j, err := s.jobs.Get(downstream.Resolve(job.Name, name)); err == nil {
 			out = append(out, j)
 		}
 	}
@@ -761,7 +763,7 @@ func (s *Server) upstream(job *model.Job) []*model.Job {
 			continue
 		}
 		for _, name := range j.Config.Children {
-			if queue.Resolve(j.Name, name) == job.Name {
+			if downstream.Resolve(j.Name, name) == job.Name {
 				out = append(out, j)
 				break
 			}
@@ -792,7 +794,7 @@ func (s *Server) wipeWorkspace(c *call, job *model.Job) error {
 	if err := c.require(permBuild); err != nil {
 		return err
 	}
-	if err := s.queue.WipeWorkspace(job.Name); errors.Is(err, queue.ErrBusy) {
+	if err := s.queue.WipeWorkspace(job.Name); errors.Is(err, farm.ErrBusy) {
 		return newError(http.StatusConflict, "Cannot wipe out the workspace of "+job.Name+" while it is building")
 	} else if err != nil {
 		return err

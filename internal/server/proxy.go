@@ -117,7 +117,7 @@ func parseHop(h string) (netip.Addr, bool) {
 // (as Jenkins does) only from a trusted proxy: anyone else could make
 // jeeves's links, redirects and its idea of its own origin point
 // elsewhere. A URL made from a request only ever goes back to that
-// request's client; builds get the configured one (see queue.Config).
+// request's client; builds get the configured one (see executor.Config).
 func (s *Server) rootURL(r *http.Request) string {
 	if root := s.sys().RootURL; root != "" {
 		return strings.TrimSuffix(root, "/") + "/"

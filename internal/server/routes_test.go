@@ -23,10 +23,10 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/authz"
+	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
-	"github.com/jeeves-ci/jeeves/internal/queue"
 	"github.com/jeeves-ci/jeeves/internal/settings"
 	"github.com/jeeves-ci/jeeves/internal/store"
 	"github.com/jeeves-ci/jeeves/internal/views"
@@ -104,7 +104,7 @@ type routeStack struct {
 	session      *http.Cookie
 	srv          *Server
 	jobs         *jobs.Service
-	q            *queue.Queue
+	q            *farm.Farm
 	au           *auth.Service
 	finished     chan model.Build
 	n            int
@@ -209,7 +209,7 @@ func newRouteStackWith(t *testing.T, opt stackOptions) *routeStack {
 	if rs.jobs, err = jobs.New(ctx, st); err != nil {
 		t.Fatal(err)
 	}
-	rs.q, err = queue.New(ctx, queue.Config{Executors: 2, Home: home, ListenURL: listenURL, OnFinish: func(b model.Build) { rs.finished <- b },
+	rs.q, err = farm.New(ctx, farm.Config{Executors: 2, Home: home, ListenURL: listenURL, OnFinish: func(b model.Build) { rs.finished <- b },
 		Permits: TriggerPermits(st, az, rs.jobs, nil)}, st, rs.jobs)
 	if err != nil {
 		t.Fatal(err)

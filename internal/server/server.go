@@ -24,10 +24,10 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/authz"
+	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
-	"github.com/jeeves-ci/jeeves/internal/queue"
 	"github.com/jeeves-ci/jeeves/internal/settings"
 	"github.com/jeeves-ci/jeeves/internal/store"
 	"github.com/jeeves-ci/jeeves/internal/views"
@@ -67,7 +67,7 @@ type Server struct {
 	jobs         *jobs.Service
 	views        *views.Service
 	nodes        *nodes.Service
-	queue        *queue.Queue
+	queue        *farm.Farm
 	store        *store.Store
 	log          *slog.Logger
 	ui           *web.UI
@@ -83,7 +83,7 @@ type Server struct {
 const DefaultMaxBody = 4 << 20
 
 // New creates the server.
-func New(cfg Config, a *auth.Service, j *jobs.Service, v *views.Service, n *nodes.Service, q *queue.Queue, st *store.Store) *Server {
+func New(cfg Config, a *auth.Service, j *jobs.Service, v *views.Service, n *nodes.Service, q *farm.Farm, st *store.Store) *Server {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/cron"
+	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/queue"
@@ -48,7 +49,7 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	w := &world{jobs: js, st: st, finished: make(chan model.Build, 16), asked: make(chan *model.Authority, 16)}
-	q, err := queue.New(ctx, queue.Config{
+	f, err := farm.New(ctx, farm.Config{
 		Executors: 2, Home: home, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		OnFinish: func(b model.Build) { w.finished <- b },
 		Permits: func(by *model.Authority, _ *model.Job) (bool, bool) {
@@ -59,8 +60,8 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { q.Shutdown(time.Second) })
-	w.queue = q
+	t.Cleanup(func() { f.Shutdown(time.Second) })
+	w.queue = f.Queue()
 	return w
 }
 

@@ -1,18 +1,20 @@
-package runner
+package executor
 
 import (
 	"context"
 	"os"
 	"testing"
 
+	"github.com/jeeves-ci/jeeves/internal/launcher/local"
 	"github.com/jeeves-ci/jeeves/internal/model"
 )
 
-// BenchmarkRunEcho runs a one-step `echo hello` build, without and with
-// the end-of-build sweep for leftover processes, to show what the sweep
-// adds to every build.
+// BenchmarkRunEcho runs the steps of a one-step `echo hello` build on the
+// local launcher, without and with the end-of-build sweep for leftover
+// processes, to show what the sweep adds to every build.
 func BenchmarkRunEcho(b *testing.B) {
 	job := &model.Job{Name: "hello", Config: model.JobConfig{Builders: []model.Builder{{Class: "hudson.tasks.Shell", Command: "echo hello"}}}}
+	l := local.New()
 	for _, c := range []struct{ name, cookie string }{{"no sweep", ""}, {"with sweep", "bench-cookie"}} {
 		b.Run(c.name, func(b *testing.B) {
 			ws := b.TempDir()
@@ -22,7 +24,8 @@ func BenchmarkRunEcho(b *testing.B) {
 			}
 			defer log.Close()
 			for b.Loop() {
-				Run(context.Background(), Spec{Job: job, Build: &model.Build{Number: 1}, Workspace: ws, TmpDir: ws, Env: os.Environ(), Log: log, Cookie: c.cookie})
+				runSteps(context.Background(), steps{job: job, build: &model.Build{Number: 1}, workspace: ws, env: os.Environ(),
+					log: log, launcher: l, cookie: c.cookie, grace: KillGrace})
 			}
 		})
 	}

@@ -1,53 +1,25 @@
-package runner
+package local
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
+	"context"
 	"io"
 	"os"
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/jeeves-ci/jeeves/internal/launcher"
 )
 
-// CookieVar is the variable every process of a build carries in its
-// environment, as Jenkins's ProcessTreeKiller does: when the build ends,
-// whatever still runs with the build's cookie is killed, however it
-// detached itself (setsid, nohup … &, a double fork).
-const CookieVar = "JENKINS_NODE_COOKIE"
-
-// DontKillMe is Jenkins's documented opt-out: a process whose environment
-// has BUILD_ID=dontKillMe or JENKINS_NODE_COOKIE=dontKillMe outlives its
-// build.
-const DontKillMe = "dontKillMe"
-
-// Cookie is the cookie of one build of one home. It is derived, not
-// random, so that after a crash the next start can find and kill the
-// processes the dead server's builds left behind.
-func Cookie(home string, jobID, number int64) string {
-	h := sha256.Sum256([]byte(home + "\x00" + strconv.FormatInt(jobID, 10) + "\x00" + strconv.FormatInt(number, 10)))
-	return hex.EncodeToString(h[:16])
-}
-
-// KillProcesses ends every process (but this one) whose environment
-// carries one of the cookies, sparing those that opted out with
-// dontKillMe: SIGTERM first, SIGKILL to those still there after grace. It
-// returns once none is left, and reports how many it signalled. Processes
-// that appear while it works (a fork in a dying loop) are caught by the
-// next scan.
-func KillProcesses(grace time.Duration, cookies ...string) int {
-	return killProcesses(grace, scope{}, cookies...)
-}
-
 // scope narrows the scan of /proc for a build that just ended: only
-// processes whose pid was allocated since its first step's (pids are
+// processes whose pid was allocated since its first process's (pids are
 // handed out in increasing order, wrapping at pid_max) can carry its
 // cookie. Reading a process's environment costs ~15 µs here, so a short
 // build need not read every process's. The zero scope scans all.
 type scope struct {
 	first int       // the pid of the build's first process
-	since time.Time // when the build started
+	since time.Time // when it started
 }
 
 // pids lists the pids to look at. For a build shorter than a second it
@@ -100,13 +72,15 @@ func listPids(keep func(int) bool) []int {
 	return out
 }
 
-func killProcesses(grace time.Duration, sc scope, cookies ...string) int {
+// killProcesses ends the processes within sc that carry one of cookies
+// (see Launcher.KillAll). It gives up when ctx ends.
+func killProcesses(ctx context.Context, grace time.Duration, sc scope, cookies ...string) (int, error) {
 	if len(cookies) == 0 {
-		return 0
+		return 0, nil
 	}
 	want := make([][]byte, len(cookies))
 	for i, c := range cookies {
-		want[i] = []byte(CookieVar + "=" + c)
+		want[i] = []byte(launcher.CookieVar + "=" + c)
 	}
 	signalled := map[int]bool{}
 	deadline := time.Now().Add(grace)
@@ -114,7 +88,7 @@ func killProcesses(grace time.Duration, sc scope, cookies ...string) int {
 	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
 		pids := scanProcesses(want, sc.pids())
 		if len(pids) == 0 {
-			return len(signalled)
+			return len(signalled), nil
 		}
 		sig := syscall.SIGTERM
 		if time.Now().After(deadline) {
@@ -129,9 +103,13 @@ func killProcesses(grace time.Duration, sc scope, cookies ...string) int {
 		if time.Now().After(killDeadline) {
 			// Unkillable (stuck in the kernel): give up rather than hang
 			// the build forever.
-			return len(signalled)
+			return len(signalled), nil
 		}
-		time.Sleep(wait)
+		select {
+		case <-ctx.Done():
+			return len(signalled), ctx.Err()
+		case <-time.After(wait):
+		}
 	}
 }
 
@@ -179,8 +157,8 @@ func readEnviron(path string, buf []byte) ([]byte, bool) {
 }
 
 var (
-	optOutBuildID = []byte("BUILD_ID=" + DontKillMe)
-	optOutCookie  = []byte(CookieVar + "=" + DontKillMe)
+	optOutBuildID = []byte("BUILD_ID=" + launcher.DontKillMe)
+	optOutCookie  = []byte(launcher.CookieVar + "=" + launcher.DontKillMe)
 )
 
 func hasCookie(env []byte, want [][]byte) bool {

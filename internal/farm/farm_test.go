@@ -1,0 +1,96 @@
+package farm
+
+import (
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jeeves-ci/jeeves/internal/blob"
+	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/store"
+)
+
+// TestWiring runs builds through the farm as the server does, on SQLite
+// and the local launcher: the parts are put together as they were in
+// the one queue package.
+func TestWiring(t *testing.T) {
+	ctx := context.Background()
+	home := t.TempDir()
+	st, err := store.Open(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	js, err := jobs.New(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	finished := make(chan model.Build, 8)
+	f, err := New(ctx, Config{Executors: 1, QuietPeriod: time.Hour, Home: home, ListenURL: "http://127.0.0.1:1/",
+		OnFinish: func(b model.Build) { finished <- b },
+		Permits:  func(*model.Authority, *model.Job) (bool, bool) { return true, true },
+	}, st, js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Shutdown(0) })
+	create := func(name, xml string) *model.Job {
+		j, err := js.Create(ctx, "", name, []byte(xml), &model.Authority{User: "admin"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return j
+	}
+	child := create("child", `<project><builders><hudson.tasks.Shell><command>echo child</command></hudson.tasks.Shell></builders></project>`)
+	up := create("up", `<project><builders><hudson.tasks.Shell><command>echo "url=$JENKINS_URL"</command></hudson.tasks.Shell></builders>
+<publishers><hudson.tasks.BuildTrigger><childProjects>child</childProjects><threshold><name>SUCCESS</name></threshold></hudson.tasks.BuildTrigger></publishers></project>`)
+	log := func(b model.Build) string {
+		r, err := blob.NewDir(home).Open(blob.LogKey(b.JobID, b.Number))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		s, _ := io.ReadAll(r)
+		return string(s)
+	}
+	await := func() model.Build {
+		select {
+		case b := <-finished:
+			return b
+		case <-time.After(30 * time.Second):
+			t.Fatal("no build finished")
+			return model.Build{}
+		}
+	}
+
+	f.SetDefaults(0, "https://ci.example/")
+	if _, _, err := f.Schedule(ctx, up, model.Cause{Kind: model.CauseUser, UserID: "admin"}, &model.Authority{User: "admin"}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	b := await()
+	t.Run("SetDefaults reaches the queue's quiet period and the builds' root URL", func(t *testing.T) {
+		if b.JobID != up.ID || b.Result != model.Success || !strings.Contains(log(b), "\nurl=https://ci.example/\n") {
+			t.Fatalf("%+v:\n%s", b, log(b))
+		}
+	})
+	t.Run("the downstream trigger writes in the upstream console before Finished, and its build runs", func(t *testing.T) {
+		if !strings.HasSuffix(log(b), "Triggering a new build of child\nFinished: SUCCESS\n") {
+			t.Fatalf("console:\n%s", log(b))
+		}
+		if c := await(); c.JobID != child.ID || !strings.HasPrefix(log(c), `Started by upstream project "up" build number 1`) {
+			t.Fatalf("%+v:\n%s", c, log(c))
+		}
+	})
+	t.Run("after Shutdown nothing is scheduled", func(t *testing.T) {
+		f.Shutdown(time.Second)
+		if _, _, err := f.Schedule(ctx, up, model.Cause{Kind: model.CauseUser}, nil, nil, nil); err == nil {
+			t.Fatal("scheduled after shutdown")
+		}
+		if items := f.Items(); len(items) != 0 {
+			t.Fatalf("items %+v", items)
+		}
+	})
+}
