@@ -23,6 +23,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 )
 
 // Method says how a request proved who it is.
@@ -77,7 +78,7 @@ const SessionLifetime = 24 * time.Hour
 
 // Service authenticates requests. Create it with New.
 type Service struct {
-	store      *store.Store
+	store      *sqlite.Store
 	crumbKey   []byte   // keys crumbs; kept under HOME/secrets
 	cacheKey   [32]byte // keys the verified-password cache; new each start
 	cookieName string
@@ -125,7 +126,7 @@ type tokenUse struct {
 
 // New creates the service, loading (or creating) the secrets it keys
 // crumbs and session cookies with from secretsDir.
-func New(st *store.Store, secretsDir string) (*Service, error) {
+func New(st *sqlite.Store, secretsDir string) (*Service, error) {
 	crumbKey, err := loadOrCreateSecret(filepath.Join(secretsDir, "crumb.key"), 32)
 	if err != nil {
 		return nil, err

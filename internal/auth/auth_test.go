@@ -10,15 +10,15 @@ import (
 	"testing"
 
 	"github.com/jeeves-ci/jeeves/internal/model"
-	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 	"golang.org/x/crypto/bcrypt"
 )
 
 // newService opens a real store in a temp home.
-func newService(t *testing.T) (*Service, *store.Store, string) {
+func newService(t *testing.T) (*Service, *sqlite.Store, string) {
 	t.Helper()
 	home := t.TempDir()
-	st, err := store.Open(home)
+	st, err := sqlite.Open(home)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +224,7 @@ func TestCrumbs(t *testing.T) {
 		}
 	})
 	t.Run("crumbs survive a restart: the key is kept in the home", func(t *testing.T) {
-		st2, err := store.Open(home)
+		st2, err := sqlite.Open(home)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/model"
-	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 )
 
 // adminPassword is the seeded admin's password (loopback only).
@@ -50,7 +50,7 @@ type seedJob struct {
 // requested log files at the paths the store uses. It returns the token.
 func seed(home string, jobs []seedJob) (string, error) {
 	ctx := context.Background()
-	st, err := store.Open(home)
+	st, err := sqlite.Open(home)
 	if err != nil {
 		return "", err
 	}
@@ -72,7 +72,7 @@ func seed(home string, jobs []seedJob) (string, error) {
 		job, number, size int64
 	}
 	var logs []logFile
-	err = st.Bulk(ctx, func(b *store.Bulk) error {
+	err = st.Bulk(ctx, func(b *sqlite.Bulk) error {
 		cause := []model.Cause{{Kind: model.CauseUser, UserID: "admin"}}
 		batch := make([]model.Build, 0, 1000)
 		for _, j := range jobs {

@@ -26,7 +26,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/queue"
 	"github.com/jeeves-ci/jeeves/internal/server"
 	"github.com/jeeves-ci/jeeves/internal/settings"
-	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 	"github.com/jeeves-ci/jeeves/internal/timer"
 	"github.com/jeeves-ci/jeeves/internal/version"
 	"github.com/jeeves-ci/jeeves/internal/views"
@@ -256,7 +256,7 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 	if len(failed) > 0 {
 		log.Error("cannot make the home private: other users may read it", "home", home, "failed", strings.Join(failed, ", "))
 	}
-	st, err := store.Open(home)
+	st, err := sqlite.Open(home)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 )
 
 // Errors callers tell apart. ErrBadName and ErrBadConfig carry a message
@@ -36,7 +37,7 @@ const MaxNameLength = limits.Name
 // Service is the job registry. Jobs are few and read on every request, so
 // their parsed configs are cached in memory; the store stays the truth.
 type Service struct {
-	store *store.Store
+	store *sqlite.Store
 
 	mu    sync.RWMutex
 	byID  map[int64]*model.Job
@@ -60,7 +61,7 @@ func (s *Service) notify() {
 }
 
 // New loads every job.
-func New(ctx context.Context, st *store.Store) (*Service, error) {
+func New(ctx context.Context, st *sqlite.Store) (*Service, error) {
 	s := &Service{store: st, byID: map[int64]*model.Job{}, names: map[string]int64{}}
 	all, err := st.Jobs(ctx)
 	if err != nil {

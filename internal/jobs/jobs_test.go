@@ -6,7 +6,7 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
-	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 )
 
 const project = `<project><builders><hudson.tasks.Shell><command>true</command></hudson.tasks.Shell></builders></project>`
@@ -15,7 +15,7 @@ const project = `<project><builders><hudson.tasks.Shell><command>true</command><
 // must replace a job, never change it in place.
 func TestListedJobsStayAsTheyWereListed(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(t.TempDir())
+	st, err := sqlite.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

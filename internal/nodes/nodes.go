@@ -23,6 +23,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 )
 
 // Errors callers tell apart; ErrBad carries a message fit for the user
@@ -43,13 +44,13 @@ var builtIn = map[string]bool{"(master)": true, "(built-in)": true, "built-in no
 
 // Service holds the agents in memory; the store stays the truth.
 type Service struct {
-	store *store.Store
+	store *sqlite.Store
 	mu    sync.RWMutex
 	nodes map[string]*model.Node
 }
 
 // New loads every agent.
-func New(ctx context.Context, st *store.Store) (*Service, error) {
+func New(ctx context.Context, st *sqlite.Store) (*Service, error) {
 	s := &Service{store: st, nodes: map[string]*model.Node{}}
 	all, err := st.Nodes(ctx)
 	if err != nil {

@@ -21,7 +21,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/runner"
-	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 )
 
 // LeftItemLifetime is how long an item that left the queue stays
@@ -63,7 +63,7 @@ type Permits func(by *model.Authority, job *model.Job) (see, build bool)
 // Queue holds waiting items and runs builds on a fixed set of executors.
 type Queue struct {
 	cfg   Config
-	store *store.Store
+	store *sqlite.Store
 	jobs  *jobs.Service
 
 	mu        sync.Mutex
@@ -101,7 +101,7 @@ type running struct {
 // New creates the queue, recovering from an unclean stop: builds the
 // store still marks as running are ended ABORTED, with a line in their log
 // saying why, and waiting items are picked up again.
-func New(ctx context.Context, cfg Config, st *store.Store, js *jobs.Service) (*Queue, error) {
+func New(ctx context.Context, cfg Config, st *sqlite.Store, js *jobs.Service) (*Queue, error) {
 	if cfg.Executors < 0 {
 		return nil, fmt.Errorf("executors must not be negative")
 	}

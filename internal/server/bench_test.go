@@ -17,7 +17,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/nodes"
 	"github.com/jeeves-ci/jeeves/internal/queue"
 	"github.com/jeeves-ci/jeeves/internal/server"
-	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 	"github.com/jeeves-ci/jeeves/internal/views"
 )
 
@@ -35,7 +35,7 @@ func newStack(tb testing.TB) *stack {
 	tb.Helper()
 	ctx := context.Background()
 	home := tb.TempDir()
-	st, err := store.Open(home)
+	st, err := sqlite.Open(home)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/queue"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 )
 
 // Downstream projects (hudson.tasks.BuildTrigger) obey permissions, as in
@@ -63,7 +64,7 @@ func (s *Server) checkDownstream(c *call, fullName string, xml []byte) error {
 // from them would be judged (the strategy's answer, ANDed with their
 // token's scopes and job glob). An authority that was never recorded,
 // or whose user no longer exists, is judged as anonymous.
-func TriggerPermits(st *store.Store, az *authz.Service, js *jobs.Service, log *slog.Logger) queue.Permits {
+func TriggerPermits(st *sqlite.Store, az *authz.Service, js *jobs.Service, log *slog.Logger) queue.Permits {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/queue"
-	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
 func jobPath(name string) string { return queue.JobPath(name) }
@@ -159,7 +158,7 @@ func (s *Server) buildNumber(c *call, job *model.Job, seg string) (int64, bool, 
 	if n, err := strconv.ParseInt(seg, 10, 64); err == nil && n > 0 {
 		return n, true, nil
 	}
-	n, known, err := s.store.PermalinkNumber(c.ctx(), job.ID, store.Permalink(seg))
+	n, known, err := s.store.PermalinkNumber(c.ctx(), job.ID, model.Permalink(seg))
 	if err != nil || !known || n == 0 {
 		return 0, false, err
 	}
@@ -564,7 +563,7 @@ func (s *Server) jobObject(c *call, job *model.Job) *export.Object {
 	// A permalink is a build: its summary where the job is read at the
 	// default depth, every field a build has where the depth or the tree
 	// reaches into it (Backstage reads lastBuild's actions).
-	permalink := func(l store.Permalink) export.Prop {
+	permalink := func(l model.Permalink) export.Prop {
 		return export.Prop{Name: string(l), Vis: 1, Value: export.Pruned(func(minVis int) any {
 			n, _, _ := s.store.PermalinkNumber(ctx, job.ID, l)
 			if n == 0 {
@@ -620,17 +619,17 @@ func (s *Server) jobObject(c *call, job *model.Job) *export.Object {
 		p("buildable", !job.Config.Disabled),
 		export.Prop{Name: "builds", Vis: 1, Value: builds(100)},
 		export.Prop{Name: "color", Vis: 2, Value: export.Lazy(func() any { return s.jobColor(c, job) })},
-		permalink(store.FirstBuild),
+		permalink(model.FirstBuild),
 		lazy("healthReport", func() any { return s.healthReport(c, job) }),
 		p("inQueue", queued != nil),
 		p("keepDependencies", false),
-		permalink(store.LastBuild),
-		permalink(store.LastCompletedBuild),
-		permalink(store.LastFailedBuild),
-		permalink(store.LastStableBuild),
-		permalink(store.LastSuccessfulBuild),
-		permalink(store.LastUnstableBuild),
-		permalink(store.LastUnsuccessfulBuild),
+		permalink(model.LastBuild),
+		permalink(model.LastCompletedBuild),
+		permalink(model.LastFailedBuild),
+		permalink(model.LastStableBuild),
+		permalink(model.LastSuccessfulBuild),
+		permalink(model.LastUnstableBuild),
+		permalink(model.LastUnsuccessfulBuild),
 		p("nextBuildNumber", job.NextBuildNumber),
 		export.Prop{Name: "property", Vis: 1, Inline: true, Value: props},
 		p("queueItem", queueItem),

@@ -28,7 +28,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/nodes"
 	"github.com/jeeves-ci/jeeves/internal/queue"
 	"github.com/jeeves-ci/jeeves/internal/settings"
-	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 	"github.com/jeeves-ci/jeeves/internal/views"
 )
 
@@ -166,7 +166,7 @@ func newRouteStackWith(t *testing.T, opt stackOptions) *routeStack {
 	home := t.TempDir()
 	hs := httptest.NewUnstartedServer(nil)
 	listenURL := "http://" + hs.Listener.Addr().String() + "/"
-	st, err := store.Open(home)
+	st, err := sqlite.Open(home)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/nodes"
 	"github.com/jeeves-ci/jeeves/internal/queue"
 	"github.com/jeeves-ci/jeeves/internal/settings"
-	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 	"github.com/jeeves-ci/jeeves/internal/views"
 	"github.com/jeeves-ci/jeeves/internal/web"
 )
@@ -68,7 +68,7 @@ type Server struct {
 	views        *views.Service
 	nodes        *nodes.Service
 	queue        *queue.Queue
-	store        *store.Store
+	store        *sqlite.Store
 	log          *slog.Logger
 	ui           *web.UI
 	summaries    sync.Map                    // job id → summary, for the dashboard
@@ -83,7 +83,7 @@ type Server struct {
 const DefaultMaxBody = 4 << 20
 
 // New creates the server.
-func New(cfg Config, a *auth.Service, j *jobs.Service, v *views.Service, n *nodes.Service, q *queue.Queue, st *store.Store) *Server {
+func New(cfg Config, a *auth.Service, j *jobs.Service, v *views.Service, n *nodes.Service, q *queue.Queue, st *sqlite.Store) *Server {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}

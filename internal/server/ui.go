@@ -9,7 +9,6 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
-	"github.com/jeeves-ci/jeeves/internal/store"
 	"github.com/jeeves-ci/jeeves/internal/web"
 )
 
@@ -246,8 +245,8 @@ func (s *Server) buildSummary(c *call, j *model.Job) summary {
 	}
 	sum := summary{status: j.Status}
 	if j.Status.CompletedNumber > 0 {
-		sum.success = s.permalinkBuild(c, j, store.LastSuccessfulBuild)
-		sum.failure = s.permalinkBuild(c, j, store.LastFailedBuild)
+		sum.success = s.permalinkBuild(c, j, model.LastSuccessfulBuild)
+		sum.failure = s.permalinkBuild(c, j, model.LastFailedBuild)
 		if b, err := s.store.Build(c.ctx(), j.ID, j.Status.CompletedNumber); err == nil {
 			sum.duration = b.Duration
 		}
@@ -257,7 +256,7 @@ func (s *Server) buildSummary(c *call, j *model.Job) summary {
 }
 
 // permalinkBuild is the build a permalink names, nil when none.
-func (s *Server) permalinkBuild(c *call, j *model.Job, link store.Permalink) *model.Build {
+func (s *Server) permalinkBuild(c *call, j *model.Job, link model.Permalink) *model.Build {
 	n, known, err := s.store.PermalinkNumber(c.ctx(), j.ID, link)
 	if err != nil || !known || n == 0 {
 		return nil

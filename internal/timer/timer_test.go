@@ -13,7 +13,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/queue"
-	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 )
 
 func timedJob(spec string, disabled bool) []byte {
@@ -28,7 +28,7 @@ func timedJob(spec string, disabled bool) []byte {
 type world struct {
 	jobs     *jobs.Service
 	queue    *queue.Queue
-	st       *store.Store
+	st       *sqlite.Store
 	finished chan model.Build
 	asked    chan *model.Authority // whom each downstream check was for
 }
@@ -38,7 +38,7 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	ctx := context.Background()
 	home := filepath.Join(t.TempDir(), "home")
-	st, err := store.Open(home)
+	st, err := sqlite.Open(home)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 )
 
 // Errors callers tell apart; ErrBadName and ErrBadConfig carry a message
@@ -35,7 +36,7 @@ const AllView = "all"
 
 // Service holds the views in memory; the store stays the truth.
 type Service struct {
-	store *store.Store
+	store *sqlite.Store
 	mu    sync.RWMutex
 	views map[string]*model.View
 	// regexes holds each view's includeRegex, compiled when the view is
@@ -47,7 +48,7 @@ type Service struct {
 }
 
 // New loads every view.
-func New(ctx context.Context, st *store.Store) (*Service, error) {
+func New(ctx context.Context, st *sqlite.Store) (*Service, error) {
 	s := &Service{store: st, views: map[string]*model.View{}, regexes: map[string]*matcher{}, compile: compileRegex}
 	all, err := st.Views(ctx)
 	if err != nil {

@@ -10,12 +10,12 @@ import (
 	"testing"
 
 	"github.com/jeeves-ci/jeeves/internal/limits"
-	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 )
 
-func newService(t *testing.T) (*Service, *store.Store) {
+func newService(t *testing.T) (*Service, *sqlite.Store) {
 	t.Helper()
-	st, err := store.Open(t.TempDir())
+	st, err := sqlite.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,24 +1,26 @@
-package store_test
+package sqlite_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 )
 
 func TestBulkWritesJobsAndBuildsTheServerReads(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(t.TempDir())
+	st, err := sqlite.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
 	now := time.Now()
 	var id int64
-	err = st.Bulk(ctx, func(b *store.Bulk) error {
+	err = st.Bulk(ctx, func(b *sqlite.Bulk) error {
 		var err error
 		if id, err = b.CreateJob("seeded", []byte("<project/>"), now); err != nil {
 			return err
@@ -53,17 +55,17 @@ func TestBulkWritesJobsAndBuildsTheServerReads(t *testing.T) {
 		}
 	})
 	t.Run("a second job with the same name is refused and nothing is half-written", func(t *testing.T) {
-		err := st.Bulk(ctx, func(b *store.Bulk) error {
+		err := st.Bulk(ctx, func(b *sqlite.Bulk) error {
 			if _, err := b.CreateJob("other", []byte("<project/>"), now); err != nil {
 				return err
 			}
 			_, err := b.CreateJob("seeded", []byte("<project/>"), now)
 			return err
 		})
-		if err != store.ErrExists {
+		if !errors.Is(err, store.ErrExists) {
 			t.Fatalf("err %v, want ErrExists", err)
 		}
-		if _, err := st.Job(ctx, "other"); err != store.ErrNotFound {
+		if _, err := st.Job(ctx, "other"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("the rolled-back job is there: %v", err)
 		}
 	})

@@ -1,4 +1,4 @@
-package store_test
+package sqlite_test
 
 import (
 	"context"
@@ -6,12 +6,12 @@ import (
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/model"
-	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 )
 
 func TestPermalinksFindTheNewestBuildOfTheirKind(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(t.TempDir())
+	st, err := sqlite.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -19,7 +19,7 @@ func TestPermalinksFindTheNewestBuildOfTheirKind(t *testing.T) {
 	// #1 SUCCESS, #2 FAILURE, #3 UNSTABLE, #4 SUCCESS, #5 ABORTED, then #6 running.
 	results := []model.Result{model.Success, model.Failure, model.Unstable, model.Success, model.Aborted}
 	var id int64
-	err = st.Bulk(ctx, func(b *store.Bulk) error {
+	err = st.Bulk(ctx, func(b *sqlite.Bulk) error {
 		var err error
 		if id, err = b.CreateJob("j", []byte("<project/>"), time.Now()); err != nil {
 			return err
@@ -42,17 +42,17 @@ func TestPermalinksFindTheNewestBuildOfTheirKind(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases := []struct {
-		link       store.Permalink
+		link       model.Permalink
 		job, empty int64
 	}{
-		{store.FirstBuild, 1, 0},
-		{store.LastBuild, 6, 0},
-		{store.LastCompletedBuild, 5, 0},
-		{store.LastStableBuild, 4, 0},
-		{store.LastSuccessfulBuild, 4, 0},
-		{store.LastFailedBuild, 2, 0},
-		{store.LastUnstableBuild, 3, 0},
-		{store.LastUnsuccessfulBuild, 5, 0},
+		{model.FirstBuild, 1, 0},
+		{model.LastBuild, 6, 0},
+		{model.LastCompletedBuild, 5, 0},
+		{model.LastStableBuild, 4, 0},
+		{model.LastSuccessfulBuild, 4, 0},
+		{model.LastFailedBuild, 2, 0},
+		{model.LastUnstableBuild, 3, 0},
+		{model.LastUnsuccessfulBuild, 5, 0},
 	}
 	for _, c := range cases {
 		t.Run(string(c.link)+" is the newest build of its kind, and 0 in a job without builds", func(t *testing.T) {
@@ -75,13 +75,13 @@ func TestPermalinksFindTheNewestBuildOfTheirKind(t *testing.T) {
 
 func TestJobStatusesSummariseEachJobsNewestBuilds(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(t.TempDir())
+	st, err := sqlite.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
 	var done, never int64
-	err = st.Bulk(ctx, func(b *store.Bulk) error {
+	err = st.Bulk(ctx, func(b *sqlite.Bulk) error {
 		var err error
 		if done, err = b.CreateJob("done", []byte("<project/>"), time.Now()); err != nil {
 			return err
