@@ -235,21 +235,26 @@ func Reserved(id string) bool {
 
 // EnsureAdmin creates the user "admin" in an empty home. The password is
 // password when given, else a random one, which is returned so the caller
-// can show it once.
+// can show it once. The count and the creation are one transaction: two
+// starts on one home cannot both find it empty.
 func (s *Service) EnsureAdmin(ctx context.Context, password string) (generated string, err error) {
-	n, err := s.store.CountUsers(ctx)
-	if err != nil || n > 0 {
-		return "", err
-	}
-	if password == "" {
-		b := make([]byte, 16)
-		if _, err := rand.Read(b); err != nil {
-			return "", err
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		n, err := s.store.CountUsers(ctx)
+		if err != nil || n > 0 {
+			return err
 		}
-		generated = hex.EncodeToString(b)
-		password = generated
-	}
-	if _, err := s.CreateUser(ctx, "admin", password, "admin", "", true); err != nil {
+		if password == "" {
+			b := make([]byte, 16)
+			if _, err := rand.Read(b); err != nil {
+				return err
+			}
+			generated = hex.EncodeToString(b)
+			password = generated
+		}
+		_, err = s.CreateUser(ctx, "admin", password, "admin", "", true)
+		return err
+	})
+	if err != nil {
 		return "", err
 	}
 	return generated, nil
@@ -292,14 +297,20 @@ func (s *Service) CreateUser(ctx context.Context, id, password, fullName, email 
 }
 
 // SetPassword changes a user's password; it ends their sessions and every
-// crumb bound to the old password.
+// crumb bound to the old password. The new hash and the sessions' end
+// are one transaction: no session outlives the password it began with.
 func (s *Service) SetPassword(ctx context.Context, id, password string) error {
 	hash, err := hashPassword(password)
 	if err != nil {
 		return err
 	}
 	defer s.forgetTokens()
-	return s.store.SetPassword(ctx, id, hash)
+	return s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.SetPassword(ctx, id, hash); err != nil {
+			return err
+		}
+		return s.store.DeleteUserSessions(ctx, id)
+	})
 }
 
 // DeleteUser removes a user with their tokens and sessions; whatever they

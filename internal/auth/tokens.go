@@ -178,35 +178,44 @@ func (s *Service) AddFixedToken(ctx context.Context, userID, name, value string,
 // keeping its name, scopes, jobs and expiry; the old value stops working
 // at once. store.ErrNotFound if the user has no such token; ErrOutlives
 // if notAfter is set (the expiry of the token asking) and the token
-// expires later or never.
+// expires later or never. The old token is read, deleted and replaced
+// in one transaction: a rotation racing another, or a revocation, never
+// leaves two tokens, or none but the one revoked.
 func (s *Service) RotateToken(ctx context.Context, userID, uuid string, notAfter time.Time) (string, *model.Token, error) {
 	defer s.forgetTokens()
-	var old *model.Token
-	ts, err := s.store.Tokens(ctx, userID)
-	if err != nil {
-		return "", nil, err
-	}
-	for _, t := range ts {
-		if t.UUID == uuid {
-			old = t
-		}
-	}
-	if old == nil {
-		return "", nil, store.ErrNotFound
-	}
-	if !old.ExpiresAt.IsZero() && !old.ExpiresAt.After(s.now()) {
-		return "", nil, fmt.Errorf("%w: the token has expired; generate a new one", ErrInvalid)
-	}
-	if !notAfter.IsZero() && (old.ExpiresAt.IsZero() || old.ExpiresAt.After(notAfter)) {
-		return "", nil, outlives(notAfter)
-	}
 	value, err := newTokenValue()
 	if err != nil {
 		return "", nil, err
 	}
-	next := &model.Token{UUID: newUUID(), UserID: old.UserID, Name: old.Name, Hash: TokenHash(value), CreatedAt: s.now(),
-		ExpiresAt: old.ExpiresAt, Scopes: old.Scopes, Jobs: old.Jobs}
-	if err := s.store.ReplaceToken(ctx, uuid, next); err != nil {
+	var next *model.Token
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		var old *model.Token
+		ts, err := s.store.Tokens(ctx, userID)
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			if t.UUID == uuid {
+				old = t
+			}
+		}
+		if old == nil {
+			return store.ErrNotFound
+		}
+		if !old.ExpiresAt.IsZero() && !old.ExpiresAt.After(s.now()) {
+			return fmt.Errorf("%w: the token has expired; generate a new one", ErrInvalid)
+		}
+		if !notAfter.IsZero() && (old.ExpiresAt.IsZero() || old.ExpiresAt.After(notAfter)) {
+			return outlives(notAfter)
+		}
+		next = &model.Token{UUID: newUUID(), UserID: old.UserID, Name: old.Name, Hash: TokenHash(value), CreatedAt: s.now(),
+			ExpiresAt: old.ExpiresAt, Scopes: old.Scopes, Jobs: old.Jobs}
+		if err := s.store.DeleteToken(ctx, userID, uuid); err != nil {
+			return err
+		}
+		return s.store.CreateToken(ctx, next)
+	})
+	if err != nil {
 		return "", nil, err
 	}
 	s.mu.Lock()

@@ -72,14 +72,15 @@ func seed(home string, jobs []seedJob) (string, error) {
 		job, number, size int64
 	}
 	var logs []logFile
-	err = st.Bulk(ctx, func(b *sqlite.Bulk) error {
+	err = st.InTx(ctx, func(ctx context.Context) error {
 		cause := []model.Cause{{Kind: model.CauseUser, UserID: "admin"}}
 		batch := make([]model.Build, 0, 1000)
 		for _, j := range jobs {
-			id, err := b.CreateJob(j.name, shellJob(j.command), now)
+			job, err := st.CreateJob(ctx, j.name, shellJob(j.command), now, nil)
 			if err != nil {
 				return fmt.Errorf("job %s: %w", j.name, err)
 			}
+			id := job.ID
 			for n := 1; n <= j.builds; n++ {
 				result := model.Success
 				if n%10 == 7 {
@@ -90,7 +91,7 @@ func seed(home string, jobs []seedJob) (string, error) {
 					StartedAt: now.Add(time.Duration(n-j.builds) * time.Minute),
 				})
 				if len(batch) == cap(batch) || n == j.builds {
-					if err := b.AddBuilds(id, batch); err != nil {
+					if err := st.ImportBuilds(ctx, id, batch); err != nil {
 						return err
 					}
 					batch = batch[:0]

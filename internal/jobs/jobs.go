@@ -393,7 +393,8 @@ func (s *Service) UpdateConfig(ctx context.Context, name string, xml []byte, by 
 }
 
 // Delete removes an item (a folder with everything in it), its builds
-// and their logs.
+// and their logs. The items go in one transaction: a folder is never
+// left with part of its contents.
 func (s *Service) Delete(ctx context.Context, name string) error {
 	defer s.notify() // after the unlock below
 	s.mu.Lock()
@@ -408,7 +409,15 @@ func (s *Service) Delete(ctx context.Context, name string) error {
 			ids = append(ids, child)
 		}
 	}
-	if err := s.store.DeleteJobs(ctx, ids); err != nil {
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		for _, id := range ids {
+			if err := s.store.DeleteJob(ctx, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	var firstErr error
@@ -437,7 +446,8 @@ func (s *Service) Inside(folder string) []int64 {
 }
 
 // Rename gives an item a new name in the same folder (Jenkins's
-// doRename; moving between folders is a different operation).
+// doRename; moving between folders is a different operation). A folder's
+// contents are renamed with it, in one transaction.
 func (s *Service) Rename(ctx context.Context, name, newBase string) (*model.Job, error) {
 	if err := CheckName(newBase); err != nil {
 		return nil, err
@@ -465,7 +475,19 @@ func (s *Service) Rename(ctx context.Context, name, newBase string) (*model.Job,
 	if err := limits.Check("the full name", longest, limits.FullName); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadName, err)
 	}
-	err := s.store.RenameJob(ctx, name, newName)
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.RenameJob(ctx, name, newName); err != nil {
+			return err
+		}
+		for n := range s.names {
+			if strings.HasPrefix(n, name+"/") {
+				if err := s.store.RenameJob(ctx, n, newName+n[len(name):]); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
 	if errors.Is(err, store.ErrExists) {
 		return nil, fmt.Errorf("%w: A job already exists with the name ‘%s’", ErrExists, newBase)
 	}

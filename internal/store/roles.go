@@ -32,12 +32,10 @@ type Jobs interface {
 	// DeleteJob removes an item with its builds and queue items;
 	// ErrNotFound if there is none.
 	DeleteJob(ctx context.Context, id int64) error
-	// RenameJob renames the item oldName and every item whose full name
-	// starts with oldName and "/" (a folder's contents); ErrNotFound if
-	// there is no item oldName, ErrExists if a new name is taken.
+	// RenameJob renames the item oldName, and that item only (a
+	// folder's contents are items of their own); ErrNotFound if there is
+	// no such item, ErrExists if newName is taken.
 	RenameJob(ctx context.Context, oldName, newName string) error
-	// DeleteJobs removes several items at once.
-	DeleteJobs(ctx context.Context, ids []int64) error
 }
 
 // Builds keeps build records, by job id and number (their logs live in
@@ -132,8 +130,8 @@ type Users interface {
 	Users(ctx context.Context) ([]*model.User, error)
 	// CountUsers says how many users exist.
 	CountUsers(ctx context.Context) (int, error)
-	// SetPassword replaces a user's password hash and ends their
-	// sessions; ErrNotFound if there is no such user.
+	// SetPassword replaces a user's password hash (their sessions are
+	// Sessions'); ErrNotFound if there is no such user.
 	SetPassword(ctx context.Context, id, hash string) error
 	// DeleteUser removes a user with their tokens and sessions;
 	// ErrNotFound if there is none.
@@ -153,9 +151,6 @@ type Tokens interface {
 	// CreateToken stores a token; ErrExists if its uuid or its hash is
 	// taken, ErrNotFound if its user does not exist.
 	CreateToken(ctx context.Context, t *model.Token) error
-	// ReplaceToken stores next and deletes the user's token oldUUID at
-	// once (a rotation); ErrNotFound if there is no such token.
-	ReplaceToken(ctx context.Context, oldUUID string, next *model.Token) error
 	// TokenByHash finds a token by the hash of its value; ErrNotFound
 	// if none.
 	TokenByHash(ctx context.Context, hash string) (*model.Token, error)

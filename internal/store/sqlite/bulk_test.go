@@ -20,7 +20,7 @@ func TestBulkWritesJobsAndBuildsTheServerReads(t *testing.T) {
 	defer st.Close()
 	now := time.Now()
 	var id int64
-	err = st.Bulk(ctx, func(b *sqlite.Bulk) error {
+	err = seed(ctx, st, func(b bulk) error {
 		var err error
 		if id, err = b.CreateJob("seeded", []byte("<project/>"), now); err != nil {
 			return err
@@ -55,7 +55,7 @@ func TestBulkWritesJobsAndBuildsTheServerReads(t *testing.T) {
 		}
 	})
 	t.Run("a second job with the same name is refused and nothing is half-written", func(t *testing.T) {
-		err := st.Bulk(ctx, func(b *sqlite.Bulk) error {
+		err := seed(ctx, st, func(b bulk) error {
 			if _, err := b.CreateJob("other", []byte("<project/>"), now); err != nil {
 				return err
 			}

@@ -103,29 +103,7 @@ func (s *Store) DeleteJob(ctx context.Context, id int64) error {
 	return s.change(ctx, `DELETE FROM jobs WHERE id = ?`, id)
 }
 
-// RenameJob renames an item and, for a folder, every item inside it (their
-// full names start with the old name and a "/"), in one transaction.
+// RenameJob implements store.Jobs.
 func (s *Store) RenameJob(ctx context.Context, oldName, newName string) error {
-	return s.InTx(ctx, func(ctx context.Context) error {
-		if err := s.change(ctx, `UPDATE jobs SET name = ? WHERE name = ?`, newName, oldName); err != nil {
-			return err
-		}
-		prefix := oldName + "/"
-		// length() and substr() count characters, as names may be Unicode.
-		_, err := s.exec(ctx, `UPDATE jobs SET name = ? || substr(name, length(?) + 1) WHERE substr(name, 1, length(?)) = ?`,
-			newName+"/", prefix, prefix, prefix)
-		return err
-	})
-}
-
-// DeleteJobs removes several items (a folder and its contents) at once.
-func (s *Store) DeleteJobs(ctx context.Context, ids []int64) error {
-	return s.InTx(ctx, func(ctx context.Context) error {
-		for _, id := range ids {
-			if _, err := s.exec(ctx, `DELETE FROM jobs WHERE id = ?`, id); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return s.change(ctx, `UPDATE jobs SET name = ? WHERE name = ?`, newName, oldName)
 }

@@ -19,7 +19,7 @@ func TestPermalinksFindTheNewestBuildOfTheirKind(t *testing.T) {
 	// #1 SUCCESS, #2 FAILURE, #3 UNSTABLE, #4 SUCCESS, #5 ABORTED, then #6 running.
 	results := []model.Result{model.Success, model.Failure, model.Unstable, model.Success, model.Aborted}
 	var id int64
-	err = st.Bulk(ctx, func(b *sqlite.Bulk) error {
+	err = seed(ctx, st, func(b bulk) error {
 		var err error
 		if id, err = b.CreateJob("j", []byte("<project/>"), time.Now()); err != nil {
 			return err
@@ -81,7 +81,7 @@ func TestJobStatusesSummariseEachJobsNewestBuilds(t *testing.T) {
 	}
 	defer st.Close()
 	var done, never int64
-	err = st.Bulk(ctx, func(b *sqlite.Bulk) error {
+	err = seed(ctx, st, func(b bulk) error {
 		var err error
 		if done, err = b.CreateJob("done", []byte("<project/>"), time.Now()); err != nil {
 			return err

@@ -37,17 +37,6 @@ func (s *Store) CreateToken(ctx context.Context, t *model.Token) error {
 	return err
 }
 
-// ReplaceToken stores next and deletes the user's token oldUUID in one
-// transaction (a rotation); ErrNotFound if there is no such token.
-func (s *Store) ReplaceToken(ctx context.Context, oldUUID string, next *model.Token) error {
-	return s.InTx(ctx, func(ctx context.Context) error {
-		if err := s.DeleteToken(ctx, next.UserID, oldUUID); err != nil {
-			return err
-		}
-		return s.CreateToken(ctx, next)
-	})
-}
-
 // TokenByHash implements store.Tokens: one index lookup, whatever the
 // number of users.
 func (s *Store) TokenByHash(ctx context.Context, hash string) (*model.Token, error) {

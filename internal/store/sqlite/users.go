@@ -58,14 +58,9 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// SetPassword replaces a user's password hash and ends their sessions.
+// SetPassword implements store.Users.
 func (s *Store) SetPassword(ctx context.Context, id, hash string) error {
-	return s.InTx(ctx, func(ctx context.Context) error {
-		if err := s.change(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, id); err != nil {
-			return err
-		}
-		return s.DeleteUserSessions(ctx, id)
-	})
+	return s.change(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, id)
 }
 
 // DeleteUser implements store.Users: tokens and sessions go by the
