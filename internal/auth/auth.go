@@ -23,7 +23,6 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
-	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 )
 
 // Method says how a request proved who it is.
@@ -76,9 +75,18 @@ const BcryptCost = bcrypt.DefaultCost
 // SessionLifetime is how long a browser session lasts.
 const SessionLifetime = 24 * time.Hour
 
+// Store is the slice of the store authentication uses: users, their
+// tokens and sessions, and transactions.
+type Store interface {
+	store.Users
+	store.Tokens
+	store.Sessions
+	store.Transactor
+}
+
 // Service authenticates requests. Create it with New.
 type Service struct {
-	store      *sqlite.Store
+	store      Store
 	crumbKey   []byte   // keys crumbs; kept under HOME/secrets
 	cacheKey   [32]byte // keys the verified-password cache; new each start
 	cookieName string
@@ -126,7 +134,7 @@ type tokenUse struct {
 
 // New creates the service, loading (or creating) the secrets it keys
 // crumbs and session cookies with from secretsDir.
-func New(st *sqlite.Store, secretsDir string) (*Service, error) {
+func New(st Store, secretsDir string) (*Service, error) {
 	crumbKey, err := loadOrCreateSecret(filepath.Join(secretsDir, "crumb.key"), 32)
 	if err != nil {
 		return nil, err

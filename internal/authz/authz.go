@@ -10,7 +10,7 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/model"
-	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
+	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
 // The strategies.
@@ -98,13 +98,13 @@ const settingKey = "authorization"
 
 // Service holds the current strategy and answers permission questions.
 type Service struct {
-	store *sqlite.Store
+	store store.Settings
 	cur   atomic.Pointer[Strategy]
 }
 
 // New loads the stored strategy (the default: logged-in users can do
 // anything, no anonymous read).
-func New(ctx context.Context, st *sqlite.Store) (*Service, error) {
+func New(ctx context.Context, st store.Settings) (*Service, error) {
 	s := &Service{store: st}
 	cur := &Strategy{Strategy: LoggedIn}
 	v, ok, err := st.Setting(ctx, settingKey)

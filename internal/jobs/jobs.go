@@ -14,12 +14,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/jeeves-ci/jeeves/internal/authz"
+	"github.com/jeeves-ci/jeeves/internal/blob"
 	"github.com/jeeves-ci/jeeves/internal/configxml"
 	"github.com/jeeves-ci/jeeves/internal/cron"
 	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
-	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 )
 
 // Errors callers tell apart. ErrBadName and ErrBadConfig carry a message
@@ -34,10 +34,22 @@ var (
 // MaxNameLength bounds a job name, in bytes.
 const MaxNameLength = limits.Name
 
+// Store is the slice of the store the job registry uses: items, their
+// builds' statuses (read at start), and transactions.
+type Store interface {
+	store.Jobs
+	store.Transactor
+	JobStatuses(ctx context.Context) (map[int64]model.JobStatus, error)
+	JobStatus(ctx context.Context, jobID int64) (model.JobStatus, error)
+	DeleteBuild(ctx context.Context, jobID, number int64) error
+}
+
 // Service is the job registry. Jobs are few and read on every request, so
 // their parsed configs are cached in memory; the store stays the truth.
+// What their builds leave (logs) is in blobs, below blob.JobKey.
 type Service struct {
-	store *sqlite.Store
+	store Store
+	blobs blob.Store
 
 	mu    sync.RWMutex
 	byID  map[int64]*model.Job
@@ -61,8 +73,8 @@ func (s *Service) notify() {
 }
 
 // New loads every job.
-func New(ctx context.Context, st *sqlite.Store) (*Service, error) {
-	s := &Service{store: st, byID: map[int64]*model.Job{}, names: map[string]int64{}}
+func New(ctx context.Context, st Store, blobs blob.Store) (*Service, error) {
+	s := &Service{store: st, blobs: blobs, byID: map[int64]*model.Job{}, names: map[string]int64{}}
 	all, err := st.Jobs(ctx)
 	if err != nil {
 		return nil, err
@@ -425,7 +437,7 @@ func (s *Service) Delete(ctx context.Context, name string) error {
 		delete(s.names, s.byID[id].Name)
 		delete(s.byID, id)
 		s.sorted = nil
-		if err := s.store.RemoveJobFiles(id); err != nil && firstErr == nil {
+		if err := s.blobs.Delete(blob.JobKey(id)); err != nil && firstErr == nil {
 			firstErr = err
 		}
 	}
@@ -588,6 +600,9 @@ func (s *Service) update(id int64, change func(*model.Job)) *model.Job {
 // job's cached status up to date.
 func (s *Service) DeleteBuild(ctx context.Context, jobID, number int64) error {
 	if err := s.store.DeleteBuild(ctx, jobID, number); err != nil {
+		return err
+	}
+	if err := s.blobs.Delete(blob.LogKey(jobID, number)); err != nil {
 		return err
 	}
 	status, err := s.store.JobStatus(ctx, jobID)

@@ -23,7 +23,6 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
-	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 )
 
 // Errors callers tell apart; ErrBad carries a message fit for the user
@@ -44,13 +43,13 @@ var builtIn = map[string]bool{"(master)": true, "(built-in)": true, "built-in no
 
 // Service holds the agents in memory; the store stays the truth.
 type Service struct {
-	store *sqlite.Store
+	store store.Nodes
 	mu    sync.RWMutex
 	nodes map[string]*model.Node
 }
 
 // New loads every agent.
-func New(ctx context.Context, st *sqlite.Store) (*Service, error) {
+func New(ctx context.Context, st store.Nodes) (*Service, error) {
 	s := &Service{store: st, nodes: map[string]*model.Node{}}
 	all, err := st.Nodes(ctx)
 	if err != nil {

@@ -18,10 +18,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jeeves-ci/jeeves/internal/blob"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/runner"
-	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
+	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
 // LeftItemLifetime is how long an item that left the queue stays
@@ -60,10 +61,17 @@ type Config struct {
 // build whose authority was never recorded; it is judged as anonymous.
 type Permits func(by *model.Authority, job *model.Job) (see, build bool)
 
+// Store is the slice of the store the queue uses: its items, and the
+// builds it starts and finishes.
+type Store interface {
+	store.Queue
+	store.Builds
+}
+
 // Queue holds waiting items and runs builds on a fixed set of executors.
 type Queue struct {
 	cfg   Config
-	store *sqlite.Store
+	store Store
 	jobs  *jobs.Service
 
 	mu        sync.Mutex
@@ -101,7 +109,7 @@ type running struct {
 // New creates the queue, recovering from an unclean stop: builds the
 // store still marks as running are ended ABORTED, with a line in their log
 // saying why, and waiting items are picked up again.
-func New(ctx context.Context, cfg Config, st *sqlite.Store, js *jobs.Service) (*Queue, error) {
+func New(ctx context.Context, cfg Config, st Store, js *jobs.Service) (*Queue, error) {
 	if cfg.Executors < 0 {
 		return nil, fmt.Errorf("executors must not be negative")
 	}
@@ -138,7 +146,7 @@ func New(ctx context.Context, cfg Config, st *sqlite.Store, js *jobs.Service) (*
 		cfg.Logger.Info("killed processes left by builds of the previous run", "processes", n)
 	}
 	for _, b := range stale {
-		path := st.LogPath(b.JobID, b.Number)
+		path := logPath(cfg.Home, b.JobID, b.Number)
 		// The build lasted until its log was last written.
 		var d time.Duration
 		note := "jeeves stopped while this build was running\nBuild was aborted\nFinished: ABORTED\n"
@@ -333,7 +341,7 @@ func (q *Queue) run(ctx context.Context, r *running, job *model.Job, by *model.A
 	defer q.builds.Done()
 	b := &r.build
 	result := model.Failure
-	path := q.store.LogPath(b.JobID, b.Number)
+	path := logPath(q.cfg.Home, b.JobID, b.Number)
 	err := os.MkdirAll(filepath.Dir(path), 0o700)
 	var log *os.File
 	if err == nil {
@@ -437,6 +445,16 @@ func (q *Queue) record(b *model.Build, result model.Result, d time.Duration, pat
 		}
 		wait = min(2*wait, 2*time.Second)
 	}
+}
+
+// logPath is the file of a build's console log: its blob's (blob.LogKey)
+// in the home, which the build's processes write directly.
+func logPath(home string, jobID, number int64) string {
+	p, err := blob.NewDir(home).Path(blob.LogKey(jobID, number))
+	if err != nil {
+		panic(err) // LogKey makes clean keys
+	}
+	return p
 }
 
 // appendNote appends note to the log at path and says how much of it

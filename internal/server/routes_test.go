@@ -23,6 +23,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/authz"
+	"github.com/jeeves-ci/jeeves/internal/blob"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
@@ -206,7 +207,7 @@ func newRouteStackWith(t *testing.T, opt stackOptions) *routeStack {
 	}}); err != nil {
 		t.Fatal(err)
 	}
-	if rs.jobs, err = jobs.New(ctx, st); err != nil {
+	if rs.jobs, err = jobs.New(ctx, st, blob.NewDir(home)); err != nil {
 		t.Fatal(err)
 	}
 	rs.q, err = queue.New(ctx, queue.Config{Executors: 2, Home: home, ListenURL: listenURL, OnFinish: func(b model.Build) { rs.finished <- b },

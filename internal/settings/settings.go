@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/limits"
-	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
+	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
 // Key is the settings-table row these live in.
@@ -66,7 +66,7 @@ func (v *Values) Validate() error {
 
 // Service holds the current values.
 type Service struct {
-	store    *sqlite.Store
+	store    store.Settings
 	mu       sync.RWMutex
 	v        Values
 	watchers []func(Values)
@@ -74,7 +74,7 @@ type Service struct {
 
 // Load reads the stored values over defaults (what the flags say); a
 // field never saved keeps its default.
-func Load(ctx context.Context, st *sqlite.Store, defaults Values) (*Service, error) {
+func Load(ctx context.Context, st store.Settings, defaults Values) (*Service, error) {
 	s := &Service{store: st, v: defaults}
 	raw, ok, err := st.Setting(ctx, Key)
 	if err != nil {

@@ -19,7 +19,6 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
-	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 )
 
 // Errors callers tell apart; ErrBadName and ErrBadConfig carry a message
@@ -36,7 +35,7 @@ const AllView = "all"
 
 // Service holds the views in memory; the store stays the truth.
 type Service struct {
-	store *sqlite.Store
+	store store.Views
 	mu    sync.RWMutex
 	views map[string]*model.View
 	// regexes holds each view's includeRegex, compiled when the view is
@@ -48,7 +47,7 @@ type Service struct {
 }
 
 // New loads every view.
-func New(ctx context.Context, st *sqlite.Store) (*Service, error) {
+func New(ctx context.Context, st store.Views) (*Service, error) {
 	s := &Service{store: st, views: map[string]*model.View{}, regexes: map[string]*matcher{}, compile: compileRegex}
 	all, err := st.Views(ctx)
 	if err != nil {

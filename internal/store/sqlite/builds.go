@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -193,16 +192,10 @@ func (s *Store) RecentResults(ctx context.Context, jobID int64, n int) ([]model.
 	return out, mapErr(rows.Err())
 }
 
-// LogPath is where a build's console log lives. Paths use the job's id,
-// not its name, so a name never reaches the filesystem and a rename moves
-// nothing.
+// LogPath is where a build's console log lives (blob.LogKey in the
+// home), for the HTTP edge until it reads logs through a blob.Store.
 func (s *Store) LogPath(jobID, number int64) string {
 	return filepath.Join(s.home, "builds", strconv.FormatInt(jobID, 10), strconv.FormatInt(number, 10)+".log")
-}
-
-// RemoveJobFiles deletes a job's logs.
-func (s *Store) RemoveJobFiles(jobID int64) error {
-	return os.RemoveAll(filepath.Join(s.home, "builds", strconv.FormatInt(jobID, 10)))
 }
 
 // JobStatuses implements store.Builds in one query. It looks up a few
@@ -236,15 +229,9 @@ func (s *Store) JobStatuses(ctx context.Context) (map[int64]model.JobStatus, err
 	return out, mapErr(rows.Err())
 }
 
-// DeleteBuild removes a build and its log file.
+// DeleteBuild implements store.Builds.
 func (s *Store) DeleteBuild(ctx context.Context, jobID, number int64) error {
-	if err := s.change(ctx, `DELETE FROM builds WHERE job_id = ? AND number = ?`, jobID, number); err != nil {
-		return err
-	}
-	if err := os.Remove(s.LogPath(jobID, number)); err != nil && !os.IsNotExist(err) {
-		return err
-	}
-	return nil
+	return s.change(ctx, `DELETE FROM builds WHERE job_id = ? AND number = ?`, jobID, number)
 }
 
 // JobStatus implements store.Builds.
