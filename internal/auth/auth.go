@@ -23,6 +23,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/usererr"
 )
 
 // Method says how a request proved who it is.
@@ -62,10 +63,12 @@ func (id Identity) Name() string {
 	return id.User.ID
 }
 
-// Errors callers tell apart.
+// Errors callers tell apart. An ErrInvalid is a *usererr.Error whose
+// message is fit to show the user; one about the password names the
+// field "password".
 var (
 	ErrBadCredentials = errors.New("invalid password/token")
-	ErrUserExists     = errors.New("user already exists")
+	ErrUserExists     = fmt.Errorf("user %w", store.ErrExists)
 	ErrInvalid        = errors.New("invalid")
 )
 
@@ -271,20 +274,20 @@ func (s *Service) EnsureAdmin(ctx context.Context, password string) (generated s
 // CreateUser adds a user with a bcrypt-hashed password.
 func (s *Service) CreateUser(ctx context.Context, id, password, fullName, email string, admin bool) (*model.User, error) {
 	if !ValidUserID(id) {
-		return nil, fmt.Errorf("%w: user name must be 1 to 64 letters, digits, '_' or '-'", ErrInvalid)
+		return nil, usererr.New(ErrInvalid, "user name must be 1 to 64 letters, digits, '_' or '-'")
 	}
 	if Reserved(id) {
-		return nil, fmt.Errorf("%w: ‘%s’ is reserved and cannot be a user name", ErrInvalid, id)
+		return nil, usererr.Newf(ErrInvalid, "‘%s’ is reserved and cannot be a user name", id)
 	}
 	for _, f := range []struct {
 		field, value string
 		max          int
 	}{{"fullname", fullName, limits.DisplayName}, {"email", email, limits.Email}} {
 		if err := limits.Check(f.field, f.value, f.max); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+			return nil, usererr.Wrap(ErrInvalid, err)
 		}
 		if err := limits.CheckVisible(f.field, f.value); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+			return nil, usererr.Wrap(ErrInvalid, err)
 		}
 	}
 	hash, err := hashPassword(password)
@@ -330,10 +333,10 @@ func (s *Service) DeleteUser(ctx context.Context, id string) error {
 
 func hashPassword(password string) (string, error) {
 	if password == "" {
-		return "", fmt.Errorf("%w: password must not be empty", ErrInvalid)
+		return "", usererr.New(ErrInvalid, "password must not be empty").In("password")
 	}
 	if len(password) > 72 {
-		return "", fmt.Errorf("%w: password must be at most 72 bytes", ErrInvalid)
+		return "", usererr.New(ErrInvalid, "password must be at most 72 bytes").In("password")
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(password), BcryptCost)
 	return string(h), err

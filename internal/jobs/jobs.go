@@ -20,16 +20,20 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/usererr"
 )
 
-// Errors callers tell apart. ErrBadName and ErrBadConfig carry a message
-// fit to show the user.
+// The refusals callers tell apart, each a *usererr.Error carrying a
+// message fit to show the user. An item that does not exist is
+// store.ErrNotFound.
 var (
-	ErrNotFound  = errors.New("no such job")
-	ErrExists    = errors.New("job exists")
+	ErrExists    = fmt.Errorf("job %w", store.ErrExists)
 	ErrBadName   = errors.New("bad name")
 	ErrBadConfig = errors.New("bad config.xml")
 )
+
+// notFound is the error for an item that does not exist.
+func notFound(name string) error { return fmt.Errorf("no item %q: %w", name, store.ErrNotFound) }
 
 // MaxNameLength bounds a job name, in bytes.
 const MaxNameLength = limits.Name
@@ -100,33 +104,33 @@ func New(ctx context.Context, st Store, blobs blob.Store) (*Service, error) {
 // the filesystem or a URL as a path.
 func CheckName(name string) error {
 	if strings.TrimSpace(name) == "" {
-		return fmt.Errorf("%w: No name is specified", ErrBadName)
+		return usererr.New(ErrBadName, "No name is specified")
 	}
 	if !utf8.ValidString(name) {
-		return fmt.Errorf("%w: The name is not valid UTF-8", ErrBadName)
+		return usererr.New(ErrBadName, "The name is not valid UTF-8")
 	}
 	if len(name) > MaxNameLength {
-		return fmt.Errorf("%w: The name is longer than %d bytes", ErrBadName, MaxNameLength)
+		return usererr.Newf(ErrBadName, "The name is longer than %d bytes", MaxNameLength)
 	}
 	if name == "." || name == ".." {
-		return fmt.Errorf("%w: “%s” is not an allowed name", ErrBadName, name)
+		return usererr.Newf(ErrBadName, "“%s” is not an allowed name", name)
 	}
 	for _, c := range name {
 		if unicode.IsControl(c) {
-			return fmt.Errorf("%w: No control code is allowed: %q", ErrBadName, name)
+			return usererr.Newf(ErrBadName, "No control code is allowed: %q", name)
 		}
 		if limits.Invisible(c) {
-			return fmt.Errorf("%w: The name holds U+%04X, an invisible or direction-changing character, which is not allowed", ErrBadName, c)
+			return usererr.Newf(ErrBadName, "The name holds U+%04X, an invisible or direction-changing character, which is not allowed", c)
 		}
 		if strings.ContainsRune(`?*/\%!@#$^&|<>[]:;`, c) {
-			return fmt.Errorf("%w: ‘%c’ is an unsafe character", ErrBadName, c)
+			return usererr.Newf(ErrBadName, "‘%c’ is an unsafe character", c)
 		}
 	}
 	if strings.HasSuffix(name, ".") {
-		return fmt.Errorf("%w: A name cannot end with ‘.’", ErrBadName)
+		return usererr.New(ErrBadName, "A name cannot end with ‘.’")
 	}
 	if strings.TrimSpace(name) != name {
-		return fmt.Errorf("%w: A name cannot start or end with a space", ErrBadName)
+		return usererr.New(ErrBadName, "A name cannot start or end with a space")
 	}
 	return nil
 }
@@ -136,24 +140,24 @@ func parse(xml []byte) (*model.JobConfig, error) {
 	if err != nil {
 		var uk *configxml.UnknownKindError
 		if errors.As(err, &uk) {
-			return nil, fmt.Errorf("%w: No item type ‘%s’ is known", ErrBadConfig, uk.Root)
+			return nil, usererr.Newf(ErrBadConfig, "No item type ‘%s’ is known", uk.Root)
 		}
-		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
+		return nil, usererr.New(ErrBadConfig, err.Error())
 	}
 	if cfg.Kind != configxml.KindProject && cfg.Kind != configxml.KindFolder {
-		return nil, fmt.Errorf("%w: No item type ‘%s’ is known", ErrBadConfig, cfg.Kind)
+		return nil, usererr.Newf(ErrBadConfig, "No item type ‘%s’ is known", cfg.Kind)
 	}
 	if cfg.TimerSpecs != "" {
 		// The seed only picks H values; any seed finds the same errors.
 		if _, err := cron.Parse(cfg.TimerSpecs, ""); err != nil {
-			return nil, fmt.Errorf("%w: hudson.triggers.TimerTrigger: %v", ErrBadConfig, err)
+			return nil, usererr.Newf(ErrBadConfig, "hudson.triggers.TimerTrigger: %v", err)
 		}
 	}
 	if err := authz.ValidateItem(cfg.Authorization); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
+		return nil, usererr.New(ErrBadConfig, err.Error())
 	}
 	if err := checkLengths(cfg); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadConfig, err)
+		return nil, usererr.Wrap(ErrBadConfig, err)
 	}
 	return cfg, nil
 }
@@ -212,7 +216,7 @@ func checkLengths(cfg *model.JobConfig) error {
 func restoreSecrets(posted, stored []byte) ([]byte, error) {
 	xml, err := configxml.Restore(posted, stored)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
+		return nil, usererr.New(ErrBadConfig, err.Error())
 	}
 	return xml, nil
 }
@@ -245,7 +249,7 @@ func (s *Service) checkParent(parent string) error {
 	}
 	id, ok := s.names[parent]
 	if !ok || !IsFolder(s.byID[id]) {
-		return fmt.Errorf("%w: %s", ErrNotFound, parent)
+		return fmt.Errorf("no folder %q: %w", parent, store.ErrNotFound)
 	}
 	return nil
 }
@@ -275,14 +279,14 @@ func (s *Service) Create(ctx context.Context, parent, name string, xml []byte, b
 	}
 	name = join(parent, name)
 	if err := limits.Check("the full name", name, limits.FullName); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadName, err)
+		return nil, usererr.Wrap(ErrBadName, err)
 	}
 	if _, ok := s.names[name]; ok {
-		return nil, fmt.Errorf("%w: A job already exists with the name ‘%s’", ErrExists, name)
+		return nil, usererr.Newf(ErrExists, "A job already exists with the name ‘%s’", name)
 	}
 	j, err := s.store.CreateJob(ctx, name, xml, time.Now(), by)
 	if errors.Is(err, store.ErrExists) {
-		return nil, fmt.Errorf("%w: A job already exists with the name ‘%s’", ErrExists, name)
+		return nil, usererr.Newf(ErrExists, "A job already exists with the name ‘%s’", name)
 	}
 	if err != nil {
 		return nil, err
@@ -300,7 +304,7 @@ func (s *Service) Get(name string) (*model.Job, error) {
 	defer s.mu.RUnlock()
 	id, ok := s.names[name]
 	if !ok {
-		return nil, ErrNotFound
+		return nil, notFound(name)
 	}
 	return copyJob(s.byID[id]), nil
 }
@@ -311,7 +315,7 @@ func (s *Service) ByID(id int64) (*model.Job, error) {
 	defer s.mu.RUnlock()
 	j, ok := s.byID[id]
 	if !ok {
-		return nil, ErrNotFound
+		return nil, fmt.Errorf("no item with id %d: %w", id, store.ErrNotFound)
 	}
 	return copyJob(j), nil
 }
@@ -392,10 +396,10 @@ func (s *Service) UpdateConfig(ctx context.Context, name string, xml []byte, by 
 	defer s.mu.Unlock()
 	id, ok := s.names[name]
 	if !ok {
-		return nil, ErrNotFound
+		return nil, notFound(name)
 	}
 	if old := s.byID[id].Config.Kind; old != cfg.Kind {
-		return nil, fmt.Errorf("%w: Expecting %s but got %s instead", ErrBadConfig, old, cfg.Kind)
+		return nil, usererr.Newf(ErrBadConfig, "Expecting %s but got %s instead", old, cfg.Kind)
 	}
 	if err := s.store.UpdateJobConfig(ctx, id, xml, by); err != nil {
 		return nil, err
@@ -413,7 +417,7 @@ func (s *Service) Delete(ctx context.Context, name string) error {
 	defer s.mu.Unlock()
 	id, ok := s.names[name]
 	if !ok {
-		return ErrNotFound
+		return notFound(name)
 	}
 	ids := []int64{id}
 	for n, child := range s.names {
@@ -469,14 +473,14 @@ func (s *Service) Rename(ctx context.Context, name, newBase string) (*model.Job,
 	defer s.mu.Unlock()
 	id, ok := s.names[name]
 	if !ok {
-		return nil, ErrNotFound
+		return nil, notFound(name)
 	}
 	newName := join(Parent(name), newBase)
 	if newName == name {
 		return copyJob(s.byID[id]), nil
 	}
 	if _, taken := s.names[newName]; taken {
-		return nil, fmt.Errorf("%w: A job already exists with the name ‘%s’", ErrExists, newBase)
+		return nil, usererr.Newf(ErrExists, "A job already exists with the name ‘%s’", newBase)
 	}
 	longest := newName
 	for n := range s.names {
@@ -485,7 +489,7 @@ func (s *Service) Rename(ctx context.Context, name, newBase string) (*model.Job,
 		}
 	}
 	if err := limits.Check("the full name", longest, limits.FullName); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadName, err)
+		return nil, usererr.Wrap(ErrBadName, err)
 	}
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
 		if err := s.store.RenameJob(ctx, name, newName); err != nil {
@@ -501,7 +505,7 @@ func (s *Service) Rename(ctx context.Context, name, newBase string) (*model.Job,
 		return nil
 	})
 	if errors.Is(err, store.ErrExists) {
-		return nil, fmt.Errorf("%w: A job already exists with the name ‘%s’", ErrExists, newBase)
+		return nil, usererr.Newf(ErrExists, "A job already exists with the name ‘%s’", newBase)
 	}
 	if err != nil {
 		return nil, err
@@ -532,11 +536,11 @@ func (s *Service) SetField(ctx context.Context, name, elem, value string) (*mode
 	}
 	s.mu.RUnlock()
 	if !ok {
-		return nil, ErrNotFound
+		return nil, notFound(name)
 	}
 	edited, err := configxml.SetTopLevel(xml, elem, value)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
+		return nil, usererr.New(ErrBadConfig, err.Error())
 	}
 	return s.UpdateConfig(ctx, name, edited, by)
 }

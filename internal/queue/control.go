@@ -2,7 +2,6 @@ package queue
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -89,14 +88,11 @@ func (q *Queue) Item(ctx context.Context, id int64) (*Waiting, error) {
 	}
 	q.mu.Unlock()
 	it, err := q.store.QueueItem(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, ErrNotFound
-	}
 	if err != nil {
 		return nil, err
 	}
 	if it.State != model.QueueLeft || time.Since(it.LeftAt) > LeftItemLifetime {
-		return nil, ErrNotFound
+		return nil, store.ErrNotFound
 	}
 	return &Waiting{Item: *it}, nil
 }
@@ -120,7 +116,7 @@ func (q *Queue) Cancel(ctx context.Context, id int64) error {
 	defer q.mu.Unlock()
 	i := slices.IndexFunc(q.waiting, func(it *model.QueueItem) bool { return it.ID == id })
 	if i < 0 {
-		return ErrNotFound
+		return store.ErrNotFound
 	}
 	if err := q.store.CancelQueueItem(ctx, id, time.Now()); err != nil {
 		return err

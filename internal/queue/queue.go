@@ -29,9 +29,6 @@ import (
 // readable at /queue/item/N/, as in Jenkins.
 const LeftItemLifetime = 5 * time.Minute
 
-// ErrNotFound is returned for an unknown queue item or build.
-var ErrNotFound = errors.New("not found")
-
 // Config sets up a Queue.
 type Config struct {
 	Executors   int

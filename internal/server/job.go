@@ -14,6 +14,8 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/queue"
+	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/usererr"
 )
 
 func jobPath(name string) string { return queue.JobPath(name) }
@@ -37,7 +39,7 @@ func (s *Server) walkJobs(c *call, folder string, p []string) error {
 		name = folder + "/" + name
 	}
 	job, err := s.jobs.Get(name)
-	if errors.Is(err, jobs.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return notFound()
 	}
 	if err != nil {
@@ -419,16 +421,12 @@ func readBody(c *call) ([]byte, error) {
 }
 
 // jobError turns the jobs service's validation errors into 400s (and a
-// name clash into Jenkins's 400 too).
+// name clash into Jenkins's 400 too), with the message they carry.
 func jobError(err error) error {
 	switch {
 	case errors.Is(err, jobs.ErrBadName), errors.Is(err, jobs.ErrBadConfig), errors.Is(err, jobs.ErrExists):
-		msg := err.Error()
-		if _, after, ok := strings.Cut(msg, ": "); ok {
-			msg = after
-		}
-		return badRequest(msg)
-	case errors.Is(err, jobs.ErrNotFound):
+		return badRequest(usererr.Message(err))
+	case errors.Is(err, store.ErrNotFound):
 		return notFound()
 	}
 	return err

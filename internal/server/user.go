@@ -14,6 +14,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/usererr"
 )
 
 // walkUser serves /user/NAME/… and /me/… (§1.6, §3.4).
@@ -223,7 +224,7 @@ func (s *Server) tokenAction(c *call, u *model.User, action string) error {
 		case errors.Is(err, store.ErrNotFound):
 			return writeJSON(c, map[string]any{"status": "error", "message": "No token found, try refreshing the page"})
 		case errors.Is(err, auth.ErrInvalid):
-			return writeJSON(c, map[string]any{"status": "error", "message": strings.TrimPrefix(err.Error(), "invalid: ")})
+			return writeJSON(c, map[string]any{"status": "error", "message": usererr.Message(err)})
 		case err != nil:
 			return err
 		}
@@ -286,7 +287,7 @@ func tokenError(c *call, err error) error {
 	if errors.As(err, &le) || errors.As(err, &ce) {
 		status = http.StatusBadRequest
 	}
-	return writeJSONStatus(c, status, map[string]any{"status": "error", "message": strings.TrimPrefix(err.Error(), "invalid: ")})
+	return writeJSONStatus(c, status, map[string]any{"status": "error", "message": usererr.Message(err)})
 }
 
 // requireFullToken: a token limited by scopes (other than admin) or to a
@@ -420,11 +421,10 @@ func (s *Server) createAccount(c *call) error {
 	case errors.Is(err, auth.ErrUserExists):
 		return badField("username", "User name is already taken")
 	case errors.Is(err, auth.ErrInvalid):
-		msg := strings.TrimPrefix(err.Error(), "invalid: ")
-		if strings.HasPrefix(msg, "password") {
-			return badField("password1", msg)
+		if usererr.Field(err) == "password" {
+			return badField("password1", usererr.Message(err))
 		}
-		return badField("username", msg)
+		return badField("username", usererr.Message(err))
 	case err != nil:
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/usererr"
 )
 
 // Key is the settings-table row these live in.
@@ -107,7 +108,7 @@ func (s *Service) OnChange(fn func(Values)) { s.watchers = append(s.watchers, fn
 // Set validates, stores and applies v.
 func (s *Service) Set(ctx context.Context, v Values) error {
 	if err := limits.Check("the root URL", v.RootURL, limits.URL); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalid, err)
+		return usererr.Wrap(ErrInvalid, err)
 	}
 	if err := v.Validate(); err != nil {
 		return err
