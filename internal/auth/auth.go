@@ -331,6 +331,29 @@ func (s *Service) DeleteUser(ctx context.Context, id string) error {
 	return s.store.DeleteUser(ctx, id)
 }
 
+// User returns the user with the id (matched without case);
+// store.ErrNotFound if there is none.
+func (s *Service) User(ctx context.Context, id string) (*model.User, error) {
+	return s.store.User(ctx, id)
+}
+
+// Users lists every user, sorted by id without case.
+func (s *Service) Users(ctx context.Context) ([]*model.User, error) {
+	return s.store.Users(ctx)
+}
+
+// UserDescription is what a user's page says about them ("" if
+// nothing); store.ErrNotFound if there is no such user.
+func (s *Service) UserDescription(ctx context.Context, id string) (string, error) {
+	return s.store.UserDescription(ctx, id)
+}
+
+// SetUserDescription replaces what a user's page says about them;
+// store.ErrNotFound if there is no such user.
+func (s *Service) SetUserDescription(ctx context.Context, id, description string) error {
+	return s.store.SetUserDescription(ctx, id, description)
+}
+
 func hashPassword(password string) (string, error) {
 	if password == "" {
 		return "", usererr.New(ErrInvalid, "password must not be empty").In("password")

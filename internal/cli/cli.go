@@ -22,6 +22,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/blob"
+	"github.com/jeeves-ci/jeeves/internal/builds"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
 	"github.com/jeeves-ci/jeeves/internal/queue"
@@ -287,7 +288,8 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	js, err := jobs.New(ctx, st, blob.NewDir(home))
+	blobs := blob.NewDir(home)
+	js, err := jobs.New(ctx, st, blobs)
 	if err != nil {
 		return err
 	}
@@ -330,7 +332,7 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 	q, err := queue.New(ctx, queue.Config{
 		Executors: cur.Executors, QuietPeriod: cur.QuietPeriod, Home: home, RootURL: cur.RootURL,
 		ListenURL: listenURL(o.Listen, ln.Addr()), Logger: log,
-		Permits: server.TriggerPermits(st, az, js, log),
+		Permits: server.TriggerPermits(au, az, js, log),
 	}, st, js)
 	if err != nil {
 		return err
@@ -356,7 +358,7 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 		QuietPeriod: o.QuietPeriod, Logger: log, Audit: auditLog, Authz: az, Settings: sv,
 		TrustedProxies: o.TrustedProxies, MaxConns: maxConns, MaxConnsPerAddr: o.MaxConnsPerAddr,
 		IdleTimeout: o.IdleTimeout, BodyTimeout: o.BodyTimeout, WriteTimeout: o.WriteTimeout,
-	}, au, js, vs, ns, q, st)
+	}, au, js, vs, ns, q, builds.New(st, blobs, js))
 	sv.OnChange(func(v settings.Values) {
 		q.SetExecutors(v.Executors)
 		q.SetDefaults(v.QuietPeriod, v.RootURL)

@@ -44,8 +44,6 @@ type Store interface {
 	store.Jobs
 	store.Transactor
 	JobStatuses(ctx context.Context) (map[int64]model.JobStatus, error)
-	JobStatus(ctx context.Context, jobID int64) (model.JobStatus, error)
-	DeleteBuild(ctx context.Context, jobID, number int64) error
 }
 
 // Service is the job registry. Jobs are few and read on every request, so
@@ -600,23 +598,12 @@ func (s *Service) update(id int64, change func(*model.Job)) *model.Job {
 	return j
 }
 
-// DeleteBuild removes a finished build and its log, and brings the
-// job's cached status up to date.
-func (s *Service) DeleteBuild(ctx context.Context, jobID, number int64) error {
-	if err := s.store.DeleteBuild(ctx, jobID, number); err != nil {
-		return err
-	}
-	if err := s.blobs.Delete(blob.LogKey(jobID, number)); err != nil {
-		return err
-	}
-	status, err := s.store.JobStatus(ctx, jobID)
-	if err != nil {
-		return err
-	}
+// SetStatus replaces a job's cached status (after one of its builds was
+// deleted: package builds implements that).
+func (s *Service) SetStatus(id int64, status model.JobStatus) {
 	s.mu.Lock()
-	if _, ok := s.byID[jobID]; ok {
-		s.update(jobID, func(j *model.Job) { j.Status = status })
+	defer s.mu.Unlock()
+	if _, ok := s.byID[id]; ok {
+		s.update(id, func(j *model.Job) { j.Status = status })
 	}
-	s.mu.Unlock()
-	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/blob"
+	"github.com/jeeves-ci/jeeves/internal/builds"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
@@ -81,7 +82,7 @@ func newStack(tb testing.TB) *stack {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv := server.New(server.Config{Version: "bench", CSRF: true, Executors: 2, Authz: az}, au, js, vs, ns, q, st)
+	srv := server.New(server.Config{Version: "bench", CSRF: true, Executors: 2, Authz: az}, au, js, vs, ns, q, builds.New(st, blob.NewDir(home), js))
 	s.handler = srv
 	hs := httptest.NewServer(srv)
 	tb.Cleanup(hs.Close)

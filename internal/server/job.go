@@ -160,7 +160,7 @@ func (s *Server) buildNumber(c *call, job *model.Job, seg string) (int64, bool, 
 	if n, err := strconv.ParseInt(seg, 10, 64); err == nil && n > 0 {
 		return n, true, nil
 	}
-	n, known, err := s.store.PermalinkNumber(c.ctx(), job.ID, model.Permalink(seg))
+	n, known, err := s.builds.Permalink(c.ctx(), job.ID, model.Permalink(seg))
 	if err != nil || !known || n == 0 {
 		return 0, false, err
 	}
@@ -563,7 +563,8 @@ func (s *Server) jobObject(c *call, job *model.Job) *export.Object {
 	// reaches into it (Backstage reads lastBuild's actions).
 	permalink := func(l model.Permalink) export.Prop {
 		return export.Prop{Name: string(l), Vis: 1, Value: export.Pruned(func(minVis int) any {
-			n, _, _ := s.store.PermalinkNumber(ctx, job.ID, l)
+			n, _, err := s.builds.Permalink(ctx, job.ID, l)
+			c.fail(err)
 			if n == 0 {
 				return nil
 			}
@@ -585,14 +586,16 @@ func (s *Server) jobObject(c *call, job *model.Job) *export.Object {
 	builds := func(limit int) export.Pruned {
 		return func(minVis int) any {
 			if minVis >= buildSummaryVis {
-				ns, _ := s.store.BuildNumbers(ctx, job.ID, limit)
+				ns, err := s.builds.Numbers(ctx, job.ID, limit)
+				c.fail(err)
 				out := make([]*export.Object, len(ns))
 				for i, n := range ns {
-					out[i] = buildSummary(c, job, n)
+					out[i] = buildSummaryObject(c, job, n)
 				}
 				return out
 			}
-			bs, _ := s.store.Builds(ctx, job.ID, limit)
+			bs, err := s.builds.List(ctx, job.ID, limit)
+			c.fail(err)
 			out := make([]*export.Object, len(bs))
 			for i, b := range bs {
 				out[i] = s.buildObject(c, job, b)
@@ -644,7 +647,8 @@ func (s *Server) jobObject(c *call, job *model.Job) *export.Object {
 // healthReport is Jenkins's build stability report over the last five
 // completed builds.
 func (s *Server) healthReport(c *call, job *model.Job) any {
-	results, err := s.store.RecentResults(c.ctx(), job.ID, 5)
+	results, err := s.builds.RecentResults(c.ctx(), job.ID, 5)
+	c.fail(err)
 	if err != nil || len(results) == 0 {
 		return []*export.Object{}
 	}

@@ -296,7 +296,7 @@ func (s *Server) usersPage(c *call, status int, msg string, typed *userForm) err
 	if err := c.require(permAdminister); err != nil {
 		return err
 	}
-	users, err := s.store.Users(c.ctx())
+	users, err := s.auth.Users(c.ctx())
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,7 @@ import (
 
 // walkUser serves /user/NAME/… and /me/… (§1.6, §3.4).
 func (s *Server) walkUser(c *call, id string, p []string) error {
-	u, err := s.store.User(c.ctx(), id)
+	u, err := s.auth.User(c.ctx(), id)
 	if errors.Is(err, store.ErrNotFound) {
 		return notFound()
 	}
@@ -79,7 +79,7 @@ func (s *Server) submitUserDescription(c *call, u *model.User) error {
 	if err := parseForm(c); err != nil {
 		return err
 	}
-	if err := s.store.SetUserDescription(c.ctx(), u.ID, c.r.FormValue("description")); err != nil {
+	if err := s.auth.SetUserDescription(c.ctx(), u.ID, c.r.FormValue("description")); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return notFound()
 		}
@@ -104,7 +104,8 @@ func (s *Server) userObject(c *call, u *model.User) *export.Object {
 	return obj("hudson.model.User",
 		p("absoluteUrl", c.root+"user/"+u.ID),
 		lazy("description", func() any {
-			d, _ := s.store.UserDescription(c.ctx(), u.ID)
+			d, err := s.auth.UserDescription(c.ctx(), u.ID)
+			c.failUnlessGone(err)
 			return nilIfEmpty(d)
 		}),
 		p("fullName", u.DisplayName()),
@@ -126,6 +127,7 @@ func nilIfEmpty(s string) any {
 // tokensObject lists a user's tokens: never their values or hashes.
 func (s *Server) tokensObject(c *call, u *model.User) *export.Object {
 	ts, err := s.auth.Tokens(c.ctx(), u.ID)
+	c.fail(err)
 	list := make([]*export.Object, 0, len(ts))
 	if err == nil {
 		for _, t := range ts {
@@ -338,9 +340,7 @@ func tokenOptions(c *call) (auth.TokenOptions, error) {
 		opt.Expires = time.Now().Add(time.Duration(n) * 24 * time.Hour)
 	}
 	for _, sc := range c.r.Form["scope"] {
-		for _, one := range strings.FieldsFunc(sc, func(r rune) bool { return r == ',' || r == ' ' }) {
-			opt.Scopes = append(opt.Scopes, one)
-		}
+		opt.Scopes = append(opt.Scopes, strings.FieldsFunc(sc, func(r rune) bool { return r == ',' || r == ' ' })...)
 	}
 	opt.Jobs = c.r.FormValue("jobs")
 	opt.NotAfter = tokenNotAfter(c)

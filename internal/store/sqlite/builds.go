@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/model"
@@ -190,12 +188,6 @@ func (s *Store) RecentResults(ctx context.Context, jobID int64, n int) ([]model.
 		out = append(out, model.Result(r))
 	}
 	return out, mapErr(rows.Err())
-}
-
-// LogPath is where a build's console log lives (blob.LogKey in the
-// home), for the HTTP edge until it reads logs through a blob.Store.
-func (s *Store) LogPath(jobID, number int64) string {
-	return filepath.Join(s.home, "builds", strconv.FormatInt(jobID, 10), strconv.FormatInt(number, 10)+".log")
 }
 
 // JobStatuses implements store.Builds in one query. It looks up a few

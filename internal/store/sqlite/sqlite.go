@@ -29,7 +29,6 @@ var migrations embed.FS
 // Store is the database of one jeeves home.
 type Store struct {
 	db    *sql.DB
-	home  string
 	stmts sync.Map // query text → *sql.Stmt
 }
 
@@ -65,7 +64,7 @@ func Open(home string) (*Store, error) {
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(0)
-	s := &Store{db: db, home: home}
+	s := &Store{db: db}
 	if err := s.migrate(context.Background()); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -218,9 +217,6 @@ func (s *Store) change(ctx context.Context, query string, args ...any) error {
 	}
 	return nil
 }
-
-// Home is the directory the store lives in.
-func (s *Store) Home() string { return s.home }
 
 // IntegrityCheck runs SQLite's integrity check and returns its verdict
 // ("ok" when the database is sound).
