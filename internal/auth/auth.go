@@ -72,7 +72,8 @@ var (
 	ErrInvalid        = errors.New("invalid")
 )
 
-// BcryptCost is the bcrypt work factor for new password hashes.
+// BcryptCost is the default bcrypt work factor for new password hashes
+// (SetBcryptCost changes it).
 const BcryptCost = bcrypt.DefaultCost
 
 // SessionLifetime is how long a browser session lasts.
@@ -109,6 +110,8 @@ type Service struct {
 	onFailure   func(PasswordFailure) // reports failed password attempts (the audit log)
 	tokenPolicy TokenPolicy
 	now         func() time.Time // the clock tokens expire by
+	bcryptCost  int              // the work factor of new password hashes
+	dummyHash   string           // a hash at bcryptCost, checked for unknown users
 }
 
 type verifiedPassword struct {
@@ -157,6 +160,8 @@ func New(st Store, secretsDir string) (*Service, error) {
 		done:       make(chan struct{}),
 		throttle:   newThrottle(DefaultThrottle, time.Now),
 		now:        time.Now,
+		bcryptCost: BcryptCost,
+		dummyHash:  dummyHash,
 	}
 	if _, err := rand.Read(s.cacheKey[:]); err != nil {
 		return nil, err
@@ -290,7 +295,7 @@ func (s *Service) CreateUser(ctx context.Context, id, password, fullName, email 
 			return nil, usererr.Wrap(ErrInvalid, err)
 		}
 	}
-	hash, err := hashPassword(password)
+	hash, err := s.hashPassword(password)
 	if err != nil {
 		return nil, err
 	}
@@ -311,7 +316,7 @@ func (s *Service) CreateUser(ctx context.Context, id, password, fullName, email 
 // crumb bound to the old password. The new hash and the sessions' end
 // are one transaction: no session outlives the password it began with.
 func (s *Service) SetPassword(ctx context.Context, id, password string) error {
-	hash, err := hashPassword(password)
+	hash, err := s.hashPassword(password)
 	if err != nil {
 		return err
 	}
@@ -354,14 +359,36 @@ func (s *Service) SetUserDescription(ctx context.Context, id, description string
 	return s.store.SetUserDescription(ctx, id, description)
 }
 
-func hashPassword(password string) (string, error) {
+// SetBcryptCost sets the bcrypt work factor of the password hashes made
+// from now on (before serving; the default is BcryptCost). Hashes already
+// stored keep theirs and are checked at it. Tests lower it to
+// bcrypt.MinCost: at the default, hashing a password costs some 60 ms of
+// CPU, and the route tests hash hundreds.
+func (s *Service) SetBcryptCost(cost int) error {
+	if cost < bcrypt.MinCost || cost > bcrypt.MaxCost {
+		return fmt.Errorf("the bcrypt cost must be between %d and %d, not %d", bcrypt.MinCost, bcrypt.MaxCost, cost)
+	}
+	dummy := dummyHash
+	if cost != BcryptCost {
+		// An unknown user's check must cost what a real one does.
+		h, err := bcrypt.GenerateFromPassword([]byte("jeeves-timing-equaliser"), cost)
+		if err != nil {
+			return err
+		}
+		dummy = string(h)
+	}
+	s.bcryptCost, s.dummyHash = cost, dummy
+	return nil
+}
+
+func (s *Service) hashPassword(password string) (string, error) {
 	if password == "" {
 		return "", usererr.New(ErrInvalid, "password must not be empty").In("password")
 	}
 	if len(password) > 72 {
 		return "", usererr.New(ErrInvalid, "password must be at most 72 bytes").In("password")
 	}
-	h, err := bcrypt.GenerateFromPassword([]byte(password), BcryptCost)
+	h, err := bcrypt.GenerateFromPassword([]byte(password), s.bcryptCost)
 	return string(h), err
 }
 
@@ -374,7 +401,7 @@ func (s *Service) checkPassword(ctx context.Context, userID, password string) (*
 	if errors.Is(err, store.ErrNotFound) {
 		// Spend the same time as a real check, so timing does not reveal
 		// which user names exist.
-		bcrypt.CompareHashAndPassword([]byte(dummyHash), []byte(password))
+		bcrypt.CompareHashAndPassword([]byte(s.dummyHash), []byte(password))
 		return nil, ErrBadCredentials
 	}
 	if err != nil {

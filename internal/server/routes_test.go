@@ -30,6 +30,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/settings"
 	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 	"github.com/jeeves-ci/jeeves/internal/views"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // TestEveryWalkedSegmentIsARoute reads the walker's own source: every
@@ -171,6 +172,11 @@ func newRouteStackWith(t *testing.T, opt stackOptions) *routeStack {
 		t.Fatal(err)
 	}
 	t.Cleanup(au.Close)
+	// bcrypt's lowest cost: at the default, hashing the passwords of the
+	// stacks the tests make cost most of their CPU.
+	if err := au.SetBcryptCost(bcrypt.MinCost); err != nil {
+		t.Fatal(err)
+	}
 	if opt.throttle != nil {
 		au.SetThrottle(*opt.throttle)
 	}
