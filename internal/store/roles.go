@@ -16,7 +16,10 @@ import (
 
 // Jobs keeps items (jobs and folders) by full name, with their
 // config.xml as posted. Names are matched exactly: "app" and "App" are
-// two items (jeeves's job registry, and so its URLs, tell them apart).
+// two items, as jeeves's job registry, and so its URLs, tell them apart.
+// (Jenkins does not: Jenkins.items and AbstractFolder.items are maps in
+// String.CASE_INSENSITIVE_ORDER. Following it would change this
+// contract, the registry and the URLs together.)
 type Jobs interface {
 	// CreateJob stores a new item whose next build number is 1, saved
 	// by by (nil: not known); ErrExists if the name is taken.
