@@ -12,14 +12,14 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 )
 
 // integrityCheck opens the home's database as jeeves does (jeeves must
 // not be running) and runs SQLite's integrity check.
 func integrityCheck(t *testing.T, home string) {
 	t.Helper()
-	st, err := store.Open(home)
+	st, err := sqlite.Open(home)
 	if err != nil {
 		t.Fatalf("open the database after the crash: %v", err)
 	}

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/jeeves-ci/jeeves/internal/model"
-	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 )
 
 // TestAStoredJobMatrixGrantsOnlyItemPermissions: config.xml refuses an
@@ -27,7 +27,7 @@ func TestAStoredJobMatrixGrantsOnlyItemPermissions(t *testing.T) {
 	j.createJob(t, "legacy", shellJob("true"))
 	j.stop()
 
-	st, err := store.Open(home)
+	st, err := sqlite.Open(home)
 	if err != nil {
 		t.Fatal(err)
 	}

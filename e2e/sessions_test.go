@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 )
 
 // TestExpiredSessionsArePurged: a session past its expiry is deleted from
@@ -35,7 +36,7 @@ func TestExpiredSessionsArePurged(t *testing.T) {
 	sum := sha256.Sum256([]byte("an-expired-session-id"))
 	expired := hex.EncodeToString(sum[:])
 	long := time.Now().Add(-48 * time.Hour)
-	st, err := store.Open(j.home)
+	st, err := sqlite.Open(j.home)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +46,7 @@ func TestExpiredSessionsArePurged(t *testing.T) {
 	st.Close()
 
 	j = start(t, j.home, nil)
-	st, err = store.Open(j.home)
+	st, err = sqlite.Open(j.home)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/usererr"
 )
 
 // Method says how a request proved who it is.
@@ -62,22 +63,34 @@ func (id Identity) Name() string {
 	return id.User.ID
 }
 
-// Errors callers tell apart.
+// Errors callers tell apart. An ErrInvalid is a *usererr.Error whose
+// message is fit to show the user; one about the password names the
+// field "password".
 var (
 	ErrBadCredentials = errors.New("invalid password/token")
-	ErrUserExists     = errors.New("user already exists")
+	ErrUserExists     = fmt.Errorf("user %w", store.ErrExists)
 	ErrInvalid        = errors.New("invalid")
 )
 
-// BcryptCost is the bcrypt work factor for new password hashes.
+// BcryptCost is the default bcrypt work factor for new password hashes
+// (SetBcryptCost changes it).
 const BcryptCost = bcrypt.DefaultCost
 
 // SessionLifetime is how long a browser session lasts.
 const SessionLifetime = 24 * time.Hour
 
+// Store is the slice of the store authentication uses: users, their
+// tokens and sessions, and transactions.
+type Store interface {
+	store.Users
+	store.Tokens
+	store.Sessions
+	store.Transactor
+}
+
 // Service authenticates requests. Create it with New.
 type Service struct {
-	store      *store.Store
+	store      Store
 	crumbKey   []byte   // keys crumbs; kept under HOME/secrets
 	cacheKey   [32]byte // keys the verified-password cache; new each start
 	cookieName string
@@ -97,6 +110,8 @@ type Service struct {
 	onFailure   func(PasswordFailure) // reports failed password attempts (the audit log)
 	tokenPolicy TokenPolicy
 	now         func() time.Time // the clock tokens expire by
+	bcryptCost  int              // the work factor of new password hashes
+	dummyHash   string           // a hash at bcryptCost, checked for unknown users
 }
 
 type verifiedPassword struct {
@@ -125,7 +140,7 @@ type tokenUse struct {
 
 // New creates the service, loading (or creating) the secrets it keys
 // crumbs and session cookies with from secretsDir.
-func New(st *store.Store, secretsDir string) (*Service, error) {
+func New(st Store, secretsDir string) (*Service, error) {
 	crumbKey, err := loadOrCreateSecret(filepath.Join(secretsDir, "crumb.key"), 32)
 	if err != nil {
 		return nil, err
@@ -145,6 +160,8 @@ func New(st *store.Store, secretsDir string) (*Service, error) {
 		done:       make(chan struct{}),
 		throttle:   newThrottle(DefaultThrottle, time.Now),
 		now:        time.Now,
+		bcryptCost: BcryptCost,
+		dummyHash:  dummyHash,
 	}
 	if _, err := rand.Read(s.cacheKey[:]); err != nil {
 		return nil, err
@@ -234,21 +251,26 @@ func Reserved(id string) bool {
 
 // EnsureAdmin creates the user "admin" in an empty home. The password is
 // password when given, else a random one, which is returned so the caller
-// can show it once.
+// can show it once. The count and the creation are one transaction: two
+// starts on one home cannot both find it empty.
 func (s *Service) EnsureAdmin(ctx context.Context, password string) (generated string, err error) {
-	n, err := s.store.CountUsers(ctx)
-	if err != nil || n > 0 {
-		return "", err
-	}
-	if password == "" {
-		b := make([]byte, 16)
-		if _, err := rand.Read(b); err != nil {
-			return "", err
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		n, err := s.store.CountUsers(ctx)
+		if err != nil || n > 0 {
+			return err
 		}
-		generated = hex.EncodeToString(b)
-		password = generated
-	}
-	if _, err := s.CreateUser(ctx, "admin", password, "admin", "", true); err != nil {
+		if password == "" {
+			b := make([]byte, 16)
+			if _, err := rand.Read(b); err != nil {
+				return err
+			}
+			generated = hex.EncodeToString(b)
+			password = generated
+		}
+		_, err = s.CreateUser(ctx, "admin", password, "admin", "", true)
+		return err
+	})
+	if err != nil {
 		return "", err
 	}
 	return generated, nil
@@ -257,23 +279,23 @@ func (s *Service) EnsureAdmin(ctx context.Context, password string) (generated s
 // CreateUser adds a user with a bcrypt-hashed password.
 func (s *Service) CreateUser(ctx context.Context, id, password, fullName, email string, admin bool) (*model.User, error) {
 	if !ValidUserID(id) {
-		return nil, fmt.Errorf("%w: user name must be 1 to 64 letters, digits, '_' or '-'", ErrInvalid)
+		return nil, usererr.New(ErrInvalid, "user name must be 1 to 64 letters, digits, '_' or '-'")
 	}
 	if Reserved(id) {
-		return nil, fmt.Errorf("%w: ‘%s’ is reserved and cannot be a user name", ErrInvalid, id)
+		return nil, usererr.Newf(ErrInvalid, "‘%s’ is reserved and cannot be a user name", id)
 	}
 	for _, f := range []struct {
 		field, value string
 		max          int
 	}{{"fullname", fullName, limits.DisplayName}, {"email", email, limits.Email}} {
 		if err := limits.Check(f.field, f.value, f.max); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+			return nil, usererr.Wrap(ErrInvalid, err)
 		}
 		if err := limits.CheckVisible(f.field, f.value); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+			return nil, usererr.Wrap(ErrInvalid, err)
 		}
 	}
-	hash, err := hashPassword(password)
+	hash, err := s.hashPassword(password)
 	if err != nil {
 		return nil, err
 	}
@@ -291,14 +313,20 @@ func (s *Service) CreateUser(ctx context.Context, id, password, fullName, email 
 }
 
 // SetPassword changes a user's password; it ends their sessions and every
-// crumb bound to the old password.
+// crumb bound to the old password. The new hash and the sessions' end
+// are one transaction: no session outlives the password it began with.
 func (s *Service) SetPassword(ctx context.Context, id, password string) error {
-	hash, err := hashPassword(password)
+	hash, err := s.hashPassword(password)
 	if err != nil {
 		return err
 	}
 	defer s.forgetTokens()
-	return s.store.SetPassword(ctx, id, hash)
+	return s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.SetPassword(ctx, id, hash); err != nil {
+			return err
+		}
+		return s.store.DeleteUserSessions(ctx, id)
+	})
 }
 
 // DeleteUser removes a user with their tokens and sessions; whatever they
@@ -308,14 +336,59 @@ func (s *Service) DeleteUser(ctx context.Context, id string) error {
 	return s.store.DeleteUser(ctx, id)
 }
 
-func hashPassword(password string) (string, error) {
+// User returns the user with the id (matched without case);
+// store.ErrNotFound if there is none.
+func (s *Service) User(ctx context.Context, id string) (*model.User, error) {
+	return s.store.User(ctx, id)
+}
+
+// Users lists every user, sorted by id without case.
+func (s *Service) Users(ctx context.Context) ([]*model.User, error) {
+	return s.store.Users(ctx)
+}
+
+// UserDescription is what a user's page says about them ("" if
+// nothing); store.ErrNotFound if there is no such user.
+func (s *Service) UserDescription(ctx context.Context, id string) (string, error) {
+	return s.store.UserDescription(ctx, id)
+}
+
+// SetUserDescription replaces what a user's page says about them;
+// store.ErrNotFound if there is no such user.
+func (s *Service) SetUserDescription(ctx context.Context, id, description string) error {
+	return s.store.SetUserDescription(ctx, id, description)
+}
+
+// SetBcryptCost sets the bcrypt work factor of the password hashes made
+// from now on (before serving; the default is BcryptCost). Hashes already
+// stored keep theirs and are checked at it. Tests lower it to
+// bcrypt.MinCost: at the default, hashing a password costs some 60 ms of
+// CPU, and the route tests hash hundreds.
+func (s *Service) SetBcryptCost(cost int) error {
+	if cost < bcrypt.MinCost || cost > bcrypt.MaxCost {
+		return fmt.Errorf("the bcrypt cost must be between %d and %d, not %d", bcrypt.MinCost, bcrypt.MaxCost, cost)
+	}
+	dummy := dummyHash
+	if cost != BcryptCost {
+		// An unknown user's check must cost what a real one does.
+		h, err := bcrypt.GenerateFromPassword([]byte("jeeves-timing-equaliser"), cost)
+		if err != nil {
+			return err
+		}
+		dummy = string(h)
+	}
+	s.bcryptCost, s.dummyHash = cost, dummy
+	return nil
+}
+
+func (s *Service) hashPassword(password string) (string, error) {
 	if password == "" {
-		return "", fmt.Errorf("%w: password must not be empty", ErrInvalid)
+		return "", usererr.New(ErrInvalid, "password must not be empty").In("password")
 	}
 	if len(password) > 72 {
-		return "", fmt.Errorf("%w: password must be at most 72 bytes", ErrInvalid)
+		return "", usererr.New(ErrInvalid, "password must be at most 72 bytes").In("password")
 	}
-	h, err := bcrypt.GenerateFromPassword([]byte(password), BcryptCost)
+	h, err := bcrypt.GenerateFromPassword([]byte(password), s.bcryptCost)
 	return string(h), err
 }
 
@@ -328,7 +401,7 @@ func (s *Service) checkPassword(ctx context.Context, userID, password string) (*
 	if errors.Is(err, store.ErrNotFound) {
 		// Spend the same time as a real check, so timing does not reveal
 		// which user names exist.
-		bcrypt.CompareHashAndPassword([]byte(dummyHash), []byte(password))
+		bcrypt.CompareHashAndPassword([]byte(s.dummyHash), []byte(password))
 		return nil, ErrBadCredentials
 	}
 	if err != nil {

@@ -10,15 +10,16 @@ import (
 	"testing"
 
 	"github.com/jeeves-ci/jeeves/internal/model"
-	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 	"golang.org/x/crypto/bcrypt"
 )
 
-// newService opens a real store in a temp home.
-func newService(t *testing.T) (*Service, *store.Store, string) {
+// newService opens a real store in a temp home, hashing passwords at
+// bcrypt's lowest cost.
+func newService(t *testing.T) (*Service, *sqlite.Store, string) {
 	t.Helper()
 	home := t.TempDir()
-	st, err := store.Open(home)
+	st, err := sqlite.Open(home)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,6 +29,9 @@ func newService(t *testing.T) (*Service, *store.Store, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
+	if err := s.SetBcryptCost(bcrypt.MinCost); err != nil {
+		t.Fatal(err)
+	}
 	return s, st, home
 }
 
@@ -224,7 +228,7 @@ func TestCrumbs(t *testing.T) {
 		}
 	})
 	t.Run("crumbs survive a restart: the key is kept in the home", func(t *testing.T) {
-		st2, err := store.Open(home)
+		st2, err := sqlite.Open(home)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -254,4 +258,67 @@ func TestTheTimingEqualiserCostsWhatARealPasswordCosts(t *testing.T) {
 	if err != nil || cost != BcryptCost {
 		t.Fatalf("dummy hash cost %d (%v), want %d", cost, err, BcryptCost)
 	}
+}
+
+func TestBcryptCostIsASetting(t *testing.T) {
+	ctx := context.Background()
+	home := t.TempDir()
+	st, err := sqlite.Open(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s, err := New(st, filepath.Join(home, "secrets"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	cost := func(t *testing.T, id string) int {
+		t.Helper()
+		u, err := st.User(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := bcrypt.Cost([]byte(u.PasswordHash))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	if _, err := s.CreateUser(ctx, "first", "pw-first", "", "", false); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("by default a password is hashed at BcryptCost", func(t *testing.T) {
+		if c := cost(t, "first"); c != BcryptCost {
+			t.Fatalf("cost %d, want %d", c, BcryptCost)
+		}
+	})
+	t.Run("a cost out of bcrypt's range is refused", func(t *testing.T) {
+		for _, c := range []int{bcrypt.MinCost - 1, bcrypt.MaxCost + 1} {
+			if err := s.SetBcryptCost(c); err == nil {
+				t.Errorf("cost %d accepted", c)
+			}
+		}
+	})
+	if err := s.SetBcryptCost(bcrypt.MinCost); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("once lowered, new passwords are hashed at the new cost", func(t *testing.T) {
+		if _, err := s.CreateUser(ctx, "second", "pw-second", "", "", false); err != nil {
+			t.Fatal(err)
+		}
+		if c := cost(t, "second"); c != bcrypt.MinCost {
+			t.Fatalf("cost %d", c)
+		}
+	})
+	t.Run("a hash made at the old cost is still checked", func(t *testing.T) {
+		if _, err := s.checkPassword(ctx, "first", "pw-first"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("an unknown user's check costs the new cost too", func(t *testing.T) {
+		if c, err := bcrypt.Cost([]byte(s.dummyHash)); err != nil || c != bcrypt.MinCost {
+			t.Fatalf("dummy cost %d (%v)", c, err)
+		}
+	})
 }

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 )
 
 // clock is a settable time source.
@@ -303,8 +303,8 @@ func BenchmarkThrottledAttempt(b *testing.B) {
 	}
 }
 
-func benchService(b *testing.B, home string) (*Service, *store.Store) {
-	st, err := store.Open(home)
+func benchService(b *testing.B, home string) (*Service, *sqlite.Store) {
+	st, err := sqlite.Open(home)
 	if err != nil {
 		b.Fatal(err)
 	}

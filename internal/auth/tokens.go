@@ -14,6 +14,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/usererr"
 )
 
 // tokenVersion prefixes every new token value, as Jenkins's "11" does.
@@ -93,26 +94,26 @@ func (s *Service) checkOptions(opt TokenOptions, now time.Time) (TokenOptions, e
 		switch sc {
 		case ScopeRead, ScopeBuild, ScopeConfigure, ScopeAdmin:
 		default:
-			return opt, fmt.Errorf("%w: unknown scope %q; scopes are read, build, configure and admin", ErrInvalid, sc)
+			return opt, usererr.Newf(ErrInvalid, "unknown scope %q; scopes are read, build, configure and admin", sc)
 		}
 		if seen[sc] {
-			return opt, fmt.Errorf("%w: scope %q is given twice", ErrInvalid, sc)
+			return opt, usererr.Newf(ErrInvalid, "scope %q is given twice", sc)
 		}
 		seen[sc] = true
 	}
 	if opt.Jobs != "" {
 		if _, err := path.Match(opt.Jobs, ""); err != nil || strings.TrimSpace(opt.Jobs) != opt.Jobs {
-			return opt, fmt.Errorf("%w: the jobs glob %q is malformed", ErrInvalid, opt.Jobs)
+			return opt, usererr.Newf(ErrInvalid, "the jobs glob %q is malformed", opt.Jobs)
 		}
 	}
 	if !opt.Expires.IsZero() && !opt.Expires.After(now) {
-		return opt, fmt.Errorf("%w: the expiration date is in the past", ErrInvalid)
+		return opt, usererr.New(ErrInvalid, "the expiration date is in the past")
 	}
 	if max := s.tokenPolicy.MaxLifetime; max > 0 {
 		limit := now.Add(max)
 		if opt.Expires.IsZero() || opt.Expires.After(limit) {
 			if !s.tokenPolicy.Cap {
-				return opt, fmt.Errorf("%w: tokens may live at most %d days here; choose an earlier expiration", ErrInvalid, int(max.Hours()/24))
+				return opt, usererr.Newf(ErrInvalid, "tokens may live at most %d days here; choose an earlier expiration", int(max.Hours()/24))
 			}
 			opt.Expires = limit
 		}
@@ -149,7 +150,7 @@ func newTokenValue() (string, error) {
 // addFixedToken; the value must be "11" and 32 lowercase hex characters).
 func (s *Service) AddFixedToken(ctx context.Context, userID, name, value string, opt TokenOptions) (*model.Token, error) {
 	if !validTokenValue(value) {
-		return nil, fmt.Errorf("%w: a token value is \"11\" followed by 32 lowercase hex characters", ErrInvalid)
+		return nil, usererr.New(ErrInvalid, "a token value is \"11\" followed by 32 lowercase hex characters")
 	}
 	now := s.now()
 	opt, err := s.checkOptions(opt, now)
@@ -167,7 +168,7 @@ func (s *Service) AddFixedToken(ctx context.Context, userID, name, value string,
 		ExpiresAt: opt.Expires, Scopes: opt.Scopes, Jobs: opt.Jobs}
 	if err := s.store.CreateToken(ctx, t); err != nil {
 		if errors.Is(err, store.ErrExists) {
-			return nil, fmt.Errorf("%w: that token value is already in use", ErrInvalid)
+			return nil, usererr.New(ErrInvalid, "that token value is already in use")
 		}
 		return nil, err
 	}
@@ -178,35 +179,44 @@ func (s *Service) AddFixedToken(ctx context.Context, userID, name, value string,
 // keeping its name, scopes, jobs and expiry; the old value stops working
 // at once. store.ErrNotFound if the user has no such token; ErrOutlives
 // if notAfter is set (the expiry of the token asking) and the token
-// expires later or never.
+// expires later or never. The old token is read, deleted and replaced
+// in one transaction: a rotation racing another, or a revocation, never
+// leaves two tokens, or none but the one revoked.
 func (s *Service) RotateToken(ctx context.Context, userID, uuid string, notAfter time.Time) (string, *model.Token, error) {
 	defer s.forgetTokens()
-	var old *model.Token
-	ts, err := s.store.Tokens(ctx, userID)
-	if err != nil {
-		return "", nil, err
-	}
-	for _, t := range ts {
-		if t.UUID == uuid {
-			old = t
-		}
-	}
-	if old == nil {
-		return "", nil, store.ErrNotFound
-	}
-	if !old.ExpiresAt.IsZero() && !old.ExpiresAt.After(s.now()) {
-		return "", nil, fmt.Errorf("%w: the token has expired; generate a new one", ErrInvalid)
-	}
-	if !notAfter.IsZero() && (old.ExpiresAt.IsZero() || old.ExpiresAt.After(notAfter)) {
-		return "", nil, outlives(notAfter)
-	}
 	value, err := newTokenValue()
 	if err != nil {
 		return "", nil, err
 	}
-	next := &model.Token{UUID: newUUID(), UserID: old.UserID, Name: old.Name, Hash: TokenHash(value), CreatedAt: s.now(),
-		ExpiresAt: old.ExpiresAt, Scopes: old.Scopes, Jobs: old.Jobs}
-	if err := s.store.ReplaceToken(ctx, uuid, next); err != nil {
+	var next *model.Token
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		var old *model.Token
+		ts, err := s.store.Tokens(ctx, userID)
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			if t.UUID == uuid {
+				old = t
+			}
+		}
+		if old == nil {
+			return store.ErrNotFound
+		}
+		if !old.ExpiresAt.IsZero() && !old.ExpiresAt.After(s.now()) {
+			return usererr.New(ErrInvalid, "the token has expired; generate a new one")
+		}
+		if !notAfter.IsZero() && (old.ExpiresAt.IsZero() || old.ExpiresAt.After(notAfter)) {
+			return outlives(notAfter)
+		}
+		next = &model.Token{UUID: newUUID(), UserID: old.UserID, Name: old.Name, Hash: TokenHash(value), CreatedAt: s.now(),
+			ExpiresAt: old.ExpiresAt, Scopes: old.Scopes, Jobs: old.Jobs}
+		if err := s.store.DeleteToken(ctx, userID, uuid); err != nil {
+			return err
+		}
+		return s.store.CreateToken(ctx, next)
+	})
+	if err != nil {
 		return "", nil, err
 	}
 	s.mu.Lock()
@@ -326,10 +336,10 @@ func (s *Service) RenameToken(ctx context.Context, userID, uuid, name string) er
 // characters only (ErrInvalid otherwise).
 func checkTokenName(name string) error {
 	if err := limits.Check("the token name", name, limits.Name); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalid, err)
+		return usererr.Wrap(ErrInvalid, err)
 	}
 	if err := limits.CheckVisible("the token name", name); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalid, err)
+		return usererr.Wrap(ErrInvalid, err)
 	}
 	return nil
 }

@@ -98,13 +98,13 @@ const settingKey = "authorization"
 
 // Service holds the current strategy and answers permission questions.
 type Service struct {
-	store *store.Store
+	store store.Settings
 	cur   atomic.Pointer[Strategy]
 }
 
 // New loads the stored strategy (the default: logged-in users can do
 // anything, no anonymous read).
-func New(ctx context.Context, st *store.Store) (*Service, error) {
+func New(ctx context.Context, st store.Settings) (*Service, error) {
 	s := &Service{store: st}
 	cur := &Strategy{Strategy: LoggedIn}
 	v, ok, err := st.Setting(ctx, settingKey)

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/jeeves-ci/jeeves/internal/model"
-	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 )
 
 func TestImpliedByWalksJenkinssChain(t *testing.T) {
@@ -30,9 +30,9 @@ func TestImpliedByWalksJenkinssChain(t *testing.T) {
 	}
 }
 
-func open(t *testing.T) (*Service, *store.Store) {
+func open(t *testing.T) (*Service, *sqlite.Store) {
 	t.Helper()
-	st, err := store.Open(t.TempDir())
+	st, err := sqlite.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/auth"
+	"github.com/jeeves-ci/jeeves/internal/blob"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 )
 
 // adminPassword is the seeded admin's password (loopback only).
@@ -46,11 +48,11 @@ type seedJob struct {
 }
 
 // seed writes the admin user, an API token and jobs with their builds into
-// a new home through the store, in one transaction, and creates the
-// requested log files at the paths the store uses. It returns the token.
+// a new home through the store, and creates the requested log files
+// where jeeves keeps them (blob.LogKey). It returns the token.
 func seed(home string, jobs []seedJob) (string, error) {
 	ctx := context.Background()
-	st, err := store.Open(home)
+	st, err := sqlite.Open(home)
 	if err != nil {
 		return "", err
 	}
@@ -67,19 +69,48 @@ func seed(home string, jobs []seedJob) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	now := time.Now()
-	type logFile struct {
-		job, number, size int64
+	logs, err := seedJobs(ctx, st, jobs, time.Now())
+	if err != nil {
+		return "", err
 	}
+	dir := blob.NewDir(home)
+	for _, l := range logs {
+		path, err := dir.Path(blob.LogKey(l.job, l.number))
+		if err != nil {
+			return "", err
+		}
+		if err := writeLog(path, l.size); err != nil {
+			return "", err
+		}
+	}
+	return token, nil
+}
+
+// seedStore is the slice of the store seeding writes to.
+type seedStore interface {
+	store.Jobs
+	store.Builds
+	store.Transactor
+}
+
+// logFile is a log seedJobs asks for: a build's, of a size.
+type logFile struct {
+	job, number, size int64
+}
+
+// seedJobs writes jobs with their finished builds in one transaction and
+// returns the logs they ask for.
+func seedJobs(ctx context.Context, st seedStore, jobs []seedJob, now time.Time) ([]logFile, error) {
 	var logs []logFile
-	err = st.Bulk(ctx, func(b *store.Bulk) error {
+	err := st.InTx(ctx, func(ctx context.Context) error {
 		cause := []model.Cause{{Kind: model.CauseUser, UserID: "admin"}}
 		batch := make([]model.Build, 0, 1000)
 		for _, j := range jobs {
-			id, err := b.CreateJob(j.name, shellJob(j.command), now)
+			job, err := st.CreateJob(ctx, j.name, shellJob(j.command), now, nil)
 			if err != nil {
 				return fmt.Errorf("job %s: %w", j.name, err)
 			}
+			id := job.ID
 			for n := 1; n <= j.builds; n++ {
 				result := model.Success
 				if n%10 == 7 {
@@ -90,7 +121,7 @@ func seed(home string, jobs []seedJob) (string, error) {
 					StartedAt: now.Add(time.Duration(n-j.builds) * time.Minute),
 				})
 				if len(batch) == cap(batch) || n == j.builds {
-					if err := b.AddBuilds(id, batch); err != nil {
+					if err := st.ImportBuilds(ctx, id, batch); err != nil {
 						return err
 					}
 					batch = batch[:0]
@@ -102,15 +133,7 @@ func seed(home string, jobs []seedJob) (string, error) {
 		}
 		return nil
 	})
-	if err != nil {
-		return "", err
-	}
-	for _, l := range logs {
-		if err := writeLog(st.LogPath(l.job, l.number), l.size); err != nil {
-			return "", err
-		}
-	}
-	return token, nil
+	return logs, err
 }
 
 // writeLog makes a console log of size bytes quickly: a sparse hole up to

@@ -10,12 +10,16 @@ package blob
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"time"
+
+	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
-// ErrNotFound is returned for a key that holds nothing.
-var ErrNotFound = errors.New("blob: not found")
+// ErrNotFound is returned for a key that holds nothing: it is
+// store.ErrNotFound, the not-found every layer shares.
+var ErrNotFound = fmt.Errorf("blob: %w", store.ErrNotFound)
 
 // ErrBadKey is returned for a key that is not a clean relative name.
 var ErrBadKey = errors.New("blob: bad key")

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
 func TestDir(t *testing.T) {
@@ -54,6 +56,11 @@ func TestDir(t *testing.T) {
 		}
 		if _, err := d.Stat("builds/3"); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("stat of a prefix: %v", err)
+		}
+	})
+	t.Run("a missing key is the not-found every layer shares", func(t *testing.T) {
+		if _, err := d.Open("builds/3/8.log"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("open: %v", err)
 		}
 	})
 	t.Run("put replaces a stream whole", func(t *testing.T) {

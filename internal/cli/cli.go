@@ -21,12 +21,14 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/authz"
+	"github.com/jeeves-ci/jeeves/internal/blob"
+	"github.com/jeeves-ci/jeeves/internal/builds"
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
 	"github.com/jeeves-ci/jeeves/internal/server"
 	"github.com/jeeves-ci/jeeves/internal/settings"
-	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 	"github.com/jeeves-ci/jeeves/internal/timer"
 	"github.com/jeeves-ci/jeeves/internal/version"
 	"github.com/jeeves-ci/jeeves/internal/views"
@@ -256,7 +258,7 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 	if len(failed) > 0 {
 		log.Error("cannot make the home private: other users may read it", "home", home, "failed", strings.Join(failed, ", "))
 	}
-	st, err := store.Open(home)
+	st, err := sqlite.Open(home)
 	if err != nil {
 		return err
 	}
@@ -286,7 +288,8 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	js, err := jobs.New(ctx, st)
+	blobs := blob.NewDir(home)
+	js, err := jobs.New(ctx, st, blobs)
 	if err != nil {
 		return err
 	}
@@ -329,7 +332,7 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 	q, err := farm.New(ctx, farm.Config{
 		Executors: cur.Executors, QuietPeriod: cur.QuietPeriod, Home: home, RootURL: cur.RootURL,
 		ListenURL: listenURL(o.Listen, ln.Addr()), Logger: log,
-		Permits: server.TriggerPermits(st, az, js, log),
+		Permits: server.TriggerPermits(au, az, js, log),
 	}, st, js)
 	if err != nil {
 		return err
@@ -355,7 +358,7 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 		QuietPeriod: o.QuietPeriod, Logger: log, Audit: auditLog, Authz: az, Settings: sv,
 		TrustedProxies: o.TrustedProxies, MaxConns: maxConns, MaxConnsPerAddr: o.MaxConnsPerAddr,
 		IdleTimeout: o.IdleTimeout, BodyTimeout: o.BodyTimeout, WriteTimeout: o.WriteTimeout,
-	}, au, js, vs, ns, q, st)
+	}, au, js, vs, ns, q, builds.New(st, blobs, js))
 	sv.OnChange(func(v settings.Values) {
 		q.SetExecutors(v.Executors)
 		q.SetDefaults(v.QuietPeriod, v.RootURL)

@@ -20,7 +20,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/launcher"
 	"github.com/jeeves-ci/jeeves/internal/launcher/local"
 	"github.com/jeeves-ci/jeeves/internal/model"
-	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 	"github.com/jeeves-ci/jeeves/internal/workspace"
 )
 
@@ -28,7 +28,7 @@ import (
 // launcher: builds are real processes.
 type world struct {
 	home     string
-	st       *store.Store
+	st       *sqlite.Store
 	js       *jobs.Service
 	logs     blob.Store
 	ex       *Executor
@@ -41,12 +41,12 @@ func newWorld(t *testing.T, cfg Config, logs func(blob.Store) blob.Store) *world
 	t.Helper()
 	ctx := context.Background()
 	home := t.TempDir()
-	st, err := store.Open(home)
+	st, err := sqlite.Open(home)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	js, err := jobs.New(ctx, st)
+	js, err := jobs.New(ctx, st, blob.NewDir(home))
 	if err != nil {
 		t.Fatal(err)
 	}

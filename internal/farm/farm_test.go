@@ -10,7 +10,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/blob"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
-	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 )
 
 // TestWiring runs builds through the farm as the server does, on SQLite
@@ -19,12 +19,12 @@ import (
 func TestWiring(t *testing.T) {
 	ctx := context.Background()
 	home := t.TempDir()
-	st, err := store.Open(home)
+	st, err := sqlite.Open(home)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	js, err := jobs.New(ctx, st)
+	js, err := jobs.New(ctx, st, blob.NewDir(home))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,29 +14,44 @@ import (
 	"unicode/utf8"
 
 	"github.com/jeeves-ci/jeeves/internal/authz"
+	"github.com/jeeves-ci/jeeves/internal/blob"
 	"github.com/jeeves-ci/jeeves/internal/configxml"
 	"github.com/jeeves-ci/jeeves/internal/cron"
 	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/usererr"
 )
 
-// Errors callers tell apart. ErrBadName and ErrBadConfig carry a message
-// fit to show the user.
+// The refusals callers tell apart, each a *usererr.Error carrying a
+// message fit to show the user. An item that does not exist is
+// store.ErrNotFound.
 var (
-	ErrNotFound  = errors.New("no such job")
-	ErrExists    = errors.New("job exists")
+	ErrExists    = fmt.Errorf("job %w", store.ErrExists)
 	ErrBadName   = errors.New("bad name")
 	ErrBadConfig = errors.New("bad config.xml")
 )
 
+// notFound is the error for an item that does not exist.
+func notFound(name string) error { return fmt.Errorf("no item %q: %w", name, store.ErrNotFound) }
+
 // MaxNameLength bounds a job name, in bytes.
 const MaxNameLength = limits.Name
 
+// Store is the slice of the store the job registry uses: items, their
+// builds' statuses (read at start), and transactions.
+type Store interface {
+	store.Jobs
+	store.Transactor
+	JobStatuses(ctx context.Context) (map[int64]model.JobStatus, error)
+}
+
 // Service is the job registry. Jobs are few and read on every request, so
 // their parsed configs are cached in memory; the store stays the truth.
+// What their builds leave (logs) is in blobs, below blob.JobKey.
 type Service struct {
-	store *store.Store
+	store Store
+	blobs blob.Store
 
 	mu    sync.RWMutex
 	byID  map[int64]*model.Job
@@ -60,8 +75,8 @@ func (s *Service) notify() {
 }
 
 // New loads every job.
-func New(ctx context.Context, st *store.Store) (*Service, error) {
-	s := &Service{store: st, byID: map[int64]*model.Job{}, names: map[string]int64{}}
+func New(ctx context.Context, st Store, blobs blob.Store) (*Service, error) {
+	s := &Service{store: st, blobs: blobs, byID: map[int64]*model.Job{}, names: map[string]int64{}}
 	all, err := st.Jobs(ctx)
 	if err != nil {
 		return nil, err
@@ -87,33 +102,33 @@ func New(ctx context.Context, st *store.Store) (*Service, error) {
 // the filesystem or a URL as a path.
 func CheckName(name string) error {
 	if strings.TrimSpace(name) == "" {
-		return fmt.Errorf("%w: No name is specified", ErrBadName)
+		return usererr.New(ErrBadName, "No name is specified")
 	}
 	if !utf8.ValidString(name) {
-		return fmt.Errorf("%w: The name is not valid UTF-8", ErrBadName)
+		return usererr.New(ErrBadName, "The name is not valid UTF-8")
 	}
 	if len(name) > MaxNameLength {
-		return fmt.Errorf("%w: The name is longer than %d bytes", ErrBadName, MaxNameLength)
+		return usererr.Newf(ErrBadName, "The name is longer than %d bytes", MaxNameLength)
 	}
 	if name == "." || name == ".." {
-		return fmt.Errorf("%w: “%s” is not an allowed name", ErrBadName, name)
+		return usererr.Newf(ErrBadName, "“%s” is not an allowed name", name)
 	}
 	for _, c := range name {
 		if unicode.IsControl(c) {
-			return fmt.Errorf("%w: No control code is allowed: %q", ErrBadName, name)
+			return usererr.Newf(ErrBadName, "No control code is allowed: %q", name)
 		}
 		if limits.Invisible(c) {
-			return fmt.Errorf("%w: The name holds U+%04X, an invisible or direction-changing character, which is not allowed", ErrBadName, c)
+			return usererr.Newf(ErrBadName, "The name holds U+%04X, an invisible or direction-changing character, which is not allowed", c)
 		}
 		if strings.ContainsRune(`?*/\%!@#$^&|<>[]:;`, c) {
-			return fmt.Errorf("%w: ‘%c’ is an unsafe character", ErrBadName, c)
+			return usererr.Newf(ErrBadName, "‘%c’ is an unsafe character", c)
 		}
 	}
 	if strings.HasSuffix(name, ".") {
-		return fmt.Errorf("%w: A name cannot end with ‘.’", ErrBadName)
+		return usererr.New(ErrBadName, "A name cannot end with ‘.’")
 	}
 	if strings.TrimSpace(name) != name {
-		return fmt.Errorf("%w: A name cannot start or end with a space", ErrBadName)
+		return usererr.New(ErrBadName, "A name cannot start or end with a space")
 	}
 	return nil
 }
@@ -123,24 +138,24 @@ func parse(xml []byte) (*model.JobConfig, error) {
 	if err != nil {
 		var uk *configxml.UnknownKindError
 		if errors.As(err, &uk) {
-			return nil, fmt.Errorf("%w: No item type ‘%s’ is known", ErrBadConfig, uk.Root)
+			return nil, usererr.Newf(ErrBadConfig, "No item type ‘%s’ is known", uk.Root)
 		}
-		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
+		return nil, usererr.New(ErrBadConfig, err.Error())
 	}
 	if cfg.Kind != configxml.KindProject && cfg.Kind != configxml.KindFolder {
-		return nil, fmt.Errorf("%w: No item type ‘%s’ is known", ErrBadConfig, cfg.Kind)
+		return nil, usererr.Newf(ErrBadConfig, "No item type ‘%s’ is known", cfg.Kind)
 	}
 	if cfg.TimerSpecs != "" {
 		// The seed only picks H values; any seed finds the same errors.
 		if _, err := cron.Parse(cfg.TimerSpecs, ""); err != nil {
-			return nil, fmt.Errorf("%w: hudson.triggers.TimerTrigger: %v", ErrBadConfig, err)
+			return nil, usererr.Newf(ErrBadConfig, "hudson.triggers.TimerTrigger: %v", err)
 		}
 	}
 	if err := authz.ValidateItem(cfg.Authorization); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
+		return nil, usererr.New(ErrBadConfig, err.Error())
 	}
 	if err := checkLengths(cfg); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadConfig, err)
+		return nil, usererr.Wrap(ErrBadConfig, err)
 	}
 	return cfg, nil
 }
@@ -199,7 +214,7 @@ func checkLengths(cfg *model.JobConfig) error {
 func restoreSecrets(posted, stored []byte) ([]byte, error) {
 	xml, err := configxml.Restore(posted, stored)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
+		return nil, usererr.New(ErrBadConfig, err.Error())
 	}
 	return xml, nil
 }
@@ -232,7 +247,7 @@ func (s *Service) checkParent(parent string) error {
 	}
 	id, ok := s.names[parent]
 	if !ok || !IsFolder(s.byID[id]) {
-		return fmt.Errorf("%w: %s", ErrNotFound, parent)
+		return fmt.Errorf("no folder %q: %w", parent, store.ErrNotFound)
 	}
 	return nil
 }
@@ -262,14 +277,14 @@ func (s *Service) Create(ctx context.Context, parent, name string, xml []byte, b
 	}
 	name = join(parent, name)
 	if err := limits.Check("the full name", name, limits.FullName); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadName, err)
+		return nil, usererr.Wrap(ErrBadName, err)
 	}
 	if _, ok := s.names[name]; ok {
-		return nil, fmt.Errorf("%w: A job already exists with the name ‘%s’", ErrExists, name)
+		return nil, usererr.Newf(ErrExists, "A job already exists with the name ‘%s’", name)
 	}
 	j, err := s.store.CreateJob(ctx, name, xml, time.Now(), by)
 	if errors.Is(err, store.ErrExists) {
-		return nil, fmt.Errorf("%w: A job already exists with the name ‘%s’", ErrExists, name)
+		return nil, usererr.Newf(ErrExists, "A job already exists with the name ‘%s’", name)
 	}
 	if err != nil {
 		return nil, err
@@ -287,7 +302,7 @@ func (s *Service) Get(name string) (*model.Job, error) {
 	defer s.mu.RUnlock()
 	id, ok := s.names[name]
 	if !ok {
-		return nil, ErrNotFound
+		return nil, notFound(name)
 	}
 	return copyJob(s.byID[id]), nil
 }
@@ -298,7 +313,7 @@ func (s *Service) ByID(id int64) (*model.Job, error) {
 	defer s.mu.RUnlock()
 	j, ok := s.byID[id]
 	if !ok {
-		return nil, ErrNotFound
+		return nil, fmt.Errorf("no item with id %d: %w", id, store.ErrNotFound)
 	}
 	return copyJob(j), nil
 }
@@ -379,10 +394,10 @@ func (s *Service) UpdateConfig(ctx context.Context, name string, xml []byte, by 
 	defer s.mu.Unlock()
 	id, ok := s.names[name]
 	if !ok {
-		return nil, ErrNotFound
+		return nil, notFound(name)
 	}
 	if old := s.byID[id].Config.Kind; old != cfg.Kind {
-		return nil, fmt.Errorf("%w: Expecting %s but got %s instead", ErrBadConfig, old, cfg.Kind)
+		return nil, usererr.Newf(ErrBadConfig, "Expecting %s but got %s instead", old, cfg.Kind)
 	}
 	if err := s.store.UpdateJobConfig(ctx, id, xml, by); err != nil {
 		return nil, err
@@ -392,14 +407,15 @@ func (s *Service) UpdateConfig(ctx context.Context, name string, xml []byte, by 
 }
 
 // Delete removes an item (a folder with everything in it), its builds
-// and their logs.
+// and their logs. The items go in one transaction: a folder is never
+// left with part of its contents.
 func (s *Service) Delete(ctx context.Context, name string) error {
 	defer s.notify() // after the unlock below
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id, ok := s.names[name]
 	if !ok {
-		return ErrNotFound
+		return notFound(name)
 	}
 	ids := []int64{id}
 	for n, child := range s.names {
@@ -407,7 +423,15 @@ func (s *Service) Delete(ctx context.Context, name string) error {
 			ids = append(ids, child)
 		}
 	}
-	if err := s.store.DeleteJobs(ctx, ids); err != nil {
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		for _, id := range ids {
+			if err := s.store.DeleteJob(ctx, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	var firstErr error
@@ -415,7 +439,7 @@ func (s *Service) Delete(ctx context.Context, name string) error {
 		delete(s.names, s.byID[id].Name)
 		delete(s.byID, id)
 		s.sorted = nil
-		if err := s.store.RemoveJobFiles(id); err != nil && firstErr == nil {
+		if err := s.blobs.Delete(blob.JobKey(id)); err != nil && firstErr == nil {
 			firstErr = err
 		}
 	}
@@ -436,7 +460,8 @@ func (s *Service) Inside(folder string) []int64 {
 }
 
 // Rename gives an item a new name in the same folder (Jenkins's
-// doRename; moving between folders is a different operation).
+// doRename; moving between folders is a different operation). A folder's
+// contents are renamed with it, in one transaction.
 func (s *Service) Rename(ctx context.Context, name, newBase string) (*model.Job, error) {
 	if err := CheckName(newBase); err != nil {
 		return nil, err
@@ -446,14 +471,14 @@ func (s *Service) Rename(ctx context.Context, name, newBase string) (*model.Job,
 	defer s.mu.Unlock()
 	id, ok := s.names[name]
 	if !ok {
-		return nil, ErrNotFound
+		return nil, notFound(name)
 	}
 	newName := join(Parent(name), newBase)
 	if newName == name {
 		return copyJob(s.byID[id]), nil
 	}
 	if _, taken := s.names[newName]; taken {
-		return nil, fmt.Errorf("%w: A job already exists with the name ‘%s’", ErrExists, newBase)
+		return nil, usererr.Newf(ErrExists, "A job already exists with the name ‘%s’", newBase)
 	}
 	longest := newName
 	for n := range s.names {
@@ -462,11 +487,23 @@ func (s *Service) Rename(ctx context.Context, name, newBase string) (*model.Job,
 		}
 	}
 	if err := limits.Check("the full name", longest, limits.FullName); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadName, err)
+		return nil, usererr.Wrap(ErrBadName, err)
 	}
-	err := s.store.RenameJob(ctx, name, newName)
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.RenameJob(ctx, name, newName); err != nil {
+			return err
+		}
+		for n := range s.names {
+			if strings.HasPrefix(n, name+"/") {
+				if err := s.store.RenameJob(ctx, n, newName+n[len(name):]); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
 	if errors.Is(err, store.ErrExists) {
-		return nil, fmt.Errorf("%w: A job already exists with the name ‘%s’", ErrExists, newBase)
+		return nil, usererr.Newf(ErrExists, "A job already exists with the name ‘%s’", newBase)
 	}
 	if err != nil {
 		return nil, err
@@ -497,11 +534,11 @@ func (s *Service) SetField(ctx context.Context, name, elem, value string) (*mode
 	}
 	s.mu.RUnlock()
 	if !ok {
-		return nil, ErrNotFound
+		return nil, notFound(name)
 	}
 	edited, err := configxml.SetTopLevel(xml, elem, value)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
+		return nil, usererr.New(ErrBadConfig, err.Error())
 	}
 	return s.UpdateConfig(ctx, name, edited, by)
 }
@@ -561,20 +598,12 @@ func (s *Service) update(id int64, change func(*model.Job)) *model.Job {
 	return j
 }
 
-// DeleteBuild removes a finished build and its log, and brings the
-// job's cached status up to date.
-func (s *Service) DeleteBuild(ctx context.Context, jobID, number int64) error {
-	if err := s.store.DeleteBuild(ctx, jobID, number); err != nil {
-		return err
-	}
-	status, err := s.store.JobStatus(ctx, jobID)
-	if err != nil {
-		return err
-	}
+// SetStatus replaces a job's cached status (after one of its builds was
+// deleted: package builds implements that).
+func (s *Service) SetStatus(id int64, status model.JobStatus) {
 	s.mu.Lock()
-	if _, ok := s.byID[jobID]; ok {
-		s.update(jobID, func(j *model.Job) { j.Status = status })
+	defer s.mu.Unlock()
+	if _, ok := s.byID[id]; ok {
+		s.update(id, func(j *model.Job) { j.Status = status })
 	}
-	s.mu.Unlock()
-	return nil
 }

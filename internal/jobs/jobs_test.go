@@ -4,9 +4,10 @@ import (
 	"context"
 	"testing"
 
+	"github.com/jeeves-ci/jeeves/internal/blob"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
-	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 )
 
 const project = `<project><builders><hudson.tasks.Shell><command>true</command></hudson.tasks.Shell></builders></project>`
@@ -15,12 +16,13 @@ const project = `<project><builders><hudson.tasks.Shell><command>true</command><
 // must replace a job, never change it in place.
 func TestListedJobsStayAsTheyWereListed(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(t.TempDir())
+	home := t.TempDir()
+	st, err := sqlite.Open(home)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	s, err := jobs.New(ctx, st)
+	s, err := jobs.New(ctx, st, blob.NewDir(home))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -361,6 +361,42 @@ type Build struct {
 	Description string
 }
 
+// Permalink names a "last build of a kind" link of a job (lastBuild,
+// lastStableBuild…), as Jenkins's PermalinkProjectAction does.
+type Permalink string
+
+// The permalinks Jenkins offers.
+const (
+	LastBuild             Permalink = "lastBuild"
+	LastStableBuild       Permalink = "lastStableBuild"
+	LastSuccessfulBuild   Permalink = "lastSuccessfulBuild"
+	LastFailedBuild       Permalink = "lastFailedBuild"
+	LastUnstableBuild     Permalink = "lastUnstableBuild"
+	LastUnsuccessfulBuild Permalink = "lastUnsuccessfulBuild"
+	LastCompletedBuild    Permalink = "lastCompletedBuild"
+	FirstBuild            Permalink = "firstBuild"
+)
+
+// Results are the results a finished build must have to be the
+// permalink's (the newest such build is); nil for firstBuild, lastBuild
+// and lastCompletedBuild, which take any build, and for a name that is
+// no permalink.
+func (p Permalink) Results() []Result {
+	switch p {
+	case LastStableBuild:
+		return []Result{Success}
+	case LastSuccessfulBuild:
+		return []Result{Success, Unstable}
+	case LastFailedBuild:
+		return []Result{Failure}
+	case LastUnstableBuild:
+		return []Result{Unstable}
+	case LastUnsuccessfulBuild:
+		return []Result{Unstable, Failure, NotBuilt, Aborted}
+	}
+	return nil
+}
+
 // QueueState is where a queue item stands.
 type QueueState string
 

@@ -23,15 +23,19 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/usererr"
 )
 
-// Errors callers tell apart; ErrBad carries a message fit for the user
-// after ": ".
+// The refusals callers tell apart, each a *usererr.Error carrying a
+// message fit to show the user. An agent that does not exist is
+// store.ErrNotFound.
 var (
-	ErrNotFound = errors.New("no such node")
-	ErrExists   = errors.New("node exists")
-	ErrBad      = errors.New("bad node")
+	ErrExists = fmt.Errorf("node %w", store.ErrExists)
+	ErrBad    = errors.New("bad node")
 )
+
+// notFound is the error for an agent that does not exist.
+func notFound(name string) error { return fmt.Errorf("no agent %q: %w", name, store.ErrNotFound) }
 
 // The node types Jenkins's ComputerSet.doCreateItem finds for a permanent
 // agent: the class and its descriptor.
@@ -43,13 +47,13 @@ var builtIn = map[string]bool{"(master)": true, "(built-in)": true, "built-in no
 
 // Service holds the agents in memory; the store stays the truth.
 type Service struct {
-	store *store.Store
+	store store.Nodes
 	mu    sync.RWMutex
 	nodes map[string]*model.Node
 }
 
 // New loads every agent.
-func New(ctx context.Context, st *store.Store) (*Service, error) {
+func New(ctx context.Context, st store.Nodes) (*Service, error) {
 	s := &Service{store: st, nodes: map[string]*model.Node{}}
 	all, err := st.Nodes(ctx)
 	if err != nil {
@@ -85,7 +89,7 @@ func (s *Service) Get(name string) (*model.Node, error) {
 	defer s.mu.RUnlock()
 	n, ok := s.nodes[name]
 	if !ok {
-		return nil, ErrNotFound
+		return nil, notFound(name)
 	}
 	c := *n
 	return &c, nil
@@ -93,10 +97,10 @@ func (s *Service) Get(name string) (*model.Node, error) {
 
 func checkName(name string) error {
 	if err := jobs.CheckName(name); err != nil {
-		return fmt.Errorf("%w: %s", ErrBad, strings.TrimPrefix(err.Error(), jobs.ErrBadName.Error()+": "))
+		return usererr.Wrap(ErrBad, err)
 	}
 	if builtIn[strings.ToLower(name)] {
-		return fmt.Errorf("%w: ‘%s’ is the built-in node's name", ErrBad, name)
+		return usererr.Newf(ErrBad, "‘%s’ is the built-in node's name", name)
 	}
 	return nil
 }
@@ -110,7 +114,7 @@ func (s *Service) CreateFromForm(ctx context.Context, name, typ, form string) (*
 		return nil, err
 	}
 	if !agentTypes[typ] {
-		return nil, fmt.Errorf("%w: No node type ‘%s’ is known; jeeves has permanent agents (hudson.slaves.DumbSlave)", ErrBad, typ)
+		return nil, usererr.Newf(ErrBad, "No node type ‘%s’ is known; jeeves has permanent agents (hudson.slaves.DumbSlave)", typ)
 	}
 	cfg, fields, err := fromForm(form)
 	if err != nil {
@@ -120,12 +124,12 @@ func (s *Service) CreateFromForm(ctx context.Context, name, typ, form string) (*
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.nodes[name]; ok {
-		return nil, fmt.Errorf("%w: Agent called ‘%s’ already exists", ErrExists, name)
+		return nil, usererr.Newf(ErrExists, "Agent called ‘%s’ already exists", name)
 	}
 	now := time.Now()
 	if err := s.store.CreateNode(ctx, name, xml, now); err != nil {
 		if errors.Is(err, store.ErrExists) {
-			return nil, fmt.Errorf("%w: Agent called ‘%s’ already exists", ErrExists, name)
+			return nil, usererr.Newf(ErrExists, "Agent called ‘%s’ already exists", name)
 		}
 		return nil, err
 	}
@@ -141,7 +145,7 @@ func fromForm(form string) (*model.NodeConfig, []configxml.Field, error) {
 	if strings.TrimSpace(form) == "" {
 		f = map[string]any{}
 	} else if err := json.Unmarshal([]byte(form), &f); err != nil {
-		return nil, nil, fmt.Errorf("%w: the json field is not a JSON object: %v", ErrBad, err)
+		return nil, nil, usererr.Newf(ErrBad, "the json field is not a JSON object: %v", err)
 	}
 	cfg := &model.NodeConfig{
 		Description: str(f["nodeDescription"]),
@@ -156,7 +160,7 @@ func fromForm(form string) (*model.NodeConfig, []configxml.Field, error) {
 		cfg.Mode = "NORMAL"
 	}
 	if cfg.Mode != "NORMAL" && cfg.Mode != "EXCLUSIVE" {
-		return nil, nil, fmt.Errorf("%w: mode must be NORMAL or EXCLUSIVE, not %q", ErrBad, cfg.Mode)
+		return nil, nil, usererr.Newf(ErrBad, "mode must be NORMAL or EXCLUSIVE, not %q", cfg.Mode)
 	}
 	n := strings.TrimSpace(str(f["numExecutors"]))
 	if n == "" {
@@ -164,7 +168,7 @@ func fromForm(form string) (*model.NodeConfig, []configxml.Field, error) {
 	}
 	v, err := strconv.Atoi(n)
 	if err != nil || v <= 0 {
-		return nil, nil, fmt.Errorf("%w: Invalid agent configuration. The number of executors must be a positive integer, not %q", ErrBad, n)
+		return nil, nil, usererr.Newf(ErrBad, "Invalid agent configuration. The number of executors must be a positive integer, not %q", n)
 	}
 	cfg.NumExecutors = v
 	var fields []configxml.Field
@@ -183,10 +187,10 @@ func fromForm(form string) (*model.NodeConfig, []configxml.Field, error) {
 			case string, float64, bool:
 				if k != "stapler-class" && k != "$class" && k != "kind" {
 					if err := limits.Check("a launcher setting's name", k, limits.Name); err != nil {
-						return nil, nil, fmt.Errorf("%w: %w", ErrBad, err)
+						return nil, nil, usererr.Wrap(ErrBad, err)
 					}
 					if err := limits.Check("the launcher setting "+k, str(l[k]), limits.Value); err != nil {
-						return nil, nil, fmt.Errorf("%w: %w", ErrBad, err)
+						return nil, nil, usererr.Wrap(ErrBad, err)
 					}
 					fields = append(fields, configxml.Field{Name: k, Value: str(l[k])})
 				}
@@ -201,13 +205,13 @@ func fromForm(form string) (*model.NodeConfig, []configxml.Field, error) {
 // Stored agents are not checked again when loaded.
 func checkLengths(cfg *model.NodeConfig, descField, labelField string) error {
 	if err := limits.Check(descField, cfg.Description, limits.Description); err != nil {
-		return fmt.Errorf("%w: %w", ErrBad, err)
+		return usererr.Wrap(ErrBad, err)
 	}
 	if err := limits.Check("remoteFS", cfg.RemoteFS, limits.Path); err != nil {
-		return fmt.Errorf("%w: %w", ErrBad, err)
+		return usererr.Wrap(ErrBad, err)
 	}
 	if err := limits.Check(labelField, strings.Join(cfg.Labels, " "), limits.Label); err != nil {
-		return fmt.Errorf("%w: %w", ErrBad, err)
+		return usererr.Wrap(ErrBad, err)
 	}
 	return nil
 }
@@ -232,21 +236,21 @@ func (s *Service) UpdateConfig(ctx context.Context, name string, xml []byte) (*m
 	if err != nil {
 		var uk *configxml.UnknownKindError
 		if errors.As(err, &uk) {
-			return nil, fmt.Errorf("%w: Expecting slave but got %s instead", ErrBad, uk.Root)
+			return nil, usererr.Newf(ErrBad, "Expecting slave but got %s instead", uk.Root)
 		}
-		return nil, fmt.Errorf("%w: %v", ErrBad, err)
+		return nil, usererr.New(ErrBad, err.Error())
 	}
 	if err := checkLengths(cfg, "description", "label"); err != nil {
 		return nil, err
 	}
 	if inner != "" && inner != name {
-		return nil, fmt.Errorf("%w: the config.xml names the agent ‘%s’, not ‘%s’; agents cannot be renamed here", ErrBad, inner, name)
+		return nil, usererr.Newf(ErrBad, "the config.xml names the agent ‘%s’, not ‘%s’; agents cannot be renamed here", inner, name)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n, ok := s.nodes[name]
 	if !ok {
-		return nil, ErrNotFound
+		return nil, notFound(name)
 	}
 	if err := s.store.UpdateNodeConfig(ctx, name, xml); err != nil {
 		return nil, err
@@ -263,13 +267,13 @@ func (s *Service) SetOffline(ctx context.Context, name string, offline bool, rea
 	defer s.mu.Unlock()
 	n, ok := s.nodes[name]
 	if !ok {
-		return ErrNotFound
+		return notFound(name)
 	}
 	if !offline {
 		reason = ""
 	}
 	if err := limits.Check("offlineMessage", reason, limits.Message); err != nil {
-		return fmt.Errorf("%w: %w", ErrBad, err)
+		return usererr.Wrap(ErrBad, err)
 	}
 	if err := s.store.SetNodeOffline(ctx, name, offline, reason); err != nil {
 		return err
@@ -283,7 +287,7 @@ func (s *Service) Delete(ctx context.Context, name string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.nodes[name]; !ok {
-		return ErrNotFound
+		return notFound(name)
 	}
 	if err := s.store.DeleteNode(ctx, name); err != nil {
 		return err
@@ -297,7 +301,7 @@ func (s *Service) Delete(ctx context.Context, name string) error {
 func (s *Service) CheckNew(name string) (string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return "", fmt.Errorf("%w: Query parameter 'name' is required", ErrBad)
+		return "", usererr.New(ErrBad, "Query parameter 'name' is required")
 	}
 	if err := checkName(name); err != nil {
 		return "", err
@@ -306,7 +310,7 @@ func (s *Service) CheckNew(name string) (string, error) {
 	_, taken := s.nodes[name]
 	s.mu.RUnlock()
 	if taken {
-		return "", fmt.Errorf("%w: Agent called ‘%s’ already exists", ErrExists, name)
+		return "", usererr.Newf(ErrExists, "Agent called ‘%s’ already exists", name)
 	}
 	return name, nil
 }
@@ -319,19 +323,19 @@ func (s *Service) CreateFromXML(ctx context.Context, name string, xml []byte) (*
 	if err != nil {
 		var uk *configxml.UnknownKindError
 		if errors.As(err, &uk) {
-			return nil, fmt.Errorf("%w: Expecting slave but got %s instead", ErrBad, uk.Root)
+			return nil, usererr.Newf(ErrBad, "Expecting slave but got %s instead", uk.Root)
 		}
-		return nil, fmt.Errorf("%w: %v", ErrBad, err)
+		return nil, usererr.New(ErrBad, err.Error())
 	}
 	if name = strings.TrimSpace(name); name == "" {
 		name = inner
 	}
 	if name == "" {
-		return nil, fmt.Errorf("%w: Query parameter 'name' is required", ErrBad)
+		return nil, usererr.New(ErrBad, "Query parameter 'name' is required")
 	}
 	if name != inner {
 		if xml, err = configxml.SetText(xml, "name", name); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrBad, err)
+			return nil, usererr.New(ErrBad, err.Error())
 		}
 	}
 	return s.create(ctx, name, xml, cfg, "Node '"+name+"' already exists")
@@ -345,15 +349,15 @@ func (s *Service) Copy(ctx context.Context, name, from string) (*model.Node, err
 		return nil, err
 	}
 	if strings.TrimSpace(from) == "" {
-		return nil, fmt.Errorf("%w: Specify which agent to copy", ErrBad)
+		return nil, usererr.New(ErrBad, "Specify which agent to copy")
 	}
 	src, err := s.Get(from)
 	if err != nil {
-		return nil, fmt.Errorf("%w: No such agent: %s", ErrBad, from)
+		return nil, usererr.Newf(ErrBad, "No such agent: %s", from)
 	}
 	xml, err := configxml.SetText(src.ConfigXML, "name", name)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBad, err)
+		return nil, usererr.New(ErrBad, err.Error())
 	}
 	cfg := src.Config
 	return s.create(ctx, name, xml, &cfg, "Agent called ‘"+name+"’ already exists")
@@ -367,12 +371,12 @@ func (s *Service) create(ctx context.Context, name string, xml []byte, cfg *mode
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.nodes[name]; ok {
-		return nil, fmt.Errorf("%w: %s", ErrExists, taken)
+		return nil, usererr.New(ErrExists, taken)
 	}
 	now := time.Now()
 	if err := s.store.CreateNode(ctx, name, xml, now); err != nil {
 		if errors.Is(err, store.ErrExists) {
-			return nil, fmt.Errorf("%w: %s", ErrExists, taken)
+			return nil, usererr.New(ErrExists, taken)
 		}
 		return nil, err
 	}

@@ -28,8 +28,9 @@ import (
 // readable at /queue/item/N/, as in Jenkins.
 const LeftItemLifetime = 5 * time.Minute
 
-// ErrNotFound is returned for an unknown queue item.
-var ErrNotFound = errors.New("not found")
+// ErrNotFound is returned for an unknown queue item: the store's
+// not-found, so that callers test one error whichever layer found it.
+var ErrNotFound = store.ErrNotFound
 
 // ErrStopping is returned by Schedule once the queue is closed.
 var ErrStopping = errors.New("jeeves is shutting down")
@@ -326,7 +327,7 @@ func (q *Queue) Item(ctx context.Context, id int64) (*Waiting, error) {
 	}
 	it, err := q.store.QueueItem(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, ErrNotFound
+		return nil, fmt.Errorf("queue item %d: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return nil, err

@@ -8,12 +8,12 @@ import (
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/model"
-	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 )
 
 // world is a queue on a real SQLite store with two jobs.
 type world struct {
-	st     *store.Store
+	st     *sqlite.Store
 	q      *Queue
 	a, b   *model.Job
 	home   string
@@ -23,7 +23,7 @@ type world struct {
 func newWorld(t *testing.T, cfg Config) *world {
 	t.Helper()
 	home := t.TempDir()
-	st, err := store.Open(home)
+	st, err := sqlite.Open(home)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/jeeves-ci/jeeves/internal/blob"
 	"sync"
 	"testing"
 	"time"
@@ -12,7 +13,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/queue"
-	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 )
 
 // fakeRun is a build that runs until the test ends or aborts it.
@@ -71,12 +72,13 @@ type world struct {
 func newWorld(t *testing.T, n int, cfg Config) *world {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(t.TempDir())
+	home := t.TempDir()
+	st, err := sqlite.Open(home)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	js, err := jobs.New(ctx, st)
+	js, err := jobs.New(ctx, st, blob.NewDir(home))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -96,6 +96,15 @@ func (s *Server) writeAPI(c *call, a apiTarget, flavor export.Flavor, ctype stri
 	// An error is a client that went away, or a graph too deep: what was
 	// written goes out as it is.
 	export.Write(bw, obj, flavor, xmlRoot, opt)
+	if c.failed != nil {
+		// A lazy property could not be read: answer the error (a 500
+		// with a reference in the log), unless part of the answer has
+		// gone out already, where all that is left is to say so.
+		if !bw.streaming {
+			return c.failed
+		}
+		s.log.Error("api answer cut short", "method", c.r.Method, "path", c.r.URL.Path, "err", c.failed)
+	}
 	bw.finish()
 	if c := cap(bw.buf); c > 0 && c <= answerBufferMax {
 		*held = bw.buf

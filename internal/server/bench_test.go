@@ -12,12 +12,14 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/authz"
+	"github.com/jeeves-ci/jeeves/internal/blob"
+	"github.com/jeeves-ci/jeeves/internal/builds"
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
 	"github.com/jeeves-ci/jeeves/internal/server"
-	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 	"github.com/jeeves-ci/jeeves/internal/views"
 )
 
@@ -35,7 +37,7 @@ func newStack(tb testing.TB) *stack {
 	tb.Helper()
 	ctx := context.Background()
 	home := tb.TempDir()
-	st, err := store.Open(home)
+	st, err := sqlite.Open(home)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -52,7 +54,7 @@ func newStack(tb testing.TB) *stack {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	js, err := jobs.New(ctx, st)
+	js, err := jobs.New(ctx, st, blob.NewDir(home))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -80,7 +82,7 @@ func newStack(tb testing.TB) *stack {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv := server.New(server.Config{Version: "bench", CSRF: true, Executors: 2, Authz: az}, au, js, vs, ns, q, st)
+	srv := server.New(server.Config{Version: "bench", CSRF: true, Executors: 2, Authz: az}, au, js, vs, ns, q, builds.New(st, blob.NewDir(home), js))
 	s.handler = srv
 	hs := httptest.NewServer(srv)
 	tb.Cleanup(hs.Close)

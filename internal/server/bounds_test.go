@@ -238,7 +238,7 @@ func (rs *routeStack) withAudit(t *testing.T, al *audit.Log) *routeStack {
 	t.Helper()
 	cfg := rs.srv.cfg
 	cfg.Audit = al
-	srv := New(cfg, rs.au, rs.jobs, rs.srv.views, rs.srv.nodes, rs.q, rs.srv.store)
+	srv := New(cfg, rs.au, rs.jobs, rs.srv.views, rs.srv.nodes, rs.q, rs.srv.builds)
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	other := *rs
@@ -352,7 +352,7 @@ func TestAuditNeverHoldsAPasswordTypedAsAUserName(t *testing.T) {
 	})
 	t.Run("no password reaches the files", func(t *testing.T) {
 		rs.srv.cfg.Audit.Flush()
-		files, _ := filepath.Glob(filepath.Join(rs.srv.store.Home(), "audit", "*"))
+		files, _ := filepath.Glob(filepath.Join(rs.home, "audit", "*"))
 		if len(files) == 0 {
 			t.Fatal("no audit files found")
 		}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -18,7 +17,7 @@ import (
 
 // walkBuild serves /job/N/<number>/… (§4.7, §5.4).
 func (s *Server) walkBuild(c *call, job *model.Job, number int64, p []string) error {
-	b, err := s.store.Build(c.ctx(), job.ID, number)
+	b, err := s.builds.Get(c.ctx(), job.ID, number)
 	if errors.Is(err, store.ErrNotFound) {
 		return notFound()
 	}
@@ -85,7 +84,7 @@ func (s *Server) submitBuildDescription(c *call, r runRef) error {
 	if err := parseForm(c); err != nil {
 		return err
 	}
-	if err := s.store.SetBuildDescription(c.ctx(), r.job.ID, r.b.Number, c.r.FormValue("description")); err != nil {
+	if err := s.builds.SetDescription(c.ctx(), r.job.ID, r.b.Number, c.r.FormValue("description")); err != nil {
 		return buildError(err)
 	}
 	url := c.root + jobPath(r.job.Name) + strconv.FormatInt(r.b.Number, 10) + "/"
@@ -121,7 +120,7 @@ func (s *Server) buildConfigSubmit(c *call, r runRef) error {
 	if len(name) > maxDisplayName {
 		return badRequest("The display name is longer than " + strconv.Itoa(maxDisplayName) + " bytes")
 	}
-	if err := s.store.SetBuildInfo(c.ctx(), r.job.ID, r.b.Number, name, *fields.Description); err != nil {
+	if err := s.builds.SetInfo(c.ctx(), r.job.ID, r.b.Number, name, *fields.Description); err != nil {
 		return buildError(err)
 	}
 	url := c.root + jobPath(r.job.Name) + strconv.FormatInt(r.b.Number, 10) + "/"
@@ -199,12 +198,12 @@ func (s *Server) stopBuild(c *call, job *model.Job, b *model.Build) error {
 }
 
 // buildSummaryVis: properties below this visibility are not in a
-// buildSummary.
+// buildSummaryObject.
 const buildSummaryVis = 2
 
-// buildSummary is buildObject with only its properties of visibility
-// buildSummaryVis and up: number and url.
-func buildSummary(c *call, job *model.Job, number int64) *export.Object {
+// buildSummaryObject is buildObject with only its properties of
+// visibility buildSummaryVis and up: number and url.
+func buildSummaryObject(c *call, job *model.Job, number int64) *export.Object {
 	url := c.root + jobPath(job.Name) + strconv.FormatInt(number, 10) + "/"
 	return obj("hudson.model.FreeStyleBuild", pv("number", 999, number), pv("url", 2, url))
 }
@@ -218,12 +217,13 @@ func buildSummary(c *call, job *model.Job, number int64) *export.Object {
 func (s *Server) buildRef(c *call, job *model.Job, number int64, b *model.Build) export.Pruned {
 	return func(minVis int) any {
 		if minVis >= buildSummaryVis {
-			return buildSummary(c, job, number)
+			return buildSummaryObject(c, job, number)
 		}
 		if b == nil {
 			var err error
-			if b, err = s.store.Build(c.ctx(), job.ID, number); err != nil {
-				return buildSummary(c, job, number) // deleted meanwhile
+			if b, err = s.builds.Get(c.ctx(), job.ID, number); err != nil {
+				c.failUnlessGone(err)
+				return buildSummaryObject(c, job, number) // deleted meanwhile
 			}
 		}
 		return s.buildObject(c, job, b)
@@ -290,8 +290,9 @@ func (s *Server) buildObject(c *call, job *model.Job, b *model.Build) *export.Ob
 
 // estimatedDuration averages the last three successful builds, -1 if none.
 func (s *Server) estimatedDuration(c *call, job *model.Job) any {
-	bs, err := s.store.Builds(c.ctx(), job.ID, 20)
+	bs, err := s.builds.List(c.ctx(), job.ID, 20)
 	if err != nil {
+		c.fail(err)
 		return -1
 	}
 	var sum time.Duration
@@ -356,24 +357,21 @@ func causeObject(c model.Cause) *export.Object {
 }
 
 // consoleText serves the whole log. A build's log always has at least
-// its "Started by" line, so it is never empty.
+// its "Started by" line, so it is never empty. Once the answer has
+// begun, a failed write is a client gone: nothing is left to answer.
 func (s *Server) consoleText(c *call, b *model.Build) error {
 	c.w.Header().Set("Content-Type", "text/plain;charset=utf-8")
-	f, err := os.Open(s.store.LogPath(b.JobID, b.Number))
-	if errors.Is(err, os.ErrNotExist) {
+	log, err := s.builds.OpenLog(b.JobID, b.Number)
+	if errors.Is(err, store.ErrNotFound) {
 		_, err = io.WriteString(c.w, causeLines(b))
 		return err
 	}
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	if st, err := f.Stat(); err == nil {
-		c.w.Header().Set("Content-Length", strconv.FormatInt(st.Size(), 10))
-		_, err = io.CopyN(c.w, f, st.Size())
-		return nil
-	}
-	_, err = io.Copy(c.w, f)
+	defer log.Close()
+	c.w.Header().Set("Content-Length", strconv.FormatInt(log.Size, 10))
+	io.Copy(c.w, io.NewSectionReader(log, 0, log.Size))
 	return nil
 }
 
@@ -397,8 +395,8 @@ func (s *Server) progressiveText(c *call, b *model.Build) error {
 	// Read "building" before the file size: a build that finishes in
 	// between then only costs the client one more, empty, poll.
 	_, running := s.queue.Running(b.JobID, b.Number)
-	f, err := os.Open(s.store.LogPath(b.JobID, b.Number))
-	if errors.Is(err, os.ErrNotExist) {
+	log, err := s.builds.OpenLog(b.JobID, b.Number)
+	if errors.Is(err, store.ErrNotFound) {
 		h.Set("X-Text-Size", "0")
 		if running {
 			h.Set("X-More-Data", "true")
@@ -409,12 +407,8 @@ func (s *Server) progressiveText(c *call, b *model.Build) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	size := st.Size()
+	defer log.Close()
+	size := log.Size
 	// Jenkins reads start as a request parameter: node-jenkins POSTs it as a form.
 	start, _ := strconv.ParseInt(c.r.FormValue("start"), 10, 64)
 	if start < 0 || start > size {
@@ -429,7 +423,7 @@ func (s *Server) progressiveText(c *call, b *model.Build) error {
 	if c.r.Method == http.MethodHead {
 		return nil
 	}
-	io.Copy(c.w, io.NewSectionReader(f, start, size-start))
+	io.Copy(c.w, io.NewSectionReader(log, start, size-start))
 	return nil
 }
 
@@ -445,8 +439,8 @@ func (s *Server) deleteBuild(c *call, job *model.Job, b *model.Build) error {
 	if b.Building {
 		return badRequest("Unable to delete " + job.Name + " #" + strconv.FormatInt(b.Number, 10) + " as it is still running")
 	}
-	if err := s.jobs.DeleteBuild(c.ctx(), job.ID, b.Number); err != nil {
-		return err
+	if err := s.builds.Delete(c.ctx(), job.ID, b.Number); err != nil {
+		return buildError(err)
 	}
 	s.summaries.Delete(job.ID)
 	url := c.root + jobPath(job.Name)
@@ -458,22 +452,18 @@ func (s *Server) deleteBuild(c *call, job *model.Job, b *model.Build) error {
 // at a line boundary, and says how much it skipped: the console page stays
 // fast however long the log grows.
 func (s *Server) logTail(b *model.Build, limit int64) (text string, size, skipped int64, err error) {
-	f, err := os.Open(s.store.LogPath(b.JobID, b.Number))
-	if errors.Is(err, os.ErrNotExist) {
+	log, err := s.builds.OpenLog(b.JobID, b.Number)
+	if errors.Is(err, store.ErrNotFound) {
 		return causeLines(b), 0, 0, nil
 	}
 	if err != nil {
 		return "", 0, 0, err
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return "", 0, 0, err
-	}
-	size = st.Size()
+	defer log.Close()
+	size = log.Size
 	start := max(0, size-limit)
 	buf := make([]byte, size-start)
-	if _, err := f.ReadAt(buf, start); err != nil && !errors.Is(err, io.EOF) {
+	if _, err := log.ReadAt(buf, start); err != nil && !errors.Is(err, io.EOF) {
 		return "", 0, 0, err
 	}
 	if start > 0 {

@@ -13,6 +13,8 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/export"
 	"github.com/jeeves-ci/jeeves/internal/limits"
+	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/usererr"
 )
 
 // builtInNames are the names clients use for the controller's node:
@@ -321,14 +323,10 @@ func (s *Server) nodeConfigXML(c *call, n *model.Node) error {
 
 func nodeError(err error) error {
 	switch {
-	case errors.Is(err, nodes.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound):
 		return notFound()
 	case errors.Is(err, nodes.ErrBad), errors.Is(err, nodes.ErrExists):
-		msg := err.Error()
-		if _, after, ok := strings.Cut(msg, ": "); ok {
-			msg = after
-		}
-		return badRequest(msg)
+		return badRequest(usererr.Message(err))
 	}
 	return err
 }

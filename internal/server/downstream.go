@@ -63,15 +63,15 @@ func (s *Server) checkDownstream(c *call, fullName string, xml []byte) error {
 // from them would be judged (the strategy's answer, ANDed with their
 // token's scopes and job glob). An authority that was never recorded,
 // or whose user no longer exists, is judged as anonymous.
-func TriggerPermits(st *store.Store, az *authz.Service, js *jobs.Service, log *slog.Logger) downstream.Permits {
+func TriggerPermits(au *auth.Service, az *authz.Service, js *jobs.Service, log *slog.Logger) downstream.Permits {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{store: st, authz: az, jobs: js, log: log}
+	s := &Server{auth: au, authz: az, jobs: js, log: log}
 	return func(by *model.Authority, job *model.Job) (see, build bool) {
 		c := &call{s: s, id: auth.Identity{Method: auth.Anonymous}}
 		if by != nil && by.User != "" {
-			u, err := st.User(context.Background(), by.User)
+			u, err := au.User(context.Background(), by.User)
 			switch {
 			case err == nil:
 				c.id = auth.Identity{User: u, Method: auth.Password}

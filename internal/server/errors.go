@@ -60,12 +60,12 @@ func (s *Server) renderError(c *call, err error) {
 			he = &httpError{status: http.StatusTooManyRequests, msg: "Too many failed password attempts; try again in " + strconv.Itoa(te.Seconds()) + " s, or use an API token"}
 		} else if errors.As(err, &mbe) {
 			he = &httpError{status: http.StatusRequestEntityTooLarge, msg: "The request body is larger than the limit of " + byteCount(mbe.Limit)}
-		} else if store.DiskFull(err) {
+		} else if ue := store.AsUnavailable(err); ue != nil && ue.Full {
 			// Nothing was saved; the same request works once space returns.
 			s.log.Error("request failed: the disk is full", "method", c.r.Method, "path", c.r.URL.Path, "err", err)
 			he = &httpError{status: http.StatusInsufficientStorage, xError: true,
 				msg: "jeeves cannot save this: the disk holding its home is full (no space left on device); nothing was changed, try again once space is freed"}
-		} else if store.CannotWrite(err) {
+		} else if ue != nil {
 			s.log.Error("request failed: the home cannot be written", "method", c.r.Method, "path", c.r.URL.Path, "err", err)
 			he = &httpError{status: http.StatusServiceUnavailable, xError: true,
 				msg: "jeeves cannot save this: its home cannot be written (" + writeCause(err) + "); nothing was changed"}

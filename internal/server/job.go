@@ -17,6 +17,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/usererr"
 )
 
 func jobPath(name string) string { return executor.JobPath(name) }
@@ -40,7 +41,7 @@ func (s *Server) walkJobs(c *call, folder string, p []string) error {
 		name = folder + "/" + name
 	}
 	job, err := s.jobs.Get(name)
-	if errors.Is(err, jobs.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return notFound()
 	}
 	if err != nil {
@@ -161,7 +162,7 @@ func (s *Server) buildNumber(c *call, job *model.Job, seg string) (int64, bool, 
 	if n, err := strconv.ParseInt(seg, 10, 64); err == nil && n > 0 {
 		return n, true, nil
 	}
-	n, known, err := s.store.PermalinkNumber(c.ctx(), job.ID, store.Permalink(seg))
+	n, known, err := s.builds.Permalink(c.ctx(), job.ID, model.Permalink(seg))
 	if err != nil || !known || n == 0 {
 		return 0, false, err
 	}
@@ -422,16 +423,12 @@ func readBody(c *call) ([]byte, error) {
 }
 
 // jobError turns the jobs service's validation errors into 400s (and a
-// name clash into Jenkins's 400 too).
+// name clash into Jenkins's 400 too), with the message they carry.
 func jobError(err error) error {
 	switch {
 	case errors.Is(err, jobs.ErrBadName), errors.Is(err, jobs.ErrBadConfig), errors.Is(err, jobs.ErrExists):
-		msg := err.Error()
-		if _, after, ok := strings.Cut(msg, ": "); ok {
-			msg = after
-		}
-		return badRequest(msg)
-	case errors.Is(err, jobs.ErrNotFound):
+		return badRequest(usererr.Message(err))
+	case errors.Is(err, store.ErrNotFound):
 		return notFound()
 	}
 	return err
@@ -566,9 +563,10 @@ func (s *Server) jobObject(c *call, job *model.Job) *export.Object {
 	// A permalink is a build: its summary where the job is read at the
 	// default depth, every field a build has where the depth or the tree
 	// reaches into it (Backstage reads lastBuild's actions).
-	permalink := func(l store.Permalink) export.Prop {
+	permalink := func(l model.Permalink) export.Prop {
 		return export.Prop{Name: string(l), Vis: 1, Value: export.Pruned(func(minVis int) any {
-			n, _, _ := s.store.PermalinkNumber(ctx, job.ID, l)
+			n, _, err := s.builds.Permalink(ctx, job.ID, l)
+			c.fail(err)
 			if n == 0 {
 				return nil
 			}
@@ -590,14 +588,16 @@ func (s *Server) jobObject(c *call, job *model.Job) *export.Object {
 	builds := func(limit int) export.Pruned {
 		return func(minVis int) any {
 			if minVis >= buildSummaryVis {
-				ns, _ := s.store.BuildNumbers(ctx, job.ID, limit)
+				ns, err := s.builds.Numbers(ctx, job.ID, limit)
+				c.fail(err)
 				out := make([]*export.Object, len(ns))
 				for i, n := range ns {
-					out[i] = buildSummary(c, job, n)
+					out[i] = buildSummaryObject(c, job, n)
 				}
 				return out
 			}
-			bs, _ := s.store.Builds(ctx, job.ID, limit)
+			bs, err := s.builds.List(ctx, job.ID, limit)
+			c.fail(err)
 			out := make([]*export.Object, len(bs))
 			for i, b := range bs {
 				out[i] = s.buildObject(c, job, b)
@@ -622,17 +622,17 @@ func (s *Server) jobObject(c *call, job *model.Job) *export.Object {
 		p("buildable", !job.Config.Disabled),
 		export.Prop{Name: "builds", Vis: 1, Value: builds(100)},
 		export.Prop{Name: "color", Vis: 2, Value: export.Lazy(func() any { return s.jobColor(c, job) })},
-		permalink(store.FirstBuild),
+		permalink(model.FirstBuild),
 		lazy("healthReport", func() any { return s.healthReport(c, job) }),
 		p("inQueue", queued != nil),
 		p("keepDependencies", false),
-		permalink(store.LastBuild),
-		permalink(store.LastCompletedBuild),
-		permalink(store.LastFailedBuild),
-		permalink(store.LastStableBuild),
-		permalink(store.LastSuccessfulBuild),
-		permalink(store.LastUnstableBuild),
-		permalink(store.LastUnsuccessfulBuild),
+		permalink(model.LastBuild),
+		permalink(model.LastCompletedBuild),
+		permalink(model.LastFailedBuild),
+		permalink(model.LastStableBuild),
+		permalink(model.LastSuccessfulBuild),
+		permalink(model.LastUnstableBuild),
+		permalink(model.LastUnsuccessfulBuild),
 		p("nextBuildNumber", job.NextBuildNumber),
 		export.Prop{Name: "property", Vis: 1, Inline: true, Value: props},
 		p("queueItem", queueItem),
@@ -649,7 +649,8 @@ func (s *Server) jobObject(c *call, job *model.Job) *export.Object {
 // healthReport is Jenkins's build stability report over the last five
 // completed builds.
 func (s *Server) healthReport(c *call, job *model.Job) any {
-	results, err := s.store.RecentResults(c.ctx(), job.ID, 5)
+	results, err := s.builds.RecentResults(c.ctx(), job.ID, 5)
+	c.fail(err)
 	if err != nil || len(results) == 0 {
 		return []*export.Object{}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/export"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/queue"
+	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
 // walkQueue serves /queue/… (§4.9).
@@ -32,7 +33,7 @@ func (s *Server) walkQueue(c *call, p []string) error {
 			return notFound()
 		}
 		w, err := s.queue.Item(c.ctx(), id)
-		if errors.Is(err, queue.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) {
 			return notFound()
 		}
 		if err != nil {
@@ -105,7 +106,7 @@ func (s *Server) cancelItem(c *call, id int64) error {
 	// is checked, so the answer does not tell them apart.
 	notFound := newError(http.StatusNotFound, fmt.Sprintf("Provided id (%d) not found", id))
 	w, err := s.queue.Item(c.ctx(), id)
-	if errors.Is(err, queue.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return notFound
 	}
 	if err != nil {
@@ -118,7 +119,7 @@ func (s *Server) cancelItem(c *call, id int64) error {
 	if err := c.require(permCancel); err != nil {
 		return err
 	}
-	if err := s.queue.Cancel(c.ctx(), id); errors.Is(err, queue.ErrNotFound) {
+	if err := s.queue.Cancel(c.ctx(), id); errors.Is(err, store.ErrNotFound) {
 		return newError(http.StatusNotFound, fmt.Sprintf("Provided id (%d) not found", id))
 	} else if err != nil {
 		return err

@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"go/ast"
-	"go/parser"
 	"go/token"
 	"io"
-	iofs "io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -23,13 +21,16 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/authz"
+	"github.com/jeeves-ci/jeeves/internal/blob"
+	"github.com/jeeves-ci/jeeves/internal/builds"
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
 	"github.com/jeeves-ci/jeeves/internal/settings"
-	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 	"github.com/jeeves-ci/jeeves/internal/views"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // TestEveryWalkedSegmentIsARoute reads the walker's own source: every
@@ -49,43 +50,37 @@ func TestEveryWalkedSegmentIsARoute(t *testing.T) {
 		}
 	}
 	fset := token.NewFileSet()
-	pkgs, err := parser.ParseDir(fset, ".", func(fi iofs.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
 	found := 0
-	for _, pkg := range pkgs {
-		for _, f := range pkg.Files {
-			for _, d := range f.Decls {
-				fd, ok := d.(*ast.FuncDecl)
-				if !ok || !strings.HasPrefix(fd.Name.Name, "walk") && fd.Name.Name != "tokenAction" {
-					continue
-				}
-				check := func(e ast.Expr) {
-					bl, ok := e.(*ast.BasicLit)
-					if !ok || bl.Kind != token.STRING {
-						return
-					}
-					seg := strings.Trim(bl.Value, `"`)
-					found++
-					if !known[seg] {
-						t.Errorf("%s: %s matches %q, which no route in routes.go classifies", fset.Position(bl.Pos()), fd.Name.Name, seg)
-					}
-				}
-				ast.Inspect(fd.Body, func(n ast.Node) bool {
-					switch x := n.(type) {
-					case *ast.CaseClause:
-						for _, e := range x.List {
-							check(e)
-						}
-					case *ast.BinaryExpr:
-						if _, isIndex := x.X.(*ast.IndexExpr); isIndex && x.Op == token.EQL {
-							check(x.Y)
-						}
-					}
-					return true
-				})
+	for _, f := range parseSources(t, fset) {
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || !strings.HasPrefix(fd.Name.Name, "walk") && fd.Name.Name != "tokenAction" {
+				continue
 			}
+			check := func(e ast.Expr) {
+				bl, ok := e.(*ast.BasicLit)
+				if !ok || bl.Kind != token.STRING {
+					return
+				}
+				seg := strings.Trim(bl.Value, `"`)
+				found++
+				if !known[seg] {
+					t.Errorf("%s: %s matches %q, which no route in routes.go classifies", fset.Position(bl.Pos()), fd.Name.Name, seg)
+				}
+			}
+			ast.Inspect(fd.Body, func(n ast.Node) bool {
+				switch x := n.(type) {
+				case *ast.CaseClause:
+					for _, e := range x.List {
+						check(e)
+					}
+				case *ast.BinaryExpr:
+					if _, isIndex := x.X.(*ast.IndexExpr); isIndex && x.Op == token.EQL {
+						check(x.Y)
+					}
+				}
+				return true
+			})
 		}
 	}
 	if found < 50 {
@@ -103,6 +98,7 @@ type routeStack struct {
 	readToken    string
 	session      *http.Cookie
 	srv          *Server
+	st           *sqlite.Store
 	jobs         *jobs.Service
 	q            *farm.Farm
 	au           *auth.Service
@@ -166,7 +162,7 @@ func newRouteStackWith(t *testing.T, opt stackOptions) *routeStack {
 	home := t.TempDir()
 	hs := httptest.NewUnstartedServer(nil)
 	listenURL := "http://" + hs.Listener.Addr().String() + "/"
-	st, err := store.Open(home)
+	st, err := sqlite.Open(home)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,6 +172,11 @@ func newRouteStackWith(t *testing.T, opt stackOptions) *routeStack {
 		t.Fatal(err)
 	}
 	t.Cleanup(au.Close)
+	// bcrypt's lowest cost: at the default, hashing the passwords of the
+	// stacks the tests make cost most of their CPU.
+	if err := au.SetBcryptCost(bcrypt.MinCost); err != nil {
+		t.Fatal(err)
+	}
 	if opt.throttle != nil {
 		au.SetThrottle(*opt.throttle)
 	}
@@ -185,7 +186,7 @@ func newRouteStackWith(t *testing.T, opt stackOptions) *routeStack {
 	if _, err := au.CreateUser(ctx, "bob", "bob-pw", "Bob", "", false); err != nil {
 		t.Fatal(err)
 	}
-	rs := &routeStack{au: au, finished: make(chan model.Build, 4096), home: home, client: noRedirect, panics: &panicLog{}}
+	rs := &routeStack{st: st, au: au, finished: make(chan model.Build, 4096), home: home, client: noRedirect, panics: &panicLog{}}
 	if opt.config != nil {
 		// A connection per request: a stack with short connection
 		// timeouts would otherwise race its own idle timeout.
@@ -206,11 +207,11 @@ func newRouteStackWith(t *testing.T, opt stackOptions) *routeStack {
 	}}); err != nil {
 		t.Fatal(err)
 	}
-	if rs.jobs, err = jobs.New(ctx, st); err != nil {
+	if rs.jobs, err = jobs.New(ctx, st, blob.NewDir(home)); err != nil {
 		t.Fatal(err)
 	}
 	rs.q, err = farm.New(ctx, farm.Config{Executors: 2, Home: home, ListenURL: listenURL, OnFinish: func(b model.Build) { rs.finished <- b },
-		Permits: TriggerPermits(st, az, rs.jobs, nil)}, st, rs.jobs)
+		Permits: TriggerPermits(au, az, rs.jobs, nil)}, st, rs.jobs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +239,7 @@ func newRouteStackWith(t *testing.T, opt stackOptions) *routeStack {
 	if opt.config != nil {
 		opt.config(&cfg)
 	}
-	rs.srv = New(cfg, au, rs.jobs, vs, ns, rs.q, st)
+	rs.srv = New(cfg, au, rs.jobs, vs, ns, rs.q, builds.New(st, blob.NewDir(home), rs.jobs))
 	t.Cleanup(func() {
 		for _, p := range rs.panics.all() {
 			t.Errorf("a handler panicked:\n%s", p)

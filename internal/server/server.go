@@ -24,6 +24,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/authz"
+	"github.com/jeeves-ci/jeeves/internal/builds"
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
@@ -68,7 +69,7 @@ type Server struct {
 	views        *views.Service
 	nodes        *nodes.Service
 	queue        *farm.Farm
-	store        *store.Store
+	builds       *builds.Service
 	log          *slog.Logger
 	ui           *web.UI
 	summaries    sync.Map                    // job id → summary, for the dashboard
@@ -83,7 +84,7 @@ type Server struct {
 const DefaultMaxBody = 4 << 20
 
 // New creates the server.
-func New(cfg Config, a *auth.Service, j *jobs.Service, v *views.Service, n *nodes.Service, q *farm.Farm, st *store.Store) *Server {
+func New(cfg Config, a *auth.Service, j *jobs.Service, v *views.Service, n *nodes.Service, q *farm.Farm, b *builds.Service) *Server {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
@@ -100,7 +101,7 @@ func New(cfg Config, a *auth.Service, j *jobs.Service, v *views.Service, n *node
 		panic(err)
 	}
 	s := &Server{
-		cfg: cfg, auth: a, authz: cfg.Authz, jobs: j, views: v, nodes: n, queue: q, store: st, log: cfg.Logger,
+		cfg: cfg, auth: a, authz: cfg.Authz, jobs: j, views: v, nodes: n, queue: q, builds: b, log: cfg.Logger,
 		ui: ui, sessionHash: hex.EncodeToString(sum[:])[:8], sameOrigin: http.NewCrossOriginProtection(),
 	}
 	if cfg.Audit != nil {
@@ -129,9 +130,29 @@ type call struct {
 	root string     // root URL with a trailing slash
 	addr string     // the client's address (through trusted proxies)
 	item *model.Job // the job or folder walked to; nil at the root
+	// failed is the first error met reading what an API object's lazy
+	// properties show (fail): the answer is that error, not an object
+	// quietly missing what could not be read.
+	failed error
 }
 
 func (c *call) ctx() context.Context { return c.r.Context() }
+
+// fail records err, if any, met while an API object was being written
+// (a lazy property's read of the store); writeAPI answers with the first.
+func (c *call) fail(err error) {
+	if err != nil && c.failed == nil {
+		c.failed = err
+	}
+}
+
+// failUnlessGone is fail for a read whose record may be gone meanwhile
+// (a build deleted, a user removed): not found is no failure.
+func (c *call) failUnlessGone(err error) {
+	if !errors.Is(err, store.ErrNotFound) {
+		c.fail(err)
+	}
+}
 
 // ServeHTTP authenticates the request, checks its crumb, walks its path
 // to the object it names and renders whatever error comes back.

@@ -67,7 +67,7 @@ func TestRootListingShowsWhatTheFullJobObjectShowsAtThatDepth(t *testing.T) {
 }
 
 // A job's builds list at the default depth is built from build numbers
-// only (buildSummary); it must show what the full build object shows there.
+// only (buildSummaryObject); it must show what the full build object shows there.
 func TestJobBuildListShowsWhatTheFullBuildObjectShowsAtThatDepth(t *testing.T) {
 	s := newStack(t)
 	for range 2 {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -165,7 +166,10 @@ func (s *Server) dashboard(c *call, folder *model.Job) error {
 		if !r.Folder {
 			r.CanBuild = c.hasOn(j, permBuild) && !j.Config.Disabled
 			r.Params = len(j.Config.Params) > 0
-			sum := s.buildSummary(c, j)
+			sum, err := s.summarizeHistory(c, j)
+			if err != nil {
+				return err
+			}
 			if sum.success != nil {
 				r.LastSuccess, r.SuccessAgo = sum.success.Number, web.Ago(sum.success.StartedAt)
 			}
@@ -230,43 +234,49 @@ func (s *Server) dashboard(c *call, folder *model.Job) error {
 	}})
 }
 
-// summary is what the dashboard shows of a job's history, remembered
-// for as long as the job's status (its newest and newest finished build)
-// stays the same: a dashboard left open reads no history while nothing
-// finishes. Deleting a build forgets it (deleteBuild).
-type summary struct {
+// historySummary is what the dashboard shows of a job's history,
+// remembered for as long as the job's status (its newest and newest
+// finished build) stays the same: a dashboard left open reads no history
+// while nothing finishes. Deleting a build forgets it (deleteBuild).
+type historySummary struct {
 	status           model.JobStatus
 	success, failure *model.Build
 	duration         time.Duration
 }
 
-func (s *Server) buildSummary(c *call, j *model.Job) summary {
-	if v, ok := s.summaries.Load(j.ID); ok && v.(summary).status == j.Status {
-		return v.(summary)
+// summarizeHistory is j's historySummary, remembered or read; one that
+// could not be read whole is an error, and is not remembered.
+func (s *Server) summarizeHistory(c *call, j *model.Job) (historySummary, error) {
+	if v, ok := s.summaries.Load(j.ID); ok && v.(historySummary).status == j.Status {
+		return v.(historySummary), nil
 	}
-	sum := summary{status: j.Status}
+	sum := historySummary{status: j.Status}
 	if j.Status.CompletedNumber > 0 {
-		sum.success = s.permalinkBuild(c, j, store.LastSuccessfulBuild)
-		sum.failure = s.permalinkBuild(c, j, store.LastFailedBuild)
-		if b, err := s.store.Build(c.ctx(), j.ID, j.Status.CompletedNumber); err == nil {
+		var err error
+		if sum.success, err = s.builds.PermalinkBuild(c.ctx(), j.ID, model.LastSuccessfulBuild); ignoreGone(err) != nil {
+			return sum, err
+		}
+		if sum.failure, err = s.builds.PermalinkBuild(c.ctx(), j.ID, model.LastFailedBuild); ignoreGone(err) != nil {
+			return sum, err
+		}
+		b, err := s.builds.Get(c.ctx(), j.ID, j.Status.CompletedNumber)
+		if ignoreGone(err) != nil {
+			return sum, err
+		}
+		if b != nil {
 			sum.duration = b.Duration
 		}
 	}
 	s.summaries.Store(j.ID, sum)
-	return sum
+	return sum, nil
 }
 
-// permalinkBuild is the build a permalink names, nil when none.
-func (s *Server) permalinkBuild(c *call, j *model.Job, link store.Permalink) *model.Build {
-	n, known, err := s.store.PermalinkNumber(c.ctx(), j.ID, link)
-	if err != nil || !known || n == 0 {
+// ignoreGone is err, but nil for not found: a build deleted meanwhile.
+func ignoreGone(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
-	b, err := s.store.Build(c.ctx(), j.ID, n)
-	if err != nil {
-		return nil
-	}
-	return b
+	return err
 }
 
 // trendBar is one build in the build-time trend chart.
@@ -329,7 +339,7 @@ type historyRow struct {
 // jobUIPage is /job/N/: history, Build Now or the parameters form,
 // Configure, Disable/Enable, Delete, and the build-time trend.
 func (s *Server) jobUIPage(c *call, job *model.Job) error {
-	builds, err := s.store.Builds(c.ctx(), job.ID, 30)
+	builds, err := s.builds.List(c.ctx(), job.ID, 30)
 	if err != nil {
 		return err
 	}

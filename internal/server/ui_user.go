@@ -13,6 +13,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/settings"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/usererr"
 )
 
 // The Security page (/me/security/, /user/NAME/security/), the user's own
@@ -95,7 +96,7 @@ func (s *Server) securityForm(c *call, u *model.User, form string) error {
 		}
 		value, t, err := s.auth.GenerateToken(c.ctx(), u.ID, strings.TrimSpace(c.r.PostFormValue("newTokenName")), opt)
 		if errors.Is(err, auth.ErrInvalid) || errors.Is(err, auth.ErrOutlives) {
-			return s.securityPage(c, u, http.StatusBadRequest, securityState{Error: strings.TrimPrefix(err.Error(), "invalid: "), Typed: typedToken(c)})
+			return s.securityPage(c, u, http.StatusBadRequest, securityState{Error: usererr.Message(err), Typed: typedToken(c)})
 		}
 		if err != nil {
 			return err
@@ -123,7 +124,7 @@ func (s *Server) securityForm(c *call, u *model.User, form string) error {
 		}
 		if err := s.auth.SetPassword(c.ctx(), u.ID, f.Get("password1")); err != nil {
 			if errors.Is(err, auth.ErrInvalid) {
-				return s.securityPage(c, u, http.StatusBadRequest, securityState{PasswordError: strings.TrimPrefix(err.Error(), "invalid: ")})
+				return s.securityPage(c, u, http.StatusBadRequest, securityState{PasswordError: usererr.Message(err)})
 			}
 			return err
 		}
@@ -267,7 +268,7 @@ func (s *Server) manageConfigure(c *call) error {
 		case errors.As(err, &fe):
 			typed.Errors[fe.Field] = "The " + strings.TrimPrefix(fe.Msg, "the ")
 		case errors.Is(err, settings.ErrInvalid):
-			typed.Errors["form"] = strings.TrimPrefix(err.Error(), "invalid setting: ")
+			typed.Errors["form"] = usererr.Message(err)
 		default:
 			return err
 		}
@@ -295,7 +296,7 @@ func (s *Server) usersPage(c *call, status int, msg string, typed *userForm) err
 	if err := c.require(permAdminister); err != nil {
 		return err
 	}
-	users, err := s.store.Users(c.ctx())
+	users, err := s.auth.Users(c.ctx())
 	if err != nil {
 		return err
 	}

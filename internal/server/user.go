@@ -14,11 +14,12 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/usererr"
 )
 
 // walkUser serves /user/NAME/… and /me/… (§1.6, §3.4).
 func (s *Server) walkUser(c *call, id string, p []string) error {
-	u, err := s.store.User(c.ctx(), id)
+	u, err := s.auth.User(c.ctx(), id)
 	if errors.Is(err, store.ErrNotFound) {
 		return notFound()
 	}
@@ -78,7 +79,7 @@ func (s *Server) submitUserDescription(c *call, u *model.User) error {
 	if err := parseForm(c); err != nil {
 		return err
 	}
-	if err := s.store.SetUserDescription(c.ctx(), u.ID, c.r.FormValue("description")); err != nil {
+	if err := s.auth.SetUserDescription(c.ctx(), u.ID, c.r.FormValue("description")); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return notFound()
 		}
@@ -103,7 +104,8 @@ func (s *Server) userObject(c *call, u *model.User) *export.Object {
 	return obj("hudson.model.User",
 		p("absoluteUrl", c.root+"user/"+u.ID),
 		lazy("description", func() any {
-			d, _ := s.store.UserDescription(c.ctx(), u.ID)
+			d, err := s.auth.UserDescription(c.ctx(), u.ID)
+			c.failUnlessGone(err)
 			return nilIfEmpty(d)
 		}),
 		p("fullName", u.DisplayName()),
@@ -125,6 +127,7 @@ func nilIfEmpty(s string) any {
 // tokensObject lists a user's tokens: never their values or hashes.
 func (s *Server) tokensObject(c *call, u *model.User) *export.Object {
 	ts, err := s.auth.Tokens(c.ctx(), u.ID)
+	c.fail(err)
 	list := make([]*export.Object, 0, len(ts))
 	if err == nil {
 		for _, t := range ts {
@@ -223,7 +226,7 @@ func (s *Server) tokenAction(c *call, u *model.User, action string) error {
 		case errors.Is(err, store.ErrNotFound):
 			return writeJSON(c, map[string]any{"status": "error", "message": "No token found, try refreshing the page"})
 		case errors.Is(err, auth.ErrInvalid):
-			return writeJSON(c, map[string]any{"status": "error", "message": strings.TrimPrefix(err.Error(), "invalid: ")})
+			return writeJSON(c, map[string]any{"status": "error", "message": usererr.Message(err)})
 		case err != nil:
 			return err
 		}
@@ -286,7 +289,7 @@ func tokenError(c *call, err error) error {
 	if errors.As(err, &le) || errors.As(err, &ce) {
 		status = http.StatusBadRequest
 	}
-	return writeJSONStatus(c, status, map[string]any{"status": "error", "message": strings.TrimPrefix(err.Error(), "invalid: ")})
+	return writeJSONStatus(c, status, map[string]any{"status": "error", "message": usererr.Message(err)})
 }
 
 // requireFullToken: a token limited by scopes (other than admin) or to a
@@ -337,9 +340,7 @@ func tokenOptions(c *call) (auth.TokenOptions, error) {
 		opt.Expires = time.Now().Add(time.Duration(n) * 24 * time.Hour)
 	}
 	for _, sc := range c.r.Form["scope"] {
-		for _, one := range strings.FieldsFunc(sc, func(r rune) bool { return r == ',' || r == ' ' }) {
-			opt.Scopes = append(opt.Scopes, one)
-		}
+		opt.Scopes = append(opt.Scopes, strings.FieldsFunc(sc, func(r rune) bool { return r == ',' || r == ' ' })...)
 	}
 	opt.Jobs = c.r.FormValue("jobs")
 	opt.NotAfter = tokenNotAfter(c)
@@ -420,11 +421,10 @@ func (s *Server) createAccount(c *call) error {
 	case errors.Is(err, auth.ErrUserExists):
 		return badField("username", "User name is already taken")
 	case errors.Is(err, auth.ErrInvalid):
-		msg := strings.TrimPrefix(err.Error(), "invalid: ")
-		if strings.HasPrefix(msg, "password") {
-			return badField("password1", msg)
+		if usererr.Field(err) == "password" {
+			return badField("password1", usererr.Message(err))
 		}
-		return badField("username", msg)
+		return badField("username", usererr.Message(err))
 	case err != nil:
 		return err
 	}

@@ -12,6 +12,8 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/export"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/usererr"
 	"github.com/jeeves-ci/jeeves/internal/views"
 )
 
@@ -21,7 +23,7 @@ func (s *Server) walkView(c *call, p []string) error {
 		return notFound()
 	}
 	v, err := s.views.Get(p[0])
-	if errors.Is(err, views.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return notFound()
 	}
 	if err != nil {
@@ -89,7 +91,7 @@ func (s *Server) viewCreateItem(c *call, v *model.View) error {
 					return nil
 				}
 			}
-			if _, err := s.views.SetJob(c.ctx(), v.Name, job.Name, true); err != nil && !errors.Is(err, views.ErrNotFound) {
+			if _, err := s.views.SetJob(c.ctx(), v.Name, job.Name, true); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
 			return nil
@@ -459,14 +461,10 @@ func (s *Server) createView(c *call) error {
 // viewError maps the views service's errors to 400 (with X-Error) or 404.
 func viewError(err error) error {
 	switch {
-	case errors.Is(err, views.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound):
 		return notFound()
 	case errors.Is(err, views.ErrBadName), errors.Is(err, views.ErrBadConfig), errors.Is(err, views.ErrExists):
-		msg := err.Error()
-		if _, after, ok := strings.Cut(msg, ": "); ok {
-			msg = after
-		}
-		return badRequest(msg)
+		return badRequest(usererr.Message(err))
 	}
 	return err
 }

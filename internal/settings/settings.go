@@ -16,6 +16,7 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/usererr"
 )
 
 // Key is the settings-table row these live in.
@@ -66,7 +67,7 @@ func (v *Values) Validate() error {
 
 // Service holds the current values.
 type Service struct {
-	store    *store.Store
+	store    store.Settings
 	mu       sync.RWMutex
 	v        Values
 	watchers []func(Values)
@@ -74,7 +75,7 @@ type Service struct {
 
 // Load reads the stored values over defaults (what the flags say); a
 // field never saved keeps its default.
-func Load(ctx context.Context, st *store.Store, defaults Values) (*Service, error) {
+func Load(ctx context.Context, st store.Settings, defaults Values) (*Service, error) {
 	s := &Service{store: st, v: defaults}
 	raw, ok, err := st.Setting(ctx, Key)
 	if err != nil {
@@ -107,7 +108,7 @@ func (s *Service) OnChange(fn func(Values)) { s.watchers = append(s.watchers, fn
 // Set validates, stores and applies v.
 func (s *Service) Set(ctx context.Context, v Values) error {
 	if err := limits.Check("the root URL", v.RootURL, limits.URL); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalid, err)
+		return usererr.Wrap(ErrInvalid, err)
 	}
 	if err := v.Validate(); err != nil {
 		return err

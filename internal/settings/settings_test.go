@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 )
 
 func TestValidate(t *testing.T) {
@@ -44,7 +44,7 @@ func TestValidate(t *testing.T) {
 func TestSavedValuesWinOverDefaultsAndSurviveReopening(t *testing.T) {
 	ctx := context.Background()
 	home := t.TempDir()
-	st, err := store.Open(home)
+	st, err := sqlite.Open(home)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestSavedValuesWinOverDefaultsAndSurviveReopening(t *testing.T) {
 		t.Fatalf("after Set: Get %+v, watchers saw %+v", s.Get(), seen)
 	}
 	st.Close()
-	st, err = store.Open(home)
+	st, err = sqlite.Open(home)
 	if err != nil {
 		t.Fatal(err)
 	}

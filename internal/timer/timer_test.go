@@ -9,12 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jeeves-ci/jeeves/internal/blob"
 	"github.com/jeeves-ci/jeeves/internal/cron"
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/queue"
-	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 )
 
 func timedJob(spec string, disabled bool) []byte {
@@ -29,7 +30,7 @@ func timedJob(spec string, disabled bool) []byte {
 type world struct {
 	jobs     *jobs.Service
 	queue    *queue.Queue
-	st       *store.Store
+	st       *sqlite.Store
 	finished chan model.Build
 	asked    chan *model.Authority // whom each downstream check was for
 }
@@ -39,12 +40,12 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	ctx := context.Background()
 	home := filepath.Join(t.TempDir(), "home")
-	st, err := store.Open(home)
+	st, err := sqlite.Open(home)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	js, err := jobs.New(ctx, st)
+	js, err := jobs.New(ctx, st, blob.NewDir(home))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,23 +19,27 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/usererr"
 )
 
-// Errors callers tell apart; ErrBadName and ErrBadConfig carry a message
-// fit for the user after ": ".
+// The refusals callers tell apart, each a *usererr.Error carrying a
+// message fit to show the user. A view that does not exist is
+// store.ErrNotFound.
 var (
-	ErrNotFound  = errors.New("no such view")
-	ErrExists    = errors.New("view exists")
+	ErrExists    = fmt.Errorf("view %w", store.ErrExists)
 	ErrBadName   = errors.New("bad view name")
 	ErrBadConfig = errors.New("bad view config.xml")
 )
+
+// notFound is the error for a view that does not exist.
+func notFound(name string) error { return fmt.Errorf("no view %q: %w", name, store.ErrNotFound) }
 
 // AllView is the name of the implicit view holding every job.
 const AllView = "all"
 
 // Service holds the views in memory; the store stays the truth.
 type Service struct {
-	store *store.Store
+	store store.Views
 	mu    sync.RWMutex
 	views map[string]*model.View
 	// regexes holds each view's includeRegex, compiled when the view is
@@ -47,7 +51,7 @@ type Service struct {
 }
 
 // New loads every view.
-func New(ctx context.Context, st *store.Store) (*Service, error) {
+func New(ctx context.Context, st store.Views) (*Service, error) {
 	s := &Service{store: st, views: map[string]*model.View{}, regexes: map[string]*matcher{}, compile: compileRegex}
 	all, err := st.Views(ctx)
 	if err != nil {
@@ -83,12 +87,12 @@ func parse(xml []byte) (*model.ViewConfig, error) {
 	if err != nil {
 		var uk *configxml.UnknownKindError
 		if errors.As(err, &uk) {
-			return nil, fmt.Errorf("%w: No view type ‘%s’ is known", ErrBadConfig, uk.Root)
+			return nil, usererr.Newf(ErrBadConfig, "No view type ‘%s’ is known", uk.Root)
 		}
-		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
+		return nil, usererr.New(ErrBadConfig, err.Error())
 	}
 	if err := checkLengths(cfg); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadConfig, err)
+		return nil, usererr.Wrap(ErrBadConfig, err)
 	}
 	return cfg, nil
 }
@@ -117,7 +121,7 @@ func checkLengths(cfg *model.ViewConfig) error {
 // Create stores a new list view; a nil xml makes an empty one.
 func (s *Service) Create(ctx context.Context, name string, xml []byte) (*model.View, error) {
 	if err := jobs.CheckName(name); err != nil {
-		return nil, fmt.Errorf("%w: %s", ErrBadName, strings.TrimPrefix(err.Error(), jobs.ErrBadName.Error()+": "))
+		return nil, usererr.Wrap(ErrBadName, err)
 	}
 	if xml == nil {
 		xml = configxml.NewListView(name)
@@ -129,11 +133,11 @@ func (s *Service) Create(ctx context.Context, name string, xml []byte) (*model.V
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if strings.EqualFold(name, AllView) || s.views[name] != nil {
-		return nil, fmt.Errorf("%w: A view already exists with the name \"%s\"", ErrExists, name)
+		return nil, usererr.Newf(ErrExists, "A view already exists with the name \"%s\"", name)
 	}
 	if err := s.store.CreateView(ctx, name, xml, time.Now()); err != nil {
 		if errors.Is(err, store.ErrExists) {
-			return nil, fmt.Errorf("%w: A view already exists with the name \"%s\"", ErrExists, name)
+			return nil, usererr.Newf(ErrExists, "A view already exists with the name \"%s\"", name)
 		}
 		return nil, err
 	}
@@ -149,7 +153,7 @@ func (s *Service) Get(name string) (*model.View, error) {
 	defer s.mu.RUnlock()
 	v, ok := s.views[name]
 	if !ok {
-		return nil, ErrNotFound
+		return nil, notFound(name)
 	}
 	return copyView(v), nil
 }
@@ -181,7 +185,7 @@ func (s *Service) UpdateConfig(ctx context.Context, name string, xml []byte) (*m
 func (s *Service) update(ctx context.Context, name string, xml []byte, cfg *model.ViewConfig) (*model.View, error) {
 	v, ok := s.views[name]
 	if !ok {
-		return nil, ErrNotFound
+		return nil, notFound(name)
 	}
 	if err := s.store.UpdateView(ctx, name, xml); err != nil {
 		return nil, err
@@ -197,29 +201,29 @@ func (s *Service) update(ctx context.Context, name string, xml []byte, cfg *mode
 func (s *Service) Submit(ctx context.Context, name string, f configxml.ViewForm) (*model.View, error) {
 	if f.IncludeRegex != "" {
 		if _, err := compileRegex(f.IncludeRegex); err != nil {
-			return nil, fmt.Errorf("%w: The regular expression ‘%s’ is not valid: %v", ErrBadConfig, f.IncludeRegex, err)
+			return nil, usererr.Newf(ErrBadConfig, "The regular expression ‘%s’ is not valid: %v", f.IncludeRegex, err)
 		}
 	}
 	if f.Name != name {
 		if f.Name == "" {
-			return nil, fmt.Errorf("%w: No name is specified", ErrBadName)
+			return nil, usererr.New(ErrBadName, "No name is specified")
 		}
 		if err := jobs.CheckName(f.Name); err != nil {
-			return nil, fmt.Errorf("%w: %s", ErrBadName, strings.TrimPrefix(err.Error(), jobs.ErrBadName.Error()+": "))
+			return nil, usererr.Wrap(ErrBadName, err)
 		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	v, ok := s.views[name]
 	if !ok {
-		return nil, ErrNotFound
+		return nil, notFound(name)
 	}
 	if f.Name != name && (strings.EqualFold(f.Name, AllView) || s.views[f.Name] != nil) {
-		return nil, fmt.Errorf("%w: A view already exists with the name \"%s\"", ErrExists, f.Name)
+		return nil, usererr.Newf(ErrExists, "A view already exists with the name \"%s\"", f.Name)
 	}
 	xml, err := configxml.SubmitView(v.ConfigXML, f)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
+		return nil, usererr.New(ErrBadConfig, err.Error())
 	}
 	cfg, err := parse(xml)
 	if err != nil {
@@ -227,7 +231,7 @@ func (s *Service) Submit(ctx context.Context, name string, f configxml.ViewForm)
 	}
 	if err := s.store.ReplaceView(ctx, name, f.Name, xml); err != nil {
 		if errors.Is(err, store.ErrExists) {
-			return nil, fmt.Errorf("%w: A view already exists with the name \"%s\"", ErrExists, f.Name)
+			return nil, usererr.Newf(ErrExists, "A view already exists with the name \"%s\"", f.Name)
 		}
 		return nil, err
 	}
@@ -245,11 +249,11 @@ func (s *Service) SetDescription(ctx context.Context, name, description string) 
 	defer s.mu.Unlock()
 	v, ok := s.views[name]
 	if !ok {
-		return nil, ErrNotFound
+		return nil, notFound(name)
 	}
 	xml, err := configxml.SetText(v.ConfigXML, "description", description)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
+		return nil, usererr.New(ErrBadConfig, err.Error())
 	}
 	cfg, err := parse(xml)
 	if err != nil {
@@ -263,7 +267,7 @@ func (s *Service) Delete(ctx context.Context, name string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.views[name]; !ok {
-		return ErrNotFound
+		return notFound(name)
 	}
 	if err := s.store.DeleteView(ctx, name); err != nil {
 		return err
@@ -279,7 +283,7 @@ func (s *Service) SetJob(ctx context.Context, name, job string, in bool) (*model
 	defer s.mu.Unlock()
 	v, ok := s.views[name]
 	if !ok {
-		return nil, ErrNotFound
+		return nil, notFound(name)
 	}
 	names := slices.DeleteFunc(slices.Clone(v.Config.JobNames), func(n string) bool { return n == job })
 	if in {
@@ -292,7 +296,7 @@ func (s *Service) SetJob(ctx context.Context, name, job string, in bool) (*model
 func (s *Service) setJobs(ctx context.Context, v *model.View, names []string) (*model.View, error) {
 	xml, err := configxml.SetViewJobs(v.ConfigXML, names)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
+		return nil, usererr.New(ErrBadConfig, err.Error())
 	}
 	cfg, err := parse(xml)
 	if err != nil {

@@ -11,11 +11,12 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 )
 
-func newService(t *testing.T) (*Service, *store.Store) {
+func newService(t *testing.T) (*Service, *sqlite.Store) {
 	t.Helper()
-	st, err := store.Open(t.TempDir())
+	st, err := sqlite.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +121,7 @@ func TestViewFieldsAreBounded(t *testing.T) {
 			if !errors.Is(err, ErrBadConfig) || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("got %v, want %q", err, c.want)
 			}
-			if _, err := s.Get(name); !errors.Is(err, ErrNotFound) {
+			if _, err := s.Get(name); !errors.Is(err, store.ErrNotFound) {
 				t.Fatal("the view was stored")
 			}
 		})

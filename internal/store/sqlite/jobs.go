@@ -1,10 +1,8 @@
-package store
+package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -18,10 +16,7 @@ func scanJob(row interface{ Scan(...any) error }) (*model.Job, error) {
 	var created int64
 	var by string
 	if err := row.Scan(&j.ID, &j.Name, &j.ConfigXML, &j.NextBuildNumber, &created, &by); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, ErrNotFound
-		}
-		return nil, err
+		return nil, mapErr(err)
 	}
 	j.CreatedAt = fromMS(created)
 	var err error
@@ -52,8 +47,7 @@ func decodeAuthority(s string) (*model.Authority, error) {
 	return &a, nil
 }
 
-// CreateJob stores a new job with its config.xml as posted, saved by by;
-// ErrExists if the name is taken.
+// CreateJob implements store.Jobs.
 func (s *Store) CreateJob(ctx context.Context, name string, configXML []byte, now time.Time, by *model.Authority) (*model.Job, error) {
 	enc, err := encodeAuthority(by)
 	if err != nil {
@@ -61,27 +55,24 @@ func (s *Store) CreateJob(ctx context.Context, name string, configXML []byte, no
 	}
 	res, err := s.exec(ctx, `INSERT INTO jobs (name, config_xml, next_build_number, created_at, configured_by) VALUES (?, ?, 1, ?, ?)`,
 		name, configXML, ms(now), enc)
-	if isUniqueViolation(err) {
-		return nil, ErrExists
-	}
 	if err != nil {
 		return nil, err
 	}
 	id, err := res.LastInsertId()
 	if err != nil {
-		return nil, err
+		return nil, mapErr(err)
 	}
 	return &model.Job{ID: id, Name: name, ConfigXML: configXML, NextBuildNumber: 1, CreatedAt: now, ConfiguredBy: by}, nil
 }
 
-// Job returns the job with the given full name.
+// Job implements store.Jobs.
 func (s *Store) Job(ctx context.Context, name string) (*model.Job, error) {
 	return scanJob(s.queryRow(ctx, `SELECT `+jobCols+` FROM jobs WHERE name = ?`, name))
 }
 
-// Jobs lists every job, sorted by name without case as Jenkins sorts them.
+// Jobs implements store.Jobs.
 func (s *Store) Jobs(ctx context.Context) ([]*model.Job, error) {
-	rows, err := s.query(ctx, `SELECT `+jobCols+` FROM jobs ORDER BY name COLLATE NOCASE, name`)
+	rows, err := s.query(ctx, `SELECT `+jobCols+` FROM jobs ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
@@ -94,70 +85,25 @@ func (s *Store) Jobs(ctx context.Context) ([]*model.Job, error) {
 		}
 		out = append(out, j)
 	}
-	return out, rows.Err()
+	return out, mapErr(rows.Err())
 }
 
-// UpdateJobConfig replaces a job's config.xml and who saved it.
+// UpdateJobConfig implements store.Jobs.
 func (s *Store) UpdateJobConfig(ctx context.Context, id int64, configXML []byte, by *model.Authority) error {
 	enc, err := encodeAuthority(by)
 	if err != nil {
 		return err
 	}
-	res, err := s.exec(ctx, `UPDATE jobs SET config_xml = ?, configured_by = ? WHERE id = ?`, configXML, enc, id)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return s.change(ctx, `UPDATE jobs SET config_xml = ?, configured_by = ? WHERE id = ?`, configXML, enc, id)
 }
 
-// DeleteJob removes a job with its builds and queue items.
+// DeleteJob implements store.Jobs: the builds and queue items go by the
+// schema's ON DELETE CASCADE.
 func (s *Store) DeleteJob(ctx context.Context, id int64) error {
-	res, err := s.exec(ctx, `DELETE FROM jobs WHERE id = ?`, id)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return s.change(ctx, `DELETE FROM jobs WHERE id = ?`, id)
 }
 
-// RenameJob renames an item and, for a folder, every item inside it (their
-// full names start with the old name and a "/"), in one transaction.
+// RenameJob implements store.Jobs.
 func (s *Store) RenameJob(ctx context.Context, oldName, newName string) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE jobs SET name = ? WHERE name = ?`, newName, oldName)
-		if isUniqueViolation(err) {
-			return ErrExists
-		}
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
-		}
-		prefix := oldName + "/"
-		// length() and substr() count characters, as names may be Unicode.
-		_, err = tx.ExecContext(ctx, `UPDATE jobs SET name = ? || substr(name, length(?) + 1) WHERE substr(name, 1, length(?)) = ?`,
-			newName+"/", prefix, prefix, prefix)
-		if isUniqueViolation(err) {
-			return ErrExists
-		}
-		return err
-	})
-}
-
-// DeleteJobs removes several items (a folder and its contents) at once.
-func (s *Store) DeleteJobs(ctx context.Context, ids []int64) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		for _, id := range ids {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM jobs WHERE id = ?`, id); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return s.change(ctx, `UPDATE jobs SET name = ? WHERE name = ?`, newName, oldName)
 }

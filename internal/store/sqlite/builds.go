@@ -1,17 +1,14 @@
-package store
+package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
 const buildCols = `b.job_id, j.name, b.number, b.queue_id, b.result, b.building, b.started_at, b.duration_ms, b.causes, b.params, b.executor, b.display_name, b.description`
@@ -21,11 +18,8 @@ func scanBuild(row interface{ Scan(...any) error }) (*model.Build, error) {
 	var started, dur int64
 	var causes, params string
 	err := row.Scan(&b.JobID, &b.JobName, &b.Number, &b.QueueID, &b.Result, &b.Building, &started, &dur, &causes, &params, &b.Executor, &b.DisplayName, &b.Description)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
 	if err != nil {
-		return nil, err
+		return nil, mapErr(err)
 	}
 	b.StartedAt = fromMS(started)
 	b.Duration = time.Duration(dur) * time.Millisecond
@@ -38,9 +32,8 @@ func scanBuild(row interface{ Scan(...any) error }) (*model.Build, error) {
 	return &b, nil
 }
 
-// StartBuild takes a queue item out of the queue and records its build
-// with the job's next number, in one transaction: a number is never used
-// twice, even across crashes. It fills in b.Number.
+// StartBuild implements store.Builds, in one transaction: a number is
+// never used twice, even across crashes.
 func (s *Store) StartBuild(ctx context.Context, queueID int64, b *model.Build) error {
 	causes, err := json.Marshal(b.Causes)
 	if err != nil {
@@ -50,73 +43,47 @@ func (s *Store) StartBuild(ctx context.Context, queueID int64, b *model.Build) e
 	if err != nil {
 		return err
 	}
-	// The statements are prepared once (txStmt): a build start is on the
+	// The statements are prepared once (stmt): a build start is on the
 	// path from trigger to running.
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		next, err := s.txStmt(ctx, tx, `UPDATE jobs SET next_build_number = next_build_number + 1 WHERE id = ? RETURNING next_build_number - 1`)
-		if err != nil {
+	return s.InTx(ctx, func(ctx context.Context) error {
+		if err := s.queryRow(ctx, `UPDATE jobs SET next_build_number = next_build_number + 1 WHERE id = ? RETURNING next_build_number - 1`, b.JobID).Scan(&b.Number); err != nil {
 			return err
 		}
-		if err := next.QueryRowContext(ctx, b.JobID).Scan(&b.Number); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return ErrNotFound
-			}
-			return err
-		}
-		insert, err := s.txStmt(ctx, tx, `INSERT INTO builds (job_id, number, queue_id, result, building, started_at, causes, params, executor) VALUES (?, ?, ?, '', 1, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		if _, err := insert.ExecContext(ctx, b.JobID, b.Number, queueID, ms(b.StartedAt), string(causes), string(params), b.Executor); err != nil {
+		if _, err := s.exec(ctx, `INSERT INTO builds (job_id, number, queue_id, result, building, started_at, causes, params, executor) VALUES (?, ?, ?, '', 1, ?, ?, ?, ?)`,
+			b.JobID, b.Number, queueID, ms(b.StartedAt), string(causes), string(params), b.Executor); err != nil {
 			return err
 		}
 		if queueID != 0 {
-			left, err := s.txStmt(ctx, tx, `UPDATE queue SET state = 'left', build_number = ?, left_at = ? WHERE id = ?`)
-			if err != nil {
-				return err
-			}
-			_, err = left.ExecContext(ctx, b.Number, ms(b.StartedAt), queueID)
+			_, err := s.exec(ctx, `UPDATE queue SET state = 'left', build_number = ?, left_at = ? WHERE id = ?`, b.Number, ms(b.StartedAt), queueID)
 			return err
 		}
 		return nil
 	})
 }
 
-// FinishBuild records a build's result and duration.
+// FinishBuild implements store.Builds.
 func (s *Store) FinishBuild(ctx context.Context, jobID, number int64, result model.Result, d time.Duration) error {
 	_, err := s.exec(ctx, `UPDATE builds SET result = ?, building = 0, duration_ms = ? WHERE job_id = ? AND number = ?`,
 		string(result), d.Milliseconds(), jobID, number)
 	return err
 }
 
-// SetBuildDescription sets a build's description (Run.doSubmitDescription).
+// SetBuildDescription implements store.Builds.
 func (s *Store) SetBuildDescription(ctx context.Context, jobID, number int64, description string) error {
-	return s.updateBuild(ctx, `UPDATE builds SET description = ? WHERE job_id = ? AND number = ?`, description, jobID, number)
+	return s.change(ctx, `UPDATE builds SET description = ? WHERE job_id = ? AND number = ?`, description, jobID, number)
 }
 
-// SetBuildInfo sets a build's display name ("" = "#N") and description
-// together (Run.doConfigSubmit), so neither is stored without the other.
+// SetBuildInfo implements store.Builds, in one statement.
 func (s *Store) SetBuildInfo(ctx context.Context, jobID, number int64, displayName, description string) error {
-	return s.updateBuild(ctx, `UPDATE builds SET display_name = ?, description = ? WHERE job_id = ? AND number = ?`, displayName, description, jobID, number)
+	return s.change(ctx, `UPDATE builds SET display_name = ?, description = ? WHERE job_id = ? AND number = ?`, displayName, description, jobID, number)
 }
 
-func (s *Store) updateBuild(ctx context.Context, q string, args ...any) error {
-	res, err := s.exec(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	return nil
-}
-
-// Build returns one build of a job.
+// Build implements store.Builds.
 func (s *Store) Build(ctx context.Context, jobID, number int64) (*model.Build, error) {
 	return scanBuild(s.queryRow(ctx, `SELECT `+buildCols+` FROM builds b JOIN jobs j ON j.id = b.job_id WHERE b.job_id = ? AND b.number = ?`, jobID, number))
 }
 
-// Builds lists a job's builds, newest first; limit <= 0 means all.
+// Builds implements store.Builds.
 func (s *Store) Builds(ctx context.Context, jobID int64, limit int) ([]*model.Build, error) {
 	if limit <= 0 {
 		limit = -1
@@ -124,8 +91,7 @@ func (s *Store) Builds(ctx context.Context, jobID int64, limit int) ([]*model.Bu
 	return s.queryBuilds(ctx, `SELECT `+buildCols+` FROM builds b JOIN jobs j ON j.id = b.job_id WHERE b.job_id = ? ORDER BY b.number DESC LIMIT ?`, jobID, limit)
 }
 
-// BuildNumbers lists a job's build numbers, newest first; limit <= 0
-// means all.
+// BuildNumbers implements store.Builds.
 func (s *Store) BuildNumbers(ctx context.Context, jobID int64, limit int) ([]int64, error) {
 	if limit <= 0 {
 		limit = -1
@@ -143,10 +109,10 @@ func (s *Store) BuildNumbers(ctx context.Context, jobID int64, limit int) ([]int
 		}
 		out = append(out, n)
 	}
-	return out, rows.Err()
+	return out, mapErr(rows.Err())
 }
 
-// RunningBuilds lists every build still marked as building.
+// RunningBuilds implements store.Builds.
 func (s *Store) RunningBuilds(ctx context.Context) ([]*model.Build, error) {
 	return s.queryBuilds(ctx, `SELECT `+buildCols+` FROM builds b JOIN jobs j ON j.id = b.job_id WHERE b.building = 1 ORDER BY b.started_at`)
 }
@@ -165,66 +131,37 @@ func (s *Store) queryBuilds(ctx context.Context, q string, args ...any) ([]*mode
 		}
 		out = append(out, b)
 	}
-	return out, rows.Err()
+	return out, mapErr(rows.Err())
 }
 
-// Permalink names a "last build of a kind" link (§4.7).
-type Permalink string
-
-// The permalinks Jenkins offers.
-const (
-	LastBuild             Permalink = "lastBuild"
-	LastStableBuild       Permalink = "lastStableBuild"
-	LastSuccessfulBuild   Permalink = "lastSuccessfulBuild"
-	LastFailedBuild       Permalink = "lastFailedBuild"
-	LastUnstableBuild     Permalink = "lastUnstableBuild"
-	LastUnsuccessfulBuild Permalink = "lastUnsuccessfulBuild"
-	LastCompletedBuild    Permalink = "lastCompletedBuild"
-	FirstBuild            Permalink = "firstBuild"
-)
-
-// Permalinks lists every permalink but firstBuild, in Jenkins's order.
-var Permalinks = []Permalink{LastBuild, LastCompletedBuild, LastFailedBuild, LastStableBuild, LastSuccessfulBuild, LastUnstableBuild, LastUnsuccessfulBuild}
-
-// permalinkResults are the results a permalink's build may have; the
-// newest finished build with one of them is the permalink's.
-var permalinkResults = map[Permalink][]model.Result{
-	LastStableBuild:       {model.Success},
-	LastSuccessfulBuild:   {model.Success, model.Unstable},
-	LastFailedBuild:       {model.Failure},
-	LastUnstableBuild:     {model.Unstable},
-	LastUnsuccessfulBuild: {model.Unstable, model.Failure, model.NotBuilt, model.Aborted},
-}
-
-// PermalinkNumber resolves a permalink to a build number; 0 when there is
-// no such build; ok is false for an unknown permalink name. Each lookup
-// walks an index from the newest build and stops at the first match, so
-// its cost does not grow with the job's history.
-func (s *Store) PermalinkNumber(ctx context.Context, jobID int64, p Permalink) (n int64, ok bool, err error) {
+// PermalinkNumber implements store.Builds. Each lookup walks an index
+// from the newest build and stops at the first match, so its cost does
+// not grow with the job's history.
+func (s *Store) PermalinkNumber(ctx context.Context, jobID int64, p model.Permalink) (n int64, ok bool, err error) {
 	var q string
 	switch p {
-	case FirstBuild:
+	case model.FirstBuild:
 		q = `SELECT number FROM builds WHERE job_id = ? ORDER BY number LIMIT 1`
-	case LastBuild:
+	case model.LastBuild:
 		q = `SELECT number FROM builds WHERE job_id = ? ORDER BY number DESC LIMIT 1`
-	case LastCompletedBuild:
+	case model.LastCompletedBuild:
 		q = `SELECT number FROM builds WHERE job_id = ? AND building = 0 ORDER BY number DESC LIMIT 1`
 	}
 	if q != "" {
 		err = s.queryRow(ctx, q, jobID).Scan(&n)
-		if errors.Is(err, sql.ErrNoRows) {
+		if errors.Is(err, store.ErrNotFound) {
 			return 0, true, nil
 		}
 		return n, true, err
 	}
-	results, known := permalinkResults[p]
-	if !known {
+	results := p.Results()
+	if results == nil {
 		return 0, false, nil
 	}
 	for _, r := range results {
 		var m int64
 		err := s.queryRow(ctx, `SELECT number FROM builds INDEXED BY builds_result WHERE job_id = ? AND result = ? AND building = 0 ORDER BY number DESC LIMIT 1`, jobID, string(r)).Scan(&m)
-		if errors.Is(err, sql.ErrNoRows) {
+		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}
 		if err != nil {
@@ -235,8 +172,7 @@ func (s *Store) PermalinkNumber(ctx context.Context, jobID int64, p Permalink) (
 	return n, true, nil
 }
 
-// RecentResults returns the results of up to n most recent completed
-// builds, newest first (for the health report).
+// RecentResults implements store.Builds.
 func (s *Store) RecentResults(ctx context.Context, jobID int64, n int) ([]model.Result, error) {
 	rows, err := s.query(ctx, `SELECT result FROM builds WHERE job_id = ? AND building = 0 AND result IN ('SUCCESS','UNSTABLE','FAILURE') ORDER BY number DESC LIMIT ?`, jobID, n)
 	if err != nil {
@@ -251,23 +187,10 @@ func (s *Store) RecentResults(ctx context.Context, jobID int64, n int) ([]model.
 		}
 		out = append(out, model.Result(r))
 	}
-	return out, rows.Err()
+	return out, mapErr(rows.Err())
 }
 
-// LogPath is where a build's console log lives. Paths use the job's id,
-// not its name, so a name never reaches the filesystem and a rename moves
-// nothing.
-func (s *Store) LogPath(jobID, number int64) string {
-	return filepath.Join(s.home, "builds", strconv.FormatInt(jobID, 10), strconv.FormatInt(number, 10)+".log")
-}
-
-// RemoveJobFiles deletes a job's logs.
-func (s *Store) RemoveJobFiles(jobID int64) error {
-	return os.RemoveAll(filepath.Join(s.home, "builds", strconv.FormatInt(jobID, 10)))
-}
-
-// JobStatuses summarises every job's newest build and newest finished
-// build in one query, for the in-memory job registry. It looks up a few
+// JobStatuses implements store.Builds in one query. It looks up a few
 // builds per job from the newest down, so start-up does not read the
 // whole history.
 func (s *Store) JobStatuses(ctx context.Context) (map[int64]model.JobStatus, error) {
@@ -295,25 +218,15 @@ func (s *Store) JobStatuses(ctx context.Context) (map[int64]model.JobStatus, err
 		st.CompletedResult = model.Result(result)
 		out[job] = st
 	}
-	return out, rows.Err()
+	return out, mapErr(rows.Err())
 }
 
-// DeleteBuild removes a build and its log file.
+// DeleteBuild implements store.Builds.
 func (s *Store) DeleteBuild(ctx context.Context, jobID, number int64) error {
-	res, err := s.exec(ctx, `DELETE FROM builds WHERE job_id = ? AND number = ?`, jobID, number)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	if err := os.Remove(s.LogPath(jobID, number)); err != nil && !os.IsNotExist(err) {
-		return err
-	}
-	return nil
+	return s.change(ctx, `DELETE FROM builds WHERE job_id = ? AND number = ?`, jobID, number)
 }
 
-// JobStatus summarises one job's newest builds (see JobStatuses).
+// JobStatus implements store.Builds.
 func (s *Store) JobStatus(ctx context.Context, jobID int64) (model.JobStatus, error) {
 	var st model.JobStatus
 	bs, err := s.Builds(ctx, jobID, 1)
@@ -321,7 +234,7 @@ func (s *Store) JobStatus(ctx context.Context, jobID int64) (model.JobStatus, er
 		return st, err
 	}
 	st.LastNumber, st.LastBuilding = bs[0].Number, bs[0].Building
-	n, _, err := s.PermalinkNumber(ctx, jobID, LastCompletedBuild)
+	n, _, err := s.PermalinkNumber(ctx, jobID, model.LastCompletedBuild)
 	if err != nil || n == 0 {
 		return st, err
 	}

@@ -1,10 +1,8 @@
-package store
+package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -18,11 +16,8 @@ func scanQueueItem(row interface{ Scan(...any) error }) (*model.QueueItem, error
 	var causes, params, state, auth string
 	var enq, due, left int64
 	err := row.Scan(&it.ID, &it.JobID, &it.JobName, &causes, &params, &enq, &due, &state, &it.Cancelled, &it.BuildNumber, &left, &auth)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
 	if err != nil {
-		return nil, err
+		return nil, mapErr(err)
 	}
 	it.State = model.QueueState(state)
 	it.EnqueuedAt, it.DueAt, it.LeftAt = fromMS(enq), fromMS(due), fromMS(left)
@@ -38,8 +33,7 @@ func scanQueueItem(row interface{ Scan(...any) error }) (*model.QueueItem, error
 	return &it, nil
 }
 
-// Enqueue stores a waiting queue item and fills in its id. Ids grow
-// forever, across restarts, as Jenkins's do.
+// Enqueue implements store.Queue; ids grow forever (AUTOINCREMENT).
 func (s *Store) Enqueue(ctx context.Context, it *model.QueueItem) error {
 	causes, err := json.Marshal(it.Causes)
 	if err != nil {
@@ -58,8 +52,7 @@ func (s *Store) Enqueue(ctx context.Context, it *model.QueueItem) error {
 		it.JobID, string(causes), string(params), ms(it.EnqueuedAt), ms(it.DueAt), auth).Scan(&it.ID)
 }
 
-// UpdateWaiting saves a waiting item's causes and due time (when a new
-// trigger is folded into it).
+// UpdateWaiting implements store.Queue.
 func (s *Store) UpdateWaiting(ctx context.Context, it *model.QueueItem) error {
 	causes, err := json.Marshal(it.Causes)
 	if err != nil {
@@ -69,7 +62,7 @@ func (s *Store) UpdateWaiting(ctx context.Context, it *model.QueueItem) error {
 	return err
 }
 
-// Waiting lists the items still in the queue, oldest first.
+// Waiting implements store.Queue.
 func (s *Store) Waiting(ctx context.Context) ([]*model.QueueItem, error) {
 	rows, err := s.query(ctx, `SELECT `+queueCols+` FROM queue q JOIN jobs j ON j.id = q.job_id WHERE q.state = 'waiting' ORDER BY q.id`)
 	if err != nil {
@@ -84,28 +77,20 @@ func (s *Store) Waiting(ctx context.Context) ([]*model.QueueItem, error) {
 		}
 		out = append(out, it)
 	}
-	return out, rows.Err()
+	return out, mapErr(rows.Err())
 }
 
-// QueueItem returns one queue item, waiting or left.
+// QueueItem implements store.Queue.
 func (s *Store) QueueItem(ctx context.Context, id int64) (*model.QueueItem, error) {
 	return scanQueueItem(s.queryRow(ctx, `SELECT `+queueCols+` FROM queue q JOIN jobs j ON j.id = q.job_id WHERE q.id = ?`, id))
 }
 
-// CancelQueueItem takes a waiting item out of the queue as cancelled;
-// ErrNotFound if it is not waiting.
+// CancelQueueItem implements store.Queue.
 func (s *Store) CancelQueueItem(ctx context.Context, id int64, now time.Time) error {
-	res, err := s.exec(ctx, `UPDATE queue SET state = 'left', cancelled = 1, left_at = ? WHERE id = ? AND state = 'waiting'`, ms(now), id)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return s.change(ctx, `UPDATE queue SET state = 'left', cancelled = 1, left_at = ? WHERE id = ? AND state = 'waiting'`, ms(now), id)
 }
 
-// ForgetLeftItems deletes items that left the queue before t.
+// ForgetLeftItems implements store.Queue.
 func (s *Store) ForgetLeftItems(ctx context.Context, before time.Time) error {
 	_, err := s.exec(ctx, `DELETE FROM queue WHERE state = 'left' AND left_at < ?`, ms(before))
 	return err

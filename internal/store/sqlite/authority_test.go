@@ -1,4 +1,4 @@
-package store_test
+package sqlite_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/model"
-	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 )
 
 // TestAuthoritySurvivesARestart: whom a job's builds act for, and whom
@@ -16,7 +16,7 @@ import (
 func TestAuthoritySurvivesARestart(t *testing.T) {
 	ctx := context.Background()
 	home := t.TempDir()
-	st, err := store.Open(home)
+	st, err := sqlite.Open(home)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func TestAuthoritySurvivesARestart(t *testing.T) {
 	}
 	st.Close()
 
-	if st, err = store.Open(home); err != nil {
+	if st, err = sqlite.Open(home); err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()

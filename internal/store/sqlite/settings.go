@@ -1,15 +1,16 @@
-package store
+package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
+
+	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
-// Setting reads a run-time setting; ok is false when it was never set.
+// Setting implements store.Settings.
 func (s *Store) Setting(ctx context.Context, key string) (value string, ok bool, err error) {
 	err = s.queryRow(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&value)
-	if errors.Is(err, sql.ErrNoRows) || errors.Is(err, ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return "", false, nil
 	}
 	if err != nil {
@@ -18,7 +19,7 @@ func (s *Store) Setting(ctx context.Context, key string) (value string, ok bool,
 	return value, true, nil
 }
 
-// SetSetting stores a run-time setting, replacing any earlier value.
+// SetSetting implements store.Settings.
 func (s *Store) SetSetting(ctx context.Context, key, value string) error {
 	_, err := s.exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)

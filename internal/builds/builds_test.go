@@ -1,0 +1,94 @@
+package builds_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jeeves-ci/jeeves/internal/blob"
+	"github.com/jeeves-ci/jeeves/internal/builds"
+	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
+)
+
+// statuses records what the service tells the job registry.
+type statuses map[int64]model.JobStatus
+
+func (s statuses) SetStatus(jobID int64, st model.JobStatus) { s[jobID] = st }
+
+func TestBuildsAndTheirLogs(t *testing.T) {
+	ctx := context.Background()
+	home := t.TempDir()
+	st, err := sqlite.Open(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	blobs := blob.NewDir(home)
+	told := statuses{}
+	s := builds.New(st, blobs, told)
+	job, err := st.CreateJob(ctx, "j", []byte("<project/>"), time.Now(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ImportBuilds(ctx, job.ID, []model.Build{
+		{Number: 1, Result: model.Success, StartedAt: time.Now()},
+		{Number: 2, Result: model.Failure, StartedAt: time.Now()},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	w, err := blobs.Append(blob.LogKey(job.ID, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(w, "Started\nFinished: FAILURE\n")
+	w.Close()
+
+	t.Run("a log opens with its size and reads whole", func(t *testing.T) {
+		log, err := s.OpenLog(job.ID, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer log.Close()
+		b, err := io.ReadAll(io.NewSectionReader(log, 0, log.Size))
+		if err != nil || log.Size != 26 || !strings.HasSuffix(string(b), "FAILURE\n") {
+			t.Fatalf("%d %q %v", log.Size, b, err)
+		}
+	})
+	t.Run("a build without a log is store.ErrNotFound", func(t *testing.T) {
+		if _, err := s.OpenLog(job.ID, 1); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("%v", err)
+		}
+	})
+	t.Run("a permalink names its build", func(t *testing.T) {
+		b, err := s.PermalinkBuild(ctx, job.ID, model.LastFailedBuild)
+		if err != nil || b == nil || b.Number != 2 {
+			t.Fatalf("%+v %v", b, err)
+		}
+		if b, err := s.PermalinkBuild(ctx, job.ID, model.LastUnstableBuild); err != nil || b != nil {
+			t.Fatalf("%+v %v", b, err)
+		}
+	})
+	t.Run("a deleted build goes with its log, and the registry learns the job's status", func(t *testing.T) {
+		if err := s.Delete(ctx, job.ID, 2); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Get(ctx, job.ID, 2); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("record: %v", err)
+		}
+		if _, err := blobs.Stat(blob.LogKey(job.ID, 2)); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("log: %v", err)
+		}
+		want := model.JobStatus{LastNumber: 1, CompletedNumber: 1, CompletedResult: model.Success}
+		if told[job.ID] != want {
+			t.Fatalf("status %+v, want %+v", told[job.ID], want)
+		}
+		if err := s.Delete(ctx, job.ID, 2); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("again: %v", err)
+		}
+	})
+}
