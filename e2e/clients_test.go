@@ -504,24 +504,18 @@ func TestJenkinsJobBuilder(t *testing.T) {
 			t.Errorf("jjb-main console lacks the shell step's output:\n%s", console)
 		}
 		// The trigger publisher: jjb-other runs after jjb-main succeeds.
-		deadline := time.Now().Add(20 * time.Second)
-		for {
+		var ob build
+		waitFor(t, "jjb-main's BuildTrigger publisher to build jjb-other", func() bool {
 			var other struct{ LastBuild *build }
 			j.json(t, "job/jjb-other/api/json", &other)
-			if other.LastBuild != nil {
-				var ob build
-				j.json(t, strings.TrimPrefix(other.LastBuild.URL, j.url)+"api/json", &ob)
-				if !ob.Building {
-					if ob.Result == nil || *ob.Result != "SUCCESS" {
-						t.Errorf("downstream jjb-other #%d: %v, want SUCCESS", ob.Number, ob.Result)
-					}
-					break
-				}
+			if other.LastBuild == nil {
+				return false
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("jjb-other was never triggered by jjb-main's BuildTrigger publisher")
-			}
-			time.Sleep(20 * time.Millisecond)
+			j.json(t, strings.TrimPrefix(other.LastBuild.URL, j.url)+"api/json", &ob)
+			return !ob.Building
+		})
+		if ob.Result == nil || *ob.Result != "SUCCESS" {
+			t.Errorf("downstream jjb-other #%d: %v, want SUCCESS", ob.Number, ob.Result)
 		}
 	})
 

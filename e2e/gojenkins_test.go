@@ -81,14 +81,7 @@ func goJenkinsWorkflow(t *testing.T, j *jeeves, rec *recorder, secret string) {
 	}
 	// waitDone polls a build until it has finished.
 	waitDone := func(b *gojenkins.Build) error {
-		deadline := time.Now().Add(60 * time.Second)
-		for b.IsRunning(ctx) {
-			if time.Now().After(deadline) {
-				return errors.New("the build did not finish in 60 s")
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		return nil
+		return poll("the build to finish", 60*time.Second, func() bool { return !b.IsRunning(ctx) })
 	}
 	paramJob := strings.Replace(shellJob(`echo "$GREETING from gojenkins"`), "<builders>",
 		`<properties><hudson.model.ParametersDefinitionProperty><parameterDefinitions><hudson.model.StringParameterDefinition>`+

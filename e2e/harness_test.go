@@ -309,35 +309,23 @@ type build struct {
 func (j *jeeves) waitBuild(t *testing.T, location string) build {
 	t.Helper()
 	itemPath := strings.TrimPrefix(location, j.url) + "api/json"
-	deadline := time.Now().Add(60 * time.Second)
 	var item struct {
 		Executable *build
 		Cancelled  bool
 	}
-	for {
+	waitWithin(t, "queue item "+location+" to start", 60*time.Second, func() bool {
 		j.json(t, itemPath, &item)
-		if item.Executable != nil || item.Cancelled {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("queue item %s never started", location)
-		}
-		time.Sleep(5 * time.Millisecond) // clients can only poll Jenkins's API
-	}
+		return item.Executable != nil || item.Cancelled
+	})
 	if item.Cancelled {
 		t.Fatalf("queue item %s was cancelled", location)
 	}
 	var b build
-	for {
+	waitWithin(t, "build "+item.Executable.URL+" to finish", 60*time.Second, func() bool {
 		j.json(t, strings.TrimPrefix(item.Executable.URL, j.url)+"api/json", &b)
-		if !b.Building {
-			return b
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("build %s never finished", item.Executable.URL)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return !b.Building
+	})
+	return b
 }
 
 // trigger POSTs /job/NAME/build with the admin token and returns Location.

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -153,26 +154,8 @@ func isSleeper(pid int) bool {
 }
 
 // waitGone waits until pid is gone (or a zombie), failing after a
-// deadline well past the kill grace.
+// deadline well past the kill grace: /proc has no event to await.
 func waitGone(t *testing.T, what string, pid int) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for isSleeper(pid) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the %s (pid %d) outlived its build", what, pid)
-		}
-		time.Sleep(10 * time.Millisecond) // polling /proc: no event to await
-	}
-}
-
-// waitFor polls cond until it holds, failing after a deadline.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitWithin(t, fmt.Sprintf("the %s (pid %d) to end with its build", what, pid), 20*time.Second, func() bool { return !isSleeper(pid) })
 }

@@ -167,16 +167,10 @@ func TestOpenFileLimit(t *testing.T) {
 		t.Logf("%d of 200 connections refused", refused)
 	})
 	t.Run("jeeves still serves once they close", func(t *testing.T) {
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			r := j.do(t, req{path: "api/json", user: "admin", secret: adminPassword})
-			if r.status == 200 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%d %s", r.status, r.body)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		var r resp
+		waitWithin(t, "api/json to answer 200 again", 20*time.Second, func() bool {
+			r = j.do(t, req{path: "api/json", user: "admin", secret: adminPassword})
+			return r.status == 200
+		})
 	})
 }

@@ -238,15 +238,11 @@ func TestTimerTrigger(t *testing.T) {
 	})
 	t.Run("a job every minute is started by timer", func(t *testing.T) {
 		j.createJob(t, "minutely", timedJob("# every minute\n* * * * *", "echo tick"))
-		deadline := time.Now().Add(75 * time.Second)
 		var job struct{ LastCompletedBuild *struct{ Number int64 } }
-		for job.LastCompletedBuild == nil {
-			if time.Now().After(deadline) {
-				t.Fatal("no timer build within 75 s")
-			}
-			time.Sleep(100 * time.Millisecond) // only Jenkins's API to poll
+		waitWithin(t, "a timer build (the next minute)", 75*time.Second, func() bool {
 			j.json(t, "job/minutely/api/json", &job)
-		}
+			return job.LastCompletedBuild != nil
+		})
 		text := j.must(t, 200, req{path: "job/minutely/lastCompletedBuild/consoleText", user: "admin", secret: tok}).body
 		if !strings.HasPrefix(text, "Started by timer\n") || !strings.Contains(text, "Finished: SUCCESS") {
 			t.Fatalf("console:\n%s", text)

@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 // The web UI over plain HTTP: what every page must carry, and the pages
@@ -261,14 +260,12 @@ b</defaultValue></hudson.model.TextParameterDefinition>
 		t.Fatalf("%d %s", r.status, r.body)
 	}
 	var b struct{ Result string }
-	for deadline := time.Now().Add(30 * time.Second); b.Result == ""; time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the build never finished")
-		}
+	waitFor(t, "the build to finish", func() bool {
 		if r := j.do(t, req{path: "job/params/lastCompletedBuild/api/json", user: "admin", secret: adminPassword}); r.status == 200 {
-			json.Unmarshal([]byte(r.body), &b) // clients can only poll
+			json.Unmarshal([]byte(r.body), &b)
 		}
-	}
+		return b.Result != ""
+	})
 	log := j.must(t, 200, req{path: "job/params/1/consoleText", user: "admin", secret: adminPassword}).body
 	if b.Result != "SUCCESS" || !strings.Contains(log, "flag=false env=prod") {
 		t.Fatalf("%s\n%s", b.Result, log)
