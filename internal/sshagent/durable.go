@@ -103,7 +103,7 @@ func runScript(p Proc) (string, error) {
 // every Heartbeat, writes the step's exit status through a temporary
 // file and mv, then kills its own group (the heartbeat loop).
 const supervisor = `c=$1
-{ while [ -d "$c" ] && [ ! -f "$c/` + ResultFile + `" ]; do touch "$c/` + LogFile + `"; sleep 3; done; } &
+{ while sleep 3 && [ -d "$c" ] && [ ! -f "$c/` + ResultFile + `" ]; do touch "$c/` + LogFile + `"; done; } &
 setsid sh "$c/` + runFile + `" <"$2" >>"$c/` + LogFile + `" 2>&1 &
 p=$!
 echo $p > "$c/` + pidFile + `"
@@ -111,14 +111,16 @@ wait $p
 echo $? > "$c/` + ResultFile + `.tmp" && mv -f "$c/` + ResultFile + `.tmp" "$c/` + ResultFile + `"
 kill -TERM -$$ 2>/dev/null`
 
-// launchScript creates the control directory, takes run.sh (n bytes)
-// from stdin and starts the supervisor. With watch, it then streams the
-// log (tail -f) until the supervisor ends, reports "jeeves-result STATUS
-// SIZE" on stderr, and stops tail once the controller, having received
-// SIZE bytes, answers a line on stdin.
-func launchScript(ctl string, n int, stdin string, watch bool) string {
+// launchScript creates the control directory, copies run.sh from stdin
+// (with the shell's own read and printf: one process less to start)
+// and starts the supervisor. With watch, it then streams the
+// log (tail -f) until the supervisor ends, stops tail and reports
+// "jeeves-result STATUS SIZE" on stderr: SIZE is the log's length, so
+// the controller knows whether tail stopped before sending all of it.
+func launchScript(ctl string, stdin string, watch bool) string {
 	s := `c=` + shq(ctl) + `
-mkdir -p -m 700 "$c" && head -c ` + strconv.Itoa(n) + ` > "$c/` + runFile + `" && : >> "$c/` + LogFile + `" || exit 90
+mkdir -p -m 700 "$c" && : >> "$c/` + LogFile + `" || exit 90
+while IFS= read -r l; do printf '%s\n' "$l"; done > "$c/` + runFile + `" || exit 90
 setsid sh -c ` + shq(supervisor) + ` jeeves-supervisor "$c" ` + shq(stdin) + ` </dev/null >/dev/null 2>&1 &
 `
 	if !watch {
@@ -127,12 +129,9 @@ setsid sh -c ` + shq(supervisor) + ` jeeves-supervisor "$c" ` + shq(stdin) + ` <
 	return s + `s=$!
 tail -c +1 -f "$c/` + LogFile + `" & t=$!
 wait $s
-r=$(cat "$c/` + ResultFile + `" 2>/dev/null)
-n=$(wc -c < "$c/` + LogFile + `")
-printf 'jeeves-result %s %s\n' "$r" $n >&2
-read a
-kill $t 2>/dev/null
-exit 0`
+kill $t; wait $t
+r=; read r < "$c/` + ResultFile + `"
+printf 'jeeves-result %s %s\n' "$r" $(wc -c < "$c/` + LogFile + `") >&2`
 }
 
 // pollScript prints the log from offset off and, on stderr, the state:
@@ -154,7 +153,6 @@ type Process struct {
 
 	out     io.Writer
 	mu      sync.Mutex
-	cond    *sync.Cond
 	off     int64
 	started bool // launched by this Process (a missing control dir may be a launch in flight)
 
@@ -182,7 +180,6 @@ func (p *Process) Write(b []byte) (int, error) {
 	n, err := p.out.Write(b)
 	p.mu.Lock()
 	p.off += int64(n)
-	p.cond.Broadcast()
 	p.mu.Unlock()
 	return n, err
 }
@@ -248,7 +245,7 @@ func (a *Agent) Start(ctx context.Context, pr Proc) (*Process, error) {
 	}
 	if !watch {
 		var e bytes.Buffer
-		code, err := a.exec(ctx, c, launchScript(ctl, len(run), stdin, false), strings.NewReader(run), io.Discard, &e)
+		code, err := a.exec(ctx, c, launchScript(ctl, stdin, false), strings.NewReader(run), io.Discard, &e)
 		if err != nil {
 			return nil, fmt.Errorf("start: %w", err)
 		}
@@ -263,39 +260,32 @@ func (a *Agent) Start(ctx context.Context, pr Proc) (*Process, error) {
 		<-a.watchers
 		return nil, err
 	}
-	in, err := s.StdinPipe()
-	if err != nil {
-		release()
-		<-a.watchers
-		return nil, err
-	}
-	res := &resultWriter{p: p, in: in}
-	s.Stdout, s.Stderr = p, res
-	if err := s.Start(a.wrap(launchScript(ctl, len(run), stdin, true))); err != nil {
-		release()
-		<-a.watchers
-		return nil, fmt.Errorf("start: %w", err)
-	}
-	if _, err := io.WriteString(in, run); err != nil {
+	res := &resultWriter{}
+	s.Stdin, s.Stdout, s.Stderr = strings.NewReader(run), p, res
+	if err := s.Start(a.wrap(launchScript(ctl, stdin, true))); err != nil {
 		release()
 		<-a.watchers
 		return nil, fmt.Errorf("start: %w", err)
 	}
 	go func() {
 		err := s.Wait()
-		res.end()
 		release()
 		<-a.watchers
-		if code, ok := res.result(); ok {
-			p.finish(code, nil)
-			return
+		if code, size, ok := res.result(); ok {
+			if p.Offset() >= size {
+				p.finish(code, nil)
+				return
+			}
+			// tail stopped before the end of the log: fetch the rest.
+		} else {
+			var ee *ssh.ExitError
+			if errors.As(err, &ee) && ee.ExitStatus() == 90 {
+				p.finish(-2, fmt.Errorf("start: cannot create the control directory %s: %s", ctl, strings.TrimSpace(res.stderr())))
+				return
+			}
 		}
-		var ee *ssh.ExitError
-		if errors.As(err, &ee) && ee.ExitStatus() == 90 {
-			p.finish(-2, fmt.Errorf("start: cannot create the control directory %s: %s", ctl, strings.TrimSpace(res.stderr())))
-			return
-		}
-		// The connection went: follow the step from its files.
+		// The connection went, or the log's end is missing: follow the
+		// step from its files.
 		p.poll(p.a.cfg.OfflineTimeout)
 	}()
 	return p, nil
@@ -309,21 +299,14 @@ func (a *Agent) newProcess(id, ctl string, stdout, stderr io.Writer) *Process {
 	if out == nil {
 		out = io.Discard
 	}
-	p := &Process{a: a, id: id, ctl: ctl, out: out, done: make(chan struct{})}
-	p.cond = sync.NewCond(&p.mu)
-	return p
+	return &Process{a: a, id: id, ctl: ctl, out: out, done: make(chan struct{})}
 }
 
-// resultWriter is a launch session's stderr: it finds the
-// "jeeves-result STATUS SIZE" line, and once SIZE log bytes have been
-// delivered answers on stdin so the remote tail stops.
+// resultWriter is a launch session's stderr, where the
+// "jeeves-result STATUS SIZE" line comes.
 type resultWriter struct {
-	p    *Process
-	in   io.WriteCloser
-	mu   sync.Mutex
-	buf  bytes.Buffer
-	code *int
-	over bool
+	mu  sync.Mutex
+	buf bytes.Buffer
 }
 
 var resultRE = regexp.MustCompile(`(?m)^jeeves-result (-?\d*) (\d+)$`)
@@ -334,55 +317,25 @@ func (r *resultWriter) Write(b []byte) (int, error) {
 	if r.buf.Len() < 64<<10 {
 		r.buf.Write(b)
 	}
-	if r.code != nil {
-		return len(b), nil
-	}
-	m := resultRE.FindSubmatch(r.buf.Bytes())
-	if m == nil {
-		return len(b), nil
-	}
-	code := -1
-	if v, err := strconv.Atoi(string(m[1])); err == nil {
-		code = v
-	}
-	size, _ := strconv.ParseInt(string(m[2]), 10, 64)
-	r.code = &code
-	go func() {
-		p := r.p
-		p.mu.Lock()
-		for p.off < size && !r.ended() {
-			p.cond.Wait()
-		}
-		p.mu.Unlock()
-		io.WriteString(r.in, "\n")
-		r.in.Close()
-	}()
 	return len(b), nil
 }
 
-func (r *resultWriter) ended() bool {
+// result is the status and the log's size, once the line came; a
+// status that is not a number (no result file: the supervisor was
+// killed) is -1.
+func (r *resultWriter) result() (code int, size int64, ok bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.over
-}
-
-// end marks the session over (waking the ack goroutine).
-func (r *resultWriter) end() {
-	r.mu.Lock()
-	r.over = true
-	r.mu.Unlock()
-	r.p.mu.Lock()
-	r.p.cond.Broadcast()
-	r.p.mu.Unlock()
-}
-
-func (r *resultWriter) result() (int, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.code == nil {
-		return 0, false
+	m := resultRE.FindSubmatch(r.buf.Bytes())
+	if m == nil {
+		return 0, 0, false
 	}
-	return *r.code, true
+	code = -1
+	if v, err := strconv.Atoi(string(m[1])); err == nil {
+		code = v
+	}
+	size, _ = strconv.ParseInt(string(m[2]), 10, 64)
+	return code, size, true
 }
 
 func (r *resultWriter) stderr() string {
