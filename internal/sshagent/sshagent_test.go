@@ -1,17 +1,21 @@
 package sshagent
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -593,24 +597,60 @@ func TestDroppedForGood(t *testing.T) {
 	}
 }
 
+// TestControllerRestart starts a step from a separate controller
+// process, kills that process with SIGKILL mid-step, and attaches to the
+// step from this one.
 func TestControllerRestart(t *testing.T) {
 	srv := sshtest.Start(t, sshtest.Options{})
-	first := dial(t, config(srv, io.Discard))
-	ws := workspace(t, first, "job")
-	var out1 syncBuf
-	p, err := first.Start(ctx(t), Proc{Argv: counter(30, 50*time.Millisecond), Dir: ws, Stdout: &out1})
+	a := dial(t, config(srv, io.Discard))
+	ws := workspace(t, a, "job")
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperController$")
+	cmd.Env = append(os.Environ(),
+		"JEEVES_SSHAGENT_HELPER=1",
+		"HELPER_ADDR="+srv.Addr,
+		"HELPER_USER="+srv.User,
+		"HELPER_KEY="+base64.StdEncoding.EncodeToString(srv.ClientKeyPEM),
+		"HELPER_HOSTKEY="+base64.StdEncoding.EncodeToString(srv.HostKey.PublicKey().Marshal()),
+		"HELPER_FS="+a.RemoteFS(),
+		"HELPER_WS="+ws,
+	)
+	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	sshtest.Eventually(t, 10*time.Second, "output begins", func() bool { return strings.Contains(out1.String(), "line 5\n") })
-	ctl := p.ControlDir()
-	first.Close() // the controller goes away
-	off := p.Offset()
-	got1 := out1.String()[:off]
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	// The helper prints "ctl DIR" and then the step's output.
+	br := bufio.NewReader(stdout)
+	var ctl string
+	for ctl == "" {
+		l, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatalf("the helper controller ended: %v", err)
+		}
+		if c, ok := strings.CutPrefix(l, "ctl "); ok {
+			ctl = strings.TrimSpace(c)
+		}
+	}
+	var got1 strings.Builder
+	for !strings.Contains(got1.String(), "line 5\n") {
+		l, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatalf("the helper controller ended: %v", err)
+		}
+		got1.WriteString(l)
+	}
+	cmd.Process.Signal(syscall.SIGKILL) // the controller dies
+	cmd.Wait()
+	rest, _ := io.ReadAll(br) // what it wrote before dying
+	got1.Write(rest)
 
-	second := dial(t, config(srv, io.Discard))
 	var out2 syncBuf
-	q, err := second.Attach(ctx(t), ctl, off, &out2)
+	q, err := a.Attach(ctx(t), ctl, int64(got1.Len()), &out2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -618,11 +658,11 @@ func TestControllerRestart(t *testing.T) {
 	if err != nil || code != 5 {
 		t.Fatalf("Wait: %d %v", code, err)
 	}
-	if got1+out2.String() != wantLines(30) {
-		t.Fatalf("the output is not whole:\n%s|\n%s", got1, out2.String())
+	if got1.String()+out2.String() != wantLines(30) {
+		t.Fatalf("the output is not whole:\n%s|\n%s", got1.String(), out2.String())
 	}
 	t.Run("attaching to a step that never was fails", func(t *testing.T) {
-		r, err := second.Attach(ctx(t), ws+"@tmp/durable-0000", 0, io.Discard)
+		r, err := a.Attach(ctx(t), ws+"@tmp/durable-0000", 0, io.Discard)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -630,6 +670,41 @@ func TestControllerRestart(t *testing.T) {
 			t.Fatalf("%d %v", code, err)
 		}
 	})
+}
+
+// TestHelperController is the first controller of TestControllerRestart,
+// run as a separate process.
+func TestHelperController(t *testing.T) {
+	if os.Getenv("JEEVES_SSHAGENT_HELPER") != "1" {
+		t.Skip("a helper process of TestControllerRestart")
+	}
+	keyPEM, _ := base64.StdEncoding.DecodeString(os.Getenv("HELPER_KEY"))
+	signer, err := ssh.ParsePrivateKey(keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hk, _ := base64.StdEncoding.DecodeString(os.Getenv("HELPER_HOSTKEY"))
+	hostKey, err := ssh.ParsePublicKey(hk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := Dial(context.Background(), Config{
+		Name: "helper", Host: os.Getenv("HELPER_ADDR"), Auth: Auth{User: os.Getenv("HELPER_USER"), Signers: []ssh.Signer{signer}},
+		HostKey: ManuallyProvided{Key: hostKey}, RemoteFS: os.Getenv("HELPER_FS"), LaunchTimeout: 5 * time.Second, MaxRetries: -1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The step's output waits for the "ctl" line.
+	gate := &gatedWriter{w: os.Stdout}
+	gate.mu.Lock()
+	p, err := a.Start(context.Background(), Proc{Argv: counter(30, 50*time.Millisecond), Dir: os.Getenv("HELPER_WS"), Stdout: gate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Stdout.WriteString("ctl " + p.ControlDir() + "\n")
+	gate.mu.Unlock()
+	select {} // until killed
 }
 
 func TestTwoAgents(t *testing.T) {
@@ -660,4 +735,15 @@ func TestTwoAgents(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
+}
+
+type gatedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (g *gatedWriter) Write(b []byte) (int, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.w.Write(b)
 }
