@@ -224,6 +224,9 @@ func Start(t testing.TB, opts Options) *Server {
 	}
 	cfg = append(cfg, opts.Config...)
 	must(os.WriteFile(filepath.Join(base, "sshd_config"), []byte(strings.Join(cfg, "\n")+"\n"), 0o644))
+	// sshd needs its privilege separation directory, which only its
+	// service's start creates.
+	must(os.MkdirAll("/run/sshd", 0o755))
 	must(s.startSSHD())
 	return s
 }
