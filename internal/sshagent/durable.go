@@ -96,42 +96,57 @@ func runScript(p Proc) (string, error) {
 	return b.String(), nil
 }
 
-// supervisor is the sh script that runs a step durably; $1 is the
-// control directory, $2 the step's stdin. It runs in a session of its
-// own (setsid), so a lost connection does not reach it; the step runs in
-// another (its own process group, which Stop kills). It touches the log
-// every Heartbeat, writes the step's exit status through a temporary
-// file and mv, then kills its own group (the heartbeat loop).
-const supervisor = `c=$1
-{ while sleep 3 && [ -d "$c" ] && [ ! -f "$c/` + ResultFile + `" ]; do touch "$c/` + LogFile + `"; done; } &
-setsid sh "$c/` + runFile + `" <"$2" >>"$c/` + LogFile + `" 2>&1 &
+// heartbeat touches the log every Heartbeat until the result exists.
+const heartbeat = `{ while sleep 3 && [ -d "$c" ] && [ ! -f "$c/` + ResultFile + `" ]; do touch "$c/` + LogFile + `"; done; }`
+
+// runStep runs the step in a session of its own (its own process group,
+// which Stop kills), records its pid, waits for it and writes its exit
+// status ($r) to the result file through a temporary file and mv.
+func runStep(stdin string) string {
+	return `setsid sh "$c/` + runFile + `" <` + stdin + ` >>"$c/` + LogFile + `" 2>&1 &
 p=$!
 echo $p > "$c/` + pidFile + `"
-wait $p
-echo $? > "$c/` + ResultFile + `.tmp" && mv -f "$c/` + ResultFile + `.tmp" "$c/` + ResultFile + `"
+wait $p; r=$?
+echo $r > "$c/` + ResultFile + `.tmp" && mv -f "$c/` + ResultFile + `.tmp" "$c/` + ResultFile + `"`
+}
+
+// supervisor is the sh script that runs a step durably when the launch
+// does not watch it; $1 is the control directory, $2 the step's stdin.
+// It runs in a session of its own (setsid), touches the log every
+// Heartbeat, and at the end kills its own group (the heartbeat loop).
+var supervisor = `c=$1
+` + heartbeat + ` &
+` + runStep(`"$2"`) + `
 kill -TERM -$$ 2>/dev/null`
 
 // launchScript creates the control directory, copies run.sh from stdin
 // (with the shell's own read and printf: one process less to start)
-// and starts the supervisor. With watch, it then streams the
-// log (tail -f) until the supervisor ends, stops tail and reports
-// "jeeves-result STATUS SIZE" on stderr: SIZE is the log's length, so
-// the controller knows whether tail stopped before sending all of it.
+// and runs the step.
+//
+// Without watch it starts the supervisor, detached (setsid), and exits.
+// With watch the launch shell is the supervisor itself (two processes
+// fewer to start): it streams the log (tail -f) while the step runs,
+// writes the result file, then reports "jeeves-result STATUS SIZE" on
+// stderr, SIZE being the log's length, so the controller knows whether
+// tail stopped before sending all of it. A lost connection does not stop
+// it: sshd sends no signal to a session without a terminal, and the
+// shell writes to the connection only after the result file is written;
+// the step runs in a session of its own either way.
 func launchScript(ctl string, stdin string, watch bool) string {
 	s := `c=` + shq(ctl) + `
 mkdir -p -m 700 "$c" && : >> "$c/` + LogFile + `" || exit 90
 while IFS= read -r l; do printf '%s\n' "$l"; done > "$c/` + runFile + `" || exit 90
-setsid sh -c ` + shq(supervisor) + ` jeeves-supervisor "$c" ` + shq(stdin) + ` </dev/null >/dev/null 2>&1 &
 `
 	if !watch {
-		return s + "exit 0"
+		return s + `setsid sh -c ` + shq(supervisor) + ` jeeves-supervisor "$c" ` + shq(stdin) + ` </dev/null >/dev/null 2>&1 &
+exit 0`
 	}
-	return s + `s=$!
+	return s + heartbeat + ` </dev/null >/dev/null 2>&1 & h=$!
 tail -c +1 -f "$c/` + LogFile + `" & t=$!
-wait $s
-kill $t; wait $t
-r=; read r < "$c/` + ResultFile + `"
-printf 'jeeves-result %s %s\n' "$r" $(wc -c < "$c/` + LogFile + `") >&2`
+` + runStep(shq(stdin)) + `
+kill $h $t 2>/dev/null
+n=0; [ -s "$c/` + LogFile + `" ] && n=$(wc -c < "$c/` + LogFile + `")
+printf 'jeeves-result %s %s\n' "$r" $n >&2`
 }
 
 // pollScript prints the log from offset off and, on stderr, the state:
