@@ -18,7 +18,9 @@
 //
 // Everything is undone in t.Cleanup, failed or not: every process in the
 // namespace is killed, the namespace and its veth pair removed, the
-// directories deleted.
+// directories deleted. What a test process killed before its cleanup
+// (a -timeout panic) left is removed by the next Start: each namespace
+// records its owner's pid in $TMPDIR/jvt-N.owner.
 //
 // Requirements: root, ip (iproute2), /usr/sbin/sshd (openssh-server) and
 // openssl. Without them Start skips the test, naming what to install,
@@ -126,6 +128,7 @@ func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
 	Require(t)
 	s := &Server{t: t, Port: 22}
+	reapStale()
 	// Claim a namespace: "ip netns add" fails when the name is taken.
 	start := int(time.Now().UnixNano()%250) + 1
 	for i := range 250 {
@@ -139,6 +142,7 @@ func Start(t testing.TB, opts Options) *Server {
 		t.Fatal("sshtest: no free network namespace jvt-1…jvt-250")
 	}
 	s.NS = fmt.Sprintf("jvt-%d", s.N)
+	os.WriteFile(ownerFile(s.N), []byte(strconv.Itoa(os.Getpid())), 0o644)
 	s.Addr = fmt.Sprintf("10.77.%d.2", s.N)
 	s.HostSide = fmt.Sprintf("10.77.%d.1", s.N)
 	s.hostIf = fmt.Sprintf("jvt-%d-h", s.N)
@@ -388,7 +392,48 @@ func (s *Server) cleanup() {
 	if s.Dir != "" {
 		os.RemoveAll(s.Dir)
 	}
+	os.Remove(ownerFile(s.N))
 }
+
+// ownerFile holds the pid of the test process that owns namespace jvt-n.
+func ownerFile(n int) string { return filepath.Join(os.TempDir(), fmt.Sprintf("jvt-%d.owner", n)) }
+
+// reapStale removes the namespaces (and their processes) of test
+// processes that died without cleaning up (killed by a timeout).
+func reapStale() {
+	out, _ := exec.Command("ip", "netns", "list").Output()
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || !strings.HasPrefix(f[0], "jvt-") {
+			continue
+		}
+		n, err := strconv.Atoi(strings.TrimPrefix(f[0], "jvt-"))
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(ownerFile(n))
+		if err != nil {
+			continue // being set up now, or not ours
+		}
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err != nil || syscall.Kill(pid, 0) == nil {
+			continue
+		}
+		// Its directories first: while the namespace exists, no other
+		// process can take its number.
+		dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), fmt.Sprintf("jvt-%d-*", n)))
+		for _, d := range dirs {
+			os.RemoveAll(d)
+		}
+		stale := &Server{N: n, NS: f[0], hostIf: fmt.Sprintf("jvt-%d-h", n), t: nopTB{}}
+		stale.cleanup()
+	}
+}
+
+// nopTB is enough of a testing.TB for cleaning up a stale server.
+type nopTB struct{ testing.TB }
+
+func (nopTB) Logf(string, ...any) {}
+func (nopTB) Helper()             {}
 
 // Eventually polls cond every 10 ms until it holds or timeout passes.
 func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
