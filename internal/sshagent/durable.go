@@ -235,7 +235,7 @@ func (a *Agent) Start(ctx context.Context, pr Proc) (*Process, error) {
 		return nil, fmt.Errorf("start: %w", err)
 	}
 	id := randomID()
-	ctl := strings.TrimRight(pr.Dir, "/") + "@tmp/durable-" + id
+	ctl := ControlDirFor(pr.Dir, id)
 	p := a.newProcess(id, ctl, pr.Stdout, pr.Stderr)
 	p.started = true
 	stdin := "/dev/null"
@@ -431,6 +431,12 @@ func remaining(since time.Time, budget time.Duration) time.Duration {
 		return budget
 	}
 	return max(budget-time.Since(since), 0)
+}
+
+// ControlDirFor is the control directory of the step with the given id
+// whose working directory is dir.
+func ControlDirFor(dir, id string) string {
+	return strings.TrimRight(dir, "/") + "@tmp/durable-" + id
 }
 
 // Attach follows a step started earlier, by this Agent or another (a

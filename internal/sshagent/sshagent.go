@@ -49,8 +49,22 @@
 // Environment variables travel in a generated script, never on a command
 // line (sshd refuses Setenv, and command lines show in ps).
 //
+// # Wiring
+//
 // The method shapes are those of the launcher interface the executor
-// uses, so an SSH launcher is a thin adapter over an Agent.
+// uses, so an SSH launcher is a thin adapter over an Agent: its Proc
+// converts to Proc field by field, *Process has the launcher's Wait and
+// Stop, and the file methods and KillAll have its signatures. To survive
+// a controller restart, the executor records a running step's
+// ControlDir (ControlDirFor gives it from the workspace and ID) and, as
+// the log reaches the console, its Offset; after a restart it dials the
+// agent again and calls Attach with them.
+//
+// The nodes service owns the Agents: one Dial per node to connect
+// (nodeconfig's Node.AgentConfig with AuthFromCredential), Config.Log to
+// the node's log, OnState to set its offline cause (a drop is Jenkins's
+// ChannelTermination, "Connection was broken"; a failed Dial is
+// LaunchFailed), Close when the node is disconnected or deleted.
 package sshagent
 
 import (
