@@ -263,3 +263,22 @@ func TestConnectFromConfig(t *testing.T) {
 		}
 	})
 }
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(full))
+	f.Add([]byte(`<slave><launcher class="hudson.slaves.JNLPLauncher"/></slave>`))
+	f.Add([]byte(`<slave><remoteFS>/r</remoteFS><launcher class="hudson.plugins.sshslaves.SSHLauncher"><host>h</host><credentialsId>c</credentialsId></launcher></slave>`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		n, err := Parse(data)
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("an error that does not wrap ErrInvalid: %v", err)
+			}
+			return
+		}
+		// What parses renders as a config.xml that parses.
+		if _, err := Parse(Render(n)); err != nil {
+			t.Fatalf("%v\n%s", err, Render(n))
+		}
+	})
+}
