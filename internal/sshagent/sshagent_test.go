@@ -373,9 +373,9 @@ func TestStep(t *testing.T) {
 	t.Run("a step's output, environment, stdin and exit status arrive", func(t *testing.T) {
 		var out syncBuf
 		p, err := a.Start(ctx(t), Proc{
-			Argv:   []string{"sh", "-c", `echo "$GREETING"; pwd; cat; echo err >&2; exit 7`},
+			Argv:   []string{"sh", "-c", `echo "$GREETING"; printf '%s|\n' "$ODD"; pwd; cat; echo err >&2; exit 7`},
 			Dir:    ws,
-			Env:    []string{"GREETING=it's a \"test\" $HOME"},
+			Env:    []string{"GREETING=it's a \"test\" $HOME", "ODD= two\nlines \\n\t`x`\\"},
 			Stdin:  strings.NewReader("from stdin\n"),
 			Stdout: &out,
 			Cookie: "c1",
@@ -387,7 +387,7 @@ func TestStep(t *testing.T) {
 		if err != nil || code != 7 {
 			t.Fatalf("Wait: %d %v", code, err)
 		}
-		want := "it's a \"test\" $HOME\n" + ws + "\nfrom stdin\nerr\n"
+		want := "it's a \"test\" $HOME\n two\nlines \\n\t`x`\\|\n" + ws + "\nfrom stdin\nerr\n"
 		if out.String() != want {
 			t.Fatalf("got %q, want %q", out.String(), want)
 		}
