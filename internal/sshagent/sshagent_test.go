@@ -747,3 +747,33 @@ func (g *gatedWriter) Write(b []byte) (int, error) {
 	defer g.mu.Unlock()
 	return g.w.Write(b)
 }
+
+func TestKnownHostsOnAnotherPort(t *testing.T) {
+	srv := sshtest.Start(t, sshtest.Options{Config: []string{"Port 2222"}})
+	dir := t.TempDir()
+	key := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(srv.HostKey.PublicKey())))
+	tests := []struct {
+		name, entry string
+		ok          bool
+	}{
+		{"an [host]:port entry is found", "[" + srv.Addr + "]:2222 " + key, true},
+		{"a bare host entry covers every port, as in Jenkins", srv.Addr + " " + key, true},
+		{"an entry for another port is not this one", "[" + srv.Addr + "]:2200 " + key, false},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(dir, strconv.Itoa(i))
+			os.WriteFile(p, []byte(tt.entry+"\n"), 0o600)
+			cfg := config(srv, io.Discard)
+			cfg.Port = 2222
+			cfg.HostKey = KnownHostsFile{Path: p}
+			a, err := Dial(ctx(t), cfg)
+			if a != nil {
+				a.Close()
+			}
+			if (err == nil) != tt.ok {
+				t.Fatalf("Dial: %v", err)
+			}
+		})
+	}
+}
