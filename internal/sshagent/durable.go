@@ -1,0 +1,532 @@
+package sshagent
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// The files of a step's control directory, named as durable-task names
+// them (FileMonitoringTask).
+const (
+	LogFile    = "jenkins-log.txt"
+	ResultFile = "jenkins-result.txt"
+	pidFile    = "pid"
+	runFile    = "run.sh"
+	stdinFile  = "stdin"
+)
+
+// CookieVar is the variable that marks a build's processes
+// (workflow-durable-task-step's COOKIE_VAR); KillAll finds processes by
+// it.
+const CookieVar = "JENKINS_NODE_COOKIE"
+
+// DontKillMe, as the value of BUILD_ID or JENKINS_NODE_COOKIE, spares a
+// process from KillAll (Jenkins's ProcessTree escape).
+const DontKillMe = "dontKillMe"
+
+// Heartbeat is how often a step's supervisor touches its log; a log
+// untouched for StaleAfter with no result means the supervisor died (the
+// machine rebooted, or it was killed).
+const (
+	Heartbeat  = 3 * time.Second
+	StaleAfter = 5 * Heartbeat
+)
+
+// SoftKillWait is how long KillAll waits between TERM and KILL (Jenkins's
+// ProcessTree.softKillWaitSeconds).
+const SoftKillWait = 5 * time.Second
+
+// Proc is a process to start: the launcher's Proc.
+type Proc struct {
+	Argv []string
+	// Dir is the working directory, absolute. It must exist. The step's
+	// control directory is Dir+"@tmp/durable-ID", as durable-task's.
+	Dir string
+	// Env is "NAME=value" pairs added to the agent user's login
+	// environment. Names must be valid shell names.
+	Env []string
+	// Stdin, when not nil, is read whole and uploaded before the start.
+	Stdin io.Reader
+	// Stdout receives stdout and stderr merged, as durable-task logs
+	// them; Stderr is used only when Stdout is nil.
+	Stdout, Stderr io.Writer
+	// Cookie is exported as JENKINS_NODE_COOKIE (when not empty).
+	Cookie string
+}
+
+// randomID is 16 hex characters from crypto/rand.
+func randomID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// runScript is the script the supervisor runs: exports, cd, exec.
+func runScript(p Proc) (string, error) {
+	var b strings.Builder
+	for _, kv := range p.Env {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || !envName.MatchString(k) {
+			return "", fmt.Errorf("the environment variable %q cannot be exported by a POSIX shell", k)
+		}
+		b.WriteString("export " + k + "=" + shq(v) + "\n")
+	}
+	if p.Cookie != "" {
+		b.WriteString("export " + CookieVar + "=" + shq(p.Cookie) + "\n")
+	}
+	b.WriteString("cd " + shq(p.Dir) + " || exit 1\nexec")
+	for _, a := range p.Argv {
+		b.WriteString(" " + shq(a))
+	}
+	b.WriteString("\n")
+	return b.String(), nil
+}
+
+// heartbeat touches the log every Heartbeat until the result exists.
+const heartbeat = `{ while sleep 3 && [ -d "$c" ] && [ ! -f "$c/` + ResultFile + `" ]; do touch "$c/` + LogFile + `"; done; }`
+
+// runStep runs the step in a session of its own (its own process group,
+// which Stop kills), records its pid, waits for it and writes its exit
+// status ($r) to the result file through a temporary file and mv.
+func runStep(stdin string) string {
+	return `setsid sh "$c/` + runFile + `" <` + stdin + ` >>"$c/` + LogFile + `" 2>&1 &
+p=$!
+echo $p > "$c/` + pidFile + `"
+wait $p; r=$?
+echo $r > "$c/` + ResultFile + `.tmp" && mv -f "$c/` + ResultFile + `.tmp" "$c/` + ResultFile + `"`
+}
+
+// supervisor is the sh script that runs a step durably when the launch
+// does not watch it; $1 is the control directory, $2 the step's stdin.
+// It runs in a session of its own (setsid), touches the log every
+// Heartbeat, and at the end kills its own group (the heartbeat loop).
+var supervisor = `c=$1
+` + heartbeat + ` &
+` + runStep(`"$2"`) + `
+kill -TERM -$$ 2>/dev/null`
+
+// launchScript creates the control directory, copies run.sh from stdin
+// (with the shell's own read and printf: one process less to start)
+// and runs the step.
+//
+// Without watch it starts the supervisor, detached (setsid), and exits.
+// With watch the launch shell is the supervisor itself (two processes
+// fewer to start): it streams the log (tail -f) while the step runs,
+// writes the result file, then reports "jeeves-result STATUS SIZE" on
+// stderr, SIZE being the log's length, so the controller knows whether
+// tail stopped before sending all of it. A lost connection does not stop
+// it: sshd sends no signal to a session without a terminal, and the
+// shell writes to the connection only after the result file is written;
+// the step runs in a session of its own either way.
+func launchScript(ctl string, stdin string, watch bool) string {
+	s := `c=` + shq(ctl) + `
+mkdir -p -m 700 "$c" && : >> "$c/` + LogFile + `" || exit 90
+while IFS= read -r l; do printf '%s\n' "$l"; done > "$c/` + runFile + `" || exit 90
+`
+	if !watch {
+		return s + `setsid sh -c ` + shq(supervisor) + ` jeeves-supervisor "$c" ` + shq(stdin) + ` </dev/null >/dev/null 2>&1 &
+exit 0`
+	}
+	return s + heartbeat + ` </dev/null >/dev/null 2>&1 & h=$!
+tail -c +1 -f "$c/` + LogFile + `" & t=$!
+` + runStep(shq(stdin)) + `
+kill $h $t 2>/dev/null
+n=0; [ -s "$c/` + LogFile + `" ] && n=$(wc -c < "$c/` + LogFile + `")
+printf 'jeeves-result %s %s\n' "$r" $n >&2`
+}
+
+// pollScript prints the log from offset off and, on stderr, the state:
+// "jeeves-state nodir", or "jeeves-state log NOW MTIME r=STATUS" (the
+// result read before the log, so a log read with a result is complete).
+func pollScript(ctl string, off int64) string {
+	return `c=` + shq(ctl) + `
+[ -d "$c" ] && [ -f "$c/` + LogFile + `" ] || { echo 'jeeves-state nodir' >&2; exit 0; }
+r=$(cat "$c/` + ResultFile + `" 2>/dev/null)
+tail -c +` + strconv.FormatInt(off+1, 10) + ` "$c/` + LogFile + `"
+printf 'jeeves-state log %s %s r=%s\n' "$(date +%s)" "$(stat -c %Y "$c/` + LogFile + `")" "$r" >&2`
+}
+
+// Process is a step started by Start or found again by Attach.
+type Process struct {
+	a   *Agent
+	id  string
+	ctl string
+
+	out     io.Writer
+	mu      sync.Mutex
+	off     int64
+	started bool // launched by this Process (a missing control dir may be a launch in flight)
+
+	done chan struct{}
+	code int
+	err  error
+}
+
+// ID is the step's id: Attach takes it back (with the control directory).
+func (p *Process) ID() string { return p.id }
+
+// ControlDir is the step's control directory on the agent.
+func (p *Process) ControlDir() string { return p.ctl }
+
+// Offset is how many bytes of the step's log were delivered so far; a
+// later Attach resumes from it.
+func (p *Process) Offset() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.off
+}
+
+// Write delivers log bytes, counting them.
+func (p *Process) Write(b []byte) (int, error) {
+	n, err := p.out.Write(b)
+	p.mu.Lock()
+	p.off += int64(n)
+	p.mu.Unlock()
+	return n, err
+}
+
+// Done is closed when the step has ended (Wait then returns at once).
+func (p *Process) Done() <-chan struct{} { return p.done }
+
+// Wait waits for the step's end: its exit status (128+n when a signal n
+// ended it), or an error: ErrAgentWentOffline when the agent stayed away
+// longer than OfflineTimeout, or the supervisor's loss ("process
+// apparently never started in …", "wrapper script does not seem to be
+// touching the log file in …") with status -2 or -1.
+func (p *Process) Wait() (int, error) {
+	<-p.done
+	return p.code, p.err
+}
+
+func (p *Process) finish(code int, err error) {
+	p.code, p.err = code, err
+	close(p.done)
+}
+
+// Start starts a step durably (see the package comment) and returns once
+// the launch command is under way; the Process streams the log to
+// Stdout.
+func (a *Agent) Start(ctx context.Context, pr Proc) (*Process, error) {
+	if len(pr.Argv) == 0 {
+		return nil, errors.New("start: no command")
+	}
+	if err := checkAbs("start", pr.Dir); err != nil {
+		return nil, err
+	}
+	if pr.Cookie == DontKillMe {
+		return nil, fmt.Errorf("start: the cookie %q would make the process unkillable", DontKillMe)
+	}
+	run, err := runScript(pr)
+	if err != nil {
+		return nil, fmt.Errorf("start: %w", err)
+	}
+	id := randomID()
+	ctl := ControlDirFor(pr.Dir, id)
+	p := a.newProcess(id, ctl, pr.Stdout, pr.Stderr)
+	p.started = true
+	stdin := "/dev/null"
+	if pr.Stdin != nil {
+		if err := a.MkdirAll(ctx, ctl, 0o700); err != nil {
+			return nil, err
+		}
+		if err := a.WriteFile(ctx, ctl+"/"+stdinFile, pr.Stdin, 0o600); err != nil {
+			return nil, err
+		}
+		stdin = ctl + "/" + stdinFile
+	}
+	c, err := a.conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	watch := false
+	select {
+	case a.watchers <- struct{}{}:
+		watch = true
+	default:
+	}
+	if !watch {
+		var e bytes.Buffer
+		code, err := a.exec(ctx, c, launchScript(ctl, stdin, false), strings.NewReader(run), io.Discard, &e)
+		if err != nil {
+			return nil, fmt.Errorf("start: %w", err)
+		}
+		if code != 0 {
+			return nil, fmt.Errorf("start: cannot create the control directory %s: %s", ctl, strings.TrimSpace(e.String()))
+		}
+		go p.poll(p.a.cfg.OfflineTimeout)
+		return p, nil
+	}
+	s, release, err := a.session(ctx, c)
+	if err != nil {
+		<-a.watchers
+		return nil, err
+	}
+	res := &resultWriter{}
+	s.Stdin, s.Stdout, s.Stderr = strings.NewReader(run), p, res
+	if err := s.Start(a.wrap(launchScript(ctl, stdin, true))); err != nil {
+		release()
+		<-a.watchers
+		return nil, fmt.Errorf("start: %w", err)
+	}
+	go func() {
+		err := s.Wait()
+		release()
+		<-a.watchers
+		if code, size, ok := res.result(); ok {
+			if p.Offset() >= size {
+				p.finish(code, nil)
+				return
+			}
+			// tail stopped before the end of the log: fetch the rest.
+		} else {
+			var ee *ssh.ExitError
+			if errors.As(err, &ee) && ee.ExitStatus() == 90 {
+				p.finish(-2, fmt.Errorf("start: cannot create the control directory %s: %s", ctl, strings.TrimSpace(res.stderr())))
+				return
+			}
+		}
+		// The connection went, or the log's end is missing: follow the
+		// step from its files.
+		p.poll(p.a.cfg.OfflineTimeout)
+	}()
+	return p, nil
+}
+
+func (a *Agent) newProcess(id, ctl string, stdout, stderr io.Writer) *Process {
+	out := stdout
+	if out == nil {
+		out = stderr
+	}
+	if out == nil {
+		out = io.Discard
+	}
+	return &Process{a: a, id: id, ctl: ctl, out: out, done: make(chan struct{})}
+}
+
+// resultWriter is a launch session's stderr, where the
+// "jeeves-result STATUS SIZE" line comes.
+type resultWriter struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+var resultRE = regexp.MustCompile(`(?m)^jeeves-result (-?\d*) (\d+)$`)
+
+func (r *resultWriter) Write(b []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.buf.Len() < 64<<10 {
+		r.buf.Write(b)
+	}
+	return len(b), nil
+}
+
+// result is the status and the log's size, once the line came; a
+// status that is not a number (no result file: the supervisor was
+// killed) is -1.
+func (r *resultWriter) result() (code int, size int64, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := resultRE.FindSubmatch(r.buf.Bytes())
+	if m == nil {
+		return 0, 0, false
+	}
+	code = -1
+	if v, err := strconv.Atoi(string(m[1])); err == nil {
+		code = v
+	}
+	size, _ = strconv.ParseInt(string(m[2]), 10, 64)
+	return code, size, true
+}
+
+func (r *resultWriter) stderr() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.buf.String()
+}
+
+var stateRE = regexp.MustCompile(`jeeves-state (nodir|log (\d+) (\d+) r=(-?\d*))`)
+
+// poll follows the step from its files until the result appears. budget
+// is how long the agent may stay away.
+func (p *Process) poll(budget time.Duration) {
+	a := p.a
+	wait := 50 * time.Millisecond
+	var awaySince time.Time
+	var firstMissing time.Time
+	for {
+		c, err := a.connWithin(context.Background(), remaining(awaySince, budget))
+		if err != nil {
+			if errors.Is(err, ErrClosed) {
+				p.finish(-1, fmt.Errorf("%w: %v", ErrAgentWentOffline, err))
+				return
+			}
+			p.finish(-1, fmt.Errorf("%w: agent ‘%s’: %v", ErrAgentWentOffline, a.cfg.Name, err))
+			return
+		}
+		before := p.Offset()
+		var e bytes.Buffer
+		ctx, cancel := context.WithTimeout(context.Background(), a.cfg.LaunchTimeout)
+		code, err := a.exec(ctx, c, pollScript(p.ctl, before), nil, p, &e)
+		cancel()
+		if err != nil || code != 0 {
+			// A lost connection: wait for it within the budget.
+			if awaySince.IsZero() {
+				awaySince = time.Now()
+			}
+			time.Sleep(wait)
+			continue
+		}
+		awaySince = time.Time{}
+		m := stateRE.FindStringSubmatch(e.String())
+		switch {
+		case m == nil:
+			p.finish(-1, fmt.Errorf("agent ‘%s’: unexpected answer following %s: %q", a.cfg.Name, p.ctl, truncate(e.Bytes(), 200)))
+			return
+		case m[1] == "nodir":
+			if firstMissing.IsZero() {
+				firstMissing = time.Now()
+			}
+			if !p.started || time.Since(firstMissing) > StaleAfter {
+				p.finish(-2, fmt.Errorf("process apparently never started in %s", p.ctl))
+				return
+			}
+		case m[4] != "":
+			code, _ := strconv.Atoi(m[4])
+			p.finish(code, nil)
+			return
+		default:
+			now, _ := strconv.ParseInt(m[2], 10, 64)
+			mt, _ := strconv.ParseInt(m[3], 10, 64)
+			if time.Duration(now-mt)*time.Second > StaleAfter {
+				p.finish(-1, fmt.Errorf("wrapper script does not seem to be touching the log file in %s", p.ctl))
+				return
+			}
+		}
+		if p.Offset() > before {
+			wait = 50 * time.Millisecond
+		} else {
+			wait = min(2*wait, time.Second)
+		}
+		time.Sleep(wait)
+	}
+}
+
+func remaining(since time.Time, budget time.Duration) time.Duration {
+	if since.IsZero() {
+		return budget
+	}
+	return max(budget-time.Since(since), 0)
+}
+
+// ControlDirFor is the control directory of the step with the given id
+// whose working directory is dir.
+func ControlDirFor(dir, id string) string {
+	return strings.TrimRight(dir, "/") + "@tmp/durable-" + id
+}
+
+// Attach follows a step started earlier, by this Agent or another (a
+// controller restart), from its control directory, delivering the log
+// from offset on to stdout.
+func (a *Agent) Attach(ctx context.Context, controlDir string, offset int64, stdout io.Writer) (*Process, error) {
+	if err := checkAbs("attach", controlDir); err != nil {
+		return nil, err
+	}
+	i := strings.LastIndex(controlDir, "/durable-")
+	if i < 0 {
+		return nil, fmt.Errorf("attach: %s is not a step's control directory", controlDir)
+	}
+	if _, err := a.conn(ctx); err != nil {
+		return nil, err
+	}
+	p := a.newProcess(controlDir[i+len("/durable-"):], controlDir, stdout, nil)
+	p.off = offset
+	go p.poll(a.cfg.OfflineTimeout)
+	return p, nil
+}
+
+// Stop ends the step: TERM to its process group, then KILL to what is
+// left after grace. The step's exit status then reports the signal.
+// Processes that left the group (setsid, daemons) are KillAll's.
+func (p *Process) Stop(grace time.Duration) error {
+	select {
+	case <-p.done:
+		return nil
+	default:
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), grace+p.a.cfg.LaunchTimeout)
+	defer cancel()
+	if err := p.signal(ctx, "TERM"); err != nil {
+		return err
+	}
+	select {
+	case <-p.done:
+		return nil
+	case <-time.After(grace):
+	}
+	return p.signal(ctx, "KILL")
+}
+
+// signal sends sig to the step's process group unless the step has ended
+// (its pid may have been reused since). It waits up to 5 s for the pid
+// file of a step that is just starting.
+func (p *Process) signal(ctx context.Context, sig string) error {
+	script := `c=` + shq(p.ctl) + `; i=0
+while [ ! -s "$c/` + pidFile + `" ] && [ ! -f "$c/` + ResultFile + `" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+[ -f "$c/` + ResultFile + `" ] && exit 0
+[ -s "$c/` + pidFile + `" ] && kill -` + sig + ` -$(cat "$c/` + pidFile + `") 2>/dev/null; exit 0`
+	_, err := p.a.simple(ctx, "kill", p.ctl, script, nil)
+	return err
+}
+
+// KillAll kills every process on the agent whose environment holds
+// JENKINS_NODE_COOKIE=cookie, except those whose BUILD_ID or
+// JENKINS_NODE_COOKIE is dontKillMe: TERM, then KILL after SoftKillWait
+// for those still alive. It reads /proc/*/environ in one command (so it
+// sees only what the agent's user may read) and returns how many
+// processes it signalled.
+func (a *Agent) KillAll(ctx context.Context, cookie string) (int, error) {
+	if cookie == "" || cookie == DontKillMe || strings.ContainsAny(cookie, "\x00\n") {
+		return 0, fmt.Errorf("killall: %q is not a cookie", cookie)
+	}
+	script := `set -- $(grep -lzxF ` + shq(CookieVar+"="+cookie) + ` /proc/[0-9]*/environ 2>/dev/null)
+pids=
+for f; do
+  grep -qzxF -e BUILD_ID=` + DontKillMe + ` -e ` + CookieVar + `=` + DontKillMe + ` "$f" 2>/dev/null && continue
+  p=${f#/proc/}; p=${p%/environ}
+  [ "$p" = "$$" ] || pids="$pids $p"
+done
+n=0
+for p in $pids; do kill -TERM $p 2>/dev/null && n=$((n+1)); done
+i=0; alive=$pids
+while [ -n "$alive" ] && [ $i -lt ` + strconv.Itoa(int(SoftKillWait/(100*time.Millisecond))) + ` ]; do
+  sleep 0.1; i=$((i+1)); left=
+  for p in $alive; do grep -qs '^State:[[:space:]]*[^ZX]' /proc/$p/status && left="$left $p"; done
+  alive=$left
+done
+for p in $alive; do kill -KILL $p 2>/dev/null; done
+echo $n`
+	out, err := a.simple(ctx, "killall", cookie, script, nil)
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil {
+		return 0, fmt.Errorf("killall: unexpected answer %q", truncate(out, 100))
+	}
+	return n, nil
+}
