@@ -11,3 +11,10 @@ func LogKey(jobID, number int64) string {
 // JobKey is the key below which everything a job's builds left is kept:
 // deleting it deletes all of them.
 func JobKey(jobID int64) string { return "builds/" + strconv.FormatInt(jobID, 10) }
+
+// BuildKey is the key below which a build keeps what it leaves besides
+// its log (artifacts, reports, records): builds/<job id>/<number>.
+// Deleting it deletes all of them.
+func BuildKey(jobID, number int64) string {
+	return "builds/" + strconv.FormatInt(jobID, 10) + "/" + strconv.FormatInt(number, 10)
+}

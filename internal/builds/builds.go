@@ -92,8 +92,11 @@ func (s *Service) Delete(ctx context.Context, jobID, number int64) error {
 	if err := s.store.DeleteBuild(ctx, jobID, number); err != nil {
 		return err
 	}
-	if err := s.blobs.Delete(blob.LogKey(jobID, number)); err != nil {
-		return store.FileError(err)
+	// The log, and what the build left beside it (artifacts, reports).
+	for _, key := range []string{blob.LogKey(jobID, number), blob.BuildKey(jobID, number)} {
+		if err := s.blobs.Delete(key); err != nil {
+			return store.FileError(err)
+		}
 	}
 	status, err := s.store.JobStatus(ctx, jobID)
 	if err != nil {

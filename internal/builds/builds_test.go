@@ -73,9 +73,16 @@ func TestBuildsAndTheirLogs(t *testing.T) {
 			t.Fatalf("%+v %v", b, err)
 		}
 	})
-	t.Run("a deleted build goes with its log, and the registry learns the job's status", func(t *testing.T) {
+	t.Run("a deleted build goes with its log and what it left beside it, and the registry learns the job's status", func(t *testing.T) {
+		left := blob.BuildKey(job.ID, 2) + "/archive/app.jar"
+		if _, err := blobs.Put(left, strings.NewReader("jar")); err != nil {
+			t.Fatal(err)
+		}
 		if err := s.Delete(ctx, job.ID, 2); err != nil {
 			t.Fatal(err)
+		}
+		if _, err := blobs.Stat(left); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("artifact: %v", err)
 		}
 		if _, err := s.Get(ctx, job.ID, 2); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("record: %v", err)

@@ -102,13 +102,14 @@ type Executor struct {
 	reg     Registry
 	rootURL atomic.Pointer[string]
 
-	mu         sync.Mutex
-	runs       map[*Run]struct{}
-	stepsDone  []func(context.Context, *StepsDone)
-	finished   []func(model.Build)
-	stopping   bool
-	done       chan struct{} // closed by Shutdown
-	inProgress sync.WaitGroup
+	mu           sync.Mutex
+	runs         map[*Run]struct{}
+	stepsDone    []func(context.Context, *StepsDone)
+	contributors []Contributor
+	finished     []func(model.Build)
+	stopping     bool
+	done         chan struct{} // closed by Shutdown
+	inProgress   sync.WaitGroup
 }
 
 // New returns an executor that records builds in builds, keeps their
@@ -203,6 +204,7 @@ func (e *Executor) run(ctx context.Context, r *Run, job *model.Job, by *model.Au
 	defer e.inProgress.Done()
 	b := &r.build
 	result := model.Failure
+	parts := e.parts(job)
 	key := blob.LogKey(b.JobID, b.Number)
 	log, err := e.logs.Append(key)
 	// note is what the log still needs to say once it can be written: why
@@ -236,10 +238,16 @@ func (e *Executor) run(ctx context.Context, r *Run, job *model.Job, by *model.Au
 			out = masker
 		}
 		var logErr error
+		cookie := Cookie(e.cfg.Home, b.JobID, b.Number)
 		result, logErr = runSteps(ctx, steps{
 			job: job, build: b, workspace: r.workspace, env: e.environment(job, b, node, r.workspace),
-			log: out, launcher: node.Launcher, cookie: Cookie(e.cfg.Home, b.JobID, b.Number),
+			log: out, launcher: node.Launcher, cookie: cookie,
 			grace: e.cfg.KillGrace, beforeFinish: stepsDone,
+			parts: parts,
+			ctx: &Build{
+				Job: job, Build: b, By: by, Node: node, Launcher: node.Launcher,
+				TmpDir: r.workspace + "@tmp", Blobs: e.logs, Cookie: cookie,
+			},
 		})
 		if masker != nil {
 			if err := masker.Close(); err != nil && logErr == nil {
@@ -271,6 +279,11 @@ func (e *Executor) run(ctx context.Context, r *Run, job *model.Job, by *model.Au
 	if recorded {
 		fb := *b
 		fb.Building, fb.Result, fb.Duration = false, result, d
+		for _, p := range parts {
+			if p.Finished != nil {
+				p.Finished(context.Background(), fb)
+			}
+		}
 		for _, fn := range finished {
 			fn(fb)
 		}

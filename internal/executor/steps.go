@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/launcher"
+	secretmask "github.com/jeeves-ci/jeeves/internal/mask"
 	"github.com/jeeves-ci/jeeves/internal/model"
 )
 
@@ -32,6 +33,10 @@ type steps struct {
 	// beforeFinish, when set, is called once the steps are over, with the
 	// log and the build's result, before the log's "Finished:" line.
 	beforeFinish func(log io.Writer, result model.Result)
+	// parts are what the build's contributors do (see Contributor), and
+	// ctx what they see of the build; ctx may be nil when parts is.
+	parts []*Part
+	ctx   *Build
 }
 
 // errWriter remembers the first error writing the log (a full disk).
@@ -64,6 +69,30 @@ func (e *errWriter) Write(p []byte) (int, error) {
 // runs if not even the log's first lines could be written.
 func runSteps(ctx context.Context, s steps) (result model.Result, logErr error) {
 	log := &errWriter{w: s.log}
+	// Secrets a contributor binds are masked from then on, in what the
+	// console says and in what the steps print: each Mask wraps the
+	// console in a masker, closed (flushed) innermost first at the end.
+	var maskers []io.Closer
+	defer func() {
+		for i := len(maskers) - 1; i >= 0; i-- {
+			if err := maskers[i].Close(); err != nil && logErr == nil {
+				logErr = err
+			}
+		}
+	}()
+	bc := s.ctx
+	if bc == nil {
+		bc = &Build{}
+	}
+	bc.console, bc.env, bc.Workspace = log, &s.env, s.workspace
+	bc.mask = func(secrets []string) {
+		if !secretmask.Needed(secrets) {
+			return
+		}
+		m := secretmask.NewMasker(log.w, secrets)
+		maskers = append(maskers, m)
+		log.w, s.log = m, m
+	}
 	started := false // whether a step's process ran
 	for _, c := range s.build.Causes {
 		fmt.Fprintln(log, c.Description())
@@ -83,6 +112,29 @@ func runSteps(ctx context.Context, s steps) (result model.Result, logErr error) 
 	if result == model.Success && !reportUnsupported(log, s.job.Config.Unsupported) {
 		result = model.Failure
 	}
+	bc.Result = result
+	for _, p := range s.parts {
+		if p.Checkout == nil || bc.Result != model.Success {
+			continue
+		}
+		if err := p.Checkout(ctx, bc); err != nil || ctx.Err() != nil {
+			bc.SetResult(model.Failure)
+		}
+	}
+	var teardowns []func(context.Context, *Build)
+	for _, p := range s.parts {
+		if p.Setup == nil || bc.Result != model.Success || ctx.Err() != nil {
+			continue
+		}
+		undo, err := p.Setup(ctx, bc)
+		if undo != nil {
+			teardowns = append(teardowns, undo)
+		}
+		if err != nil {
+			bc.SetResult(model.Failure)
+		}
+	}
+	result = bc.Result
 	for _, step := range s.job.Config.Builders {
 		if result != model.Success && result != model.Unstable {
 			break
@@ -119,6 +171,9 @@ func runSteps(ctx context.Context, s steps) (result model.Result, logErr error) 
 	if s.cookie != "" && started {
 		s.launcher.KillAll(context.Background(), s.grace, s.cookie)
 	}
+	for i := len(teardowns) - 1; i >= 0; i-- {
+		teardowns[i](context.Background(), bc)
+	}
 	if result == model.Aborted || ctx.Err() != nil {
 		result = model.Aborted
 		fmt.Fprintln(log, "Build was aborted")
@@ -131,6 +186,20 @@ func runSteps(ctx context.Context, s steps) (result model.Result, logErr error) 
 			}
 		}
 	}
+	if log.err != nil && result != model.Aborted {
+		result = model.Failure
+	}
+	// Publishers run whatever the result, as Jenkins's post-build
+	// actions do: recorders first, then notifiers.
+	bc.Result = result
+	for _, notifiers := range []bool{false, true} {
+		for _, p := range s.parts {
+			if p.Publish != nil && p.Notifier == notifiers {
+				p.Publish(context.WithoutCancel(ctx), bc)
+			}
+		}
+	}
+	result = bc.Result
 	if log.err != nil && result != model.Aborted {
 		result = model.Failure
 	}
