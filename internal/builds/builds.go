@@ -1,18 +1,23 @@
 // Package builds serves what the HTTP edge reads and changes of builds:
 // their records (one, a job's newest, their numbers, the build a
 // permalink names, recent results), a build's description and display
-// name, its console log, and deleting a finished build with its log.
+// name, whether it is kept forever, its console log, and deleting a
+// finished build with its log.
 // Records are in the store (store.Builds); logs are blobs (blob.LogKey).
 // Builds are started and finished by the queue, not here.
 package builds
 
 import (
 	"context"
+	"errors"
 	"io"
+	"strconv"
+	"strings"
 
 	"github.com/jeeves-ci/jeeves/internal/blob"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/usererr"
 )
 
 // Statuses is told a job's status after one of its builds is deleted:
@@ -85,10 +90,40 @@ func (s *Service) SetInfo(ctx context.Context, jobID, number int64, displayName,
 	return s.store.SetBuildInfo(ctx, jobID, number, displayName, description)
 }
 
+// ErrKept is the kind of the refusal to delete a build kept forever.
+var ErrKept = errors.New("build is kept")
+
+// FullDisplayName is how Jenkins names a build in messages and mail
+// subjects (Run.getFullDisplayName): the job's full name with " » "
+// between folders, then the build's display name or "#N".
+func FullDisplayName(b *model.Build) string {
+	display := b.DisplayName
+	if display == "" {
+		display = "#" + strconv.FormatInt(b.Number, 10)
+	}
+	return strings.ReplaceAll(b.JobName, "/", " » ") + " " + display
+}
+
+// SetKeepLog keeps a build forever, or stops keeping it (Jenkins's
+// Run.keepLog, what toggleLogKeep flips): a kept build is never
+// discarded and cannot be deleted. store.ErrNotFound if there is no such
+// build.
+func (s *Service) SetKeepLog(ctx context.Context, jobID, number int64, keep bool) error {
+	return s.store.SetKeepLog(ctx, jobID, number, keep)
+}
+
 // Delete removes a finished build and its log, and brings its job's
-// status up to date; store.ErrNotFound if there is no such build. The
-// caller refuses a running build (it must be stopped first).
+// status up to date; store.ErrNotFound if there is no such build, a
+// refusal of kind ErrKept (Jenkins's words) for a build kept forever.
+// The caller refuses a running build (it must be stopped first).
 func (s *Service) Delete(ctx context.Context, jobID, number int64) error {
+	b, err := s.store.Build(ctx, jobID, number)
+	if err != nil {
+		return err
+	}
+	if b.KeepLog {
+		return usererr.New(ErrKept, "Unable to delete "+FullDisplayName(b)+": This record is explicitly marked to be kept.")
+	}
 	if err := s.store.DeleteBuild(ctx, jobID, number); err != nil {
 		return err
 	}

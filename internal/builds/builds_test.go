@@ -13,6 +13,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
 	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
+	"github.com/jeeves-ci/jeeves/internal/usererr"
 )
 
 // statuses records what the service tells the job registry.
@@ -71,6 +72,24 @@ func TestBuildsAndTheirLogs(t *testing.T) {
 		}
 		if b, err := s.PermalinkBuild(ctx, job.ID, model.LastUnstableBuild); err != nil || b != nil {
 			t.Fatalf("%+v %v", b, err)
+		}
+	})
+	t.Run("a build kept forever cannot be deleted until it is unmarked", func(t *testing.T) {
+		if err := s.SetKeepLog(ctx, job.ID, 2, true); err != nil {
+			t.Fatal(err)
+		}
+		err := s.Delete(ctx, job.ID, 2)
+		if !errors.Is(err, builds.ErrKept) || usererr.Message(err) != "Unable to delete j #2: This record is explicitly marked to be kept." {
+			t.Fatalf("%v", err)
+		}
+		if b, err := s.Get(ctx, job.ID, 2); err != nil || !b.KeepLog {
+			t.Fatalf("%+v %v", b, err)
+		}
+		if err := s.SetKeepLog(ctx, job.ID, 2, false); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetKeepLog(ctx, job.ID, 9, true); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("unknown build: %v", err)
 		}
 	})
 	t.Run("a deleted build goes with its log and what it left beside it, and the registry learns the job's status", func(t *testing.T) {

@@ -37,6 +37,8 @@ type Store interface {
 	Nodes
 	Views
 	Settings
+	Records
+	Fingerprints
 	Transactor
 	// Close releases the store; nothing may use it afterwards.
 	Close() error
