@@ -55,6 +55,11 @@ type Part struct {
 	Publish func(ctx context.Context, b *Build)
 	// Notifier puts Publish after every recorder's.
 	Notifier bool
+	// Runs names the config.xml elements the part runs, as
+	// model.Unsupported names them (a class, or a setting's element):
+	// the console does not warn that jeeves does not run them, whatever
+	// the job's parsed configuration lists.
+	Runs []string
 	// Finished runs once the build's result is recorded and its executor
 	// is free, outside the build: it cannot change the build any more.
 	Finished func(ctx context.Context, b model.Build)

@@ -109,7 +109,7 @@ func runSteps(ctx context.Context, s steps) (result model.Result, logErr error) 
 		fmt.Fprintf(log, "ERROR: cannot create the workspace: %v\n", err)
 		result = model.Failure
 	}
-	if result == model.Success && !reportUnsupported(log, s.job.Config.Unsupported) {
+	if result == model.Success && !reportUnsupported(log, notRun(s.job.Config.Unsupported, s.parts)) {
 		result = model.Failure
 	}
 	bc.Result = result
@@ -215,6 +215,27 @@ func runSteps(ctx context.Context, s steps) (result model.Result, logErr error) 
 var cannotRun = map[string]string{
 	model.KindSCM:     "the build steps would run without the checkout they expect, so the build does not run",
 	model.KindBuilder: "skipping this step would report a result the build did not earn, so the build does not run",
+}
+
+// notRun is what the parsed configuration lists as not run, less what
+// the build's contributors run.
+func notRun(list []model.Unsupported, parts []*Part) []model.Unsupported {
+	runs := map[string]bool{}
+	for _, p := range parts {
+		for _, c := range p.Runs {
+			runs[c] = true
+		}
+	}
+	if len(runs) == 0 {
+		return list
+	}
+	out := make([]model.Unsupported, 0, len(list))
+	for _, u := range list {
+		if !runs[u.Class] {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 // reportUnsupported writes a line for each element of the config.xml that
