@@ -19,7 +19,6 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/blob"
 	"github.com/jeeves-ci/jeeves/internal/buildstep"
 	"github.com/jeeves-ci/jeeves/internal/executor"
-	"github.com/jeeves-ci/jeeves/internal/jxml"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
 	"github.com/jeeves-ci/jeeves/internal/wsfs"
@@ -27,29 +26,11 @@ import (
 
 var _ executor.Contributor = (*Service)(nil)
 
-// Publisher finds the first element of class among a job's publishers
-// in its config.xml (Jenkins keeps one publisher of each class); nil
-// when there is none or the config cannot be read.
-func Publisher(configXML []byte, class string) *jxml.Element {
-	if !bytes.Contains(configXML, []byte(class)) {
-		return nil
-	}
-	root, err := jxml.Parse(configXML)
-	if err != nil {
-		return nil
-	}
-	pubs := root.Child("publishers")
-	if pubs == nil {
-		return nil
-	}
-	return pubs.Child(class)
-}
-
 // For implements executor.Contributor: the archiver takes part in the
 // builds of jobs that have a <hudson.tasks.ArtifactArchiver> publisher,
 // as a recorder.
 func (s *Service) For(job *model.Job) *executor.Part {
-	e := Publisher(job.ConfigXML, artifact.ArchiverClass)
+	e := buildstep.Publisher(job.ConfigXML, artifact.ArchiverClass)
 	if e == nil {
 		return nil
 	}
