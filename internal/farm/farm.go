@@ -59,6 +59,10 @@ type Config struct {
 	Logs blob.Store
 	// Launcher reaches the built-in node; nil: the local launcher.
 	Launcher launcher.Launcher
+	// Contributors take part in every build, in this order (see
+	// executor.Contributor): the archiver, the JUnit recorder, the
+	// discarder, the mailer…
+	Contributors []executor.Contributor
 }
 
 // Store is the part of the store the farm uses.
@@ -110,6 +114,9 @@ func New(ctx context.Context, cfg Config, st Store, js Jobs) (*Farm, error) {
 	ex := executor.New(executor.Config{
 		Home: cfg.Home, RootURL: cfg.RootURL, ListenURL: cfg.ListenURL, Env: cfg.Env, Logger: cfg.Logger,
 	}, st, cfg.Logs, js)
+	for _, c := range cfg.Contributors {
+		ex.Register(c)
+	}
 	if err := ex.Recover(ctx, builtIn.Launcher); err != nil {
 		return nil, err
 	}
@@ -231,6 +238,13 @@ func (f *Farm) MoveWorkspace(oldName, newName string) error {
 		errs = append(errs, n.Workspaces.Move(context.Background(), oldName, newName))
 	}
 	return errors.Join(errs...)
+}
+
+// Workspace is where builds of job work (wsfs.Locator): on the
+// built-in node, its workspace there.
+func (f *Farm) Workspace(_ context.Context, job *model.Job) (launcher.Launcher, string, error) {
+	n := f.nodes[0]
+	return n.Launcher, n.Workspaces.Path(job.Name), nil
 }
 
 // WipeWorkspace deletes the job's workspace (and its @N siblings),
