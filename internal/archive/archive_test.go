@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -196,6 +198,39 @@ func testArchiving(t *testing.T, l launcher.Launcher) {
 		part := make([]byte, 5)
 		if _, err := io.ReadFull(d, part); err != nil || string(part) != "bytes" {
 			t.Fatalf("%q %v", part, err)
+		}
+	})
+	t.Run("served as the edge will serve it, a download answers Range and If-Modified-Since", func(t *testing.T) {
+		srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			d, err := w.arch.Open(r.Context(), b.JobID, b.Number, r.URL.Path)
+			if err != nil {
+				http.NotFound(rw, r)
+				return
+			}
+			defer d.Close()
+			http.ServeContent(rw, r, d.Name, d.ModTime, d.Reader)
+		}))
+		defer srv.Close()
+		req, _ := http.NewRequest("GET", srv.URL+"/out/app.jar", nil)
+		req.Header.Set("Range", "bytes=4-8")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 206 || string(body) != "bytes" || resp.Header.Get("Content-Range") != "bytes 4-8/9" {
+			t.Fatalf("%d %q %v", resp.StatusCode, body, resp.Header)
+		}
+		req, _ = http.NewRequest("GET", srv.URL+"/out/app.jar", nil)
+		req.Header.Set("If-Modified-Since", time.Now().Add(time.Hour).UTC().Format(http.TimeFormat))
+		resp, err = http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 304 {
+			t.Fatalf("%d", resp.StatusCode)
 		}
 	})
 	t.Run("a download path that climbs out is refused, a missing one not found", func(t *testing.T) {

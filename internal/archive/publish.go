@@ -19,6 +19,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/blob"
 	"github.com/jeeves-ci/jeeves/internal/buildstep"
 	"github.com/jeeves-ci/jeeves/internal/executor"
+	"github.com/jeeves-ci/jeeves/internal/launcher"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
 	"github.com/jeeves-ci/jeeves/internal/wsfs"
@@ -39,10 +40,18 @@ func (s *Service) For(job *model.Job) *executor.Part {
 	var pending *pendingBuild
 	p.Publish = func(ctx context.Context, b *executor.Build) {
 		if err != nil {
-			fail(b, &buildstep.Error{Step: artifact.DisplayName, Message: err.Error(), Exception: true})
+			fmt.Fprintln(b.Console(), (&buildstep.Error{Step: artifact.DisplayName, Message: err.Error(), Exception: true}).Line())
+			b.SetResult(model.Failure)
 			return
 		}
-		pending = s.publish(ctx, b, a)
+		var failed bool
+		failed, pending = s.publish(ctx, target{
+			out: b.Console(), result: b.Result, env: b.Env(), l: b.Launcher, workspace: b.Workspace,
+			jobName: b.Job.Name, jobID: b.Build.JobID, number: b.Build.Number, start: b.Build.StartedAt,
+		}, a)
+		if failed {
+			b.SetResult(model.Failure)
+		}
 	}
 	p.Finished = func(ctx context.Context, _ model.Build) {
 		// The build's fingerprints are recorded before it is told
@@ -54,9 +63,16 @@ func (s *Service) For(job *model.Job) *executor.Part {
 	return p
 }
 
-func fail(b *executor.Build, e *buildstep.Error) {
-	fmt.Fprintln(b.Console(), e.Line())
-	b.SetResult(model.Failure)
+// target is the build the archiver archives from, as it sees it.
+type target struct {
+	out           io.Writer // the console
+	result        model.Result
+	env           []string
+	l             launcher.Launcher
+	workspace     string
+	jobName       string
+	jobID, number int64
+	start         time.Time
 }
 
 // lookup gives a build variable's value, ignoring case as Jenkins's
@@ -73,36 +89,38 @@ func lookup(env []string) func(string) (string, bool) {
 }
 
 // publish runs the archiver in build b as ArtifactArchiver.perform does;
-// it returns the fingerprinting still under way, if any.
-func (s *Service) publish(ctx context.Context, b *executor.Build, a artifact.Archiver) *pendingBuild {
-	out := b.Console()
+// failed says the step failed (the build's result becomes FAILURE), and
+// pending is the fingerprinting still under way, if any.
+func (s *Service) publish(ctx context.Context, b target, a artifact.Archiver) (failed bool, pending *pendingBuild) {
+	out := b.out
+	fail := func(e *buildstep.Error) (bool, *pendingBuild) {
+		fmt.Fprintln(out, e.Line())
+		return true, nil
+	}
 	for _, u := range a.Unknown {
 		fmt.Fprintf(out, "WARNING: jeeves does not read <%s> of ‘%s’; it is kept in config.xml but ignored\n", u, artifact.DisplayName)
 	}
-	in := artifact.Input{Result: b.Result, Freestyle: true, Lookup: lookup(b.Env()), Root: b.Workspace}
+	in := artifact.Input{Result: b.result, Freestyle: true, Lookup: lookup(b.env), Root: b.workspace}
 	_, set := a.Set(in)
-	dir, err := wsfs.Open(ctx, b.Launcher, b.Workspace, set.Descend)
+	dir, err := wsfs.Open(ctx, b.l, b.workspace, set.Descend)
 	if err != nil {
-		fail(b, &buildstep.Error{Step: artifact.DisplayName, Message: err.Error(), Exception: true})
-		return nil
+		return fail(&buildstep.Error{Step: artifact.DisplayName, Message: err.Error(), Exception: true})
 	}
 	defer dir.Close()
 	sel, err := a.Select(ctx, dir.FS, in)
 	if err != nil {
-		fail(b, &buildstep.Error{Step: artifact.DisplayName, Message: err.Error(), Exception: true})
-		return nil
+		return fail(&buildstep.Error{Step: artifact.DisplayName, Message: err.Error(), Exception: true})
 	}
 	for _, l := range sel.Lines {
 		fmt.Fprintln(out, l)
 	}
 	if sel.Fail != nil {
-		fail(b, sel.Fail)
-		return nil
+		return fail(sel.Fail)
 	}
 	if len(sel.Files) == 0 {
-		return nil
+		return false, nil
 	}
-	jobID, number := b.Build.JobID, b.Build.Number
+	jobID, number := b.jobID, b.number
 	files, err := s.copyAll(ctx, dir, sel.Files, jobID, number)
 	if err == nil {
 		err = s.writeManifest(jobID, number, files)
@@ -111,20 +129,19 @@ func (s *Service) publish(ctx context.Context, b *executor.Build, a artifact.Arc
 		// Nothing half archived stays behind.
 		s.blobs.Delete(ManifestKey(jobID, number))
 		s.blobs.Delete(ArchiveKey(jobID, number))
-		fail(b, &buildstep.Error{Step: artifact.DisplayName, Message: store.FileError(err).Error(), Exception: true})
-		return nil
+		return fail(&buildstep.Error{Step: artifact.DisplayName, Message: store.FileError(err).Error(), Exception: true})
 	}
 	var size int64
 	for _, f := range files {
 		size += f.Size
 	}
 	if err := s.st.SetBuildArtifacts(ctx, jobID, number, true, size); err != nil {
-		s.log.Error("cannot record a build's artifacts", "job", b.Job.Name, "build", number, "err", err)
+		s.log.Error("cannot record a build's artifacts", "job", b.jobName, "build", number, "err", err)
 	}
 	if sel.Fingerprint {
 		fmt.Fprintln(out, artifact.LineRecording)
 	}
-	return s.hash.fingerprint(ctx, jobID, number, b.Build.StartedAt, files)
+	return false, s.hash.fingerprint(ctx, jobID, number, b.start, files)
 }
 
 // copyAll stores the selected files below the build's archive key and

@@ -175,7 +175,10 @@ func (t *Tree) Open(_ context.Context, rel string) (browse.File, error) {
 }
 
 // Download is an artifact opened for download, with what http.ServeContent
-// needs for Range and If-Modified-Since.
+// needs for Range and If-Modified-Since: the edge serves it with
+// http.ServeContent(w, r, d.Name, d.ModTime, d.Reader). Pass d.Reader,
+// not d: from a blob.Dir it is an *os.File, which the server sends with
+// sendfile.
 type Download struct {
 	blob.Reader
 	Name    string // the file's base name, for its content type
