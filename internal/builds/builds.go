@@ -26,16 +26,23 @@ type Statuses interface {
 	SetStatus(jobID int64, status model.JobStatus)
 }
 
+// Store is what the service keeps in the store: the builds, and a
+// job's disk usage.
+type Store interface {
+	store.Builds
+	JobDiskUsage(ctx context.Context, jobID int64) (int64, error)
+}
+
 // Service reads and changes builds. Create it with New.
 type Service struct {
-	store    store.Builds
+	store    Store
 	blobs    blob.Store
 	statuses Statuses
 }
 
 // New returns the service over the store's builds and the home's blobs,
 // keeping statuses up to date.
-func New(st store.Builds, blobs blob.Store, statuses Statuses) *Service {
+func New(st Store, blobs blob.Store, statuses Statuses) *Service {
 	return &Service{store: st, blobs: blobs, statuses: statuses}
 }
 
@@ -75,6 +82,13 @@ func (s *Service) PermalinkBuild(ctx context.Context, jobID int64, p model.Perma
 // SUCCESS, UNSTABLE or FAILURE, newest first: the health report's.
 func (s *Service) RecentResults(ctx context.Context, jobID int64, n int) ([]model.Result, error) {
 	return s.store.RecentResults(ctx, jobID, n)
+}
+
+// JobDiskUsage is the bytes a job's builds take (their logs, artifacts
+// and reports, as counted when written): one row, whatever the
+// history. A build's own is model.Build.DiskUsage.
+func (s *Service) JobDiskUsage(ctx context.Context, jobID int64) (int64, error) {
+	return s.store.JobDiskUsage(ctx, jobID)
 }
 
 // SetDescription sets a build's description (Run.doSubmitDescription);

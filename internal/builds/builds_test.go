@@ -74,6 +74,17 @@ func TestBuildsAndTheirLogs(t *testing.T) {
 			t.Fatalf("%+v %v", b, err)
 		}
 	})
+	t.Run("a job's disk usage is its builds', and goes down when one is deleted", func(t *testing.T) {
+		if err := st.AddBuildDisk(ctx, job.ID, 1, 10); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.AddBuildDisk(ctx, job.ID, 2, 32); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.JobDiskUsage(ctx, job.ID); err != nil || n != 42 {
+			t.Fatalf("%d %v", n, err)
+		}
+	})
 	t.Run("a build kept forever cannot be deleted until it is unmarked", func(t *testing.T) {
 		if err := s.SetKeepLog(ctx, job.ID, 2, true); err != nil {
 			t.Fatal(err)
@@ -108,6 +119,9 @@ func TestBuildsAndTheirLogs(t *testing.T) {
 		}
 		if _, err := blobs.Stat(blob.LogKey(job.ID, 2)); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("log: %v", err)
+		}
+		if n, _ := s.JobDiskUsage(ctx, job.ID); n != 10 {
+			t.Fatalf("job disk usage %d after the delete", n)
 		}
 		want := model.JobStatus{LastNumber: 1, CompletedNumber: 1, CompletedResult: model.Success}
 		if told[job.ID] != want {
