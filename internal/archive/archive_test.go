@@ -456,3 +456,36 @@ func TestFingerprintLookupWaitsForHashing(t *testing.T) {
 	}
 	<-finished
 }
+
+// TestCloseGivesUpOnPendingFingerprints: at shutdown, a build whose
+// files are still waiting to be hashed is given up on, so nothing
+// waiting for it (the build's end) hangs.
+func TestCloseGivesUpOnPendingFingerprints(t *testing.T) {
+	ctx := context.Background()
+	slow := &slowReads{release: make(chan struct{})}
+	w := newWorld(t, nil, func(b blob.Store) blob.Store { slow.Store = b; return slow })
+	job := w.Job(t, "stopping", buildtest.Shell("printf a > a.bin; printf b > b.bin; printf c > c.bin", archiver(`<artifacts>*.bin</artifacts>`)))
+	finished := make(chan model.Build, 1)
+	go func() { finished <- w.Run(t, job) }()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if b, err := w.Store.Build(ctx, job.ID, 1); err == nil && !b.Building {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the build was not recorded finished")
+		}
+	}
+	cctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	closed := make(chan error, 1)
+	go func() { closed <- w.arch.Close(cctx) }()
+	select {
+	case <-finished:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the build's end waited for fingerprints that will never come")
+	}
+	close(slow.release) // lets the workers holding a file finish
+	if err := <-closed; !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("close: %v", err)
+	}
+}

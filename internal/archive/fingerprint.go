@@ -43,7 +43,11 @@ type pendingBuild struct {
 	mu            sync.Mutex
 	left          int
 	done          chan struct{}
+	once          sync.Once
 }
+
+// finish marks the build's fingerprinting over, recorded or given up.
+func (p *pendingBuild) finish() { p.once.Do(func() { close(p.done) }) }
 
 // wait waits until the build's fingerprints are recorded, or ctx ends.
 func (p *pendingBuild) wait(ctx context.Context) {
@@ -76,7 +80,7 @@ func (h *hasher) fingerprint(ctx context.Context, jobID, number int64, start tim
 	}
 	if len(todo) == 0 {
 		h.record(pb)
-		close(pb.done)
+		pb.finish()
 		return nil
 	}
 	pb.left = len(todo)
@@ -84,7 +88,7 @@ func (h *hasher) fingerprint(ctx context.Context, jobID, number int64, start tim
 	if h.closed {
 		h.mu.Unlock()
 		h.s.log.Warn("jeeves is stopping: the build's artifacts are not fingerprinted", "job", jobID, "build", number)
-		close(pb.done)
+		pb.finish()
 		return nil
 	}
 	if h.pending == 0 {
@@ -129,7 +133,7 @@ func (h *hasher) work() {
 		}
 		if last {
 			h.record(pb)
-			close(pb.done)
+			pb.finish()
 			h.mu.Lock()
 			if h.pending--; h.pending == 0 {
 				close(h.idle)
@@ -197,8 +201,24 @@ func (h *hasher) close(ctx context.Context) error {
 	}
 	h.mu.Lock()
 	h.closed = true
+	dropped := h.queue
 	h.queue = nil
 	h.cond.Broadcast()
+	h.mu.Unlock()
+	// Builds whose files were not all hashed in time are given up on:
+	// whoever waits for them goes on.
+	given := map[*pendingBuild]bool{}
+	for _, t := range dropped {
+		if !given[t.pb] {
+			given[t.pb] = true
+			h.s.log.Warn("jeeves is stopping: a build's artifacts are not all fingerprinted", "job", t.pb.jobID, "build", t.pb.number)
+			t.pb.finish()
+		}
+	}
+	h.mu.Lock()
+	if h.pending -= len(given); h.pending == 0 && len(given) > 0 {
+		close(h.idle)
+	}
 	h.mu.Unlock()
 	h.workers.Wait()
 	return ctx.Err()
