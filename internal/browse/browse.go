@@ -9,7 +9,7 @@
 //	switch t.Kind {
 //	case browse.KindFile:        // serve t.Entry: tree.Open, http.ServeContent
 //	case browse.KindView:        // the same as text/plain, inline
-//	case browse.KindFingerprint: // redirect to /fingerprint/<md5 of the file>/
+//	case browse.KindFingerprint: // redirect to /fingerprint/<MD5 of the file>/
 //	case browse.KindDir:         // redirect to add '/' if missing, else Children
 //	case browse.KindGlob:        // Glob: the files the pattern matches
 //	case browse.KindPlain:       // Plain: one name per line
@@ -23,6 +23,8 @@ package browse
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -494,3 +496,19 @@ type treeFile struct {
 }
 
 func (f *treeFile) Stat() (fs.FileInfo, error) { return info{f.e}, nil }
+
+// MD5 is the MD5 of the file at rel, in lower-case hexadecimal, for
+// …/*fingerprint*/, which Jenkins answers by forwarding to the file's
+// fingerprint page (/fingerprint/<md5>/).
+func MD5(ctx context.Context, t Tree, rel string) (string, error) {
+	f, err := t.Open(ctx, rel)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := md5.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

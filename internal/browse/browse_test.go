@@ -212,6 +212,15 @@ func TestZip(t *testing.T) {
 	}
 }
 
+func TestMD5(t *testing.T) {
+	if got, err := MD5(context.Background(), tree, "out/app.jar"); err != nil || got != "68995fcbf432492d15484d04a9d2ac40" {
+		t.Fatalf("%s %v", got, err)
+	}
+	if _, err := MD5(context.Background(), tree, "nothing"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("%v", err)
+	}
+}
+
 func TestRawEncode(t *testing.T) {
 	for in, want := range map[string]string{
 		"plain-name_1.0.jar": "plain-name_1.0.jar",

@@ -323,3 +323,37 @@ func (s *Service) Trend(ctx context.Context, jobID int64, limit int) ([]Point, e
 	}
 	return out, nil
 }
+
+// Find walks a report's pages as testReport/<package>/<class>/<case>/
+// names them, each by its URL-safe name (junit.Safe; "(root)" for the
+// package of classes without one): give "" for the parts the URL does
+// not have. What the URL names is the last part found; store.ErrNotFound
+// when a name matches nothing. The first of cases sharing a name is
+// found.
+func Find(r *junit.Report, pkg, class, name string) (*junit.Package, *junit.Class, *junit.Case, error) {
+	if pkg == "" {
+		return nil, nil, nil, nil
+	}
+	for _, p := range r.Packages() {
+		if junit.Safe(p.Name) != pkg {
+			continue
+		}
+		if class == "" {
+			return p, nil, nil, nil
+		}
+		for _, c := range p.Classes {
+			if junit.Safe(c.Name) != class {
+				continue
+			}
+			if name == "" {
+				return p, c, nil, nil
+			}
+			for _, k := range c.Cases {
+				if junit.Safe(k.Name()) == name {
+					return p, c, k, nil
+				}
+			}
+		}
+	}
+	return nil, nil, nil, store.ErrNotFound
+}

@@ -129,6 +129,19 @@ func testRecording(t *testing.T, l launcher.Launcher) {
 			t.Fatalf("%v", c)
 		}
 	})
+	t.Run("the package, class and case pages are found by their URL names", func(t *testing.T) {
+		r, err := w.tr.Report(ctx, b1.JobID, b1.Number)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, c, k, err := testreport.Find(r, "app", "CalcTest", "t3")
+		if err != nil || p.Name != "app" || c.Name != "CalcTest" || k.FullName() != "app.CalcTest.t3" || p.FailCount != 2 {
+			t.Fatalf("%+v %+v %+v %v", p, c, k, err)
+		}
+		if _, _, _, err := testreport.Find(r, "app", "Nope", ""); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("%v", err)
+		}
+	})
 	b2 := w.Run(t, job)
 	t.Run("the next build's report is frozen against the one before: ages, FIXED", func(t *testing.T) {
 		if b2.Result != model.Unstable {
