@@ -146,6 +146,14 @@ var specs = map[string]spec{
 // short is a class's simple name, for messages.
 func short(class string) string { return class[strings.LastIndexByte(class, '.')+1:] }
 
+// CredentialKind is the kind of credential a binding class takes, and
+// whether jeeves binds that class (the job form lists only credentials
+// of that kind for it).
+func CredentialKind(class string) (credentials.Kind, bool) {
+	sp, ok := specs[class]
+	return sp.kind, ok && sp.supported
+}
+
 // Supported reports whether Bind can bind b.
 func (b Binding) Supported() bool { return specs[b.Class].supported }
 

@@ -343,3 +343,25 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestCredentialKind(t *testing.T) {
+	for _, c := range []struct {
+		class string
+		kind  credentials.Kind
+		ok    bool
+	}{
+		{ClassString, credentials.KindSecretText, true},
+		{ClassUsernamePassword, credentials.KindUsernamePassword, true},
+		{ClassUsernamePasswordMulti, credentials.KindUsernamePassword, true},
+		{ClassFile, credentials.KindSecretFile, true},
+		{ClassSSHUserPrivateKey, credentials.KindSSHKey, true},
+		{ClassZipFile, credentials.KindSecretFile, false},
+		{"com.example.Binding", "", false},
+	} {
+		t.Run(short(c.class)+" takes "+string(c.kind), func(t *testing.T) {
+			if kind, ok := CredentialKind(c.class); kind != c.kind || ok != c.ok {
+				t.Errorf("CredentialKind = %q, %v; want %q, %v", kind, ok, c.kind, c.ok)
+			}
+		})
+	}
+}
