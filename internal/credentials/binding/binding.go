@@ -537,8 +537,11 @@ func (p *Plan) username(name string, c *credentials.Credential, id string) {
 	p.Env = append(p.Env, name+"="+c.Username)
 }
 
-// mask adds a value to mask, once.
+// mask adds a value to mask, once. A line end closing the value is not
+// part of what is masked, so a file or key printed whole leaves its last
+// line end in the log.
 func (p *Plan) mask(v string) {
+	v = strings.TrimSuffix(strings.TrimSuffix(v, "\n"), "\r")
 	if mask.Maskable(v) && !slices.Contains(p.Secrets, v) {
 		p.Secrets = append(p.Secrets, v)
 	}
