@@ -38,6 +38,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/credentials"
@@ -54,18 +55,36 @@ const SecretFilesDir = "secretFiles"
 // cleanupTimeout bounds removing a build's secret files.
 const cleanupTimeout = time.Minute
 
-// Resolver gives builds credentials and records their use:
+// Resolver gives builds credentials, audits their use and records it:
 // credstore.Service.
 type Resolver interface {
 	Resolve(ctx context.Context, id string, b credstore.Build) (*credentials.Credential, error)
-	RecordUse(ctx context.Context, b credstore.Build, ids ...string) error
+	AuditUse(b credstore.Build, ids ...string)
+	StoreUse(ctx context.Context, b credstore.Build, ids ...string) error
 }
 
 // Contributor binds credentials into the builds of jobs that ask for it.
 type Contributor struct {
 	creds Resolver
 	log   *slog.Logger
+
+	// parsed keeps each job's bindings as read from its config.xml, so
+	// that a build of an unchanged job does not parse it again.
+	mu     sync.Mutex
+	parsed map[int64]parsedConfig
 }
+
+// parsedConfig is a job's config.xml and what binding.FromConfigXML read
+// from it.
+type parsedConfig struct {
+	config   []byte
+	bindings []binding.Binding
+	err      error
+}
+
+// maxParsed bounds the parsed configurations kept (past it they are all
+// forgotten, and read again as builds need them).
+const maxParsed = 1024
 
 var (
 	_ executor.Contributor = (*Contributor)(nil)
@@ -92,7 +111,7 @@ func (c *Contributor) For(job *model.Job) *executor.Part {
 	if !bytes.Contains(job.ConfigXML, wrapperTag) {
 		return nil
 	}
-	bindings, err := binding.FromConfigXML(job.ConfigXML)
+	bindings, err := c.bindings(job)
 	p := &executor.Part{Name: "credentials binding", Runs: []string{binding.WrapperClass}}
 	if err != nil {
 		p.Setup = func(_ context.Context, b *executor.Build) (func(context.Context, *executor.Build), error) {
@@ -104,10 +123,48 @@ func (c *Contributor) For(job *model.Job) *executor.Part {
 	if len(bindings) == 0 {
 		return p
 	}
+	// What this build bound, for Finished to record.
+	var ref credstore.Build
+	var used []string
 	p.Setup = func(ctx context.Context, b *executor.Build) (func(context.Context, *executor.Build), error) {
-		return c.setup(ctx, b, bindings)
+		ref = credstore.Build{JobID: b.Job.ID, JobName: b.Job.Name, Number: b.Build.Number}
+		if b.By != nil {
+			ref.By = b.By.User
+		}
+		var err error
+		var teardown func(context.Context, *executor.Build)
+		teardown, used, err = c.setup(ctx, b, ref, bindings)
+		return teardown, err
+	}
+	p.Finished = func(ctx context.Context, _ model.Build) {
+		if len(used) == 0 {
+			return
+		}
+		if err := c.creds.StoreUse(ctx, ref, used...); err != nil {
+			c.log.Error("cannot record the credentials a build used", "job", ref.JobName, "build", ref.Number, "err", err)
+		}
 	}
 	return p
+}
+
+// bindings reads the job's bindings from its config.xml, or reuses what
+// was read from the same config.xml before.
+func (c *Contributor) bindings(job *model.Job) ([]binding.Binding, error) {
+	c.mu.Lock()
+	p, ok := c.parsed[job.ID]
+	c.mu.Unlock()
+	if ok && bytes.Equal(p.config, job.ConfigXML) {
+		return p.bindings, p.err
+	}
+	p = parsedConfig{config: job.ConfigXML}
+	p.bindings, p.err = binding.FromConfigXML(job.ConfigXML)
+	c.mu.Lock()
+	if c.parsed == nil || len(c.parsed) >= maxParsed {
+		c.parsed = map[int64]parsedConfig{}
+	}
+	c.parsed[job.ID] = p
+	c.mu.Unlock()
+	return p.bindings, p.err
 }
 
 // needsFiles reports whether any binding writes a file.
@@ -117,25 +174,20 @@ func needsFiles(bindings []binding.Binding) bool {
 	})
 }
 
-// setup binds the credentials into build b. The teardown it returns,
-// also with an error, removes the secret files.
-func (c *Contributor) setup(ctx context.Context, b *executor.Build, bindings []binding.Binding) (func(context.Context, *executor.Build), error) {
+// setup binds the credentials into build b and returns the ids of those
+// it bound. The teardown it returns, also with an error, removes the
+// secret files.
+func (c *Contributor) setup(ctx context.Context, b *executor.Build, ref credstore.Build, bindings []binding.Binding) (func(context.Context, *executor.Build), []string, error) {
 	fail := func(err error) error {
 		fmt.Fprintf(b.Console(), "ERROR: %v\n", err)
 		return err
 	}
-	ref := credstore.Build{JobID: b.Job.ID, JobName: b.Job.Name, Number: b.Build.Number}
-	if b.By != nil {
-		ref.By = b.By.User
-	}
 	var dir string
-	var teardown func(context.Context, *executor.Build)
 	if needsFiles(bindings) {
 		var err error
-		if dir, err = c.makeDir(ctx, b); err != nil {
-			return nil, fail(fmt.Errorf("cannot make a directory for the secret files: %w", err))
+		if dir, err = c.prepareDir(ctx, b); err != nil {
+			return nil, nil, fail(fmt.Errorf("cannot make the directory for the secret files: %w", err))
 		}
-		teardown = func(_ context.Context, b *executor.Build) { c.remove(b, dir) }
 	}
 	var ids []string
 	plan, err := binding.Bind(bindings, dir, func(id string) (*credentials.Credential, error) {
@@ -146,58 +198,74 @@ func (c *Contributor) setup(ctx context.Context, b *executor.Build, bindings []b
 		return cred, err
 	})
 	if err != nil {
-		return teardown, fail(err)
+		return nil, nil, fail(err)
 	}
 	// Nothing is masked before Mask, so every secret is masked before
-	// anything about the binding is printed.
+	// anything about the binding is printed; every use is audited
+	// before any secret reaches the build.
 	b.Mask(plan.Secrets...)
-	if err := c.creds.RecordUse(ctx, ref, ids...); err != nil {
-		return teardown, fail(fmt.Errorf("cannot record the use of the credentials, so they are not bound: %w", err))
-	}
+	c.creds.AuditUse(ref, ids...)
 	for _, w := range plan.Warnings {
 		fmt.Fprintln(b.Console(), w)
 	}
+	var teardown func(context.Context, *executor.Build)
+	if len(plan.Files) > 0 {
+		teardown = func(_ context.Context, b *executor.Build) { c.remove(b, plan.Files) }
+	}
 	for _, f := range plan.Files {
 		if err := b.Launcher.WriteFile(ctx, f.Path, bytes.NewReader(f.Data), f.Mode); err != nil {
-			return teardown, fail(fmt.Errorf("cannot write a secret file: %w", err))
+			return teardown, ids, fail(fmt.Errorf("cannot write a secret file: %w", err))
 		}
 	}
 	for _, kv := range plan.Env {
 		name, value, _ := strings.Cut(kv, "=")
 		b.SetEnv(name, value)
 	}
-	return teardown, nil
+	return teardown, ids, nil
 }
 
-// makeDir makes the build's secret directory: WORKSPACE@tmp/secretFiles
-// (0700) emptied of what an earlier build of this workspace left, and a
-// new directory of a random name in it (MkdirTemp: 0700, made
-// exclusively).
-func (c *Contributor) makeDir(ctx context.Context, b *executor.Build) (string, error) {
-	parent := path.Join(b.TmpDir, SecretFilesDir)
-	if err := b.Launcher.RemoveAll(ctx, parent); err != nil {
-		return "", err
+// prepareDir readies the directory of the build's secret files,
+// WORKSPACE@tmp/secretFiles: private (0700; made again if it is not),
+// and empty. What an earlier build of this workspace left in it (a
+// jeeves that died before its teardown) is removed: the workspace serves
+// one build at a time, so the files' names (binding.Bind's fileN.tmp)
+// are the build's own.
+func (c *Contributor) prepareDir(ctx context.Context, b *executor.Build) (string, error) {
+	l := b.Launcher
+	dir := path.Join(b.TmpDir, SecretFilesDir)
+	fi, err := l.Stat(ctx, dir)
+	if err == nil && (!fi.IsDir() || fi.Mode().Perm()&0o077 != 0) {
+		if err := l.RemoveAll(ctx, dir); err != nil {
+			return "", err
+		}
+		err = fs.ErrNotExist
 	}
-	if err := b.Launcher.MkdirAll(ctx, parent, binding.DirMode); err != nil {
-		return "", err
+	if err != nil {
+		return dir, l.MkdirAll(ctx, dir, binding.DirMode)
 	}
-	// A new directory of a name nobody can guess, made exclusively.
-	dir, err := b.Launcher.MkdirTemp(ctx, parent, strconv.FormatInt(b.Build.Number, 10)+"-*")
+	entries, err := l.ReadDir(ctx, dir)
 	if err != nil {
 		return "", err
+	}
+	for _, e := range entries {
+		if err := l.RemoveAll(ctx, path.Join(dir, e.Name())); err != nil {
+			return "", err
+		}
 	}
 	return dir, nil
 }
 
-// remove deletes a build's secret directory, saying in the console when
-// it cannot (the next build of the workspace, or the next start, tries
+// remove deletes a build's secret files, saying in the console when it
+// cannot (the next build of the workspace, or the next start, tries
 // again).
-func (c *Contributor) remove(b *executor.Build, dir string) {
+func (c *Contributor) remove(b *executor.Build, files []binding.File) {
 	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 	defer cancel()
-	if err := b.Launcher.RemoveAll(ctx, dir); err != nil {
-		fmt.Fprintf(b.Console(), "WARNING: cannot remove the secret files in %s: %v\n", dir, err)
-		c.log.Error("cannot remove a build's secret files", "job", b.Job.Name, "build", b.Build.Number, "dir", dir, "err", err)
+	for _, f := range files {
+		if err := b.Launcher.RemoveAll(ctx, f.Path); err != nil {
+			fmt.Fprintf(b.Console(), "WARNING: cannot remove the secret file %s: %v\n", f.Path, err)
+			c.log.Error("cannot remove a build's secret file", "job", b.Job.Name, "build", b.Build.Number, "file", f.Path, "err", err)
+		}
 	}
 }
 

@@ -167,7 +167,7 @@ func (w *world) console(t testing.TB, b model.Build) string {
 	return string(s)
 }
 
-// secretDirs lists what is in a workspace's WORKSPACE@tmp/secretFiles.
+// secretDirs lists what is in a job's WORKSPACE@tmp/secretFiles.
 func (w *world) secretDirs(t testing.TB, job string) []string {
 	t.Helper()
 	entries, err := os.ReadDir(filepath.Join(w.home, "workspace", job+"@tmp", SecretFilesDir))

@@ -36,9 +36,10 @@
 // Resolve gives a build a credential by id: GLOBAL ones only, as
 // Jenkins's CredentialsProvider.findCredentialById does for a freestyle
 // build, which looks credentials up in the job's context as SYSTEM
-// (SYSTEM-scoped credentials are never offered to items). RecordUse
-// records that builds used credentials (Jenkins's credential
-// fingerprints: the newest KeepUses per credential) and audits each use.
+// (SYSTEM-scoped credentials are never offered to items). AuditUse
+// audits a build's uses as it binds them, StoreUse records them
+// (Jenkins's credential fingerprints: the newest KeepUses per
+// credential), and RecordUse does both.
 // ResolveForJeeves is jeeves's own lookup (agents), of either scope.
 //
 // # Audit
@@ -501,16 +502,53 @@ func (s *Service) ResolveForJeeves(ctx context.Context, id, purpose string) (*cr
 	return c, nil
 }
 
-// RecordUse records that build b used the credentials ids (bound them),
-// keeping each credential's newest KeepUses uses, and audits each use.
-// A credential deleted meanwhile is skipped.
+// RecordUse records that build b used the credentials ids (bound them)
+// and audits each use (StoreUse, then AuditUse for those recorded: a
+// credential deleted meanwhile is skipped).
 func (s *Service) RecordUse(ctx context.Context, b Build, ids ...string) error {
+	recorded, err := s.storeUse(ctx, b, ids)
+	if err != nil {
+		return err
+	}
+	s.AuditUse(b, recorded...)
+	return nil
+}
+
+// AuditUse reports each use of the credentials ids by build b to the
+// audit function, once per id. It does not touch the store: a build
+// calls it before any secret reaches its steps, and stores the uses
+// (StoreUse) once it is over, off its own time.
+func (s *Service) AuditUse(b Build, ids ...string) {
+	who := b.By
+	if who == "" {
+		who = "SYSTEM"
+	}
 	now := time.Now()
-	var used []string
+	for i, id := range ids {
+		if slices.Contains(ids[:i], id) {
+			continue
+		}
+		s.audit(Event{Time: now, Actor: Actor{User: who, Auth: "build"}, Action: ActionUse, ID: id,
+			Detail: fmt.Sprintf("job %q build #%d", b.JobName, b.Number)})
+	}
+}
+
+// StoreUse records that build b used the credentials ids, in one
+// transaction, keeping each credential's newest KeepUses uses (its
+// fingerprint). A credential deleted meanwhile is skipped.
+func (s *Service) StoreUse(ctx context.Context, b Build, ids ...string) error {
+	_, err := s.storeUse(ctx, b, ids)
+	return err
+}
+
+// storeUse is StoreUse; it returns the ids recorded.
+func (s *Service) storeUse(ctx context.Context, b Build, ids []string) ([]string, error) {
+	now := time.Now()
+	var recorded []string
 	err := s.st.InTx(ctx, func(ctx context.Context) error {
-		used = used[:0]
+		recorded = recorded[:0]
 		for _, id := range ids {
-			if slices.Contains(used, id) {
+			if slices.Contains(recorded, id) {
 				continue
 			}
 			err := s.st.RecordCredentialUse(ctx, StoreSystem, DomainGlobal, id,
@@ -521,22 +559,11 @@ func (s *Service) RecordUse(ctx context.Context, b Build, ids ...string) error {
 			if err != nil {
 				return err
 			}
-			used = append(used, id)
+			recorded = append(recorded, id)
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	who := b.By
-	if who == "" {
-		who = "SYSTEM"
-	}
-	for _, id := range used {
-		s.audit(Event{Time: now, Actor: Actor{User: who, Auth: "build"}, Action: ActionUse, ID: id,
-			Detail: fmt.Sprintf("job %q build #%d", b.JobName, b.Number)})
-	}
-	return nil
+	return recorded, err
 }
 
 // Uses lists the builds that used a credential, newest first (the newest
