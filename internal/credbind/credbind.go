@@ -7,24 +7,26 @@
 // does for a freestyle build: in the job's context, as SYSTEM, so
 // GLOBAL credentials only (SYSTEM-scoped ones are never offered to
 // items) and no per-user check. It applies binding.Bind's plan: every
-// secret is masked in the console from then on (internal/mask), each
-// variable is set, and secret files (a FileBinding's copy, an SSH key)
-// are written through the build's launcher, mode 0400, in a new 0700
-// directory below WORKSPACE@tmp/secretFiles/. Each use is recorded and
-// audited (credstore.Service.RecordUse) before any secret reaches the
-// build.
+// secret is masked in the console from then on (internal/mask), each use
+// is audited, secret files (a FileBinding's copy, an SSH key) are
+// written through the build's launcher, mode 0400, in
+// WORKSPACE@tmp/secretFiles (0700), and each variable is set. The uses
+// are stored as the credentials' fingerprints once the build is over
+// (Finished), off the build's own time.
 //
 // A binding to a missing, SYSTEM-scoped or wrong-type credential fails
 // the build before its steps with Jenkins's line ("ERROR: Could not find
 // credentials entry with ID 'x'", "ERROR: Credentials 'x' is of type …
-// where … was expected").
+// where … was expected"), binding nothing.
 //
-// The files go away with the build: the teardown removes the directory
-// however the steps ended, aborted included. What a jeeves that died
-// mid-build left is removed at the next start (Recover, an
-// executor.Recoverer), and a build's Setup also removes what an earlier
-// build of the same workspace left, since a workspace serves one build at
-// a time.
+// The files go away with the build: the teardown removes them however
+// the steps ended, aborted included. What a jeeves that died mid-build
+// left is removed at the next start (Recover, an executor.Recoverer), and
+// a build's Setup also empties the directory of what an earlier build of
+// the same workspace left, since a workspace serves one build at a time.
+//
+// A job without the wrapper costs a build one search of its config.xml;
+// a job's bindings are parsed once per version of its config.xml.
 package credbind
 
 import (
