@@ -21,9 +21,10 @@
 // up, it returns a Plan: the environment variables to add, the files to
 // write (name, content, mode 0400), the values to mask in the log (feed
 // them to internal/mask), the variables whose values are secret, and
-// warnings for the log. It touches no file system; the executor writes
-// the files through its launcher into a private directory (DirMode) and
-// removes the directory when the build ends, whatever its result:
+// warnings for the log. It touches no file system; the caller
+// (internal/credbind) writes the files through the build's launcher into
+// a private directory (DirMode) and removes them when the build ends,
+// whatever its result:
 //
 //	plan, err := binding.Bind(bindings, binding.Dir(ws, buildTag), lookup)
 //	if err != nil { log it ("ERROR: " + err.Error()), fail the build }
