@@ -69,6 +69,9 @@ type Resolver interface {
 type Contributor struct {
 	creds Resolver
 	log   *slog.Logger
+	// tag is how the wrapper's element begins in a config.xml; a job
+	// without it costs a build one search of its config.xml.
+	tag []byte
 
 	// parsed keeps each job's bindings as read from its config.xml, so
 	// that a build of an unchanged job does not parse it again.
@@ -99,18 +102,14 @@ func New(creds Resolver, log *slog.Logger) *Contributor {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Contributor{creds: creds, log: log}
+	return &Contributor{creds: creds, log: log, tag: []byte("<" + binding.WrapperClass)}
 }
-
-// wrapperTag is how the wrapper's element begins in a config.xml; a job
-// without it costs a build one search of its config.xml.
-var wrapperTag = []byte("<" + binding.WrapperClass)
 
 // For implements executor.Contributor: a Part for jobs whose config.xml
 // has a SecretBuildWrapper. A wrapper that does not parse gives a Part
 // whose Setup fails the build, saying why.
 func (c *Contributor) For(job *model.Job) *executor.Part {
-	if !bytes.Contains(job.ConfigXML, wrapperTag) {
+	if !bytes.Contains(job.ConfigXML, c.tag) {
 		return nil
 	}
 	bindings, err := c.bindings(job)
