@@ -38,6 +38,10 @@ type Contributor interface {
 type Part struct {
 	// Name names the contributor in jeeves's own log lines.
 	Name string
+	// Runs lists the config.xml elements (their classes) the part runs,
+	// which the job's configuration may list as not run
+	// (JobConfig.Unsupported): the console does not warn of those.
+	Runs []string
 	// Checkout runs before the build wrappers and steps. An error fails
 	// the build unless it was aborted; Checkout prints its own console
 	// lines, the error's included.
@@ -58,6 +62,15 @@ type Part struct {
 	// Finished runs once the build's result is recorded and its executor
 	// is free, outside the build: it cannot change the build any more.
 	Finished func(ctx context.Context, b model.Build)
+}
+
+// A Recoverer is a Contributor that cleans up after the builds a jeeves
+// that stopped uncleanly left running (files a teardown did not get to
+// remove). Executor.Recover calls it once per node, with those builds,
+// after their processes are killed and before they are recorded ABORTED;
+// no build runs on the node meanwhile.
+type Recoverer interface {
+	Recover(ctx context.Context, node *Node, stale []*model.Build)
 }
 
 // Build is one build as its contributors see it: Jenkins's
@@ -129,6 +142,19 @@ func (e *Executor) Register(c Contributor) {
 	e.mu.Lock()
 	e.contributors = append(e.contributors, c)
 	e.mu.Unlock()
+}
+
+// recoverers is the registered contributors that are Recoverers.
+func (e *Executor) recoverers() []Recoverer {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []Recoverer
+	for _, c := range e.contributors {
+		if r, ok := c.(Recoverer); ok {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // parts asks every contributor what it does in a build of job.

@@ -239,3 +239,52 @@ func TestRegisteredContributors(t *testing.T) {
 		t.Fatalf("a job the contributor does not care for got its variable:\n%s", log)
 	}
 }
+
+// TestPartRuns: an element of the configuration that a part runs is not
+// called "not run" in the console; the others still are.
+func TestPartRuns(t *testing.T) {
+	job := shellJob("echo hi")
+	job.Config.Unsupported = []model.Unsupported{
+		{Kind: model.KindWrapper, Class: "org.example.SecretWrapper", Name: "Secrets"},
+		{Kind: model.KindWrapper, Class: "org.example.Timestamper", Name: "Timestamps"},
+	}
+	for _, c := range []struct {
+		name  string
+		parts []*Part
+		warns []string
+	}{
+		{"without a part running it, each element gets its warning", nil, []string{"Secrets", "Timestamps"}},
+		{"a part that runs an element takes its warning away", []*Part{{Name: "secrets", Runs: []string{"org.example.SecretWrapper"}}}, []string{"Timestamps"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var log bytes.Buffer
+			got, err := runSteps(context.Background(), steps{job: job, build: &model.Build{}, workspace: "/ws/job", log: &log,
+				launcher: newFakeLauncher(), parts: c.parts, ctx: &Build{}})
+			if err != nil || got != model.Success {
+				t.Fatalf("%s %v", got, err)
+			}
+			var warns []string
+			for _, line := range strings.Split(log.String(), "\n") {
+				if name, ok := strings.CutPrefix(line, "WARNING: jeeves does not run "); ok {
+					warns = append(warns, strings.Fields(name)[0])
+				}
+			}
+			if strings.Join(warns, ",") != strings.Join(c.warns, ",") {
+				t.Fatalf("warnings %v, want %v:\n%s", warns, c.warns, log.String())
+			}
+		})
+	}
+}
+
+// recoverer is a contributor that records what Recover gave it.
+type recoverer struct {
+	contributorFunc
+	got chan []*model.Build
+}
+
+func (r recoverer) Recover(_ context.Context, node *Node, stale []*model.Build) {
+	if node == nil || node.Launcher == nil {
+		panic("no node")
+	}
+	r.got <- stale
+}

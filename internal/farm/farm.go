@@ -59,6 +59,10 @@ type Config struct {
 	Logs blob.Store
 	// Launcher reaches the built-in node; nil: the local launcher.
 	Launcher launcher.Launcher
+	// Contributors take part in builds (executor.Contributor): they are
+	// registered before the recovery from an unclean stop, so those that
+	// are executor.Recoverers clean up after the builds it ends.
+	Contributors []executor.Contributor
 }
 
 // Store is the part of the store the farm uses.
@@ -110,7 +114,10 @@ func New(ctx context.Context, cfg Config, st Store, js Jobs) (*Farm, error) {
 	ex := executor.New(executor.Config{
 		Home: cfg.Home, RootURL: cfg.RootURL, ListenURL: cfg.ListenURL, Env: cfg.Env, Logger: cfg.Logger,
 	}, st, cfg.Logs, js)
-	if err := ex.Recover(ctx, builtIn.Launcher); err != nil {
+	for _, c := range cfg.Contributors {
+		ex.Register(c)
+	}
+	if err := ex.Recover(ctx, builtIn); err != nil {
 		return nil, err
 	}
 	q, err := queue.New(ctx, queue.Config{QuietPeriod: cfg.QuietPeriod, Logger: cfg.Logger}, st)

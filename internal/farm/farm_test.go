@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/blob"
+	"github.com/jeeves-ci/jeeves/internal/executor"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
@@ -93,4 +94,52 @@ func TestWiring(t *testing.T) {
 			t.Fatalf("items %+v", items)
 		}
 	})
+}
+
+// recoverer is a contributor that records the builds it is asked to
+// clean up after.
+type recoverer struct{ stale chan []*model.Build }
+
+func (recoverer) For(*model.Job) *executor.Part { return nil }
+func (r recoverer) Recover(_ context.Context, _ *executor.Node, stale []*model.Build) {
+	r.stale <- stale
+}
+
+// TestContributorsRecover: the contributors given to New are registered
+// before the recovery, so they clean up after the builds a dead jeeves
+// left running.
+func TestContributorsRecover(t *testing.T) {
+	ctx := context.Background()
+	home := t.TempDir()
+	st, err := sqlite.Open(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	js, err := jobs.New(ctx, st, blob.NewDir(home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := js.Create(ctx, "", "left", []byte(`<project/>`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	left := &model.Build{JobID: j.ID, StartedAt: time.Now(), Building: true}
+	if err := st.StartBuild(ctx, 0, left); err != nil {
+		t.Fatal(err)
+	}
+	r := recoverer{stale: make(chan []*model.Build, 1)}
+	f, err := New(ctx, Config{Executors: 1, Home: home, Contributors: []executor.Contributor{r}}, st, js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Shutdown(0) })
+	select {
+	case stale := <-r.stale:
+		if len(stale) != 1 || stale[0].Number != left.Number || stale[0].JobName != "left" {
+			t.Fatalf("%+v", stale)
+		}
+	default:
+		t.Fatal("the contributor was not asked to recover")
+	}
 }

@@ -37,6 +37,7 @@ type Store interface {
 	Nodes
 	Views
 	Settings
+	Credentials
 	Transactor
 	// Close releases the store; nothing may use it afterwards.
 	Close() error
