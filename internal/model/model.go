@@ -279,6 +279,20 @@ const (
 	CauseRemote   CauseKind = "remote"
 	CauseTimer    CauseKind = "timer"
 	CauseUpstream CauseKind = "upstream"
+	// CauseSCM: polling found changes, or a git build found more than
+	// one new revision and asked for another
+	// (hudson.triggers.SCMTrigger$SCMTriggerCause).
+	CauseSCM CauseKind = "scm"
+	// CauseCommitHook: /git/notifyCommit named a commit to build
+	// (hudson.plugins.git.GitStatus$CommitHookCause); Commit is it.
+	CauseCommitHook CauseKind = "commitHook"
+	// CauseGitHubPush: a GitHub push hook made polling find changes
+	// (com.cloudbees.jenkins.GitHubPushCause); UserName is the pusher.
+	CauseGitHubPush CauseKind = "githubPush"
+	// CauseGitLabPush: a GitLab push hook
+	// (com.dabsquared.gitlabjenkins.cause.GitLabWebHookCause); UserName
+	// is the pusher.
+	CauseGitLabPush CauseKind = "gitlabPush"
 )
 
 // Cause is why a build was started.
@@ -290,6 +304,25 @@ type Cause struct {
 	Note     string    `json:"note,omitempty"`
 	Project  string    `json:"project,omitempty"` // upstream job full name
 	Build    int64     `json:"build,omitempty"`   // upstream build number
+	// Commit, when set, is what the build must check out whatever its
+	// branch specifiers say (a SHA-1, or a name git rev-parses), and
+	// RepoURL the repository it comes from: the git plugin's
+	// RevisionParameterAction, carried by the cause of the request that
+	// asked for it. The queue never folds a request for one commit into
+	// an item that builds another (RevisionParameterAction.shouldSchedule).
+	Commit  string `json:"commit,omitempty"`
+	RepoURL string `json:"repoUrl,omitempty"`
+}
+
+// Revision is the commit a build of these causes must check out (see
+// Cause.Commit), and the repository it comes from; "" when none names one.
+func Revision(causes []Cause) (commit, repoURL string) {
+	for _, c := range causes {
+		if c.Commit != "" {
+			return c.Commit, c.RepoURL
+		}
+	}
+	return "", ""
 }
 
 // Description is the console's first line for the cause (§7.3).
@@ -309,6 +342,14 @@ func (c Cause) Description() string {
 		return "Started by timer"
 	case CauseUpstream:
 		return "Started by upstream project \"" + c.Project + "\" build number " + itoa(c.Build)
+	case CauseSCM:
+		return "Started by an SCM change"
+	case CauseCommitHook:
+		return "commit notification " + c.Commit
+	case CauseGitHubPush:
+		return "Started by GitHub push by " + c.UserName
+	case CauseGitLabPush:
+		return "Started by GitLab push by " + c.UserName
 	}
 	return "Started"
 }
