@@ -55,6 +55,15 @@ type Part struct {
 	Publish func(ctx context.Context, b *Build)
 	// Notifier puts Publish after every recorder's.
 	Notifier bool
+	// Runs names, by class, the elements of the job's config.xml that
+	// configxml lists as not run by jeeves (model.JobConfig.Unsupported)
+	// and that this part runs: an SCM whose checkout it does
+	// (hudson.plugins.git.GitSCM). A build does not report them, nor
+	// fail for them. configxml cannot know which contributors are
+	// registered, so it lists such an element, and the build of a job
+	// no registered contributor runs it for fails before its steps
+	// rather than run them without their sources.
+	Runs []string
 	// Finished runs once the build's result is recorded and its executor
 	// is free, outside the build: it cannot change the build any more.
 	Finished func(ctx context.Context, b model.Build)
@@ -129,6 +138,36 @@ func (e *Executor) Register(c Contributor) {
 	e.mu.Lock()
 	e.contributors = append(e.contributors, c)
 	e.mu.Unlock()
+}
+
+// Unsupported is what a build of job reports as not run by jeeves:
+// job.Config.Unsupported without the elements the registered
+// contributors run (Part.Runs). The job page shows it.
+func (e *Executor) Unsupported(job *model.Job) []model.Unsupported {
+	return unrun(job.Config.Unsupported, e.parts(job))
+}
+
+// unrun is list without the elements parts run.
+func unrun(list []model.Unsupported, parts []*Part) []model.Unsupported {
+	var runs map[string]bool
+	for _, p := range parts {
+		for _, class := range p.Runs {
+			if runs == nil {
+				runs = map[string]bool{}
+			}
+			runs[class] = true
+		}
+	}
+	if runs == nil {
+		return list
+	}
+	var out []model.Unsupported
+	for _, u := range list {
+		if !runs[u.Class] {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 // parts asks every contributor what it does in a build of job.

@@ -109,7 +109,7 @@ func runSteps(ctx context.Context, s steps) (result model.Result, logErr error) 
 		fmt.Fprintf(log, "ERROR: cannot create the workspace: %v\n", err)
 		result = model.Failure
 	}
-	if result == model.Success && !reportUnsupported(log, s.job.Config.Unsupported) {
+	if result == model.Success && !reportUnsupported(log, unrun(s.job.Config.Unsupported, s.parts)) {
 		result = model.Failure
 	}
 	bc.Result = result

@@ -59,6 +59,10 @@ type Config struct {
 	Logs blob.Store
 	// Launcher reaches the built-in node; nil: the local launcher.
 	Launcher launcher.Launcher
+	// Contributors take part in every build (executor.Contributor):
+	// registered before any build starts, so that a waiting item picked
+	// up again at start is built with them.
+	Contributors []executor.Contributor
 }
 
 // Store is the part of the store the farm uses.
@@ -110,6 +114,9 @@ func New(ctx context.Context, cfg Config, st Store, js Jobs) (*Farm, error) {
 	ex := executor.New(executor.Config{
 		Home: cfg.Home, RootURL: cfg.RootURL, ListenURL: cfg.ListenURL, Env: cfg.Env, Logger: cfg.Logger,
 	}, st, cfg.Logs, js)
+	for _, c := range cfg.Contributors {
+		ex.Register(c)
+	}
 	if err := ex.Recover(ctx, builtIn.Launcher); err != nil {
 		return nil, err
 	}
@@ -149,6 +156,9 @@ func (f *Farm) Queue() *queue.Queue { return f.queue }
 func (f *Farm) Schedule(ctx context.Context, job *model.Job, cause model.Cause, by *model.Authority, params []model.ParamValue, quiet *time.Duration) (*model.QueueItem, bool, error) {
 	return f.queue.Schedule(ctx, job, cause, by, params, quiet)
 }
+
+// Unsupported: see executor.Executor.Unsupported.
+func (f *Farm) Unsupported(job *model.Job) []model.Unsupported { return f.exec.Unsupported(job) }
 
 // Items: see queue.Queue.Items.
 func (f *Farm) Items() []queue.Waiting { return f.queue.Items() }

@@ -154,14 +154,18 @@ type JobConfig struct {
 // The kinds of config.xml elements, as Jenkins groups them on a
 // project's configuration page.
 const (
-	KindSCM       = "scm"       // Source Code Management
-	KindBuilder   = "builder"   // Build Steps
-	KindPublisher = "publisher" // Post-build Actions
-	KindWrapper   = "wrapper"   // Build Environment
-	KindProperty  = "property"  // job properties (General)
-	KindParameter = "parameter" // a parameter definition
-	KindTrigger   = "trigger"   // Build Triggers
-	KindSetting   = "setting"   // a plain element of the project
+	KindSCM = "scm" // Source Code Management
+	// KindSCMExtension is an SCM's extension (git's Additional
+	// Behaviours) that only warns when not run: it does not change what
+	// is checked out. One that does is listed as KindSCM.
+	KindSCMExtension = "scm extension"
+	KindBuilder      = "builder"   // Build Steps
+	KindPublisher    = "publisher" // Post-build Actions
+	KindWrapper      = "wrapper"   // Build Environment
+	KindProperty     = "property"  // job properties (General)
+	KindParameter    = "parameter" // a parameter definition
+	KindTrigger      = "trigger"   // Build Triggers
+	KindSetting      = "setting"   // a plain element of the project
 )
 
 // Unsupported is one element of a config.xml that jeeves keeps, and
