@@ -79,7 +79,7 @@ func Parse(data []byte) (*model.JobConfig, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := reader{base: base}
+	p := reader{base: base, raw: data}
 	switch root.name {
 	case KindProject:
 		return p.project(root)
@@ -98,6 +98,9 @@ func Parse(data []byte) (*model.JobConfig, error) {
 // characters were moved to in the private-use area (0 if none were).
 type reader struct {
 	base rune
+	// raw is the whole document as given, for the parts another package
+	// reads (a GitSCM's extensions).
+	raw []byte
 }
 
 // str is n's text with control characters restored; "" for a missing n.
