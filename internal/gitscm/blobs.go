@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 
 	"github.com/jeeves-ci/jeeves/internal/blob"
 	"github.com/jeeves-ci/jeeves/internal/git"
@@ -164,5 +163,3 @@ func OpenPollingLog(blobs blob.Store, key string) (blob.Reader, error) {
 
 // PollingNotRun is the scmPollLog page's text before the first poll.
 const PollingNotRun = "Polling has not run yet."
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
