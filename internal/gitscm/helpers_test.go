@@ -235,7 +235,7 @@ type world struct {
 	finished chan model.Build
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T, mods ...func(*Config)) *world {
 	t.Helper()
 	needTool(t, "git", "apt-get install git")
 	ctx := context.Background()
@@ -256,8 +256,12 @@ func newWorld(t *testing.T) *world {
 	w := &world{t: t, home: home, st: st, js: js, blobs: blob.NewDir(home), settings: settings,
 		creds: &fakeCreds{m: map[string]*credentials.Credential{}}, l: &countingLauncher{Launcher: local.New()},
 		env: testEnv(t.TempDir()), finished: make(chan model.Build, 64)}
-	w.plugin = New(Config{Jobs: js, Builds: st, Blobs: w.blobs, Credentials: w.creds, Settings: settings,
-		Launcher: w.l, Home: home, Env: w.env})
+	cfg := Config{Jobs: js, Builds: st, Blobs: w.blobs, Credentials: w.creds, Settings: settings,
+		Launcher: w.l, Home: home, Env: w.env}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	w.plugin = New(cfg)
 	w.farm, err = farm.New(ctx, farm.Config{Executors: 4, Home: home, Env: w.env, Logs: w.blobs, Launcher: w.l,
 		OnFinish: func(b model.Build) { w.finished <- b }, Contributors: []executor.Contributor{w.plugin}}, st, js)
 	if err != nil {

@@ -77,7 +77,7 @@ func (p *Plugin) NotifyCommit(ctx context.Context, n *git.NotifyCommit, rootURL 
 	if len(outcomes) == 0 && matched {
 		res.Body = "" // only disabled jobs matched: GitStatus says nothing
 	}
-	p.pollInBackground(poll, pollSCM, "")
+	p.pollInBackground(poll, pollReq{kind: pollSCM})
 	return res, nil
 }
 
@@ -132,9 +132,12 @@ func (p *Plugin) VerifyGitHub(ctx context.Context, body []byte, sig256, sig1 str
 // remote naming the pushed repository (host, owner and name, compared
 // without case, unlike the plugin) polls, in the background, and a job
 // whose poll finds changes is built, "Started by GitHub push by
-// <pusher>". It returns the jobs it started polling (for the audit log);
-// the hook's answer is 200 with an empty body whatever they are.
-func (p *Plugin) GitHubPush(ctx context.Context, push *git.GitHubPush) []string {
+// <pusher>". origin says where the event came from, for the polling
+// log's "Started by event from <origin> on <date>" (the GitHub plugin
+// writes the request's address and the hook's URL). It returns the jobs
+// it started polling (for the audit log); the hook's answer is 200 with
+// an empty body whatever they are.
+func (p *Plugin) GitHubPush(push *git.GitHubPush, origin string) []string {
 	var jobs []*model.Job
 	var names []string
 	for _, j := range p.cfg.Jobs.List() {
@@ -153,7 +156,7 @@ func (p *Plugin) GitHubPush(ctx context.Context, push *git.GitHubPush) []string 
 			}
 		}
 	}
-	p.pollInBackground(jobs, pollGitHub, push.Pusher)
+	p.pollInBackground(jobs, pollReq{kind: pollGitHub, origin: origin, pusher: push.Pusher})
 	return names
 }
 

@@ -117,7 +117,7 @@ func (p *Plugin) Run(ctx context.Context) {
 			}
 		}
 		last = now.Truncate(time.Minute)
-		p.pollInBackground(due, pollSCM, "")
+		p.pollInBackground(due, pollReq{kind: pollSCM})
 	}
 }
 
@@ -129,6 +129,14 @@ const (
 	pollSCM    pollKind = iota // the SCM trigger's schedule, or notifyCommit
 	pollGitHub                 // a GitHub push
 )
+
+// pollReq is what asked for a poll.
+type pollReq struct {
+	kind pollKind
+	// origin and pusher are a GitHub push's: where the event came from
+	// (the log's "Started by event from …"), and who pushed (the cause).
+	origin, pusher string
+}
 
 // PollResult is one job's poll.
 type PollResult struct {
@@ -144,14 +152,14 @@ type PollResult struct {
 
 // pollInBackground polls jobs outside the caller's request, bounded by
 // the plugin's life.
-func (p *Plugin) pollInBackground(jobs []*model.Job, kind pollKind, origin string) {
+func (p *Plugin) pollInBackground(jobs []*model.Job, req pollReq) {
 	if len(jobs) == 0 {
 		return
 	}
 	p.bg.Add(1)
 	go func() {
 		defer p.bg.Done()
-		p.poll(p.life, jobs, kind, origin)
+		p.poll(p.life, jobs, req)
 	}()
 }
 
@@ -160,10 +168,10 @@ func (p *Plugin) pollInBackground(jobs []*model.Job, kind pollKind, origin strin
 // SCM change"), and returns when all are done. Jobs of one repository
 // share one ls-remote per URL and credential.
 func (p *Plugin) Poll(ctx context.Context, jobs ...*model.Job) []PollResult {
-	return p.poll(ctx, jobs, pollSCM, "")
+	return p.poll(ctx, jobs, pollReq{kind: pollSCM})
 }
 
-func (p *Plugin) poll(ctx context.Context, jobs []*model.Job, kind pollKind, origin string) []PollResult {
+func (p *Plugin) poll(ctx context.Context, jobs []*model.Job, req pollReq) []PollResult {
 	memo := &headsMemo{p: p, ctx: ctx, m: map[string]*memoEntry{}}
 	out := make([]PollResult, len(jobs))
 	var wg sync.WaitGroup
@@ -194,7 +202,7 @@ func (p *Plugin) poll(ctx context.Context, jobs []*model.Job, kind pollKind, ori
 				return
 			}
 			defer func() { <-p.threads }()
-			out[i] = p.pollJob(ctx, j, memo, kind, origin)
+			out[i] = p.pollJob(ctx, j, memo, req)
 		}()
 	}
 	wg.Wait()
@@ -208,12 +216,12 @@ const javaDateTime = "Jan 2, 2006 3:04:05 PM"
 // Runner does: "Started on …", the SCM's lines, "Done. Took …", then
 // "Changes found" or "No changes"; an error ends the log with "ERROR:
 // Failed to record SCM polling for <job>" and git's message instead.
-func (p *Plugin) pollJob(ctx context.Context, job *model.Job, memo *headsMemo, kind pollKind, origin string) PollResult {
+func (p *Plugin) pollJob(ctx context.Context, job *model.Job, memo *headsMemo, req pollReq) PollResult {
 	res := PollResult{Job: job.Name}
 	start := p.cfg.Now()
 	var log bytes.Buffer
-	if kind == pollGitHub {
-		fmt.Fprintf(&log, "Started by event from %s on %s\n", origin, start.Format(javaDateTime))
+	if req.kind == pollGitHub {
+		fmt.Fprintf(&log, "Started by event from %s on %s\n", req.origin, start.Format(javaDateTime))
 	}
 	fmt.Fprintf(&log, "Started on %s\n", start.Format(javaDateTime))
 	res.Changes, res.Err = p.decide(ctx, job, memo, &log)
@@ -235,7 +243,7 @@ func (p *Plugin) pollJob(ctx context.Context, job *model.Job, memo *headsMemo, k
 		}
 	}
 	key := PollingLogKey(job.ID)
-	if kind == pollGitHub {
+	if req.kind == pollGitHub {
 		key = GitHubPollingLogKey(job.ID)
 	}
 	if _, err := p.cfg.Blobs.Put(key, &log); err != nil {
@@ -245,8 +253,8 @@ func (p *Plugin) pollJob(ctx context.Context, job *model.Job, memo *headsMemo, k
 		return res
 	}
 	cause := model.Cause{Kind: model.CauseSCM}
-	if kind == pollGitHub {
-		cause = model.Cause{Kind: model.CauseGitHubPush, UserName: origin}
+	if req.kind == pollGitHub {
+		cause = model.Cause{Kind: model.CauseGitHubPush, UserName: req.pusher}
 	}
 	it, err := p.schedule(context.WithoutCancel(ctx), job, cause)
 	if err != nil {
