@@ -221,7 +221,7 @@ func (f *fakeCreds) add(c *credentials.Credential) {
 // world is jeeves's build farm on the real store with the git plugin as
 // its contributor: builds are real processes, checkouts real git.
 type world struct {
-	t        *testing.T
+	t        testing.TB
 	home     string
 	st       *sqlite.Store
 	js       *jobs.Service
@@ -233,9 +233,21 @@ type world struct {
 	l        *countingLauncher
 	env      []string
 	finished chan model.Build
+	timing   *timing // the checkout phases' times, in a benchWorld
 }
 
 func newWorld(t *testing.T, mods ...func(*Config)) *world {
+	t.Helper()
+	return makeWorld(t, false, mods...)
+}
+
+// benchWorld is a world whose checkouts are timed.
+func benchWorld(b *testing.B) *world {
+	b.Helper()
+	return makeWorld(b, true)
+}
+
+func makeWorld(t testing.TB, timed bool, mods ...func(*Config)) *world {
 	t.Helper()
 	needTool(t, "git", "apt-get install git")
 	ctx := context.Background()
@@ -262,8 +274,13 @@ func newWorld(t *testing.T, mods ...func(*Config)) *world {
 		m(&cfg)
 	}
 	w.plugin = New(cfg)
+	var contrib executor.Contributor = w.plugin
+	if timed {
+		w.timing = &timing{p: w.plugin}
+		contrib = w.timing
+	}
 	w.farm, err = farm.New(ctx, farm.Config{Executors: 4, Home: home, Env: w.env, Logs: w.blobs, Launcher: w.l,
-		OnFinish: func(b model.Build) { w.finished <- b }, Contributors: []executor.Contributor{w.plugin}}, st, js)
+		OnFinish: func(b model.Build) { w.finished <- b }, Contributors: []executor.Contributor{contrib}}, st, js)
 	if err != nil {
 		t.Fatal(err)
 	}

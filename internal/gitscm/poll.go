@@ -229,11 +229,11 @@ func (p *Plugin) pollJob(ctx context.Context, job *model.Job, memo *headsMemo, r
 		res.Changes = false
 		fmt.Fprintf(&log, "ERROR: Failed to record SCM polling for %s\n", job.Name)
 		var ce *git.CommandError
+		msg := res.Err.Error()
 		if errors.As(res.Err, &ce) {
-			fmt.Fprintf(&log, "hudson.plugins.git.GitException: %s\n", strings.TrimRight(ce.Error(), "\n"))
-		} else {
-			fmt.Fprintln(&log, res.Err)
+			msg = "hudson.plugins.git.GitException: " + strings.TrimRight(ce.Error(), "\n")
 		}
+		fmt.Fprintln(&log, maskURLs(msg, job))
 	} else {
 		fmt.Fprintf(&log, "Done. Took %s\n", timeSpan(p.cfg.Now().Sub(start)))
 		if res.Changes {
@@ -265,6 +265,21 @@ func (p *Plugin) pollJob(ctx context.Context, job *model.Job, memo *headsMemo, r
 	res.Item = it
 	p.cfg.Logger.Info("SCM changes detected; build scheduled", "job", job.Name, "queueItem", it.ID)
 	return res
+}
+
+// maskURLs hides the userinfo of the job's remote URLs in text
+// (https://user:token@host/… becomes https://****@host/…).
+func maskURLs(text string, job *model.Job) string {
+	scm, err := git.Parse(job.ConfigXML)
+	if err != nil {
+		return text
+	}
+	for _, r := range scm.Remotes {
+		if r.URL != "" {
+			text = strings.ReplaceAll(text, r.URL, git.MaskURL(r.URL))
+		}
+	}
+	return text
 }
 
 // decide is AbstractProject.poll for a job: the core's checks, then the

@@ -112,6 +112,19 @@ func TestPolling(t *testing.T) {
 		w.noBuild()
 	})
 
+	t.Run("a token in a remote URL reaches neither the console nor the polling log", func(t *testing.T) {
+		j := w.job("token-url", gitJobXML("https://ci:tok3n-s3cret@127.0.0.1:1/app.git", "*/main", "", scmTrigger("", false), "true"))
+		b, log := w.build(j)
+		if b.Result != model.Failure || strings.Contains(log, "tok3n") {
+			t.Fatalf("%s:\n%s", b.Result, log)
+		}
+		res := w.plugin.Poll(ctx, j)
+		plog := w.read(PollingLogKey(j.ID))
+		if res[0].Err == nil || strings.Contains(plog, "tok3n") || !strings.Contains(plog, "127.0.0.1:1/app.git") {
+			t.Fatalf("%+v\n%s", res, plog)
+		}
+	})
+
 	t.Run("a local repository is not polled unless local checkouts are allowed", func(t *testing.T) {
 		dir := t.TempDir()
 		newRepo(t, dir).commit("x", nil)
