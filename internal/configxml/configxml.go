@@ -30,10 +30,11 @@ const (
 
 // Jenkins class names of the parts jeeves reads.
 const (
-	shellClass     = "hudson.tasks.Shell"
-	timerClass     = "hudson.triggers.TimerTrigger"
-	buildTrigClass = "hudson.tasks.BuildTrigger"
-	paramsProperty = "hudson.model.ParametersDefinitionProperty"
+	shellClass      = "hudson.tasks.Shell"
+	timerClass      = "hudson.triggers.TimerTrigger"
+	scmTriggerClass = "hudson.triggers.SCMTrigger"
+	buildTrigClass  = "hudson.tasks.BuildTrigger"
+	paramsProperty  = "hudson.model.ParametersDefinitionProperty"
 	// matrix-auth's per-item permissions, on jobs and on folders.
 	matrixProperty       = "hudson.security.AuthorizationMatrixProperty"
 	folderMatrixProperty = "com.cloudbees.hudson.plugins.folder.properties.AuthorizationMatrixProperty"
@@ -149,6 +150,7 @@ func (p reader) project(root *node) (*model.JobConfig, error) {
 		Concurrent:  p.bool(root.child("concurrentBuild")),
 		AuthToken:   p.str(root.child("authToken")),
 		TimerSpecs:  p.str(root.child("triggers").child(timerClass).child("spec")),
+		SCMSpecs:    p.str(root.child("triggers").child(scmTriggerClass).child("spec")),
 	}
 	var err error
 	if cfg.QuietPeriod, err = p.optInt(root.child("quietPeriod")); err != nil {

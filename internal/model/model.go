@@ -140,10 +140,14 @@ type JobConfig struct {
 	QuietPeriod *int // seconds; nil = the global default
 	Params      []ParamDef
 	Builders    []Builder
-	AuthToken   string   // remote trigger token (<authToken>)
-	TimerSpecs  string   // hudson.triggers.TimerTrigger <spec>, raw
-	Children    []string // hudson.tasks.BuildTrigger childProjects
-	Threshold   Result   // BuildTrigger threshold; "" when no BuildTrigger
+	AuthToken   string // remote trigger token (<authToken>)
+	TimerSpecs  string // hudson.triggers.TimerTrigger <spec>, raw
+	// SCMSpecs is the hudson.triggers.SCMTrigger <spec>, raw ("" also
+	// when the trigger polls only when a hook asks); the git plugin reads
+	// the rest of the trigger itself.
+	SCMSpecs  string   `json:",omitempty"`
+	Children  []string // hudson.tasks.BuildTrigger childProjects
+	Threshold Result   // BuildTrigger threshold; "" when no BuildTrigger
 	// Authorization is the item's permission matrix; nil when it has none.
 	Authorization *AuthMatrix
 	// Unsupported lists, in document order, what the config.xml asks for
