@@ -205,3 +205,48 @@ func TestJJBOutputChecksOut(t *testing.T) {
 		t.Error("WipeWorkspace left a file")
 	}
 }
+
+// TestPruneMirrors: the mirror of a repository no job uses any more is
+// removed; the others stay, and a parametrized URL keeps them all.
+func TestPruneMirrors(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	kept, gone := serve(t, "kept.git"), serve(t, "gone.git")
+	kept.commit("one", nil)
+	gone.commit("one", nil)
+	a := w.job("a", gitJobXML(kept.url, "*/main", "", "", "true"))
+	b := w.job("b", gitJobXML(gone.url, "*/main", "", "", "true"))
+	for _, j := range []*model.Job{a, b} {
+		if bld, log := w.build(j); bld.Result != model.Success {
+			t.Fatalf("%s\n%s", bld.Result, log)
+		}
+	}
+	cache := CacheDir(w.home)
+	if _, err := os.Stat(git.MirrorDir(cache, gone.url)); err != nil {
+		t.Fatalf("no mirror was made: %v", err)
+	}
+	if err := w.js.Delete(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("a parametrized URL keeps every mirror", func(t *testing.T) {
+		p := w.job("param", gitJobXML("${REPO}", "*/main", "", "", "true"))
+		if removed, err := w.plugin.PruneMirrors(ctx); err != nil || len(removed) != 0 {
+			t.Fatalf("%v %v", removed, err)
+		}
+		if err := w.js.Delete(ctx, p.Name); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("the mirror no job uses is removed, the other kept", func(t *testing.T) {
+		removed, err := w.plugin.PruneMirrors(ctx)
+		if err != nil || len(removed) != 1 || removed[0] != git.MirrorDir(cache, gone.url) {
+			t.Fatalf("%v %v", removed, err)
+		}
+		if _, err := os.Stat(git.MirrorDir(cache, kept.url)); err != nil {
+			t.Fatal(err)
+		}
+		if bld, log := w.build(a); bld.Result != model.Success {
+			t.Fatalf("%s\n%s", bld.Result, log)
+		}
+	})
+}

@@ -89,6 +89,8 @@ func (p *Plugin) Run(ctx context.Context) {
 	last := p.cfg.Now().Truncate(time.Minute)
 	t := time.NewTimer(time.Hour)
 	defer t.Stop()
+	prune := time.NewTimer(pruneAfterStart)
+	defer prune.Stop()
 	for {
 		first, ok := next(p.triggers(), last)
 		t.Stop()
@@ -101,6 +103,14 @@ func (p *Plugin) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-p.wake:
+			continue
+		case <-prune.C:
+			if removed, err := p.PruneMirrors(ctx); err != nil {
+				p.cfg.Logger.Warn("cannot prune the git mirrors", "err", err)
+			} else if len(removed) > 0 {
+				p.cfg.Logger.Info("git mirrors no job uses removed", "mirrors", removed)
+			}
+			prune.Reset(pruneEvery)
 			continue
 		case <-fire:
 		}
@@ -119,6 +129,38 @@ func (p *Plugin) Run(ctx context.Context) {
 		last = now.Truncate(time.Minute)
 		p.pollInBackground(due, pollReq{kind: pollSCM})
 	}
+}
+
+// When Run prunes the built-in node's mirrors of repositories no job
+// uses: a while after it starts, then daily.
+const (
+	pruneAfterStart = 10 * time.Minute
+	pruneEvery      = 24 * time.Hour
+)
+
+// PruneMirrors removes the built-in node's git mirrors of repositories no
+// job's GitSCM names any more (each under its lock, so no build is using
+// it), and returns their directories. A job whose remote URL holds a
+// variable (${REPO}) could use any mirror: then none is removed.
+func (p *Plugin) PruneMirrors(ctx context.Context) ([]string, error) {
+	var keep []string
+	for _, j := range p.cfg.Jobs.List() {
+		scm, err := git.Parse(j.ConfigXML)
+		if err != nil {
+			continue
+		}
+		for _, r := range scm.Remotes {
+			if strings.Contains(r.URL, "$") {
+				return nil, nil
+			}
+			keep = append(keep, r.URL)
+		}
+	}
+	if p.cfg.Launcher == nil {
+		return nil, nil
+	}
+	r := &Runner{L: p.cfg.Launcher, Ctx: ctx, Dir: p.cfg.Home, Env: p.cfg.Env}
+	return git.PruneMirrors(ctx, r, CacheDir(p.cfg.Home), keep)
 }
 
 // pollKind says what asked for a poll: its log and the cause of the
