@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/git"
 	"github.com/jeeves-ci/jeeves/internal/model"
@@ -249,4 +251,35 @@ func TestPruneMirrors(t *testing.T) {
 			t.Fatalf("%s\n%s", bld.Result, log)
 		}
 	})
+}
+
+// TestConcurrentBuildsShareTheMirror: builds of several jobs of one
+// repository at once make and use one mirror, under its lock.
+func TestConcurrentBuildsShareTheMirror(t *testing.T) {
+	w := newWorld(t)
+	r := serve(t, "app.git")
+	sha := r.commit("one", map[string]string{"a.txt": "shared\n"})
+	zero := time.Duration(0)
+	for i := 0; i < 4; i++ {
+		j := w.job("j"+strconv.Itoa(i), gitJobXML(r.url, "*/main", "", "", "cat a.txt"))
+		if _, _, err := w.farm.Schedule(context.Background(), j, model.Cause{Kind: model.CauseUser}, nil, nil, &zero); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 4; i++ {
+		b := w.await()
+		if log := w.log(b); b.Result != model.Success || !strings.Contains(log, "Checking out Revision "+sha) || !strings.Contains(log, "\nshared\n") {
+			t.Fatalf("%s:\n%s", b.Result, log)
+		}
+	}
+	entries, _ := os.ReadDir(CacheDir(w.home))
+	mirrors := 0
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".git") {
+			mirrors++
+		}
+	}
+	if mirrors != 1 {
+		t.Fatalf("%d mirrors: %v", mirrors, entries)
+	}
 }
