@@ -13,10 +13,21 @@ import (
 // Credentials finds the credential a job's remote names by its
 // credentialsId, as the credentials service resolves it for a build of
 // job (the credentials a job may use: the global ones today, its
-// folders' later). It returns an error matching store.ErrNotFound when
+// folders' later), or for jeeves itself when job is nil (the GitHub hook
+// secrets). It returns nil, or an error matching store.ErrNotFound, when
 // there is no such credential for job.
 type Credentials interface {
 	Resolve(ctx context.Context, id string, job *model.Job) (*credentials.Credential, error)
+}
+
+// CredentialsFunc is a function as a Credentials: how the composition
+// root adapts the credentials service, whose Resolve takes the build's
+// identity and answers nil, nil for an id a build may not use.
+type CredentialsFunc func(ctx context.Context, id string, job *model.Job) (*credentials.Credential, error)
+
+// Resolve implements Credentials.
+func (f CredentialsFunc) Resolve(ctx context.Context, id string, job *model.Job) (*credentials.Credential, error) {
+	return f(ctx, id, job)
 }
 
 // resolveCredentials resolves the credentials the remotes of scm name,

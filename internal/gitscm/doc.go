@@ -75,10 +75,20 @@
 //
 //	gitSettings, err := gitscm.LoadSettings(ctx, st)
 //	git := gitscm.New(gitscm.Config{Jobs: js, Builds: st, Blobs: blobs,
-//		Credentials: creds, Settings: gitSettings, Launcher: local.New(),
+//		Credentials: gitscm.CredentialsFunc(func(ctx context.Context, id string, j *model.Job) (*credentials.Credential, error) {
+//			if j == nil { // jeeves's own: the GitHub hook secrets
+//				return credService.ResolveForJeeves(ctx, id, "GitHub hook signature")
+//			}
+//			return credService.Resolve(ctx, id, credstore.Build{JobID: j.ID, JobName: j.Name})
+//		}),
+//		Settings: gitSettings, Launcher: local.New(),
 //		Home: home, Env: executor.InheritedEnv(os.Environ()), Logger: logger})
-//	f, err := farm.New(ctx, farm.Config{…, Contributors: []executor.Contributor{git}}, st, js)
+//	f, err := farm.New(ctx, farm.Config{…, Contributors: []executor.Contributor{…, git}}, st, js)
 //	git.SetQueue(f)
 //	go git.Run(ctx)
 //	defer git.Close()
+//
+// A Plugin is also an executor.Recoverer: at start it removes the
+// credentials' files of checkouts a killed jeeves left in WORKSPACE@tmp
+// (Recover), and New those of its polls.
 package gitscm

@@ -117,7 +117,7 @@ func (p *Plugin) VerifyGitHub(ctx context.Context, body []byte, sig256, sig1 str
 		if err != nil {
 			return "", err
 		}
-		if c.Kind != credentials.KindSecretText {
+		if c == nil || c.Kind != credentials.KindSecretText {
 			continue
 		}
 		if git.VerifyGitHubSignature([]byte(c.Secret.Reveal()), body, header) {

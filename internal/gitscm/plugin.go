@@ -111,6 +111,7 @@ func New(cfg Config) *Plugin {
 	if cfg.Jobs != nil {
 		cfg.Jobs.OnChange(p.poke)
 	}
+	p.cleanPollTmp()
 	return p
 }
 

@@ -11,9 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jeeves-ci/jeeves/internal/executor"
 	"github.com/jeeves-ci/jeeves/internal/launcher/local"
+	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 	"github.com/jeeves-ci/jeeves/internal/usererr"
+	"github.com/jeeves-ci/jeeves/internal/workspace"
 )
 
 // TestRunner: git.Runner over the local launcher keeps git.Runner's
@@ -181,5 +184,46 @@ func TestSettings(t *testing.T) {
 				t.Fatalf("stored half-way: %+v", after)
 			}
 		})
+	}
+}
+
+// TestRecoverRemovesLeftCredentials: the credentials' files of checkouts
+// and polls a jeeves killed mid-way left are removed at the next start;
+// other files in @tmp and other jobs' stay.
+func TestRecoverRemovesLeftCredentials(t *testing.T) {
+	home := t.TempDir()
+	l := local.New()
+	node := &executor.Node{Name: "built-in", Launcher: l, Workspaces: workspace.New(l, home, nil)}
+	mk := func(parts ...string) string {
+		p := filepath.Join(append([]string{home}, parts...)...)
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("-----BEGIN OPENSSH PRIVATE KEY-----"), 0o400); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	left := []string{
+		mk("workspace", "f", "app@tmp", "jeeves-git-0011", "key-ab"),
+		mk("workspace", "f", "app@2@tmp", "jeeves-git-2233", "key-cd"),
+		mk("caches", "git-poll", "jeeves-git-4455", "askpass.sh"),
+	}
+	kept := []string{
+		mk("workspace", "f", "app@tmp", "secretFiles", "x"),
+		mk("workspace", "f", "other@tmp", "jeeves-git-6677", "key-ef"),
+		mk("workspace", "f", "app", "jeeves-git-8899"),
+	}
+	p := New(Config{Launcher: l, Home: home})
+	p.Recover(context.Background(), node, []*model.Build{{JobName: "f/app", Number: 3}})
+	for _, f := range left {
+		if _, err := os.Stat(filepath.Dir(f)); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s is still there (%v)", f, err)
+		}
+	}
+	for _, f := range kept {
+		if _, err := os.Stat(f); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
 	}
 }
