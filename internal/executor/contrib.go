@@ -38,10 +38,6 @@ type Contributor interface {
 type Part struct {
 	// Name names the contributor in jeeves's own log lines.
 	Name string
-	// Runs lists the config.xml elements (their classes) the part runs,
-	// which the job's configuration may list as not run
-	// (JobConfig.Unsupported): the console does not warn of those.
-	Runs []string
 	// Checkout runs before the build wrappers and steps. An error fails
 	// the build unless it was aborted; Checkout prints its own console
 	// lines, the error's included.
@@ -59,6 +55,15 @@ type Part struct {
 	Publish func(ctx context.Context, b *Build)
 	// Notifier puts Publish after every recorder's.
 	Notifier bool
+	// Runs names, by class, the elements of the job's config.xml that
+	// configxml lists as not run by jeeves (model.JobConfig.Unsupported)
+	// and that this part runs: an SCM whose checkout it does
+	// (hudson.plugins.git.GitSCM). A build does not report them, nor
+	// fail for them. configxml cannot know which contributors are
+	// registered, so it lists such an element, and the build of a job
+	// no registered contributor runs it for fails before its steps
+	// rather than run them without their sources.
+	Runs []string
 	// Finished runs once the build's result is recorded and its executor
 	// is free, outside the build: it cannot change the build any more.
 	Finished func(ctx context.Context, b model.Build)
@@ -169,4 +174,11 @@ func (e *Executor) parts(job *model.Job) []*Part {
 		}
 	}
 	return out
+}
+
+// Unsupported is what a build of job reports as not run by jeeves:
+// job.Config.Unsupported without the elements the registered
+// contributors run (Part.Runs). The job page shows it.
+func (e *Executor) Unsupported(job *model.Job) []model.Unsupported {
+	return notRun(job.Config.Unsupported, e.parts(job))
 }

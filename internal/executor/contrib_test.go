@@ -288,3 +288,64 @@ func (r recoverer) Recover(_ context.Context, node *Node, stale []*model.Build) 
 	}
 	r.got <- stale
 }
+
+// TestContributorRunsWhatConfigxmlListsAsNotRun: an SCM configxml lists
+// as not run fails the build unless a registered contributor runs it;
+// then the build checks out and runs, and the other elements the job
+// does not run are still reported.
+func TestContributorRunsWhatConfigxmlListsAsNotRun(t *testing.T) {
+	git := model.Unsupported{Kind: model.KindSCM, Class: "hudson.plugins.git.GitSCM", Name: "Git"}
+	merge := model.Unsupported{Kind: model.KindSCM, Class: "x.PreBuildMerge", Name: "Merge before build"}
+	paths := model.Unsupported{Kind: model.KindSCMExtension, Class: "x.PathRestriction", Name: "Path restriction"}
+	job := func(u ...model.Unsupported) *model.Job {
+		j := shellJob("echo hi")
+		j.Config.Unsupported = u
+		return j
+	}
+	checkout := &Part{Name: "git", Runs: []string{"hudson.plugins.git.GitSCM"},
+		Checkout: func(_ context.Context, b *Build) error { fmt.Fprintln(b.Console(), "git: checked out"); return nil }}
+	head := "Started\nRunning as SYSTEM\nBuilding in workspace /ws/job\n"
+	cases := []struct {
+		name  string
+		job   *model.Job
+		parts []*Part
+		want  model.Result
+		log   string
+	}{
+		{name: "without the contributor the SCM fails the build before any step", job: job(git), want: model.Failure,
+			log: head + "ERROR: jeeves cannot run Git (hudson.plugins.git.GitSCM): the build steps would run without the checkout they expect, so the build does not run\nFinished: FAILURE\n"},
+		{name: "with it the checkout runs and nothing is reported", job: job(git), parts: []*Part{checkout}, want: model.Success,
+			log: head + "git: checked out\n[job] $ /bin/sh -xe /tmp/s1\nFinished: SUCCESS\n"},
+		{name: "an extension it does not run still warns", job: job(git, paths), parts: []*Part{checkout}, want: model.Success,
+			log: head + "WARNING: jeeves does not run Path restriction (x.PathRestriction); it is kept in config.xml but ignored\n" +
+				"git: checked out\n[job] $ /bin/sh -xe /tmp/s1\nFinished: SUCCESS\n"},
+		{name: "an extension that changes what is checked out still fails the build", job: job(git, merge), parts: []*Part{checkout}, want: model.Failure,
+			log: head + "ERROR: jeeves cannot run Merge before build (x.PreBuildMerge): the build steps would run without the checkout they expect, so the build does not run\nFinished: FAILURE\n"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			l := newFakeLauncher()
+			l.exit = exitBy
+			var log bytes.Buffer
+			got, err := runSteps(context.Background(), steps{job: c.job, build: &model.Build{Number: 1}, workspace: "/ws/job",
+				log: &log, launcher: l, cookie: "c", parts: c.parts, ctx: &Build{}})
+			if err != nil || got != c.want {
+				t.Fatalf("result %s, %v; want %s\n%s", got, err, c.want, log.String())
+			}
+			if s := scriptNames(log.String()); s != c.log {
+				t.Fatalf("console:\n%s\nwant:\n%s", s, c.log)
+			}
+		})
+	}
+	t.Run("the job page's list leaves out what a registered contributor runs", func(t *testing.T) {
+		w := newWorld(t, Config{}, nil)
+		j := job(git, paths)
+		if got := w.ex.Unsupported(j); len(got) != 2 {
+			t.Fatalf("unregistered: %v", got)
+		}
+		w.ex.Register(contributorFunc(func(*model.Job) *Part { return checkout }))
+		if got := w.ex.Unsupported(j); len(got) != 1 || got[0] != paths {
+			t.Fatalf("registered: %v", got)
+		}
+	})
+}

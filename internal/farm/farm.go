@@ -61,7 +61,9 @@ type Config struct {
 	Launcher launcher.Launcher
 	// Contributors take part in builds (executor.Contributor): they are
 	// registered before the recovery from an unclean stop, so those that
-	// are executor.Recoverers clean up after the builds it ends.
+	// are executor.Recoverers clean up after the builds it ends, and
+	// before any build starts, so that a waiting item picked up again at
+	// start is built with them.
 	Contributors []executor.Contributor
 }
 
@@ -156,6 +158,9 @@ func (f *Farm) Queue() *queue.Queue { return f.queue }
 func (f *Farm) Schedule(ctx context.Context, job *model.Job, cause model.Cause, by *model.Authority, params []model.ParamValue, quiet *time.Duration) (*model.QueueItem, bool, error) {
 	return f.queue.Schedule(ctx, job, cause, by, params, quiet)
 }
+
+// Unsupported: see executor.Executor.Unsupported.
+func (f *Farm) Unsupported(job *model.Job) []model.Unsupported { return f.exec.Unsupported(job) }
 
 // Items: see queue.Queue.Items.
 func (f *Farm) Items() []queue.Waiting { return f.queue.Items() }

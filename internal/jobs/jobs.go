@@ -151,6 +151,11 @@ func parse(xml []byte) (*model.JobConfig, error) {
 			return nil, usererr.Newf(ErrBadConfig, "hudson.triggers.TimerTrigger: %v", err)
 		}
 	}
+	if strings.TrimSpace(cfg.SCMSpecs) != "" {
+		if _, err := cron.Parse(cfg.SCMSpecs, ""); err != nil {
+			return nil, usererr.Newf(ErrBadConfig, "hudson.triggers.SCMTrigger: %v", err)
+		}
+	}
 	if err := authz.ValidateItem(cfg.Authorization); err != nil {
 		return nil, usererr.New(ErrBadConfig, err.Error())
 	}
@@ -171,6 +176,7 @@ func checkLengths(cfg *model.JobConfig) error {
 		{"description", cfg.Description, limits.Description},
 		{"authToken", cfg.AuthToken, limits.Token},
 		{"the timer trigger's spec", cfg.TimerSpecs, limits.Spec},
+		{"the SCM trigger's spec", cfg.SCMSpecs, limits.Spec},
 	}
 	for _, c := range checks {
 		if err := limits.Check(c.field, c.value, c.max); err != nil {

@@ -2,6 +2,8 @@ package jobs_test
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/jeeves-ci/jeeves/internal/blob"
@@ -75,4 +77,49 @@ func names(js []*model.Job) []string {
 		out[i] = j.Name
 	}
 	return out
+}
+
+// TestTriggerSpecsAreChecked: a config.xml whose timer or SCM trigger
+// has a schedule Jenkins's cron grammar refuses is refused, with the
+// parser's message; nothing is stored.
+func TestTriggerSpecsAreChecked(t *testing.T) {
+	ctx := context.Background()
+	home := t.TempDir()
+	st, err := sqlite.Open(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s, err := jobs.New(ctx, st, blob.NewDir(home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	trig := func(class, spec string) string {
+		return `<project><triggers><` + class + `><spec>` + spec + `</spec></` + class + `></triggers></project>`
+	}
+	for _, c := range []struct {
+		name, xml, want string
+	}{
+		{"a bad SCM polling schedule is refused", trig("hudson.triggers.SCMTrigger", "H/5 * * *"), "hudson.triggers.SCMTrigger: Invalid input"},
+		{"a bad timer schedule is refused", trig("hudson.triggers.TimerTrigger", "61 * * * *"), "hudson.triggers.TimerTrigger: Invalid input"},
+		{"an SCM trigger without a schedule polls on hooks only, and is taken", trig("hudson.triggers.SCMTrigger", ""), ""},
+		{"a good SCM polling schedule with H is taken", trig("hudson.triggers.SCMTrigger", "H/5 * * * *\n# nightly\nH 2 * * *"), ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			name := strings.ReplaceAll(c.name, " ", "-")[:20]
+			_, err := s.Create(ctx, "", name, []byte(c.xml), nil)
+			if c.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if !errors.Is(err, jobs.ErrBadConfig) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v", err)
+			}
+			if _, err := s.Get(name); err == nil {
+				t.Fatal("the job was stored")
+			}
+		})
+	}
 }

@@ -140,10 +140,14 @@ type JobConfig struct {
 	QuietPeriod *int // seconds; nil = the global default
 	Params      []ParamDef
 	Builders    []Builder
-	AuthToken   string   // remote trigger token (<authToken>)
-	TimerSpecs  string   // hudson.triggers.TimerTrigger <spec>, raw
-	Children    []string // hudson.tasks.BuildTrigger childProjects
-	Threshold   Result   // BuildTrigger threshold; "" when no BuildTrigger
+	AuthToken   string // remote trigger token (<authToken>)
+	TimerSpecs  string // hudson.triggers.TimerTrigger <spec>, raw
+	// SCMSpecs is the hudson.triggers.SCMTrigger <spec>, raw ("" also
+	// when the trigger polls only when a hook asks); the git plugin reads
+	// the rest of the trigger itself.
+	SCMSpecs  string   `json:",omitempty"`
+	Children  []string // hudson.tasks.BuildTrigger childProjects
+	Threshold Result   // BuildTrigger threshold; "" when no BuildTrigger
 	// Authorization is the item's permission matrix; nil when it has none.
 	Authorization *AuthMatrix
 	// Unsupported lists, in document order, what the config.xml asks for
@@ -154,14 +158,18 @@ type JobConfig struct {
 // The kinds of config.xml elements, as Jenkins groups them on a
 // project's configuration page.
 const (
-	KindSCM       = "scm"       // Source Code Management
-	KindBuilder   = "builder"   // Build Steps
-	KindPublisher = "publisher" // Post-build Actions
-	KindWrapper   = "wrapper"   // Build Environment
-	KindProperty  = "property"  // job properties (General)
-	KindParameter = "parameter" // a parameter definition
-	KindTrigger   = "trigger"   // Build Triggers
-	KindSetting   = "setting"   // a plain element of the project
+	KindSCM = "scm" // Source Code Management
+	// KindSCMExtension is an SCM's extension (git's Additional
+	// Behaviours) that only warns when not run: it does not change what
+	// is checked out. One that does is listed as KindSCM.
+	KindSCMExtension = "scm extension"
+	KindBuilder      = "builder"   // Build Steps
+	KindPublisher    = "publisher" // Post-build Actions
+	KindWrapper      = "wrapper"   // Build Environment
+	KindProperty     = "property"  // job properties (General)
+	KindParameter    = "parameter" // a parameter definition
+	KindTrigger      = "trigger"   // Build Triggers
+	KindSetting      = "setting"   // a plain element of the project
 )
 
 // Unsupported is one element of a config.xml that jeeves keeps, and
@@ -279,6 +287,20 @@ const (
 	CauseRemote   CauseKind = "remote"
 	CauseTimer    CauseKind = "timer"
 	CauseUpstream CauseKind = "upstream"
+	// CauseSCM: polling found changes, or a git build found more than
+	// one new revision and asked for another
+	// (hudson.triggers.SCMTrigger$SCMTriggerCause).
+	CauseSCM CauseKind = "scm"
+	// CauseCommitHook: /git/notifyCommit named a commit to build
+	// (hudson.plugins.git.GitStatus$CommitHookCause); Commit is it.
+	CauseCommitHook CauseKind = "commitHook"
+	// CauseGitHubPush: a GitHub push hook made polling find changes
+	// (com.cloudbees.jenkins.GitHubPushCause); UserName is the pusher.
+	CauseGitHubPush CauseKind = "githubPush"
+	// CauseGitLabPush: a GitLab push hook
+	// (com.dabsquared.gitlabjenkins.cause.GitLabWebHookCause); UserName
+	// is the pusher.
+	CauseGitLabPush CauseKind = "gitlabPush"
 )
 
 // Cause is why a build was started.
@@ -290,6 +312,25 @@ type Cause struct {
 	Note     string    `json:"note,omitempty"`
 	Project  string    `json:"project,omitempty"` // upstream job full name
 	Build    int64     `json:"build,omitempty"`   // upstream build number
+	// Commit, when set, is what the build must check out whatever its
+	// branch specifiers say (a SHA-1, or a name git rev-parses), and
+	// RepoURL the repository it comes from: the git plugin's
+	// RevisionParameterAction, carried by the cause of the request that
+	// asked for it. The queue never folds a request for one commit into
+	// an item that builds another (RevisionParameterAction.shouldSchedule).
+	Commit  string `json:"commit,omitempty"`
+	RepoURL string `json:"repoUrl,omitempty"`
+}
+
+// Revision is the commit a build of these causes must check out (see
+// Cause.Commit), and the repository it comes from; "" when none names one.
+func Revision(causes []Cause) (commit, repoURL string) {
+	for _, c := range causes {
+		if c.Commit != "" {
+			return c.Commit, c.RepoURL
+		}
+	}
+	return "", ""
 }
 
 // Description is the console's first line for the cause (§7.3).
@@ -309,6 +350,14 @@ func (c Cause) Description() string {
 		return "Started by timer"
 	case CauseUpstream:
 		return "Started by upstream project \"" + c.Project + "\" build number " + itoa(c.Build)
+	case CauseSCM:
+		return "Started by an SCM change"
+	case CauseCommitHook:
+		return "commit notification " + c.Commit
+	case CauseGitHubPush:
+		return "Started by GitHub push by " + c.UserName
+	case CauseGitLabPush:
+		return "Started by GitLab push by " + c.UserName
 	}
 	return "Started"
 }
