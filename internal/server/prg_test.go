@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jeeves-ci/jeeves/internal/flash"
 )
 
 // browserPost POSTs body to path as the web UI's forms do: the session
@@ -367,33 +369,26 @@ func TestGeneratedTokenShownOnce(t *testing.T) {
 
 	t.Run("after five minutes the value is gone", func(t *testing.T) {
 		loc := generate(t, "late")
-		rs.srv.flash.mu.Lock()
-		rs.srv.flash.now = func() time.Time { return time.Now().Add(flashLifetime + time.Second) }
-		rs.srv.flash.mu.Unlock()
-		t.Cleanup(func() { rs.srv.flash.mu.Lock(); rs.srv.flash.now = nil; rs.srv.flash.mu.Unlock() })
+		rs.srv.flash.SetClock(func() time.Time { return time.Now().Add(flash.Lifetime + time.Second) })
+		t.Cleanup(func() { rs.srv.flash.SetClock(nil) })
 		if r := rs.browserGet(t, loc, rs.session); strings.Contains(r.body, `id="new-token-value"`) {
 			t.Fatalf("an expired value was shown")
 		}
 	})
 
 	t.Run("with the store full the POST answers the page itself, as before", func(t *testing.T) {
-		for i := 0; len(rs.srv.flash.entries) < flashMaxEntries; i++ {
-			if _, ok := rs.srv.flash.put(fmt.Sprintf("filler-%d", i), "x", flashKindPage, 200, []byte("x")); !ok {
+		for i := 0; rs.srv.flash.Len() < flash.MaxEntries; i++ {
+			if _, ok := rs.srv.flash.Put(fmt.Sprintf("filler-%d", i), "x", "page", 200, []byte("x")); !ok {
 				t.Fatal("filling the store")
 			}
 		}
-		t.Cleanup(func() {
-			rs.srv.flash.mu.Lock()
-			rs.srv.flash.entries = nil
-			rs.srv.flash.bytes = 0
-			rs.srv.flash.mu.Unlock()
-		})
+		t.Cleanup(rs.srv.flash.Clear)
 		res := rs.browserPost(t, "user/admin/security/generate", "me/security/", "newTokenName=full", rs.session, rs.sessionCrumb)
 		if res.status != 200 || !tokenValue.MatchString(res.body) {
 			t.Fatalf("%d\n%s", res.status, res.body)
 		}
-		if got := len(rs.srv.flash.entries); got != flashMaxEntries {
-			t.Fatalf("%d entries, want the cap %d", got, flashMaxEntries)
+		if got := rs.srv.flash.Len(); got != flash.MaxEntries {
+			t.Fatalf("%d entries, want the cap %d", got, flash.MaxEntries)
 		}
 	})
 

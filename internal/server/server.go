@@ -26,6 +26,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/builds"
 	"github.com/jeeves-ci/jeeves/internal/farm"
+	"github.com/jeeves-ci/jeeves/internal/flash"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
@@ -77,7 +78,7 @@ type Server struct {
 	sessionHash  string                      // X-Jenkins-Session: changes every start
 	sameOrigin   *http.CrossOriginProtection // Sec-Fetch-Site and Origin (crossSite)
 	answers      sync.Pool                   // *[]byte buffers for api answers (answerBuffer)
-	flash        flashStore                  // pages held for the GET after a UI form's POST
+	flash        *flash.Store                // pages held for the GET after a UI form's POST
 }
 
 // DefaultMaxBody bounds request bodies (config.xml, forms).
@@ -102,7 +103,7 @@ func New(cfg Config, a *auth.Service, j *jobs.Service, v *views.Service, n *node
 	}
 	s := &Server{
 		cfg: cfg, auth: a, authz: cfg.Authz, jobs: j, views: v, nodes: n, queue: q, builds: b, log: cfg.Logger,
-		ui: ui, sessionHash: hex.EncodeToString(sum[:])[:8], sameOrigin: http.NewCrossOriginProtection(),
+		ui: ui, flash: &flash.Store{}, sessionHash: hex.EncodeToString(sum[:])[:8], sameOrigin: http.NewCrossOriginProtection(),
 	}
 	if cfg.Audit != nil {
 		// Every password check (HTTP Basic, the login form, the
