@@ -24,9 +24,9 @@ const (
 // static file. "DELETE " before a path is the
 // HTTP DELETE method on it.
 type route struct {
-	path string
-	kind routeKind
-	perm string // what a POST needs (a GET for routeRead); "self": the user themself
+	Path string
+	Kind routeKind
+	Perm string // what a POST needs (a GET for routeRead); "self": the user themself
 }
 
 // routes is the walker's contract: every URL it answers and what each

@@ -38,18 +38,18 @@ import (
 
 // Config holds the server's settings.
 type Config struct {
-	Version     string        // sent as X-Jenkins
-	RootURL     string        // configured root URL; "" = from each request
-	CSRF        bool          // require crumbs on state-changing requests
-	Executors   int           // shown in the API
-	QuietPeriod time.Duration // the global quiet period
-	MaxBody     int64         // request body limit in bytes
-	Logger      *slog.Logger
-	Audit       *audit.Log     // nil: no audit log
-	Authz       *authz.Service // the authorization strategy (required)
-	// Settings, when set, holds what admins change at run time and wins
-	// over RootURL, CSRF, Executors and QuietPeriod above.
+	Version string // sent as X-Jenkins
+	MaxBody int64  // request body limit in bytes
+	Logger  *slog.Logger
+	Audit   *audit.Log     // nil: no audit log
+	Authz   *authz.Service // the authorization strategy (required)
+	// Settings holds what admins change at run time: the root URL
+	// ("" = from each request), CSRF protection, the executors and the
+	// quiet period shown (required).
 	Settings *settings.Service
+	// Flash holds the pages a web-UI form's POST answers with until the
+	// browser's GET (flash.go); nil: a store of the server's own.
+	Flash *flash.Store
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For,
 	// -Proto, -Host and -Port are believed; none by default.
 	TrustedProxies []netip.Prefix
@@ -84,8 +84,11 @@ type Server struct {
 // DefaultMaxBody bounds request bodies (config.xml, forms).
 const DefaultMaxBody = 4 << 20
 
-// New creates the server.
-func New(cfg Config, a *auth.Service, j *jobs.Service, v *views.Service, n *nodes.Service, q *farm.Farm, b *builds.Service) *Server {
+// New creates the server; internal/app is what calls it.
+func New(cfg Config, a *auth.Service, j *jobs.Service, v *views.Service, n *nodes.Service, q *farm.Farm, b *builds.Service) (*Server, error) {
+	if cfg.Authz == nil || cfg.Settings == nil {
+		return nil, errors.New("server: the authorization strategy and the settings are required")
+	}
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
@@ -96,30 +99,27 @@ func New(cfg Config, a *auth.Service, j *jobs.Service, v *views.Service, n *node
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	sum := md5.Sum([]byte(cfg.Version + strconv.FormatInt(time.Now().UnixNano(), 10)))
-	// The templates are embedded: they parse, or no test passes.
 	ui, err := web.New()
 	if err != nil {
-		panic(err)
+		return nil, err
+	}
+	if cfg.Flash == nil {
+		cfg.Flash = &flash.Store{}
 	}
 	s := &Server{
 		cfg: cfg, auth: a, authz: cfg.Authz, jobs: j, views: v, nodes: n, queue: q, builds: b, log: cfg.Logger,
-		ui: ui, flash: &flash.Store{}, sessionHash: hex.EncodeToString(sum[:])[:8], sameOrigin: http.NewCrossOriginProtection(),
+		ui: ui, flash: cfg.Flash, sessionHash: hex.EncodeToString(sum[:])[:8], sameOrigin: http.NewCrossOriginProtection(),
 	}
 	if cfg.Audit != nil {
 		// Every password check (HTTP Basic, the login form, the
 		// password-change form) is audited, by auth, through this.
 		a.OnPasswordFailure(s.auditPasswordFailure)
 	}
-	return s
+	return s, nil
 }
 
 // sys is the current run-time settings.
-func (s *Server) sys() settings.Values {
-	if s.cfg.Settings != nil {
-		return s.cfg.Settings.Get()
-	}
-	return settings.Values{Executors: s.cfg.Executors, QuietPeriod: s.cfg.QuietPeriod, CSRF: s.cfg.CSRF, RootURL: s.cfg.RootURL}
-}
+func (s *Server) sys() settings.Values { return s.cfg.Settings.Get() }
 
 // call is one request on its way through the server.
 type call struct {

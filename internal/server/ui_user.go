@@ -242,9 +242,6 @@ func (s *Server) manageConfigure(c *call) error {
 	if err := c.require(permAdminister); err != nil {
 		return err
 	}
-	if s.cfg.Settings == nil {
-		return newError(http.StatusConflict, "Settings cannot be changed on this server")
-	}
 	if err := parseForm(c); err != nil {
 		return err
 	}
