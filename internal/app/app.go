@@ -30,6 +30,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
+	"github.com/jeeves-ci/jeeves/internal/request"
 	"github.com/jeeves-ci/jeeves/internal/server"
 	"github.com/jeeves-ci/jeeves/internal/settings"
 	"github.com/jeeves-ci/jeeves/internal/store"
@@ -165,7 +166,7 @@ func New(ctx context.Context, opt Options) (a *App, err error) {
 	a.Farm, err = farm.New(ctx, farm.Config{
 		Executors: cur.Executors, QuietPeriod: cur.QuietPeriod, Home: opt.Home, RootURL: cur.RootURL,
 		ListenURL: opt.ListenURL, Logger: logger, OnFinish: opt.OnFinish, Logs: blobs,
-		Permits: server.TriggerPermits(a.Auth, a.Authz, a.Jobs, logger),
+		Permits: request.TriggerPermits(a.Auth, request.NewPerms(a.Authz, a.Jobs), logger),
 	}, st, a.Jobs)
 	if err != nil {
 		return nil, err

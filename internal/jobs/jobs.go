@@ -231,6 +231,21 @@ func Parent(fullName string) string {
 	return ""
 }
 
+// Resolve turns a project name as a job's config writes it (relative to
+// the job's folder, or absolute with a leading "/") into a full name: a
+// BuildTrigger's childProjects name their projects so, from the job
+// named from.
+func Resolve(from, name string) string {
+	name = strings.TrimSpace(name)
+	if strings.HasPrefix(name, "/") {
+		return strings.Trim(name, "/")
+	}
+	if parent := Parent(from); parent != "" {
+		return parent + "/" + name
+	}
+	return name
+}
+
 // join makes a full name from a parent folder's full name and a name.
 func join(parent, name string) string {
 	if parent == "" {

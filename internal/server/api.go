@@ -5,20 +5,21 @@ import (
 	"strconv"
 
 	"github.com/jeeves-ci/jeeves/internal/export"
+	"github.com/jeeves-ci/jeeves/internal/request"
 )
 
 // serveAPI answers …/api/json, …/api/xml and …/api/python for obj, with
 // Jenkins's tree, depth and pretty parameters. p starts at "api".
-func (s *Server) serveAPI(c *call, p []string, xmlRoot string, obj *export.Object) error {
+func (s *Server) serveAPI(c *request.Call, p []string, xmlRoot string, obj *export.Object) error {
 	if len(p) == 0 || p[0] != "api" {
-		return notFound()
+		return request.NotFound()
 	}
 	if len(p) == 1 {
 		return s.apiHelpPage(c)
 	}
 	ok, err := dispatch(s, c, apiTarget{xmlRoot, obj}, p[1:], walkAPIMethods)
 	if !ok {
-		return notFound()
+		return request.NotFound()
 	}
 	return err
 }
@@ -35,15 +36,15 @@ type apiTarget struct {
 func walkAPIMethods(name string) webMethod[apiTarget] {
 	switch name {
 	case "json":
-		return func(s *Server, c *call, a apiTarget) error {
+		return func(s *Server, c *request.Call, a apiTarget) error {
 			return s.writeAPI(c, a, export.JSON, "application/json;charset=utf-8")
 		}
 	case "xml":
-		return func(s *Server, c *call, a apiTarget) error {
+		return func(s *Server, c *request.Call, a apiTarget) error {
 			return s.writeAPI(c, a, export.XML, "application/xml;charset=utf-8")
 		}
 	case "python":
-		return func(s *Server, c *call, a apiTarget) error {
+		return func(s *Server, c *request.Call, a apiTarget) error {
 			return s.writeAPI(c, a, export.Python, "text/x-python;charset=utf-8")
 		}
 	}
@@ -51,38 +52,38 @@ func walkAPIMethods(name string) webMethod[apiTarget] {
 }
 
 // writeAPI writes a's object in flavor.
-func (s *Server) writeAPI(c *call, a apiTarget, flavor export.Flavor, ctype string) error {
+func (s *Server) writeAPI(c *request.Call, a apiTarget, flavor export.Flavor, ctype string) error {
 	xmlRoot, obj := a.xmlRoot, a.obj
-	q := c.r.URL.Query()
+	q := c.R.URL.Query()
 	var opt export.Options
 	if t, ok := q["tree"]; ok && len(t) > 0 {
 		tree, err := export.ParseTree(t[0])
 		if err != nil {
-			return badRequest("Malformed tree expression: " + err.Error())
+			return request.BadRequest("Malformed tree expression: " + err.Error())
 		}
 		opt.Tree = tree
 	} else if d := q.Get("depth"); d != "" {
 		n, err := strconv.Atoi(d)
 		if err != nil || n < 0 {
-			return badRequest("Depth parameter must be a non-negative number")
+			return request.BadRequest("Depth parameter must be a non-negative number")
 		}
 		if n > maxDepth {
-			return badRequest("Depth parameter must be at most " + strconv.Itoa(maxDepth))
+			return request.BadRequest("Depth parameter must be at most " + strconv.Itoa(maxDepth))
 		}
 		opt.Depth = n
 	}
 	_, opt.Pretty = q["pretty"] // presence-based, as in Jenkins
 	if q.Has("jsonp") {
-		return newError(http.StatusForbidden, "jsonp forbidden; implement jenkins.security.SecureRequester")
+		return request.NewError(http.StatusForbidden, "jsonp forbidden; implement jenkins.security.SecureRequester")
 	}
 	if q.Has("xpath") || q.Has("wrapper") || q.Has("exclude") {
-		return newError(http.StatusForbidden, "primitive XPath result sets forbidden; implement jenkins.security.SecureRequester")
+		return request.NewError(http.StatusForbidden, "primitive XPath result sets forbidden; implement jenkins.security.SecureRequester")
 	}
-	h := c.w.Header()
+	h := c.W.Header()
 	h.Set("Content-Type", ctype)
 	h.Set("X-Frame-Options", "deny")
-	if c.r.Method == http.MethodHead {
-		c.w.WriteHeader(http.StatusOK)
+	if c.R.Method == http.MethodHead {
+		c.W.WriteHeader(http.StatusOK)
 		return nil
 	}
 	// Buffers are reused: api/json is the most requested answer, and a
@@ -92,18 +93,18 @@ func (s *Server) writeAPI(c *call, a apiTarget, flavor export.Flavor, ctype stri
 		b := make([]byte, 0, 16<<10)
 		held = &b
 	}
-	bw := &answerBuffer{w: c.w, buf: (*held)[:0]}
+	bw := &answerBuffer{w: c.W, buf: (*held)[:0]}
 	// An error is a client that went away, or a graph too deep: what was
 	// written goes out as it is.
 	export.Write(bw, obj, flavor, xmlRoot, opt)
-	if c.failed != nil {
+	if c.Failed() != nil {
 		// A lazy property could not be read: answer the error (a 500
 		// with a reference in the log), unless part of the answer has
 		// gone out already, where all that is left is to say so.
 		if !bw.streaming {
-			return c.failed
+			return c.Failed()
 		}
-		s.log.Error("api answer cut short", "method", c.r.Method, "path", c.r.URL.Path, "err", c.failed)
+		s.log.Error("api answer cut short", "method", c.R.Method, "path", c.R.URL.Path, "err", c.Failed())
 	}
 	bw.finish()
 	if c := cap(bw.buf); c > 0 && c <= answerBufferMax {
@@ -165,10 +166,10 @@ func (b *answerBuffer) finish() {
 // the server; tree= reaches anything deeper.
 const maxDepth = 5
 
-func (s *Server) apiHelpPage(c *call) error {
-	pageHeaders(c.w.Header())
-	c.w.WriteHeader(http.StatusOK)
-	_, err := c.w.Write([]byte(`<!DOCTYPE html><html><head><title>Remote API</title></head><body>
+func (s *Server) apiHelpPage(c *request.Call) error {
+	request.PageHeaders(c.W.Header())
+	c.W.WriteHeader(http.StatusOK)
+	_, err := c.W.Write([]byte(`<!DOCTYPE html><html><head><title>Remote API</title></head><body>
 <h1>Remote API</h1>
 <p>This object can be read as <a href="json?pretty=true">JSON</a>, <a href="xml">XML</a> or <a href="python">Python</a>,
 with the <code>tree</code>, <code>depth</code> and <code>pretty</code> parameters, as in Jenkins.</p>

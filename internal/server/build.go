@@ -12,14 +12,15 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/export"
 	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/request"
 	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
 // walkBuild serves /job/N/<number>/… (§4.7, §5.4).
-func (s *Server) walkBuild(c *call, job *model.Job, number int64, p []string) error {
-	b, err := s.builds.Get(c.ctx(), job.ID, number)
+func (s *Server) walkBuild(c *request.Call, job *model.Job, number int64, p []string) error {
+	b, err := s.builds.Get(c.Ctx(), job.ID, number)
 	if errors.Is(err, store.ErrNotFound) {
-		return notFound()
+		return request.NotFound()
 	}
 	if err != nil {
 		return err
@@ -39,7 +40,7 @@ func (s *Server) walkBuild(c *call, job *model.Job, number int64, p []string) er
 	case "console":
 		return s.buildUIPage(c, job, b, true)
 	}
-	return notFound()
+	return request.NotFound()
 }
 
 // runRef is a build and its job, what a build's web methods act on.
@@ -53,17 +54,17 @@ type runRef struct {
 func walkBuildMethods(name string) webMethod[runRef] {
 	switch name {
 	case "consoleText":
-		return func(s *Server, c *call, r runRef) error { return s.consoleText(c, r.b) }
+		return func(s *Server, c *request.Call, r runRef) error { return s.consoleText(c, r.b) }
 	case "buildNumber":
-		return func(s *Server, c *call, r runRef) error {
-			c.w.Header().Set("Content-Type", "text/plain;charset=utf-8")
-			_, err := io.WriteString(c.w, strconv.FormatInt(r.b.Number, 10))
+		return func(s *Server, c *request.Call, r runRef) error {
+			c.W.Header().Set("Content-Type", "text/plain;charset=utf-8")
+			_, err := io.WriteString(c.W, strconv.FormatInt(r.b.Number, 10))
 			return err
 		}
 	case "doDelete":
-		return func(s *Server, c *call, r runRef) error { return s.deleteBuild(c, r.job, r.b) }
+		return func(s *Server, c *request.Call, r runRef) error { return s.deleteBuild(c, r.job, r.b) }
 	case "stop":
-		return func(s *Server, c *call, r runRef) error { return s.stopBuild(c, r.job, r.b) }
+		return func(s *Server, c *request.Call, r runRef) error { return s.stopBuild(c, r.job, r.b) }
 	case "submitDescription":
 		return (*Server).submitBuildDescription
 	case "configSubmit":
@@ -74,35 +75,34 @@ func walkBuildMethods(name string) webMethod[runRef] {
 
 // submitBuildDescription is POST …/N/submitDescription (Run's): the
 // description parameter, from the query or the form, needs Run/Update.
-func (s *Server) submitBuildDescription(c *call, r runRef) error {
-	if err := requirePOST(c); err != nil {
+func (s *Server) submitBuildDescription(c *request.Call, r runRef) error {
+	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
-	if err := c.require(permRunUpdate); err != nil {
+	if err := c.Require(permRunUpdate); err != nil {
 		return err
 	}
-	if err := parseForm(c); err != nil {
+	if err := request.ParseForm(c); err != nil {
 		return err
 	}
-	if err := s.builds.SetDescription(c.ctx(), r.job.ID, r.b.Number, c.r.FormValue("description")); err != nil {
-		return buildError(err)
+	if err := s.builds.SetDescription(c.Ctx(), r.job.ID, r.b.Number, c.R.FormValue("description")); err != nil {
+		return request.Refused(err)
 	}
-	url := c.root + jobPath(r.job.Name) + strconv.FormatInt(r.b.Number, 10) + "/"
-	s.redirectAfterPost(c, url, url+"api/json")
-	return nil
+	url := c.Root + jobPath(r.job.Name) + strconv.FormatInt(r.b.Number, 10) + "/"
+	return request.RedirectAfterPost(c, url, url+"api/json")
 }
 
 // buildConfigSubmit is POST …/N/configSubmit (Run.doConfigSubmit): the
 // display name and description from the form's json field, both needed
 // ("" display name: back to "#N"); Run/Update.
-func (s *Server) buildConfigSubmit(c *call, r runRef) error {
-	if err := requirePOST(c); err != nil {
+func (s *Server) buildConfigSubmit(c *request.Call, r runRef) error {
+	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
-	if err := c.require(permRunUpdate); err != nil {
+	if err := c.Require(permRunUpdate); err != nil {
 		return err
 	}
-	form, err := submittedForm(c)
+	form, err := request.SubmittedForm(c)
 	if err != nil {
 		return err
 	}
@@ -111,61 +111,32 @@ func (s *Server) buildConfigSubmit(c *call, r runRef) error {
 		Description *string `json:"description"`
 	}
 	if err := json.Unmarshal(form, &fields); err != nil {
-		return badRequest("The json field's displayName and description must be strings: " + err.Error())
+		return request.BadRequest("The json field's displayName and description must be strings: " + err.Error())
 	}
 	if fields.DisplayName == nil || fields.Description == nil {
-		return badRequest("The json field must hold both displayName and description")
+		return request.BadRequest("The json field must hold both displayName and description")
 	}
 	name := strings.TrimSpace(*fields.DisplayName)
 	if len(name) > maxDisplayName {
-		return badRequest("The display name is longer than " + strconv.Itoa(maxDisplayName) + " bytes")
+		return request.BadRequest("The display name is longer than " + strconv.Itoa(maxDisplayName) + " bytes")
 	}
-	if err := s.builds.SetInfo(c.ctx(), r.job.ID, r.b.Number, name, *fields.Description); err != nil {
-		return buildError(err)
+	if err := s.builds.SetInfo(c.Ctx(), r.job.ID, r.b.Number, name, *fields.Description); err != nil {
+		return request.Refused(err)
 	}
-	url := c.root + jobPath(r.job.Name) + strconv.FormatInt(r.b.Number, 10) + "/"
-	s.redirectAfterPost(c, url, url+"api/json")
-	return nil
+	url := c.Root + jobPath(r.job.Name) + strconv.FormatInt(r.b.Number, 10) + "/"
+	return request.RedirectAfterPost(c, url, url+"api/json")
 }
 
 // maxDisplayName bounds a build's display name; descriptions are bounded
 // by the request body's limit.
 const maxDisplayName = 1024
 
-// buildError: a build deleted meanwhile is not found.
-func buildError(err error) error {
-	if errors.Is(err, store.ErrNotFound) {
-		return notFound()
-	}
-	return err
-}
-
-// submittedForm is Stapler's getSubmittedForm: the json form field
-// (urlencoded or multipart), which must be a JSON object. Without it the
-// answer is Stapler's 400.
-func submittedForm(c *call) (json.RawMessage, error) {
-	if err := parseForm(c); err != nil {
-		return nil, err
-	}
-	raw := strings.TrimSpace(c.r.FormValue("json"))
-	if raw == "" {
-		if len(c.r.Form) > 0 {
-			return nil, newError(http.StatusBadRequest, "This page expects a form submission")
-		}
-		return nil, newError(http.StatusBadRequest, "Nothing is submitted")
-	}
-	if !strings.HasPrefix(raw, "{") || !json.Valid([]byte(raw)) {
-		return nil, badRequest("The json field is not a JSON object")
-	}
-	return json.RawMessage(raw), nil
-}
-
 // walkBuildLog serves a build's logText/…: its progressiveText method.
-func (s *Server) walkBuildLog(c *call, b *model.Build, p []string) error {
+func (s *Server) walkBuildLog(c *request.Call, b *model.Build, p []string) error {
 	if ok, err := dispatch(s, c, b, p, walkBuildLogMethods); ok {
 		return err
 	}
-	return notFound()
+	return request.NotFound()
 }
 
 // walkBuildLogMethods are the web methods of a build's log
@@ -180,21 +151,20 @@ func walkBuildLogMethods(name string) webMethod[*model.Build] {
 
 // stopBuild is POST …/N/stop: a finished build is left as it is, and the
 // answer is the same redirect.
-func (s *Server) stopBuild(c *call, job *model.Job, b *model.Build) error {
-	if err := requirePOST(c); err != nil {
+func (s *Server) stopBuild(c *request.Call, job *model.Job, b *model.Build) error {
+	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
-	if err := c.require(permCancel); err != nil {
+	if err := c.Require(permCancel); err != nil {
 		return err
 	}
-	by := c.id.Name() // "anonymous"
-	if c.id.User != nil {
-		by = c.id.User.DisplayName()
+	by := c.ID.Name() // "anonymous"
+	if c.ID.User != nil {
+		by = c.ID.User.DisplayName()
 	}
 	s.queue.Stop(job.ID, b.Number, by)
-	url := c.root + jobPath(job.Name) + strconv.FormatInt(b.Number, 10) + "/"
-	s.redirectAfterPost(c, url, url+"api/json")
-	return nil
+	url := c.Root + jobPath(job.Name) + strconv.FormatInt(b.Number, 10) + "/"
+	return request.RedirectAfterPost(c, url, url+"api/json")
 }
 
 // buildSummaryVis: properties below this visibility are not in a
@@ -203,8 +173,8 @@ const buildSummaryVis = 2
 
 // buildSummaryObject is buildObject with only its properties of
 // visibility buildSummaryVis and up: number and url.
-func buildSummaryObject(c *call, job *model.Job, number int64) *export.Object {
-	url := c.root + jobPath(job.Name) + strconv.FormatInt(number, 10) + "/"
+func buildSummaryObject(c *request.Call, job *model.Job, number int64) *export.Object {
+	url := c.Root + jobPath(job.Name) + strconv.FormatInt(number, 10) + "/"
 	return obj("hudson.model.FreeStyleBuild", pv("number", 999, number), pv("url", 2, url))
 }
 
@@ -214,15 +184,15 @@ func buildSummaryObject(c *call, job *model.Job, number int64) *export.Object {
 // the whole build when the depth or a tree asks for more, as Stapler
 // exports a Run wherever it appears. b, when not nil, is the build
 // already at hand; else it is read from the store only if needed.
-func (s *Server) buildRef(c *call, job *model.Job, number int64, b *model.Build) export.Pruned {
+func (s *Server) buildRef(c *request.Call, job *model.Job, number int64, b *model.Build) export.Pruned {
 	return func(minVis int) any {
 		if minVis >= buildSummaryVis {
 			return buildSummaryObject(c, job, number)
 		}
 		if b == nil {
 			var err error
-			if b, err = s.builds.Get(c.ctx(), job.ID, number); err != nil {
-				c.failUnlessGone(err)
+			if b, err = s.builds.Get(c.Ctx(), job.ID, number); err != nil {
+				c.FailUnlessGone(err)
 				return buildSummaryObject(c, job, number) // deleted meanwhile
 			}
 		}
@@ -231,8 +201,8 @@ func (s *Server) buildRef(c *call, job *model.Job, number int64, b *model.Build)
 }
 
 // buildObject is a build's API object (§4.7).
-func (s *Server) buildObject(c *call, job *model.Job, b *model.Build) *export.Object {
-	url := c.root + jobPath(job.Name) + strconv.FormatInt(b.Number, 10) + "/"
+func (s *Server) buildObject(c *request.Call, job *model.Job, b *model.Build) *export.Object {
+	url := c.Root + jobPath(job.Name) + strconv.FormatInt(b.Number, 10) + "/"
 	num := strconv.FormatInt(b.Number, 10)
 	causes := make([]*export.Object, len(b.Causes))
 	for i, cause := range b.Causes {
@@ -289,10 +259,10 @@ func (s *Server) buildObject(c *call, job *model.Job, b *model.Build) *export.Ob
 }
 
 // estimatedDuration averages the last three successful builds, -1 if none.
-func (s *Server) estimatedDuration(c *call, job *model.Job) any {
-	bs, err := s.builds.List(c.ctx(), job.ID, 20)
+func (s *Server) estimatedDuration(c *request.Call, job *model.Job) any {
+	bs, err := s.builds.List(c.Ctx(), job.ID, 20)
 	if err != nil {
-		c.fail(err)
+		c.Fail(err)
 		return -1
 	}
 	var sum time.Duration
@@ -314,11 +284,11 @@ func (s *Server) estimatedDuration(c *call, job *model.Job) any {
 // causeFor is a build's cause as the caller may read it: an upstream
 // project the caller cannot see (or that no longer exists, which must
 // read the same) is not named. Administrators see every name.
-func (s *Server) causeFor(c *call, cause model.Cause) model.Cause {
+func (s *Server) causeFor(c *request.Call, cause model.Cause) model.Cause {
 	if cause.Kind != model.CauseUpstream || cause.Project == "" {
 		return cause
 	}
-	if j, err := s.jobs.Get(cause.Project); err == nil && c.canSee(j) || c.hasOn(nil, permAdminister) {
+	if j, err := s.jobs.Get(cause.Project); err == nil && c.CanSee(j) || c.HasOn(nil, permAdminister) {
 		return cause
 	}
 	return model.Cause{Kind: model.CauseUpstream}
@@ -359,19 +329,19 @@ func causeObject(c model.Cause) *export.Object {
 // consoleText serves the whole log. A build's log always has at least
 // its "Started by" line, so it is never empty. Once the answer has
 // begun, a failed write is a client gone: nothing is left to answer.
-func (s *Server) consoleText(c *call, b *model.Build) error {
-	c.w.Header().Set("Content-Type", "text/plain;charset=utf-8")
+func (s *Server) consoleText(c *request.Call, b *model.Build) error {
+	c.W.Header().Set("Content-Type", "text/plain;charset=utf-8")
 	log, err := s.builds.OpenLog(b.JobID, b.Number)
 	if errors.Is(err, store.ErrNotFound) {
-		_, err = io.WriteString(c.w, causeLines(b))
+		_, err = io.WriteString(c.W, causeLines(b))
 		return err
 	}
 	if err != nil {
 		return err
 	}
 	defer log.Close()
-	c.w.Header().Set("Content-Length", strconv.FormatInt(log.Size, 10))
-	io.Copy(c.w, io.NewSectionReader(log, 0, log.Size))
+	c.W.Header().Set("Content-Length", strconv.FormatInt(log.Size, 10))
+	io.Copy(c.W, io.NewSectionReader(log, 0, log.Size))
 	return nil
 }
 
@@ -389,8 +359,8 @@ func causeLines(b *model.Build) string {
 // progressiveText serves the log from byte ?start=, with X-Text-Size
 // (where to start next time) and X-More-Data while the build runs. Only
 // the requested range is read, so the cost does not grow with the log.
-func (s *Server) progressiveText(c *call, b *model.Build) error {
-	h := c.w.Header()
+func (s *Server) progressiveText(c *request.Call, b *model.Build) error {
+	h := c.W.Header()
 	h.Set("Content-Type", "text/plain;charset=utf-8")
 	// Read "building" before the file size: a build that finishes in
 	// between then only costs the client one more, empty, poll.
@@ -401,7 +371,7 @@ func (s *Server) progressiveText(c *call, b *model.Build) error {
 		if running {
 			h.Set("X-More-Data", "true")
 		}
-		c.w.WriteHeader(http.StatusOK)
+		c.W.WriteHeader(http.StatusOK)
 		return nil
 	}
 	if err != nil {
@@ -410,7 +380,7 @@ func (s *Server) progressiveText(c *call, b *model.Build) error {
 	defer log.Close()
 	size := log.Size
 	// Jenkins reads start as a request parameter: node-jenkins POSTs it as a form.
-	start, _ := strconv.ParseInt(c.r.FormValue("start"), 10, 64)
+	start, _ := strconv.ParseInt(c.R.FormValue("start"), 10, 64)
 	if start < 0 || start > size {
 		start = 0
 	}
@@ -419,33 +389,32 @@ func (s *Server) progressiveText(c *call, b *model.Build) error {
 		h.Set("X-More-Data", "true")
 	}
 	h.Set("Content-Length", strconv.FormatInt(size-start, 10))
-	c.w.WriteHeader(http.StatusOK)
-	if c.r.Method == http.MethodHead {
+	c.W.WriteHeader(http.StatusOK)
+	if c.R.Method == http.MethodHead {
 		return nil
 	}
-	io.Copy(c.w, io.NewSectionReader(log, start, size-start))
+	io.Copy(c.W, io.NewSectionReader(log, start, size-start))
 	return nil
 }
 
 // deleteBuild is POST /job/N/<number>/doDelete: a finished build and its
 // log go; a running one must be stopped first, as in Jenkins.
-func (s *Server) deleteBuild(c *call, job *model.Job, b *model.Build) error {
-	if err := requirePOST(c); err != nil {
+func (s *Server) deleteBuild(c *request.Call, job *model.Job, b *model.Build) error {
+	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
-	if err := c.require(permRunDelete); err != nil {
+	if err := c.Require(permRunDelete); err != nil {
 		return err
 	}
 	if b.Building {
-		return badRequest("Unable to delete " + job.Name + " #" + strconv.FormatInt(b.Number, 10) + " as it is still running")
+		return request.BadRequest("Unable to delete " + job.Name + " #" + strconv.FormatInt(b.Number, 10) + " as it is still running")
 	}
-	if err := s.builds.Delete(c.ctx(), job.ID, b.Number); err != nil {
-		return buildError(err)
+	if err := s.builds.Delete(c.Ctx(), job.ID, b.Number); err != nil {
+		return request.Refused(err)
 	}
 	s.summaries.Delete(job.ID)
-	url := c.root + jobPath(job.Name)
-	s.redirectAfterPost(c, url, url+"api/json")
-	return nil
+	url := c.Root + jobPath(job.Name)
+	return request.RedirectAfterPost(c, url, url+"api/json")
 }
 
 // logTail reads at most limit bytes from the end of a build's log, starting

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -10,11 +9,10 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
+	"github.com/jeeves-ci/jeeves/internal/request"
 
 	"github.com/jeeves-ci/jeeves/internal/export"
 	"github.com/jeeves-ci/jeeves/internal/limits"
-	"github.com/jeeves-ci/jeeves/internal/store"
-	"github.com/jeeves-ci/jeeves/internal/usererr"
 )
 
 // builtInNames are the names clients use for the controller's node:
@@ -24,7 +22,7 @@ var builtInNames = map[string]bool{"(master)": true, "(built-in)": true, "built-
 // walkComputer serves /computer/: the built-in node and the permanent
 // agents. Agents are stored and answered for as Jenkins answers for an
 // agent that has not connected; builds run on the built-in node.
-func (s *Server) walkComputer(c *call, p []string) error {
+func (s *Server) walkComputer(c *request.Call, p []string) error {
 	if len(p) == 0 {
 		return s.rootPage(c)
 	}
@@ -39,7 +37,7 @@ func (s *Server) walkComputer(c *call, p []string) error {
 	}
 	n, err := s.nodes.Get(p[0])
 	if err != nil {
-		return notFound()
+		return request.NotFound()
 	}
 	return s.walkAgent(c, n, p[1:])
 }
@@ -49,14 +47,14 @@ func (s *Server) walkComputer(c *call, p []string) error {
 func walkComputerSetMethods(name string) webMethod[rootObj] {
 	switch name {
 	case "doCreateItem":
-		return func(s *Server, c *call, _ rootObj) error { return s.createNode(c) }
+		return func(s *Server, c *request.Call, _ rootObj) error { return s.createNode(c) }
 	case "createItem":
-		return func(s *Server, c *call, _ rootObj) error { return s.computerCreateItem(c) }
+		return func(s *Server, c *request.Call, _ rootObj) error { return s.computerCreateItem(c) }
 	}
 	return nil
 }
 
-func (s *Server) walkBuiltIn(c *call, p []string) error {
+func (s *Server) walkBuiltIn(c *request.Call, p []string) error {
 	if len(p) == 0 {
 		return s.rootPage(c)
 	}
@@ -69,56 +67,54 @@ func (s *Server) walkBuiltIn(c *call, p []string) error {
 	case "logText":
 		return s.walkComputerLog(c, p[1:])
 	}
-	return notFound()
+	return request.NotFound()
 }
 
 // walkBuiltInMethods are the built-in node's web methods.
 func walkBuiltInMethods(name string) webMethod[rootObj] {
 	switch name {
 	case "toggleOffline":
-		return func(s *Server, c *call, _ rootObj) error { return s.builtInOffline(c, true) }
+		return func(s *Server, c *request.Call, _ rootObj) error { return s.builtInOffline(c, true) }
 	case "changeOfflineCause":
-		return func(s *Server, c *call, _ rootObj) error { return s.builtInOffline(c, false) }
+		return func(s *Server, c *request.Call, _ rootObj) error { return s.builtInOffline(c, false) }
 	}
 	return nil
 }
 
 // builtInOffline is the built-in node's toggleOffline (toggle) and
 // changeOfflineCause.
-func (s *Server) builtInOffline(c *call, toggle bool) error {
-	if err := requirePOST(c); err != nil {
+func (s *Server) builtInOffline(c *request.Call, toggle bool) error {
+	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
-	if err := c.require(permDisconnect); err != nil {
+	if err := c.Require(permDisconnect); err != nil {
 		return err
 	}
 	offline, _ := s.queue.Offline()
 	if toggle {
 		offline = !offline
 	}
-	msg := c.r.FormValue("offlineMessage")
+	msg := c.R.FormValue("offlineMessage")
 	if err := limits.Check("offlineMessage", msg, limits.Message); err != nil {
-		return badRequest(err.Error())
+		return request.BadRequest(err.Error())
 	}
 	s.queue.SetOffline(offline, msg)
-	s.redirectAfterPost(c, c.root+"computer/(built-in)/", c.root+"computer/(built-in)/api/json")
-	return nil
+	return request.RedirectAfterPost(c, c.Root+"computer/(built-in)/", c.Root+"computer/(built-in)/api/json")
 }
 
 // createNode is ComputerSet.doCreateItem: name and type in the query or
 // a form, the agent's settings in the json field.
-func (s *Server) createNode(c *call) error {
-	if err := requirePOST(c); err != nil {
+func (s *Server) createNode(c *request.Call) error {
+	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
-	if err := c.require(permNodeCreate); err != nil {
+	if err := c.Require(permNodeCreate); err != nil {
 		return err
 	}
-	if _, err := s.nodes.CreateFromForm(c.ctx(), c.r.FormValue("name"), c.r.FormValue("type"), c.r.FormValue("json")); err != nil {
-		return nodeError(err)
+	if _, err := s.nodes.CreateFromForm(c.Ctx(), c.R.FormValue("name"), c.R.FormValue("type"), c.R.FormValue("json")); err != nil {
+		return request.Refused(err)
 	}
-	s.redirectAfterPost(c, c.root+"computer/", c.root+"computer/api/json")
-	return nil
+	return request.RedirectAfterPost(c, c.Root+"computer/", c.Root+"computer/api/json")
 }
 
 // computerCreateItem is ComputerSet.doCreateItem, the first step of a new
@@ -126,57 +122,56 @@ func (s *Server) createNode(c *call) error {
 // page where its settings are filled in (they are then posted to
 // doCreateItem); mode=copy&from= copies an agent; a posted config.xml
 // creates one at once.
-func (s *Server) computerCreateItem(c *call) error {
-	if err := requirePOST(c); err != nil {
+func (s *Server) computerCreateItem(c *request.Call) error {
+	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
-	if err := c.require(permNodeCreate); err != nil {
+	if err := c.Require(permNodeCreate); err != nil {
 		return err
 	}
-	name, mode := c.r.URL.Query().Get("name"), c.r.URL.Query().Get("mode")
-	if isXMLContentType(c.r.Header.Get("Content-Type")) && mode != "copy" {
-		body, err := readBody(c)
+	name, mode := c.R.URL.Query().Get("name"), c.R.URL.Query().Get("mode")
+	if request.IsXMLContentType(c.R.Header.Get("Content-Type")) && mode != "copy" {
+		body, err := request.ReadBody(c)
 		if err != nil {
 			return err
 		}
-		if _, err := s.nodes.CreateFromXML(c.ctx(), name, body); err != nil {
-			return nodeError(err)
+		if _, err := s.nodes.CreateFromXML(c.Ctx(), name, body); err != nil {
+			return request.Refused(err)
 		}
-		c.w.WriteHeader(http.StatusOK)
+		c.W.WriteHeader(http.StatusOK)
 		return nil
 	}
-	if err := parseForm(c); err != nil {
+	if err := request.ParseForm(c); err != nil {
 		return err
 	}
-	name, mode = c.r.FormValue("name"), c.r.FormValue("mode")
+	name, mode = c.R.FormValue("name"), c.R.FormValue("mode")
 	switch {
 	case mode == "copy":
-		n, err := s.nodes.Copy(c.ctx(), name, c.r.FormValue("from"))
+		n, err := s.nodes.Copy(c.Ctx(), name, c.R.FormValue("from"))
 		if err != nil {
-			return nodeError(err)
+			return request.Refused(err)
 		}
-		self := c.root + "computer/" + url.PathEscape(n.Name) + "/"
-		s.redirectAfterPost(c, self, self+"api/json")
-		return nil
+		self := c.Root + "computer/" + url.PathEscape(n.Name) + "/"
+		return request.RedirectAfterPost(c, self, self+"api/json")
 	case mode == "":
-		return badRequest("No mode given")
+		return request.BadRequest("No mode given")
 	case !nodes.IsAgentType(mode):
-		return badRequest("No node type ‘" + mode + "’ is known")
+		return request.BadRequest("No node type ‘" + mode + "’ is known")
 	}
 	name, err := s.nodes.CheckNew(name)
 	if err != nil {
-		return nodeError(err)
+		return request.Refused(err)
 	}
 	return s.render(c, http.StatusOK, "message", page{Title: "New agent", P: map[string]any{
 		"Heading": "New agent " + name,
 		"Text":    "The name " + name + " is free for a permanent agent (" + mode + ").",
-		"Detail":  "POST its settings to " + c.root + "computer/doCreateItem with name, type=" + mode + " and the json field, as Jenkins's form does.",
-		"Back":    c.root + "computer/",
+		"Detail":  "POST its settings to " + c.Root + "computer/doCreateItem with name, type=" + mode + " and the json field, as Jenkins's form does.",
+		"Back":    c.Root + "computer/",
 	}})
 }
 
 // walkAgent serves /computer/NAME/… for a permanent agent.
-func (s *Server) walkAgent(c *call, n *model.Node, p []string) error {
+func (s *Server) walkAgent(c *request.Call, n *model.Node, p []string) error {
 	if len(p) == 0 {
 		return s.rootPage(c)
 	}
@@ -189,15 +184,15 @@ func (s *Server) walkAgent(c *call, n *model.Node, p []string) error {
 	case "logText":
 		return s.walkComputerLog(c, p[1:])
 	}
-	return notFound()
+	return request.NotFound()
 }
 
 // walkComputerLog serves a node's logText/…: its progressiveText method.
-func (s *Server) walkComputerLog(c *call, p []string) error {
+func (s *Server) walkComputerLog(c *request.Call, p []string) error {
 	if ok, err := dispatch(s, c, rootObj{}, p, walkComputerLogMethods); ok {
 		return err
 	}
-	return notFound()
+	return request.NotFound()
 }
 
 // walkComputerLogMethods are the web methods of a node's log (Computer's
@@ -205,7 +200,7 @@ func (s *Server) walkComputerLog(c *call, p []string) error {
 func walkComputerLogMethods(name string) webMethod[rootObj] {
 	switch name {
 	case "progressiveText":
-		return func(s *Server, c *call, _ rootObj) error { return s.emptyComputerLog(c) }
+		return func(s *Server, c *request.Call, _ rootObj) error { return s.emptyComputerLog(c) }
 	}
 	return nil
 }
@@ -213,17 +208,17 @@ func walkComputerLogMethods(name string) webMethod[rootObj] {
 // emptyComputerLog is the connection log of a node that never connected
 // (no agent connects to jeeves yet): empty, at offset 0, and, as for
 // every node's log in Jenkins, with more data to come.
-func (s *Server) emptyComputerLog(c *call) error {
+func (s *Server) emptyComputerLog(c *request.Call) error {
 	// Computer.getLogText: Computer/Connect or Computer/ExtendedRead.
-	if !c.has(permNodeExtRead) && !c.has(authz.NodeConnect) {
-		return forbidden(permNodeExtRead)
+	if !c.Has(permNodeExtRead) && !c.Has(authz.NodeConnect) {
+		return request.Forbidden(permNodeExtRead)
 	}
-	h := c.w.Header()
+	h := c.W.Header()
 	h.Set("Content-Type", "text/plain;charset=utf-8")
 	h.Set("X-Text-Size", "0")
 	h.Set("X-More-Data", "true")
 	h.Set("Content-Length", "0")
-	c.w.WriteHeader(http.StatusOK)
+	c.W.WriteHeader(http.StatusOK)
 	return nil
 }
 
@@ -236,40 +231,39 @@ func walkAgentMethods(name string) webMethod[*model.Node] {
 	case "doDelete":
 		return (*Server).deleteNode
 	case "toggleOffline", "changeOfflineCause", "doDisconnect", "disconnect":
-		return func(s *Server, c *call, n *model.Node) error { return s.agentOffline(c, n, name) }
+		return func(s *Server, c *request.Call, n *model.Node) error { return s.agentOffline(c, n, name) }
 	case "launchSlaveAgent":
-		return func(s *Server, c *call, n *model.Node) error {
-			if err := requirePOST(c); err != nil {
+		return func(s *Server, c *request.Call, n *model.Node) error {
+			if err := request.RequirePOST(c); err != nil {
 				return err
 			}
-			return newError(http.StatusConflict, "jeeves cannot launch agents yet: agents connect in a later version")
+			return request.NewError(http.StatusConflict, "jeeves cannot launch agents yet: agents connect in a later version")
 		}
 	}
 	return nil
 }
 
 // deleteNode is POST /computer/NAME/doDelete.
-func (s *Server) deleteNode(c *call, n *model.Node) error {
-	if err := requirePOST(c); err != nil {
+func (s *Server) deleteNode(c *request.Call, n *model.Node) error {
+	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
-	if err := c.require(permNodeDelete); err != nil {
+	if err := c.Require(permNodeDelete); err != nil {
 		return err
 	}
-	if err := s.nodes.Delete(c.ctx(), n.Name); err != nil {
-		return nodeError(err)
+	if err := s.nodes.Delete(c.Ctx(), n.Name); err != nil {
+		return request.Refused(err)
 	}
-	s.redirectAfterPost(c, c.root+"computer/", c.root+"computer/api/json")
-	return nil
+	return request.RedirectAfterPost(c, c.Root+"computer/", c.Root+"computer/api/json")
 }
 
 // agentOffline is an agent's toggleOffline, changeOfflineCause,
 // doDisconnect and disconnect.
-func (s *Server) agentOffline(c *call, n *model.Node, action string) error {
-	if err := requirePOST(c); err != nil {
+func (s *Server) agentOffline(c *request.Call, n *model.Node, action string) error {
+	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
-	if err := c.require(permDisconnect); err != nil {
+	if err := c.Require(permDisconnect); err != nil {
 		return err
 	}
 	offline := n.TempOffline
@@ -282,58 +276,47 @@ func (s *Server) agentOffline(c *call, n *model.Node, action string) error {
 	// doDisconnect: the agent is not connected, so there is nothing to
 	// drop; Jenkins answers the same redirect.
 	if action != "doDisconnect" && action != "disconnect" {
-		if err := s.nodes.SetOffline(c.ctx(), n.Name, offline, c.r.FormValue("offlineMessage")); err != nil {
-			return nodeError(err)
+		if err := s.nodes.SetOffline(c.Ctx(), n.Name, offline, c.R.FormValue("offlineMessage")); err != nil {
+			return request.Refused(err)
 		}
 	}
-	self := c.root + "computer/" + url.PathEscape(n.Name) + "/"
-	s.redirectAfterPost(c, self, self+"api/json")
-	return nil
+	self := c.Root + "computer/" + url.PathEscape(n.Name) + "/"
+	return request.RedirectAfterPost(c, self, self+"api/json")
 }
 
 // nodeConfigXML serves and replaces an agent's config.xml.
-func (s *Server) nodeConfigXML(c *call, n *model.Node) error {
-	switch c.r.Method {
+func (s *Server) nodeConfigXML(c *request.Call, n *model.Node) error {
+	switch c.R.Method {
 	case http.MethodGet, http.MethodHead:
-		if err := c.require(permNodeExtRead); err != nil {
+		if err := c.Require(permNodeExtRead); err != nil {
 			return err
 		}
-		c.w.Header().Set("Content-Type", "application/xml")
-		c.w.WriteHeader(http.StatusOK)
-		if c.r.Method == http.MethodGet {
-			c.w.Write(n.ConfigXML)
+		c.W.Header().Set("Content-Type", "application/xml")
+		c.W.WriteHeader(http.StatusOK)
+		if c.R.Method == http.MethodGet {
+			c.W.Write(n.ConfigXML)
 		}
 		return nil
 	case http.MethodPost:
-		if err := c.require(permNodeConfigure); err != nil {
+		if err := c.Require(permNodeConfigure); err != nil {
 			return err
 		}
-		body, err := readBody(c)
+		body, err := request.ReadBody(c)
 		if err != nil {
 			return err
 		}
-		if _, err := s.nodes.UpdateConfig(c.ctx(), n.Name, body); err != nil {
-			return nodeError(err)
+		if _, err := s.nodes.UpdateConfig(c.Ctx(), n.Name, body); err != nil {
+			return request.Refused(err)
 		}
-		c.w.WriteHeader(http.StatusOK)
+		c.W.WriteHeader(http.StatusOK)
 		return nil
 	}
-	return badRequest("config.xml accepts GET and POST only")
-}
-
-func nodeError(err error) error {
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return notFound()
-	case errors.Is(err, nodes.ErrBad), errors.Is(err, nodes.ErrExists):
-		return badRequest(usererr.Message(err))
-	}
-	return err
+	return request.BadRequest("config.xml accepts GET and POST only")
 }
 
 // agentObject is a permanent agent's computer (hudson.slaves.SlaveComputer)
 // as Jenkins shows one that has never connected: offline, idle.
-func (s *Server) agentObject(c *call, n *model.Node) *export.Object {
+func (s *Server) agentObject(c *request.Call, n *model.Node) *export.Object {
 	executors := make([]*export.Object, n.Config.NumExecutors)
 	for i := range executors {
 		executors[i] = obj("hudson.model.Executor",
@@ -346,7 +329,7 @@ func (s *Server) agentObject(c *call, n *model.Node) *export.Object {
 	labels = append(labels, obj("", pv("name", 2, n.Name)))
 	var cause any
 	if n.TempOffline {
-		cause = obj("hudson.slaves.OfflineCause$UserCause", pv("description", 2, "Disconnected by "+c.id.Name()+" : "+n.OfflineReason))
+		cause = obj("hudson.slaves.OfflineCause$UserCause", pv("description", 2, "Disconnected by "+c.ID.Name()+" : "+n.OfflineReason))
 	}
 	jnlp := n.Config.Launcher == "" || n.Config.Launcher == "hudson.slaves.JNLPLauncher"
 	return obj("hudson.slaves.SlaveComputer",
@@ -373,7 +356,7 @@ func (s *Server) agentObject(c *call, n *model.Node) *export.Object {
 	)
 }
 
-func (s *Server) computerSetObject(c *call) *export.Object {
+func (s *Server) computerSetObject(c *request.Call) *export.Object {
 	busy := 0
 	for _, b := range s.queue.Executors() {
 		if b != nil {
@@ -396,7 +379,7 @@ func (s *Server) computerSetObject(c *call) *export.Object {
 }
 
 // builtInObject is the controller's node, with what each executor runs.
-func (s *Server) builtInObject(c *call) *export.Object {
+func (s *Server) builtInObject(c *request.Call) *export.Object {
 	running := s.queue.Executors()
 	executors := make([]*export.Object, len(running))
 	idle := true
@@ -404,7 +387,7 @@ func (s *Server) builtInObject(c *call) *export.Object {
 		var current any
 		if b != nil {
 			idle = false
-			if job := s.jobByID(b.JobID); job != nil && c.canSee(job) {
+			if job := s.jobByID(b.JobID); job != nil && c.CanSee(job) {
 				current = s.buildRef(c, job, b.Number, b)
 			}
 		}
@@ -419,7 +402,7 @@ func (s *Server) builtInObject(c *call) *export.Object {
 	offline, reason := s.queue.Offline()
 	var cause any
 	if offline {
-		cause = obj("hudson.slaves.OfflineCause$UserCause", pv("description", 2, "Disconnected by "+c.id.Name()+" : "+reason))
+		cause = obj("hudson.slaves.OfflineCause$UserCause", pv("description", 2, "Disconnected by "+c.ID.Name()+" : "+reason))
 	}
 	return obj("hudson.model.Hudson$MasterComputer",
 		p("actions", []*export.Object{}),
@@ -446,7 +429,7 @@ func (s *Server) builtInObject(c *call) *export.Object {
 
 // labelObject is /label/X/: the built-in node carries "built-in"; any
 // other label has no nodes (200 with nodes [], as clients expect).
-func (s *Server) labelObject(c *call, name string) *export.Object {
+func (s *Server) labelObject(c *request.Call, name string) *export.Object {
 	nodes := []*export.Object{}
 	total := 0
 	if name == "built-in" || name == "master" {
@@ -485,26 +468,25 @@ func (s *Server) labelObject(c *call, name string) *export.Object {
 }
 
 // quietDown is POST /quietDown and /cancelQuietDown (admins).
-func (s *Server) quietDown(c *call, on bool) error {
-	if err := requirePOST(c); err != nil {
+func (s *Server) quietDown(c *request.Call, on bool) error {
+	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
-	if err := c.require(permAdminister); err != nil {
+	if err := c.Require(permAdminister); err != nil {
 		return err
 	}
 	s.queue.QuietDown(on)
-	s.redirectAfterPost(c, c.root, c.root+"api/json")
-	return nil
+	return request.RedirectAfterPost(c, c.Root, c.Root+"api/json")
 }
 
 // pluginManager answers an honest empty plugin list: jeeves has none.
-func (s *Server) pluginManager(c *call, path []string) error {
+func (s *Server) pluginManager(c *request.Call, path []string) error {
 	if len(path) == 0 {
-		c.w.WriteHeader(http.StatusOK)
+		c.W.WriteHeader(http.StatusOK)
 		return nil
 	}
 	if path[0] != "api" {
-		return notFound()
+		return request.NotFound()
 	}
 	return s.serveAPI(c, path, "localPluginManager", obj("hudson.LocalPluginManager", p("plugins", []*export.Object{})))
 }

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/jeeves-ci/jeeves/internal/request"
 )
 
 // Connection defaults. No timeout below bounds how long an answer may
@@ -283,6 +285,5 @@ func (b *timedBody) Read(p []byte) (int, error) {
 // errBodyTimeout is the answer to a body that did not arrive in time,
 // whatever a handler made of the read error.
 func (s *Server) errBodyTimeout() error {
-	return &httpError{status: http.StatusRequestTimeout, xError: true,
-		msg: "The request body did not arrive within " + s.cfg.BodyTimeout.String() + "; send it again, faster or smaller"}
+	return &request.Error{Status: http.StatusRequestTimeout, XError: true, Msg: "The request body did not arrive within " + s.cfg.BodyTimeout.String() + "; send it again, faster or smaller"}
 }

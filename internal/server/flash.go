@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/jeeves-ci/jeeves/internal/auth"
+	"github.com/jeeves-ci/jeeves/internal/request"
 )
 
 // Post/Redirect/Get. A web-UI form's POST never answers with a page: on
@@ -21,8 +22,8 @@ import (
 //
 // The store (internal/flash) holds any kind of value, not only pages: a
 // notice for the next page ("Saved") is s.flash.Put(flashSession(c),
-// c.id.User.ID, "notice", 0, []byte(msg)) before seeOther(c,
-// url+"?flash="+id), and s.flash.Take(flashSession(c), c.id.User.ID,
+// c.ID.User.ID, "notice", 0, []byte(msg)) before request.SeeOther(c,
+// url+"?flash="+id), and s.flash.Take(flashSession(c), c.ID.User.ID,
 // "notice", id) where the page is rendered.
 
 // What the server holds in its flash store.
@@ -34,11 +35,11 @@ const (
 // flashSession is what binds a held value to its caller: a hash of the
 // browser session's id; "" for callers without a session (API tokens,
 // Basic, anonymous), whose pages are answered directly.
-func flashSession(c *call) string {
-	if c.id.Method != auth.Session || c.id.SessionID == "" || c.id.User == nil {
+func flashSession(c *request.Call) string {
+	if c.ID.Method != auth.Session || c.ID.SessionID == "" || c.ID.User == nil {
 		return ""
 	}
-	sum := sha256.Sum256([]byte("flash\x00" + c.id.SessionID))
+	sum := sha256.Sum256([]byte("flash\x00" + c.ID.SessionID))
 	return hex.EncodeToString(sum[:])
 }
 
@@ -48,52 +49,52 @@ func flashSession(c *call) string {
 // reports false when that cannot be (not a UI form, no session, no
 // Referer from this server, a status that must reach the client as it
 // is, a page too big, the store full): the caller then writes the page.
-func (s *Server) holdPage(c *call, status int, page []byte) bool {
+func (s *Server) holdPage(c *request.Call, status int, page []byte) bool {
 	switch {
 	case status >= 500, status == http.StatusUnauthorized, status == http.StatusMethodNotAllowed,
 		status == http.StatusRequestEntityTooLarge, status == http.StatusTooManyRequests:
 		return false
 	}
-	if !fromForm(c) {
+	if !request.FromForm(c) {
 		return false
 	}
 	session := flashSession(c)
-	back, err := url.Parse(c.r.Referer())
-	if session == "" || err != nil || !strings.HasPrefix(c.r.Referer(), c.root) {
+	back, err := url.Parse(c.R.Referer())
+	if session == "" || err != nil || !strings.HasPrefix(c.R.Referer(), c.Root) {
 		return false
 	}
-	id, ok := s.flash.Put(session, c.id.User.ID, flashKindPage, status, page)
+	id, ok := s.flash.Put(session, c.ID.User.ID, flashKindPage, status, page)
 	if !ok {
 		return false
 	}
 	q := back.Query()
 	q.Set(flashParam, id)
 	back.RawQuery, back.Fragment = q.Encode(), ""
-	h := c.w.Header()
+	h := c.W.Header()
 	h.Del("X-Error")
 	h.Set("Cache-Control", "no-store")
-	redirect(c, back.String(), http.StatusSeeOther)
+	request.Redirect(c, back.String(), http.StatusSeeOther)
 	return true
 }
 
 // serveHeldPage answers a GET that carries the id of a page holdPage
 // held for this session and user, once. It reports false when there is
 // none: the request goes on as usual (a reload shows the page afresh).
-func (s *Server) serveHeldPage(c *call) bool {
-	if c.r.Method != http.MethodGet || !strings.Contains(c.r.URL.RawQuery, flashParam+"=") {
+func (s *Server) serveHeldPage(c *request.Call) bool {
+	if c.R.Method != http.MethodGet || !strings.Contains(c.R.URL.RawQuery, flashParam+"=") {
 		return false
 	}
 	session := flashSession(c)
 	if session == "" {
 		return false
 	}
-	status, page, ok := s.flash.Take(session, c.id.User.ID, flashKindPage, c.r.URL.Query().Get(flashParam))
+	status, page, ok := s.flash.Take(session, c.ID.User.ID, flashKindPage, c.R.URL.Query().Get(flashParam))
 	if !ok {
 		return false
 	}
-	pageHeaders(c.w.Header())
-	c.w.WriteHeader(status)
-	c.w.Write(page)
+	request.PageHeaders(c.W.Header())
+	c.W.WriteHeader(status)
+	c.W.Write(page)
 	clear(page)
 	return true
 }

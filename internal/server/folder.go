@@ -9,14 +9,15 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/export"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/request"
 	"github.com/jeeves-ci/jeeves/internal/views"
 )
 
 // walkFolder serves a folder's URLs (cloudbees-folder's Folder): its API
 // with the jobs inside, createItem inside it, and /job/CHILD/… below it.
-func (s *Server) walkFolder(c *call, folder *model.Job, p []string) error {
+func (s *Server) walkFolder(c *request.Call, folder *model.Job, p []string) error {
 	if len(p) == 0 {
-		if c.r.Method == http.MethodDelete {
+		if c.R.Method == http.MethodDelete {
 			return s.deleteByMethod(c, folder)
 		}
 		return s.dashboard(c, folder)
@@ -39,7 +40,7 @@ func (s *Server) walkFolder(c *call, folder *model.Job, p []string) error {
 			return s.walkAllView(c, folder, p[2:])
 		}
 	}
-	return notFound()
+	return request.NotFound()
 }
 
 // walkFolderMethods are a folder's web methods (createItem), then those
@@ -47,14 +48,14 @@ func (s *Server) walkFolder(c *call, folder *model.Job, p []string) error {
 func walkFolderMethods(name string) webMethod[*model.Job] {
 	switch name {
 	case "createItem":
-		return func(s *Server, c *call, folder *model.Job) error { return s.createItem(c, folder.Name, nil) }
+		return func(s *Server, c *request.Call, folder *model.Job) error { return s.createItem(c, folder.Name, nil) }
 	}
 	return walkItemMethods(name)
 }
 
 // itemsProp is a "jobs" property listing the items items returns, which
 // is called only if the property is written.
-func (s *Server) itemsProp(c *call, items func() []*model.Job) export.Prop {
+func (s *Server) itemsProp(c *request.Call, items func() []*model.Job) export.Prop {
 	return export.Prop{Name: "jobs", Vis: 1, Value: export.Pruned(func(minVis int) any {
 		return s.itemObjects(c, items(), minVis)
 	})}
@@ -64,7 +65,7 @@ func (s *Server) itemsProp(c *call, items func() []*model.Job) export.Prop {
 // visibility that will be written (export.Pruned): a listing at the
 // default depth shows only each item's class, name, url and colour, so
 // only those are built — the root's api/json lists every job.
-func (s *Server) itemObjects(c *call, items []*model.Job, minVis int) any {
+func (s *Server) itemObjects(c *request.Call, items []*model.Job, minVis int) any {
 	if minVis >= itemSummaryVis {
 		// A listing at the default depth is a summary per item, whose
 		// encoding is kept (encodedItem): the root's api/json lists every
@@ -73,7 +74,7 @@ func (s *Server) itemObjects(c *call, items []*model.Job, minVis int) any {
 		memos := make([]itemMemo, len(items))
 		out := make([]any, 0, len(items))
 		for i, j := range items {
-			if c.canSee(j) {
+			if c.CanSee(j) {
 				m := &memos[i]
 				m.s, m.c, m.j = s, c, j
 				if !jobs.IsFolder(j) {
@@ -86,7 +87,7 @@ func (s *Server) itemObjects(c *call, items []*model.Job, minVis int) any {
 	}
 	out := make([]*export.Object, 0, len(items))
 	for _, j := range items {
-		if c.canSee(j) {
+		if c.CanSee(j) {
 			out = append(out, s.itemObject(c, j))
 		}
 	}
@@ -100,7 +101,7 @@ func (s *Server) itemObjects(c *call, items []*model.Job, minVis int) any {
 // and root URL), so they cannot show anything stale.
 type itemMemo struct {
 	s     *Server
-	c     *call
+	c     *request.Call
 	j     *model.Job
 	color string // "" for a folder
 }
@@ -125,7 +126,7 @@ func (m *itemMemo) Encoding(f export.Form) []byte {
 		return nil
 	}
 	e := v.(*encodedItem)
-	if e.form != f || e.name != m.j.Name || e.root != m.c.root || e.folder != jobs.IsFolder(m.j) || e.color != m.color {
+	if e.form != f || e.name != m.j.Name || e.root != m.c.Root || e.folder != jobs.IsFolder(m.j) || e.color != m.color {
 		return nil
 	}
 	return e.encoded
@@ -133,7 +134,7 @@ func (m *itemMemo) Encoding(f export.Form) []byte {
 
 func (m *itemMemo) Keep(f export.Form, b []byte) {
 	m.s.encodedItems.Store(m.j.ID, &encodedItem{
-		form: f, name: m.j.Name, root: m.c.root, folder: jobs.IsFolder(m.j), color: m.color,
+		form: f, name: m.j.Name, root: m.c.Root, folder: jobs.IsFolder(m.j), color: m.color,
 		encoded: bytes.Clone(b),
 	})
 }
@@ -145,12 +146,12 @@ const itemSummaryVis = 2
 // itemSummary is itemObject with only its properties of visibility
 // itemSummaryVis and up, in the same order, written into o with props
 // (room for three) as its properties.
-func (s *Server) itemSummary(c *call, j *model.Job, o *export.Object, props []export.Prop) *export.Object {
+func (s *Server) itemSummary(c *request.Call, j *model.Job, o *export.Object, props []export.Prop) *export.Object {
 	var url string
 	if strings.Contains(j.Name, "/") {
-		url = c.root + jobPath(j.Name)
+		url = c.Root + jobPath(j.Name)
 	} else { // jobPath's answer in one concatenation
-		url = c.root + "job/" + neturl.PathEscape(j.Name) + "/"
+		url = c.Root + "job/" + neturl.PathEscape(j.Name) + "/"
 	}
 	props = append(props, pv("name", 999, j.BaseName()), pv("url", 999, url))
 	if jobs.IsFolder(j) {
@@ -162,7 +163,7 @@ func (s *Server) itemSummary(c *call, j *model.Job, o *export.Object, props []ex
 }
 
 // itemObject is a job's or a folder's API object.
-func (s *Server) itemObject(c *call, j *model.Job) *export.Object {
+func (s *Server) itemObject(c *request.Call, j *model.Job) *export.Object {
 	if jobs.IsFolder(j) {
 		return s.folderObject(c, j)
 	}
@@ -170,8 +171,8 @@ func (s *Server) itemObject(c *call, j *model.Job) *export.Object {
 }
 
 // folderObject is a folder's API object; unlike a job's it has jobs.
-func (s *Server) folderObject(c *call, f *model.Job) *export.Object {
-	url := c.root + jobPath(f.Name)
+func (s *Server) folderObject(c *request.Call, f *model.Job) *export.Object {
+	url := c.Root + jobPath(f.Name)
 	all := s.viewObject(c, "hudson.model.AllView", "All", url, func() []*model.Job { return nil })
 	return obj("com.cloudbees.hudson.plugins.folder.Folder",
 		p("actions", []*export.Object{}),

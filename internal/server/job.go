@@ -4,20 +4,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/jeeves-ci/jeeves/internal/configxml"
-	"github.com/jeeves-ci/jeeves/internal/downstream"
 	"github.com/jeeves-ci/jeeves/internal/executor"
 	"github.com/jeeves-ci/jeeves/internal/export"
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/request"
 	"github.com/jeeves-ci/jeeves/internal/store"
-	"github.com/jeeves-ci/jeeves/internal/usererr"
 )
 
 func jobPath(name string) string { return executor.JobPath(name) }
@@ -32,9 +30,9 @@ func inFolder(folder, name string) string {
 
 // walkJobs walks /job/NAME/… from folder ("" = the root) to an item,
 // then the item's own URLs; a folder walks on to /job/CHILD/….
-func (s *Server) walkJobs(c *call, folder string, p []string) error {
+func (s *Server) walkJobs(c *request.Call, folder string, p []string) error {
 	if len(p) == 0 {
-		return notFound()
+		return request.NotFound()
 	}
 	name := p[0]
 	if folder != "" {
@@ -42,20 +40,20 @@ func (s *Server) walkJobs(c *call, folder string, p []string) error {
 	}
 	job, err := s.jobs.Get(name)
 	if errors.Is(err, store.ErrNotFound) {
-		return notFound()
+		return request.NotFound()
 	}
 	if err != nil {
 		return err
 	}
 	// Without Job/Read the item does not exist for the caller, unless it
 	// may discover it (Jenkins: then 403).
-	if !c.canSee(job) {
-		if c.hasOn(job, permDiscover) {
-			return forbidden(permItemRead)
+	if !c.CanSee(job) {
+		if c.HasOn(job, permDiscover) {
+			return request.Forbidden(permItemRead)
 		}
-		return notFound()
+		return request.NotFound()
 	}
-	c.item = job
+	c.Item = job
 	if jobs.IsFolder(job) {
 		return s.walkFolder(c, job, p[1:])
 	}
@@ -75,8 +73,8 @@ func walkItemMethods(name string) webMethod[*model.Job] {
 	case "description":
 		return (*Server).description
 	case "submitDescription":
-		return func(s *Server, c *call, job *model.Job) error {
-			if err := requirePOST(c); err != nil {
+		return func(s *Server, c *request.Call, job *model.Job) error {
+			if err := request.RequirePOST(c); err != nil {
 				return err
 			}
 			return s.description(c, job)
@@ -89,7 +87,7 @@ func walkItemMethods(name string) webMethod[*model.Job] {
 
 // walkItemPages are the pages every item has; handled is false for
 // other segments.
-func (s *Server) walkItemPages(c *call, job *model.Job, p []string) (handled bool, err error) {
+func (s *Server) walkItemPages(c *request.Call, job *model.Job, p []string) (handled bool, err error) {
 	switch p[0] {
 	case "configure":
 		return true, s.configurePage(c, job)
@@ -102,20 +100,20 @@ func (s *Server) walkItemPages(c *call, job *model.Job, p []string) (handled boo
 }
 
 // deleteByMethod: DELETE on an item's URL deletes it, as in Jenkins.
-func (s *Server) deleteByMethod(c *call, job *model.Job) error {
-	if err := c.require(permDelete); err != nil {
+func (s *Server) deleteByMethod(c *request.Call, job *model.Job) error {
+	if err := c.Require(permDelete); err != nil {
 		return err
 	}
 	if err := s.removeItem(c, job); err != nil {
 		return err
 	}
-	c.w.WriteHeader(http.StatusOK)
+	c.W.WriteHeader(http.StatusOK)
 	return nil
 }
 
-func (s *Server) walkJob(c *call, job *model.Job, p []string) error {
+func (s *Server) walkJob(c *request.Call, job *model.Job, p []string) error {
 	if len(p) == 0 {
-		if c.r.Method == http.MethodDelete {
+		if c.R.Method == http.MethodDelete {
 			return s.deleteByMethod(c, job)
 		}
 		return s.jobUIPage(c, job)
@@ -134,7 +132,7 @@ func (s *Server) walkJob(c *call, job *model.Job, p []string) error {
 	} else if ok {
 		return s.walkBuild(c, job, n, p[1:])
 	}
-	return notFound()
+	return request.NotFound()
 }
 
 // walkJobMethods are a freestyle job's web methods (AbstractProject's
@@ -142,15 +140,15 @@ func (s *Server) walkJob(c *call, job *model.Job, p []string) error {
 func walkJobMethods(name string) webMethod[*model.Job] {
 	switch name {
 	case "enable":
-		return func(s *Server, c *call, job *model.Job) error { return s.enableJob(c, job, true) }
+		return func(s *Server, c *request.Call, job *model.Job) error { return s.enableJob(c, job, true) }
 	case "disable":
-		return func(s *Server, c *call, job *model.Job) error { return s.enableJob(c, job, false) }
+		return func(s *Server, c *request.Call, job *model.Job) error { return s.enableJob(c, job, false) }
 	case "doWipeOutWorkspace":
 		return (*Server).wipeWorkspace
 	case "build":
-		return func(s *Server, c *call, job *model.Job) error { return s.build(c, job, false) }
+		return func(s *Server, c *request.Call, job *model.Job) error { return s.build(c, job, false) }
 	case "buildWithParameters":
-		return func(s *Server, c *call, job *model.Job) error { return s.build(c, job, true) }
+		return func(s *Server, c *request.Call, job *model.Job) error { return s.build(c, job, true) }
 	}
 	return walkItemMethods(name)
 }
@@ -158,11 +156,11 @@ func walkJobMethods(name string) webMethod[*model.Job] {
 // buildNumber resolves a path segment to a build number: a number or a
 // permalink such as lastBuild. ok is false when seg is neither or names
 // no build.
-func (s *Server) buildNumber(c *call, job *model.Job, seg string) (int64, bool, error) {
+func (s *Server) buildNumber(c *request.Call, job *model.Job, seg string) (int64, bool, error) {
 	if n, err := strconv.ParseInt(seg, 10, 64); err == nil && n > 0 {
 		return n, true, nil
 	}
-	n, known, err := s.builds.Permalink(c.ctx(), job.ID, model.Permalink(seg))
+	n, known, err := s.builds.Permalink(c.Ctx(), job.ID, model.Permalink(seg))
 	if err != nil || !known || n == 0 {
 		return 0, false, err
 	}
@@ -174,31 +172,31 @@ func (s *Server) buildNumber(c *call, job *model.Job, seg string) (int64, bool, 
 // type (mode=<class>, the New Item form) (§5.5). created, if not nil,
 // is told of the new item before the answer is written (a list view
 // adds it to its jobs).
-func (s *Server) createItem(c *call, folder string, created func(*model.Job) error) error {
-	if err := requirePOST(c); err != nil {
+func (s *Server) createItem(c *request.Call, folder string, created func(*model.Job) error) error {
+	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
 	// Job/Create here first; a token's job glob is held to the new
 	// item's full name once it is known.
-	if !c.hasIgnoringGlob(c.item, permCreate) {
-		return forbidden(permCreate)
+	if !c.HasIgnoringGlob(c.Item, permCreate) {
+		return request.Forbidden(permCreate)
 	}
-	q := c.r.URL.Query()
+	q := c.R.URL.Query()
 	name := q.Get("name")
 	mode := q.Get("mode")
-	if c.r.Header.Get("Content-Type") == "application/x-www-form-urlencoded" {
-		if err := c.r.ParseForm(); err != nil {
-			return badRequest("cannot read the form: " + err.Error())
+	if c.R.Header.Get("Content-Type") == "application/x-www-form-urlencoded" {
+		if err := c.R.ParseForm(); err != nil {
+			return request.BadRequest("cannot read the form: " + err.Error())
 		}
-		name, mode = c.r.Form.Get("name"), c.r.Form.Get("mode")
+		name, mode = c.R.Form.Get("name"), c.R.Form.Get("mode")
 	}
 	if name == "" {
-		return badRequest("Query parameter 'name' is required")
+		return request.BadRequest("Query parameter 'name' is required")
 	}
 	if err := jobs.CheckName(name); err != nil {
-		return jobError(err)
+		return request.Refused(err)
 	}
-	if err := c.mayCreate(inFolder(folder, name)); err != nil {
+	if err := c.MayCreate(inFolder(folder, name)); err != nil {
 		return err
 	}
 	switch mode {
@@ -211,49 +209,48 @@ func (s *Server) createItem(c *call, folder string, created func(*model.Job) err
 		}
 		job, err := s.newItem(c, folder, name, []byte(xml))
 		if err != nil {
-			return jobError(err)
+			return request.Refused(err)
 		}
 		if created != nil {
 			if err := created(job); err != nil {
 				return err
 			}
 		}
-		url := c.root + jobPath(job.Name)
-		s.redirectAfterPost(c, url+"configure", url+"api/json")
-		return nil
+		url := c.Root + jobPath(job.Name)
+		return request.RedirectAfterPost(c, url+"configure", url+"api/json")
 	}
-	ct := c.r.Header.Get("Content-Type")
+	ct := c.R.Header.Get("Content-Type")
 	if ct == "" {
-		return badRequest("No Content-Type header set")
+		return request.BadRequest("No Content-Type header set")
 	}
-	if !isXMLContentType(ct) {
-		return badRequest("No mode given")
+	if !request.IsXMLContentType(ct) {
+		return request.BadRequest("No mode given")
 	}
-	body, err := readBody(c)
+	body, err := request.ReadBody(c)
 	if err != nil {
 		return err
 	}
-	if err := s.checkDownstream(c, inFolder(folder, name), body); err != nil {
+	if err := c.CheckDownstream(inFolder(folder, name), body); err != nil {
 		return err
 	}
 	job, err := s.newItem(c, folder, name, body)
 	if err != nil {
-		return jobError(err)
+		return request.Refused(err)
 	}
 	if created != nil {
 		if err := created(job); err != nil {
 			return err
 		}
 	}
-	c.w.WriteHeader(http.StatusOK)
+	c.W.WriteHeader(http.StatusOK)
 	return nil
 }
 
 // newItem creates an item named name in folder from xml. A workspace
 // left under its name (by an older jeeves, or a removal that failed) is
 // not the new item's: it is deleted, so a new job starts empty.
-func (s *Server) newItem(c *call, folder, name string, xml []byte) (*model.Job, error) {
-	job, err := s.jobs.Create(c.ctx(), folder, name, xml, c.authority())
+func (s *Server) newItem(c *request.Call, folder, name string, xml []byte) (*model.Job, error) {
+	job, err := s.jobs.Create(c.Ctx(), folder, name, xml, c.Authority())
 	if err != nil {
 		return nil, err
 	}
@@ -265,9 +262,9 @@ func (s *Server) newItem(c *call, folder, name string, xml []byte) (*model.Job, 
 
 // copyItem copies from's config.xml to a new item named name in folder.
 // from is relative to folder, or absolute with a leading "/".
-func (s *Server) copyItem(c *call, folder, name, from string, created func(*model.Job) error) error {
+func (s *Server) copyItem(c *request.Call, folder, name, from string, created func(*model.Job) error) error {
 	if from == "" {
-		return badRequest("Query parameter 'from' is required")
+		return request.BadRequest("Query parameter 'from' is required")
 	}
 	var src *model.Job
 	var err error
@@ -282,54 +279,53 @@ func (s *Server) copyItem(c *call, folder, name, from string, created func(*mode
 			src, err = s.jobs.Get(from)
 		}
 	}
-	if err != nil || !c.canSee(src) {
-		return badRequest("No such job: " + from)
+	if err != nil || !c.CanSee(src) {
+		return request.BadRequest("No such job: " + from)
 	}
 	// Copying reads the source's configuration (Jenkins: ExtendedRead).
-	if !c.hasOn(src, permExtRead) {
-		return forbidden(permExtRead)
+	if !c.HasOn(src, permExtRead) {
+		return request.Forbidden(permExtRead)
 	}
-	if err := s.checkDownstream(c, inFolder(folder, name), src.ConfigXML); err != nil {
+	if err := c.CheckDownstream(inFolder(folder, name), src.ConfigXML); err != nil {
 		return err
 	}
 	job, err := s.newItem(c, folder, name, src.ConfigXML)
 	if err != nil {
-		return jobError(err)
+		return request.Refused(err)
 	}
 	if created != nil {
 		if err := created(job); err != nil {
 			return err
 		}
 	}
-	url := c.root + jobPath(job.Name)
-	s.redirectAfterPost(c, url+"configure", url+"api/json")
-	return nil
+	url := c.Root + jobPath(job.Name)
+	return request.RedirectAfterPost(c, url+"configure", url+"api/json")
 }
 
 // renameItem is doRename?newName= (and the form's confirmRename).
-func (s *Server) renameItem(c *call, job *model.Job) error {
-	if err := requirePOST(c); err != nil {
+func (s *Server) renameItem(c *request.Call, job *model.Job) error {
+	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
-	if err := c.require(permConfigure); err != nil {
+	if err := c.Require(permConfigure); err != nil {
 		return err
 	}
 	// A body that failed to arrive (too slow, too big, malformed) is
 	// refused here, not read as empty fields.
-	if err := parseForm(c); err != nil {
+	if err := request.ParseForm(c); err != nil {
 		return err
 	}
-	newName := c.r.URL.Query().Get("newName")
+	newName := c.R.URL.Query().Get("newName")
 	if newName == "" {
-		newName = c.r.PostFormValue("newName")
+		newName = c.R.PostFormValue("newName")
 	}
 	if newName == "" {
-		return badRequest("Query parameter 'newName' is required")
+		return request.BadRequest("Query parameter 'newName' is required")
 	}
 	if err := jobs.CheckName(newName); err != nil {
-		return jobError(err)
+		return request.Refused(err)
 	}
-	if err := c.mayRename(job, inFolder(jobs.Parent(job.Name), newName)); err != nil {
+	if err := c.MayRename(job, inFolder(jobs.Parent(job.Name), newName)); err != nil {
 		return err
 	}
 	// Nothing of the item runs or starts while it and its workspaces
@@ -337,14 +333,14 @@ func (s *Server) renameItem(c *call, job *model.Job) error {
 	release, err := s.queue.HoldIdle(append(s.jobs.Inside(job.Name), job.ID))
 	if errors.Is(err, farm.ErrBusy) {
 		if jobs.IsFolder(job) {
-			return badRequest("Cannot rename a folder while a job in it is building")
+			return request.BadRequest("Cannot rename a folder while a job in it is building")
 		}
-		return badRequest("Cannot rename a job while it is building")
+		return request.BadRequest("Cannot rename a job while it is building")
 	}
 	defer release()
-	renamed, err := s.jobs.Rename(c.ctx(), job.Name, newName)
+	renamed, err := s.jobs.Rename(c.Ctx(), job.Name, newName)
 	if err != nil {
-		return jobError(err)
+		return request.Refused(err)
 	}
 	if renamed.Name != job.Name {
 		if err := s.queue.MoveWorkspace(job.Name, renamed.Name); err != nil {
@@ -352,166 +348,133 @@ func (s *Server) renameItem(c *call, job *model.Job) error {
 		}
 	}
 	if jobs.Parent(job.Name) == "" {
-		s.views.JobRenamed(c.ctx(), job.Name, renamed.Name)
+		s.views.JobRenamed(c.Ctx(), job.Name, renamed.Name)
 	}
-	url := c.root + jobPath(renamed.Name)
-	s.redirectAfterPost(c, url, url+"api/json")
-	return nil
+	url := c.Root + jobPath(renamed.Name)
+	return request.RedirectAfterPost(c, url, url+"api/json")
 }
 
 // enableJob is /enable and /disable: buildable flips, the XML's
 // <disabled> changes and nothing else in it.
-func (s *Server) enableJob(c *call, job *model.Job, enable bool) error {
-	if err := requirePOST(c); err != nil {
+func (s *Server) enableJob(c *request.Call, job *model.Job, enable bool) error {
+	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
-	if err := c.require(permConfigure); err != nil {
+	if err := c.Require(permConfigure); err != nil {
 		return err
 	}
-	if _, err := s.jobs.SetField(c.ctx(), job.Name, "disabled", strconv.FormatBool(!enable)); err != nil {
-		return jobError(err)
+	if _, err := s.jobs.SetField(c.Ctx(), job.Name, "disabled", strconv.FormatBool(!enable)); err != nil {
+		return request.Refused(err)
 	}
 	if !enable {
-		s.queue.CancelJob(c.ctx(), job.ID, c.id.Name(), false)
+		s.queue.CancelJob(c.Ctx(), job.ID, c.ID.Name(), false)
 	}
-	url := c.root + jobPath(job.Name)
-	s.redirectAfterPost(c, url, url+"api/json")
-	return nil
+	url := c.Root + jobPath(job.Name)
+	return request.RedirectAfterPost(c, url, url+"api/json")
 }
 
 // description is GET (plain text) and POST (form field description) of
 // an item's description, as Jenkins's submitDescription.
-func (s *Server) description(c *call, job *model.Job) error {
-	if c.r.Method != http.MethodPost {
-		c.w.Header().Set("Content-Type", "text/plain;charset=utf-8")
-		_, err := io.WriteString(c.w, job.Config.Description)
+func (s *Server) description(c *request.Call, job *model.Job) error {
+	if c.R.Method != http.MethodPost {
+		c.W.Header().Set("Content-Type", "text/plain;charset=utf-8")
+		_, err := io.WriteString(c.W, job.Config.Description)
 		return err
 	}
-	if err := c.require(permConfigure); err != nil {
+	if err := c.Require(permConfigure); err != nil {
 		return err
 	}
-	if err := parseForm(c); err != nil {
+	if err := request.ParseForm(c); err != nil {
 		return err
 	}
-	desc := c.r.URL.Query().Get("description")
-	if c.r.PostFormValue("description") != "" || desc == "" {
-		desc = c.r.PostFormValue("description")
+	desc := c.R.URL.Query().Get("description")
+	if c.R.PostFormValue("description") != "" || desc == "" {
+		desc = c.R.PostFormValue("description")
 	}
-	if _, err := s.jobs.SetField(c.ctx(), job.Name, "description", desc); err != nil {
-		return jobError(err)
+	if _, err := s.jobs.SetField(c.Ctx(), job.Name, "description", desc); err != nil {
+		return request.Refused(err)
 	}
-	url := c.root + jobPath(job.Name)
-	s.redirectAfterPost(c, url, url+"api/json")
-	return nil
-}
-
-func isXMLContentType(ct string) bool {
-	mt, params, err := mime.ParseMediaType(ct)
-	if err != nil || (mt != "application/xml" && mt != "text/xml") {
-		return false
-	}
-	cs := strings.ToLower(params["charset"])
-	return cs == "" || cs == "utf-8" || cs == "us-ascii"
-}
-
-func readBody(c *call) ([]byte, error) {
-	b, err := io.ReadAll(c.r.Body)
-	if err != nil {
-		return nil, err // MaxBytesError renders as 413
-	}
-	return b, nil
-}
-
-// jobError turns the jobs service's validation errors into 400s (and a
-// name clash into Jenkins's 400 too), with the message they carry.
-func jobError(err error) error {
-	switch {
-	case errors.Is(err, jobs.ErrBadName), errors.Is(err, jobs.ErrBadConfig), errors.Is(err, jobs.ErrExists):
-		return badRequest(usererr.Message(err))
-	case errors.Is(err, store.ErrNotFound):
-		return notFound()
-	}
-	return err
+	url := c.Root + jobPath(job.Name)
+	return request.RedirectAfterPost(c, url, url+"api/json")
 }
 
 // configXML serves and replaces a job's config.xml, stored as posted.
 // It is served with every password parameter's default replaced by
 // configxml.RedactedDefault, to everyone: Jenkins serves only their
 // ciphertext. Posted back unchanged, the placeholder keeps the default.
-func (s *Server) configXML(c *call, job *model.Job) error {
-	switch c.r.Method {
+func (s *Server) configXML(c *request.Call, job *model.Job) error {
+	switch c.R.Method {
 	case http.MethodGet, http.MethodHead:
-		if err := c.require(permExtRead); err != nil {
+		if err := c.Require(permExtRead); err != nil {
 			return err
 		}
 		xml, err := configxml.Redact(job.ConfigXML)
 		if err != nil {
 			return fmt.Errorf("redact the config.xml of %s: %w", job.Name, err)
 		}
-		c.w.Header().Set("Content-Type", "application/xml")
-		c.w.WriteHeader(http.StatusOK)
-		if c.r.Method == http.MethodGet {
-			c.w.Write(xml)
+		c.W.Header().Set("Content-Type", "application/xml")
+		c.W.WriteHeader(http.StatusOK)
+		if c.R.Method == http.MethodGet {
+			c.W.Write(xml)
 		}
 		return nil
 	case http.MethodPost:
-		if err := c.require(permConfigure); err != nil {
+		if err := c.Require(permConfigure); err != nil {
 			return err
 		}
-		if ct := c.r.Header.Get("Content-Type"); ct != "" && !isXMLContentType(ct) && !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
-			return badRequest("config.xml must be sent as application/xml with charset UTF-8")
+		if ct := c.R.Header.Get("Content-Type"); ct != "" && !request.IsXMLContentType(ct) && !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
+			return request.BadRequest("config.xml must be sent as application/xml with charset UTF-8")
 		}
-		body, err := readBody(c)
+		body, err := request.ReadBody(c)
 		if err != nil {
 			return err
 		}
-		if err := s.checkDownstream(c, job.Name, body); err != nil {
+		if err := c.CheckDownstream(job.Name, body); err != nil {
 			return err
 		}
-		if _, err := s.jobs.UpdateConfig(c.ctx(), job.Name, body, c.authority()); err != nil {
-			return jobError(err)
+		if _, err := s.jobs.UpdateConfig(c.Ctx(), job.Name, body, c.Authority()); err != nil {
+			return request.Refused(err)
 		}
-		c.w.WriteHeader(http.StatusOK)
+		c.W.WriteHeader(http.StatusOK)
 		return nil
 	}
-	return badRequest("config.xml accepts GET and POST only")
+	return request.BadRequest("config.xml accepts GET and POST only")
 }
 
 // deleteJob deletes a job after stopping its builds (§5.5).
-func (s *Server) deleteJob(c *call, job *model.Job) error {
-	if err := requirePOST(c); err != nil {
+func (s *Server) deleteJob(c *request.Call, job *model.Job) error {
+	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
-	if err := c.require(permDelete); err != nil {
+	if err := c.Require(permDelete); err != nil {
 		return err
 	}
 	if err := s.removeItem(c, job); err != nil {
 		return err
 	}
-	parent := c.root
+	parent := c.Root
 	if f := jobs.Parent(job.Name); f != "" {
 		parent += jobPath(f)
 	}
-	s.redirectAfterPost(c, parent, parent+"api/json")
-	return nil
+	return request.RedirectAfterPost(c, parent, parent+"api/json")
 }
 
 // removeItem stops an item's builds (a folder's: everything inside it)
 // and deletes it, with its workspaces. No build of it starts meanwhile,
 // and the running ones have ended before the workspaces go, so nothing
 // writes in them afterwards.
-func (s *Server) removeItem(c *call, job *model.Job) error {
+func (s *Server) removeItem(c *request.Call, job *model.Job) error {
 	ids := append(s.jobs.Inside(job.Name), job.ID)
 	release := s.queue.Hold(ids)
 	defer release()
 	for _, id := range ids {
-		if err := s.queue.CancelJob(c.ctx(), id, c.id.Name(), true); err != nil {
+		if err := s.queue.CancelJob(c.Ctx(), id, c.ID.Name(), true); err != nil {
 			return err
 		}
 		s.encodedItems.Delete(id)
 	}
-	if err := s.jobs.Delete(c.ctx(), job.Name); err != nil {
-		return jobError(err)
+	if err := s.jobs.Delete(c.Ctx(), job.Name); err != nil {
+		return request.Refused(err)
 	}
 	// The item is gone whatever happens to its workspace; one that stays
 	// is removed when an item of its name is created.
@@ -519,33 +482,14 @@ func (s *Server) removeItem(c *call, job *model.Job) error {
 		s.log.Error("cannot remove the workspace of a deleted item", "item", job.Name, "err", err)
 	}
 	if jobs.Parent(job.Name) == "" {
-		s.views.JobRenamed(c.ctx(), job.Name, "")
+		s.views.JobRenamed(c.Ctx(), job.Name, "")
 	}
 	return nil
 }
 
-// redirectAfterPost answers a POST that Jenkins answers with a redirect:
-// a literal 302, to the HTML page for browsers and to a JSON URL for
-// everyone else, so clients that follow it get a 200 they can parse. The
-// web UI's own forms get 303 See Other to the page.
-func (s *Server) redirectAfterPost(c *call, page, api string) {
-	if fromForm(c) {
-		seeOther(c, page) // the web UI: Post/Redirect/Get
-		return
-	}
-	target := api
-	if strings.Contains(c.r.Header.Get("Accept"), "text/html") {
-		target = page
-	}
-	c.w.Header().Set("Location", target)
-	c.w.Header().Set("Content-Type", "text/plain;charset=utf-8")
-	c.w.WriteHeader(http.StatusFound)
-	fmt.Fprintln(c.w, "Found:", target)
-}
-
 // jobColor is the job's ball colour (§4.8), from the job's cached
 // status: listing jobs reads no build history.
-func (s *Server) jobColor(c *call, job *model.Job) string {
+func (s *Server) jobColor(c *request.Call, job *model.Job) string {
 	if job.Config.Disabled {
 		if job.Status.LastBuilding {
 			return "disabled_anime"
@@ -557,16 +501,16 @@ func (s *Server) jobColor(c *call, job *model.Job) string {
 
 // jobObject is a freestyle job's API object (§4.6). Costly properties
 // are lazy, so a root listing computes only name, url and colour.
-func (s *Server) jobObject(c *call, job *model.Job) *export.Object {
-	url := c.root + jobPath(job.Name)
-	ctx := c.ctx()
+func (s *Server) jobObject(c *request.Call, job *model.Job) *export.Object {
+	url := c.Root + jobPath(job.Name)
+	ctx := c.Ctx()
 	// A permalink is a build: its summary where the job is read at the
 	// default depth, every field a build has where the depth or the tree
 	// reaches into it (Backstage reads lastBuild's actions).
 	permalink := func(l model.Permalink) export.Prop {
 		return export.Prop{Name: string(l), Vis: 1, Value: export.Pruned(func(minVis int) any {
 			n, _, err := s.builds.Permalink(ctx, job.ID, l)
-			c.fail(err)
+			c.Fail(err)
 			if n == 0 {
 				return nil
 			}
@@ -589,7 +533,7 @@ func (s *Server) jobObject(c *call, job *model.Job) *export.Object {
 		return func(minVis int) any {
 			if minVis >= buildSummaryVis {
 				ns, err := s.builds.Numbers(ctx, job.ID, limit)
-				c.fail(err)
+				c.Fail(err)
 				out := make([]*export.Object, len(ns))
 				for i, n := range ns {
 					out[i] = buildSummaryObject(c, job, n)
@@ -597,7 +541,7 @@ func (s *Server) jobObject(c *call, job *model.Job) *export.Object {
 				return out
 			}
 			bs, err := s.builds.List(ctx, job.ID, limit)
-			c.fail(err)
+			c.Fail(err)
 			out := make([]*export.Object, len(bs))
 			for i, b := range bs {
 				out[i] = s.buildObject(c, job, b)
@@ -648,9 +592,9 @@ func (s *Server) jobObject(c *call, job *model.Job) *export.Object {
 
 // healthReport is Jenkins's build stability report over the last five
 // completed builds.
-func (s *Server) healthReport(c *call, job *model.Job) any {
-	results, err := s.builds.RecentResults(c.ctx(), job.ID, 5)
-	c.fail(err)
+func (s *Server) healthReport(c *request.Call, job *model.Job) any {
+	results, err := s.builds.RecentResults(c.Ctx(), job.ID, 5)
+	c.Fail(err)
 	if err != nil || len(results) == 0 {
 		return []*export.Object{}
 	}
@@ -749,7 +693,7 @@ func (s *Server) downstream(job *model.Job) []*model.Job {
 		return out
 	}
 	for _, name := range job.Config.Children {
-		if j, err := s.jobs.Get(downstream.Resolve(job.Name, name)); err == nil {
+		if j, err := s.jobs.Get(jobs.Resolve(job.Name, name)); err == nil {
 			out = append(out, j)
 		}
 	}
@@ -764,7 +708,7 @@ func (s *Server) upstream(job *model.Job) []*model.Job {
 			continue
 		}
 		for _, name := range j.Config.Children {
-			if downstream.Resolve(j.Name, name) == job.Name {
+			if jobs.Resolve(j.Name, name) == job.Name {
 				out = append(out, j)
 				break
 			}
@@ -774,12 +718,12 @@ func (s *Server) upstream(job *model.Job) []*model.Job {
 }
 
 // projectRefs is a list of jobs as {_class,name,url,color}.
-func (s *Server) projectRefs(c *call, js []*model.Job) []*export.Object {
+func (s *Server) projectRefs(c *request.Call, js []*model.Job) []*export.Object {
 	out := make([]*export.Object, 0, len(js))
 	for _, j := range js {
-		if c.canSee(j) {
+		if c.CanSee(j) {
 			out = append(out, obj("hudson.model.FreeStyleProject",
-				pv("name", 2, j.BaseName()), pv("url", 2, c.root+jobPath(j.Name)), pv("color", 2, s.jobColor(c, j))))
+				pv("name", 2, j.BaseName()), pv("url", 2, c.Root+jobPath(j.Name)), pv("color", 2, s.jobColor(c, j))))
 		}
 	}
 	return out
@@ -788,19 +732,18 @@ func (s *Server) projectRefs(c *call, js []*model.Job) []*export.Object {
 // wipeWorkspace is POST /job/N/doWipeOutWorkspace. Like Jenkins's
 // AbstractProject.doDoWipeOutWorkspace it needs Job/Build: Job/Workspace
 // is implied by read and only lets one browse.
-func (s *Server) wipeWorkspace(c *call, job *model.Job) error {
-	if err := requirePOST(c); err != nil {
+func (s *Server) wipeWorkspace(c *request.Call, job *model.Job) error {
+	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
-	if err := c.require(permBuild); err != nil {
+	if err := c.Require(permBuild); err != nil {
 		return err
 	}
 	if err := s.queue.WipeWorkspace(job.Name); errors.Is(err, farm.ErrBusy) {
-		return newError(http.StatusConflict, "Cannot wipe out the workspace of "+job.Name+" while it is building")
+		return request.NewError(http.StatusConflict, "Cannot wipe out the workspace of "+job.Name+" while it is building")
 	} else if err != nil {
 		return err
 	}
-	url := c.root + jobPath(job.Name)
-	s.redirectAfterPost(c, url, url+"api/json")
-	return nil
+	url := c.Root + jobPath(job.Name)
+	return request.RedirectAfterPost(c, url, url+"api/json")
 }

@@ -6,13 +6,14 @@ import (
 	"strings"
 
 	"github.com/jeeves-ci/jeeves/internal/auth"
+	"github.com/jeeves-ci/jeeves/internal/request"
 )
 
 // loginPage is the sign-in form; after a failed login it answers 401.
-func (s *Server) loginPage(c *call, status int) error {
-	c.w.Header().Set("Expires", "0")
+func (s *Server) loginPage(c *request.Call, status int) error {
+	c.W.Header().Set("Expires", "0")
 	return s.render(c, status, "login", page{Title: "Sign in", P: map[string]any{
-		"From": safeFrom(c.r.URL.Query().Get("from")), "Failed": status == http.StatusUnauthorized,
+		"From": safeFrom(c.R.URL.Query().Get("from")), "Failed": status == http.StatusUnauthorized,
 	}})
 }
 
@@ -26,69 +27,69 @@ func safeFrom(from string) string {
 
 // login checks j_username/j_password, opens a session and sends the
 // browser on to `from` (§1.3).
-func (s *Server) login(c *call) error {
-	if err := requirePOST(c); err != nil {
+func (s *Server) login(c *request.Call) error {
+	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
-	if err := parseForm(c); err != nil {
+	if err := request.ParseForm(c); err != nil {
 		return err
 	}
-	id, err := s.auth.Login(c.ctx(), c.r.PostForm.Get("j_username"), c.r.PostForm.Get("j_password"), c.addr)
+	id, err := s.auth.Login(c.Ctx(), c.R.PostForm.Get("j_username"), c.R.PostForm.Get("j_password"), c.Addr)
 	if errors.Is(err, auth.ErrBadCredentials) {
-		redirect(c, c.root+"loginError", redirectStatus(c))
+		request.Redirect(c, c.Root+"loginError", redirectStatus(c))
 		return nil
 	}
 	if err != nil {
 		return err
 	}
 	// A new session id at each login (no fixation).
-	if ck, err := c.r.Cookie(s.auth.CookieName()); err == nil {
-		s.auth.Logout(c.ctx(), ck.Value)
+	if ck, err := c.R.Cookie(s.auth.CookieName()); err == nil {
+		s.auth.Logout(c.Ctx(), ck.Value)
 	}
-	http.SetCookie(c.w, &http.Cookie{
+	http.SetCookie(c.W, &http.Cookie{
 		Name: s.auth.CookieName(), Value: id.SessionID, Path: "/", HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: strings.HasPrefix(c.root, "https:"),
+		SameSite: http.SameSiteLaxMode, Secure: strings.HasPrefix(c.Root, "https:"),
 		MaxAge: int(auth.SessionLifetime.Seconds()),
 	})
-	target := c.root
-	if from := safeFrom(c.r.PostForm.Get("from")); from != "" {
-		target = strings.TrimSuffix(c.root, "/") + from
+	target := c.Root
+	if from := safeFrom(c.R.PostForm.Get("from")); from != "" {
+		target = strings.TrimSuffix(c.Root, "/") + from
 	}
-	redirect(c, target, redirectStatus(c))
+	request.Redirect(c, target, redirectStatus(c))
 	return nil
 }
 
 // logout ends the session on POST. A GET only shows the button: a GET
 // never changes state, so no page elsewhere can log people out.
-func (s *Server) logout(c *call) error {
-	if c.r.Method != http.MethodPost {
-		if c.id.Method != auth.Session {
-			redirect(c, c.root, http.StatusFound)
+func (s *Server) logout(c *request.Call) error {
+	if c.R.Method != http.MethodPost {
+		if c.ID.Method != auth.Session {
+			request.Redirect(c, c.Root, http.StatusFound)
 			return nil
 		}
 		return s.render(c, http.StatusOK, "message", page{Title: "Log out", P: map[string]any{
-			"Heading": "Log out", "Text": "Sign out of jeeves?", "Form": c.root + "logout", "Button": "Log out", "Back": c.root,
+			"Heading": "Log out", "Text": "Sign out of jeeves?", "Form": c.Root + "logout", "Button": "Log out", "Back": c.Root,
 		}})
 	}
-	if c.id.Method == auth.Session {
-		if err := s.auth.Logout(c.ctx(), c.id.SessionID); err != nil {
+	if c.ID.Method == auth.Session {
+		if err := s.auth.Logout(c.Ctx(), c.ID.SessionID); err != nil {
 			return err
 		}
 	}
 	s.clearSessionCookie(c)
-	redirect(c, c.root, redirectStatus(c))
+	request.Redirect(c, c.Root, redirectStatus(c))
 	return nil
 }
 
 // redirectStatus is Jenkins's 302 after a login or logout POST, and 303
 // See Other for the web UI's own forms.
-func redirectStatus(c *call) int {
-	if fromForm(c) {
+func redirectStatus(c *request.Call) int {
+	if request.FromForm(c) {
 		return http.StatusSeeOther
 	}
 	return http.StatusFound
 }
 
-func (s *Server) clearSessionCookie(c *call) {
-	http.SetCookie(c.w, &http.Cookie{Name: s.auth.CookieName(), Value: "", Path: "/", HttpOnly: true, MaxAge: -1, SameSite: http.SameSiteLaxMode})
+func (s *Server) clearSessionCookie(c *request.Call) {
+	http.SetCookie(c.W, &http.Cookie{Name: s.auth.CookieName(), Value: "", Path: "/", HttpOnly: true, MaxAge: -1, SameSite: http.SameSiteLaxMode})
 }

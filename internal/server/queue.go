@@ -10,13 +10,14 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/export"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/queue"
+	"github.com/jeeves-ci/jeeves/internal/request"
 	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
 // walkQueue serves /queue/… (§4.9).
-func (s *Server) walkQueue(c *call, p []string) error {
+func (s *Server) walkQueue(c *request.Call, p []string) error {
 	if len(p) == 0 {
-		return notFound()
+		return request.NotFound()
 	}
 	if ok, err := dispatch(s, c, rootObj{}, p, walkQueueMethods); ok {
 		return err
@@ -26,41 +27,41 @@ func (s *Server) walkQueue(c *call, p []string) error {
 		return s.serveAPI(c, p, "queue", s.queueObject(c))
 	case "item":
 		if len(p) < 2 {
-			return notFound()
+			return request.NotFound()
 		}
 		id, err := strconv.ParseInt(p[1], 10, 64)
 		if err != nil {
-			return notFound()
+			return request.NotFound()
 		}
-		w, err := s.queue.Item(c.ctx(), id)
+		w, err := s.queue.Item(c.Ctx(), id)
 		if errors.Is(err, store.ErrNotFound) {
-			return notFound()
+			return request.NotFound()
 		}
 		if err != nil {
 			return err
 		}
 		if !s.queueItemVisible(c, &w.Item) {
-			return notFound()
+			return request.NotFound()
 		}
 		return s.walkQueueItem(c, w, p[2:])
 	}
-	return notFound()
+	return request.NotFound()
 }
 
 // walkQueueMethods are the queue's web methods (Queue's doCancelItem).
 func walkQueueMethods(name string) webMethod[rootObj] {
 	switch name {
 	case "cancelItem":
-		return func(s *Server, c *call, _ rootObj) error {
-			if err := parseForm(c); err != nil {
+		return func(s *Server, c *request.Call, _ rootObj) error {
+			if err := request.ParseForm(c); err != nil {
 				return err
 			}
-			id, err := strconv.ParseInt(c.r.FormValue("id"), 10, 64)
+			id, err := strconv.ParseInt(c.R.FormValue("id"), 10, 64)
 			if err != nil {
-				if err := requirePOST(c); err != nil {
+				if err := request.RequirePOST(c); err != nil {
 					return err
 				}
-				return notFound()
+				return request.NotFound()
 			}
 			return s.cancelItem(c, id)
 		}
@@ -70,10 +71,10 @@ func walkQueueMethods(name string) webMethod[rootObj] {
 
 // walkQueueItem serves /queue/item/N/…: a short text, the API and the
 // item's cancelQueue method.
-func (s *Server) walkQueueItem(c *call, w *queue.Waiting, p []string) error {
+func (s *Server) walkQueueItem(c *request.Call, w *queue.Waiting, p []string) error {
 	if len(p) == 0 {
-		c.w.Header().Set("Content-Type", "text/plain;charset=utf-8")
-		fmt.Fprintf(c.w, "Queue item exists. For details check, for example, %squeue/item/%d/api/json?tree=cancelled,executable[url]\n", c.root, w.Item.ID)
+		c.W.Header().Set("Content-Type", "text/plain;charset=utf-8")
+		fmt.Fprintf(c.W, "Queue item exists. For details check, for example, %squeue/item/%d/api/json?tree=cancelled,executable[url]\n", c.Root, w.Item.ID)
 		return nil
 	}
 	if ok, err := dispatch(s, c, w, p, walkQueueItemMethods); ok {
@@ -82,14 +83,14 @@ func (s *Server) walkQueueItem(c *call, w *queue.Waiting, p []string) error {
 	if p[0] == "api" {
 		return s.serveAPI(c, p, itemXMLRoot(w), s.queueItemObject(c, w, true))
 	}
-	return notFound()
+	return request.NotFound()
 }
 
 // walkQueueItemMethods are a queue item's web methods (doCancelQueue).
 func walkQueueItemMethods(name string) webMethod[*queue.Waiting] {
 	switch name {
 	case "cancelQueue":
-		return func(s *Server, c *call, w *queue.Waiting) error { return s.cancelItem(c, w.Item.ID) }
+		return func(s *Server, c *request.Call, w *queue.Waiting) error { return s.cancelItem(c, w.Item.ID) }
 	}
 	return nil
 }
@@ -97,15 +98,15 @@ func walkQueueItemMethods(name string) webMethod[*queue.Waiting] {
 // cancelItem is /queue/cancelItem?id=N and /queue/item/N/cancelQueue.
 // Jenkins answers 204, which every client mishandles (clients.md rule 6):
 // jeeves answers with the redirect of rule 5 to the item's JSON instead.
-func (s *Server) cancelItem(c *call, id int64) error {
-	if err := requirePOST(c); err != nil {
+func (s *Server) cancelItem(c *request.Call, id int64) error {
+	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
 	// Job/Cancel on the item's job. An item the caller cannot see and
 	// one that does not exist get the same answer, before any permission
 	// is checked, so the answer does not tell them apart.
-	notFound := newError(http.StatusNotFound, fmt.Sprintf("Provided id (%d) not found", id))
-	w, err := s.queue.Item(c.ctx(), id)
+	notFound := request.NewError(http.StatusNotFound, fmt.Sprintf("Provided id (%d) not found", id))
+	w, err := s.queue.Item(c.Ctx(), id)
 	if errors.Is(err, store.ErrNotFound) {
 		return notFound
 	}
@@ -115,21 +116,20 @@ func (s *Server) cancelItem(c *call, id int64) error {
 	if !s.queueItemVisible(c, &w.Item) {
 		return notFound
 	}
-	c.item = s.jobByID(w.Item.JobID)
-	if err := c.require(permCancel); err != nil {
+	c.Item = s.jobByID(w.Item.JobID)
+	if err := c.Require(permCancel); err != nil {
 		return err
 	}
-	if err := s.queue.Cancel(c.ctx(), id); errors.Is(err, store.ErrNotFound) {
-		return newError(http.StatusNotFound, fmt.Sprintf("Provided id (%d) not found", id))
+	if err := s.queue.Cancel(c.Ctx(), id); errors.Is(err, store.ErrNotFound) {
+		return request.NewError(http.StatusNotFound, fmt.Sprintf("Provided id (%d) not found", id))
 	} else if err != nil {
 		return err
 	}
-	api := c.root + "queue/item/" + strconv.FormatInt(id, 10) + "/api/json"
-	s.redirectAfterPost(c, c.root, api)
-	return nil
+	api := c.Root + "queue/item/" + strconv.FormatInt(id, 10) + "/api/json"
+	return request.RedirectAfterPost(c, c.Root, api)
 }
 
-func (s *Server) queueObject(c *call) *export.Object {
+func (s *Server) queueObject(c *request.Call) *export.Object {
 	items := s.queue.Items()
 	list := make([]*export.Object, 0, len(items))
 	for i := range items {
@@ -163,7 +163,7 @@ func itemXMLRoot(w *queue.Waiting) string {
 
 // queueItemObject is a queue item's API object; withActions is false
 // where Jenkins leaves actions out (a job's queueItem).
-func (s *Server) queueItemObject(c *call, w *queue.Waiting, withActions bool) *export.Object {
+func (s *Server) queueItemObject(c *request.Call, w *queue.Waiting, withActions bool) *export.Object {
 	it := &w.Item
 	var props []export.Prop
 	if withActions {
@@ -195,7 +195,7 @@ func (s *Server) queueItemObject(c *call, w *queue.Waiting, withActions bool) *e
 		why = w.Why
 	}
 	// task.name is the job's own name (Job.getName), not its full name.
-	task := obj("hudson.model.FreeStyleProject", pv("name", 999, it.JobName[strings.LastIndex(it.JobName, "/")+1:]), pv("url", 999, c.root+jobPath(it.JobName)))
+	task := obj("hudson.model.FreeStyleProject", pv("name", 999, it.JobName[strings.LastIndex(it.JobName, "/")+1:]), pv("url", 999, c.Root+jobPath(it.JobName)))
 	if j, err := s.jobs.ByID(it.JobID); err == nil {
 		task.Props = append(task.Props, export.Prop{Name: "color", Vis: 2, Value: export.Lazy(func() any { return s.jobColor(c, j) })})
 	}
@@ -224,7 +224,7 @@ func (s *Server) queueItemObject(c *call, w *queue.Waiting, withActions bool) *e
 				exe = s.buildRef(c, j, it.BuildNumber, nil)
 			} else {
 				exe = obj("hudson.model.FreeStyleBuild", pv("number", 999, it.BuildNumber),
-					pv("url", 2, c.root+jobPath(it.JobName)+strconv.FormatInt(it.BuildNumber, 10)+"/"))
+					pv("url", 2, c.Root+jobPath(it.JobName)+strconv.FormatInt(it.BuildNumber, 10)+"/"))
 			}
 		}
 		props = append(props, p("cancelled", it.Cancelled), p("executable", exe))
@@ -234,7 +234,7 @@ func (s *Server) queueItemObject(c *call, w *queue.Waiting, withActions bool) *e
 
 // queueItemVisible: a queue item is shown only to callers who can see
 // its job.
-func (s *Server) queueItemVisible(c *call, it *model.QueueItem) bool {
+func (s *Server) queueItemVisible(c *request.Call, it *model.QueueItem) bool {
 	job := s.jobByID(it.JobID)
-	return job == nil || c.canSee(job)
+	return job == nil || c.CanSee(job)
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"github.com/jeeves-ci/jeeves/internal/export"
 	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/request"
 )
 
 // p is an exported property at Jenkins's default visibility.
@@ -21,10 +22,10 @@ func obj(class string, props ...export.Prop) *export.Object {
 }
 
 // rootObject is Jenkins's root (hudson.model.Hudson, §4.5).
-func (s *Server) rootObject(c *call) *export.Object {
+func (s *Server) rootObject(c *request.Call) *export.Object {
 	var url any
 	if s.sys().RootURL != "" {
-		url = c.root
+		url = c.Root
 	}
 	return obj("hudson.model.Hudson",
 		p("assignedLabels", []*export.Object{obj("", pv("name", 2, "built-in"))}),
@@ -48,21 +49,21 @@ func (s *Server) rootObject(c *call) *export.Object {
 }
 
 // whoAmIObject is /whoAmI's answer (§1.6).
-func (s *Server) whoAmIObject(c *call) *export.Object {
+func (s *Server) whoAmIObject(c *request.Call) *export.Object {
 	authorities := []string{"anonymous"}
-	if c.id.User != nil {
+	if c.ID.User != nil {
 		authorities = []string{"authenticated"}
 	}
 	return obj("hudson.security.WhoAmI",
-		p("anonymous", c.id.User == nil),
+		p("anonymous", c.ID.User == nil),
 		p("authenticated", true),
 		p("authorities", authorities),
-		p("name", c.id.Name()),
+		p("name", c.ID.Name()),
 	)
 }
 
 // rootPage is a plain dashboard until the web UI arrives.
-func (s *Server) rootPage(c *call) error { return s.dashboard(c, nil) }
+func (s *Server) rootPage(c *request.Call) error { return s.dashboard(c, nil) }
 
 // jobByID is a small helper for places that hold only an id.
 func (s *Server) jobByID(id int64) *model.Job {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/jeeves-ci/jeeves/internal/authz"
+	"github.com/jeeves-ci/jeeves/internal/request"
 )
 
 // authorization is /manage/security/authorization (admins): GET answers
@@ -16,20 +17,20 @@ import (
 // "sid":"bob","permissions":["hudson.model.Hudson.Read"]}]}, checks it,
 // stores it and answers the result. The first admin always keeps
 // Administer, so no strategy can lock everyone out.
-func (s *Server) authorization(c *call) error {
-	if err := c.require(permAdminister); err != nil {
+func (s *Server) authorization(c *request.Call) error {
+	if err := c.Require(permAdminister); err != nil {
 		return err
 	}
-	switch c.r.Method {
+	switch c.R.Method {
 	case http.MethodGet, http.MethodHead:
 	case http.MethodPost:
 		var st authz.Strategy
-		body := io.Reader(c.r.Body)
-		if !strings.HasPrefix(c.r.Header.Get("Content-Type"), "application/json") {
-			if err := parseForm(c); err != nil {
+		body := io.Reader(c.R.Body)
+		if !strings.HasPrefix(c.R.Header.Get("Content-Type"), "application/json") {
+			if err := request.ParseForm(c); err != nil {
 				return err
 			}
-			body = strings.NewReader(c.r.PostForm.Get("json"))
+			body = strings.NewReader(c.R.PostForm.Get("json"))
 		}
 		dec := json.NewDecoder(body)
 		dec.DisallowUnknownFields()
@@ -38,21 +39,21 @@ func (s *Server) authorization(c *call) error {
 			if errors.As(err, &mbe) {
 				return err
 			}
-			return badRequest("The authorization strategy must be a JSON object: " + err.Error())
+			return request.BadRequest("The authorization strategy must be a JSON object: " + err.Error())
 		}
-		if err := s.authz.Set(c.ctx(), st); errors.Is(err, authz.ErrInvalid) {
-			return badRequest(err.Error())
+		if err := s.authz.Set(c.Ctx(), st); errors.Is(err, authz.ErrInvalid) {
+			return request.BadRequest(err.Error())
 		} else if err != nil {
 			return err
 		}
 	default:
-		return errRequirePOST
+		return request.ErrRequirePOST
 	}
 	b, err := json.Marshal(s.authz.Strategy())
 	if err != nil {
 		return err
 	}
-	c.w.Header().Set("Content-Type", "application/json;charset=utf-8")
-	_, err = c.w.Write(b)
+	c.W.Header().Set("Content-Type", "application/json;charset=utf-8")
+	_, err = c.W.Write(b)
 	return err
 }

@@ -6,7 +6,6 @@ package server
 
 import (
 	"cmp"
-	"context"
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/hex"
@@ -28,10 +27,9 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/flash"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
-	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
+	"github.com/jeeves-ci/jeeves/internal/request"
 	"github.com/jeeves-ci/jeeves/internal/settings"
-	"github.com/jeeves-ci/jeeves/internal/store"
 	"github.com/jeeves-ci/jeeves/internal/views"
 	"github.com/jeeves-ci/jeeves/internal/web"
 )
@@ -77,6 +75,7 @@ type Server struct {
 	encodedItems sync.Map                    // job id → *encodedItem, for api listings
 	sessionHash  string                      // X-Jenkins-Session: changes every start
 	sameOrigin   *http.CrossOriginProtection // Sec-Fetch-Site and Origin (crossSite)
+	perms        *request.Perms              // judges each call's permissions
 	answers      sync.Pool                   // *[]byte buffers for api answers (answerBuffer)
 	flash        *flash.Store                // pages held for the GET after a UI form's POST
 }
@@ -108,7 +107,7 @@ func New(cfg Config, a *auth.Service, j *jobs.Service, v *views.Service, n *node
 	}
 	s := &Server{
 		cfg: cfg, auth: a, authz: cfg.Authz, jobs: j, views: v, nodes: n, queue: q, builds: b, log: cfg.Logger,
-		ui: ui, flash: cfg.Flash, sessionHash: hex.EncodeToString(sum[:])[:8], sameOrigin: http.NewCrossOriginProtection(),
+		ui: ui, flash: cfg.Flash, perms: request.NewPerms(cfg.Authz, j), sessionHash: hex.EncodeToString(sum[:])[:8], sameOrigin: http.NewCrossOriginProtection(),
 	}
 	if cfg.Audit != nil {
 		// Every password check (HTTP Basic, the login form, the
@@ -120,40 +119,6 @@ func New(cfg Config, a *auth.Service, j *jobs.Service, v *views.Service, n *node
 
 // sys is the current run-time settings.
 func (s *Server) sys() settings.Values { return s.cfg.Settings.Get() }
-
-// call is one request on its way through the server.
-type call struct {
-	w    http.ResponseWriter
-	r    *http.Request
-	s    *Server
-	id   auth.Identity
-	path []string   // the cleaned path's segments
-	root string     // root URL with a trailing slash
-	addr string     // the client's address (through trusted proxies)
-	item *model.Job // the job or folder walked to; nil at the root
-	// failed is the first error met reading what an API object's lazy
-	// properties show (fail): the answer is that error, not an object
-	// quietly missing what could not be read.
-	failed error
-}
-
-func (c *call) ctx() context.Context { return c.r.Context() }
-
-// fail records err, if any, met while an API object was being written
-// (a lazy property's read of the store); writeAPI answers with the first.
-func (c *call) fail(err error) {
-	if err != nil && c.failed == nil {
-		c.failed = err
-	}
-}
-
-// failUnlessGone is fail for a read whose record may be gone meanwhile
-// (a build deleted, a user removed): not found is no failure.
-func (c *call) failUnlessGone(err error) {
-	if !errors.Is(err, store.ErrNotFound) {
-		c.fail(err)
-	}
-}
 
 // ServeHTTP authenticates the request, checks its crumb, walks its path
 // to the object it names and renders whatever error comes back.
@@ -167,21 +132,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Body != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
 	}
-	var sw *statusWriter
-	if s.cfg.Audit != nil {
-		sw = &statusWriter{ResponseWriter: w}
-		w = sw
-	}
-	c := &call{w: w, r: r, s: s, path: splitPath(r.URL.Path), root: s.rootURL(r)}
-	c.addr, _ = s.clientAddr(r)
+	sw := &statusWriter{ResponseWriter: w}
+	c := request.New(sw, r, s.perms)
+	c.Path, c.Root = splitPath(r.URL.Path), s.rootURL(r)
+	c.Addr, _ = s.clientAddr(r)
 	err := s.serveRecovering(c)
 	if err != nil && body != nil && body.expired {
 		err = s.errBodyTimeout()
 	}
-	if err != nil {
+	switch {
+	case err == nil:
+	case sw.code != 0:
+		// The answer had begun (a write failed: the client is gone):
+		// there is no other answer to give.
+		s.log.Debug("answer cut short", "method", r.Method, "path", r.URL.Path, "err", err)
+	default:
 		s.renderError(c, err)
 	}
-	if sw != nil {
+	if s.cfg.Audit != nil {
 		s.auditRequest(c, sw.status())
 	}
 }
@@ -193,7 +161,7 @@ const panicMessage = "panic serving request"
 // serveRecovering is serve, with a handler's panic logged with its stack
 // and answered as a 500 like any other internal error, instead of
 // net/http dropping the connection without an answer.
-func (s *Server) serveRecovering(c *call) (err error) {
+func (s *Server) serveRecovering(c *request.Call) (err error) {
 	defer func() {
 		v := recover()
 		if v == nil {
@@ -202,31 +170,31 @@ func (s *Server) serveRecovering(c *call) (err error) {
 		if v == http.ErrAbortHandler {
 			panic(v)
 		}
-		s.log.Error(panicMessage, "method", c.r.Method, "path", c.r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+		s.log.Error(panicMessage, "method", c.R.Method, "path", c.R.URL.Path, "panic", v, "stack", string(debug.Stack()))
 		err = fmt.Errorf("panic: %v", v)
 	}()
 	return s.serve(c)
 }
 
-func (s *Server) serve(c *call) error {
+func (s *Server) serve(c *request.Call) error {
 	if err := s.authenticate(c); err != nil {
 		return err
 	}
 	if s.serveHeldPage(c) {
 		return nil
 	}
-	if changesState(c.r.Method) && c.id.Method != auth.Token {
+	if changesState(c.R.Method) && c.ID.Method != auth.Token {
 		if s.crossSite(c) {
 			if isLogin(c) {
-				return newError(http.StatusForbidden, "Cross-site sign-in refused: the sign-in form must be sent from "+c.root+"login, not from another site")
+				return request.NewError(http.StatusForbidden, "Cross-site sign-in refused: the sign-in form must be sent from "+c.Root+"login, not from another site")
 			}
-			return newError(http.StatusForbidden, "Cross-site request refused: this form was not sent from "+c.root)
+			return request.NewError(http.StatusForbidden, "Cross-site request refused: this form was not sent from "+c.Root)
 		}
-		if s.sys().CSRF && !isLogin(c) && !s.auth.ValidCrumb(c.id, crumbFrom(c.r)) {
-			return errNoCrumb
+		if s.sys().CSRF && !isLogin(c) && !s.auth.ValidCrumb(c.ID, crumbFrom(c.R)) {
+			return request.ErrNoCrumb
 		}
 	}
-	return s.walkRoot(c, c.path)
+	return s.walkRoot(c, c.Path)
 }
 
 // changesState reports a method that may change state: anything but
@@ -244,25 +212,25 @@ func changesState(method string) bool {
 // authenticate works out who the caller is. Explicit Basic credentials
 // win over a session cookie: a script that sends both is judged by what
 // it sent on purpose.
-func (s *Server) authenticate(c *call) error {
-	if user, secret, ok, err := basicAuth(c.r); ok || err != nil {
+func (s *Server) authenticate(c *request.Call) error {
+	if user, secret, ok, err := basicAuth(c.R); ok || err != nil {
 		if err != nil {
-			return errUnauthorized
+			return request.ErrUnauthorized
 		}
-		id, err := s.auth.Basic(c.ctx(), user, secret, c.addr)
+		id, err := s.auth.Basic(c.Ctx(), user, secret, c.Addr)
 		if errors.Is(err, auth.ErrBadCredentials) {
-			return errUnauthorized
+			return request.ErrUnauthorized
 		}
 		if err != nil {
 			return err
 		}
-		c.id = id
+		c.ID = id
 		return nil
 	}
-	if ck, err := c.r.Cookie(s.auth.CookieName()); err == nil {
-		id, err := s.auth.SessionIdentity(c.ctx(), ck.Value)
+	if ck, err := c.R.Cookie(s.auth.CookieName()); err == nil {
+		id, err := s.auth.SessionIdentity(c.Ctx(), ck.Value)
 		if err == nil {
-			c.id = id
+			c.ID = id
 			return nil
 		}
 		if !errors.Is(err, auth.ErrBadCredentials) {
@@ -270,7 +238,7 @@ func (s *Server) authenticate(c *call) error {
 		}
 		s.clearSessionCookie(c)
 	}
-	c.id = auth.Identity{Method: auth.Anonymous}
+	c.ID = auth.Identity{Method: auth.Anonymous}
 	return nil
 }
 
@@ -298,24 +266,24 @@ func basicAuth(r *http.Request) (user, secret string, ok bool, err error) {
 // it, an Origin that is not the request's host. An Origin equal to the
 // root URL's is same-site too (behind a proxy that rewrites Host).
 // Scripts send neither header and pass; the crumb is their check.
-func (s *Server) crossSite(c *call) bool {
-	if s.sameOrigin.Check(c.r) == nil {
+func (s *Server) crossSite(c *request.Call) bool {
+	if s.sameOrigin.Check(c.R) == nil {
 		return false
 	}
-	if c.r.Header.Get("Sec-Fetch-Site") != "" {
+	if c.R.Header.Get("Sec-Fetch-Site") != "" {
 		return true
 	}
-	origin := c.r.Header.Get("Origin")
-	return !strings.EqualFold(strings.TrimSuffix(c.root, "/"), origin) &&
-		!strings.HasPrefix(strings.ToLower(c.root), strings.ToLower(origin)+"/")
+	origin := c.R.Header.Get("Origin")
+	return !strings.EqualFold(strings.TrimSuffix(c.Root, "/"), origin) &&
+		!strings.HasPrefix(strings.ToLower(c.Root), strings.ToLower(origin)+"/")
 }
 
 // isLogin: the sign-in form needs no crumb (Jenkins checks it before the
 // crumb filter; the browser has no session to bind one to yet), but is
 // still refused from another site, so no page can sign a visitor in to
 // an account of its choosing.
-func isLogin(c *call) bool {
-	return len(c.path) == 1 && c.path[0] == "j_spring_security_check"
+func isLogin(c *request.Call) bool {
+	return len(c.Path) == 1 && c.Path[0] == "j_spring_security_check"
 }
 
 // crumbFrom reads the crumb from the Jenkins-Crumb header, else from a

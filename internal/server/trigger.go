@@ -12,30 +12,31 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/request"
 )
 
 // build handles /job/N/build and /job/N/buildWithParameters (§5.1, §5.2).
-func (s *Server) build(c *call, job *model.Job, withParams bool) error {
+func (s *Server) build(c *request.Call, job *model.Job, withParams bool) error {
 	// The job's remote trigger token (<authToken>, §5.3) stands in for
 	// Job/Build and, as in Jenkins, for the POST requirement.
-	token := c.r.URL.Query().Get("token")
+	token := c.R.URL.Query().Get("token")
 	byToken := job.Config.AuthToken != "" && token != ""
 	if byToken {
 		if subtle.ConstantTimeCompare([]byte(token), []byte(job.Config.AuthToken)) != 1 {
-			return &httpError{status: http.StatusForbidden, msg: "Invalid token provided."}
+			return request.NewError(http.StatusForbidden, "Invalid token provided.")
 		}
 	} else {
-		if err := requirePOST(c); err != nil {
+		if err := request.RequirePOST(c); err != nil {
 			return err
 		}
-		if err := c.require(permBuild); err != nil {
+		if err := c.Require(permBuild); err != nil {
 			return err
 		}
 	}
 	if job.Config.Disabled {
-		return newError(http.StatusConflict, job.Name+" is not buildable")
+		return request.NewError(http.StatusConflict, job.Name+" is not buildable")
 	}
-	quiet, err := parseDelay(c.r.URL.Query())
+	quiet, err := parseDelay(c.R.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -43,7 +44,7 @@ func (s *Server) build(c *call, job *model.Job, withParams bool) error {
 	switch {
 	case withParams:
 		if len(job.Config.Params) == 0 {
-			return badRequest(job.Name + " is not parameterized")
+			return request.BadRequest(job.Name + " is not parameterized")
 		}
 		if params, err = paramsFromRequest(c, job.Config.Params); err != nil {
 			return err
@@ -55,44 +56,44 @@ func (s *Server) build(c *call, job *model.Job, withParams bool) error {
 	}
 	// Anonymous callers are "user anonymous", as in Jenkins.
 	cause := model.Cause{Kind: model.CauseUser}
-	if u := c.id.User; u != nil {
+	if u := c.ID.User; u != nil {
 		cause.UserID, cause.UserName = u.ID, u.DisplayName()
 	}
-	by := c.authority()
+	by := c.Authority()
 	if byToken {
 		// The client's address, through trusted proxies, as audited.
-		note := c.r.URL.Query().Get("cause")
+		note := c.R.URL.Query().Get("cause")
 		if err := limits.Check("cause", note, limits.Message); err != nil {
-			return badRequest(err.Error())
+			return request.BadRequest(err.Error())
 		}
-		cause = model.Cause{Kind: model.CauseRemote, Addr: c.addr, Note: note}
+		cause = model.Cause{Kind: model.CauseRemote, Addr: c.Addr, Note: note}
 		// The trigger token stands in for whoever configured the job, as
 		// the timer does: they chose what its builds trigger.
 		by = job.ConfiguredBy
 	}
-	item, _, err := s.queue.Schedule(c.ctx(), job, cause, by, params, quiet)
+	item, _, err := s.queue.Schedule(c.Ctx(), job, cause, by, params, quiet)
 	if err != nil {
 		return err
 	}
-	if fromForm(c) {
-		return seeOther(c, c.root+jobPath(job.Name))
+	if request.FromForm(c) {
+		return request.SeeOther(c, c.Root+jobPath(job.Name))
 	}
 	// Always 201 with the item's URL, also when the request was folded
 	// into an item already waiting: clients read Location and never
 	// follow a 3xx correctly here.
-	h := c.w.Header()
-	h.Set("Location", c.root+"queue/item/"+strconv.FormatInt(item.ID, 10)+"/")
+	h := c.W.Header()
+	h.Set("Location", c.Root+"queue/item/"+strconv.FormatInt(item.ID, 10)+"/")
 	// Jenkins's answer has an empty body, which clients that decode
 	// every body as JSON (gojenkins) need; a client that accepts text,
 	// as curl's "*/*" does, is told what happened.
-	if !acceptsText(c.r) {
+	if !acceptsText(c.R) {
 		h.Set("Content-Length", "0")
-		c.w.WriteHeader(http.StatusCreated)
+		c.W.WriteHeader(http.StatusCreated)
 		return nil
 	}
 	h.Set("Content-Type", "text/plain;charset=utf-8")
-	c.w.WriteHeader(http.StatusCreated)
-	fmt.Fprintf(c.w, "Started build for job %s\n", job.Name)
+	c.W.WriteHeader(http.StatusCreated)
+	fmt.Fprintf(c.W, "Started build for job %s\n", job.Name)
 	return nil
 }
 
@@ -153,7 +154,7 @@ func parseDelay(q map[string][]string) (*time.Duration, error) {
 	}
 	n, err := strconv.ParseInt(num, 10, 64)
 	if err != nil || n < 0 || n > 366*24*3600*1000 {
-		return nil, badRequest("Invalid time duration value: " + v + " (use a number of milliseconds, or e.g. 10sec)")
+		return nil, request.BadRequest("Invalid time duration value: " + v + " (use a number of milliseconds, or e.g. 10sec)")
 	}
 	d := (time.Duration(n) * unit).Truncate(time.Second)
 	return &d, nil
@@ -162,18 +163,18 @@ func parseDelay(q map[string][]string) (*time.Duration, error) {
 // paramsFromRequest reads each defined parameter from the query or the
 // form (urlencoded or multipart); absent ones take their defaults and
 // undefined ones are ignored, as in Jenkins.
-func paramsFromRequest(c *call, defs []model.ParamDef) ([]model.ParamValue, error) {
-	if err := parseForm(c); err != nil {
+func paramsFromRequest(c *request.Call, defs []model.ParamDef) ([]model.ParamValue, error) {
+	if err := request.ParseForm(c); err != nil {
 		return nil, err
 	}
 	out := make([]model.ParamValue, 0, len(defs))
 	for _, d := range defs {
-		vals, given := c.r.Form[d.Name]
+		vals, given := c.R.Form[d.Name]
 		if given && len(vals) != 1 {
-			return nil, badRequest(fmt.Sprintf("Illegal number of parameter values for %s: %d", d.Name, len(vals)))
+			return nil, request.BadRequest(fmt.Sprintf("Illegal number of parameter values for %s: %d", d.Name, len(vals)))
 		}
 		v := d.Default
-		ui := c.r.Form.Get("jeeves-form") != ""
+		ui := c.R.Form.Get("jeeves-form") != ""
 		switch {
 		case given && ui && d.Kind == model.ParamPassword && vals[0] == "":
 			// The web UI never sends a password default to the browser:
@@ -195,19 +196,19 @@ func paramsFromRequest(c *call, defs []model.ParamDef) ([]model.ParamValue, erro
 // paramsFromJSONField reads the `json` form field of a POST to /build on
 // a parameterized job: {"parameter":[{"name":…,"value":…}]} or a single
 // object. Parameters not given take their defaults.
-func paramsFromJSONField(c *call, defs []model.ParamDef) ([]model.ParamValue, error) {
-	if err := parseForm(c); err != nil {
+func paramsFromJSONField(c *request.Call, defs []model.ParamDef) ([]model.ParamValue, error) {
+	if err := request.ParseForm(c); err != nil {
 		return nil, err
 	}
-	raw := c.r.Form.Get("json")
+	raw := c.R.Form.Get("json")
 	if raw == "" {
-		return nil, badRequest("Nothing is submitted: this job is parameterized; POST its parameters to buildWithParameters, or a json form field to build")
+		return nil, request.BadRequest("Nothing is submitted: this job is parameterized; POST its parameters to buildWithParameters, or a json form field to build")
 	}
 	var form struct {
 		Parameter json.RawMessage `json:"parameter"`
 	}
 	if err := json.Unmarshal([]byte(raw), &form); err != nil {
-		return nil, badRequest("The json form field is not valid JSON: " + err.Error())
+		return nil, request.BadRequest("The json form field is not valid JSON: " + err.Error())
 	}
 	type nv struct {
 		Name  string `json:"name"`
@@ -217,19 +218,19 @@ func paramsFromJSONField(c *call, defs []model.ParamDef) ([]model.ParamValue, er
 	if len(form.Parameter) > 0 && form.Parameter[0] == '{' {
 		var one nv
 		if err := json.Unmarshal(form.Parameter, &one); err != nil {
-			return nil, badRequest("The json form field's parameter is malformed: " + err.Error())
+			return nil, request.BadRequest("The json form field's parameter is malformed: " + err.Error())
 		}
 		list = []nv{one}
 	} else if len(form.Parameter) > 0 {
 		if err := json.Unmarshal(form.Parameter, &list); err != nil {
-			return nil, badRequest("The json form field's parameter is malformed: " + err.Error())
+			return nil, request.BadRequest("The json form field's parameter is malformed: " + err.Error())
 		}
 	}
 	given := map[string]string{}
 	for _, p := range list {
 		i := slices.IndexFunc(defs, func(d model.ParamDef) bool { return d.Name == p.Name })
 		if i < 0 {
-			return nil, badRequest("No such parameter definition: " + p.Name)
+			return nil, request.BadRequest("No such parameter definition: " + p.Name)
 		}
 		switch v := p.Value.(type) {
 		case string:
@@ -241,7 +242,7 @@ func paramsFromJSONField(c *call, defs []model.ParamDef) ([]model.ParamValue, er
 		case nil:
 			given[p.Name] = ""
 		default:
-			return nil, badRequest("The value of parameter " + p.Name + " must be a string")
+			return nil, request.BadRequest("The value of parameter " + p.Name + " must be a string")
 		}
 	}
 	out := make([]model.ParamValue, 0, len(defs))
@@ -264,14 +265,14 @@ func paramsFromJSONField(c *call, defs []model.ParamDef) ([]model.ParamValue, er
 // and no value is longer than limits.Value.
 func paramValue(d model.ParamDef, v string) (model.ParamValue, error) {
 	if err := limits.Check("the value of parameter "+d.Name, v, limits.Value); err != nil {
-		return model.ParamValue{}, badRequest(err.Error())
+		return model.ParamValue{}, request.BadRequest(err.Error())
 	}
 	switch d.Kind {
 	case model.ParamBoolean:
 		v = strconv.FormatBool(strings.EqualFold(strings.TrimSpace(v), "true"))
 	case model.ParamChoice:
 		if len(d.Choices) > 0 && !slices.Contains(d.Choices, v) {
-			return model.ParamValue{}, badRequest(fmt.Sprintf("Illegal choice for parameter %s: %s", d.Name, v))
+			return model.ParamValue{}, request.BadRequest(fmt.Sprintf("Illegal choice for parameter %s: %s", d.Name, v))
 		}
 	case model.ParamString, model.ParamText:
 		if d.Trim {
@@ -279,17 +280,4 @@ func paramValue(d model.ParamDef, v string) (model.ParamValue, error) {
 		}
 	}
 	return model.ParamValue{Kind: d.Kind, Name: d.Name, Value: v}, nil
-}
-
-func parseForm(c *call) error {
-	if strings.HasPrefix(c.r.Header.Get("Content-Type"), "multipart/") {
-		if err := c.r.ParseMultipartForm(1 << 20); err != nil {
-			return badRequest("Malformed multipart form: " + err.Error())
-		}
-		return nil
-	}
-	if err := c.r.ParseForm(); err != nil {
-		return badRequest("Malformed form: " + err.Error())
-	}
-	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/request"
 	"github.com/jeeves-ci/jeeves/internal/store"
 	"github.com/jeeves-ci/jeeves/internal/web"
 )
@@ -39,11 +40,11 @@ const (
 )
 
 // render writes a page with the security headers every page carries.
-func (s *Server) render(c *call, status int, name string, pg page) error {
-	pg.Root, pg.Static, pg.Version = c.root, s.ui.StaticPrefix(), s.cfg.Version
-	pg.User = c.id.User
+func (s *Server) render(c *request.Call, status int, name string, pg page) error {
+	pg.Root, pg.Static, pg.Version = c.Root, s.ui.StaticPrefix(), s.cfg.Version
+	pg.User = c.ID.User
 	pg.Crumb = s.crumbValue(c)
-	pg.Admin = c.id.User != nil && c.hasOn(nil, permAdminister)
+	pg.Admin = c.ID.User != nil && c.HasOn(nil, permAdminister)
 	var buf bytes.Buffer
 	if err := s.ui.Render(&buf, name, pg); err != nil {
 		return err
@@ -51,78 +52,47 @@ func (s *Server) render(c *call, status int, name string, pg page) error {
 	if s.holdPage(c, status, buf.Bytes()) {
 		return nil // a UI form's POST: the browser GETs the page (flash.go)
 	}
-	pageHeaders(c.w.Header())
-	c.w.WriteHeader(status)
-	if c.r.Method != http.MethodHead {
-		c.w.Write(buf.Bytes())
+	request.PageHeaders(c.W.Header())
+	c.W.WriteHeader(status)
+	if c.R.Method != http.MethodHead {
+		c.W.Write(buf.Bytes())
 	}
 	return nil
 }
 
-// pageHeaders sets the headers every HTML answer carries, UI pages and
-// error pages alike: the Content-Security-Policy above all. no-store: a
-// page may show a new token once; the browser keeps no copy of it.
-func pageHeaders(h http.Header) {
-	h.Set("Content-Type", "text/html;charset=utf-8")
-	h.Set("Content-Security-Policy", web.CSP)
-	h.Set("Cache-Control", "no-cache,no-store,must-revalidate")
-	h.Set("Referrer-Policy", "same-origin")
-}
-
-// redirect is http.Redirect with the page policy: for a GET it writes a
-// small HTML body.
-func redirect(c *call, url string, code int) {
-	c.w.Header().Set("Content-Security-Policy", web.CSP)
-	http.Redirect(c.w, c.r, url, code)
-}
-
 // crumbValue is the crumb forms carry; "" when crumbs are off.
-func (s *Server) crumbValue(c *call) string {
+func (s *Server) crumbValue(c *request.Call) string {
 	if !s.sys().CSRF {
 		return ""
 	}
-	return s.auth.Crumb(c.id)
+	return s.auth.Crumb(c.ID)
 }
 
 // serveStatic serves /static/<hash>/<file>, cached for good: the hash
 // changes whenever an asset does.
-func (s *Server) serveStatic(c *call, p []string) error {
+func (s *Server) serveStatic(c *request.Call, p []string) error {
 	a, ok := s.ui.Asset(strings.Join(p, "/"))
 	if !ok {
-		return notFound()
+		return request.NotFound()
 	}
-	h := c.w.Header()
+	h := c.W.Header()
 	h.Set("Content-Type", a.ContentType)
 	h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	h.Set("Content-Length", strconv.Itoa(len(a.Body)))
-	c.w.WriteHeader(http.StatusOK)
-	if c.r.Method != http.MethodHead {
-		c.w.Write(a.Body)
+	c.W.WriteHeader(http.StatusOK)
+	if c.R.Method != http.MethodHead {
+		c.W.Write(a.Body)
 	}
-	return nil
-}
-
-// fromForm reports a POST sent by one of the UI's own forms (they carry a
-// jeeves-form field, which the "crumb" template writes): those are
-// answered 303 See Other to a page (Post/Redirect/Get, flash.go), where
-// API clients keep Jenkins's answer.
-func fromForm(c *call) bool {
-	return c.r.Method == http.MethodPost && c.r.PostFormValue("jeeves-form") != ""
-}
-
-// seeOther sends a browser on to url after a form POST.
-func seeOther(c *call, url string) error {
-	redirect(c, url, http.StatusSeeOther)
 	return nil
 }
 
 // jobTrail is the breadcrumb down to a job: each folder, then the job.
-func (c *call) jobTrail(name string) []trail {
+func jobTrail(c *request.Call, name string) []trail {
 	var out []trail
 	parts := strings.Split(name, "/")
 	for i := range parts {
 		full := strings.Join(parts[:i+1], "/")
-		out = append(out, trail{parts[i], c.root + jobPath(full)})
+		out = append(out, trail{parts[i], c.Root + jobPath(full)})
 	}
 	return out
 }
@@ -148,7 +118,7 @@ type executorRow struct{ Build, URL string }
 
 // dashboard renders the jobs of folder ("" = the root) with the queue
 // and the executors beside them.
-func (s *Server) dashboard(c *call, folder *model.Job) error {
+func (s *Server) dashboard(c *request.Call, folder *model.Job) error {
 	name := ""
 	if folder != nil {
 		name = folder.Name
@@ -156,15 +126,15 @@ func (s *Server) dashboard(c *call, folder *model.Job) error {
 	busy := false
 	var rows []dashboardRow
 	for _, j := range s.jobs.Children(name) {
-		if !c.canSee(j) {
+		if !c.CanSee(j) {
 			continue
 		}
-		r := dashboardRow{Name: j.Name, URL: c.root + jobPath(j.Name), Ball: web.Ball(s.jobColor(c, j)), Folder: jobs.IsFolder(j), Duration: "N/A"}
+		r := dashboardRow{Name: j.Name, URL: c.Root + jobPath(j.Name), Ball: web.Ball(s.jobColor(c, j)), Folder: jobs.IsFolder(j), Duration: "N/A"}
 		if name != "" {
 			r.Name = strings.TrimPrefix(j.Name, name+"/")
 		}
 		if !r.Folder {
-			r.CanBuild = c.hasOn(j, permBuild) && !j.Config.Disabled
+			r.CanBuild = c.HasOn(j, permBuild) && !j.Config.Disabled
 			r.Params = len(j.Config.Params) > 0
 			sum, err := s.summarizeHistory(c, j)
 			if err != nil {
@@ -186,10 +156,10 @@ func (s *Server) dashboard(c *call, folder *model.Job) error {
 	var queue []queueRow
 	for _, w := range s.queue.Items() {
 		j := s.jobByID(w.Item.JobID)
-		if j == nil || !c.canSee(j) {
+		if j == nil || !c.CanSee(j) {
 			continue
 		}
-		queue = append(queue, queueRow{ID: w.Item.ID, Name: j.Name, URL: c.root + jobPath(j.Name), Why: w.Why, CanCancel: c.hasOn(j, permCancel)})
+		queue = append(queue, queueRow{ID: w.Item.ID, Name: j.Name, URL: c.Root + jobPath(j.Name), Why: w.Why, CanCancel: c.HasOn(j, permCancel)})
 	}
 	var execs []executorRow
 	for _, b := range s.queue.Executors() {
@@ -199,11 +169,11 @@ func (s *Server) dashboard(c *call, folder *model.Job) error {
 		}
 		busy = true
 		j := s.jobByID(b.JobID)
-		if j == nil || !c.canSee(j) {
+		if j == nil || !c.CanSee(j) {
 			execs = append(execs, executorRow{Build: "busy"})
 			continue
 		}
-		execs = append(execs, executorRow{Build: j.Name + " #" + strconv.FormatInt(b.Number, 10), URL: c.root + jobPath(j.Name) + strconv.FormatInt(b.Number, 10) + "/console"})
+		execs = append(execs, executorRow{Build: j.Name + " #" + strconv.FormatInt(b.Number, 10), URL: c.Root + jobPath(j.Name) + strconv.FormatInt(b.Number, 10) + "/console"})
 	}
 	offline := ""
 	if off, why := s.queue.Offline(); off {
@@ -221,16 +191,16 @@ func (s *Server) dashboard(c *call, folder *model.Job) error {
 	var tr []trail
 	folderURL := ""
 	if folder != nil {
-		folderURL = c.root + jobPath(folder.Name)
+		folderURL = c.Root + jobPath(folder.Name)
 		newItem = jobPath(folder.Name) + "newJob"
 		title = folder.Name
-		tr = c.jobTrail(folder.Name)
+		tr = jobTrail(c, folder.Name)
 	}
 	return s.render(c, http.StatusOK, "dashboard", page{Title: title, Live: live, Trail: tr, P: map[string]any{
 		"Jobs": rows, "Queue": queue, "Executors": execs, "Offline": offline,
-		"CanCreate": c.id.User != nil && c.hasOn(folder, permCreate), "NewItemPath": newItem,
+		"CanCreate": c.ID.User != nil && c.HasOn(folder, permCreate), "NewItemPath": newItem,
 		"Folder": map[bool]string{true: name}[folder != nil], "FolderURL": folderURL,
-		"CanConfigure": folder != nil && c.hasOn(folder, permConfigure), "CanDelete": folder != nil && c.hasOn(folder, permDelete),
+		"CanConfigure": folder != nil && c.HasOn(folder, permConfigure), "CanDelete": folder != nil && c.HasOn(folder, permDelete),
 	}})
 }
 
@@ -246,20 +216,20 @@ type historySummary struct {
 
 // summarizeHistory is j's historySummary, remembered or read; one that
 // could not be read whole is an error, and is not remembered.
-func (s *Server) summarizeHistory(c *call, j *model.Job) (historySummary, error) {
+func (s *Server) summarizeHistory(c *request.Call, j *model.Job) (historySummary, error) {
 	if v, ok := s.summaries.Load(j.ID); ok && v.(historySummary).status == j.Status {
 		return v.(historySummary), nil
 	}
 	sum := historySummary{status: j.Status}
 	if j.Status.CompletedNumber > 0 {
 		var err error
-		if sum.success, err = s.builds.PermalinkBuild(c.ctx(), j.ID, model.LastSuccessfulBuild); ignoreGone(err) != nil {
+		if sum.success, err = s.builds.PermalinkBuild(c.Ctx(), j.ID, model.LastSuccessfulBuild); ignoreGone(err) != nil {
 			return sum, err
 		}
-		if sum.failure, err = s.builds.PermalinkBuild(c.ctx(), j.ID, model.LastFailedBuild); ignoreGone(err) != nil {
+		if sum.failure, err = s.builds.PermalinkBuild(c.Ctx(), j.ID, model.LastFailedBuild); ignoreGone(err) != nil {
 			return sum, err
 		}
-		b, err := s.builds.Get(c.ctx(), j.ID, j.Status.CompletedNumber)
+		b, err := s.builds.Get(c.Ctx(), j.ID, j.Status.CompletedNumber)
 		if ignoreGone(err) != nil {
 			return sum, err
 		}
@@ -338,8 +308,8 @@ type historyRow struct {
 
 // jobUIPage is /job/N/: history, Build Now or the parameters form,
 // Configure, Disable/Enable, Delete, and the build-time trend.
-func (s *Server) jobUIPage(c *call, job *model.Job) error {
-	builds, err := s.builds.List(c.ctx(), job.ID, 30)
+func (s *Server) jobUIPage(c *request.Call, job *model.Job) error {
+	builds, err := s.builds.List(c.Ctx(), job.ID, 30)
 	if err != nil {
 		return err
 	}
@@ -359,8 +329,8 @@ func (s *Server) jobUIPage(c *call, job *model.Job) error {
 	refs := func(js []*model.Job) []trail {
 		var out []trail
 		for _, j := range js {
-			if c.canSee(j) {
-				out = append(out, trail{j.Name, c.root + jobPath(j.Name)})
+			if c.CanSee(j) {
+				out = append(out, trail{j.Name, c.Root + jobPath(j.Name)})
 			}
 		}
 		return out
@@ -376,10 +346,10 @@ func (s *Server) jobUIPage(c *call, job *model.Job) error {
 			params[i].Default = "" // never sent to the browser
 		}
 	}
-	return s.render(c, http.StatusOK, "job", page{Title: job.Name, Live: live, Trail: c.jobTrail(job.Name), P: map[string]any{
-		"Name": job.Name, "URL": c.root + jobPath(job.Name), "Color": s.jobColor(c, job),
+	return s.render(c, http.StatusOK, "job", page{Title: job.Name, Live: live, Trail: jobTrail(c, job.Name), P: map[string]any{
+		"Name": job.Name, "URL": c.Root + jobPath(job.Name), "Color": s.jobColor(c, job),
 		"Description": job.Config.Description, "Disabled": job.Config.Disabled, "Params": params,
-		"CanBuild": c.has(permBuild), "CanConfigure": c.has(permConfigure), "CanDelete": c.has(permDelete),
+		"CanBuild": c.Has(permBuild), "CanConfigure": c.Has(permConfigure), "CanDelete": c.Has(permDelete),
 		"Builds": hist, "Waiting": waiting, "Trend": trend(builds),
 		"Upstream": refs(s.upstream(job)), "Downstream": refs(s.downstream(job)),
 		"NotRun": job.Config.Unsupported,
@@ -391,7 +361,7 @@ func (s *Server) jobUIPage(c *call, job *model.Job) error {
 const consoleTail = 256 << 10
 
 // buildUIPage is /job/N/<n>/ (console false) and /job/N/<n>/console.
-func (s *Server) buildUIPage(c *call, job *model.Job, b *model.Build, console bool) error {
+func (s *Server) buildUIPage(c *request.Call, job *model.Job, b *model.Build, console bool) error {
 	if r, ok := s.queue.Running(b.JobID, b.Number); ok {
 		b = &r
 	}
@@ -411,10 +381,10 @@ func (s *Server) buildUIPage(c *call, job *model.Job, b *model.Build, console bo
 		}
 	}
 	data := map[string]any{
-		"JobName": job.Name, "Number": b.Number, "URL": c.root + jobPath(job.Name) + strconv.FormatInt(b.Number, 10) + "/",
+		"JobName": job.Name, "Number": b.Number, "URL": c.Root + jobPath(job.Name) + strconv.FormatInt(b.Number, 10) + "/",
 		"Color": color, "Building": b.Building, "Result": string(b.Result), "StartedAt": b.StartedAt,
 		"Duration": b.Duration, "Elapsed": time.Since(b.StartedAt), "Causes": causes, "Params": params,
-		"CanStop": c.has(permCancel), "CanDelete": c.has(permRunDelete), "Console": console,
+		"CanStop": c.Has(permCancel), "CanDelete": c.Has(permRunDelete), "Console": console,
 	}
 	if console {
 		text, size, skipped, err := s.logTail(b, consoleTail)
@@ -437,7 +407,7 @@ func (s *Server) buildUIPage(c *call, job *model.Job, b *model.Build, console bo
 	if console {
 		title += " Console"
 	}
-	tr := append(c.jobTrail(job.Name), trail{"#" + strconv.FormatInt(b.Number, 10), data["URL"].(string)})
+	tr := append(jobTrail(c, job.Name), trail{"#" + strconv.FormatInt(b.Number, 10), data["URL"].(string)})
 	return s.render(c, http.StatusOK, "build", page{Title: title, Live: live, Trail: tr, P: data})
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/cron"
 	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/request"
 )
 
 // timerCheckPath is, under an item's (or the root's) descriptorByName/,
@@ -56,13 +57,13 @@ func timerCheck(spec, seed string, now time.Time) fieldCheck {
 // Jenkins's FormValidation does: an HTML fragment <div class="ok|warning|
 // error">message</div>, or nothing for an empty value. It changes nothing,
 // whatever the method.
-func (s *Server) checkSpec(c *call, job *model.Job, p []string) error {
+func (s *Server) checkSpec(c *request.Call, job *model.Job, p []string) error {
 	if len(p) != 2 || p[0] != "hudson.triggers.TimerTrigger" || p[1] != "checkSpec" && p[1] != "check" {
-		return notFound()
+		return request.NotFound()
 	}
-	value := c.r.URL.Query().Get("value")
+	value := c.R.URL.Query().Get("value")
 	if len(value) > maxSpecLength {
-		return badRequest("The schedule is longer than 64 KiB")
+		return request.BadRequest("The schedule is longer than 64 KiB")
 	}
 	seed := ""
 	if job != nil {
@@ -75,13 +76,13 @@ func (s *Server) checkSpec(c *call, job *model.Job, p []string) error {
 		template.HTMLEscape(&b, []byte(chk.Message))
 		b.WriteString("</div>")
 	}
-	h := c.w.Header()
+	h := c.W.Header()
 	h.Set("Content-Type", "text/html;charset=utf-8")
 	h.Set("Cache-Control", "no-cache,no-store,must-revalidate")
 	h.Set("X-Content-Type-Options", "nosniff")
-	c.w.WriteHeader(http.StatusOK)
-	if c.r.Method != http.MethodHead {
-		c.w.Write(b.Bytes())
+	c.W.WriteHeader(http.StatusOK)
+	if c.R.Method != http.MethodHead {
+		c.W.Write(b.Bytes())
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/configxml"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/request"
 )
 
 // The New Item and Configure pages: a freestyle form that writes the same
@@ -88,7 +89,7 @@ func readForm(form url.Values) (jobForm, error) {
 	kinds, names, defs, choices, descs, origs := form["param.kind"], form["param.name"], form["param.default"], form["param.choices"], form["param.description"], form["param.orig"]
 	_, withOrigs := form["param.orig"]
 	if len(names) != len(kinds) || len(defs) != len(kinds) || len(choices) != len(kinds) || len(descs) != len(kinds) || withOrigs && len(origs) != len(kinds) {
-		return f, badRequest("The parameter rows are incomplete; reload the page and try again")
+		return f, request.BadRequest("The parameter rows are incomplete; reload the page and try again")
 	}
 	for i := range kinds {
 		r := paramRow{ParamDef: model.ParamDef{Kind: model.ParamKind(kinds[i]), Name: strings.TrimSpace(names[i]), Description: descs[i], Default: defs[i]},
@@ -103,7 +104,7 @@ func readForm(form url.Values) (jobForm, error) {
 	shells, shellOrigs := form["shell"], form["shell.orig"]
 	_, withShellOrigs := form["shell.orig"]
 	if withShellOrigs && len(shellOrigs) != len(shells) {
-		return f, badRequest("The build step rows are incomplete; reload the page and try again")
+		return f, request.BadRequest("The build step rows are incomplete; reload the page and try again")
 	}
 	for i, cmd := range shells {
 		// Without indexes, a row stands for the shell step at its position.
@@ -300,33 +301,6 @@ func projectForm(f *jobForm, base *model.JobConfig, seed string) (configxml.Proj
 	return pf, ok
 }
 
-// formError is the message of a 400 to show beside a form; other errors
-// pass on.
-func formError(err error) (string, bool) {
-	var he *httpError
-	if errors.As(err, &he) && he.status == http.StatusBadRequest {
-		return he.msg, true
-	}
-	return "", false
-}
-
-// fieldError is a 400 about one field of a form, so that the form can
-// show the message beside it; API clients get the same 400 as before.
-type fieldError struct {
-	field string
-	err   *httpError
-}
-
-func (e *fieldError) Error() string { return e.err.msg }
-
-// Unwrap gives the 400 to errors.As, for renderError and formError.
-func (e *fieldError) Unwrap() error { return e.err }
-
-// badField is badRequest(msg) about the form field named field.
-func badField(field, msg string) error {
-	return &fieldError{field: field, err: badRequest(msg).(*httpError)}
-}
-
 // joinName is the full name of name in folder parent ("" = the root).
 func joinName(parent, name string) string {
 	if parent == "" {
@@ -339,21 +313,21 @@ func joinName(parent, name string) string {
 // /job/FOLDER/newJob): the New Item page and its two forms. A form that
 // fails comes back (400) as it was typed, with the reason beside the
 // field.
-func (s *Server) newJob(c *call, folder *model.Job) error {
+func (s *Server) newJob(c *request.Call, folder *model.Job) error {
 	parent := ""
-	action := c.root + "view/all/newJob"
-	check := c.root + "descriptorByName/" + timerCheckPath
+	action := c.Root + "view/all/newJob"
+	check := c.Root + "descriptorByName/" + timerCheckPath
 	var tr []trail
 	if folder != nil {
 		parent = folder.Name
-		action = c.root + jobPath(folder.Name) + "newJob"
-		tr = c.jobTrail(folder.Name)
+		action = c.Root + jobPath(folder.Name) + "newJob"
+		tr = jobTrail(c, folder.Name)
 	}
 	tr = append(tr, trail{"New Item", action})
 	// Job/Create here; a token's job glob is held to the new item's full
 	// name below.
-	if !c.hasIgnoringGlob(c.item, permCreate) {
-		return forbidden(permCreate)
+	if !c.HasIgnoringGlob(c.Item, permCreate) {
+		return request.Forbidden(permCreate)
 	}
 	type typed struct {
 		name, mode, xmlName, xml string
@@ -370,13 +344,13 @@ func (s *Server) newJob(c *call, folder *model.Job) error {
 			"XMLName": t.xmlName, "XML": t.xml, "XMLError": f.Errors["config.xml"], "XMLNameError": f.Errors["xml-name"],
 		}})
 	}
-	if c.r.Method != http.MethodPost {
+	if c.R.Method != http.MethodPost {
 		return show(http.StatusOK, typed{})
 	}
-	if err := parseForm(c); err != nil {
+	if err := request.ParseForm(c); err != nil {
 		return err
 	}
-	form := c.r.PostForm
+	form := c.R.PostForm
 	name := strings.TrimSpace(form.Get("name"))
 	mode := form.Get("mode")
 	// create makes the item from xml, as every create route does: the
@@ -385,11 +359,11 @@ func (s *Server) newJob(c *call, folder *model.Job) error {
 	// projects it triggers.
 	create := func(xml []byte) (*model.Job, error) {
 		if jobs.CheckName(name) == nil {
-			if err := c.mayCreate(inFolder(parent, name)); err != nil {
+			if err := c.MayCreate(inFolder(parent, name)); err != nil {
 				return nil, refused{err}
 			}
 		}
-		if err := s.checkDownstream(c, inFolder(parent, name), xml); err != nil {
+		if err := c.CheckDownstream(inFolder(parent, name), xml); err != nil {
 			return nil, err
 		}
 		return s.newItem(c, parent, name, xml)
@@ -407,14 +381,14 @@ func (s *Server) newJob(c *call, folder *model.Job) error {
 		if f.Errors == nil {
 			job, err := create(xml)
 			if err == nil {
-				return seeOther(c, c.root+jobPath(job.Name))
+				return request.SeeOther(c, c.Root+jobPath(job.Name))
 			}
 			if errors.Is(err, errRefused) {
 				return err
 			}
-			msg, ok := formError(jobError(err))
+			msg, ok := request.FormMessage(request.Refused(err))
 			if !ok {
-				return jobError(err)
+				return request.Refused(err)
 			}
 			f.fail(map[bool]string{true: "xml-name", false: "config.xml"}[errors.Is(err, jobs.ErrBadName) || errors.Is(err, jobs.ErrExists)], msg)
 		}
@@ -430,7 +404,7 @@ func (s *Server) newJob(c *call, folder *model.Job) error {
 	if name == "" {
 		f.fail("name", "Enter an item name")
 	} else if err := jobs.CheckName(name); err != nil {
-		msg, _ := formError(jobError(err))
+		msg, _ := request.FormMessage(request.Refused(err))
 		f.fail("name", msg)
 	}
 	var xml []byte
@@ -456,14 +430,14 @@ func (s *Server) newJob(c *call, folder *model.Job) error {
 		if errors.Is(err, errRefused) {
 			return err
 		}
-		msg, ok := formError(jobError(err))
+		msg, ok := request.FormMessage(request.Refused(err))
 		if !ok {
-			return jobError(err)
+			return request.Refused(err)
 		}
 		f.fail(map[bool]string{true: "form", false: "name"}[errors.Is(err, jobs.ErrBadConfig)], msg)
 		return show(http.StatusBadRequest, t)
 	}
-	return seeOther(c, c.root+jobPath(job.Name))
+	return request.SeeOther(c, c.Root+jobPath(job.Name))
 }
 
 // errRefused marks an error create (in newJob) returns for the caller,
@@ -479,8 +453,8 @@ func (r refused) Unwrap() error        { return r.err }
 
 // configurePage is GET /job/N/configure: the form (freestyle jobs) and
 // the raw config.xml.
-func (s *Server) configurePage(c *call, job *model.Job) error {
-	if err := c.require(permConfigure); err != nil {
+func (s *Server) configurePage(c *request.Call, job *model.Job) error {
+	if err := c.Require(permConfigure); err != nil {
 		return err
 	}
 	return s.showConfigure(c, job, http.StatusOK, "", string(job.ConfigXML), nil)
@@ -488,7 +462,7 @@ func (s *Server) configurePage(c *call, job *model.Job) error {
 
 // showConfigure renders the Configure page: form is the freestyle form as
 // typed (nil: the stored job's), xml the config.xml editor's text.
-func (s *Server) showConfigure(c *call, job *model.Job, status int, msg, xml string, form *jobForm) error {
+func (s *Server) showConfigure(c *request.Call, job *model.Job, status int, msg, xml string, form *jobForm) error {
 	var f *jobForm
 	if !jobs.IsFolder(job) {
 		ff := formOf(&job.Config, job.Name)
@@ -500,7 +474,7 @@ func (s *Server) showConfigure(c *call, job *model.Job, status int, msg, xml str
 				msg = ff.firstError()
 			}
 		}
-		ff.CheckURL = c.root + jobPath(job.Name) + "descriptorByName/" + timerCheckPath
+		ff.CheckURL = c.Root + jobPath(job.Name) + "descriptorByName/" + timerCheckPath
 		f = &ff
 	}
 	// The editor shows config.xml as the API serves it: password
@@ -510,9 +484,9 @@ func (s *Server) showConfigure(c *call, job *model.Job, status int, msg, xml str
 	if redacted, err := configxml.Redact([]byte(xml)); err == nil {
 		xml = string(redacted)
 	}
-	tr := append(c.jobTrail(job.Name), trail{"Configure", c.root + jobPath(job.Name) + "configure"})
+	tr := append(jobTrail(c, job.Name), trail{"Configure", c.Root + jobPath(job.Name) + "configure"})
 	return s.render(c, status, "configure", page{Title: job.Name + " Config", Trail: tr, P: map[string]any{
-		"Name": job.Name, "URL": c.root + jobPath(job.Name), "Error": msg, "XML": xml, "Form": f,
+		"Name": job.Name, "URL": c.Root + jobPath(job.Name), "Error": msg, "XML": xml, "Form": f,
 	}})
 }
 
@@ -520,33 +494,33 @@ func (s *Server) showConfigure(c *call, job *model.Job, status int, msg, xml str
 // freestyle form edits the stored config.xml in place
 // (configxml.EditProject): what it does not show is kept byte for byte.
 // A form that fails comes back (400) as typed, the reason beside the field.
-func (s *Server) configSubmit(c *call, job *model.Job) error {
-	if err := requirePOST(c); err != nil {
+func (s *Server) configSubmit(c *request.Call, job *model.Job) error {
+	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
-	if err := c.require(permConfigure); err != nil {
+	if err := c.Require(permConfigure); err != nil {
 		return err
 	}
-	if err := parseForm(c); err != nil {
+	if err := request.ParseForm(c); err != nil {
 		return err
 	}
-	form := c.r.PostForm
+	form := c.R.PostForm
 	if form.Get("mode") == "xml" {
 		xml := []byte(form.Get("config.xml"))
-		if err := s.checkDownstream(c, job.Name, xml); err != nil {
-			msg, _ := formError(err)
+		if err := c.CheckDownstream(job.Name, xml); err != nil {
+			msg, _ := request.FormMessage(err)
 			return s.showConfigure(c, job, http.StatusBadRequest, msg, string(xml), nil)
 		}
-		if _, err := s.jobs.UpdateConfig(c.ctx(), job.Name, xml, c.authority()); err != nil {
-			if msg, ok := formError(jobError(err)); ok {
+		if _, err := s.jobs.UpdateConfig(c.Ctx(), job.Name, xml, c.Authority()); err != nil {
+			if msg, ok := request.FormMessage(request.Refused(err)); ok {
 				return s.showConfigure(c, job, http.StatusBadRequest, msg, string(xml), nil)
 			}
-			return jobError(err)
+			return request.Refused(err)
 		}
-		return seeOther(c, c.root+jobPath(job.Name))
+		return request.SeeOther(c, c.Root+jobPath(job.Name))
 	}
 	if jobs.IsFolder(job) {
-		return badRequest("A folder is configured through its config.xml")
+		return request.BadRequest("A folder is configured through its config.xml")
 	}
 	f, err := readForm(form)
 	if err != nil {
@@ -562,34 +536,34 @@ func (s *Server) configSubmit(c *call, job *model.Job) error {
 		f.fail("form", err.Error())
 		return back()
 	}
-	if err := s.checkDownstream(c, job.Name, xml); err != nil {
-		msg, _ := formError(err)
+	if err := c.CheckDownstream(job.Name, xml); err != nil {
+		msg, _ := request.FormMessage(err)
 		f.fail("form", msg)
 		return back()
 	}
-	if _, err := s.jobs.UpdateConfig(c.ctx(), job.Name, xml, c.authority()); err != nil {
-		msg, ok := formError(jobError(err))
+	if _, err := s.jobs.UpdateConfig(c.Ctx(), job.Name, xml, c.Authority()); err != nil {
+		msg, ok := request.FormMessage(request.Refused(err))
 		if !ok {
-			return jobError(err)
+			return request.Refused(err)
 		}
 		f.fail("form", msg)
 		return back()
 	}
-	return seeOther(c, c.root+jobPath(job.Name))
+	return request.SeeOther(c, c.Root+jobPath(job.Name))
 }
 
 // deletePage is GET /job/N/delete: Jenkins's confirmation, whose button
 // POSTs to doDelete.
-func (s *Server) deletePage(c *call, job *model.Job) error {
-	if err := c.require(permDelete); err != nil {
+func (s *Server) deletePage(c *request.Call, job *model.Job) error {
+	if err := c.Require(permDelete); err != nil {
 		return err
 	}
 	what := "Project"
 	if jobs.IsFolder(job) {
 		what = "Folder"
 	}
-	url := c.root + jobPath(job.Name)
-	return s.render(c, http.StatusOK, "message", page{Title: "Delete " + job.Name, Trail: c.jobTrail(job.Name), P: map[string]any{
+	url := c.Root + jobPath(job.Name)
+	return s.render(c, http.StatusOK, "message", page{Title: "Delete " + job.Name, Trail: jobTrail(c, job.Name), P: map[string]any{
 		"Heading": "Delete " + what, "Text": "Delete the " + what + " ‘" + job.Name + "’?",
 		"Form": url + "doDelete", "Button": "Yes", "Back": url, "BackText": "No, go back",
 	}})

@@ -11,6 +11,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/request"
 	"github.com/jeeves-ci/jeeves/internal/settings"
 	"github.com/jeeves-ci/jeeves/internal/store"
 	"github.com/jeeves-ci/jeeves/internal/usererr"
@@ -34,9 +35,9 @@ type tokenForm struct {
 }
 
 // typedToken reads the token form as posted.
-func typedToken(c *call) tokenForm {
-	f := tokenForm{Name: c.r.PostFormValue("newTokenName"), Expiry: c.r.PostFormValue("expirationDuration"), Jobs: c.r.PostFormValue("jobs"), Scopes: map[string]bool{}}
-	for _, sc := range c.r.PostForm["scope"] {
+func typedToken(c *request.Call) tokenForm {
+	f := tokenForm{Name: c.R.PostFormValue("newTokenName"), Expiry: c.R.PostFormValue("expirationDuration"), Jobs: c.R.PostFormValue("jobs"), Scopes: map[string]bool{}}
+	for _, sc := range c.R.PostForm["scope"] {
 		f.Scopes[sc] = true
 	}
 	return f
@@ -44,9 +45,9 @@ func typedToken(c *call) tokenForm {
 
 // walkSecurity serves /user/NAME/security/…: the page, and the POSTs of
 // its forms (generate, revoke, password).
-func (s *Server) walkSecurity(c *call, u *model.User, p []string) error {
-	if c.id.User == nil {
-		return forbidden(permRead)
+func (s *Server) walkSecurity(c *request.Call, u *model.User, p []string) error {
+	if c.ID.User == nil {
+		return request.Forbidden(permRead)
 	}
 	if err := s.requireSelfOrAdmin(c, u); err != nil {
 		return err
@@ -57,44 +58,44 @@ func (s *Server) walkSecurity(c *call, u *model.User, p []string) error {
 	if ok, err := dispatch(s, c, u, p, walkSecurityMethods); ok {
 		return err
 	}
-	return notFound()
+	return request.NotFound()
 }
 
 // walkSecurityMethods are the Security page's forms' web methods.
 func walkSecurityMethods(name string) webMethod[*model.User] {
 	switch name {
 	case "generate", "revoke", "password":
-		return func(s *Server, c *call, u *model.User) error { return s.securityForm(c, u, name) }
+		return func(s *Server, c *request.Call, u *model.User) error { return s.securityForm(c, u, name) }
 	}
 	return nil
 }
 
 // securityForm runs one of the Security page's forms: generate, revoke
 // or password.
-func (s *Server) securityForm(c *call, u *model.User, form string) error {
-	if err := requirePOST(c); err != nil {
+func (s *Server) securityForm(c *request.Call, u *model.User, form string) error {
+	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
 	// Tokens and passwords are changed with full rights only, never with a
 	// token scoped down.
-	if err := requireFullToken(c); err != nil {
+	if err := c.RequireFullToken(); err != nil {
 		return err
 	}
-	if err := parseForm(c); err != nil {
+	if err := request.ParseForm(c); err != nil {
 		return err
 	}
-	self := strings.EqualFold(c.id.User.ID, u.ID)
-	back := c.root + "user/" + u.ID + "/security/"
+	self := strings.EqualFold(c.ID.User.ID, u.ID)
+	back := c.Root + "user/" + u.ID + "/security/"
 	switch form {
 	case "generate":
 		if !self {
 			return s.securityPage(c, u, http.StatusForbidden, securityState{Error: "Only " + u.ID + " can generate their API tokens"})
 		}
-		opt, err := tokenOptions(c)
+		opt, err := c.TokenOptions()
 		if err != nil {
 			return s.securityPage(c, u, http.StatusBadRequest, securityState{Error: err.Error(), Typed: typedToken(c)})
 		}
-		value, t, err := s.auth.GenerateToken(c.ctx(), u.ID, strings.TrimSpace(c.r.PostFormValue("newTokenName")), opt)
+		value, t, err := s.auth.GenerateToken(c.Ctx(), u.ID, strings.TrimSpace(c.R.PostFormValue("newTokenName")), opt)
 		if errors.Is(err, auth.ErrInvalid) || errors.Is(err, auth.ErrOutlives) {
 			return s.securityPage(c, u, http.StatusBadRequest, securityState{Error: usererr.Message(err), Typed: typedToken(c)})
 		}
@@ -103,16 +104,16 @@ func (s *Server) securityForm(c *call, u *model.User, form string) error {
 		}
 		return s.securityPage(c, u, http.StatusOK, securityState{NewToken: value, NewTokenName: t.Name})
 	case "revoke":
-		if err := s.auth.RevokeToken(c.ctx(), u.ID, c.r.URL.Query().Get("tokenUuid")); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := s.auth.RevokeToken(c.Ctx(), u.ID, c.R.URL.Query().Get("tokenUuid")); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		return seeOther(c, back)
+		return request.SeeOther(c, back)
 	case "password":
-		f := c.r.PostForm
+		f := c.R.PostForm
 		if self {
 			// The same throttled, audited check as a login: a stolen
 			// session cannot guess the password here either.
-			if _, err := s.auth.Password(auth.WithCaller(c.ctx(), selfID(c)), "password change", u.ID, f.Get("current"), c.addr); err != nil {
+			if _, err := s.auth.Password(auth.WithCaller(c.Ctx(), c.SelfID()), "password change", u.ID, f.Get("current"), c.Addr); err != nil {
 				if errors.Is(err, auth.ErrBadCredentials) {
 					return s.securityPage(c, u, http.StatusBadRequest, securityState{PasswordError: "The current password is wrong"})
 				}
@@ -122,7 +123,7 @@ func (s *Server) securityForm(c *call, u *model.User, form string) error {
 		if f.Get("password1") != f.Get("password2") {
 			return s.securityPage(c, u, http.StatusBadRequest, securityState{PasswordError: "The passwords do not match"})
 		}
-		if err := s.auth.SetPassword(c.ctx(), u.ID, f.Get("password1")); err != nil {
+		if err := s.auth.SetPassword(c.Ctx(), u.ID, f.Get("password1")); err != nil {
 			if errors.Is(err, auth.ErrInvalid) {
 				return s.securityPage(c, u, http.StatusBadRequest, securityState{PasswordError: usererr.Message(err)})
 			}
@@ -131,20 +132,20 @@ func (s *Server) securityForm(c *call, u *model.User, form string) error {
 		if self {
 			// Every session of the user ended, this one too.
 			s.clearSessionCookie(c)
-			return seeOther(c, c.root+"login")
+			return request.SeeOther(c, c.Root+"login")
 		}
 		return s.securityPage(c, u, http.StatusOK, securityState{PasswordMessage: "The password of " + u.ID + " was changed; their sessions have ended"})
 	}
-	return notFound()
+	return request.NotFound()
 }
 
-func (s *Server) securityPage(c *call, u *model.User, status int, st securityState) error {
-	tokens, err := s.auth.Tokens(c.ctx(), u.ID)
+func (s *Server) securityPage(c *request.Call, u *model.User, status int, st securityState) error {
+	tokens, err := s.auth.Tokens(c.Ctx(), u.ID)
 	if err != nil {
 		return err
 	}
-	self := strings.EqualFold(c.id.User.ID, u.ID)
-	base := c.root + "user/" + u.ID + "/security/"
+	self := strings.EqualFold(c.ID.User.ID, u.ID)
+	base := c.Root + "user/" + u.ID + "/security/"
 	return s.render(c, status, "security", page{Title: "Security", Trail: []trail{{u.ID, base}, {"Security", base}}, P: map[string]any{
 		"UserID": u.ID, "Self": self, "Base": base, "Tokens": tokens,
 		"NewToken": st.NewToken, "NewTokenName": st.NewTokenName, "Error": st.Error,
@@ -155,29 +156,28 @@ func (s *Server) securityPage(c *call, u *model.User, status int, st securitySta
 }
 
 // deleteUser is POST /user/NAME/doDelete (admins; not oneself).
-func (s *Server) deleteUser(c *call, u *model.User) error {
-	if err := requirePOST(c); err != nil {
+func (s *Server) deleteUser(c *request.Call, u *model.User) error {
+	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
-	if err := c.require(permAdminister); err != nil {
+	if err := c.Require(permAdminister); err != nil {
 		return err
 	}
-	if strings.EqualFold(selfID(c), u.ID) {
-		return badRequest("You cannot delete yourself")
+	if strings.EqualFold(c.SelfID(), u.ID) {
+		return request.BadRequest("You cannot delete yourself")
 	}
 	if u.Admin {
-		return badRequest("The first admin cannot be deleted")
+		return request.BadRequest("The first admin cannot be deleted")
 	}
-	if err := s.auth.DeleteUser(c.ctx(), u.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := s.auth.DeleteUser(c.Ctx(), u.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	s.redirectAfterPost(c, c.root+"manage/users/", c.root+"api/json")
-	return nil
+	return request.RedirectAfterPost(c, c.Root+"manage/users/", c.Root+"api/json")
 }
 
 // walkManage serves /manage/…: the pages, the settings form, the audit
 // log and the authorization strategy.
-func (s *Server) walkManage(c *call, p []string) error {
+func (s *Server) walkManage(c *request.Call, p []string) error {
 	if len(p) > 0 {
 		switch p[0] {
 		case "audit":
@@ -189,19 +189,19 @@ func (s *Server) walkManage(c *call, p []string) error {
 			if len(p) == 2 && p[1] == "authorization" {
 				return s.authorization(c)
 			}
-			return notFound()
+			return request.NotFound()
 		case "configure":
 			return s.manageConfigure(c)
 		case "users":
 			if len(p) > 1 {
-				return notFound()
+				return request.NotFound()
 			}
 			return s.usersPage(c, http.StatusOK, "", nil)
 		default:
-			return notFound()
+			return request.NotFound()
 		}
 	}
-	if err := c.require(permAdminister); err != nil {
+	if err := c.Require(permAdminister); err != nil {
 		return err
 	}
 	return s.managePage(c, http.StatusOK, nil)
@@ -216,7 +216,7 @@ type settingsForm struct {
 	Errors                    map[string]string
 }
 
-func (s *Server) managePage(c *call, status int, f *settingsForm) error {
+func (s *Server) managePage(c *request.Call, status int, f *settingsForm) error {
 	if f == nil {
 		v := s.sys()
 		f = &settingsForm{Executors: strconv.Itoa(v.Executors), Quiet: strconv.Itoa(int(v.QuietPeriod / time.Second)), CSRF: v.CSRF, RootURL: v.RootURL}
@@ -227,7 +227,7 @@ func (s *Server) managePage(c *call, status int, f *settingsForm) error {
 			msg = m
 		}
 	}
-	return s.render(c, status, "manage", page{Title: "Manage jeeves", Trail: []trail{{"Manage jeeves", c.root + "manage/"}}, P: map[string]any{
+	return s.render(c, status, "manage", page{Title: "Manage jeeves", Trail: []trail{{"Manage jeeves", c.Root + "manage/"}}, P: map[string]any{
 		"Error": msg, "Executors": f.Executors, "Quiet": f.Quiet, "CSRF": f.CSRF, "RootURL": f.RootURL, "Errors": f.Errors,
 	}})
 }
@@ -235,17 +235,17 @@ func (s *Server) managePage(c *call, status int, f *settingsForm) error {
 // manageConfigure is POST /manage/configure: the run-time settings,
 // applied at once and kept across restarts. A form that fails comes back
 // (400) as typed, the reason beside the field.
-func (s *Server) manageConfigure(c *call) error {
-	if err := requirePOST(c); err != nil {
+func (s *Server) manageConfigure(c *request.Call) error {
+	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
-	if err := c.require(permAdminister); err != nil {
+	if err := c.Require(permAdminister); err != nil {
 		return err
 	}
-	if err := parseForm(c); err != nil {
+	if err := request.ParseForm(c); err != nil {
 		return err
 	}
-	f := c.r.PostForm
+	f := c.R.PostForm
 	typed := &settingsForm{Executors: f.Get("executors"), Quiet: f.Get("quietPeriod"), RootURL: f.Get("rootURL"), CSRF: f.Get("csrf") == "true", Errors: map[string]string{}}
 	execs, err := strconv.Atoi(strings.TrimSpace(typed.Executors))
 	if err != nil {
@@ -259,7 +259,7 @@ func (s *Server) manageConfigure(c *call) error {
 		return s.managePage(c, http.StatusBadRequest, typed)
 	}
 	v := settings.Values{Executors: execs, QuietPeriod: time.Duration(quiet) * time.Second, CSRF: typed.CSRF, RootURL: typed.RootURL}
-	if err := s.cfg.Settings.Set(c.ctx(), v); err != nil {
+	if err := s.cfg.Settings.Set(c.Ctx(), v); err != nil {
 		var fe *settings.FieldError
 		switch {
 		case errors.As(err, &fe):
@@ -271,15 +271,15 @@ func (s *Server) manageConfigure(c *call) error {
 		}
 		return s.managePage(c, http.StatusBadRequest, typed)
 	}
-	return seeOther(c, c.root+"manage/")
+	return request.SeeOther(c, c.Root+"manage/")
 }
 
 // selfID is the caller's user id; "" when anonymous.
-func selfID(c *call) string {
-	if c.id.User == nil {
+func selfID(c *request.Call) string {
+	if c.ID.User == nil {
 		return ""
 	}
-	return c.id.User.ID
+	return c.ID.User.ID
 }
 
 // userForm is the Create User form as typed (never its passwords), with
@@ -289,32 +289,32 @@ type userForm struct {
 	Errors                    map[string]string
 }
 
-func (s *Server) usersPage(c *call, status int, msg string, typed *userForm) error {
-	if err := c.require(permAdminister); err != nil {
+func (s *Server) usersPage(c *request.Call, status int, msg string, typed *userForm) error {
+	if err := c.Require(permAdminister); err != nil {
 		return err
 	}
-	users, err := s.auth.Users(c.ctx())
+	users, err := s.auth.Users(c.Ctx())
 	if err != nil {
 		return err
 	}
 	if typed == nil {
 		typed = &userForm{}
 	}
-	return s.render(c, status, "users", page{Title: "Users", Trail: []trail{{"Manage jeeves", c.root + "manage/"}, {"Users", c.root + "manage/users/"}}, P: map[string]any{
-		"Users": users, "Error": msg, "Self": selfID(c), "Typed": typed,
+	return s.render(c, status, "users", page{Title: "Users", Trail: []trail{{"Manage jeeves", c.Root + "manage/"}, {"Users", c.Root + "manage/users/"}}, P: map[string]any{
+		"Users": users, "Error": msg, "Self": c.SelfID(), "Typed": typed,
 	}})
 }
 
 // auditPage is /manage/audit/: the audit log, newest first, filtered by
 // user and action, 100 entries a page.
-func (s *Server) auditPage(c *call) error {
-	if err := c.require(permAdminister); err != nil {
+func (s *Server) auditPage(c *request.Call) error {
+	if err := c.Require(permAdminister); err != nil {
 		return err
 	}
 	if s.cfg.Audit == nil {
-		return newError(http.StatusNotFound, "The audit log is off")
+		return request.NewError(http.StatusNotFound, "The audit log is off")
 	}
-	v := c.r.URL.Query()
+	v := c.R.URL.Query()
 	q := audit.Query{User: strings.TrimSpace(v.Get("user")), Action: strings.TrimSpace(v.Get("action")), Limit: 100}
 	q.Offset, _ = strconv.Atoi(v.Get("offset"))
 	q.Offset = max(q.Offset, 0)
@@ -331,7 +331,7 @@ func (s *Server) auditPage(c *call) error {
 			u.Set("action", q.Action)
 		}
 		u.Set("offset", strconv.Itoa(offset))
-		return c.root + "manage/audit/?" + u.Encode()
+		return c.Root + "manage/audit/?" + u.Encode()
 	}
 	data := map[string]any{"Q": q, "Entries": entries, "Total": total}
 	if q.Offset > 0 {
@@ -340,5 +340,5 @@ func (s *Server) auditPage(c *call) error {
 	if q.Offset+len(entries) < total {
 		data["Next"] = link(q.Offset + q.Limit)
 	}
-	return s.render(c, http.StatusOK, "audit", page{Title: "Audit log", Trail: []trail{{"Manage jeeves", c.root + "manage/"}, {"Audit log", c.root + "manage/audit/"}}, P: data})
+	return s.render(c, http.StatusOK, "audit", page{Title: "Audit log", Trail: []trail{{"Manage jeeves", c.Root + "manage/"}, {"Audit log", c.Root + "manage/audit/"}}, P: data})
 }

@@ -12,25 +12,25 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/export"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/request"
 	"github.com/jeeves-ci/jeeves/internal/store"
-	"github.com/jeeves-ci/jeeves/internal/usererr"
 	"github.com/jeeves-ci/jeeves/internal/views"
 )
 
 // walkView serves /view/NAME/… of a stored view ("all" is walkAllView).
-func (s *Server) walkView(c *call, p []string) error {
+func (s *Server) walkView(c *request.Call, p []string) error {
 	if len(p) == 0 {
-		return notFound()
+		return request.NotFound()
 	}
 	v, err := s.views.Get(p[0])
 	if errors.Is(err, store.ErrNotFound) {
-		return notFound()
+		return request.NotFound()
 	}
 	if err != nil {
 		return err
 	}
 	if len(p) == 1 {
-		if c.r.Method == http.MethodDelete {
+		if c.R.Method == http.MethodDelete {
 			return s.deleteView(c, v)
 		}
 		return s.rootPage(c)
@@ -44,7 +44,7 @@ func (s *Server) walkView(c *call, p []string) error {
 	case "job":
 		return s.walkJobs(c, "", p[2:])
 	}
-	return notFound()
+	return request.NotFound()
 }
 
 // walkViewMethods are a stored view's web methods (View's and ListView's
@@ -54,16 +54,16 @@ func walkViewMethods(name string) webMethod[*model.View] {
 	case "config.xml":
 		return (*Server).viewConfigXML
 	case "doDelete":
-		return func(s *Server, c *call, v *model.View) error {
-			if err := requirePOST(c); err != nil {
+		return func(s *Server, c *request.Call, v *model.View) error {
+			if err := request.RequirePOST(c); err != nil {
 				return err
 			}
 			return s.deleteView(c, v)
 		}
 	case "addJobToView":
-		return func(s *Server, c *call, v *model.View) error { return s.setViewJob(c, v, true) }
+		return func(s *Server, c *request.Call, v *model.View) error { return s.setViewJob(c, v, true) }
 	case "removeJobFromView":
-		return func(s *Server, c *call, v *model.View) error { return s.setViewJob(c, v, false) }
+		return func(s *Server, c *request.Call, v *model.View) error { return s.setViewJob(c, v, false) }
 	case "createItem":
 		return (*Server).viewCreateItem
 	case "configSubmit":
@@ -71,7 +71,7 @@ func walkViewMethods(name string) webMethod[*model.View] {
 	case "submitDescription":
 		return (*Server).viewSubmitDescription
 	case "itemCategories":
-		return func(s *Server, c *call, _ *model.View) error { return s.itemCategories(c, nil) }
+		return func(s *Server, c *request.Call, _ *model.View) error { return s.itemCategories(c, nil) }
 	}
 	return nil
 }
@@ -79,11 +79,11 @@ func walkViewMethods(name string) webMethod[*model.View] {
 // viewCreateItem is POST /view/NAME/createItem: the item is created as
 // /createItem creates it; a list view then lists it (ListView's
 // doCreateItem), unless the New Item form's json says not to.
-func (s *Server) viewCreateItem(c *call, v *model.View) error {
+func (s *Server) viewCreateItem(c *request.Call, v *model.View) error {
 	var added func(*model.Job) error
 	if v.Config.Class == configxml.ListViewClass {
 		added = func(job *model.Job) error {
-			if raw := c.r.FormValue("json"); raw != "" {
+			if raw := c.R.FormValue("json"); raw != "" {
 				var form struct {
 					AddToCurrentView bool `json:"addToCurrentView"`
 				}
@@ -91,7 +91,7 @@ func (s *Server) viewCreateItem(c *call, v *model.View) error {
 					return nil
 				}
 			}
-			if _, err := s.views.SetJob(c.ctx(), v.Name, job.Name, true); err != nil && !errors.Is(err, store.ErrNotFound) {
+			if _, err := s.views.SetJob(c.Ctx(), v.Name, job.Name, true); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
 			return nil
@@ -107,20 +107,20 @@ func (s *Server) viewCreateItem(c *call, v *model.View) error {
 // includeRegex (with useincluderegex) and statusFilter (1: enabled jobs
 // only, 2: disabled jobs only, empty: all). Without the json field it is
 // Stapler's 400, and nothing changes.
-func (s *Server) viewConfigSubmit(c *call, v *model.View) error {
-	if err := requirePOST(c); err != nil {
+func (s *Server) viewConfigSubmit(c *request.Call, v *model.View) error {
+	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
-	if err := c.require(permViewConfigure); err != nil {
+	if err := c.Require(permViewConfigure); err != nil {
 		return err
 	}
-	raw, err := submittedForm(c)
+	raw, err := request.SubmittedForm(c)
 	if err != nil {
 		return err
 	}
 	var form map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &form); err != nil {
-		return badRequest("The json field is not a JSON object")
+		return request.BadRequest("The json field is not a JSON object")
 	}
 	optBool := func(key string, def bool) bool {
 		var b bool
@@ -134,28 +134,28 @@ func (s *Server) viewConfigSubmit(c *call, v *model.View) error {
 		return b
 	}
 	f := configxml.ViewForm{
-		Name:            c.r.FormValue("name"),
+		Name:            c.R.FormValue("name"),
 		FilterExecutors: optBool("filterExecutors", false),
 		FilterQueue:     optBool("filterQueue", false),
 		Recurse:         optBool("recurse", true),
 	}
 	if d, ok := form["description"]; ok {
 		if json.Unmarshal(d, &f.Description) != nil {
-			return badRequest("The json field's description must be a string")
+			return request.BadRequest("The json field's description must be a string")
 		}
 	} else {
 		// Jenkins reads it from the json field only; a plain form
 		// parameter is not dropped.
-		f.Description = c.r.FormValue("description")
+		f.Description = c.R.FormValue("description")
 	}
 	if v.Config.Class == configxml.ListViewClass {
 		for _, j := range s.jobs.Children("") {
-			if _, ticked := c.r.Form["item_"+j.Name]; ticked {
+			if _, ticked := c.R.Form["item_"+j.Name]; ticked {
 				f.JobNames = append(f.JobNames, j.Name)
 			}
 		}
-		_, useRegex := c.r.Form["useincluderegex"]
-		f.IncludeRegex = c.r.FormValue("includeRegex")
+		_, useRegex := c.R.Form["useincluderegex"]
+		f.IncludeRegex = c.R.FormValue("includeRegex")
 		if nested, ok := form["useincluderegex"]; ok && !useRegex {
 			// The structured form carries the ticked block as an object.
 			var block struct {
@@ -171,42 +171,40 @@ func (s *Server) viewConfigSubmit(c *call, v *model.View) error {
 		if !useRegex {
 			f.IncludeRegex = ""
 		}
-		if sf := strings.TrimSpace(c.r.FormValue("statusFilter")); sf != "" {
+		if sf := strings.TrimSpace(c.R.FormValue("statusFilter")); sf != "" {
 			enabled := sf == "1"
 			f.StatusFilter = &enabled
 		}
 	}
-	nv, err := s.views.Submit(c.ctx(), v.Name, f)
+	nv, err := s.views.Submit(c.Ctx(), v.Name, f)
 	if err != nil {
-		return viewError(err)
+		return request.Refused(err)
 	}
-	u := c.root + "view/" + url.PathEscape(nv.Name) + "/"
-	s.redirectAfterPost(c, u, u+"api/json")
-	return nil
+	u := c.Root + "view/" + url.PathEscape(nv.Name) + "/"
+	return request.RedirectAfterPost(c, u, u+"api/json")
 }
 
 // viewSubmitDescription is POST /view/NAME/submitDescription (View's).
-func (s *Server) viewSubmitDescription(c *call, v *model.View) error {
-	if err := requirePOST(c); err != nil {
+func (s *Server) viewSubmitDescription(c *request.Call, v *model.View) error {
+	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
-	if err := c.require(permViewConfigure); err != nil {
+	if err := c.Require(permViewConfigure); err != nil {
 		return err
 	}
-	if err := parseForm(c); err != nil {
+	if err := request.ParseForm(c); err != nil {
 		return err
 	}
-	if _, err := s.views.SetDescription(c.ctx(), v.Name, c.r.FormValue("description")); err != nil {
-		return viewError(err)
+	if _, err := s.views.SetDescription(c.Ctx(), v.Name, c.R.FormValue("description")); err != nil {
+		return request.Refused(err)
 	}
-	u := c.root + "view/" + url.PathEscape(v.Name) + "/"
-	s.redirectAfterPost(c, u, u+"api/json")
-	return nil
+	u := c.Root + "view/" + url.PathEscape(v.Name) + "/"
+	return request.RedirectAfterPost(c, u, u+"api/json")
 }
 
 // walkAllView serves /view/all/… of the root (folder nil) or of a
 // folder: the implicit view of every item, matched without case.
-func (s *Server) walkAllView(c *call, folder *model.Job, p []string) error {
+func (s *Server) walkAllView(c *request.Call, folder *model.Job, p []string) error {
 	if len(p) == 0 {
 		return s.dashboard(c, folder)
 	}
@@ -218,14 +216,14 @@ func (s *Server) walkAllView(c *call, folder *model.Job, p []string) error {
 		if folder == nil {
 			return s.serveAPI(c, p, "allView", s.allViewObject(c))
 		}
-		return s.serveAPI(c, p, "allView", s.viewObject(c, "hudson.model.AllView", "All", c.root+jobPath(folder.Name),
+		return s.serveAPI(c, p, "allView", s.viewObject(c, "hudson.model.AllView", "All", c.Root+jobPath(folder.Name),
 			func() []*model.Job { return s.jobs.Children(folder.Name) }))
 	case "job":
 		return s.walkJobs(c, folderName(folder), p[1:])
 	case "newJob":
 		return s.newJob(c, folder)
 	}
-	return notFound()
+	return request.NotFound()
 }
 
 // walkAllViewMethods are the all view's web methods (AllView's
@@ -233,7 +231,9 @@ func (s *Server) walkAllView(c *call, folder *model.Job, p []string) error {
 func walkAllViewMethods(name string) webMethod[*model.Job] {
 	switch name {
 	case "createItem":
-		return func(s *Server, c *call, folder *model.Job) error { return s.createItem(c, folderName(folder), nil) }
+		return func(s *Server, c *request.Call, folder *model.Job) error {
+			return s.createItem(c, folderName(folder), nil)
+		}
 	case "itemCategories":
 		return (*Server).itemCategories
 	}
@@ -243,12 +243,12 @@ func walkAllViewMethods(name string) webMethod[*model.Job] {
 // itemCategories is a view's itemCategories (View.doItemCategories): the
 // item types the New Item page offers, by category, as JSON (jcli asks
 // for it with depth=3). It needs Job/Create where the items would go.
-func (s *Server) itemCategories(c *call, folder *model.Job) error {
-	c.item = folder
-	if err := c.require(permCreate); err != nil {
+func (s *Server) itemCategories(c *request.Call, folder *model.Job) error {
+	c.Item = folder
+	if err := c.Require(permCreate); err != nil {
 		return err
 	}
-	h := c.w.Header()
+	h := c.W.Header()
 	h.Set("Cache-Control", "no-cache, no-store, must-revalidate")
 	h.Set("Pragma", "no-cache")
 	h.Set("Expires", "0")
@@ -283,87 +283,86 @@ func folderName(folder *model.Job) string {
 }
 
 // setViewJob is addJobToView and removeJobFromView.
-func (s *Server) setViewJob(c *call, v *model.View, in bool) error {
-	if err := requirePOST(c); err != nil {
+func (s *Server) setViewJob(c *request.Call, v *model.View, in bool) error {
+	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
-	if err := c.require(permViewConfigure); err != nil {
+	if err := c.Require(permViewConfigure); err != nil {
 		return err
 	}
-	name := c.r.URL.Query().Get("name")
+	name := c.R.URL.Query().Get("name")
 	if name == "" {
-		name = c.r.PostFormValue("name")
+		name = c.R.PostFormValue("name")
 	}
 	// An item the caller cannot see is answered as one that does not
 	// exist (Jenkins's ListView resolves the name with Job/Read).
-	if j, err := s.jobs.Get(strings.Trim(name, "/")); err != nil || !c.canSee(j) {
-		return badRequest("Query parameter 'name' does not correspond to a known item")
+	if j, err := s.jobs.Get(strings.Trim(name, "/")); err != nil || !c.CanSee(j) {
+		return request.BadRequest("Query parameter 'name' does not correspond to a known item")
 	}
-	if _, err := s.views.SetJob(c.ctx(), v.Name, strings.Trim(name, "/"), in); err != nil {
-		return viewError(err)
+	if _, err := s.views.SetJob(c.Ctx(), v.Name, strings.Trim(name, "/"), in); err != nil {
+		return request.Refused(err)
 	}
-	c.w.WriteHeader(http.StatusOK)
+	c.W.WriteHeader(http.StatusOK)
 	return nil
 }
 
-func (s *Server) deleteView(c *call, v *model.View) error {
-	if err := c.require(permViewDelete); err != nil {
+func (s *Server) deleteView(c *request.Call, v *model.View) error {
+	if err := c.Require(permViewDelete); err != nil {
 		return err
 	}
-	if err := s.views.Delete(c.ctx(), v.Name); err != nil {
-		return viewError(err)
+	if err := s.views.Delete(c.Ctx(), v.Name); err != nil {
+		return request.Refused(err)
 	}
-	if c.r.Method == http.MethodDelete {
-		c.w.WriteHeader(http.StatusOK)
+	if c.R.Method == http.MethodDelete {
+		c.W.WriteHeader(http.StatusOK)
 		return nil
 	}
-	s.redirectAfterPost(c, c.root, c.root+"api/json")
-	return nil
+	return request.RedirectAfterPost(c, c.Root, c.Root+"api/json")
 }
 
-func (s *Server) viewConfigXML(c *call, v *model.View) error {
-	switch c.r.Method {
+func (s *Server) viewConfigXML(c *request.Call, v *model.View) error {
+	switch c.R.Method {
 	case http.MethodGet, http.MethodHead:
-		if err := c.require(permViewRead); err != nil {
+		if err := c.Require(permViewRead); err != nil {
 			return err
 		}
 		xml, err := s.viewXMLFor(c, v)
 		if err != nil {
 			return err
 		}
-		c.w.Header().Set("Content-Type", "application/xml")
-		c.w.WriteHeader(http.StatusOK)
-		if c.r.Method == http.MethodGet {
-			c.w.Write(xml)
+		c.W.Header().Set("Content-Type", "application/xml")
+		c.W.WriteHeader(http.StatusOK)
+		if c.R.Method == http.MethodGet {
+			c.W.Write(xml)
 		}
 		return nil
 	case http.MethodPost:
-		if err := c.require(permViewConfigure); err != nil {
+		if err := c.Require(permViewConfigure); err != nil {
 			return err
 		}
-		body, err := readBody(c)
+		body, err := request.ReadBody(c)
 		if err != nil {
 			return err
 		}
 		if body, err = s.keepHiddenViewJobs(c, v, body); err != nil {
 			return err
 		}
-		if _, err := s.views.UpdateConfig(c.ctx(), v.Name, body); err != nil {
-			return viewError(err)
+		if _, err := s.views.UpdateConfig(c.Ctx(), v.Name, body); err != nil {
+			return request.Refused(err)
 		}
-		c.w.WriteHeader(http.StatusOK)
+		c.W.WriteHeader(http.StatusOK)
 		return nil
 	}
-	return badRequest("config.xml accepts GET and POST only")
+	return request.BadRequest("config.xml accepts GET and POST only")
 }
 
 // viewXMLFor is a view's config.xml as the caller may read it: the jobs
 // it lists are only those the caller can see (an item the caller cannot
 // see, or one that no longer exists, is left out).
-func (s *Server) viewXMLFor(c *call, v *model.View) ([]byte, error) {
+func (s *Server) viewXMLFor(c *request.Call, v *model.View) ([]byte, error) {
 	shown := make([]string, 0, len(v.Config.JobNames))
 	for _, n := range v.Config.JobNames {
-		if j, err := s.jobs.Get(n); err == nil && c.canSee(j) {
+		if j, err := s.jobs.Get(n); err == nil && c.CanSee(j) {
 			shown = append(shown, n)
 		}
 	}
@@ -380,10 +379,10 @@ func (s *Server) viewXMLFor(c *call, v *model.View) ([]byte, error) {
 // keepHiddenViewJobs adds to a posted view config.xml the jobs the view
 // lists that the caller cannot see: they were left out of what the
 // caller read (viewXMLFor), so posting it back must not drop them.
-func (s *Server) keepHiddenViewJobs(c *call, v *model.View, body []byte) ([]byte, error) {
+func (s *Server) keepHiddenViewJobs(c *request.Call, v *model.View, body []byte) ([]byte, error) {
 	var hidden []string
 	for _, n := range v.Config.JobNames {
-		if j, err := s.jobs.Get(n); err == nil && !c.canSee(j) {
+		if j, err := s.jobs.Get(n); err == nil && !c.CanSee(j) {
 			hidden = append(hidden, n)
 		}
 	}
@@ -410,67 +409,55 @@ func (s *Server) keepHiddenViewJobs(c *call, v *model.View, body []byte) ([]byte
 
 // createView makes a list view from posted XML (python-jenkins) or from
 // the form's mode=hudson.model.ListView (node-jenkins, the UI).
-func (s *Server) createView(c *call) error {
-	if err := requirePOST(c); err != nil {
+func (s *Server) createView(c *request.Call) error {
+	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
-	if err := c.require(permViewCreate); err != nil {
+	if err := c.Require(permViewCreate); err != nil {
 		return err
 	}
-	name := c.r.URL.Query().Get("name")
+	name := c.R.URL.Query().Get("name")
 	var xml []byte
-	fromXML := isXMLContentType(c.r.Header.Get("Content-Type"))
+	fromXML := request.IsXMLContentType(c.R.Header.Get("Content-Type"))
 	if fromXML {
-		body, err := readBody(c)
+		body, err := request.ReadBody(c)
 		if err != nil {
 			return err
 		}
 		xml = body
 	} else {
-		if err := c.r.ParseForm(); err != nil {
-			return badRequest("cannot read the form: " + err.Error())
+		if err := c.R.ParseForm(); err != nil {
+			return request.BadRequest("cannot read the form: " + err.Error())
 		}
 		if name == "" {
-			name = c.r.Form.Get("name")
+			name = c.R.Form.Get("name")
 		}
-		switch mode := c.r.Form.Get("mode"); mode {
+		switch mode := c.R.Form.Get("mode"); mode {
 		case configxml.ListViewClass:
 		case configxml.MyViewClass:
 			xml = configxml.NewMyView(name)
 		case "":
-			return badRequest("No view type is specified")
+			return request.BadRequest("No view type is specified")
 		default:
-			return badRequest("No view type ‘" + mode + "’ is known")
+			return request.BadRequest("No view type ‘" + mode + "’ is known")
 		}
 	}
 	if name == "" {
-		return badRequest("Query parameter 'name' is required")
+		return request.BadRequest("Query parameter 'name' is required")
 	}
-	if _, err := s.views.Create(c.ctx(), name, xml); err != nil {
-		return viewError(err)
+	if _, err := s.views.Create(c.Ctx(), name, xml); err != nil {
+		return request.Refused(err)
 	}
 	if fromXML {
-		c.w.WriteHeader(http.StatusOK)
+		c.W.WriteHeader(http.StatusOK)
 		return nil
 	}
-	u := c.root + "view/" + url.PathEscape(name) + "/"
-	s.redirectAfterPost(c, u, u+"api/json")
-	return nil
-}
-
-// viewError maps the views service's errors to 400 (with X-Error) or 404.
-func viewError(err error) error {
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return notFound()
-	case errors.Is(err, views.ErrBadName), errors.Is(err, views.ErrBadConfig), errors.Is(err, views.ErrExists):
-		return badRequest(usererr.Message(err))
-	}
-	return err
+	u := c.Root + "view/" + url.PathEscape(name) + "/"
+	return request.RedirectAfterPost(c, u, u+"api/json")
 }
 
 // viewObject is a view's API object listing jobs.
-func (s *Server) viewObject(c *call, class, name, url string, items func() []*model.Job) *export.Object {
+func (s *Server) viewObject(c *request.Call, class, name, url string, items func() []*model.Job) *export.Object {
 	return obj(class,
 		p("description", nil),
 		s.itemsProp(c, items),
@@ -480,13 +467,13 @@ func (s *Server) viewObject(c *call, class, name, url string, items func() []*mo
 	)
 }
 
-func (s *Server) allViewObject(c *call) *export.Object {
-	return s.viewObject(c, "hudson.model.AllView", views.AllView, c.root, func() []*model.Job { return s.jobs.Children("") })
+func (s *Server) allViewObject(c *request.Call) *export.Object {
+	return s.viewObject(c, "hudson.model.AllView", views.AllView, c.Root, func() []*model.Job { return s.jobs.Children("") })
 }
 
 // listViewObject is a stored view's API object: a list view, or a "My
 // View", which lists the items the caller may configure (MyView).
-func (s *Server) listViewObject(c *call, v *model.View) *export.Object {
+func (s *Server) listViewObject(c *request.Call, v *model.View) *export.Object {
 	items := func() []*model.Job {
 		in := s.views.Contains(v.Name)
 		var shown []*model.Job
@@ -510,14 +497,14 @@ func (s *Server) listViewObject(c *call, v *model.View) *export.Object {
 		s.itemsProp(c, items),
 		pv("name", 2, v.Name),
 		p("property", []*export.Object{}),
-		pv("url", 2, c.root+"view/"+url.PathEscape(v.Name)+"/"),
+		pv("url", 2, c.Root+"view/"+url.PathEscape(v.Name)+"/"),
 	)
 }
 
 // viewShows reports whether view v lists the top-level item j.
-func (s *Server) viewShows(c *call, v *model.View, j *model.Job, in func(string) bool) bool {
+func (s *Server) viewShows(c *request.Call, v *model.View, j *model.Job, in func(string) bool) bool {
 	if v.Config.Class == configxml.MyViewClass {
-		return c.hasOn(j, permConfigure)
+		return c.HasOn(j, permConfigure)
 	}
 	if !in(j.Name) {
 		return false
@@ -531,7 +518,7 @@ func (s *Server) viewShows(c *call, v *model.View, j *model.Job, in func(string)
 }
 
 // viewsList is the root's views: all, then the list views.
-func (s *Server) viewsList(c *call) []*export.Object {
+func (s *Server) viewsList(c *request.Call) []*export.Object {
 	out := []*export.Object{s.allViewObject(c)}
 	for _, v := range s.views.List() {
 		out = append(out, s.listViewObject(c, v))

@@ -1,4 +1,4 @@
-package server
+package request
 
 import (
 	"context"
@@ -16,24 +16,25 @@ import (
 
 // Downstream projects (hudson.tasks.BuildTrigger) obey permissions, as in
 // Jenkins's BuildTrigger: whoever saves a job's configuration must be
-// able to build each project it names (checked at save), and a build
-// triggers a project only if whom it acts for may build it (checked when
-// it ends, by internal/downstream through TriggerPermits).
+// able to build each project it names (checked at save, by
+// CheckDownstream), and a build triggers a project only if whom it acts
+// for may build it (checked when it ends, by internal/downstream through
+// TriggerPermits).
 
-// authority is whom a build the caller starts acts for: the user, with
+// Authority is whom a build the caller starts acts for: the user, with
 // the limits of the API token they used; anonymous has no user.
-func (c *call) authority() *model.Authority {
+func (c *Call) Authority() *model.Authority {
 	a := &model.Authority{}
-	if c.id.User != nil {
-		a.User = c.id.User.ID
+	if c.ID.User != nil {
+		a.User = c.ID.User.ID
 	}
-	if c.id.Method == auth.Token {
-		a.Scopes, a.Jobs = c.id.Scopes, c.id.Jobs
+	if c.ID.Method == auth.Token {
+		a.Scopes, a.Jobs = c.ID.Scopes, c.ID.Jobs
 	}
 	return a
 }
 
-// checkDownstream refuses a configuration for the item fullName whose
+// CheckDownstream refuses a configuration for the item fullName whose
 // BuildTrigger names a project the caller may see but not build, with
 // Jenkins's words (BuildTrigger.DescriptorImpl.doCheck). A name that
 // matches nothing the caller may see is accepted, as Jenkins accepts it
@@ -41,48 +42,47 @@ func (c *call) authority() *model.Authority {
 // (Jenkins Job Builder creates jobs in name order), and refusing would
 // tell the caller that a job hidden from them exists. The check when the
 // build ends covers those names.
-func (s *Server) checkDownstream(c *call, fullName string, xml []byte) error {
+func (c *Call) CheckDownstream(fullName string, xml []byte) error {
 	cfg, err := configxml.Parse(xml)
 	if err != nil || cfg.Threshold == "" {
 		return nil // a bad config.xml is refused by the jobs service, with its reason
 	}
 	for _, name := range cfg.Children {
-		child, err := s.jobs.Get(downstream.Resolve(fullName, name))
-		if err != nil || !c.canSee(child) || jobs.IsFolder(child) {
+		child, err := c.perms.jobs.Get(jobs.Resolve(fullName, name))
+		if err != nil || !c.CanSee(child) || jobs.IsFolder(child) {
 			continue
 		}
-		if !c.hasOn(child, permBuild) {
-			return badRequest("You have no permission to build " + child.Name + ", which this job's BuildTrigger (childProjects) names")
+		if !c.HasOn(child, authz.ItemBuild) {
+			return BadRequest("You have no permission to build " + child.Name + ", which this job's BuildTrigger (childProjects) names")
 		}
 	}
 	return nil
 }
 
-// TriggerPermits is internal/downstream's check of what a finished build may
-// trigger: the permissions of whom it acts for, exactly as a request
-// from them would be judged (the strategy's answer, ANDed with their
-// token's scopes and job glob). An authority that was never recorded,
-// or whose user no longer exists, is judged as anonymous.
-func TriggerPermits(au *auth.Service, az *authz.Service, js *jobs.Service, log *slog.Logger) downstream.Permits {
+// TriggerPermits is internal/downstream's check of what a finished
+// build may trigger: the permissions of whom it acts for, exactly as a
+// request from them would be judged (the strategy's answer, ANDed with
+// their token's scopes and job glob). An authority that was never
+// recorded, or whose user no longer exists, is judged as anonymous.
+func TriggerPermits(au *auth.Service, perms *Perms, log *slog.Logger) downstream.Permits {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{auth: au, authz: az, jobs: js, log: log}
 	return func(by *model.Authority, job *model.Job) (see, build bool) {
-		c := &call{s: s, id: auth.Identity{Method: auth.Anonymous}}
+		c := &Call{perms: perms, ID: auth.Identity{Method: auth.Anonymous}}
 		if by != nil && by.User != "" {
 			u, err := au.User(context.Background(), by.User)
 			switch {
 			case err == nil:
-				c.id = auth.Identity{User: u, Method: auth.Password}
+				c.ID = auth.Identity{User: u, Method: auth.Password}
 				if len(by.Scopes) > 0 || by.Jobs != "" {
-					c.id = auth.Identity{User: u, Method: auth.Token, Scopes: by.Scopes, Jobs: by.Jobs}
+					c.ID = auth.Identity{User: u, Method: auth.Token, Scopes: by.Scopes, Jobs: by.Jobs}
 				}
 			case !errors.Is(err, store.ErrNotFound):
 				log.Error("cannot look up whom a build acts for; not triggering", "user", by.User, "downstream", job.Name, "err", err)
 				return false, false
 			}
 		}
-		return c.canSee(job), c.hasOn(job, permBuild)
+		return c.CanSee(job), c.HasOn(job, authz.ItemBuild)
 	}
 }
