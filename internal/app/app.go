@@ -171,6 +171,13 @@ func New(ctx context.Context, opt Options) (a *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// A workspace left under a new item's name (by an older jeeves, or a
+	// removal that failed) is not the new item's: it starts empty.
+	a.Jobs.OnCreated(func(j *model.Job) {
+		if err := a.Farm.RemoveWorkspace(j.Name); err != nil {
+			logger.Error("cannot remove the workspace left under a new item's name", "item", j.Name, "err", err)
+		}
+	})
 	a.Timer = timer.New(timer.Config{Logger: logger}, a.Jobs, a.Farm.Queue())
 	if a.Audit, err = audit.Open(filepath.Join(opt.Home, "audit"), opt.Audit); err != nil {
 		return nil, fmt.Errorf("open the audit log: %w", err)

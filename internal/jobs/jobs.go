@@ -60,13 +60,19 @@ type Service struct {
 	// the next listing sorts again: listings come with every api/json.
 	sorted []*model.Job
 
-	watchers []func() // set before serving; read-only afterwards
+	watchers []func()           // set before serving; read-only afterwards
+	created  []func(*model.Job) // likewise
 }
 
 // OnChange registers fn to be called after any item is created,
 // reconfigured, renamed or deleted. fn must not block. Register
 // watchers before the service is used.
 func (s *Service) OnChange(fn func()) { s.watchers = append(s.watchers, fn) }
+
+// OnCreated registers fn to be called with each item created, once it
+// is stored, before Create returns. Register it before the service is
+// used.
+func (s *Service) OnCreated(fn func(*model.Job)) { s.created = append(s.created, fn) }
 
 func (s *Service) notify() {
 	for _, fn := range s.watchers {
@@ -270,6 +276,17 @@ func (s *Service) checkParent(parent string) error {
 // Create validates and stores a new item named name inside the folder
 // parent ("" for the top level), configured by by (nil: not known).
 func (s *Service) Create(ctx context.Context, parent, name string, xml []byte, by *model.Authority) (*model.Job, error) {
+	j, err := s.create(ctx, parent, name, xml, by)
+	if err != nil {
+		return nil, err
+	}
+	for _, fn := range s.created {
+		fn(j)
+	}
+	return j, nil
+}
+
+func (s *Service) create(ctx context.Context, parent, name string, xml []byte, by *model.Authority) (*model.Job, error) {
 	if err := CheckName(name); err != nil {
 		return nil, err
 	}

@@ -260,6 +260,19 @@ func (s JobStatus) Color() string {
 	return color
 }
 
+// Color is the job's ball colour as Jenkins's API shows it, from its
+// cached status: "disabled" (or "disabled_anime" while a build runs)
+// for a disabled job, else its status's colour.
+func (j *Job) Color() string {
+	if j.Config.Disabled {
+		if j.Status.LastBuilding {
+			return "disabled_anime"
+		}
+		return "disabled"
+	}
+	return j.Status.Color()
+}
+
 // BaseName is the job's own name without its folders.
 func (j *Job) BaseName() string {
 	for i := len(j.Name) - 1; i >= 0; i-- {
@@ -308,6 +321,10 @@ func (c Cause) Description() string {
 	case CauseTimer:
 		return "Started by timer"
 	case CauseUpstream:
+		if c.Project == "" {
+			// An upstream project the reader may not see is not named.
+			return "Started by an upstream project"
+		}
 		return "Started by upstream project \"" + c.Project + "\" build number " + itoa(c.Build)
 	}
 	return "Started"
@@ -359,6 +376,20 @@ type Build struct {
 	// what a user wrote about the build.
 	DisplayName string
 	Description string
+}
+
+// StartedLines is what a build's console starts with: a line per
+// cause ("Started by user admin"), or "Started" when it has none. It
+// is the whole console of a build whose log is not written yet.
+func (b *Build) StartedLines() string {
+	out := ""
+	for _, c := range b.Causes {
+		out += c.Description() + "\n"
+	}
+	if out == "" {
+		out = "Started\n"
+	}
+	return out
 }
 
 // Permalink names a "last build of a kind" link of a job (lastBuild,

@@ -228,3 +228,33 @@ func (c *Call) MayRename(item *model.Job, newName string) error {
 	}
 	return nil
 }
+
+// VisibleCause is a build's cause as the caller may read it: an
+// upstream project the caller cannot see (or that no longer exists,
+// which must read the same) is not named. Administrators see every
+// name.
+func (c *Call) VisibleCause(cause model.Cause) model.Cause {
+	if cause.Kind != model.CauseUpstream || cause.Project == "" {
+		return cause
+	}
+	if j, err := c.perms.jobs.Get(cause.Project); err == nil && c.CanSee(j) || c.HasOn(nil, authz.Administer) {
+		return cause
+	}
+	return model.Cause{Kind: model.CauseUpstream}
+}
+
+// CanSeeQueued: a queue item is shown only to callers who can see its
+// job (one whose job is gone meanwhile is shown).
+func (c *Call) CanSeeQueued(it *model.QueueItem) bool {
+	job, err := c.perms.jobs.ByID(it.JobID)
+	return err != nil || c.CanSee(job)
+}
+
+// RequireSelfOrAdmin: what is a user's (their tokens, their security
+// page) is theirs and the admins'.
+func (c *Call) RequireSelfOrAdmin(u *model.User) error {
+	if c.ID.User != nil && strings.EqualFold(c.ID.User.ID, u.ID) || c.Has(authz.Administer) {
+		return nil
+	}
+	return Forbidden(authz.Administer)
+}

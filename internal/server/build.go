@@ -206,7 +206,7 @@ func (s *Server) buildObject(c *request.Call, job *model.Job, b *model.Build) *e
 	num := strconv.FormatInt(b.Number, 10)
 	causes := make([]*export.Object, len(b.Causes))
 	for i, cause := range b.Causes {
-		causes[i] = causeObject(s.causeFor(c, cause))
+		causes[i] = causeObject(c.VisibleCause(cause))
 	}
 	actions := []*export.Object{obj("hudson.model.CauseAction", pv("causes", 2, causes))}
 	if len(b.Params) > 0 {
@@ -281,31 +281,9 @@ func (s *Server) estimatedDuration(c *request.Call, job *model.Job) any {
 	return (sum / time.Duration(n)).Milliseconds()
 }
 
-// causeFor is a build's cause as the caller may read it: an upstream
-// project the caller cannot see (or that no longer exists, which must
-// read the same) is not named. Administrators see every name.
-func (s *Server) causeFor(c *request.Call, cause model.Cause) model.Cause {
-	if cause.Kind != model.CauseUpstream || cause.Project == "" {
-		return cause
-	}
-	if j, err := s.jobs.Get(cause.Project); err == nil && c.CanSee(j) || c.HasOn(nil, permAdminister) {
-		return cause
-	}
-	return model.Cause{Kind: model.CauseUpstream}
-}
-
-// causeText is a cause's one-line description; an upstream cause
-// causeFor left unnamed reads "Started by an upstream project".
-func causeText(cause model.Cause) string {
-	if cause.Kind == model.CauseUpstream && cause.Project == "" {
-		return "Started by an upstream project"
-	}
-	return cause.Description()
-}
-
 func causeObject(c model.Cause) *export.Object {
 	if c.Kind == model.CauseUpstream && c.Project == "" {
-		return obj("hudson.model.Cause$UpstreamCause", pv("shortDescription", 3, causeText(c)),
+		return obj("hudson.model.Cause$UpstreamCause", pv("shortDescription", 3, c.Description()),
 			pv("upstreamBuild", 3, nil), pv("upstreamProject", 3, nil), pv("upstreamUrl", 3, nil))
 	}
 	switch c.Kind {
@@ -333,7 +311,7 @@ func (s *Server) consoleText(c *request.Call, b *model.Build) error {
 	c.W.Header().Set("Content-Type", "text/plain;charset=utf-8")
 	log, err := s.builds.OpenLog(b.JobID, b.Number)
 	if errors.Is(err, store.ErrNotFound) {
-		_, err = io.WriteString(c.W, causeLines(b))
+		_, err = io.WriteString(c.W, b.StartedLines())
 		return err
 	}
 	if err != nil {
@@ -343,17 +321,6 @@ func (s *Server) consoleText(c *request.Call, b *model.Build) error {
 	c.W.Header().Set("Content-Length", strconv.FormatInt(log.Size, 10))
 	io.Copy(c.W, io.NewSectionReader(log, 0, log.Size))
 	return nil
-}
-
-func causeLines(b *model.Build) string {
-	out := ""
-	for _, c := range b.Causes {
-		out += c.Description() + "\n"
-	}
-	if out == "" {
-		out = "Started\n"
-	}
-	return out
 }
 
 // progressiveText serves the log from byte ?start=, with X-Text-Size
@@ -412,7 +379,6 @@ func (s *Server) deleteBuild(c *request.Call, job *model.Job, b *model.Build) er
 	if err := s.builds.Delete(c.Ctx(), job.ID, b.Number); err != nil {
 		return request.Refused(err)
 	}
-	s.summaries.Delete(job.ID)
 	url := c.Root + jobPath(job.Name)
 	return request.RedirectAfterPost(c, url, url+"api/json")
 }
@@ -423,7 +389,7 @@ func (s *Server) deleteBuild(c *request.Call, job *model.Job, b *model.Build) er
 func (s *Server) logTail(b *model.Build, limit int64) (text string, size, skipped int64, err error) {
 	log, err := s.builds.OpenLog(b.JobID, b.Number)
 	if errors.Is(err, store.ErrNotFound) {
-		return causeLines(b), 0, 0, nil
+		return b.StartedLines(), 0, 0, nil
 	}
 	if err != nil {
 		return "", 0, 0, err

@@ -78,7 +78,7 @@ func (s *Server) itemObjects(c *request.Call, items []*model.Job, minVis int) an
 				m := &memos[i]
 				m.s, m.c, m.j = s, c, j
 				if !jobs.IsFolder(j) {
-					m.color = s.jobColor(c, j)
+					m.color = j.Color()
 				}
 				out = append(out, m)
 			}
@@ -158,7 +158,7 @@ func (s *Server) itemSummary(c *request.Call, j *model.Job, o *export.Object, pr
 		*o = export.Object{Class: "com.cloudbees.hudson.plugins.folder.Folder", Props: props}
 		return o
 	}
-	*o = export.Object{Class: "hudson.model.FreeStyleProject", Props: append(props, pv("color", 2, s.jobColor(c, j)))}
+	*o = export.Object{Class: "hudson.model.FreeStyleProject", Props: append(props, pv("color", 2, j.Color()))}
 	return o
 }
 

@@ -207,7 +207,7 @@ func (s *Server) createItem(c *request.Call, folder string, created func(*model.
 		if mode != "hudson.model.FreeStyleProject" {
 			xml = "<?xml version='1.1' encoding='UTF-8'?>\n<com.cloudbees.hudson.plugins.folder.Folder>\n  <description></description>\n  <properties/>\n</com.cloudbees.hudson.plugins.folder.Folder>"
 		}
-		job, err := s.newItem(c, folder, name, []byte(xml))
+		job, err := s.jobs.Create(c.Ctx(), folder, name, []byte(xml), c.Authority())
 		if err != nil {
 			return request.Refused(err)
 		}
@@ -233,7 +233,7 @@ func (s *Server) createItem(c *request.Call, folder string, created func(*model.
 	if err := c.CheckDownstream(inFolder(folder, name), body); err != nil {
 		return err
 	}
-	job, err := s.newItem(c, folder, name, body)
+	job, err := s.jobs.Create(c.Ctx(), folder, name, body, c.Authority())
 	if err != nil {
 		return request.Refused(err)
 	}
@@ -244,20 +244,6 @@ func (s *Server) createItem(c *request.Call, folder string, created func(*model.
 	}
 	c.W.WriteHeader(http.StatusOK)
 	return nil
-}
-
-// newItem creates an item named name in folder from xml. A workspace
-// left under its name (by an older jeeves, or a removal that failed) is
-// not the new item's: it is deleted, so a new job starts empty.
-func (s *Server) newItem(c *request.Call, folder, name string, xml []byte) (*model.Job, error) {
-	job, err := s.jobs.Create(c.Ctx(), folder, name, xml, c.Authority())
-	if err != nil {
-		return nil, err
-	}
-	if err := s.queue.RemoveWorkspace(job.Name); err != nil {
-		s.log.Error("cannot remove the workspace left under a new item's name", "item", job.Name, "err", err)
-	}
-	return job, nil
 }
 
 // copyItem copies from's config.xml to a new item named name in folder.
@@ -289,7 +275,7 @@ func (s *Server) copyItem(c *request.Call, folder, name, from string, created fu
 	if err := c.CheckDownstream(inFolder(folder, name), src.ConfigXML); err != nil {
 		return err
 	}
-	job, err := s.newItem(c, folder, name, src.ConfigXML)
+	job, err := s.jobs.Create(c.Ctx(), folder, name, src.ConfigXML, c.Authority())
 	if err != nil {
 		return request.Refused(err)
 	}
@@ -487,18 +473,6 @@ func (s *Server) removeItem(c *request.Call, job *model.Job) error {
 	return nil
 }
 
-// jobColor is the job's ball colour (§4.8), from the job's cached
-// status: listing jobs reads no build history.
-func (s *Server) jobColor(c *request.Call, job *model.Job) string {
-	if job.Config.Disabled {
-		if job.Status.LastBuilding {
-			return "disabled_anime"
-		}
-		return "disabled"
-	}
-	return job.Status.Color()
-}
-
 // jobObject is a freestyle job's API object (§4.6). Costly properties
 // are lazy, so a root listing computes only name, url and colour.
 func (s *Server) jobObject(c *request.Call, job *model.Job) *export.Object {
@@ -565,7 +539,7 @@ func (s *Server) jobObject(c *request.Call, job *model.Job) *export.Object {
 		pv("url", 999, url),
 		p("buildable", !job.Config.Disabled),
 		export.Prop{Name: "builds", Vis: 1, Value: builds(100)},
-		export.Prop{Name: "color", Vis: 2, Value: export.Lazy(func() any { return s.jobColor(c, job) })},
+		export.Prop{Name: "color", Vis: 2, Value: export.Lazy(func() any { return job.Color() })},
 		permalink(model.FirstBuild),
 		lazy("healthReport", func() any { return s.healthReport(c, job) }),
 		p("inQueue", queued != nil),
@@ -723,7 +697,7 @@ func (s *Server) projectRefs(c *request.Call, js []*model.Job) []*export.Object 
 	for _, j := range js {
 		if c.CanSee(j) {
 			out = append(out, obj("hudson.model.FreeStyleProject",
-				pv("name", 2, j.BaseName()), pv("url", 2, c.Root+jobPath(j.Name)), pv("color", 2, s.jobColor(c, j))))
+				pv("name", 2, j.BaseName()), pv("url", 2, c.Root+jobPath(j.Name)), pv("color", 2, j.Color())))
 		}
 	}
 	return out

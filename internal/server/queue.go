@@ -40,7 +40,7 @@ func (s *Server) walkQueue(c *request.Call, p []string) error {
 		if err != nil {
 			return err
 		}
-		if !s.queueItemVisible(c, &w.Item) {
+		if !c.CanSeeQueued(&w.Item) {
 			return request.NotFound()
 		}
 		return s.walkQueueItem(c, w, p[2:])
@@ -113,7 +113,7 @@ func (s *Server) cancelItem(c *request.Call, id int64) error {
 	if err != nil {
 		return err
 	}
-	if !s.queueItemVisible(c, &w.Item) {
+	if !c.CanSeeQueued(&w.Item) {
 		return notFound
 	}
 	c.Item = s.jobByID(w.Item.JobID)
@@ -133,7 +133,7 @@ func (s *Server) queueObject(c *request.Call) *export.Object {
 	items := s.queue.Items()
 	list := make([]*export.Object, 0, len(items))
 	for i := range items {
-		if s.queueItemVisible(c, &items[i].Item) {
+		if c.CanSeeQueued(&items[i].Item) {
 			list = append(list, s.queueItemObject(c, &items[i], true))
 		}
 	}
@@ -169,7 +169,7 @@ func (s *Server) queueItemObject(c *request.Call, w *queue.Waiting, withActions 
 	if withActions {
 		causes := make([]*export.Object, len(it.Causes))
 		for i, cause := range it.Causes {
-			causes[i] = causeObject(s.causeFor(c, cause))
+			causes[i] = causeObject(c.VisibleCause(cause))
 		}
 		actions := []*export.Object{obj("hudson.model.CauseAction", pv("causes", 2, causes))}
 		if len(it.Params) > 0 {
@@ -197,7 +197,7 @@ func (s *Server) queueItemObject(c *request.Call, w *queue.Waiting, withActions 
 	// task.name is the job's own name (Job.getName), not its full name.
 	task := obj("hudson.model.FreeStyleProject", pv("name", 999, it.JobName[strings.LastIndex(it.JobName, "/")+1:]), pv("url", 999, c.Root+jobPath(it.JobName)))
 	if j, err := s.jobs.ByID(it.JobID); err == nil {
-		task.Props = append(task.Props, export.Prop{Name: "color", Vis: 2, Value: export.Lazy(func() any { return s.jobColor(c, j) })})
+		task.Props = append(task.Props, export.Prop{Name: "color", Vis: 2, Value: export.Lazy(func() any { return j.Color() })})
 	}
 	props = append(props,
 		p("blocked", w.Blocked),
@@ -232,9 +232,3 @@ func (s *Server) queueItemObject(c *request.Call, w *queue.Waiting, withActions 
 	return obj(itemClass(w), props...)
 }
 
-// queueItemVisible: a queue item is shown only to callers who can see
-// its job.
-func (s *Server) queueItemVisible(c *request.Call, it *model.QueueItem) bool {
-	job := s.jobByID(it.JobID)
-	return job == nil || c.CanSee(job)
-}

@@ -109,6 +109,9 @@ func New(cfg Config, a *auth.Service, j *jobs.Service, v *views.Service, n *node
 		cfg: cfg, auth: a, authz: cfg.Authz, jobs: j, views: v, nodes: n, queue: q, builds: b, log: cfg.Logger,
 		ui: ui, flash: cfg.Flash, perms: request.NewPerms(cfg.Authz, j), sessionHash: hex.EncodeToString(sum[:])[:8], sameOrigin: http.NewCrossOriginProtection(),
 	}
+	// A deleted build may be the last success or failure the dashboard
+	// remembers of its job.
+	b.OnDeleted(func(jobID, _ int64) { s.summaries.Delete(jobID) })
 	if cfg.Audit != nil {
 		// Every password check (HTTP Basic, the login form, the
 		// password-change form) is audited, by auth, through this.

@@ -129,7 +129,7 @@ func (s *Server) dashboard(c *request.Call, folder *model.Job) error {
 		if !c.CanSee(j) {
 			continue
 		}
-		r := dashboardRow{Name: j.Name, URL: c.Root + jobPath(j.Name), Ball: web.Ball(s.jobColor(c, j)), Folder: jobs.IsFolder(j), Duration: "N/A"}
+		r := dashboardRow{Name: j.Name, URL: c.Root + jobPath(j.Name), Ball: web.Ball(j.Color()), Folder: jobs.IsFolder(j), Duration: "N/A"}
 		if name != "" {
 			r.Name = strings.TrimPrefix(j.Name, name+"/")
 		}
@@ -347,7 +347,7 @@ func (s *Server) jobUIPage(c *request.Call, job *model.Job) error {
 		}
 	}
 	return s.render(c, http.StatusOK, "job", page{Title: job.Name, Live: live, Trail: jobTrail(c, job.Name), P: map[string]any{
-		"Name": job.Name, "URL": c.Root + jobPath(job.Name), "Color": s.jobColor(c, job),
+		"Name": job.Name, "URL": c.Root + jobPath(job.Name), "Color": job.Color(),
 		"Description": job.Config.Description, "Disabled": job.Config.Disabled, "Params": params,
 		"CanBuild": c.Has(permBuild), "CanConfigure": c.Has(permConfigure), "CanDelete": c.Has(permDelete),
 		"Builds": hist, "Waiting": waiting, "Trend": trend(builds),
@@ -371,7 +371,7 @@ func (s *Server) buildUIPage(c *request.Call, job *model.Job, b *model.Build, co
 	}
 	var causes []string
 	for _, cs := range b.Causes {
-		causes = append(causes, causeText(s.causeFor(c, cs)))
+		causes = append(causes, c.VisibleCause(cs).Description())
 	}
 	params := make([]model.ParamValue, len(b.Params))
 	copy(params, b.Params)

@@ -366,7 +366,7 @@ func (s *Server) newJob(c *request.Call, folder *model.Job) error {
 		if err := c.CheckDownstream(inFolder(parent, name), xml); err != nil {
 			return nil, err
 		}
-		return s.newItem(c, parent, name, xml)
+		return s.jobs.Create(c.Ctx(), parent, name, xml, c.Authority())
 	}
 	if mode == "xml" {
 		f := formOf(nil, "")

@@ -49,7 +49,7 @@ func (s *Server) walkSecurity(c *request.Call, u *model.User, p []string) error 
 	if c.ID.User == nil {
 		return request.Forbidden(permRead)
 	}
-	if err := s.requireSelfOrAdmin(c, u); err != nil {
+	if err := c.RequireSelfOrAdmin(u); err != nil {
 		return err
 	}
 	if len(p) == 0 {

@@ -43,7 +43,7 @@ func (s *Server) walkUser(c *request.Call, id string, p []string) error {
 	case "security":
 		return s.walkSecurity(c, u, p[1:])
 	case "apiTokens":
-		if err := s.requireSelfOrAdmin(c, u); err != nil {
+		if err := c.RequireSelfOrAdmin(u); err != nil {
 			return err
 		}
 		return s.serveAPI(c, p[1:], "apiTokens", s.tokensObject(c, u))
@@ -69,7 +69,7 @@ func (s *Server) submitUserDescription(c *request.Call, u *model.User) error {
 	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
-	if err := s.requireSelfOrAdmin(c, u); err != nil {
+	if err := c.RequireSelfOrAdmin(u); err != nil {
 		return err
 	}
 	if !c.Has(permAdminister) && c.ID.Method == auth.Token && len(c.ID.Scopes) > 0 {
@@ -151,14 +151,6 @@ func (s *Server) tokensObject(c *request.Call, u *model.User) *export.Object {
 	return obj("jeeves.ApiTokens", p("tokens", list))
 }
 
-// requireSelfOrAdmin: a user's tokens are theirs and the admins'.
-func (s *Server) requireSelfOrAdmin(c *request.Call, u *model.User) error {
-	if c.ID.User != nil && strings.EqualFold(c.ID.User.ID, u.ID) || c.Has(permAdminister) {
-		return nil
-	}
-	return request.Forbidden(permAdminister)
-}
-
 // tokenAction serves ApiTokenProperty's generateNewToken, revoke and
 // rename, with Jenkins's parameters and answers (§3.4).
 func (s *Server) tokenAction(c *request.Call, u *model.User, action string) error {
@@ -207,7 +199,7 @@ func (s *Server) tokenAction(c *request.Call, u *model.User, action string) erro
 		c.W.Header().Set("Cache-Control", "no-store")
 		return request.WriteJSON(c, map[string]any{"status": "ok", "data": data})
 	case "rotate":
-		if err := s.requireSelfOrAdmin(c, u); err != nil {
+		if err := c.RequireSelfOrAdmin(u); err != nil {
 			return err
 		}
 		if err := c.RequireFullToken(); err != nil {
@@ -233,7 +225,7 @@ func (s *Server) tokenAction(c *request.Call, u *model.User, action string) erro
 		c.W.Header().Set("Cache-Control", "no-store")
 		return request.WriteJSON(c, map[string]any{"status": "ok", "data": data})
 	case "revoke":
-		if err := s.requireSelfOrAdmin(c, u); err != nil {
+		if err := c.RequireSelfOrAdmin(u); err != nil {
 			return err
 		}
 		if err := c.RequireFullToken(); err != nil {
@@ -248,7 +240,7 @@ func (s *Server) tokenAction(c *request.Call, u *model.User, action string) erro
 		}
 		return request.WriteJSON(c, map[string]any{"status": "ok"})
 	case "rename":
-		if err := s.requireSelfOrAdmin(c, u); err != nil {
+		if err := c.RequireSelfOrAdmin(u); err != nil {
 			return err
 		}
 		if err := c.RequireFullToken(); err != nil {
