@@ -59,6 +59,9 @@ type Service struct {
 	// sorted is every item in Jenkins's order, nil after a change until
 	// the next listing sorts again: listings come with every api/json.
 	sorted []*model.Job
+	// graph is what the items' BuildTriggers start (graph.go), nil after
+	// a change until the next read makes it again.
+	graph *graph
 
 	watchers []func()           // set before serving; read-only afterwards
 	created  []func(*model.Job) // likewise
@@ -324,7 +327,7 @@ func (s *Service) create(ctx context.Context, parent, name string, xml []byte, b
 	j.Config = *cfg
 	s.byID[j.ID] = j
 	s.names[j.Name] = j.ID
-	s.sorted = nil
+	s.sorted, s.graph = nil, nil
 	return copyJob(j), nil
 }
 
@@ -435,6 +438,7 @@ func (s *Service) UpdateConfig(ctx context.Context, name string, xml []byte, by 
 		return nil, err
 	}
 	j := s.update(id, func(j *model.Job) { j.ConfigXML, j.Config, j.ConfiguredBy = xml, *cfg, by })
+	s.graph = nil
 	return copyJob(j), nil
 }
 
@@ -470,7 +474,7 @@ func (s *Service) Delete(ctx context.Context, name string) error {
 	for _, id := range ids {
 		delete(s.names, s.byID[id].Name)
 		delete(s.byID, id)
-		s.sorted = nil
+		s.sorted, s.graph = nil, nil
 		if err := s.blobs.Delete(blob.JobKey(id)); err != nil && firstErr == nil {
 			firstErr = err
 		}
@@ -546,7 +550,7 @@ func (s *Service) Rename(ctx context.Context, name, newBase string) (*model.Job,
 			delete(s.names, n)
 			s.names[renamed] = child
 			s.update(child, func(j *model.Job) { j.Name = renamed })
-			s.sorted = nil
+			s.sorted, s.graph = nil, nil
 		}
 	}
 	return copyJob(s.byID[id]), nil

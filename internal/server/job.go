@@ -556,10 +556,10 @@ func (s *Server) jobObject(c *request.Call, job *model.Job) *export.Object {
 		p("queueItem", queueItem),
 		p("concurrentBuild", job.Config.Concurrent),
 		p("disabled", job.Config.Disabled),
-		lazy("downstreamProjects", func() any { return s.projectRefs(c, s.downstream(job)) }),
+		lazy("downstreamProjects", func() any { return s.projectRefs(c, s.jobs.Downstream(job)) }),
 		p("labelExpression", nil),
 		p("scm", obj("hudson.scm.NullSCM")),
-		lazy("upstreamProjects", func() any { return s.projectRefs(c, s.upstream(job)) }),
+		lazy("upstreamProjects", func() any { return s.projectRefs(c, s.jobs.Upstream(job)) }),
 		export.Prop{Name: "allBuilds", Vis: -2, Value: builds(0)},
 	)
 }
@@ -658,37 +658,6 @@ func paramValueObject(v model.ParamValue) *export.Object {
 		return obj(class, pv("name", 3, v.Name), pv("value", 3, v.Value == "true"))
 	}
 	return obj(class, pv("name", 3, v.Name), pv("value", 3, v.Value))
-}
-
-// downstream lists the jobs job's BuildTrigger starts.
-func (s *Server) downstream(job *model.Job) []*model.Job {
-	var out []*model.Job
-	if job.Config.Threshold == "" {
-		return out
-	}
-	for _, name := range job.Config.Children {
-		if j, err := s.jobs.Get(jobs.Resolve(job.Name, name)); err == nil {
-			out = append(out, j)
-		}
-	}
-	return out
-}
-
-// upstream lists the jobs whose BuildTrigger starts job.
-func (s *Server) upstream(job *model.Job) []*model.Job {
-	var out []*model.Job
-	for _, j := range s.jobs.List() {
-		if j.Config.Threshold == "" {
-			continue
-		}
-		for _, name := range j.Config.Children {
-			if jobs.Resolve(j.Name, name) == job.Name {
-				out = append(out, j)
-				break
-			}
-		}
-	}
-	return out
 }
 
 // projectRefs is a list of jobs as {_class,name,url,color}.

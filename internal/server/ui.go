@@ -351,7 +351,7 @@ func (s *Server) jobUIPage(c *request.Call, job *model.Job) error {
 		"Description": job.Config.Description, "Disabled": job.Config.Disabled, "Params": params,
 		"CanBuild": c.Has(permBuild), "CanConfigure": c.Has(permConfigure), "CanDelete": c.Has(permDelete),
 		"Builds": hist, "Waiting": waiting, "Trend": trend(builds),
-		"Upstream": refs(s.upstream(job)), "Downstream": refs(s.downstream(job)),
+		"Upstream": refs(s.jobs.Upstream(job)), "Downstream": refs(s.jobs.Downstream(job)),
 		"NotRun": job.Config.Unsupported,
 	}})
 }
