@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/jeeves-ci/jeeves/internal/api"
 	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/authz"
@@ -37,6 +38,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 	"github.com/jeeves-ci/jeeves/internal/timer"
 	"github.com/jeeves-ci/jeeves/internal/views"
+	"github.com/jeeves-ci/jeeves/internal/webui"
 )
 
 // Options are what a server is built from.
@@ -95,6 +97,8 @@ type App struct {
 	Farm     *farm.Farm
 	Timer    *timer.Scheduler
 	Flash    *flash.Store // the pages held for Post/Redirect/Get
+	API      *api.API     // the remote access API's handlers
+	UI       *webui.UI    // the web UI's handlers
 	Server   *server.Server
 
 	// InitialAdminPassword is the password generated for the first
@@ -188,11 +192,23 @@ func New(ctx context.Context, opt Options) (a *App, err error) {
 		}
 	})
 	a.Flash = &flash.Store{}
+	if a.UI, err = webui.New(webui.Services{
+		Auth: a.Auth, Jobs: a.Jobs, Farm: a.Farm, Builds: a.Builds, Settings: a.Settings, Audit: a.Audit,
+	}, a.Flash, opt.Version, logger); err != nil {
+		return nil, err
+	}
+	a.API = api.New(api.Services{
+		Auth: a.Auth, Authz: a.Authz, Jobs: a.Jobs, Views: a.Views, Nodes: a.Nodes, Farm: a.Farm, Builds: a.Builds,
+		Settings: a.Settings, Audit: a.Audit,
+	}, a.UI, a.UI.StaticPrefix(), logger)
 	a.Server, err = server.New(server.Config{
-		Version: opt.Version, Logger: logger, Audit: a.Audit, Authz: a.Authz, Settings: a.Settings, Flash: a.Flash,
-		TrustedProxies: opt.TrustedProxies, MaxBody: opt.MaxBody, MaxConns: opt.MaxConns, MaxConnsPerAddr: opt.MaxConnsPerAddr,
+		Version: opt.Version, Logger: logger, TrustedProxies: opt.TrustedProxies, MaxBody: opt.MaxBody,
+		MaxConns: opt.MaxConns, MaxConnsPerAddr: opt.MaxConnsPerAddr,
 		IdleTimeout: opt.IdleTimeout, BodyTimeout: opt.BodyTimeout, WriteTimeout: opt.WriteTimeout,
-	}, a.Auth, a.Jobs, a.Views, a.Nodes, a.Farm, a.Builds)
+	}, server.Services{
+		Auth: a.Auth, Authz: a.Authz, Jobs: a.Jobs, Views: a.Views, Nodes: a.Nodes, Farm: a.Farm, Builds: a.Builds,
+		Settings: a.Settings, Audit: a.Audit,
+	}, a.API, a.UI)
 	if err != nil {
 		return nil, err
 	}

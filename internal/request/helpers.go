@@ -139,3 +139,12 @@ func WriteJSONStatus(c *Call, status int, v any) error {
 	_, err = c.W.Write(b)
 	return err
 }
+
+// CrumbField is the header, query or form field that carries a crumb.
+const CrumbField = "Jenkins-Crumb"
+
+// ClearSessionCookie tells the browser to forget its session cookie,
+// named name.
+func ClearSessionCookie(c *Call, name string) {
+	http.SetCookie(c.W, &http.Cookie{Name: name, Value: "", Path: "/", HttpOnly: true, MaxAge: -1, SameSite: http.SameSiteLaxMode})
+}

@@ -13,8 +13,8 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
+	"github.com/jeeves-ci/jeeves/internal/request"
 	"github.com/jeeves-ci/jeeves/internal/server"
-	"github.com/jeeves-ci/jeeves/internal/web"
 )
 
 // distinctNames is "n0,n1,…" with n names.
@@ -394,8 +394,8 @@ func TestEveryHTMLAnswerCarriesTheCSP(t *testing.T) {
 			if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 				t.Fatalf("Content-Type %q", ct)
 			}
-			if got := r.header.Get("Content-Security-Policy"); got != web.CSP {
-				t.Fatalf("Content-Security-Policy %q, want %q", got, web.CSP)
+			if got := r.header.Get("Content-Security-Policy"); got != request.CSP {
+				t.Fatalf("Content-Security-Policy %q, want %q", got, request.CSP)
 			}
 		})
 	}

@@ -88,11 +88,7 @@ func (s *Server) renderError(c *request.Call, err error) {
 		if ref := c.R.Referer(); strings.HasPrefix(ref, c.Root) {
 			back = ref
 		}
-		if s.render(c, he.Status, "message", page{Title: "Expired form", P: map[string]any{
-			"Heading": "This form has expired", "Error": true,
-			"Text":   "No valid crumb was included in the request: the page this form came from is out of date (or your session changed), so jeeves did not act on it.",
-			"Detail": "Go back, reload the page and submit the form again.", "Back": back, "BackText": "Go back and reload",
-		}}) == nil {
+		if s.ui.ExpiredForm(c, he.Status, back) == nil {
 			return
 		}
 	}
@@ -104,7 +100,7 @@ func (s *Server) renderError(c *request.Call, err error) {
 func (s *Server) writePage(c *request.Call, status int, t *template.Template, data any) {
 	var buf bytes.Buffer
 	t.Execute(&buf, data)
-	if s.holdPage(c, status, buf.Bytes()) {
+	if s.ui.Hold(c, status, buf.Bytes()) {
 		return // a UI form's POST refused: the browser GETs the page (flash.go)
 	}
 	request.PageHeaders(c.W.Header())

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/flash"
 	"github.com/jeeves-ci/jeeves/internal/server"
+	"github.com/jeeves-ci/jeeves/internal/webui"
 )
 
 // browserPost POSTs body to path as the web UI's forms do: the session
@@ -156,7 +157,7 @@ func TestEveryUIFormPOSTAnswersSeeOther(t *testing.T) {
 				t.Fatalf("GET %s after the POST: %d %s, want %d HTML\n%s", loc, page.status, page.header.Get("Content-Type"), want, page.body)
 			}
 			if row.held == "" {
-				if strings.Contains(loc, server.FlashParam+"=") {
+				if strings.Contains(loc, webui.FlashParam+"=") {
 					t.Fatalf("a success without a page to show went through the flash store: %s", loc)
 				}
 				return
@@ -176,7 +177,7 @@ func TestEveryUIFormPOSTAnswersSeeOther(t *testing.T) {
 			path, _, _ := strings.Cut(row.route, "?")
 			covered[path[strings.LastIndex(path, "/")+1:]] = true
 		}
-		files, err := filepath.Glob("../web/templates/*.html")
+		files, err := filepath.Glob("../webui/templates/*.html")
 		if err != nil || len(files) == 0 {
 			t.Fatalf("templates: %v", err)
 		}
@@ -262,8 +263,8 @@ func TestRefusedUIFormShowsOnceAfterRedirect(t *testing.T) {
 			}
 			res := rs.browserPost(t, path, referer, c.body, rs.session, rs.sessionCrumb)
 			loc := res.header.Get("Location")
-			if res.status != http.StatusSeeOther || !strings.HasPrefix(loc, rs.url+referer+"?"+server.FlashParam+"=") {
-				t.Fatalf("want 303 to %s?%s=…, got %d %q\n%s", rs.url+referer, server.FlashParam, res.status, loc, res.body)
+			if res.status != http.StatusSeeOther || !strings.HasPrefix(loc, rs.url+referer+"?"+webui.FlashParam+"=") {
+				t.Fatalf("want 303 to %s?%s=…, got %d %q\n%s", rs.url+referer, webui.FlashParam, res.status, loc, res.body)
 			}
 			if strings.Contains(res.body, c.want) {
 				t.Errorf("the 303 carries the page")
@@ -310,8 +311,8 @@ func TestGeneratedTokenShownOnce(t *testing.T) {
 		t.Helper()
 		res := rs.browserPost(t, "user/admin/security/generate", "me/security/", "newTokenName="+name, rs.session, rs.sessionCrumb)
 		loc := res.header.Get("Location")
-		if res.status != http.StatusSeeOther || !strings.HasPrefix(loc, rs.url+"me/security/?"+server.FlashParam+"=") {
-			t.Fatalf("Generate: %d %q, want 303 to me/security/?%s=…\n%s", res.status, loc, server.FlashParam, res.body)
+		if res.status != http.StatusSeeOther || !strings.HasPrefix(loc, rs.url+"me/security/?"+webui.FlashParam+"=") {
+			t.Fatalf("Generate: %d %q, want 303 to me/security/?%s=…\n%s", res.status, loc, webui.FlashParam, res.body)
 		}
 		if tokenValue.MatchString(res.body) || regexp.MustCompile(`[0-9a-f]{34}`).MatchString(loc) {
 			t.Fatalf("the 303 carries the token: %q %s", loc, res.body)

@@ -365,7 +365,7 @@ func (rs *routeStack) fixtures(t *testing.T, path string) string {
 			t.Fatal(err)
 		}
 	}
-	repl["{asset}"] = strings.TrimPrefix(rs.app.Server.StaticPrefix(), "static/") + "jeeves.css"
+	repl["{asset}"] = strings.TrimPrefix(rs.app.UI.StaticPrefix(), "static/") + "jeeves.css"
 	if strings.Contains(path, "{token}") {
 		_, tok, err := rs.au.GenerateToken(ctx, "admin", fmt.Sprintf("victim-%d", n), auth.TokenOptions{})
 		if err != nil {

@@ -17,37 +17,27 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/jeeves-ci/jeeves/internal/api"
 	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/builds"
 	"github.com/jeeves-ci/jeeves/internal/farm"
-	"github.com/jeeves-ci/jeeves/internal/flash"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
 	"github.com/jeeves-ci/jeeves/internal/request"
 	"github.com/jeeves-ci/jeeves/internal/settings"
 	"github.com/jeeves-ci/jeeves/internal/views"
-	"github.com/jeeves-ci/jeeves/internal/web"
+	"github.com/jeeves-ci/jeeves/internal/webui"
 )
 
-// Config holds the server's settings.
+// Config holds the HTTP edge's settings.
 type Config struct {
 	Version string // sent as X-Jenkins
 	MaxBody int64  // request body limit in bytes
 	Logger  *slog.Logger
-	Audit   *audit.Log     // nil: no audit log
-	Authz   *authz.Service // the authorization strategy (required)
-	// Settings holds what admins change at run time: the root URL
-	// ("" = from each request), CSRF protection, the executors and the
-	// quiet period shown (required).
-	Settings *settings.Service
-	// Flash holds the pages a web-UI form's POST answers with until the
-	// browser's GET (flash.go); nil: a store of the server's own.
-	Flash *flash.Store
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For,
 	// -Proto, -Host and -Port are believed; none by default.
 	TrustedProxies []netip.Prefix
@@ -59,34 +49,53 @@ type Config struct {
 	MaxConnsPerAddr int           // open connections from one address; 0 = no limit
 }
 
-// Server serves Jenkins's remote access API.
+// Services are what the server authenticates callers with and walks
+// URLs through to the objects they name.
+type Services struct {
+	Auth  *auth.Service
+	Authz *authz.Service // the authorization strategy
+	Jobs  *jobs.Service
+	Views *views.Service
+	Nodes *nodes.Service
+	Farm  *farm.Farm
+	// Builds resolves build numbers and permalinks.
+	Builds *builds.Service
+	// Settings holds what admins change at run time: the root URL
+	// ("" = from each request) and CSRF protection among them.
+	Settings *settings.Service
+	Audit    *audit.Log // nil: no audit log
+}
+
+// Server is jeeves's HTTP edge: it authenticates each request, checks
+// its crumb and its origin, walks its path to the object it names and
+// hands it to the API's or the web UI's handler, then renders whatever
+// error comes back and audits it.
 type Server struct {
-	cfg          Config
-	auth         *auth.Service
-	authz        *authz.Service
-	jobs         *jobs.Service
-	views        *views.Service
-	nodes        *nodes.Service
-	queue        *farm.Farm
-	builds       *builds.Service
-	log          *slog.Logger
-	ui           *web.UI
-	summaries    sync.Map                    // job id → summary, for the dashboard
-	encodedItems sync.Map                    // job id → *encodedItem, for api listings
-	sessionHash  string                      // X-Jenkins-Session: changes every start
-	sameOrigin   *http.CrossOriginProtection // Sec-Fetch-Site and Origin (crossSite)
-	perms        *request.Perms              // judges each call's permissions
-	answers      sync.Pool                   // *[]byte buffers for api answers (answerBuffer)
-	flash        *flash.Store                // pages held for the GET after a UI form's POST
+	cfg         Config
+	auth        *auth.Service
+	jobs        *jobs.Service
+	views       *views.Service
+	nodes       *nodes.Service
+	queue       *farm.Farm
+	builds      *builds.Service
+	settings    *settings.Service
+	audit       *audit.Log
+	log         *slog.Logger
+	api         *api.API                    // the remote access API's objects and actions
+	ui          *webui.UI                   // the web UI's pages and forms
+	sessionHash string                      // X-Jenkins-Session: changes every start
+	sameOrigin  *http.CrossOriginProtection // Sec-Fetch-Site and Origin (crossSite)
+	perms       *request.Perms              // judges each call's permissions
 }
 
 // DefaultMaxBody bounds request bodies (config.xml, forms).
 const DefaultMaxBody = 4 << 20
 
-// New creates the server; internal/app is what calls it.
-func New(cfg Config, a *auth.Service, j *jobs.Service, v *views.Service, n *nodes.Service, q *farm.Farm, b *builds.Service) (*Server, error) {
-	if cfg.Authz == nil || cfg.Settings == nil {
-		return nil, errors.New("server: the authorization strategy and the settings are required")
+// New creates the server over svc, handing what it walks to a and ui;
+// internal/app is what calls it.
+func New(cfg Config, svc Services, a *api.API, ui *webui.UI) (*Server, error) {
+	if svc.Auth == nil || svc.Authz == nil || svc.Jobs == nil || svc.Settings == nil || a == nil || ui == nil {
+		return nil, errors.New("server: auth, authorization, jobs, settings, the API and the UI are required")
 	}
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
@@ -98,30 +107,21 @@ func New(cfg Config, a *auth.Service, j *jobs.Service, v *views.Service, n *node
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	sum := md5.Sum([]byte(cfg.Version + strconv.FormatInt(time.Now().UnixNano(), 10)))
-	ui, err := web.New()
-	if err != nil {
-		return nil, err
-	}
-	if cfg.Flash == nil {
-		cfg.Flash = &flash.Store{}
-	}
 	s := &Server{
-		cfg: cfg, auth: a, authz: cfg.Authz, jobs: j, views: v, nodes: n, queue: q, builds: b, log: cfg.Logger,
-		ui: ui, flash: cfg.Flash, perms: request.NewPerms(cfg.Authz, j), sessionHash: hex.EncodeToString(sum[:])[:8], sameOrigin: http.NewCrossOriginProtection(),
+		cfg: cfg, auth: svc.Auth, jobs: svc.Jobs, views: svc.Views, nodes: svc.Nodes, queue: svc.Farm, builds: svc.Builds,
+		settings: svc.Settings, audit: svc.Audit, log: cfg.Logger, api: a, ui: ui,
+		perms: request.NewPerms(svc.Authz, svc.Jobs), sessionHash: hex.EncodeToString(sum[:])[:8], sameOrigin: http.NewCrossOriginProtection(),
 	}
-	// A deleted build may be the last success or failure the dashboard
-	// remembers of its job.
-	b.OnDeleted(func(jobID, _ int64) { s.summaries.Delete(jobID) })
-	if cfg.Audit != nil {
+	if s.audit != nil {
 		// Every password check (HTTP Basic, the login form, the
 		// password-change form) is audited, by auth, through this.
-		a.OnPasswordFailure(s.auditPasswordFailure)
+		s.auth.OnPasswordFailure(s.auditPasswordFailure)
 	}
 	return s, nil
 }
 
 // sys is the current run-time settings.
-func (s *Server) sys() settings.Values { return s.cfg.Settings.Get() }
+func (s *Server) sys() settings.Values { return s.settings.Get() }
 
 // ServeHTTP authenticates the request, checks its crumb, walks its path
 // to the object it names and renders whatever error comes back.
@@ -152,7 +152,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.renderError(c, err)
 	}
-	if s.cfg.Audit != nil {
+	if s.audit != nil {
 		s.auditRequest(c, sw.status())
 	}
 }
@@ -183,7 +183,7 @@ func (s *Server) serve(c *request.Call) error {
 	if err := s.authenticate(c); err != nil {
 		return err
 	}
-	if s.serveHeldPage(c) {
+	if s.ui.ServeHeld(c) {
 		return nil
 	}
 	if changesState(c.R.Method) && c.ID.Method != auth.Token {
@@ -239,7 +239,7 @@ func (s *Server) authenticate(c *request.Call) error {
 		if !errors.Is(err, auth.ErrBadCredentials) {
 			return err
 		}
-		s.clearSessionCookie(c)
+		request.ClearSessionCookie(c, s.auth.CookieName())
 	}
 	c.ID = auth.Identity{Method: auth.Anonymous}
 	return nil

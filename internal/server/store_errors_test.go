@@ -34,7 +34,7 @@ func TestAnAPIObjectWhoseHistoryCannotBeReadIsAnError(t *testing.T) {
 	// the store, and find the job in the registry; only the history is
 	// read from the store.
 	rs.app.Store.Close()
-	rs.app.Server.ForgetSummaries()
+	rs.app.UI.ForgetSummaries()
 	for _, c := range cases {
 		t.Run(c.name+" read from a broken store answer 500, not an empty history", func(t *testing.T) {
 			r := rs.asToken(t, "GET", c.path, "")

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/jeeves-ci/jeeves/internal/api"
 	"github.com/jeeves-ci/jeeves/internal/request"
 	"github.com/jeeves-ci/jeeves/internal/views"
 )
@@ -17,22 +18,22 @@ func (s *Server) walkRoot(c *request.Call, p []string) error {
 		if err := c.Require(permRead); err != nil {
 			return err
 		}
-		return s.rootPage(c)
+		return s.ui.Dashboard(c, nil)
 	}
 	// Unprotected URLs first: everything else needs Overall/Read.
 	switch p[0] {
 	case "login":
-		return s.loginPage(c, http.StatusOK)
+		return s.ui.LoginPage(c, http.StatusOK)
 	case "loginError":
-		return s.loginPage(c, http.StatusUnauthorized)
+		return s.ui.LoginPage(c, http.StatusUnauthorized)
 	case "j_spring_security_check":
-		return s.login(c)
+		return s.ui.Login(c)
 	case "logout":
-		return s.logout(c)
+		return s.ui.Logout(c)
 	case "whoAmI":
-		return s.serveAPI(c, p[1:], "whoAmI", s.whoAmIObject(c))
+		return s.serveAPI(c, p[1:], "whoAmI", s.api.WhoAmIObject(c))
 	case "static":
-		return s.serveStatic(c, p[1:])
+		return s.ui.ServeStatic(c, p[1:])
 	}
 	if err := c.Require(permRead); err != nil {
 		return err
@@ -42,7 +43,7 @@ func (s *Server) walkRoot(c *request.Call, p []string) error {
 	}
 	switch p[0] {
 	case "api":
-		return s.serveAPI(c, p, "hudson", s.rootObject(c))
+		return s.serveAPI(c, p, "hudson", s.api.RootObject(c))
 	case "job":
 		return s.walkJobs(c, "", p[1:])
 	case "view":
@@ -51,18 +52,18 @@ func (s *Server) walkRoot(c *request.Call, p []string) error {
 		}
 		return s.walkView(c, p[1:])
 	case "newJob":
-		return s.newJob(c, nil)
+		return s.ui.NewJob(c, nil)
 	case "descriptorByName":
-		return s.checkSpec(c, nil, p[1:])
+		return s.ui.CheckSpec(c, nil, p[1:])
 	case "computer":
 		return s.walkComputer(c, p[1:])
 	case "label":
 		if len(p) < 3 {
 			return request.NotFound()
 		}
-		return s.serveAPI(c, p[2:], "labelAtom", s.labelObject(c, p[1]))
+		return s.serveAPI(c, p[2:], "labelAtom", s.api.LabelObject(c, p[1]))
 	case "pluginManager":
-		return s.pluginManager(c, p[1:])
+		return s.walkPluginManager(c, p[1:])
 	case "manage":
 		return s.walkManage(c, p[1:])
 	case "queue":
@@ -93,13 +94,13 @@ type rootObj struct{}
 func walkRootMethods(name string) webMethod[rootObj] {
 	switch name {
 	case "createItem":
-		return func(s *Server, c *request.Call, _ rootObj) error { return s.createItem(c, "", nil) }
+		return func(s *Server, c *request.Call, _ rootObj) error { return s.api.CreateItem(c, "", nil) }
 	case "createView":
-		return func(s *Server, c *request.Call, _ rootObj) error { return s.createView(c) }
+		return func(s *Server, c *request.Call, _ rootObj) error { return s.api.CreateView(c) }
 	case "quietDown":
-		return func(s *Server, c *request.Call, _ rootObj) error { return s.quietDown(c, true) }
+		return func(s *Server, c *request.Call, _ rootObj) error { return s.api.QuietDown(c, true) }
 	case "cancelQuietDown":
-		return func(s *Server, c *request.Call, _ rootObj) error { return s.quietDown(c, false) }
+		return func(s *Server, c *request.Call, _ rootObj) error { return s.api.QuietDown(c, false) }
 	}
 	return nil
 }
@@ -121,7 +122,7 @@ func (s *Server) walkSecurityRealm(c *request.Call, p []string) error {
 func walkSecurityRealmMethods(name string) webMethod[rootObj] {
 	switch name {
 	case "createAccountByAdmin":
-		return func(s *Server, c *request.Call, _ rootObj) error { return s.createAccountByAdmin(c) }
+		return func(s *Server, c *request.Call, _ rootObj) error { return s.api.CreateAccountByAdmin(c) }
 	}
 	return nil
 }
@@ -149,4 +150,30 @@ func dispatch[T any](s *Server, c *request.Call, obj T, p []string, methods func
 		return false, nil
 	}
 	return true, m(s, c, obj)
+}
+
+// walkPluginManager serves /pluginManager/: its API, an empty list.
+func (s *Server) walkPluginManager(c *request.Call, p []string) error {
+	if len(p) == 0 {
+		c.W.WriteHeader(http.StatusOK)
+		return nil
+	}
+	return s.serveAPI(c, p, "localPluginManager", s.api.PluginManagerObject())
+}
+
+// walkCrumbIssuer serves /crumbIssuer/… (§2.5). With CSRF protection off
+// it answers 404, which clients read as "no crumb needed".
+func (s *Server) walkCrumbIssuer(c *request.Call, p []string) error {
+	if !s.sys().CSRF {
+		return request.NotFound()
+	}
+	// gojenkins asks for /crumbIssuer/api/json/api/json: api/json is a
+	// web method, so what follows it is ignored (dispatch).
+	crumb := s.auth.Crumb(c.ID)
+	if len(p) >= 2 && p[0] == "api" && p[1] == "xml" {
+		if xp, ok := c.R.URL.Query()["xpath"]; ok && len(xp) == 1 {
+			return api.CrumbXPath(c, xp[0], crumb)
+		}
+	}
+	return s.serveAPI(c, p, "defaultCrumbIssuer", api.CrumbObject(crumb))
 }

@@ -1,4 +1,4 @@
-package server
+package webui
 
 import (
 	"crypto/sha256"
@@ -21,14 +21,14 @@ import (
 // never shown again nor carried in a URL.
 //
 // The store (internal/flash) holds any kind of value, not only pages: a
-// notice for the next page ("Saved") is s.flash.Put(flashSession(c),
+// notice for the next page ("Saved") is ui.flash.Put(flashSession(c),
 // c.ID.User.ID, "notice", 0, []byte(msg)) before request.SeeOther(c,
-// url+"?flash="+id), and s.flash.Take(flashSession(c), c.ID.User.ID,
+// url+"?flash="+id), and ui.flash.Take(flashSession(c), c.ID.User.ID,
 // "notice", id) where the page is rendered.
 
 // What the server holds in its flash store.
 const (
-	flashParam    = "flash" // the query parameter that carries the id
+	FlashParam    = "flash" // the query parameter that carries a held page's id
 	flashKindPage = "page"  // a whole page, served as the GET's answer
 )
 
@@ -49,7 +49,7 @@ func flashSession(c *request.Call) string {
 // reports false when that cannot be (not a UI form, no session, no
 // Referer from this server, a status that must reach the client as it
 // is, a page too big, the store full): the caller then writes the page.
-func (s *Server) holdPage(c *request.Call, status int, page []byte) bool {
+func (ui *UI) Hold(c *request.Call, status int, page []byte) bool {
 	switch {
 	case status >= 500, status == http.StatusUnauthorized, status == http.StatusMethodNotAllowed,
 		status == http.StatusRequestEntityTooLarge, status == http.StatusTooManyRequests:
@@ -63,12 +63,12 @@ func (s *Server) holdPage(c *request.Call, status int, page []byte) bool {
 	if session == "" || err != nil || !strings.HasPrefix(c.R.Referer(), c.Root) {
 		return false
 	}
-	id, ok := s.flash.Put(session, c.ID.User.ID, flashKindPage, status, page)
+	id, ok := ui.flash.Put(session, c.ID.User.ID, flashKindPage, status, page)
 	if !ok {
 		return false
 	}
 	q := back.Query()
-	q.Set(flashParam, id)
+	q.Set(FlashParam, id)
 	back.RawQuery, back.Fragment = q.Encode(), ""
 	h := c.W.Header()
 	h.Del("X-Error")
@@ -80,15 +80,15 @@ func (s *Server) holdPage(c *request.Call, status int, page []byte) bool {
 // serveHeldPage answers a GET that carries the id of a page holdPage
 // held for this session and user, once. It reports false when there is
 // none: the request goes on as usual (a reload shows the page afresh).
-func (s *Server) serveHeldPage(c *request.Call) bool {
-	if c.R.Method != http.MethodGet || !strings.Contains(c.R.URL.RawQuery, flashParam+"=") {
+func (ui *UI) ServeHeld(c *request.Call) bool {
+	if c.R.Method != http.MethodGet || !strings.Contains(c.R.URL.RawQuery, FlashParam+"=") {
 		return false
 	}
 	session := flashSession(c)
 	if session == "" {
 		return false
 	}
-	status, page, ok := s.flash.Take(session, c.ID.User.ID, flashKindPage, c.R.URL.Query().Get(flashParam))
+	status, page, ok := ui.flash.Take(session, c.ID.User.ID, flashKindPage, c.R.URL.Query().Get(FlashParam))
 	if !ok {
 		return false
 	}

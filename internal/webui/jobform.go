@@ -1,4 +1,4 @@
-package server
+package webui
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/configxml"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
@@ -313,7 +314,7 @@ func joinName(parent, name string) string {
 // /job/FOLDER/newJob): the New Item page and its two forms. A form that
 // fails comes back (400) as it was typed, with the reason beside the
 // field.
-func (s *Server) newJob(c *request.Call, folder *model.Job) error {
+func (ui *UI) NewJob(c *request.Call, folder *model.Job) error {
 	parent := ""
 	action := c.Root + "view/all/newJob"
 	check := c.Root + "descriptorByName/" + timerCheckPath
@@ -326,8 +327,8 @@ func (s *Server) newJob(c *request.Call, folder *model.Job) error {
 	tr = append(tr, trail{"New Item", action})
 	// Job/Create here; a token's job glob is held to the new item's full
 	// name below.
-	if !c.HasIgnoringGlob(c.Item, permCreate) {
-		return request.Forbidden(permCreate)
+	if !c.HasIgnoringGlob(c.Item, authz.ItemCreate) {
+		return request.Forbidden(authz.ItemCreate)
 	}
 	type typed struct {
 		name, mode, xmlName, xml string
@@ -339,7 +340,7 @@ func (s *Server) newJob(c *request.Call, folder *model.Job) error {
 			f = t.form.shown(joinName(parent, t.name))
 		}
 		f.CheckURL = check
-		return s.render(c, status, "newjob", page{Title: "New Item", Trail: tr, P: map[string]any{
+		return ui.render(c, status, "newjob", page{Title: "New Item", Trail: tr, P: map[string]any{
 			"Action": action, "Error": f.firstError(), "NameError": f.Errors["name"], "Name": t.name, "Mode": t.mode, "Form": f,
 			"XMLName": t.xmlName, "XML": t.xml, "XMLError": f.Errors["config.xml"], "XMLNameError": f.Errors["xml-name"],
 		}})
@@ -359,14 +360,14 @@ func (s *Server) newJob(c *request.Call, folder *model.Job) error {
 	// projects it triggers.
 	create := func(xml []byte) (*model.Job, error) {
 		if jobs.CheckName(name) == nil {
-			if err := c.MayCreate(inFolder(parent, name)); err != nil {
+			if err := c.MayCreate(joinName(parent, name)); err != nil {
 				return nil, refused{err}
 			}
 		}
-		if err := c.CheckDownstream(inFolder(parent, name), xml); err != nil {
+		if err := c.CheckDownstream(joinName(parent, name), xml); err != nil {
 			return nil, err
 		}
-		return s.jobs.Create(c.Ctx(), parent, name, xml, c.Authority())
+		return ui.jobs.Create(c.Ctx(), parent, name, xml, c.Authority())
 	}
 	if mode == "xml" {
 		f := formOf(nil, "")
@@ -447,22 +448,24 @@ var errRefused = errors.New("refused")
 // refused wraps a refusal so that it is answered as itself.
 type refused struct{ err error }
 
-func (r refused) Error() string        { return r.err.Error() }
+func (r refused) Error() string { return r.err.Error() }
+
 func (r refused) Is(target error) bool { return target == errRefused }
-func (r refused) Unwrap() error        { return r.err }
+
+func (r refused) Unwrap() error { return r.err }
 
 // configurePage is GET /job/N/configure: the form (freestyle jobs) and
 // the raw config.xml.
-func (s *Server) configurePage(c *request.Call, job *model.Job) error {
-	if err := c.Require(permConfigure); err != nil {
+func (ui *UI) ConfigurePage(c *request.Call, job *model.Job) error {
+	if err := c.Require(authz.ItemConfigure); err != nil {
 		return err
 	}
-	return s.showConfigure(c, job, http.StatusOK, "", string(job.ConfigXML), nil)
+	return ui.showConfigure(c, job, http.StatusOK, "", string(job.ConfigXML), nil)
 }
 
 // showConfigure renders the Configure page: form is the freestyle form as
 // typed (nil: the stored job's), xml the config.xml editor's text.
-func (s *Server) showConfigure(c *request.Call, job *model.Job, status int, msg, xml string, form *jobForm) error {
+func (ui *UI) showConfigure(c *request.Call, job *model.Job, status int, msg, xml string, form *jobForm) error {
 	var f *jobForm
 	if !jobs.IsFolder(job) {
 		ff := formOf(&job.Config, job.Name)
@@ -485,7 +488,7 @@ func (s *Server) showConfigure(c *request.Call, job *model.Job, status int, msg,
 		xml = string(redacted)
 	}
 	tr := append(jobTrail(c, job.Name), trail{"Configure", c.Root + jobPath(job.Name) + "configure"})
-	return s.render(c, status, "configure", page{Title: job.Name + " Config", Trail: tr, P: map[string]any{
+	return ui.render(c, status, "configure", page{Title: job.Name + " Config", Trail: tr, P: map[string]any{
 		"Name": job.Name, "URL": c.Root + jobPath(job.Name), "Error": msg, "XML": xml, "Form": f,
 	}})
 }
@@ -494,11 +497,11 @@ func (s *Server) showConfigure(c *request.Call, job *model.Job, status int, msg,
 // freestyle form edits the stored config.xml in place
 // (configxml.EditProject): what it does not show is kept byte for byte.
 // A form that fails comes back (400) as typed, the reason beside the field.
-func (s *Server) configSubmit(c *request.Call, job *model.Job) error {
+func (ui *UI) ConfigSubmit(c *request.Call, job *model.Job) error {
 	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
-	if err := c.Require(permConfigure); err != nil {
+	if err := c.Require(authz.ItemConfigure); err != nil {
 		return err
 	}
 	if err := request.ParseForm(c); err != nil {
@@ -509,11 +512,11 @@ func (s *Server) configSubmit(c *request.Call, job *model.Job) error {
 		xml := []byte(form.Get("config.xml"))
 		if err := c.CheckDownstream(job.Name, xml); err != nil {
 			msg, _ := request.FormMessage(err)
-			return s.showConfigure(c, job, http.StatusBadRequest, msg, string(xml), nil)
+			return ui.showConfigure(c, job, http.StatusBadRequest, msg, string(xml), nil)
 		}
-		if _, err := s.jobs.UpdateConfig(c.Ctx(), job.Name, xml, c.Authority()); err != nil {
+		if _, err := ui.jobs.UpdateConfig(c.Ctx(), job.Name, xml, c.Authority()); err != nil {
 			if msg, ok := request.FormMessage(request.Refused(err)); ok {
-				return s.showConfigure(c, job, http.StatusBadRequest, msg, string(xml), nil)
+				return ui.showConfigure(c, job, http.StatusBadRequest, msg, string(xml), nil)
 			}
 			return request.Refused(err)
 		}
@@ -526,7 +529,7 @@ func (s *Server) configSubmit(c *request.Call, job *model.Job) error {
 	if err != nil {
 		return err
 	}
-	back := func() error { return s.showConfigure(c, job, http.StatusBadRequest, "", string(job.ConfigXML), &f) }
+	back := func() error { return ui.showConfigure(c, job, http.StatusBadRequest, "", string(job.ConfigXML), &f) }
 	pf, ok := projectForm(&f, &job.Config, job.Name)
 	if !ok {
 		return back()
@@ -541,7 +544,7 @@ func (s *Server) configSubmit(c *request.Call, job *model.Job) error {
 		f.fail("form", msg)
 		return back()
 	}
-	if _, err := s.jobs.UpdateConfig(c.Ctx(), job.Name, xml, c.Authority()); err != nil {
+	if _, err := ui.jobs.UpdateConfig(c.Ctx(), job.Name, xml, c.Authority()); err != nil {
 		msg, ok := request.FormMessage(request.Refused(err))
 		if !ok {
 			return request.Refused(err)
@@ -554,8 +557,8 @@ func (s *Server) configSubmit(c *request.Call, job *model.Job) error {
 
 // deletePage is GET /job/N/delete: Jenkins's confirmation, whose button
 // POSTs to doDelete.
-func (s *Server) deletePage(c *request.Call, job *model.Job) error {
-	if err := c.Require(permDelete); err != nil {
+func (ui *UI) DeletePage(c *request.Call, job *model.Job) error {
+	if err := c.Require(authz.ItemDelete); err != nil {
 		return err
 	}
 	what := "Project"
@@ -563,7 +566,7 @@ func (s *Server) deletePage(c *request.Call, job *model.Job) error {
 		what = "Folder"
 	}
 	url := c.Root + jobPath(job.Name)
-	return s.render(c, http.StatusOK, "message", page{Title: "Delete " + job.Name, Trail: jobTrail(c, job.Name), P: map[string]any{
+	return ui.render(c, http.StatusOK, "message", page{Title: "Delete " + job.Name, Trail: jobTrail(c, job.Name), P: map[string]any{
 		"Heading": "Delete " + what, "Text": "Delete the " + what + " ‘" + job.Name + "’?",
 		"Form": url + "doDelete", "Button": "Yes", "Back": url, "BackText": "No, go back",
 	}})

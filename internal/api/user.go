@@ -1,4 +1,4 @@
-package server
+package api
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/auth"
+	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/export"
 	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/model"
@@ -16,69 +17,23 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/usererr"
 )
 
-// walkUser serves /user/NAME/… and /me/… (§1.6, §3.4).
-func (s *Server) walkUser(c *request.Call, id string, p []string) error {
-	u, err := s.auth.User(c.Ctx(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		return request.NotFound()
-	}
-	if err != nil {
-		return err
-	}
-	if len(p) == 0 {
-		return s.serveAPI(c, []string{"api", "json"}, "user", s.userObject(c, u))
-	}
-	if ok, err := dispatch(s, c, u, p, walkUserMethods); ok {
-		return err
-	}
-	switch p[0] {
-	case "api":
-		return s.serveAPI(c, p, "user", s.userObject(c, u))
-	case "descriptorByName":
-		if len(p) >= 3 && p[1] == "jenkins.security.ApiTokenProperty" {
-			if ok, err := dispatch(s, c, u, p[2:], walkApiTokenMethods); ok {
-				return err
-			}
-		}
-	case "security":
-		return s.walkSecurity(c, u, p[1:])
-	case "apiTokens":
-		if err := c.RequireSelfOrAdmin(u); err != nil {
-			return err
-		}
-		return s.serveAPI(c, p[1:], "apiTokens", s.tokensObject(c, u))
-	}
-	return request.NotFound()
-}
-
-// walkUserMethods are a user's web methods (User's doDoDelete).
-func walkUserMethods(name string) webMethod[*model.User] {
-	switch name {
-	case "doDelete":
-		return (*Server).deleteUser
-	case "submitDescription":
-		return (*Server).submitUserDescription
-	}
-	return nil
-}
-
 // submitUserDescription is POST /user/NAME/submitDescription: the user
 // themself (with a token that is not limited) or an admin sets what the
 // user's page says, as Jenkins's User ACL grants a user over itself.
-func (s *Server) submitUserDescription(c *request.Call, u *model.User) error {
+func (a *API) SubmitUserDescription(c *request.Call, u *model.User) error {
 	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
 	if err := c.RequireSelfOrAdmin(u); err != nil {
 		return err
 	}
-	if !c.Has(permAdminister) && c.ID.Method == auth.Token && len(c.ID.Scopes) > 0 {
+	if !c.Has(authz.Administer) && c.ID.Method == auth.Token && len(c.ID.Scopes) > 0 {
 		return request.NewError(http.StatusForbidden, "A token limited to "+strings.Join(c.ID.Scopes, ", ")+" cannot change a user's description")
 	}
 	if err := request.ParseForm(c); err != nil {
 		return err
 	}
-	if err := s.auth.SetUserDescription(c.Ctx(), u.ID, c.R.FormValue("description")); err != nil {
+	if err := a.auth.SetUserDescription(c.Ctx(), u.ID, c.R.FormValue("description")); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return request.NotFound()
 		}
@@ -88,29 +43,19 @@ func (s *Server) submitUserDescription(c *request.Call, u *model.User) error {
 	return request.RedirectAfterPost(c, self, self+"api/json")
 }
 
-// walkApiTokenMethods are the web methods of a user's API token property
-// (ApiTokenProperty.DescriptorImpl's doGenerateNewToken, doRevoke…).
-func walkApiTokenMethods(name string) webMethod[*model.User] {
-	switch name {
-	case "generateNewToken", "addFixedToken", "rotate", "revoke", "rename":
-		return func(s *Server, c *request.Call, u *model.User) error { return s.tokenAction(c, u, name) }
-	}
-	return nil
-}
-
-func (s *Server) userObject(c *request.Call, u *model.User) *export.Object {
-	return obj("hudson.model.User",
-		p("absoluteUrl", c.Root+"user/"+u.ID),
-		lazy("description", func() any {
-			d, err := s.auth.UserDescription(c.Ctx(), u.ID)
+func (a *API) UserObject(c *request.Call, u *model.User) *export.Object {
+	return newObject("hudson.model.User",
+		prop("absoluteUrl", c.Root+"user/"+u.ID),
+		lazyProp("description", func() any {
+			d, err := a.auth.UserDescription(c.Ctx(), u.ID)
 			c.FailUnlessGone(err)
 			return nilIfEmpty(d)
 		}),
-		p("fullName", u.DisplayName()),
-		p("id", u.ID),
-		p("property", []*export.Object{
-			obj("jenkins.security.ApiTokenProperty"),
-			obj("hudson.tasks.Mailer$UserProperty", p("address", nilIfEmpty(u.Email))),
+		prop("fullName", u.DisplayName()),
+		prop("id", u.ID),
+		prop("property", []*export.Object{
+			newObject("jenkins.security.ApiTokenProperty"),
+			newObject("hudson.tasks.Mailer$UserProperty", prop("address", nilIfEmpty(u.Email))),
 		}),
 	)
 }
@@ -123,8 +68,8 @@ func nilIfEmpty(s string) any {
 }
 
 // tokensObject lists a user's tokens: never their values or hashes.
-func (s *Server) tokensObject(c *request.Call, u *model.User) *export.Object {
-	ts, err := s.auth.Tokens(c.Ctx(), u.ID)
+func (a *API) TokensObject(c *request.Call, u *model.User) *export.Object {
+	ts, err := a.auth.Tokens(c.Ctx(), u.ID)
 	c.Fail(err)
 	list := make([]*export.Object, 0, len(ts))
 	if err == nil {
@@ -141,19 +86,19 @@ func (s *Server) tokensObject(c *request.Call, u *model.User) *export.Object {
 			if scopes == nil {
 				scopes = []string{}
 			}
-			list = append(list, obj("",
-				pv("uuid", 2, t.UUID), pv("name", 2, t.Name), pv("creationDate", 2, t.CreatedAt.UnixMilli()),
-				pv("expirationDate", 2, expires), pv("expired", 2, !t.ExpiresAt.IsZero() && !time.Now().Before(t.ExpiresAt)),
-				pv("scopes", 2, scopes), pv("jobs", 2, nilIfEmpty(t.Jobs)),
-				pv("useCount", 2, t.UseCount), pv("lastUseDate", 2, last), pv("lastUseIP", 2, nilIfEmpty(t.LastIP))))
+			list = append(list, newObject("",
+				propVis("uuid", 2, t.UUID), propVis("name", 2, t.Name), propVis("creationDate", 2, t.CreatedAt.UnixMilli()),
+				propVis("expirationDate", 2, expires), propVis("expired", 2, !t.ExpiresAt.IsZero() && !time.Now().Before(t.ExpiresAt)),
+				propVis("scopes", 2, scopes), propVis("jobs", 2, nilIfEmpty(t.Jobs)),
+				propVis("useCount", 2, t.UseCount), propVis("lastUseDate", 2, last), propVis("lastUseIP", 2, nilIfEmpty(t.LastIP))))
 		}
 	}
-	return obj("jeeves.ApiTokens", p("tokens", list))
+	return newObject("jeeves.ApiTokens", prop("tokens", list))
 }
 
 // tokenAction serves ApiTokenProperty's generateNewToken, revoke and
 // rename, with Jenkins's parameters and answers (§3.4).
-func (s *Server) tokenAction(c *request.Call, u *model.User, action string) error {
+func (a *API) TokenAction(c *request.Call, u *model.User, action string) error {
 	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
@@ -179,9 +124,9 @@ func (s *Server) tokenAction(c *request.Call, u *model.User, action string) erro
 		var t *model.Token
 		if action == "addFixedToken" {
 			value = c.R.FormValue("newTokenPlainValue")
-			t, err = s.auth.AddFixedToken(c.Ctx(), u.ID, name, value, opt)
+			t, err = a.auth.AddFixedToken(c.Ctx(), u.ID, name, value, opt)
 		} else {
-			value, t, err = s.auth.GenerateToken(c.Ctx(), u.ID, name, opt)
+			value, t, err = a.auth.GenerateToken(c.Ctx(), u.ID, name, opt)
 		}
 		if errors.Is(err, auth.ErrOutlives) {
 			return request.WriteJSONStatus(c, http.StatusBadRequest, map[string]any{"status": "error", "message": err.Error()})
@@ -209,7 +154,7 @@ func (s *Server) tokenAction(c *request.Call, u *model.User, action string) erro
 		if uuid == "" {
 			return request.BadRequest("The tokenUuid cannot be empty")
 		}
-		value, t, err := s.auth.RotateToken(c.Ctx(), u.ID, uuid, c.TokenNotAfter())
+		value, t, err := a.auth.RotateToken(c.Ctx(), u.ID, uuid, c.TokenNotAfter())
 		switch {
 		case errors.Is(err, auth.ErrOutlives):
 			return request.WriteJSONStatus(c, http.StatusBadRequest, map[string]any{"status": "error", "message": err.Error()})
@@ -235,7 +180,7 @@ func (s *Server) tokenAction(c *request.Call, u *model.User, action string) erro
 		if uuid == "" {
 			return request.BadRequest("The tokenUuid cannot be empty")
 		}
-		if err := s.auth.RevokeToken(c.Ctx(), u.ID, uuid); err != nil {
+		if err := a.auth.RevokeToken(c.Ctx(), u.ID, uuid); err != nil {
 			return err
 		}
 		return request.WriteJSON(c, map[string]any{"status": "ok"})
@@ -254,7 +199,7 @@ func (s *Server) tokenAction(c *request.Call, u *model.User, action string) erro
 		case uuid == "":
 			return request.WriteJSON(c, map[string]any{"status": "error", "message": "The tokenUuid cannot be empty"})
 		}
-		err := s.auth.RenameToken(c.Ctx(), u.ID, uuid, name)
+		err := a.auth.RenameToken(c.Ctx(), u.ID, uuid, name)
 		if errors.Is(err, store.ErrNotFound) {
 			return request.WriteJSON(c, map[string]any{"status": "error", "message": "No token found, try refreshing the page"})
 		}
@@ -301,30 +246,24 @@ func tokenData(t *model.Token) map[string]any {
 // createAccountByAdmin creates a user (§1.3's form fields). From the
 // Users page's form, a failure shows the form again (400) as typed but
 // for the passwords, the reason beside the field.
-func (s *Server) createAccountByAdmin(c *request.Call) error {
+func (a *API) CreateAccountByAdmin(c *request.Call) error {
 	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
-	if err := c.Require(permAdminister); err != nil {
+	if err := c.Require(authz.Administer); err != nil {
 		return err
 	}
 	if err := request.ParseForm(c); err != nil {
 		return err
 	}
-	err := s.createAccount(c)
-	if msg, ok := request.FormMessage(err); ok && request.FromForm(c) {
-		f := c.R.Form
-		typed := &userForm{Username: f.Get("username"), FullName: f.Get("fullname"), Email: f.Get("email"), Errors: map[string]string{}}
-		var fe *request.FieldError
-		if errors.As(err, &fe) {
-			typed.Errors[fe.Field] = msg
-		}
-		return s.usersPage(c, http.StatusBadRequest, msg, typed)
+	err := a.createAccount(c)
+	if _, ok := request.FormMessage(err); ok && request.FromForm(c) {
+		return a.pages.CreateUserRefused(c, err)
 	}
 	return err
 }
 
-func (s *Server) createAccount(c *request.Call) error {
+func (a *API) createAccount(c *request.Call) error {
 	f := c.R.Form
 	id := strings.TrimSpace(f.Get("username"))
 	switch {
@@ -337,7 +276,7 @@ func (s *Server) createAccount(c *request.Call) error {
 	case f.Get("password1") != f.Get("password2"):
 		return request.BadField("password2", "Password didn't match")
 	}
-	u, err := s.auth.CreateUser(c.Ctx(), id, f.Get("password1"), strings.TrimSpace(f.Get("fullname")), strings.TrimSpace(f.Get("email")), false)
+	u, err := a.auth.CreateUser(c.Ctx(), id, f.Get("password1"), strings.TrimSpace(f.Get("fullname")), strings.TrimSpace(f.Get("email")), false)
 	switch {
 	case errors.Is(err, auth.ErrUserExists):
 		return request.BadField("username", "User name is already taken")
@@ -353,4 +292,24 @@ func (s *Server) createAccount(c *request.Call) error {
 		return request.SeeOther(c, c.Root+"manage/users/")
 	}
 	return request.RedirectAfterPost(c, c.Root+"user/"+u.ID+"/", c.Root+"user/"+u.ID+"/api/json")
+}
+
+// deleteUser is POST /user/NAME/doDelete (admins; not oneself).
+func (a *API) DeleteUser(c *request.Call, u *model.User) error {
+	if err := request.RequirePOST(c); err != nil {
+		return err
+	}
+	if err := c.Require(authz.Administer); err != nil {
+		return err
+	}
+	if strings.EqualFold(c.SelfID(), u.ID) {
+		return request.BadRequest("You cannot delete yourself")
+	}
+	if u.Admin {
+		return request.BadRequest("The first admin cannot be deleted")
+	}
+	if err := a.auth.DeleteUser(c.Ctx(), u.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	return request.RedirectAfterPost(c, c.Root+"manage/users/", c.Root+"api/json")
 }

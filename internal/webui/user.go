@@ -1,4 +1,4 @@
-package server
+package webui
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
+	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/request"
 	"github.com/jeeves-ci/jeeves/internal/settings"
@@ -43,36 +44,9 @@ func typedToken(c *request.Call) tokenForm {
 	return f
 }
 
-// walkSecurity serves /user/NAME/security/…: the page, and the POSTs of
-// its forms (generate, revoke, password).
-func (s *Server) walkSecurity(c *request.Call, u *model.User, p []string) error {
-	if c.ID.User == nil {
-		return request.Forbidden(permRead)
-	}
-	if err := c.RequireSelfOrAdmin(u); err != nil {
-		return err
-	}
-	if len(p) == 0 {
-		return s.securityPage(c, u, http.StatusOK, securityState{})
-	}
-	if ok, err := dispatch(s, c, u, p, walkSecurityMethods); ok {
-		return err
-	}
-	return request.NotFound()
-}
-
-// walkSecurityMethods are the Security page's forms' web methods.
-func walkSecurityMethods(name string) webMethod[*model.User] {
-	switch name {
-	case "generate", "revoke", "password":
-		return func(s *Server, c *request.Call, u *model.User) error { return s.securityForm(c, u, name) }
-	}
-	return nil
-}
-
 // securityForm runs one of the Security page's forms: generate, revoke
 // or password.
-func (s *Server) securityForm(c *request.Call, u *model.User, form string) error {
+func (ui *UI) SecurityForm(c *request.Call, u *model.User, form string) error {
 	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
@@ -89,22 +63,22 @@ func (s *Server) securityForm(c *request.Call, u *model.User, form string) error
 	switch form {
 	case "generate":
 		if !self {
-			return s.securityPage(c, u, http.StatusForbidden, securityState{Error: "Only " + u.ID + " can generate their API tokens"})
+			return ui.securityPage(c, u, http.StatusForbidden, securityState{Error: "Only " + u.ID + " can generate their API tokens"})
 		}
 		opt, err := c.TokenOptions()
 		if err != nil {
-			return s.securityPage(c, u, http.StatusBadRequest, securityState{Error: err.Error(), Typed: typedToken(c)})
+			return ui.securityPage(c, u, http.StatusBadRequest, securityState{Error: err.Error(), Typed: typedToken(c)})
 		}
-		value, t, err := s.auth.GenerateToken(c.Ctx(), u.ID, strings.TrimSpace(c.R.PostFormValue("newTokenName")), opt)
+		value, t, err := ui.auth.GenerateToken(c.Ctx(), u.ID, strings.TrimSpace(c.R.PostFormValue("newTokenName")), opt)
 		if errors.Is(err, auth.ErrInvalid) || errors.Is(err, auth.ErrOutlives) {
-			return s.securityPage(c, u, http.StatusBadRequest, securityState{Error: usererr.Message(err), Typed: typedToken(c)})
+			return ui.securityPage(c, u, http.StatusBadRequest, securityState{Error: usererr.Message(err), Typed: typedToken(c)})
 		}
 		if err != nil {
 			return err
 		}
-		return s.securityPage(c, u, http.StatusOK, securityState{NewToken: value, NewTokenName: t.Name})
+		return ui.securityPage(c, u, http.StatusOK, securityState{NewToken: value, NewTokenName: t.Name})
 	case "revoke":
-		if err := s.auth.RevokeToken(c.Ctx(), u.ID, c.R.URL.Query().Get("tokenUuid")); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := ui.auth.RevokeToken(c.Ctx(), u.ID, c.R.URL.Query().Get("tokenUuid")); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 		return request.SeeOther(c, back)
@@ -113,98 +87,46 @@ func (s *Server) securityForm(c *request.Call, u *model.User, form string) error
 		if self {
 			// The same throttled, audited check as a login: a stolen
 			// session cannot guess the password here either.
-			if _, err := s.auth.Password(auth.WithCaller(c.Ctx(), c.SelfID()), "password change", u.ID, f.Get("current"), c.Addr); err != nil {
+			if _, err := ui.auth.Password(auth.WithCaller(c.Ctx(), c.SelfID()), "password change", u.ID, f.Get("current"), c.Addr); err != nil {
 				if errors.Is(err, auth.ErrBadCredentials) {
-					return s.securityPage(c, u, http.StatusBadRequest, securityState{PasswordError: "The current password is wrong"})
+					return ui.securityPage(c, u, http.StatusBadRequest, securityState{PasswordError: "The current password is wrong"})
 				}
 				return err
 			}
 		}
 		if f.Get("password1") != f.Get("password2") {
-			return s.securityPage(c, u, http.StatusBadRequest, securityState{PasswordError: "The passwords do not match"})
+			return ui.securityPage(c, u, http.StatusBadRequest, securityState{PasswordError: "The passwords do not match"})
 		}
-		if err := s.auth.SetPassword(c.Ctx(), u.ID, f.Get("password1")); err != nil {
+		if err := ui.auth.SetPassword(c.Ctx(), u.ID, f.Get("password1")); err != nil {
 			if errors.Is(err, auth.ErrInvalid) {
-				return s.securityPage(c, u, http.StatusBadRequest, securityState{PasswordError: usererr.Message(err)})
+				return ui.securityPage(c, u, http.StatusBadRequest, securityState{PasswordError: usererr.Message(err)})
 			}
 			return err
 		}
 		if self {
 			// Every session of the user ended, this one too.
-			s.clearSessionCookie(c)
+			request.ClearSessionCookie(c, ui.auth.CookieName())
 			return request.SeeOther(c, c.Root+"login")
 		}
-		return s.securityPage(c, u, http.StatusOK, securityState{PasswordMessage: "The password of " + u.ID + " was changed; their sessions have ended"})
+		return ui.securityPage(c, u, http.StatusOK, securityState{PasswordMessage: "The password of " + u.ID + " was changed; their sessions have ended"})
 	}
 	return request.NotFound()
 }
 
-func (s *Server) securityPage(c *request.Call, u *model.User, status int, st securityState) error {
-	tokens, err := s.auth.Tokens(c.Ctx(), u.ID)
+func (ui *UI) securityPage(c *request.Call, u *model.User, status int, st securityState) error {
+	tokens, err := ui.auth.Tokens(c.Ctx(), u.ID)
 	if err != nil {
 		return err
 	}
 	self := strings.EqualFold(c.ID.User.ID, u.ID)
 	base := c.Root + "user/" + u.ID + "/security/"
-	return s.render(c, status, "security", page{Title: "Security", Trail: []trail{{u.ID, base}, {"Security", base}}, P: map[string]any{
+	return ui.render(c, status, "security", page{Title: "Security", Trail: []trail{{u.ID, base}, {"Security", base}}, P: map[string]any{
 		"UserID": u.ID, "Self": self, "Base": base, "Tokens": tokens,
 		"NewToken": st.NewToken, "NewTokenName": st.NewTokenName, "Error": st.Error,
 		"PasswordMessage": st.PasswordMessage, "PasswordError": st.PasswordError, "Typed": st.Typed,
 		"ExpiryOptions": [][2]string{{"never", "Never"}, {"7", "In 7 days"}, {"30", "In 30 days"}, {"90", "In 90 days"}, {"365", "In a year"}},
 		"ScopeNames":    []string{"read", "build", "configure", "admin"},
 	}})
-}
-
-// deleteUser is POST /user/NAME/doDelete (admins; not oneself).
-func (s *Server) deleteUser(c *request.Call, u *model.User) error {
-	if err := request.RequirePOST(c); err != nil {
-		return err
-	}
-	if err := c.Require(permAdminister); err != nil {
-		return err
-	}
-	if strings.EqualFold(c.SelfID(), u.ID) {
-		return request.BadRequest("You cannot delete yourself")
-	}
-	if u.Admin {
-		return request.BadRequest("The first admin cannot be deleted")
-	}
-	if err := s.auth.DeleteUser(c.Ctx(), u.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
-	return request.RedirectAfterPost(c, c.Root+"manage/users/", c.Root+"api/json")
-}
-
-// walkManage serves /manage/…: the pages, the settings form, the audit
-// log and the authorization strategy.
-func (s *Server) walkManage(c *request.Call, p []string) error {
-	if len(p) > 0 {
-		switch p[0] {
-		case "audit":
-			if len(p) == 1 {
-				return s.auditPage(c)
-			}
-			return s.walkAudit(c, p[1:])
-		case "security":
-			if len(p) == 2 && p[1] == "authorization" {
-				return s.authorization(c)
-			}
-			return request.NotFound()
-		case "configure":
-			return s.manageConfigure(c)
-		case "users":
-			if len(p) > 1 {
-				return request.NotFound()
-			}
-			return s.usersPage(c, http.StatusOK, "", nil)
-		default:
-			return request.NotFound()
-		}
-	}
-	if err := c.Require(permAdminister); err != nil {
-		return err
-	}
-	return s.managePage(c, http.StatusOK, nil)
 }
 
 // settingsForm is the settings form as shown: the current values, or
@@ -216,9 +138,9 @@ type settingsForm struct {
 	Errors                    map[string]string
 }
 
-func (s *Server) managePage(c *request.Call, status int, f *settingsForm) error {
+func (ui *UI) managePage(c *request.Call, status int, f *settingsForm) error {
 	if f == nil {
-		v := s.sys()
+		v := ui.sys()
 		f = &settingsForm{Executors: strconv.Itoa(v.Executors), Quiet: strconv.Itoa(int(v.QuietPeriod / time.Second)), CSRF: v.CSRF, RootURL: v.RootURL}
 	}
 	msg := ""
@@ -227,7 +149,7 @@ func (s *Server) managePage(c *request.Call, status int, f *settingsForm) error 
 			msg = m
 		}
 	}
-	return s.render(c, status, "manage", page{Title: "Manage jeeves", Trail: []trail{{"Manage jeeves", c.Root + "manage/"}}, P: map[string]any{
+	return ui.render(c, status, "manage", page{Title: "Manage jeeves", Trail: []trail{{"Manage jeeves", c.Root + "manage/"}}, P: map[string]any{
 		"Error": msg, "Executors": f.Executors, "Quiet": f.Quiet, "CSRF": f.CSRF, "RootURL": f.RootURL, "Errors": f.Errors,
 	}})
 }
@@ -235,11 +157,11 @@ func (s *Server) managePage(c *request.Call, status int, f *settingsForm) error 
 // manageConfigure is POST /manage/configure: the run-time settings,
 // applied at once and kept across restarts. A form that fails comes back
 // (400) as typed, the reason beside the field.
-func (s *Server) manageConfigure(c *request.Call) error {
+func (ui *UI) ManageConfigure(c *request.Call) error {
 	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
-	if err := c.Require(permAdminister); err != nil {
+	if err := c.Require(authz.Administer); err != nil {
 		return err
 	}
 	if err := request.ParseForm(c); err != nil {
@@ -256,10 +178,10 @@ func (s *Server) manageConfigure(c *request.Call) error {
 		typed.Errors["quietPeriod"] = "The quiet period must be a whole number of seconds"
 	}
 	if len(typed.Errors) > 0 {
-		return s.managePage(c, http.StatusBadRequest, typed)
+		return ui.managePage(c, http.StatusBadRequest, typed)
 	}
 	v := settings.Values{Executors: execs, QuietPeriod: time.Duration(quiet) * time.Second, CSRF: typed.CSRF, RootURL: typed.RootURL}
-	if err := s.cfg.Settings.Set(c.Ctx(), v); err != nil {
+	if err := ui.settings.Set(c.Ctx(), v); err != nil {
 		var fe *settings.FieldError
 		switch {
 		case errors.As(err, &fe):
@@ -269,17 +191,9 @@ func (s *Server) manageConfigure(c *request.Call) error {
 		default:
 			return err
 		}
-		return s.managePage(c, http.StatusBadRequest, typed)
+		return ui.managePage(c, http.StatusBadRequest, typed)
 	}
 	return request.SeeOther(c, c.Root+"manage/")
-}
-
-// selfID is the caller's user id; "" when anonymous.
-func selfID(c *request.Call) string {
-	if c.ID.User == nil {
-		return ""
-	}
-	return c.ID.User.ID
 }
 
 // userForm is the Create User form as typed (never its passwords), with
@@ -289,36 +203,36 @@ type userForm struct {
 	Errors                    map[string]string
 }
 
-func (s *Server) usersPage(c *request.Call, status int, msg string, typed *userForm) error {
-	if err := c.Require(permAdminister); err != nil {
+func (ui *UI) usersPage(c *request.Call, status int, msg string, typed *userForm) error {
+	if err := c.Require(authz.Administer); err != nil {
 		return err
 	}
-	users, err := s.auth.Users(c.Ctx())
+	users, err := ui.auth.Users(c.Ctx())
 	if err != nil {
 		return err
 	}
 	if typed == nil {
 		typed = &userForm{}
 	}
-	return s.render(c, status, "users", page{Title: "Users", Trail: []trail{{"Manage jeeves", c.Root + "manage/"}, {"Users", c.Root + "manage/users/"}}, P: map[string]any{
+	return ui.render(c, status, "users", page{Title: "Users", Trail: []trail{{"Manage jeeves", c.Root + "manage/"}, {"Users", c.Root + "manage/users/"}}, P: map[string]any{
 		"Users": users, "Error": msg, "Self": c.SelfID(), "Typed": typed,
 	}})
 }
 
 // auditPage is /manage/audit/: the audit log, newest first, filtered by
 // user and action, 100 entries a page.
-func (s *Server) auditPage(c *request.Call) error {
-	if err := c.Require(permAdminister); err != nil {
+func (ui *UI) AuditPage(c *request.Call) error {
+	if err := c.Require(authz.Administer); err != nil {
 		return err
 	}
-	if s.cfg.Audit == nil {
+	if ui.audit == nil {
 		return request.NewError(http.StatusNotFound, "The audit log is off")
 	}
 	v := c.R.URL.Query()
 	q := audit.Query{User: strings.TrimSpace(v.Get("user")), Action: strings.TrimSpace(v.Get("action")), Limit: 100}
 	q.Offset, _ = strconv.Atoi(v.Get("offset"))
 	q.Offset = max(q.Offset, 0)
-	entries, total, err := s.cfg.Audit.Find(q)
+	entries, total, err := ui.audit.Find(q)
 	if err != nil {
 		return err
 	}
@@ -340,5 +254,43 @@ func (s *Server) auditPage(c *request.Call) error {
 	if q.Offset+len(entries) < total {
 		data["Next"] = link(q.Offset + q.Limit)
 	}
-	return s.render(c, http.StatusOK, "audit", page{Title: "Audit log", Trail: []trail{{"Manage jeeves", c.Root + "manage/"}, {"Audit log", c.Root + "manage/audit/"}}, P: data})
+	return ui.render(c, http.StatusOK, "audit", page{Title: "Audit log", Trail: []trail{{"Manage jeeves", c.Root + "manage/"}, {"Audit log", c.Root + "manage/audit/"}}, P: data})
 }
+
+// CreateUserRefused is the Users page again after the Create User form
+// was refused with err: what was typed (never the passwords), and the
+// reason beside its field.
+func (ui *UI) CreateUserRefused(c *request.Call, err error) error {
+	msg, _ := request.FormMessage(err)
+	f := c.R.Form
+	typed := &userForm{Username: f.Get("username"), FullName: f.Get("fullname"), Email: f.Get("email"), Errors: map[string]string{}}
+	var fe *request.FieldError
+	if errors.As(err, &fe) {
+		typed.Errors[fe.Field] = msg
+	}
+	return ui.usersPage(c, http.StatusBadRequest, msg, typed)
+}
+
+// NewAgent is the page after a new permanent agent's name was checked.
+func (ui *UI) NewAgent(c *request.Call, name, mode string) error {
+	return ui.render(c, http.StatusOK, "message", page{Title: "New agent", P: map[string]any{
+		"Heading": "New agent " + name,
+		"Text":    "The name " + name + " is free for a permanent agent (" + mode + ").",
+		"Detail":  "POST its settings to " + c.Root + "computer/doCreateItem with name, type=" + mode + " and the json field, as Jenkins's form does.",
+		"Back":    c.Root + "computer/",
+	}})
+}
+
+// SecurityPage is /user/NAME/security/: the user's API tokens and
+// password forms.
+func (ui *UI) SecurityPage(c *request.Call, u *model.User) error {
+	return ui.securityPage(c, u, http.StatusOK, securityState{})
+}
+
+// ManagePage is /manage/: the run-time settings form (admins; the
+// walker checks).
+func (ui *UI) ManagePage(c *request.Call) error { return ui.managePage(c, http.StatusOK, nil) }
+
+// UsersPage is /manage/users/: the users and the Create User form
+// (admins).
+func (ui *UI) UsersPage(c *request.Call) error { return ui.usersPage(c, http.StatusOK, "", nil) }

@@ -1,8 +1,4 @@
-// Package web is jeeves's view layer: the HTML templates of the web UI
-// and the static assets they use, both embedded in the binary. It knows
-// nothing of jobs or users; internal/server gathers the data and calls
-// Render.
-package web
+package webui
 
 import (
 	"bytes"
@@ -25,12 +21,9 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// CSP is the Content-Security-Policy of every page: no inline script, no
-// other origin, no framing by others.
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'none'; object-src 'none'"
-
-// UI renders pages.
-type UI struct {
+// templates are the pages, parsed with the layout, and the static
+// assets, both embedded in the binary.
+type templates struct {
 	pages  map[string]*template.Template
 	assets map[string]Asset
 	hash   string // of all assets: their URL prefix, so they cache forever
@@ -42,9 +35,10 @@ type Asset struct {
 	ContentType string
 }
 
-// New parses every page with the layout.
-func New() (*UI, error) {
-	u := &UI{pages: map[string]*template.Template{}, assets: map[string]Asset{}}
+// parseTemplates parses every page with the layout and hashes the
+// assets.
+func parseTemplates() (*templates, error) {
+	u := &templates{pages: map[string]*template.Template{}, assets: map[string]Asset{}}
 	h := sha256.New()
 	err := fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -87,11 +81,11 @@ func New() (*UI, error) {
 }
 
 // StaticPrefix is the path (under the root URL) assets are served from.
-func (u *UI) StaticPrefix() string { return "static/" + u.hash + "/" }
+func (u *templates) StaticPrefix() string { return "static/" + u.hash + "/" }
 
 // Asset finds an asset by the path after "static/"; the hash segment must
 // be the current one (old URLs are not served stale content forever).
-func (u *UI) Asset(p string) (Asset, bool) {
+func (u *templates) Asset(p string) (Asset, bool) {
 	hash, name, ok := strings.Cut(p, "/")
 	if !ok || hash != u.hash {
 		return Asset{}, false
@@ -102,7 +96,7 @@ func (u *UI) Asset(p string) (Asset, bool) {
 
 // Render executes page into w, buffered so that an error leaves nothing
 // half-written.
-func (u *UI) Render(w io.Writer, page string, data any) error {
+func (u *templates) Render(w io.Writer, page string, data any) error {
 	t, ok := u.pages[page]
 	if !ok {
 		return fmt.Errorf("web: no page %q", page)

@@ -1,23 +1,27 @@
-package server
+package webui
 
 import (
 	"bytes"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/jeeves-ci/jeeves/internal/authz"
+	"github.com/jeeves-ci/jeeves/internal/executor"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/request"
 	"github.com/jeeves-ci/jeeves/internal/store"
-	"github.com/jeeves-ci/jeeves/internal/web"
 )
 
-// The web UI's pages: handlers here gather what a page shows from the
-// services and hand it to internal/web's templates. The JSON API does not
-// pass through here.
+// Live refresh intervals: fast while something runs, slow otherwise.
+const (
+	liveBusy = "1000"
+	liveIdle = "5000"
+)
 
 // trail is one step of the breadcrumb in a page's header.
 type trail struct{ Name, URL string }
@@ -33,23 +37,17 @@ type page struct {
 	P                                          any
 }
 
-// Live refresh intervals: fast while something runs, slow otherwise.
-const (
-	liveBusy = "1000"
-	liveIdle = "5000"
-)
-
 // render writes a page with the security headers every page carries.
-func (s *Server) render(c *request.Call, status int, name string, pg page) error {
-	pg.Root, pg.Static, pg.Version = c.Root, s.ui.StaticPrefix(), s.cfg.Version
+func (ui *UI) render(c *request.Call, status int, name string, pg page) error {
+	pg.Root, pg.Static, pg.Version = c.Root, ui.StaticPrefix(), ui.version
 	pg.User = c.ID.User
-	pg.Crumb = s.crumbValue(c)
-	pg.Admin = c.ID.User != nil && c.HasOn(nil, permAdminister)
+	pg.Crumb = ui.crumbValue(c)
+	pg.Admin = c.ID.User != nil && c.HasOn(nil, authz.Administer)
 	var buf bytes.Buffer
-	if err := s.ui.Render(&buf, name, pg); err != nil {
+	if err := ui.t.Render(&buf, name, pg); err != nil {
 		return err
 	}
-	if s.holdPage(c, status, buf.Bytes()) {
+	if ui.Hold(c, status, buf.Bytes()) {
 		return nil // a UI form's POST: the browser GETs the page (flash.go)
 	}
 	request.PageHeaders(c.W.Header())
@@ -61,17 +59,17 @@ func (s *Server) render(c *request.Call, status int, name string, pg page) error
 }
 
 // crumbValue is the crumb forms carry; "" when crumbs are off.
-func (s *Server) crumbValue(c *request.Call) string {
-	if !s.sys().CSRF {
+func (ui *UI) crumbValue(c *request.Call) string {
+	if !ui.sys().CSRF {
 		return ""
 	}
-	return s.auth.Crumb(c.ID)
+	return ui.auth.Crumb(c.ID)
 }
 
 // serveStatic serves /static/<hash>/<file>, cached for good: the hash
 // changes whenever an asset does.
-func (s *Server) serveStatic(c *request.Call, p []string) error {
-	a, ok := s.ui.Asset(strings.Join(p, "/"))
+func (ui *UI) ServeStatic(c *request.Call, p []string) error {
+	a, ok := ui.t.Asset(strings.Join(p, "/"))
 	if !ok {
 		return request.NotFound()
 	}
@@ -102,7 +100,7 @@ func jobTrail(c *request.Call, name string) []trail {
 // thousands of jobs re-fetched every second must stay cheap.
 type dashboardRow struct {
 	Name, URL                        string
-	Ball                             web.BallInfo
+	Ball                             BallInfo
 	Folder, CanBuild, Params         bool
 	LastSuccess, LastFailure         int64 // build numbers; 0 = none
 	SuccessAgo, FailureAgo, Duration string
@@ -118,57 +116,57 @@ type executorRow struct{ Build, URL string }
 
 // dashboard renders the jobs of folder ("" = the root) with the queue
 // and the executors beside them.
-func (s *Server) dashboard(c *request.Call, folder *model.Job) error {
+func (ui *UI) Dashboard(c *request.Call, folder *model.Job) error {
 	name := ""
 	if folder != nil {
 		name = folder.Name
 	}
 	busy := false
 	var rows []dashboardRow
-	for _, j := range s.jobs.Children(name) {
+	for _, j := range ui.jobs.Children(name) {
 		if !c.CanSee(j) {
 			continue
 		}
-		r := dashboardRow{Name: j.Name, URL: c.Root + jobPath(j.Name), Ball: web.Ball(j.Color()), Folder: jobs.IsFolder(j), Duration: "N/A"}
+		r := dashboardRow{Name: j.Name, URL: c.Root + jobPath(j.Name), Ball: Ball(j.Color()), Folder: jobs.IsFolder(j), Duration: "N/A"}
 		if name != "" {
 			r.Name = strings.TrimPrefix(j.Name, name+"/")
 		}
 		if !r.Folder {
-			r.CanBuild = c.HasOn(j, permBuild) && !j.Config.Disabled
+			r.CanBuild = c.HasOn(j, authz.ItemBuild) && !j.Config.Disabled
 			r.Params = len(j.Config.Params) > 0
-			sum, err := s.summarizeHistory(c, j)
+			sum, err := ui.summarizeHistory(c, j)
 			if err != nil {
 				return err
 			}
 			if sum.success != nil {
-				r.LastSuccess, r.SuccessAgo = sum.success.Number, web.Ago(sum.success.StartedAt)
+				r.LastSuccess, r.SuccessAgo = sum.success.Number, Ago(sum.success.StartedAt)
 			}
 			if sum.failure != nil {
-				r.LastFailure, r.FailureAgo = sum.failure.Number, web.Ago(sum.failure.StartedAt)
+				r.LastFailure, r.FailureAgo = sum.failure.Number, Ago(sum.failure.StartedAt)
 			}
 			if sum.status.CompletedNumber > 0 {
-				r.Duration = web.Duration(sum.duration)
+				r.Duration = Duration(sum.duration)
 			}
 			busy = busy || j.Status.LastBuilding
 		}
 		rows = append(rows, r)
 	}
 	var queue []queueRow
-	for _, w := range s.queue.Items() {
-		j := s.jobByID(w.Item.JobID)
+	for _, w := range ui.farm.Items() {
+		j := ui.jobByID(w.Item.JobID)
 		if j == nil || !c.CanSee(j) {
 			continue
 		}
-		queue = append(queue, queueRow{ID: w.Item.ID, Name: j.Name, URL: c.Root + jobPath(j.Name), Why: w.Why, CanCancel: c.HasOn(j, permCancel)})
+		queue = append(queue, queueRow{ID: w.Item.ID, Name: j.Name, URL: c.Root + jobPath(j.Name), Why: w.Why, CanCancel: c.HasOn(j, authz.ItemCancel)})
 	}
 	var execs []executorRow
-	for _, b := range s.queue.Executors() {
+	for _, b := range ui.farm.Executors() {
 		if b == nil {
 			execs = append(execs, executorRow{})
 			continue
 		}
 		busy = true
-		j := s.jobByID(b.JobID)
+		j := ui.jobByID(b.JobID)
 		if j == nil || !c.CanSee(j) {
 			execs = append(execs, executorRow{Build: "busy"})
 			continue
@@ -176,7 +174,7 @@ func (s *Server) dashboard(c *request.Call, folder *model.Job) error {
 		execs = append(execs, executorRow{Build: j.Name + " #" + strconv.FormatInt(b.Number, 10), URL: c.Root + jobPath(j.Name) + strconv.FormatInt(b.Number, 10) + "/console"})
 	}
 	offline := ""
-	if off, why := s.queue.Offline(); off {
+	if off, why := ui.farm.Offline(); off {
 		offline = why
 		if offline == "" {
 			offline = "taken offline"
@@ -196,11 +194,11 @@ func (s *Server) dashboard(c *request.Call, folder *model.Job) error {
 		title = folder.Name
 		tr = jobTrail(c, folder.Name)
 	}
-	return s.render(c, http.StatusOK, "dashboard", page{Title: title, Live: live, Trail: tr, P: map[string]any{
+	return ui.render(c, http.StatusOK, "dashboard", page{Title: title, Live: live, Trail: tr, P: map[string]any{
 		"Jobs": rows, "Queue": queue, "Executors": execs, "Offline": offline,
-		"CanCreate": c.ID.User != nil && c.HasOn(folder, permCreate), "NewItemPath": newItem,
+		"CanCreate": c.ID.User != nil && c.HasOn(folder, authz.ItemCreate), "NewItemPath": newItem,
 		"Folder": map[bool]string{true: name}[folder != nil], "FolderURL": folderURL,
-		"CanConfigure": folder != nil && c.HasOn(folder, permConfigure), "CanDelete": folder != nil && c.HasOn(folder, permDelete),
+		"CanConfigure": folder != nil && c.HasOn(folder, authz.ItemConfigure), "CanDelete": folder != nil && c.HasOn(folder, authz.ItemDelete),
 	}})
 }
 
@@ -216,20 +214,20 @@ type historySummary struct {
 
 // summarizeHistory is j's historySummary, remembered or read; one that
 // could not be read whole is an error, and is not remembered.
-func (s *Server) summarizeHistory(c *request.Call, j *model.Job) (historySummary, error) {
-	if v, ok := s.summaries.Load(j.ID); ok && v.(historySummary).status == j.Status {
+func (ui *UI) summarizeHistory(c *request.Call, j *model.Job) (historySummary, error) {
+	if v, ok := ui.summaries.Load(j.ID); ok && v.(historySummary).status == j.Status {
 		return v.(historySummary), nil
 	}
 	sum := historySummary{status: j.Status}
 	if j.Status.CompletedNumber > 0 {
 		var err error
-		if sum.success, err = s.builds.PermalinkBuild(c.Ctx(), j.ID, model.LastSuccessfulBuild); ignoreGone(err) != nil {
+		if sum.success, err = ui.builds.PermalinkBuild(c.Ctx(), j.ID, model.LastSuccessfulBuild); ignoreGone(err) != nil {
 			return sum, err
 		}
-		if sum.failure, err = s.builds.PermalinkBuild(c.Ctx(), j.ID, model.LastFailedBuild); ignoreGone(err) != nil {
+		if sum.failure, err = ui.builds.PermalinkBuild(c.Ctx(), j.ID, model.LastFailedBuild); ignoreGone(err) != nil {
 			return sum, err
 		}
-		b, err := s.builds.Get(c.Ctx(), j.ID, j.Status.CompletedNumber)
+		b, err := ui.builds.Get(c.Ctx(), j.ID, j.Status.CompletedNumber)
 		if ignoreGone(err) != nil {
 			return sum, err
 		}
@@ -237,7 +235,7 @@ func (s *Server) summarizeHistory(c *request.Call, j *model.Job) (historySummary
 			sum.duration = b.Duration
 		}
 	}
-	s.summaries.Store(j.ID, sum)
+	ui.summaries.Store(j.ID, sum)
 	return sum, nil
 }
 
@@ -308,8 +306,8 @@ type historyRow struct {
 
 // jobUIPage is /job/N/: history, Build Now or the parameters form,
 // Configure, Disable/Enable, Delete, and the build-time trend.
-func (s *Server) jobUIPage(c *request.Call, job *model.Job) error {
-	builds, err := s.builds.List(c.Ctx(), job.ID, 30)
+func (ui *UI) JobPage(c *request.Call, job *model.Job) error {
+	builds, err := ui.builds.List(c.Ctx(), job.ID, 30)
 	if err != nil {
 		return err
 	}
@@ -323,7 +321,7 @@ func (s *Server) jobUIPage(c *request.Call, job *model.Job) error {
 		hist = append(hist, historyRow{Number: b.Number, Color: color, StartedAt: b.StartedAt, Duration: b.Duration, Building: b.Building})
 	}
 	waiting := ""
-	if w := s.queue.JobItem(job.ID); w != nil {
+	if w := ui.farm.JobItem(job.ID); w != nil {
 		waiting, busy = "Pending: "+w.Why, true
 	}
 	refs := func(js []*model.Job) []trail {
@@ -346,12 +344,12 @@ func (s *Server) jobUIPage(c *request.Call, job *model.Job) error {
 			params[i].Default = "" // never sent to the browser
 		}
 	}
-	return s.render(c, http.StatusOK, "job", page{Title: job.Name, Live: live, Trail: jobTrail(c, job.Name), P: map[string]any{
+	return ui.render(c, http.StatusOK, "job", page{Title: job.Name, Live: live, Trail: jobTrail(c, job.Name), P: map[string]any{
 		"Name": job.Name, "URL": c.Root + jobPath(job.Name), "Color": job.Color(),
 		"Description": job.Config.Description, "Disabled": job.Config.Disabled, "Params": params,
-		"CanBuild": c.Has(permBuild), "CanConfigure": c.Has(permConfigure), "CanDelete": c.Has(permDelete),
+		"CanBuild": c.Has(authz.ItemBuild), "CanConfigure": c.Has(authz.ItemConfigure), "CanDelete": c.Has(authz.ItemDelete),
 		"Builds": hist, "Waiting": waiting, "Trend": trend(builds),
-		"Upstream": refs(s.jobs.Upstream(job)), "Downstream": refs(s.jobs.Downstream(job)),
+		"Upstream": refs(ui.jobs.Upstream(job)), "Downstream": refs(ui.jobs.Downstream(job)),
 		"NotRun": job.Config.Unsupported,
 	}})
 }
@@ -361,8 +359,8 @@ func (s *Server) jobUIPage(c *request.Call, job *model.Job) error {
 const consoleTail = 256 << 10
 
 // buildUIPage is /job/N/<n>/ (console false) and /job/N/<n>/console.
-func (s *Server) buildUIPage(c *request.Call, job *model.Job, b *model.Build, console bool) error {
-	if r, ok := s.queue.Running(b.JobID, b.Number); ok {
+func (ui *UI) BuildPage(c *request.Call, job *model.Job, b *model.Build, console bool) error {
+	if r, ok := ui.farm.Running(b.JobID, b.Number); ok {
 		b = &r
 	}
 	color := b.Result.Color()
@@ -384,10 +382,10 @@ func (s *Server) buildUIPage(c *request.Call, job *model.Job, b *model.Build, co
 		"JobName": job.Name, "Number": b.Number, "URL": c.Root + jobPath(job.Name) + strconv.FormatInt(b.Number, 10) + "/",
 		"Color": color, "Building": b.Building, "Result": string(b.Result), "StartedAt": b.StartedAt,
 		"Duration": b.Duration, "Elapsed": time.Since(b.StartedAt), "Causes": causes, "Params": params,
-		"CanStop": c.Has(permCancel), "CanDelete": c.Has(permRunDelete), "Console": console,
+		"CanStop": c.Has(authz.ItemCancel), "CanDelete": c.Has(authz.RunDelete), "Console": console,
 	}
 	if console {
-		text, size, skipped, err := s.logTail(b, consoleTail)
+		text, size, skipped, err := ui.logTail(b, consoleTail)
 		if err != nil {
 			return err
 		}
@@ -408,7 +406,7 @@ func (s *Server) buildUIPage(c *request.Call, job *model.Job, b *model.Build, co
 		title += " Console"
 	}
 	tr := append(jobTrail(c, job.Name), trail{"#" + strconv.FormatInt(b.Number, 10), data["URL"].(string)})
-	return s.render(c, http.StatusOK, "build", page{Title: title, Live: live, Trail: tr, P: data})
+	return ui.render(c, http.StatusOK, "build", page{Title: title, Live: live, Trail: tr, P: data})
 }
 
 // byteSize says a size the way people read it.
@@ -420,4 +418,53 @@ func byteSize(n int64) string {
 		return strconv.FormatInt(n>>10, 10) + " KB"
 	}
 	return strconv.FormatInt(n, 10) + " B"
+}
+
+// logTail reads at most limit bytes from the end of a build's log, starting
+// at a line boundary, and says how much it skipped: the console page stays
+// fast however long the log grows.
+func (ui *UI) logTail(b *model.Build, limit int64) (text string, size, skipped int64, err error) {
+	log, err := ui.builds.OpenLog(b.JobID, b.Number)
+	if errors.Is(err, store.ErrNotFound) {
+		return b.StartedLines(), 0, 0, nil
+	}
+	if err != nil {
+		return "", 0, 0, err
+	}
+	defer log.Close()
+	size = log.Size
+	start := max(0, size-limit)
+	buf := make([]byte, size-start)
+	if _, err := log.ReadAt(buf, start); err != nil && !errors.Is(err, io.EOF) {
+		return "", 0, 0, err
+	}
+	if start > 0 {
+		if i := bytes.IndexByte(buf, '\n'); i >= 0 {
+			buf, start = buf[i+1:], start+int64(i)+1
+		}
+	}
+	return string(buf), size, start, nil
+}
+
+// jobByID is the job with id; nil when there is none.
+func (ui *UI) jobByID(id int64) *model.Job {
+	j, err := ui.jobs.ByID(id)
+	if err != nil {
+		return nil
+	}
+	return j
+}
+
+// jobPath is a job's path under the root URL: "job/a/job/b/".
+func jobPath(name string) string { return executor.JobPath(name) }
+
+// ExpiredForm is the answer to a browser form sent with a stale or
+// missing crumb (an old tab, a restart): it says so, and offers the way
+// back, to back.
+func (ui *UI) ExpiredForm(c *request.Call, status int, back string) error {
+	return ui.render(c, status, "message", page{Title: "Expired form", P: map[string]any{
+		"Heading": "This form has expired", "Error": true,
+		"Text":   "No valid crumb was included in the request: the page this form came from is out of date (or your session changed), so jeeves did not act on it.",
+		"Detail": "Go back, reload the page and submit the form again.", "Back": back, "BackText": "Go back and reload",
+	}})
 }

@@ -1,4 +1,4 @@
-package server
+package api
 
 import (
 	"crypto/subtle"
@@ -10,13 +10,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/request"
 )
 
 // build handles /job/N/build and /job/N/buildWithParameters (§5.1, §5.2).
-func (s *Server) build(c *request.Call, job *model.Job, withParams bool) error {
+func (a *API) Build(c *request.Call, job *model.Job, withParams bool) error {
 	// The job's remote trigger token (<authToken>, §5.3) stands in for
 	// Job/Build and, as in Jenkins, for the POST requirement.
 	token := c.R.URL.Query().Get("token")
@@ -29,7 +30,7 @@ func (s *Server) build(c *request.Call, job *model.Job, withParams bool) error {
 		if err := request.RequirePOST(c); err != nil {
 			return err
 		}
-		if err := c.Require(permBuild); err != nil {
+		if err := c.Require(authz.ItemBuild); err != nil {
 			return err
 		}
 	}
@@ -71,7 +72,7 @@ func (s *Server) build(c *request.Call, job *model.Job, withParams bool) error {
 		// the timer does: they chose what its builds trigger.
 		by = job.ConfiguredBy
 	}
-	item, _, err := s.queue.Schedule(c.Ctx(), job, cause, by, params, quiet)
+	item, _, err := a.farm.Schedule(c.Ctx(), job, cause, by, params, quiet)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package server
+package api
 
 import (
 	"encoding/json"
@@ -17,8 +17,8 @@ import (
 // "sid":"bob","permissions":["hudson.model.Hudson.Read"]}]}, checks it,
 // stores it and answers the result. The first admin always keeps
 // Administer, so no strategy can lock everyone out.
-func (s *Server) authorization(c *request.Call) error {
-	if err := c.Require(permAdminister); err != nil {
+func (a *API) Authorization(c *request.Call) error {
+	if err := c.Require(authz.Administer); err != nil {
 		return err
 	}
 	switch c.R.Method {
@@ -41,7 +41,7 @@ func (s *Server) authorization(c *request.Call) error {
 			}
 			return request.BadRequest("The authorization strategy must be a JSON object: " + err.Error())
 		}
-		if err := s.authz.Set(c.Ctx(), st); errors.Is(err, authz.ErrInvalid) {
+		if err := a.authz.Set(c.Ctx(), st); errors.Is(err, authz.ErrInvalid) {
 			return request.BadRequest(err.Error())
 		} else if err != nil {
 			return err
@@ -49,7 +49,7 @@ func (s *Server) authorization(c *request.Call) error {
 	default:
 		return request.ErrRequirePOST
 	}
-	b, err := json.Marshal(s.authz.Strategy())
+	b, err := json.Marshal(a.authz.Strategy())
 	if err != nil {
 		return err
 	}

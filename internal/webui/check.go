@@ -1,4 +1,4 @@
-package server
+package webui
 
 import (
 	"bytes"
@@ -33,18 +33,18 @@ func timerCheck(spec, seed string, now time.Time) fieldCheck {
 	if strings.TrimSpace(spec) == "" {
 		return fieldCheck{}
 	}
-	s, err := cron.Parse(spec, seed)
+	sched, err := cron.Parse(spec, seed)
 	if err != nil {
 		if !strings.Contains(strings.TrimSpace(spec), "\n") && strings.Contains(spec, "**") {
 			return fieldCheck{"error", "You appear to be missing whitespace between * and *."}
 		}
 		return fieldCheck{"error", err.Error()}
 	}
-	if s.Empty() {
+	if sched.Empty() {
 		return fieldCheck{"warning", "No schedules so will never run"}
 	}
-	prev, okPrev := s.Previous(now)
-	next, okNext := s.Next(now)
+	prev, okPrev := sched.Previous(now)
+	next, okNext := sched.Next(now)
 	if !okPrev || !okNext {
 		return fieldCheck{"warning", "This schedule will match dates only rarely (e.g. February 29) or never (e.g. June 31), so this job may be triggered very rarely, if at all."}
 	}
@@ -57,7 +57,7 @@ func timerCheck(spec, seed string, now time.Time) fieldCheck {
 // Jenkins's FormValidation does: an HTML fragment <div class="ok|warning|
 // error">message</div>, or nothing for an empty value. It changes nothing,
 // whatever the method.
-func (s *Server) checkSpec(c *request.Call, job *model.Job, p []string) error {
+func (ui *UI) CheckSpec(c *request.Call, job *model.Job, p []string) error {
 	if len(p) != 2 || p[0] != "hudson.triggers.TimerTrigger" || p[1] != "checkSpec" && p[1] != "check" {
 		return request.NotFound()
 	}

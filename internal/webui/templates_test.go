@@ -1,4 +1,4 @@
-package web
+package webui
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 )
 
 func TestEveryPageRendersWithEmptyData(t *testing.T) {
-	u, err := New()
+	u, err := parseTemplates()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestEveryPageRendersWithEmptyData(t *testing.T) {
 }
 
 func TestAssetsAreServedUnderTheCurrentHashOnly(t *testing.T) {
-	u, err := New()
+	u, err := parseTemplates()
 	if err != nil {
 		t.Fatal(err)
 	}

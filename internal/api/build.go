@@ -1,7 +1,6 @@
-package server
+package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -10,96 +9,40 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/export"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/request"
 	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
-// walkBuild serves /job/N/<number>/… (§4.7, §5.4).
-func (s *Server) walkBuild(c *request.Call, job *model.Job, number int64, p []string) error {
-	b, err := s.builds.Get(c.Ctx(), job.ID, number)
-	if errors.Is(err, store.ErrNotFound) {
-		return request.NotFound()
-	}
-	if err != nil {
-		return err
-	}
-	if len(p) == 0 {
-		return s.buildUIPage(c, job, b, false)
-	}
-	run := runRef{job, b}
-	if ok, err := dispatch(s, c, run, p, walkBuildMethods); ok {
-		return err
-	}
-	switch p[0] {
-	case "api":
-		return s.serveAPI(c, p, "freeStyleBuild", s.buildObject(c, job, b))
-	case "logText":
-		return s.walkBuildLog(c, b, p[1:])
-	case "console":
-		return s.buildUIPage(c, job, b, true)
-	}
-	return request.NotFound()
-}
-
-// runRef is a build and its job, what a build's web methods act on.
-type runRef struct {
-	job *model.Job
-	b   *model.Build
-}
-
-// walkBuildMethods are a build's web methods (Run's doConsoleText,
-// doBuildNumber, doDoDelete, doStop…).
-func walkBuildMethods(name string) webMethod[runRef] {
-	switch name {
-	case "consoleText":
-		return func(s *Server, c *request.Call, r runRef) error { return s.consoleText(c, r.b) }
-	case "buildNumber":
-		return func(s *Server, c *request.Call, r runRef) error {
-			c.W.Header().Set("Content-Type", "text/plain;charset=utf-8")
-			_, err := io.WriteString(c.W, strconv.FormatInt(r.b.Number, 10))
-			return err
-		}
-	case "doDelete":
-		return func(s *Server, c *request.Call, r runRef) error { return s.deleteBuild(c, r.job, r.b) }
-	case "stop":
-		return func(s *Server, c *request.Call, r runRef) error { return s.stopBuild(c, r.job, r.b) }
-	case "submitDescription":
-		return (*Server).submitBuildDescription
-	case "configSubmit":
-		return (*Server).buildConfigSubmit
-	}
-	return nil
-}
-
 // submitBuildDescription is POST …/N/submitDescription (Run's): the
 // description parameter, from the query or the form, needs Run/Update.
-func (s *Server) submitBuildDescription(c *request.Call, r runRef) error {
+func (a *API) SubmitBuildDescription(c *request.Call, job *model.Job, b *model.Build) error {
 	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
-	if err := c.Require(permRunUpdate); err != nil {
+	if err := c.Require(authz.RunUpdate); err != nil {
 		return err
 	}
 	if err := request.ParseForm(c); err != nil {
 		return err
 	}
-	if err := s.builds.SetDescription(c.Ctx(), r.job.ID, r.b.Number, c.R.FormValue("description")); err != nil {
+	if err := a.builds.SetDescription(c.Ctx(), job.ID, b.Number, c.R.FormValue("description")); err != nil {
 		return request.Refused(err)
 	}
-	url := c.Root + jobPath(r.job.Name) + strconv.FormatInt(r.b.Number, 10) + "/"
+	url := c.Root + jobPath(job.Name) + strconv.FormatInt(b.Number, 10) + "/"
 	return request.RedirectAfterPost(c, url, url+"api/json")
 }
 
 // buildConfigSubmit is POST …/N/configSubmit (Run.doConfigSubmit): the
 // display name and description from the form's json field, both needed
 // ("" display name: back to "#N"); Run/Update.
-func (s *Server) buildConfigSubmit(c *request.Call, r runRef) error {
+func (a *API) BuildConfigSubmit(c *request.Call, job *model.Job, b *model.Build) error {
 	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
-	if err := c.Require(permRunUpdate); err != nil {
+	if err := c.Require(authz.RunUpdate); err != nil {
 		return err
 	}
 	form, err := request.SubmittedForm(c)
@@ -120,10 +63,10 @@ func (s *Server) buildConfigSubmit(c *request.Call, r runRef) error {
 	if len(name) > maxDisplayName {
 		return request.BadRequest("The display name is longer than " + strconv.Itoa(maxDisplayName) + " bytes")
 	}
-	if err := s.builds.SetInfo(c.Ctx(), r.job.ID, r.b.Number, name, *fields.Description); err != nil {
+	if err := a.builds.SetInfo(c.Ctx(), job.ID, b.Number, name, *fields.Description); err != nil {
 		return request.Refused(err)
 	}
-	url := c.Root + jobPath(r.job.Name) + strconv.FormatInt(r.b.Number, 10) + "/"
+	url := c.Root + jobPath(job.Name) + strconv.FormatInt(b.Number, 10) + "/"
 	return request.RedirectAfterPost(c, url, url+"api/json")
 }
 
@@ -131,38 +74,20 @@ func (s *Server) buildConfigSubmit(c *request.Call, r runRef) error {
 // by the request body's limit.
 const maxDisplayName = 1024
 
-// walkBuildLog serves a build's logText/…: its progressiveText method.
-func (s *Server) walkBuildLog(c *request.Call, b *model.Build, p []string) error {
-	if ok, err := dispatch(s, c, b, p, walkBuildLogMethods); ok {
-		return err
-	}
-	return request.NotFound()
-}
-
-// walkBuildLogMethods are the web methods of a build's log
-// (AnnotatedLargeText's doProgressiveText).
-func walkBuildLogMethods(name string) webMethod[*model.Build] {
-	switch name {
-	case "progressiveText":
-		return (*Server).progressiveText
-	}
-	return nil
-}
-
 // stopBuild is POST …/N/stop: a finished build is left as it is, and the
 // answer is the same redirect.
-func (s *Server) stopBuild(c *request.Call, job *model.Job, b *model.Build) error {
+func (a *API) StopBuild(c *request.Call, job *model.Job, b *model.Build) error {
 	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
-	if err := c.Require(permCancel); err != nil {
+	if err := c.Require(authz.ItemCancel); err != nil {
 		return err
 	}
 	by := c.ID.Name() // "anonymous"
 	if c.ID.User != nil {
 		by = c.ID.User.DisplayName()
 	}
-	s.queue.Stop(job.ID, b.Number, by)
+	a.farm.Stop(job.ID, b.Number, by)
 	url := c.Root + jobPath(job.Name) + strconv.FormatInt(b.Number, 10) + "/"
 	return request.RedirectAfterPost(c, url, url+"api/json")
 }
@@ -175,7 +100,7 @@ const buildSummaryVis = 2
 // visibility buildSummaryVis and up: number and url.
 func buildSummaryObject(c *request.Call, job *model.Job, number int64) *export.Object {
 	url := c.Root + jobPath(job.Name) + strconv.FormatInt(number, 10) + "/"
-	return obj("hudson.model.FreeStyleBuild", pv("number", 999, number), pv("url", 2, url))
+	return newObject("hudson.model.FreeStyleBuild", propVis("number", 999, number), propVis("url", 2, url))
 }
 
 // buildRef is a build where another object refers to it (a job's
@@ -184,37 +109,37 @@ func buildSummaryObject(c *request.Call, job *model.Job, number int64) *export.O
 // the whole build when the depth or a tree asks for more, as Stapler
 // exports a Run wherever it appears. b, when not nil, is the build
 // already at hand; else it is read from the store only if needed.
-func (s *Server) buildRef(c *request.Call, job *model.Job, number int64, b *model.Build) export.Pruned {
+func (a *API) buildRef(c *request.Call, job *model.Job, number int64, b *model.Build) export.Pruned {
 	return func(minVis int) any {
 		if minVis >= buildSummaryVis {
 			return buildSummaryObject(c, job, number)
 		}
 		if b == nil {
 			var err error
-			if b, err = s.builds.Get(c.Ctx(), job.ID, number); err != nil {
+			if b, err = a.builds.Get(c.Ctx(), job.ID, number); err != nil {
 				c.FailUnlessGone(err)
 				return buildSummaryObject(c, job, number) // deleted meanwhile
 			}
 		}
-		return s.buildObject(c, job, b)
+		return a.BuildObject(c, job, b)
 	}
 }
 
 // buildObject is a build's API object (§4.7).
-func (s *Server) buildObject(c *request.Call, job *model.Job, b *model.Build) *export.Object {
+func (a *API) BuildObject(c *request.Call, job *model.Job, b *model.Build) *export.Object {
 	url := c.Root + jobPath(job.Name) + strconv.FormatInt(b.Number, 10) + "/"
 	num := strconv.FormatInt(b.Number, 10)
 	causes := make([]*export.Object, len(b.Causes))
 	for i, cause := range b.Causes {
 		causes[i] = causeObject(c.VisibleCause(cause))
 	}
-	actions := []*export.Object{obj("hudson.model.CauseAction", pv("causes", 2, causes))}
+	actions := []*export.Object{newObject("hudson.model.CauseAction", propVis("causes", 2, causes))}
 	if len(b.Params) > 0 {
 		vals := make([]*export.Object, len(b.Params))
 		for i, v := range b.Params {
 			vals[i] = paramValueObject(v)
 		}
-		actions = append(actions, obj("hudson.model.ParametersAction", pv("parameters", 2, vals)))
+		actions = append(actions, newObject("hudson.model.ParametersAction", propVis("parameters", 2, vals)))
 	}
 	var result any
 	if !b.Building {
@@ -223,7 +148,7 @@ func (s *Server) buildObject(c *request.Call, job *model.Job, b *model.Build) *e
 	var executor any
 	duration := b.Duration.Milliseconds()
 	if b.Building {
-		executor = obj("")
+		executor = newObject("")
 		duration = 0
 	}
 	display := "#" + num
@@ -234,33 +159,33 @@ func (s *Server) buildObject(c *request.Call, job *model.Job, b *model.Build) *e
 	if b.Description != "" {
 		desc = b.Description
 	}
-	return obj("hudson.model.FreeStyleBuild",
-		p("actions", actions),
-		p("artifacts", []*export.Object{}),
-		p("building", b.Building),
-		p("description", desc),
-		p("displayName", display),
-		p("duration", duration),
-		export.Prop{Name: "estimatedDuration", Vis: 1, Value: export.Lazy(func() any { return s.estimatedDuration(c, job) })},
-		p("executor", executor),
-		p("fullDisplayName", strings.ReplaceAll(job.Name, "/", " » ")+" "+display),
-		p("id", num),
-		p("inProgress", b.Building),
-		p("keepLog", false),
-		pv("number", 999, b.Number),
-		p("queueId", b.QueueID),
-		p("result", result),
-		p("timestamp", b.StartedAt.UnixMilli()),
-		pv("url", 2, url),
-		p("builtOn", ""),
-		p("changeSet", obj("hudson.scm.EmptyChangeLogSet", p("items", []*export.Object{}), p("kind", nil))),
-		p("culprits", []*export.Object{}),
+	return newObject("hudson.model.FreeStyleBuild",
+		prop("actions", actions),
+		prop("artifacts", []*export.Object{}),
+		prop("building", b.Building),
+		prop("description", desc),
+		prop("displayName", display),
+		prop("duration", duration),
+		export.Prop{Name: "estimatedDuration", Vis: 1, Value: export.Lazy(func() any { return a.estimatedDuration(c, job) })},
+		prop("executor", executor),
+		prop("fullDisplayName", strings.ReplaceAll(job.Name, "/", " » ")+" "+display),
+		prop("id", num),
+		prop("inProgress", b.Building),
+		prop("keepLog", false),
+		propVis("number", 999, b.Number),
+		prop("queueId", b.QueueID),
+		prop("result", result),
+		prop("timestamp", b.StartedAt.UnixMilli()),
+		propVis("url", 2, url),
+		prop("builtOn", ""),
+		prop("changeSet", newObject("hudson.scm.EmptyChangeLogSet", prop("items", []*export.Object{}), prop("kind", nil))),
+		prop("culprits", []*export.Object{}),
 	)
 }
 
 // estimatedDuration averages the last three successful builds, -1 if none.
-func (s *Server) estimatedDuration(c *request.Call, job *model.Job) any {
-	bs, err := s.builds.List(c.Ctx(), job.ID, 20)
+func (a *API) estimatedDuration(c *request.Call, job *model.Job) any {
+	bs, err := a.builds.List(c.Ctx(), job.ID, 20)
 	if err != nil {
 		c.Fail(err)
 		return -1
@@ -283,8 +208,8 @@ func (s *Server) estimatedDuration(c *request.Call, job *model.Job) any {
 
 func causeObject(c model.Cause) *export.Object {
 	if c.Kind == model.CauseUpstream && c.Project == "" {
-		return obj("hudson.model.Cause$UpstreamCause", pv("shortDescription", 3, c.Description()),
-			pv("upstreamBuild", 3, nil), pv("upstreamProject", 3, nil), pv("upstreamUrl", 3, nil))
+		return newObject("hudson.model.Cause$UpstreamCause", propVis("shortDescription", 3, c.Description()),
+			propVis("upstreamBuild", 3, nil), propVis("upstreamProject", 3, nil), propVis("upstreamUrl", 3, nil))
 	}
 	switch c.Kind {
 	case model.CauseUser:
@@ -292,24 +217,24 @@ func causeObject(c model.Cause) *export.Object {
 		if c.UserID != "" {
 			uid, uname = c.UserID, c.UserName
 		}
-		return obj("hudson.model.Cause$UserIdCause", pv("shortDescription", 3, c.Description()), pv("userId", 3, uid), pv("userName", 3, uname))
+		return newObject("hudson.model.Cause$UserIdCause", propVis("shortDescription", 3, c.Description()), propVis("userId", 3, uid), propVis("userName", 3, uname))
 	case model.CauseRemote:
-		return obj("hudson.model.Cause$RemoteCause", pv("shortDescription", 3, c.Description()), pv("addr", 3, c.Addr), pv("note", 3, c.Note))
+		return newObject("hudson.model.Cause$RemoteCause", propVis("shortDescription", 3, c.Description()), propVis("addr", 3, c.Addr), propVis("note", 3, c.Note))
 	case model.CauseTimer:
-		return obj("hudson.triggers.TimerTrigger$TimerTriggerCause", pv("shortDescription", 3, c.Description()))
+		return newObject("hudson.triggers.TimerTrigger$TimerTriggerCause", propVis("shortDescription", 3, c.Description()))
 	case model.CauseUpstream:
-		return obj("hudson.model.Cause$UpstreamCause", pv("shortDescription", 3, c.Description()),
-			pv("upstreamBuild", 3, c.Build), pv("upstreamProject", 3, c.Project), pv("upstreamUrl", 3, jobPath(c.Project)))
+		return newObject("hudson.model.Cause$UpstreamCause", propVis("shortDescription", 3, c.Description()),
+			propVis("upstreamBuild", 3, c.Build), propVis("upstreamProject", 3, c.Project), propVis("upstreamUrl", 3, jobPath(c.Project)))
 	}
-	return obj("hudson.model.Cause", pv("shortDescription", 3, c.Description()))
+	return newObject("hudson.model.Cause", propVis("shortDescription", 3, c.Description()))
 }
 
 // consoleText serves the whole log. A build's log always has at least
 // its "Started by" line, so it is never empty. Once the answer has
 // begun, a failed write is a client gone: nothing is left to answer.
-func (s *Server) consoleText(c *request.Call, b *model.Build) error {
+func (a *API) ConsoleText(c *request.Call, b *model.Build) error {
 	c.W.Header().Set("Content-Type", "text/plain;charset=utf-8")
-	log, err := s.builds.OpenLog(b.JobID, b.Number)
+	log, err := a.builds.OpenLog(b.JobID, b.Number)
 	if errors.Is(err, store.ErrNotFound) {
 		_, err = io.WriteString(c.W, b.StartedLines())
 		return err
@@ -326,13 +251,13 @@ func (s *Server) consoleText(c *request.Call, b *model.Build) error {
 // progressiveText serves the log from byte ?start=, with X-Text-Size
 // (where to start next time) and X-More-Data while the build runs. Only
 // the requested range is read, so the cost does not grow with the log.
-func (s *Server) progressiveText(c *request.Call, b *model.Build) error {
+func (a *API) ProgressiveText(c *request.Call, b *model.Build) error {
 	h := c.W.Header()
 	h.Set("Content-Type", "text/plain;charset=utf-8")
 	// Read "building" before the file size: a build that finishes in
 	// between then only costs the client one more, empty, poll.
-	_, running := s.queue.Running(b.JobID, b.Number)
-	log, err := s.builds.OpenLog(b.JobID, b.Number)
+	_, running := a.farm.Running(b.JobID, b.Number)
+	log, err := a.builds.OpenLog(b.JobID, b.Number)
 	if errors.Is(err, store.ErrNotFound) {
 		h.Set("X-Text-Size", "0")
 		if running {
@@ -366,45 +291,19 @@ func (s *Server) progressiveText(c *request.Call, b *model.Build) error {
 
 // deleteBuild is POST /job/N/<number>/doDelete: a finished build and its
 // log go; a running one must be stopped first, as in Jenkins.
-func (s *Server) deleteBuild(c *request.Call, job *model.Job, b *model.Build) error {
+func (a *API) DeleteBuild(c *request.Call, job *model.Job, b *model.Build) error {
 	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
-	if err := c.Require(permRunDelete); err != nil {
+	if err := c.Require(authz.RunDelete); err != nil {
 		return err
 	}
 	if b.Building {
 		return request.BadRequest("Unable to delete " + job.Name + " #" + strconv.FormatInt(b.Number, 10) + " as it is still running")
 	}
-	if err := s.builds.Delete(c.Ctx(), job.ID, b.Number); err != nil {
+	if err := a.builds.Delete(c.Ctx(), job.ID, b.Number); err != nil {
 		return request.Refused(err)
 	}
 	url := c.Root + jobPath(job.Name)
 	return request.RedirectAfterPost(c, url, url+"api/json")
-}
-
-// logTail reads at most limit bytes from the end of a build's log, starting
-// at a line boundary, and says how much it skipped: the console page stays
-// fast however long the log grows.
-func (s *Server) logTail(b *model.Build, limit int64) (text string, size, skipped int64, err error) {
-	log, err := s.builds.OpenLog(b.JobID, b.Number)
-	if errors.Is(err, store.ErrNotFound) {
-		return b.StartedLines(), 0, 0, nil
-	}
-	if err != nil {
-		return "", 0, 0, err
-	}
-	defer log.Close()
-	size = log.Size
-	start := max(0, size-limit)
-	buf := make([]byte, size-start)
-	if _, err := log.ReadAt(buf, start); err != nil && !errors.Is(err, io.EOF) {
-		return "", 0, 0, err
-	}
-	if start > 0 {
-		if i := bytes.IndexByte(buf, '\n'); i >= 0 {
-			buf, start = buf[i+1:], start+int64(i)+1
-		}
-	}
-	return string(buf), size, start, nil
 }

@@ -1,4 +1,4 @@
-package server
+package webui
 
 import (
 	"errors"
@@ -10,9 +10,9 @@ import (
 )
 
 // loginPage is the sign-in form; after a failed login it answers 401.
-func (s *Server) loginPage(c *request.Call, status int) error {
+func (ui *UI) LoginPage(c *request.Call, status int) error {
 	c.W.Header().Set("Expires", "0")
-	return s.render(c, status, "login", page{Title: "Sign in", P: map[string]any{
+	return ui.render(c, status, "login", page{Title: "Sign in", P: map[string]any{
 		"From": safeFrom(c.R.URL.Query().Get("from")), "Failed": status == http.StatusUnauthorized,
 	}})
 }
@@ -27,14 +27,14 @@ func safeFrom(from string) string {
 
 // login checks j_username/j_password, opens a session and sends the
 // browser on to `from` (§1.3).
-func (s *Server) login(c *request.Call) error {
+func (ui *UI) Login(c *request.Call) error {
 	if err := request.RequirePOST(c); err != nil {
 		return err
 	}
 	if err := request.ParseForm(c); err != nil {
 		return err
 	}
-	id, err := s.auth.Login(c.Ctx(), c.R.PostForm.Get("j_username"), c.R.PostForm.Get("j_password"), c.Addr)
+	id, err := ui.auth.Login(c.Ctx(), c.R.PostForm.Get("j_username"), c.R.PostForm.Get("j_password"), c.Addr)
 	if errors.Is(err, auth.ErrBadCredentials) {
 		request.Redirect(c, c.Root+"loginError", redirectStatus(c))
 		return nil
@@ -43,11 +43,11 @@ func (s *Server) login(c *request.Call) error {
 		return err
 	}
 	// A new session id at each login (no fixation).
-	if ck, err := c.R.Cookie(s.auth.CookieName()); err == nil {
-		s.auth.Logout(c.Ctx(), ck.Value)
+	if ck, err := c.R.Cookie(ui.auth.CookieName()); err == nil {
+		ui.auth.Logout(c.Ctx(), ck.Value)
 	}
 	http.SetCookie(c.W, &http.Cookie{
-		Name: s.auth.CookieName(), Value: id.SessionID, Path: "/", HttpOnly: true,
+		Name: ui.auth.CookieName(), Value: id.SessionID, Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: strings.HasPrefix(c.Root, "https:"),
 		MaxAge: int(auth.SessionLifetime.Seconds()),
 	})
@@ -61,22 +61,22 @@ func (s *Server) login(c *request.Call) error {
 
 // logout ends the session on POST. A GET only shows the button: a GET
 // never changes state, so no page elsewhere can log people out.
-func (s *Server) logout(c *request.Call) error {
+func (ui *UI) Logout(c *request.Call) error {
 	if c.R.Method != http.MethodPost {
 		if c.ID.Method != auth.Session {
 			request.Redirect(c, c.Root, http.StatusFound)
 			return nil
 		}
-		return s.render(c, http.StatusOK, "message", page{Title: "Log out", P: map[string]any{
+		return ui.render(c, http.StatusOK, "message", page{Title: "Log out", P: map[string]any{
 			"Heading": "Log out", "Text": "Sign out of jeeves?", "Form": c.Root + "logout", "Button": "Log out", "Back": c.Root,
 		}})
 	}
 	if c.ID.Method == auth.Session {
-		if err := s.auth.Logout(c.Ctx(), c.ID.SessionID); err != nil {
+		if err := ui.auth.Logout(c.Ctx(), c.ID.SessionID); err != nil {
 			return err
 		}
 	}
-	s.clearSessionCookie(c)
+	request.ClearSessionCookie(c, ui.auth.CookieName())
 	request.Redirect(c, c.Root, redirectStatus(c))
 	return nil
 }
@@ -88,8 +88,4 @@ func redirectStatus(c *request.Call) int {
 		return http.StatusSeeOther
 	}
 	return http.StatusFound
-}
-
-func (s *Server) clearSessionCookie(c *request.Call) {
-	http.SetCookie(c.W, &http.Cookie{Name: s.auth.CookieName(), Value: "", Path: "/", HttpOnly: true, MaxAge: -1, SameSite: http.SameSiteLaxMode})
 }

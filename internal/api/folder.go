@@ -1,8 +1,7 @@
-package server
+package api
 
 import (
 	"bytes"
-	"net/http"
 	neturl "net/url"
 	"strings"
 
@@ -10,54 +9,13 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/request"
-	"github.com/jeeves-ci/jeeves/internal/views"
 )
-
-// walkFolder serves a folder's URLs (cloudbees-folder's Folder): its API
-// with the jobs inside, createItem inside it, and /job/CHILD/… below it.
-func (s *Server) walkFolder(c *request.Call, folder *model.Job, p []string) error {
-	if len(p) == 0 {
-		if c.R.Method == http.MethodDelete {
-			return s.deleteByMethod(c, folder)
-		}
-		return s.dashboard(c, folder)
-	}
-	if ok, err := dispatch(s, c, folder, p, walkFolderMethods); ok {
-		return err
-	}
-	if handled, err := s.walkItemPages(c, folder, p); handled {
-		return err
-	}
-	switch p[0] {
-	case "api":
-		return s.serveAPI(c, p, "folder", s.folderObject(c, folder))
-	case "job":
-		return s.walkJobs(c, folder.Name, p[1:])
-	case "newJob":
-		return s.newJob(c, folder)
-	case "view":
-		if len(p) >= 2 && strings.EqualFold(p[1], views.AllView) {
-			return s.walkAllView(c, folder, p[2:])
-		}
-	}
-	return request.NotFound()
-}
-
-// walkFolderMethods are a folder's web methods (createItem), then those
-// every item has.
-func walkFolderMethods(name string) webMethod[*model.Job] {
-	switch name {
-	case "createItem":
-		return func(s *Server, c *request.Call, folder *model.Job) error { return s.createItem(c, folder.Name, nil) }
-	}
-	return walkItemMethods(name)
-}
 
 // itemsProp is a "jobs" property listing the items items returns, which
 // is called only if the property is written.
-func (s *Server) itemsProp(c *request.Call, items func() []*model.Job) export.Prop {
+func (a *API) itemsProp(c *request.Call, items func() []*model.Job) export.Prop {
 	return export.Prop{Name: "jobs", Vis: 1, Value: export.Pruned(func(minVis int) any {
-		return s.itemObjects(c, items(), minVis)
+		return a.itemObjects(c, items(), minVis)
 	})}
 }
 
@@ -65,7 +23,7 @@ func (s *Server) itemsProp(c *request.Call, items func() []*model.Job) export.Pr
 // visibility that will be written (export.Pruned): a listing at the
 // default depth shows only each item's class, name, url and colour, so
 // only those are built — the root's api/json lists every job.
-func (s *Server) itemObjects(c *request.Call, items []*model.Job, minVis int) any {
+func (a *API) itemObjects(c *request.Call, items []*model.Job, minVis int) any {
 	if minVis >= itemSummaryVis {
 		// A listing at the default depth is a summary per item, whose
 		// encoding is kept (encodedItem): the root's api/json lists every
@@ -76,7 +34,7 @@ func (s *Server) itemObjects(c *request.Call, items []*model.Job, minVis int) an
 		for i, j := range items {
 			if c.CanSee(j) {
 				m := &memos[i]
-				m.s, m.c, m.j = s, c, j
+				m.a, m.c, m.j = a, c, j
 				if !jobs.IsFolder(j) {
 					m.color = j.Color()
 				}
@@ -88,7 +46,7 @@ func (s *Server) itemObjects(c *request.Call, items []*model.Job, minVis int) an
 	out := make([]*export.Object, 0, len(items))
 	for _, j := range items {
 		if c.CanSee(j) {
-			out = append(out, s.itemObject(c, j))
+			out = append(out, a.itemObject(c, j))
 		}
 	}
 	return out
@@ -100,7 +58,7 @@ func (s *Server) itemObjects(c *request.Call, items []*model.Job, minVis int) an
 // used for the very summary the item has now (same name, kind, colour
 // and root URL), so they cannot show anything stale.
 type itemMemo struct {
-	s     *Server
+	a     *API
 	c     *request.Call
 	j     *model.Job
 	color string // "" for a folder
@@ -117,11 +75,11 @@ type encodedItem struct {
 }
 
 func (m *itemMemo) Object() *export.Object {
-	return m.s.itemSummary(m.c, m.j, new(export.Object), make([]export.Prop, 0, 3))
+	return m.a.itemSummary(m.c, m.j, new(export.Object), make([]export.Prop, 0, 3))
 }
 
 func (m *itemMemo) Encoding(f export.Form) []byte {
-	v, ok := m.s.encodedItems.Load(m.j.ID)
+	v, ok := m.a.encodedItems.Load(m.j.ID)
 	if !ok {
 		return nil
 	}
@@ -133,7 +91,7 @@ func (m *itemMemo) Encoding(f export.Form) []byte {
 }
 
 func (m *itemMemo) Keep(f export.Form, b []byte) {
-	m.s.encodedItems.Store(m.j.ID, &encodedItem{
+	m.a.encodedItems.Store(m.j.ID, &encodedItem{
 		form: f, name: m.j.Name, root: m.c.Root, folder: jobs.IsFolder(m.j), color: m.color,
 		encoded: bytes.Clone(b),
 	})
@@ -146,46 +104,46 @@ const itemSummaryVis = 2
 // itemSummary is itemObject with only its properties of visibility
 // itemSummaryVis and up, in the same order, written into o with props
 // (room for three) as its properties.
-func (s *Server) itemSummary(c *request.Call, j *model.Job, o *export.Object, props []export.Prop) *export.Object {
+func (a *API) itemSummary(c *request.Call, j *model.Job, o *export.Object, props []export.Prop) *export.Object {
 	var url string
 	if strings.Contains(j.Name, "/") {
 		url = c.Root + jobPath(j.Name)
 	} else { // jobPath's answer in one concatenation
 		url = c.Root + "job/" + neturl.PathEscape(j.Name) + "/"
 	}
-	props = append(props, pv("name", 999, j.BaseName()), pv("url", 999, url))
+	props = append(props, propVis("name", 999, j.BaseName()), propVis("url", 999, url))
 	if jobs.IsFolder(j) {
 		*o = export.Object{Class: "com.cloudbees.hudson.plugins.folder.Folder", Props: props}
 		return o
 	}
-	*o = export.Object{Class: "hudson.model.FreeStyleProject", Props: append(props, pv("color", 2, j.Color()))}
+	*o = export.Object{Class: "hudson.model.FreeStyleProject", Props: append(props, propVis("color", 2, j.Color()))}
 	return o
 }
 
 // itemObject is a job's or a folder's API object.
-func (s *Server) itemObject(c *request.Call, j *model.Job) *export.Object {
+func (a *API) itemObject(c *request.Call, j *model.Job) *export.Object {
 	if jobs.IsFolder(j) {
-		return s.folderObject(c, j)
+		return a.FolderObject(c, j)
 	}
-	return s.jobObject(c, j)
+	return a.JobObject(c, j)
 }
 
 // folderObject is a folder's API object; unlike a job's it has jobs.
-func (s *Server) folderObject(c *request.Call, f *model.Job) *export.Object {
+func (a *API) FolderObject(c *request.Call, f *model.Job) *export.Object {
 	url := c.Root + jobPath(f.Name)
-	all := s.viewObject(c, "hudson.model.AllView", "All", url, func() []*model.Job { return nil })
-	return obj("com.cloudbees.hudson.plugins.folder.Folder",
-		p("actions", []*export.Object{}),
-		p("description", f.Config.Description),
-		p("displayName", f.BaseName()),
-		p("displayNameOrNull", nil),
-		p("fullDisplayName", strings.ReplaceAll(f.Name, "/", " » ")),
-		p("fullName", f.Name),
-		pv("name", 999, f.BaseName()),
-		pv("url", 999, url),
-		p("healthReport", []*export.Object{}),
-		s.itemsProp(c, func() []*model.Job { return s.jobs.Children(f.Name) }),
-		p("primaryView", all),
-		p("views", []*export.Object{all}),
+	all := a.ViewObject(c, "hudson.model.AllView", "All", url, func() []*model.Job { return nil })
+	return newObject("com.cloudbees.hudson.plugins.folder.Folder",
+		prop("actions", []*export.Object{}),
+		prop("description", f.Config.Description),
+		prop("displayName", f.BaseName()),
+		prop("displayNameOrNull", nil),
+		prop("fullDisplayName", strings.ReplaceAll(f.Name, "/", " » ")),
+		prop("fullName", f.Name),
+		propVis("name", 999, f.BaseName()),
+		propVis("url", 999, url),
+		prop("healthReport", []*export.Object{}),
+		a.itemsProp(c, func() []*model.Job { return a.jobs.Children(f.Name) }),
+		prop("primaryView", all),
+		prop("views", []*export.Object{all}),
 	)
 }
