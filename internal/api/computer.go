@@ -155,36 +155,6 @@ func (a *API) AgentOffline(c *request.Call, n *model.Node, action string) error 
 	return request.RedirectAfterPost(c, self, self+"api/json")
 }
 
-// nodeConfigXML serves and replaces an agent's config.xml.
-func (a *API) NodeConfigXML(c *request.Call, n *model.Node) error {
-	switch c.R.Method {
-	case http.MethodGet, http.MethodHead:
-		if err := c.Require(authz.NodeExtRead); err != nil {
-			return err
-		}
-		c.W.Header().Set("Content-Type", "application/xml")
-		c.W.WriteHeader(http.StatusOK)
-		if c.R.Method == http.MethodGet {
-			c.W.Write(n.ConfigXML)
-		}
-		return nil
-	case http.MethodPost:
-		if err := c.Require(authz.NodeConfigure); err != nil {
-			return err
-		}
-		body, err := request.ReadBody(c)
-		if err != nil {
-			return err
-		}
-		if _, err := a.nodes.UpdateConfig(c.Ctx(), n.Name, body); err != nil {
-			return request.Refused(err)
-		}
-		c.W.WriteHeader(http.StatusOK)
-		return nil
-	}
-	return request.BadRequest("config.xml accepts GET and POST only")
-}
-
 // agentObject is a permanent agent's computer (hudson.slaves.SlaveComputer)
 // as Jenkins shows one that has never connected: offline, idle.
 func (a *API) AgentObject(c *request.Call, n *model.Node) *export.Object {

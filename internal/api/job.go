@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/jeeves-ci/jeeves/internal/authz"
-	"github.com/jeeves-ci/jeeves/internal/configxml"
 	"github.com/jeeves-ci/jeeves/internal/export"
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
@@ -252,49 +251,6 @@ func (a *API) Description(c *request.Call, job *model.Job) error {
 	}
 	url := c.Root + jobPath(job.Name)
 	return request.RedirectAfterPost(c, url, url+"api/json")
-}
-
-// configXML serves and replaces a job's config.xml, stored as posted.
-// It is served with every password parameter's default replaced by
-// configxml.RedactedDefault, to everyone: Jenkins serves only their
-// ciphertext. Posted back unchanged, the placeholder keeps the default.
-func (a *API) ConfigXML(c *request.Call, job *model.Job) error {
-	switch c.R.Method {
-	case http.MethodGet, http.MethodHead:
-		if err := c.Require(authz.ItemExtRead); err != nil {
-			return err
-		}
-		xml, err := configxml.Redact(job.ConfigXML)
-		if err != nil {
-			return fmt.Errorf("redact the config.xml of %s: %w", job.Name, err)
-		}
-		c.W.Header().Set("Content-Type", "application/xml")
-		c.W.WriteHeader(http.StatusOK)
-		if c.R.Method == http.MethodGet {
-			c.W.Write(xml)
-		}
-		return nil
-	case http.MethodPost:
-		if err := c.Require(authz.ItemConfigure); err != nil {
-			return err
-		}
-		if ct := c.R.Header.Get("Content-Type"); ct != "" && !request.IsXMLContentType(ct) && !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
-			return request.BadRequest("config.xml must be sent as application/xml with charset UTF-8")
-		}
-		body, err := request.ReadBody(c)
-		if err != nil {
-			return err
-		}
-		if err := c.CheckDownstream(job.Name, body); err != nil {
-			return err
-		}
-		if _, err := a.jobs.UpdateConfig(c.Ctx(), job.Name, body, c.Authority()); err != nil {
-			return request.Refused(err)
-		}
-		c.W.WriteHeader(http.StatusOK)
-		return nil
-	}
-	return request.BadRequest("config.xml accepts GET and POST only")
 }
 
 // deleteJob deletes a job after stopping its builds (§5.5).

@@ -216,42 +216,6 @@ func (a *API) DeleteView(c *request.Call, v *model.View) error {
 	return request.RedirectAfterPost(c, c.Root, c.Root+"api/json")
 }
 
-func (a *API) ViewConfigXML(c *request.Call, v *model.View) error {
-	switch c.R.Method {
-	case http.MethodGet, http.MethodHead:
-		if err := c.Require(authz.ViewRead); err != nil {
-			return err
-		}
-		xml, err := a.viewXMLFor(c, v)
-		if err != nil {
-			return err
-		}
-		c.W.Header().Set("Content-Type", "application/xml")
-		c.W.WriteHeader(http.StatusOK)
-		if c.R.Method == http.MethodGet {
-			c.W.Write(xml)
-		}
-		return nil
-	case http.MethodPost:
-		if err := c.Require(authz.ViewConfigure); err != nil {
-			return err
-		}
-		body, err := request.ReadBody(c)
-		if err != nil {
-			return err
-		}
-		if body, err = a.keepHiddenViewJobs(c, v, body); err != nil {
-			return err
-		}
-		if _, err := a.views.UpdateConfig(c.Ctx(), v.Name, body); err != nil {
-			return request.Refused(err)
-		}
-		c.W.WriteHeader(http.StatusOK)
-		return nil
-	}
-	return request.BadRequest("config.xml accepts GET and POST only")
-}
-
 // viewXMLFor is a view's config.xml as the caller may read it: the jobs
 // it lists are only those the caller can see (an item the caller cannot
 // see, or one that no longer exists, is left out).
