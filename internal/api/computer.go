@@ -31,7 +31,7 @@ func (a *API) BuiltInOffline(c *request.Call, toggle bool) error {
 		return request.BadRequest(err.Error())
 	}
 	a.farm.SetOffline(offline, msg)
-	return request.RedirectAfterPost(c, c.Root+"computer/(built-in)/", c.Root+"computer/(built-in)/api/json")
+	return request.RedirectAfterPost(c, c.Root+"computer/"+model.BuiltInURLName+"/", c.Root+"computer/"+model.BuiltInURLName+"/api/json")
 }
 
 // createNode is ComputerSet.doCreateItem: name and type in the query or
@@ -247,9 +247,9 @@ func (a *API) BuiltInObject(c *request.Call) *export.Object {
 	}
 	return newObject("hudson.model.Hudson$MasterComputer",
 		prop("actions", []*export.Object{}),
-		prop("assignedLabels", []*export.Object{newObject("", propVis("name", 2, "built-in"))}),
-		prop("description", "the Jenkins controller's built-in node"),
-		prop("displayName", "Built-In Node"),
+		prop("assignedLabels", []*export.Object{newObject("", propVis("name", 2, model.BuiltInNode))}),
+		prop("description", model.BuiltInDescription),
+		prop("displayName", model.BuiltInDisplayName),
 		prop("executors", executors),
 		prop("icon", "symbol-computer"),
 		prop("iconClassName", "symbol-computer"),
@@ -273,7 +273,7 @@ func (a *API) BuiltInObject(c *request.Call) *export.Object {
 func (a *API) LabelObject(c *request.Call, name string) *export.Object {
 	nodes := []*export.Object{}
 	total := 0
-	if name == "built-in" || name == "master" {
+	if model.IsBuiltInLabel(name) {
 		nodes = append(nodes, newObject("hudson.model.Hudson", propVis("nodeName", 2, "")))
 		total = a.sys().Executors
 	}

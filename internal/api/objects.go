@@ -37,9 +37,9 @@ func (a *API) RootObject(c *request.Call) *export.Object {
 		url = c.Root
 	}
 	return newObject("hudson.model.Hudson",
-		prop("assignedLabels", []*export.Object{newObject("", propVis("name", 2, "built-in"))}),
+		prop("assignedLabels", []*export.Object{newObject("", propVis("name", 2, model.BuiltInNode))}),
 		prop("mode", "NORMAL"),
-		prop("nodeDescription", "the Jenkins controller's built-in node"),
+		prop("nodeDescription", model.BuiltInDescription),
 		prop("nodeName", ""),
 		prop("numExecutors", a.sys().Executors),
 		prop("description", nil),

@@ -2,7 +2,10 @@
 // queue items. It imports nothing of jeeves's own, so every layer can use it.
 package model
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Result is a finished build's outcome, spelled as Jenkins spells it.
 type Result string
@@ -475,6 +478,31 @@ type ViewConfig struct {
 	StatusFilter    *bool
 	FilterExecutors bool
 	FilterQueue     bool
+}
+
+// The built-in node, the controller's own (Jenkins's
+// Jenkins.MasterComputer), named as Jenkins names it since 2.307; its
+// names before then ("master", "(master)") still reach it.
+const (
+	BuiltInNode        = "built-in"      // its node name and label
+	BuiltInURLName     = "(built-in)"    // its name under /computer/
+	BuiltInDisplayName = "Built-In Node" // its displayName
+	BuiltInDescription = "the Jenkins controller's built-in node"
+)
+
+// IsBuiltInLabel reports a label only the built-in node carries:
+// "built-in", or "master", its label before Jenkins 2.307.
+func IsBuiltInLabel(label string) bool { return label == BuiltInNode || label == "master" }
+
+// IsBuiltInName reports a name clients reach the built-in node by, in
+// any case: its URL names, new and old, its display name and its
+// labels. No agent may take one.
+func IsBuiltInName(name string) bool {
+	switch strings.ToLower(name) {
+	case BuiltInURLName, "(master)", strings.ToLower(BuiltInDisplayName), BuiltInNode, "master":
+		return true
+	}
+	return false
 }
 
 // Node is a permanent agent (hudson.slaves.DumbSlave) as configured.

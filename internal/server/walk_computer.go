@@ -2,15 +2,10 @@ package server
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/request"
 )
-
-// builtInNames are the names clients use for the controller's node:
-// Jenkins's URL names old and new, and its display name.
-var builtInNames = map[string]bool{"(master)": true, "(built-in)": true, "built-in node": true, "master": true}
 
 // walkComputer serves /computer/: the built-in node and the permanent
 // agents. Agents are stored and answered for as Jenkins answers for an
@@ -25,7 +20,7 @@ func (s *Server) walkComputer(c *request.Call, p []string) error {
 	if p[0] == "api" {
 		return s.serveAPI(c, p, "computerSet", s.api.ComputerSetObject(c))
 	}
-	if builtInNames[strings.ToLower(p[0])] {
+	if model.IsBuiltInName(p[0]) {
 		return s.walkBuiltIn(c, p[1:])
 	}
 	n, err := s.nodes.Get(p[0])
