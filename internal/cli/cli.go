@@ -22,6 +22,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/server"
+	"github.com/jeeves-ci/jeeves/internal/store"
 	"github.com/jeeves-ci/jeeves/internal/version"
 )
 
@@ -310,11 +311,11 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 // forbidden or full home stops jeeves before it serves anything.
 func checkHome(home string) error {
 	if err := os.MkdirAll(home, 0o700); err != nil {
-		return fmt.Errorf("cannot create the home %s: %v", home, errCause(err))
+		return fmt.Errorf("cannot create the home %s: %v", home, store.Cause(err))
 	}
 	f, err := os.CreateTemp(home, ".write-test-*")
 	if err != nil {
-		return fmt.Errorf("the home %s is not writable: %v", home, errCause(err))
+		return fmt.Errorf("the home %s is not writable: %v", home, store.Cause(err))
 	}
 	name := f.Name()
 	defer os.Remove(name)
@@ -323,19 +324,9 @@ func checkHome(home string) error {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("the home %s is not writable: %v", home, errCause(err))
+		return fmt.Errorf("the home %s is not writable: %v", home, store.Cause(err))
 	}
 	return os.Remove(name)
-}
-
-// errCause is an error without the file path in front (the message names
-// the home already).
-func errCause(err error) string {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Op + ": " + pe.Err.Error()
-	}
-	return err.Error()
 }
 
 // listenURL is the root URL builds get when none is configured: the
