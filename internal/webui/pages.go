@@ -15,6 +15,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/request"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/timespan"
 )
 
 // Live refresh intervals: fast while something runs, slow otherwise.
@@ -139,13 +140,13 @@ func (ui *UI) Dashboard(c *request.Call, folder *model.Job) error {
 				return err
 			}
 			if sum.success != nil {
-				r.LastSuccess, r.SuccessAgo = sum.success.Number, Ago(sum.success.StartedAt)
+				r.LastSuccess, r.SuccessAgo = sum.success.Number, timespan.Ago(sum.success.StartedAt)
 			}
 			if sum.failure != nil {
-				r.LastFailure, r.FailureAgo = sum.failure.Number, Ago(sum.failure.StartedAt)
+				r.LastFailure, r.FailureAgo = sum.failure.Number, timespan.Ago(sum.failure.StartedAt)
 			}
 			if sum.status.CompletedNumber > 0 {
-				r.Duration = Duration(sum.duration)
+				r.Duration = timespan.Format(sum.duration)
 			}
 			busy = busy || j.Status.LastBuilding
 		}

@@ -13,6 +13,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/jeeves-ci/jeeves/internal/timespan"
 )
 
 //go:embed templates/*.html
@@ -110,8 +112,8 @@ func (u *templates) Render(w io.Writer, page string, data any) error {
 }
 
 var funcs = template.FuncMap{
-	"ago":      Ago,
-	"duration": Duration,
+	"ago":      timespan.Ago,
+	"duration": timespan.Format,
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return "never"
@@ -121,36 +123,6 @@ var funcs = template.FuncMap{
 	"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"ball":  Ball,
 	"lower": strings.ToLower,
-}
-
-// Ago is how long ago t was, in Jenkins's words ("3 min 2 sec").
-func Ago(t time.Time) string {
-	if t.IsZero() {
-		return "never"
-	}
-	return Duration(time.Since(t))
-}
-
-// Duration is a duration as Jenkins shows it: the two largest units.
-func Duration(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	switch {
-	case d < time.Second:
-		return fmt.Sprintf("%d ms", d.Milliseconds())
-	case d < time.Minute:
-		s := d.Seconds()
-		if s < 10 {
-			return fmt.Sprintf("%.1f sec", s)
-		}
-		return fmt.Sprintf("%d sec", int(s))
-	case d < time.Hour:
-		return fmt.Sprintf("%d min %d sec", int(d.Minutes()), int(d.Seconds())%60)
-	case d < 24*time.Hour:
-		return fmt.Sprintf("%d hr %d min", int(d.Hours()), int(d.Minutes())%60)
-	}
-	return fmt.Sprintf("%d days %d hr", int(d.Hours())/24, int(d.Hours())%24)
 }
 
 // Ball is the CSS class and the words for a Jenkins ball colour
