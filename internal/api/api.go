@@ -10,6 +10,7 @@
 package api
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -145,9 +146,15 @@ func (a *API) Write(c *request.Call, xmlRoot string, obj *export.Object, flavor 
 		held = &b
 	}
 	bw := &answerBuffer{w: c.W, buf: (*held)[:0]}
-	// An error is a client that went away, or a graph too deep: what was
-	// written goes out as it is.
-	export.Write(bw, obj, flavor, xmlRoot, opt)
+	switch err := export.Write(bw, obj, flavor, xmlRoot, opt); {
+	case errors.Is(err, export.ErrTooDeep):
+		// What was written goes out as it is.
+		a.log.Error("api answer cut short: objects nested too deeply", "method", c.R.Method, "path", c.R.URL.Path)
+	case err != nil:
+		// A client gone while the answer streamed; nothing written at
+		// all (no object) is a 500.
+		return err
+	}
 	if c.Failed() != nil {
 		// A lazy property could not be read: answer the error (a 500
 		// with a reference in the log), unless part of the answer has
@@ -157,12 +164,12 @@ func (a *API) Write(c *request.Call, xmlRoot string, obj *export.Object, flavor 
 		}
 		a.log.Error("api answer cut short", "method", c.R.Method, "path", c.R.URL.Path, "err", c.Failed())
 	}
-	bw.finish()
+	err := bw.finish()
 	if c := cap(bw.buf); c > 0 && c <= answerBufferMax {
 		*held = bw.buf
 		a.answers.Put(held)
 	}
-	return nil
+	return err
 }
 
 // answerBufferMax is how much of an answer answerBuffer holds: most
@@ -204,13 +211,14 @@ func (b *answerBuffer) AvailableBuffer() []byte {
 }
 
 // finish sends what is held, if the answer was not already streamed.
-func (b *answerBuffer) finish() {
+func (b *answerBuffer) finish() error {
 	if b.streaming {
-		return
+		return nil
 	}
 	b.w.Header().Set("Content-Length", strconv.Itoa(len(b.buf)))
 	b.w.WriteHeader(http.StatusOK)
-	b.w.Write(b.buf)
+	_, err := b.w.Write(b.buf)
+	return err
 }
 
 // maxQueryDepth is the deepest ?depth= a client may ask for: deeper

@@ -244,8 +244,7 @@ func (a *API) ConsoleText(c *request.Call, b *model.Build) error {
 	}
 	defer log.Close()
 	c.W.Header().Set("Content-Length", strconv.FormatInt(log.Size, 10))
-	io.Copy(c.W, io.NewSectionReader(log, 0, log.Size))
-	return nil
+	return a.sendLog(c, b, io.NewSectionReader(log, 0, log.Size))
 }
 
 // progressiveText serves the log from byte ?start=, with X-Text-Size
@@ -271,9 +270,10 @@ func (a *API) ProgressiveText(c *request.Call, b *model.Build) error {
 	}
 	defer log.Close()
 	size := log.Size
-	// Jenkins reads start as a request parameter: node-jenkins POSTs it as a form.
-	start, _ := strconv.ParseInt(c.R.FormValue("start"), 10, 64)
-	if start < 0 || start > size {
+	// Jenkins reads start as a request parameter: node-jenkins POSTs it
+	// as a form. One that is no offset in the log reads from the start.
+	start, err := strconv.ParseInt(c.R.FormValue("start"), 10, 64)
+	if err != nil || start < 0 || start > size {
 		start = 0
 	}
 	h.Set("X-Text-Size", strconv.FormatInt(size, 10))
@@ -285,8 +285,36 @@ func (a *API) ProgressiveText(c *request.Call, b *model.Build) error {
 	if c.R.Method == http.MethodHead {
 		return nil
 	}
-	io.Copy(c.W, io.NewSectionReader(log, start, size-start))
-	return nil
+	return a.sendLog(c, b, io.NewSectionReader(log, start, size-start))
+}
+
+// sendLog copies part of b's log to the answer, whose headers are set.
+// A log that cannot be read is logged here, with the build it is of;
+// either failure is returned, and, the answer having begun, the server
+// only logs it.
+func (a *API) sendLog(c *request.Call, b *model.Build, part io.Reader) error {
+	r := &logReader{r: part}
+	_, err := io.Copy(c.W, r)
+	if r.err != nil {
+		a.log.Error("cannot read a build's console log", "job", b.JobName, "build", b.Number, "err", r.err)
+		return r.err
+	}
+	return err
+}
+
+// logReader remembers the error a log's read met, to tell it from the
+// client's going away.
+type logReader struct {
+	r   io.Reader
+	err error
+}
+
+func (l *logReader) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	if err != nil && err != io.EOF {
+		l.err = err
+	}
+	return n, err
 }
 
 // deleteBuild is POST /job/N/<number>/doDelete: a finished build and its

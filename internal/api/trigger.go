@@ -94,8 +94,8 @@ func (a *API) Build(c *request.Call, job *model.Job, withParams bool) error {
 	}
 	h.Set("Content-Type", "text/plain;charset=utf-8")
 	c.W.WriteHeader(http.StatusCreated)
-	fmt.Fprintf(c.W, "Started build for job %s\n", job.Name)
-	return nil
+	_, err = fmt.Fprintf(c.W, "Started build for job %s\n", job.Name)
+	return err
 }
 
 // acceptsText reports whether the request's Accept header admits

@@ -63,7 +63,12 @@ func makePrivate(home string) (fixed, failed []string) {
 	}
 	// each fixes the entries of dir that keep applies to.
 	each := func(dir string, keep func(fs.FileInfo) bool) {
-		children, _ := os.ReadDir(dir)
+		children, err := os.ReadDir(dir)
+		if err != nil {
+			rel, _ := filepath.Rel(home, dir)
+			failed = append(failed, fmt.Sprintf("%s: cannot list it: %v", rel, store.Cause(err)))
+			return
+		}
 		for _, c := range children {
 			if cfi, err := c.Info(); err == nil && keep(cfi) {
 				fix(filepath.Join(dir, c.Name()), cfi)

@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"html/template"
 	"net/http"
@@ -38,9 +37,7 @@ func (s *Server) renderError(c *request.Call, err error) {
 			s.log.Error("request failed: the home cannot be written", "method", c.R.Method, "path", c.R.URL.Path, "err", err)
 			he = &request.Error{Status: http.StatusServiceUnavailable, XError: true, Msg: "jeeves cannot save this: its home cannot be written (" + writeCause(err) + "); nothing was changed"}
 		} else {
-			var b [4]byte
-			rand.Read(b[:])
-			ref := hex.EncodeToString(b[:])
+			ref := strings.ToLower(rand.Text()[:8]) // names the log line
 			s.log.Error("request failed", "ref", ref, "method", c.R.Method, "path", c.R.URL.Path, "err", err)
 			he = &request.Error{Status: http.StatusInternalServerError, Msg: "Internal error (reference " + ref + ")"}
 		}
@@ -96,17 +93,25 @@ func (s *Server) renderError(c *request.Call, err error) {
 }
 
 // writePage writes an error page with the headers of every page (the
-// Content-Security-Policy among them).
+// Content-Security-Policy among them). Should the page not render, the
+// status goes out with the bare message.
 func (s *Server) writePage(c *request.Call, status int, t *template.Template, data any) {
 	var buf bytes.Buffer
-	t.Execute(&buf, data)
+	if err := t.Execute(&buf, data); err != nil {
+		s.log.Error("cannot render an error page", "page", t.Name(), "err", err)
+		buf.Reset()
+		template.HTMLEscape(&buf, []byte(http.StatusText(status)))
+	}
 	if s.ui.Hold(c, status, buf.Bytes()) {
-		return // a UI form's POST refused: the browser GETs the page (flash.go)
+		return // a UI form's POST refused: the browser GETs the page (webui/flash.go)
 	}
 	request.PageHeaders(c.W.Header())
 	c.W.WriteHeader(status)
-	if c.R.Method != http.MethodHead {
-		c.W.Write(buf.Bytes())
+	if c.R.Method == http.MethodHead {
+		return
+	}
+	if _, err := c.W.Write(buf.Bytes()); err != nil {
+		s.log.Debug("error page cut short: the client is gone", "path", c.R.URL.Path, "err", err)
 	}
 }
 

@@ -71,8 +71,8 @@ func walkQueueMethods(name string) webMethod[rootObj] {
 func (s *Server) walkQueueItem(c *request.Call, w *queue.Waiting, p []string) error {
 	if len(p) == 0 {
 		c.W.Header().Set("Content-Type", "text/plain;charset=utf-8")
-		fmt.Fprintf(c.W, "Queue item exists. For details check, for example, %squeue/item/%d/api/json?tree=cancelled,executable[url]\n", c.Root, w.Item.ID)
-		return nil
+		_, err := fmt.Fprintf(c.W, "Queue item exists. For details check, for example, %squeue/item/%d/api/json?tree=cancelled,executable[url]\n", c.Root, w.Item.ID)
+		return err
 	}
 	if ok, err := dispatch(s, c, w, p, walkQueueItemMethods); ok {
 		return err

@@ -81,8 +81,9 @@ func (ui *UI) CheckSpec(c *request.Call, job *model.Job, p []string) error {
 	h.Set("Cache-Control", "no-cache,no-store,must-revalidate")
 	h.Set("X-Content-Type-Options", "nosniff")
 	c.W.WriteHeader(http.StatusOK)
-	if c.R.Method != http.MethodHead {
-		c.W.Write(b.Bytes())
+	if c.R.Method == http.MethodHead {
+		return nil
 	}
-	return nil
+	_, err := c.W.Write(b.Bytes())
+	return err
 }

@@ -94,7 +94,10 @@ func (ui *UI) ServeHeld(c *request.Call) bool {
 	}
 	request.PageHeaders(c.W.Header())
 	c.W.WriteHeader(status)
-	c.W.Write(page)
+	if _, err := c.W.Write(page); err != nil {
+		// Taken once: a page lost on its way is not offered again.
+		ui.log.Debug("a held page was cut short: the client is gone", "path", c.R.URL.Path, "err", err)
+	}
 	clear(page)
 	return true
 }

@@ -53,10 +53,11 @@ func (ui *UI) render(c *request.Call, status int, name string, pg page) error {
 	}
 	request.PageHeaders(c.W.Header())
 	c.W.WriteHeader(status)
-	if c.R.Method != http.MethodHead {
-		c.W.Write(buf.Bytes())
+	if c.R.Method == http.MethodHead {
+		return nil
 	}
-	return nil
+	_, err := c.W.Write(buf.Bytes())
+	return err
 }
 
 // crumbValue is the crumb forms carry; "" when crumbs are off.
@@ -79,10 +80,11 @@ func (ui *UI) ServeStatic(c *request.Call, p []string) error {
 	h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	h.Set("Content-Length", strconv.Itoa(len(a.Body)))
 	c.W.WriteHeader(http.StatusOK)
-	if c.R.Method != http.MethodHead {
-		c.W.Write(a.Body)
+	if c.R.Method == http.MethodHead {
+		return nil
 	}
-	return nil
+	_, err := c.W.Write(a.Body)
+	return err
 }
 
 // jobTrail is the breadcrumb down to a job: each folder, then the job.

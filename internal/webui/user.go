@@ -230,8 +230,9 @@ func (ui *UI) AuditPage(c *request.Call) error {
 	}
 	v := c.R.URL.Query()
 	q := audit.Query{User: strings.TrimSpace(v.Get("user")), Action: strings.TrimSpace(v.Get("action")), Limit: 100}
-	q.Offset, _ = strconv.Atoi(v.Get("offset"))
-	q.Offset = max(q.Offset, 0)
+	if n, err := strconv.Atoi(v.Get("offset")); err == nil && n > 0 {
+		q.Offset = n // else the first page
+	}
 	entries, total, err := ui.audit.Find(q)
 	if err != nil {
 		return err
