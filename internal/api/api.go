@@ -184,6 +184,8 @@ type answerBuffer struct {
 	streaming bool
 }
 
+// Write holds p, or, once more than answerBufferMax is held, streams
+// what is held and p.
 func (b *answerBuffer) Write(p []byte) (int, error) {
 	if b.streaming {
 		return b.w.Write(p)

@@ -16,7 +16,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
-// submitBuildDescription is POST …/N/submitDescription (Run's): the
+// SubmitBuildDescription is POST …/N/submitDescription (Run's): the
 // description parameter, from the query or the form, needs Run/Update.
 func (a *API) SubmitBuildDescription(c *request.Call, job *model.Job, b *model.Build) error {
 	if err := request.RequirePOST(c); err != nil {
@@ -35,7 +35,7 @@ func (a *API) SubmitBuildDescription(c *request.Call, job *model.Job, b *model.B
 	return request.RedirectAfterPost(c, url, url+"api/json")
 }
 
-// buildConfigSubmit is POST …/N/configSubmit (Run.doConfigSubmit): the
+// BuildConfigSubmit is POST …/N/configSubmit (Run.doConfigSubmit): the
 // display name and description from the form's json field, both needed
 // ("" display name: back to "#N"); Run/Update.
 func (a *API) BuildConfigSubmit(c *request.Call, job *model.Job, b *model.Build) error {
@@ -74,7 +74,7 @@ func (a *API) BuildConfigSubmit(c *request.Call, job *model.Job, b *model.Build)
 // by the request body's limit.
 const maxDisplayName = 1024
 
-// stopBuild is POST …/N/stop: a finished build is left as it is, and the
+// StopBuild is POST …/N/stop: a finished build is left as it is, and the
 // answer is the same redirect.
 func (a *API) StopBuild(c *request.Call, job *model.Job, b *model.Build) error {
 	if err := request.RequirePOST(c); err != nil {
@@ -125,7 +125,8 @@ func (a *API) buildRef(c *request.Call, job *model.Job, number int64, b *model.B
 	}
 }
 
-// buildObject is a build's API object (§4.7).
+// BuildObject is a build's API object (the exported properties of
+// hudson/model/Run.java and AbstractBuild.java).
 func (a *API) BuildObject(c *request.Call, job *model.Job, b *model.Build) *export.Object {
 	url := c.Root + jobPath(job.Name) + strconv.FormatInt(b.Number, 10) + "/"
 	num := strconv.FormatInt(b.Number, 10)
@@ -229,7 +230,7 @@ func causeObject(c model.Cause) *export.Object {
 	return newObject("hudson.model.Cause", propVis("shortDescription", 3, c.Description()))
 }
 
-// consoleText serves the whole log. A build's log always has at least
+// ConsoleText serves the whole log. A build's log always has at least
 // its "Started by" line, so it is never empty. Once the answer has
 // begun, a failed write is a client gone: nothing is left to answer.
 func (a *API) ConsoleText(c *request.Call, b *model.Build) error {
@@ -247,7 +248,7 @@ func (a *API) ConsoleText(c *request.Call, b *model.Build) error {
 	return a.sendLog(c, b, io.NewSectionReader(log, 0, log.Size))
 }
 
-// progressiveText serves the log from byte ?start=, with X-Text-Size
+// ProgressiveText serves the log from byte ?start=, with X-Text-Size
 // (where to start next time) and X-More-Data while the build runs. Only
 // the requested range is read, so the cost does not grow with the log.
 func (a *API) ProgressiveText(c *request.Call, b *model.Build) error {
@@ -317,7 +318,7 @@ func (l *logReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// deleteBuild is POST /job/N/<number>/doDelete: a finished build and its
+// DeleteBuild is POST /job/N/<number>/doDelete: a finished build and its
 // log go; a running one must be stopped first, as in Jenkins.
 func (a *API) DeleteBuild(c *request.Call, job *model.Job, b *model.Build) error {
 	if err := request.RequirePOST(c); err != nil {

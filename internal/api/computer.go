@@ -13,7 +13,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/request"
 )
 
-// builtInOffline is the built-in node's toggleOffline (toggle) and
+// BuiltInOffline is the built-in node's toggleOffline (toggle) and
 // changeOfflineCause.
 func (a *API) BuiltInOffline(c *request.Call, toggle bool) error {
 	if err := request.RequirePOST(c); err != nil {
@@ -34,7 +34,7 @@ func (a *API) BuiltInOffline(c *request.Call, toggle bool) error {
 	return request.RedirectAfterPost(c, c.Root+"computer/"+model.BuiltInURLName+"/", c.Root+"computer/"+model.BuiltInURLName+"/api/json")
 }
 
-// createNode is ComputerSet.doCreateItem: name and type in the query or
+// CreateNode is ComputerSet.doCreateItem: name and type in the query or
 // a form, the agent's settings in the json field.
 func (a *API) CreateNode(c *request.Call) error {
 	if err := request.RequirePOST(c); err != nil {
@@ -49,7 +49,7 @@ func (a *API) CreateNode(c *request.Call) error {
 	return request.RedirectAfterPost(c, c.Root+"computer/", c.Root+"computer/api/json")
 }
 
-// computerCreateItem is ComputerSet.doCreateItem, the first step of a new
+// ComputerCreateItem is ComputerSet.doCreateItem, the first step of a new
 // agent: mode=hudson.slaves.DumbSlave checks the name and answers the
 // page where its settings are filled in (they are then posted to
 // doCreateItem); mode=copy&from= copies an agent; a posted config.xml
@@ -97,7 +97,7 @@ func (a *API) ComputerCreateItem(c *request.Call) error {
 	return a.pages.NewAgent(c, name, mode)
 }
 
-// emptyComputerLog is the connection log of a node that never connected
+// EmptyComputerLog is the connection log of a node that never connected
 // (no agent connects to jeeves yet): empty, at offset 0, and, as for
 // every node's log in Jenkins, with more data to come.
 func (a *API) EmptyComputerLog(c *request.Call) error {
@@ -114,7 +114,7 @@ func (a *API) EmptyComputerLog(c *request.Call) error {
 	return nil
 }
 
-// deleteNode is POST /computer/NAME/doDelete.
+// DeleteNode is POST /computer/NAME/doDelete.
 func (a *API) DeleteNode(c *request.Call, n *model.Node) error {
 	if err := request.RequirePOST(c); err != nil {
 		return err
@@ -128,7 +128,7 @@ func (a *API) DeleteNode(c *request.Call, n *model.Node) error {
 	return request.RedirectAfterPost(c, c.Root+"computer/", c.Root+"computer/api/json")
 }
 
-// agentOffline is an agent's toggleOffline, changeOfflineCause,
+// AgentOffline is an agent's toggleOffline, changeOfflineCause,
 // doDisconnect and disconnect.
 func (a *API) AgentOffline(c *request.Call, n *model.Node, action string) error {
 	if err := request.RequirePOST(c); err != nil {
@@ -155,7 +155,7 @@ func (a *API) AgentOffline(c *request.Call, n *model.Node, action string) error 
 	return request.RedirectAfterPost(c, self, self+"api/json")
 }
 
-// agentObject is a permanent agent's computer (hudson.slaves.SlaveComputer)
+// AgentObject is a permanent agent's computer (hudson.slaves.SlaveComputer)
 // as Jenkins shows one that has never connected: offline, idle.
 func (a *API) AgentObject(c *request.Call, n *model.Node) *export.Object {
 	executors := make([]*export.Object, n.Config.NumExecutors)
@@ -197,6 +197,8 @@ func (a *API) AgentObject(c *request.Call, n *model.Node) *export.Object {
 	)
 }
 
+// ComputerSetObject is /computer/'s API object: the built-in node and
+// the agents (hudson.model.ComputerSet).
 func (a *API) ComputerSetObject(c *request.Call) *export.Object {
 	busy := 0
 	for _, b := range a.farm.Executors() {
@@ -219,7 +221,7 @@ func (a *API) ComputerSetObject(c *request.Call) *export.Object {
 	)
 }
 
-// builtInObject is the controller's node, with what each executor runs.
+// BuiltInObject is the controller's node, with what each executor runs.
 func (a *API) BuiltInObject(c *request.Call) *export.Object {
 	running := a.farm.Executors()
 	executors := make([]*export.Object, len(running))
@@ -268,7 +270,7 @@ func (a *API) BuiltInObject(c *request.Call) *export.Object {
 	)
 }
 
-// labelObject is /label/X/: the built-in node carries "built-in"; any
+// LabelObject is /label/X/: the built-in node carries "built-in"; any
 // other label has no nodes (200 with nodes [], as clients expect).
 func (a *API) LabelObject(c *request.Call, name string) *export.Object {
 	nodes := []*export.Object{}
@@ -308,7 +310,7 @@ func (a *API) LabelObject(c *request.Call, name string) *export.Object {
 	)
 }
 
-// quietDown is POST /quietDown and /cancelQuietDown (admins).
+// QuietDown is POST /quietDown and /cancelQuietDown (admins).
 func (a *API) QuietDown(c *request.Call, on bool) error {
 	if err := request.RequirePOST(c); err != nil {
 		return err

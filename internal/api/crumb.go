@@ -13,7 +13,8 @@ func CrumbObject(crumb string) *export.Object {
 	return newObject("hudson.security.csrf.DefaultCrumbIssuer", prop("crumb", crumb), prop("crumbRequestField", request.CrumbField))
 }
 
-// CrumbXPath answers the xpath recipes Jenkins special-cases (§2.5).
+// CrumbXPath answers the xpath recipes Jenkins special-cases
+// (CrumbIssuer.RestrictedApi in hudson/security/csrf/CrumbIssuer.java).
 func CrumbXPath(c *request.Call, xpath, crumb string) error {
 	var out string
 	switch xpath {

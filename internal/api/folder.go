@@ -128,7 +128,7 @@ func (a *API) itemObject(c *request.Call, j *model.Job) *export.Object {
 	return a.JobObject(c, j)
 }
 
-// folderObject is a folder's API object; unlike a job's it has jobs.
+// FolderObject is a folder's API object; unlike a job's it has jobs.
 func (a *API) FolderObject(c *request.Call, f *model.Job) *export.Object {
 	url := c.Root + jobPath(f.Name)
 	all := a.ViewObject(c, "hudson.model.AllView", "All", url, func() []*model.Job { return nil })

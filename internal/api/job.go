@@ -24,7 +24,7 @@ func inFolder(folder, name string) string {
 	return folder + "/" + name
 }
 
-// deleteByMethod: DELETE on an item's URL deletes it, as in Jenkins.
+// DeleteByMethod: DELETE on an item's URL deletes it, as in Jenkins.
 func (a *API) DeleteByMethod(c *request.Call, job *model.Job) error {
 	if err := c.Require(authz.ItemDelete); err != nil {
 		return err
@@ -36,9 +36,10 @@ func (a *API) DeleteByMethod(c *request.Call, job *model.Job) error {
 	return nil
 }
 
-// createItem creates an item in folder ("" = the root) from the posted
+// CreateItem creates an item in folder ("" = the root) from the posted
 // config.xml, as a copy of another (mode=copy&from=), or empty from a
-// type (mode=<class>, the New Item form) (§5.5). created, if not nil,
+// type (mode=<class>, the New Item form), as Jenkins's
+// ItemGroupMixIn.createTopLevelItem does. created, if not nil,
 // is told of the new item before the answer is written (a list view
 // adds it to its jobs).
 func (a *API) CreateItem(c *request.Call, folder string, created func(*model.Job) error) error {
@@ -157,7 +158,7 @@ func (a *API) copyItem(c *request.Call, folder, name, from string, created func(
 	return request.RedirectAfterPost(c, url+"configure", url+"api/json")
 }
 
-// renameItem is doRename?newName= (and the form's confirmRename).
+// RenameItem is doRename?newName= (and the form's confirmRename).
 func (a *API) RenameItem(c *request.Call, job *model.Job) error {
 	if err := request.RequirePOST(c); err != nil {
 		return err
@@ -209,7 +210,7 @@ func (a *API) RenameItem(c *request.Call, job *model.Job) error {
 	return request.RedirectAfterPost(c, url, url+"api/json")
 }
 
-// enableJob is /enable and /disable: buildable flips, the XML's
+// EnableJob is /enable and /disable: buildable flips, the XML's
 // <disabled> changes and nothing else in it.
 func (a *API) EnableJob(c *request.Call, job *model.Job, enable bool) error {
 	if err := request.RequirePOST(c); err != nil {
@@ -228,7 +229,7 @@ func (a *API) EnableJob(c *request.Call, job *model.Job, enable bool) error {
 	return request.RedirectAfterPost(c, url, url+"api/json")
 }
 
-// description is GET (plain text) and POST (form field description) of
+// Description is GET (plain text) and POST (form field description) of
 // an item's description, as Jenkins's submitDescription.
 func (a *API) Description(c *request.Call, job *model.Job) error {
 	if c.R.Method != http.MethodPost {
@@ -253,7 +254,8 @@ func (a *API) Description(c *request.Call, job *model.Job) error {
 	return request.RedirectAfterPost(c, url, url+"api/json")
 }
 
-// deleteJob deletes a job after stopping its builds (§5.5).
+// DeleteJob deletes a job after stopping its builds
+// (AbstractItem.doDoDelete).
 func (a *API) DeleteJob(c *request.Call, job *model.Job) error {
 	if err := request.RequirePOST(c); err != nil {
 		return err
@@ -299,7 +301,8 @@ func (a *API) removeItem(c *request.Call, job *model.Job) error {
 	return nil
 }
 
-// jobObject is a freestyle job's API object (§4.6). Costly properties
+// JobObject is a freestyle job's API object (the exported properties of
+// hudson/model/AbstractProject.java and Job.java). Costly properties
 // are lazy, so a root listing computes only name, url and colour.
 func (a *API) JobObject(c *request.Call, job *model.Job) *export.Object {
 	url := c.Root + jobPath(job.Name)
@@ -498,7 +501,7 @@ func (a *API) projectRefs(c *request.Call, js []*model.Job) []*export.Object {
 	return out
 }
 
-// wipeWorkspace is POST /job/N/doWipeOutWorkspace. Like Jenkins's
+// WipeWorkspace is POST /job/N/doWipeOutWorkspace. Like Jenkins's
 // AbstractProject.doDoWipeOutWorkspace it needs Job/Build: Job/Workspace
 // is implied by read and only lets one browse.
 func (a *API) WipeWorkspace(c *request.Call, job *model.Job) error {

@@ -30,7 +30,8 @@ func newObject(class string, props ...export.Prop) *export.Object {
 	return &export.Object{Class: class, Props: props}
 }
 
-// rootObject is Jenkins's root (hudson.model.Hudson, §4.5).
+// RootObject is Jenkins's root (hudson.model.Hudson, the exported
+// properties of jenkins/model/Jenkins.java).
 func (a *API) RootObject(c *request.Call) *export.Object {
 	var url any
 	if a.sys().RootURL != "" {
@@ -57,7 +58,7 @@ func (a *API) RootObject(c *request.Call) *export.Object {
 	)
 }
 
-// whoAmIObject is /whoAmI's answer (§1.6).
+// WhoAmIObject is /whoAmI's answer (hudson/security/WhoAmI.java).
 func (a *API) WhoAmIObject(c *request.Call) *export.Object {
 	authorities := []string{"anonymous"}
 	if c.ID.User != nil {

@@ -15,9 +15,10 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
-// cancelItem is /queue/cancelItem?id=N and /queue/item/N/cancelQueue.
-// Jenkins answers 204, which every client mishandles (clients.md rule 6):
-// jeeves answers with the redirect of rule 5 to the item's JSON instead.
+// CancelItem is /queue/cancelItem?id=N and /queue/item/N/cancelQueue.
+// Jenkins answers 204, which clients mishandle (python-jenkins reads it
+// as an empty answer): jeeves answers with the redirect every other
+// action answers with, to the item's JSON.
 func (a *API) CancelItem(c *request.Call, id int64) error {
 	if err := request.RequirePOST(c); err != nil {
 		return err
@@ -49,6 +50,7 @@ func (a *API) CancelItem(c *request.Call, id int64) error {
 	return request.RedirectAfterPost(c, c.Root, api)
 }
 
+// QueueObject is the queue's API object: the items the caller may see.
 func (a *API) QueueObject(c *request.Call) *export.Object {
 	items := a.farm.Items()
 	list := make([]*export.Object, 0, len(items))
@@ -75,13 +77,15 @@ func itemClass(w *queue.Waiting) string {
 	return "hudson.model.Queue$BuildableItem"
 }
 
+// ItemXMLRoot is the element an XML answer of a queue item is written
+// under: its class's simple name, decapitalized ("waitingItem").
 func ItemXMLRoot(w *queue.Waiting) string {
 	c := itemClass(w)
 	c = c[strings.LastIndex(c, "$")+1:]
 	return strings.ToLower(c[:1]) + c[1:]
 }
 
-// queueItemObject is a queue item's API object; withActions is false
+// QueueItemObject is a queue item's API object; withActions is false
 // where Jenkins leaves actions out (a job's queueItem).
 func (a *API) QueueItemObject(c *request.Call, w *queue.Waiting, withActions bool) *export.Object {
 	it := &w.Item

@@ -11,7 +11,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/request"
 )
 
-// authorization is /manage/security/authorization (admins): GET answers
+// Authorization is /manage/security/authorization (admins): GET answers
 // the global strategy as JSON; POST takes one, such as
 // {"strategy":"matrix","anonymousRead":false,"grants":[{"type":"USER",
 // "sid":"bob","permissions":["hudson.model.Hudson.Read"]}]}, checks it,

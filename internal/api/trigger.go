@@ -16,9 +16,11 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/request"
 )
 
-// build handles /job/N/build and /job/N/buildWithParameters (§5.1, §5.2).
+// Build handles /job/N/build and /job/N/buildWithParameters
+// (ParameterizedJobMixIn.doBuild and doBuildWithParameters).
 func (a *API) Build(c *request.Call, job *model.Job, withParams bool) error {
-	// The job's remote trigger token (<authToken>, §5.3) stands in for
+	// The job's remote trigger token (<authToken>,
+	// hudson/model/BuildAuthorizationToken.java) stands in for
 	// Job/Build and, as in Jenkins, for the POST requirement.
 	token := c.R.URL.Query().Get("token")
 	byToken := job.Config.AuthToken != "" && token != ""

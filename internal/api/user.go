@@ -17,7 +17,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/usererr"
 )
 
-// submitUserDescription is POST /user/NAME/submitDescription: the user
+// SubmitUserDescription is POST /user/NAME/submitDescription: the user
 // themself (with a token that is not limited) or an admin sets what the
 // user's page says, as Jenkins's User ACL grants a user over itself.
 func (a *API) SubmitUserDescription(c *request.Call, u *model.User) error {
@@ -43,6 +43,7 @@ func (a *API) SubmitUserDescription(c *request.Call, u *model.User) error {
 	return request.RedirectAfterPost(c, self, self+"api/json")
 }
 
+// UserObject is a user's API object (hudson.model.User).
 func (a *API) UserObject(c *request.Call, u *model.User) *export.Object {
 	return newObject("hudson.model.User",
 		prop("absoluteUrl", c.Root+"user/"+u.ID),
@@ -67,7 +68,7 @@ func nilIfEmpty(s string) any {
 	return s
 }
 
-// tokensObject lists a user's tokens: never their values or hashes.
+// TokensObject lists a user's tokens: never their values or hashes.
 func (a *API) TokensObject(c *request.Call, u *model.User) *export.Object {
 	ts, err := a.auth.Tokens(c.Ctx(), u.ID)
 	c.Fail(err)
@@ -96,8 +97,9 @@ func (a *API) TokensObject(c *request.Call, u *model.User) *export.Object {
 	return newObject("jeeves.ApiTokens", prop("tokens", list))
 }
 
-// tokenAction serves ApiTokenProperty's generateNewToken, revoke and
-// rename, with Jenkins's parameters and answers (§3.4).
+// TokenAction serves ApiTokenProperty's generateNewToken, revoke and
+// rename, with Jenkins's parameters and answers
+// (jenkins/security/ApiTokenProperty.java's DescriptorImpl).
 func (a *API) TokenAction(c *request.Call, u *model.User, action string) error {
 	if err := request.RequirePOST(c); err != nil {
 		return err
@@ -243,7 +245,8 @@ func tokenData(t *model.Token) map[string]any {
 	return data
 }
 
-// createAccountByAdmin creates a user (§1.3's form fields). From the
+// CreateAccountByAdmin creates a user from the form fields of
+// HudsonPrivateSecurityRealm.doCreateAccountByAdmin. From the
 // Users page's form, a failure shows the form again (400) as typed but
 // for the passwords, the reason beside the field.
 func (a *API) CreateAccountByAdmin(c *request.Call) error {
@@ -294,7 +297,7 @@ func (a *API) createAccount(c *request.Call) error {
 	return request.RedirectAfterPost(c, c.Root+"user/"+u.ID+"/", c.Root+"user/"+u.ID+"/api/json")
 }
 
-// deleteUser is POST /user/NAME/doDelete (admins; not oneself).
+// DeleteUser is POST /user/NAME/doDelete (admins; not oneself).
 func (a *API) DeleteUser(c *request.Call, u *model.User) error {
 	if err := request.RequirePOST(c); err != nil {
 		return err

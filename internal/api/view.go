@@ -18,7 +18,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/views"
 )
 
-// viewCreateItem is POST /view/NAME/createItem: the item is created as
+// ViewCreateItem is POST /view/NAME/createItem: the item is created as
 // /createItem creates it; a list view then lists it (ListView's
 // doCreateItem), unless the New Item form's json says not to.
 func (a *API) ViewCreateItem(c *request.Call, v *model.View) error {
@@ -42,7 +42,7 @@ func (a *API) ViewCreateItem(c *request.Call, v *model.View) error {
 	return a.CreateItem(c, "", added)
 }
 
-// viewConfigSubmit is POST /view/NAME/configSubmit (View.doConfigSubmit
+// ViewConfigSubmit is POST /view/NAME/configSubmit (View.doConfigSubmit
 // and ListView.submit): from the json field the description, the
 // executor and queue filters and, for a list view, recurse; from the
 // form the name (a new one renames the view), the item_JOB checkboxes,
@@ -126,7 +126,7 @@ func (a *API) ViewConfigSubmit(c *request.Call, v *model.View) error {
 	return request.RedirectAfterPost(c, u, u+"api/json")
 }
 
-// viewSubmitDescription is POST /view/NAME/submitDescription (View's).
+// ViewSubmitDescription is POST /view/NAME/submitDescription (View's).
 func (a *API) ViewSubmitDescription(c *request.Call, v *model.View) error {
 	if err := request.RequirePOST(c); err != nil {
 		return err
@@ -144,7 +144,7 @@ func (a *API) ViewSubmitDescription(c *request.Call, v *model.View) error {
 	return request.RedirectAfterPost(c, u, u+"api/json")
 }
 
-// itemCategories is a view's itemCategories (View.doItemCategories): the
+// ItemCategories is a view's itemCategories (View.doItemCategories): the
 // item types the New Item page offers, by category, as JSON (jcli asks
 // for it with depth=3). It needs Job/Create where the items would go.
 func (a *API) ItemCategories(c *request.Call, folder *model.Job) error {
@@ -178,7 +178,7 @@ func (a *API) ItemCategories(c *request.Call, folder *model.Job) error {
 	return a.Write(c, "categories", categories, export.JSON)
 }
 
-// setViewJob is addJobToView and removeJobFromView.
+// SetViewJob is addJobToView and removeJobFromView.
 func (a *API) SetViewJob(c *request.Call, v *model.View, in bool) error {
 	if err := request.RequirePOST(c); err != nil {
 		return err
@@ -202,6 +202,8 @@ func (a *API) SetViewJob(c *request.Call, v *model.View, in bool) error {
 	return nil
 }
 
+// DeleteView deletes a view, on POST doDelete or HTTP DELETE
+// (View.doDoDelete).
 func (a *API) DeleteView(c *request.Call, v *model.View) error {
 	if err := c.Require(authz.ViewDelete); err != nil {
 		return err
@@ -267,7 +269,7 @@ func (a *API) keepHiddenViewJobs(c *request.Call, v *model.View, body []byte) ([
 	return merged, nil
 }
 
-// createView makes a list view from posted XML (python-jenkins) or from
+// CreateView makes a list view from posted XML (python-jenkins) or from
 // the form's mode=hudson.model.ListView (node-jenkins, the UI).
 func (a *API) CreateView(c *request.Call) error {
 	if err := request.RequirePOST(c); err != nil {
@@ -316,7 +318,7 @@ func (a *API) CreateView(c *request.Call) error {
 	return request.RedirectAfterPost(c, u, u+"api/json")
 }
 
-// viewObject is a view's API object listing jobs.
+// ViewObject is a view's API object listing jobs.
 func (a *API) ViewObject(c *request.Call, class, name, url string, items func() []*model.Job) *export.Object {
 	return newObject(class,
 		prop("description", nil),
@@ -327,11 +329,13 @@ func (a *API) ViewObject(c *request.Call, class, name, url string, items func() 
 	)
 }
 
+// AllViewObject is the root's all view (hudson.model.AllView): every
+// item.
 func (a *API) AllViewObject(c *request.Call) *export.Object {
 	return a.ViewObject(c, "hudson.model.AllView", views.AllView, c.Root, func() []*model.Job { return a.jobs.Children("") })
 }
 
-// listViewObject is a stored view's API object: a list view, or a "My
+// ListViewObject is a stored view's API object: a list view, or a "My
 // View", which lists the items the caller may configure (MyView).
 func (a *API) ListViewObject(c *request.Call, v *model.View) *export.Object {
 	items := func() []*model.Job {

@@ -19,7 +19,8 @@ const (
 	Aborted  Result = "ABORTED"
 )
 
-// Color is the ball colour Jenkins shows for a result (§4.8).
+// Color is the ball colour Jenkins shows for a result
+// (hudson/model/BallColor.java, Result.java).
 func (r Result) Color() string {
 	switch r {
 	case Success:
@@ -251,7 +252,8 @@ type JobStatus struct {
 	CompletedResult Result
 }
 
-// Color is the job's ball colour (§4.8) apart from "disabled".
+// Color is the job's ball colour (Job.getIconColor) apart from
+// "disabled".
 func (s JobStatus) Color() string {
 	color := "notbuilt"
 	if s.CompletedNumber > 0 {
@@ -308,7 +310,8 @@ type Cause struct {
 	Build    int64     `json:"build,omitempty"`   // upstream build number
 }
 
-// Description is the console's first line for the cause (§7.3).
+// Description is the console's first line for the cause
+// (Cause.getShortDescription in hudson/model/Cause.java).
 func (c Cause) Description() string {
 	switch c.Kind {
 	case CauseUser:

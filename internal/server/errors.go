@@ -116,7 +116,7 @@ func (s *Server) writePage(c *request.Call, status int, t *template.Template, da
 }
 
 // errorPage has the shape of the servlet container's error page Jenkins
-// answers with (§2.4); clients match the message in it.
+// answers with (Jetty's ErrorHandler); clients match the message in it.
 var errorPage = template.Must(template.New("error").Parse(`<html>
 <head>
 <meta http-equiv="Content-Type" content="text/html;charset=utf-8"/>

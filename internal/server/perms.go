@@ -4,7 +4,8 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/authz"
 )
 
-// Jenkins's permission ids (§1.5), as the handlers name them; what they
+// Jenkins's permission ids (hudson/security/Permission.java), as the
+// route table names them; what they
 // imply and who holds them is internal/authz's business.
 const (
 	permAdminister    = authz.Administer

@@ -161,7 +161,8 @@ func (s *Server) walkPluginManager(c *request.Call, p []string) error {
 	return s.serveAPI(c, p, "localPluginManager", s.api.PluginManagerObject())
 }
 
-// walkCrumbIssuer serves /crumbIssuer/… (§2.5). With CSRF protection off
+// walkCrumbIssuer serves /crumbIssuer/… (CrumbIssuer.getApi in
+// hudson/security/csrf/CrumbIssuer.java). With CSRF protection off
 // it answers 404, which clients read as "no crumb needed".
 func (s *Server) walkCrumbIssuer(c *request.Call, p []string) error {
 	if !s.sys().CSRF {

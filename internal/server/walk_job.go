@@ -186,7 +186,8 @@ func walkFolderMethods(name string) webMethod[*model.Job] {
 	return walkItemMethods(name)
 }
 
-// walkBuild serves /job/N/<number>/… (§4.7, §5.4).
+// walkBuild serves /job/N/<number>/…: a build (hudson/model/Run.java),
+// its API, console and log.
 func (s *Server) walkBuild(c *request.Call, job *model.Job, number int64, p []string) error {
 	b, err := s.builds.Get(c.Ctx(), job.ID, number)
 	if errors.Is(err, store.ErrNotFound) {

@@ -11,7 +11,8 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
-// walkQueue serves /queue/… (§4.9).
+// walkQueue serves /queue/… (hudson/model/Queue.java): its API, its
+// items and their cancelling.
 func (s *Server) walkQueue(c *request.Call, p []string) error {
 	if len(p) == 0 {
 		return request.NotFound()

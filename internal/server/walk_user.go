@@ -8,7 +8,8 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
-// walkUser serves /user/NAME/… and /me/… (§1.6, §3.4).
+// walkUser serves /user/NAME/… and /me/… (hudson/model/User.java): the
+// user's API, description, API tokens and Security page.
 func (s *Server) walkUser(c *request.Call, id string, p []string) error {
 	u, err := s.auth.User(c.Ctx(), id)
 	if errors.Is(err, store.ErrNotFound) {

@@ -51,7 +51,7 @@ func timerCheck(spec, seed string, now time.Time) fieldCheck {
 	return fieldCheck{"ok", "Would last have run at " + prev.Format(jenkinsTime) + "; would next run at " + next.Format(jenkinsTime) + "."}
 }
 
-// checkSpec is GET descriptorByName/hudson.triggers.TimerTrigger/checkSpec
+// CheckSpec is GET descriptorByName/hudson.triggers.TimerTrigger/checkSpec
 // ?value=SPEC, on the root or on an item (job, nil at the root: its full
 // name seeds H, as Jenkins's @AncestorInPath item does). It answers as
 // Jenkins's FormValidation does: an HTML fragment <div class="ok|warning|

@@ -43,7 +43,7 @@ func flashSession(c *request.Call) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// holdPage answers a web-UI form's POST whose answer is a page: the page
+// Hold answers a web-UI form's POST whose answer is a page: the page
 // is held for the session and the browser is sent (303) back to the page
 // the form was on (its same-origin Referer) with the page's id. It
 // reports false when that cannot be (not a UI form, no session, no
@@ -77,7 +77,7 @@ func (ui *UI) Hold(c *request.Call, status int, page []byte) bool {
 	return true
 }
 
-// serveHeldPage answers a GET that carries the id of a page holdPage
+// ServeHeld answers a GET that carries the id of a page Hold
 // held for this session and user, once. It reports false when there is
 // none: the request goes on as usual (a reload shows the page afresh).
 func (ui *UI) ServeHeld(c *request.Call) bool {

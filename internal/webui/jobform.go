@@ -310,7 +310,7 @@ func joinName(parent, name string) string {
 	return parent + "/" + name
 }
 
-// newJob is GET and POST /newJob (also /view/all/newJob and
+// NewJob is GET and POST /newJob (also /view/all/newJob and
 // /job/FOLDER/newJob): the New Item page and its two forms. A form that
 // fails comes back (400) as it was typed, with the reason beside the
 // field.
@@ -454,7 +454,7 @@ func (r refused) Is(target error) bool { return target == errRefused }
 
 func (r refused) Unwrap() error { return r.err }
 
-// configurePage is GET /job/N/configure: the form (freestyle jobs) and
+// ConfigurePage is GET /job/N/configure: the form (freestyle jobs) and
 // the raw config.xml.
 func (ui *UI) ConfigurePage(c *request.Call, job *model.Job) error {
 	if err := c.Require(authz.ItemConfigure); err != nil {
@@ -493,7 +493,7 @@ func (ui *UI) showConfigure(c *request.Call, job *model.Job, status int, msg, xm
 	}})
 }
 
-// configSubmit is POST /job/N/configSubmit, from either form. The
+// ConfigSubmit is POST /job/N/configSubmit, from either form. The
 // freestyle form edits the stored config.xml in place
 // (configxml.EditProject): what it does not show is kept byte for byte.
 // A form that fails comes back (400) as typed, the reason beside the field.
@@ -555,7 +555,7 @@ func (ui *UI) ConfigSubmit(c *request.Call, job *model.Job) error {
 	return request.SeeOther(c, c.Root+jobPath(job.Name))
 }
 
-// deletePage is GET /job/N/delete: Jenkins's confirmation, whose button
+// DeletePage is GET /job/N/delete: Jenkins's confirmation, whose button
 // POSTs to doDelete.
 func (ui *UI) DeletePage(c *request.Call, job *model.Job) error {
 	if err := c.Require(authz.ItemDelete); err != nil {

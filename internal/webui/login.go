@@ -9,7 +9,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/request"
 )
 
-// loginPage is the sign-in form; after a failed login it answers 401.
+// LoginPage is the sign-in form; after a failed login it answers 401.
 func (ui *UI) LoginPage(c *request.Call, status int) error {
 	c.W.Header().Set("Expires", "0")
 	return ui.render(c, status, "login", page{Title: "Sign in", P: map[string]any{
@@ -25,8 +25,8 @@ func safeFrom(from string) string {
 	return from
 }
 
-// login checks j_username/j_password, opens a session and sends the
-// browser on to `from` (§1.3).
+// Login checks j_username/j_password, opens a session and sends the
+// browser on to `from`, the form fields of Jenkins's login page.
 func (ui *UI) Login(c *request.Call) error {
 	if err := request.RequirePOST(c); err != nil {
 		return err
@@ -59,7 +59,7 @@ func (ui *UI) Login(c *request.Call) error {
 	return nil
 }
 
-// logout ends the session on POST. A GET only shows the button: a GET
+// Logout ends the session on POST. A GET only shows the button: a GET
 // never changes state, so no page elsewhere can log people out.
 func (ui *UI) Logout(c *request.Call) error {
 	if c.R.Method != http.MethodPost {

@@ -68,7 +68,7 @@ func (ui *UI) crumbValue(c *request.Call) string {
 	return ui.auth.Crumb(c.ID)
 }
 
-// serveStatic serves /static/<hash>/<file>, cached for good: the hash
+// ServeStatic serves /static/<hash>/<file>, cached for good: the hash
 // changes whenever an asset does.
 func (ui *UI) ServeStatic(c *request.Call, p []string) error {
 	a, ok := ui.t.Asset(strings.Join(p, "/"))
@@ -117,7 +117,7 @@ type queueRow struct {
 
 type executorRow struct{ Build, URL string }
 
-// dashboard renders the jobs of folder ("" = the root) with the queue
+// Dashboard renders the jobs of folder ("" = the root) with the queue
 // and the executors beside them.
 func (ui *UI) Dashboard(c *request.Call, folder *model.Job) error {
 	name := ""
@@ -307,7 +307,7 @@ type historyRow struct {
 	Building  bool
 }
 
-// jobUIPage is /job/N/: history, Build Now or the parameters form,
+// JobPage is /job/N/: history, Build Now or the parameters form,
 // Configure, Disable/Enable, Delete, and the build-time trend.
 func (ui *UI) JobPage(c *request.Call, job *model.Job) error {
 	builds, err := ui.builds.List(c.Ctx(), job.ID, 30)
@@ -361,7 +361,7 @@ func (ui *UI) JobPage(c *request.Call, job *model.Job) error {
 // rest is a link to consoleText, so a 50 MB log stays a fast page.
 const consoleTail = 256 << 10
 
-// buildUIPage is /job/N/<n>/ (console false) and /job/N/<n>/console.
+// BuildPage is /job/N/<n>/ (console false) and /job/N/<n>/console.
 func (ui *UI) BuildPage(c *request.Call, job *model.Job, b *model.Build, console bool) error {
 	if r, ok := ui.farm.Running(b.JobID, b.Number); ok {
 		b = &r

@@ -44,7 +44,7 @@ func typedToken(c *request.Call) tokenForm {
 	return f
 }
 
-// securityForm runs one of the Security page's forms: generate, revoke
+// SecurityForm runs one of the Security page's forms: generate, revoke
 // or password.
 func (ui *UI) SecurityForm(c *request.Call, u *model.User, form string) error {
 	if err := request.RequirePOST(c); err != nil {
@@ -154,7 +154,7 @@ func (ui *UI) managePage(c *request.Call, status int, f *settingsForm) error {
 	}})
 }
 
-// manageConfigure is POST /manage/configure: the run-time settings,
+// ManageConfigure is POST /manage/configure: the run-time settings,
 // applied at once and kept across restarts. A form that fails comes back
 // (400) as typed, the reason beside the field.
 func (ui *UI) ManageConfigure(c *request.Call) error {
@@ -219,7 +219,7 @@ func (ui *UI) usersPage(c *request.Call, status int, msg string, typed *userForm
 	}})
 }
 
-// auditPage is /manage/audit/: the audit log, newest first, filtered by
+// AuditPage is /manage/audit/: the audit log, newest first, filtered by
 // user and action, 100 entries a page.
 func (ui *UI) AuditPage(c *request.Call) error {
 	if err := c.Require(authz.Administer); err != nil {
