@@ -182,15 +182,14 @@ func (ui *UI) ManageConfigure(c *request.Call) error {
 	}
 	v := settings.Values{Executors: execs, QuietPeriod: time.Duration(quiet) * time.Second, CSRF: typed.CSRF, RootURL: typed.RootURL}
 	if err := ui.settings.Set(c.Ctx(), v); err != nil {
-		var fe *settings.FieldError
-		switch {
-		case errors.As(err, &fe):
-			typed.Errors[fe.Field] = "The " + strings.TrimPrefix(fe.Msg, "the ")
-		case errors.Is(err, settings.ErrInvalid):
-			typed.Errors["form"] = usererr.Message(err)
-		default:
+		if !errors.Is(err, settings.ErrInvalid) {
 			return err
 		}
+		field := usererr.Field(err)
+		if field == "" {
+			field = "form"
+		}
+		typed.Errors[field] = usererr.Message(err)
 		return ui.managePage(c, http.StatusBadRequest, typed)
 	}
 	return request.SeeOther(c, c.Root+"manage/")
