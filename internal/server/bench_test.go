@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/app"
 	"github.com/jeeves-ci/jeeves/internal/auth"
@@ -134,7 +135,7 @@ func BenchmarkTriggerToFinished(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		s.do(b, "POST", "/job/hello/build?delay=0sec", 201)
-		if got := <-s.finished; got.Result != model.Success {
+		if got := s.waitFinished(b); got.Result != model.Success {
 			b.Fatalf("build %d: %s", got.Number, got.Result)
 		}
 	}
@@ -145,7 +146,7 @@ func BenchmarkTriggerToFinished(b *testing.B) {
 func TestStackRunsABuild(t *testing.T) {
 	s := newStack(t)
 	s.do(t, "POST", "/job/hello/build?delay=0sec", 201)
-	b := <-s.finished
+	b := s.waitFinished(t)
 	if b.Result != model.Success || b.Number != 1 {
 		t.Fatalf("got build %d %s, want #1 SUCCESS", b.Number, b.Result)
 	}
@@ -178,7 +179,7 @@ func BenchmarkDashboard(b *testing.B) {
 		resp.Body.Close()
 		for k := 0; k < 2; k++ {
 			s.do(b, "POST", "/job/"+name+"/build?delay=0sec", 201)
-			<-s.finished
+			s.waitFinished(b)
 		}
 	}
 	b.ResetTimer()
@@ -187,4 +188,17 @@ func BenchmarkDashboard(b *testing.B) {
 			s.do(b, "GET", "/", 200)
 		}
 	})
+}
+
+// waitFinished is the next build recorded as finished; it fails tb when
+// none finishes within a minute.
+func (s *stack) waitFinished(tb testing.TB) model.Build {
+	tb.Helper()
+	select {
+	case b := <-s.finished:
+		return b
+	case <-time.After(time.Minute):
+		tb.Fatal("no build finished within a minute")
+		return model.Build{}
+	}
 }
