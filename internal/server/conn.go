@@ -94,7 +94,7 @@ func (l *limitListener) Accept() (net.Conn, error) {
 // admit counts a new connection from addr, or says why it is refused.
 func (l *limitListener) admit(addr netip.Addr) string {
 	cfg := &l.s.cfg
-	perAddr := cfg.MaxConnsPerAddr > 0 && addr.IsValid() && !l.s.trusted(addr)
+	perAddr := cfg.MaxConnsPerAddr > 0 && addr.IsValid() && !l.s.proxies.trusts(addr)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if cfg.MaxConns > 0 && l.open >= cfg.MaxConns {
@@ -111,7 +111,7 @@ func (l *limitListener) admit(addr netip.Addr) string {
 }
 
 func (l *limitListener) release(addr netip.Addr) {
-	perAddr := l.s.cfg.MaxConnsPerAddr > 0 && addr.IsValid() && !l.s.trusted(addr)
+	perAddr := l.s.cfg.MaxConnsPerAddr > 0 && addr.IsValid() && !l.s.proxies.trusts(addr)
 	l.mu.Lock()
 	l.open--
 	if perAddr {

@@ -86,6 +86,7 @@ type Server struct {
 	sessionHash string                      // X-Jenkins-Session: changes every start
 	sameOrigin  *http.CrossOriginProtection // Sec-Fetch-Site and Origin (crossSite)
 	perms       *request.Perms              // judges each call's permissions
+	proxies     trustedProxies              // whose X-Forwarded-* are believed
 }
 
 // DefaultMaxBody bounds request bodies (config.xml, forms).
@@ -110,7 +111,7 @@ func New(cfg Config, svc Services, a *api.API, ui *webui.UI) (*Server, error) {
 	s := &Server{
 		cfg: cfg, auth: svc.Auth, jobs: svc.Jobs, views: svc.Views, nodes: svc.Nodes, queue: svc.Farm, builds: svc.Builds,
 		settings: svc.Settings, audit: svc.Audit, log: cfg.Logger, api: a, ui: ui,
-		perms: request.NewPerms(svc.Authz, svc.Jobs), sessionHash: hex.EncodeToString(sum[:])[:8], sameOrigin: http.NewCrossOriginProtection(),
+		perms: request.NewPerms(svc.Authz, svc.Jobs), proxies: cfg.TrustedProxies, sessionHash: hex.EncodeToString(sum[:])[:8], sameOrigin: http.NewCrossOriginProtection(),
 	}
 	if s.audit != nil {
 		// Every password check (HTTP Basic, the login form, the
@@ -137,8 +138,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	sw := &statusWriter{ResponseWriter: w}
 	c := request.New(sw, r, s.perms)
-	c.Path, c.Root = splitPath(r.URL.Path), s.rootURL(r)
-	c.Addr, _ = s.clientAddr(r)
+	c.Path, c.Root = splitPath(r.URL.Path), rootURL(s.sys().RootURL, r, s.proxies)
+	c.Addr, _ = s.proxies.clientAddr(r)
 	err := s.serveRecovering(c)
 	if err != nil && body != nil && body.expired {
 		err = s.errBodyTimeout()
@@ -187,7 +188,7 @@ func (s *Server) serve(c *request.Call) error {
 		return nil
 	}
 	if changesState(c.R.Method) && c.ID.Method != auth.Token {
-		if s.crossSite(c) {
+		if crossSite(s.sameOrigin, c.R, c.Root) {
 			if isLogin(c) {
 				return request.NewError(http.StatusForbidden, "Cross-site sign-in refused: the sign-in form must be sent from "+c.Root+"login, not from another site")
 			}
@@ -263,22 +264,23 @@ func basicAuth(r *http.Request) (user, secret string, ok bool, err error) {
 	return user, secret, true, nil
 }
 
-// crossSite reports a state-changing request a browser sent from
-// another site, by net/http's CrossOriginProtection: Sec-Fetch-Site
-// other than same-origin or none, or, from a browser too old to send
-// it, an Origin that is not the request's host. An Origin equal to the
-// root URL's is same-site too (behind a proxy that rewrites Host).
-// Scripts send neither header and pass; the crumb is their check.
-func (s *Server) crossSite(c *request.Call) bool {
-	if s.sameOrigin.Check(c.R) == nil {
+// crossSite reports a state-changing request r a browser sent from
+// another site, by net/http's CrossOriginProtection (check): a
+// Sec-Fetch-Site other than same-origin or none, or, from a browser too
+// old to send it, an Origin that is not the request's host. An Origin
+// equal to the root URL's (root, with its trailing slash) is same-site
+// too (behind a proxy that rewrites Host). Scripts send neither header
+// and pass; the crumb is their check.
+func crossSite(check *http.CrossOriginProtection, r *http.Request, root string) bool {
+	if check.Check(r) == nil {
 		return false
 	}
-	if c.R.Header.Get("Sec-Fetch-Site") != "" {
+	if r.Header.Get("Sec-Fetch-Site") != "" {
 		return true
 	}
-	origin := c.R.Header.Get("Origin")
-	return !strings.EqualFold(strings.TrimSuffix(c.Root, "/"), origin) &&
-		!strings.HasPrefix(strings.ToLower(c.Root), strings.ToLower(origin)+"/")
+	origin := r.Header.Get("Origin")
+	return !strings.EqualFold(strings.TrimSuffix(root, "/"), origin) &&
+		!strings.HasPrefix(strings.ToLower(root), strings.ToLower(origin)+"/")
 }
 
 // isLogin: the sign-in form needs no crumb (Jenkins checks it before the
