@@ -64,7 +64,7 @@ func TestEveryRouteAsAnonymousHoldingEveryPermission(t *testing.T) {
 				body := ""
 				if method != "GET" {
 					h["Jenkins-Crumb"] = crumb
-					body = bodyFor(p)
+					body = rs.bodyFor(p)
 				}
 				res := rs.raw(t, method, p, body, h)
 				if res.status >= 500 {

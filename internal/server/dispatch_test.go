@@ -123,8 +123,8 @@ func TestActionsIgnoreTheRestOfThePath(t *testing.T) {
 			t.Cleanup(plain.reset)
 			t.Cleanup(appended.reset)
 			p1, p2 := plain.fixtures(t, path), appended.fixtures(t, path)
-			want := plain.raw(t, method, p1, bodyFor(p1), token(plain))
-			got := appended.raw(t, method, withAPIJSON(p2), bodyFor(p2), token(appended))
+			want := plain.raw(t, method, p1, plain.bodyFor(p1), token(plain))
+			got := appended.raw(t, method, withAPIJSON(p2), appended.bodyFor(p2), token(appended))
 			sameAnswer(t, plain, appended, want, got, false)
 		})
 		if r.Kind == server.RouteAction {

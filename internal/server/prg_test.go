@@ -97,11 +97,11 @@ var uiPOSTRoutes = []struct {
 	{route: "job/{folder}/newJob", referer: "job/{folder}/newJob", body: "name=ui-c&mode=hudson.model.FreeStyleProject&shell=true"},
 	{route: "job/{folder}/view/all/newJob", referer: "job/{folder}/view/all/newJob", body: "name=ui-d&mode=hudson.model.FreeStyleProject&shell=true"},
 	{route: "manage/configure", referer: "manage/", body: "executors=2&quietPeriod=0&csrf=true"},
-	{route: "user/{user}/security/generate?newTokenName=ui", referer: "user/{user}/security/", held: `id="new-token-value"`},
+	{route: "user/{user}/security/generate?newTokenName={fresh}", referer: "user/{user}/security/", held: `id="new-token-value"`},
 	{route: "user/{user}/security/revoke?tokenUuid={token}", referer: "user/{user}/security/"},
 	{route: "user/{victim}/security/password", referer: "user/{victim}/security/", body: "password1=new-pw&password2=new-pw", held: "was changed"},
 	{route: "user/{victim}/doDelete", referer: "manage/users/"},
-	{route: "securityRealm/createAccountByAdmin?username=carol&password1=pw&password2=pw", referer: "manage/users/"},
+	{route: "securityRealm/createAccountByAdmin?username={fresh}&password1=pw&password2=pw", referer: "manage/users/"},
 	// Log out ends the session the test holds: it uses one of its own,
 	// and lands on the dashboard as anonymous (refused under this matrix).
 	{route: "logout", referer: "", status: http.StatusForbidden},

@@ -104,7 +104,8 @@ type routeStack struct {
 	bobCrumb     string
 	panics       *panicLog
 	audit        *audit.Log
-	client       *http.Client // what raw sends with
+	client       *http.Client      // what raw sends with
+	fx           map[string]string // the placeholders of the fixtures made last
 }
 
 // panicLog keeps what the server logs when a handler panics.
@@ -188,9 +189,7 @@ func newRouteStackWith(t *testing.T, opt stackOptions) *routeStack {
 	if rs.readToken, _, err = rs.au.GenerateToken(ctx, "admin", "ro", auth.TokenOptions{Scopes: []string{"read"}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Authz.Set(ctx, authz.Strategy{Strategy: authz.Matrix, Grants: []authz.Grant{
-		{Type: "GROUP", Sid: "authenticated", Permissions: []string{authz.Read, authz.ItemRead, authz.ViewRead}},
-	}}); err != nil {
+	if err := a.Authz.Set(ctx, stackStrategy); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
@@ -286,6 +285,15 @@ func (rs *routeStack) rawWith(t *testing.T, client *http.Client, method, path, b
 
 const shellXML = `<project><builders><hudson.tasks.Shell><command>true</command></hudson.tasks.Shell></builders></project>`
 
+// postedXML is what the routes that replace a job's config.xml post.
+const postedXML = `<project><description>posted</description><builders><hudson.tasks.Shell><command>true</command></hudson.tasks.Shell></builders></project>`
+
+// paramsXML is a job with a parameter, for buildWithParameters.
+const paramsXML = `<project><properties><hudson.model.ParametersDefinitionProperty><parameterDefinitions><hudson.model.StringParameterDefinition><name>P</name><defaultValue>d</defaultValue></hudson.model.StringParameterDefinition></parameterDefinitions></hudson.model.ParametersDefinitionProperty></properties><builders/></project>`
+
+// sleepXML is a job whose build runs until it is stopped.
+const sleepXML = `<project><builders><hudson.tasks.Shell><command>sleep 30</command></hudson.tasks.Shell></builders></project>`
+
 // fixtures makes fresh objects for one request and fills in a route's
 // placeholders, so a request that succeeds (deleting, renaming,
 // cancelling) never spoils another's.
@@ -303,17 +311,27 @@ func (rs *routeStack) fixtures(t *testing.T, path string) string {
 		}
 		return r
 	}
-	repl := map[string]string{"{label}": "built-in", "{user}": "admin", "{fresh}": fmt.Sprintf("fresh-%d", n)}
+	repl := map[string]string{"{label}": "built-in", "{user}": "admin", "{fresh}": fmt.Sprintf("fresh-%d", n), "{value}": fmt.Sprintf("11%032x", n)}
+	rs.fx = repl
 	if strings.Contains(path, "{job}") || strings.Contains(path, "{n}") {
 		job := fmt.Sprintf("job-%d", n)
+		xml := shellXML
+		switch {
+		case strings.Contains(path, "/buildWithParameters"):
+			xml = paramsXML
+		case strings.HasSuffix(path, "/stop"):
+			xml = sleepXML
+		}
 		if strings.Contains(path, "{folder}") {
 			must("POST", fmt.Sprintf("createItem?name=folder-%d&mode=com.cloudbees.hudson.plugins.folder.Folder", n), "")
-			must("POST", fmt.Sprintf("job/folder-%d/createItem?name=%s", n, job), shellXML)
+			must("POST", fmt.Sprintf("job/folder-%d/createItem?name=%s", n, job), xml)
 		} else {
-			must("POST", "createItem?name="+job, shellXML)
+			must("POST", "createItem?name="+job, xml)
 		}
 		repl["{job}"] = job
-		if strings.Contains(path, "{n}") {
+		if strings.HasSuffix(path, "/stop") {
+			repl["{n}"] = itoa(rs.runningBuild(t, job))
+		} else if strings.Contains(path, "{n}") {
 			j, err := rs.jobs.Get(job)
 			if err != nil {
 				t.Fatal(err)
@@ -367,11 +385,11 @@ func (rs *routeStack) fixtures(t *testing.T, path string) string {
 	}
 	repl["{asset}"] = strings.TrimPrefix(rs.app.UI.StaticPrefix(), "static/") + "jeeves.css"
 	if strings.Contains(path, "{token}") {
-		_, tok, err := rs.au.GenerateToken(ctx, "admin", fmt.Sprintf("victim-%d", n), auth.TokenOptions{})
+		value, tok, err := rs.au.GenerateToken(ctx, "admin", fmt.Sprintf("victim-%d", n), auth.TokenOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		repl["{token}"] = tok.UUID
+		repl["{token}"], repl["{token value}"] = tok.UUID, value
 	}
 	for k, v := range repl {
 		path = strings.ReplaceAll(path, k, v)
@@ -383,36 +401,103 @@ func (rs *routeStack) fixtures(t *testing.T, path string) string {
 }
 
 // reset undoes what a cell may have switched server-wide (the built-in
-// node taken offline, quiet-down), so later cells' builds can run.
+// node taken offline, quiet-down, the strategy, the settings, a build
+// left running), so later cells' builds can run and judge the same.
 func (rs *routeStack) reset() {
+	ctx := context.Background()
 	rs.q.QuietDown(false)
 	rs.q.SetOffline(false, "")
+	if err := rs.app.Authz.Set(ctx, stackStrategy); err != nil {
+		panic(err)
+	}
+	if v := rs.app.Settings.Get(); v.Executors != 2 {
+		v.Executors = 2
+		if err := rs.app.Settings.Set(ctx, v); err != nil {
+			panic(err)
+		}
+	}
+	for _, b := range rs.q.Executors() {
+		if b != nil {
+			rs.q.Stop(b.JobID, b.Number, "the test")
+		}
+	}
 }
 
-// bodyFor is what a POST to a route sends.
-func bodyFor(path string) string {
+// stackStrategy is the matrix a routeStack starts with: every signed-in
+// user reads (bob has nothing more); admin is the first admin.
+var stackStrategy = authz.Strategy{Strategy: authz.Matrix, Grants: []authz.Grant{
+	{Type: "GROUP", Sid: "authenticated", Permissions: []string{authz.Read, authz.ItemRead, authz.ViewRead}},
+}}
+
+// runningBuild starts a build of job (a sleep) and returns its number
+// once it runs.
+func (rs *routeStack) runningBuild(t *testing.T, job string) int64 {
+	t.Helper()
+	j, err := rs.jobs.Get(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zero := time.Duration(0)
+	if _, _, err := rs.q.Schedule(context.Background(), j, model.Cause{Kind: model.CauseUser, UserID: "admin"}, &model.Authority{User: "admin"}, nil, &zero); err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	eventually(t, "the build of "+job+" runs", func() bool {
+		for _, b := range rs.q.Executors() {
+			if b != nil && b.JobID == j.ID {
+				n = b.Number
+				return true
+			}
+		}
+		return false
+	})
+	return n
+}
+
+// eventually waits, polling, until ok holds; it fails t when it does
+// not within 20 s.
+func eventually(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 20 s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// bodyFor is what a POST to a route sends, for the fixtures made last:
+// what changes the object it reaches, visibly (routeEffects).
+func (rs *routeStack) bodyFor(path string) string {
 	switch {
 	case strings.HasPrefix(path, "job/") && strings.HasSuffix(path, "/config.xml"):
-		return shellXML
+		return postedXML
 	case strings.HasPrefix(path, "view/") && strings.HasSuffix(path, "/config.xml"):
-		return `<hudson.model.ListView><name>` + strings.Split(path, "/")[1] + `</name><jobNames/></hudson.model.ListView>`
+		return `<hudson.model.ListView><name>` + strings.Split(path, "/")[1] + `</name><description>posted</description><jobNames/></hudson.model.ListView>`
 	case strings.HasPrefix(path, "computer/") && strings.HasSuffix(path, "/config.xml"):
 		name := strings.Split(path, "/")[1]
-		return `<slave><name>` + name + `</name><remoteFS>/tmp</remoteFS><numExecutors>1</numExecutors><mode>NORMAL</mode></slave>`
+		return `<slave><name>` + name + `</name><description>posted</description><remoteFS>/tmp</remoteFS><numExecutors>1</numExecutors><mode>NORMAL</mode></slave>`
+	case strings.HasPrefix(path, "computer/doCreateItem"):
+		return `json={"nodeDescription":"","numExecutors":"1","remoteFS":"/tmp","labelString":"","mode":"NORMAL"}`
+	case strings.HasSuffix(path, "/changeOfflineCause"):
+		return "offlineMessage=new+cause"
 	case strings.HasPrefix(path, "job/") && strings.Count(path, "/") == 3 && strings.HasSuffix(path, "/configSubmit"):
 		return `json={"displayName":"new name","description":"new description"}`
 	case strings.HasPrefix(path, "view/") && strings.HasSuffix(path, "/configSubmit"):
 		return "name=" + strings.Split(path, "/")[1] + `&json={"description":"new description"}`
 	case strings.HasSuffix(path, "/configSubmit"):
-		return "mode=xml&config.xml=" + url.QueryEscape(shellXML)
+		return "mode=xml&config.xml=" + url.QueryEscape(postedXML)
 	case strings.HasSuffix(path, "newJob"):
-		return "name=ui-" + strconv.Itoa(int(time.Now().UnixNano()%1e9)) + "&mode=hudson.model.FreeStyleProject&shell=true"
+		return "name=" + rs.fx["{fresh}"] + "&mode=hudson.model.FreeStyleProject&shell=true"
+	case strings.Contains(path, "/security/generate"):
+		return "newTokenName=" + rs.fx["{fresh}"] // the form's field, which the page reads from the body
 	case strings.HasSuffix(path, "/security/password"):
 		return "password1=new-pw&password2=new-pw"
 	case path == "manage/configure":
-		return "executors=2&quietPeriod=0&csrf=true"
+		return "executors=3&quietPeriod=0&csrf=true"
 	case path == "manage/security/authorization":
-		return `{"strategy":"matrix","grants":[{"type":"GROUP","sid":"authenticated","permissions":["hudson.model.Hudson.Read","hudson.model.Item.Read","hudson.model.View.Read"]}]}`
+		return `{"strategy":"matrix","grants":[{"type":"GROUP","sid":"authenticated","permissions":["hudson.model.Hudson.Read","hudson.model.Item.Read","hudson.model.View.Read"]},{"type":"USER","sid":"carol","permissions":["hudson.model.Hudson.Read"]}]}`
 	}
 	return ""
 }
@@ -422,7 +507,8 @@ func bodyFor(path string) string {
 // answer: anonymous is always refused; a session or a password needs the
 // crumb, for DELETE as for POST; a token needs none; a token without the scope and a user
 // without the permission get Jenkins's 403 naming the permission; GET
-// never runs the action.
+// never runs the action. Each allowed request must have the route's
+// effect (routeEffects), read back, and each refused one must not.
 func TestRoutesByCaller(t *testing.T) {
 	rs := newRouteStack(t)
 	type caller struct {
@@ -467,12 +553,22 @@ func TestRoutesByCaller(t *testing.T) {
 				t.Run(name, func(t *testing.T) {
 					t.Cleanup(rs.reset)
 					p := rs.fixtures(t, path)
+					fx, effect := rs.fx, routeEffects[r.Path]
+					if effect.prepare != nil {
+						effect.prepare(t, rs, fx)
+					}
 					crumb := map[string]string{"no crumb": "", "a wrong crumb": "0123456789abcdef0123456789abcdef"}[cr]
 					if cr == "the right crumb" {
 						crumb = c.crumb
 					}
-					res := rs.raw(t, method, p, bodyFor(p), c.header(crumb), c.cookie)
+					res := rs.raw(t, method, p, rs.bodyFor(p), c.header(crumb), c.cookie)
 					crumbOK := c.exempt || cr == "the right crumb" && c.crumb != ""
+					ran := c.allowed || r.Perm == "" || c.scoped && strings.HasPrefix(r.Perm, "hudson.model.Item.Read")
+					if crumbOK && c.name != "anonymous" && ran {
+						eventually(t, "the action's effect", func() bool { return effect.done(t, rs, fx, res) })
+					} else if effect.done(t, rs, fx, res) {
+						t.Fatalf("a refused request had the action's effect: %d %s", res.status, res.body)
+					}
 					switch {
 					case !crumbOK:
 						if res.status != 403 || !strings.Contains(res.body, "No valid crumb") {
@@ -482,7 +578,7 @@ func TestRoutesByCaller(t *testing.T) {
 						if res.status != 403 {
 							t.Fatalf("want 403, got %d %s", res.status, res.body)
 						}
-					case c.allowed || r.Perm == "" || c.scoped && strings.HasPrefix(r.Perm, "hudson.model.Item.Read"):
+					case ran:
 						if res.status >= 500 || res.status == 401 || res.status == 403 || res.status == 404 || res.status == 405 {
 							t.Fatalf("want the action to run, got %d %s", res.status, res.body)
 						}
@@ -501,10 +597,18 @@ func TestRoutesByCaller(t *testing.T) {
 		}
 		if method == "POST" && r.Kind == server.RouteAction {
 			t.Run("GET "+r.Path+" never runs the action", func(t *testing.T) {
+				t.Cleanup(rs.reset)
 				p := rs.fixtures(t, path)
+				fx, effect := rs.fx, routeEffects[r.Path]
+				if effect.prepare != nil {
+					effect.prepare(t, rs, fx)
+				}
 				res := rs.raw(t, "GET", p, "", basic("admin", rs.adminToken))
 				if res.status != http.StatusMethodNotAllowed {
 					t.Fatalf("GET: %d, want 405\n%s", res.status, res.body)
+				}
+				if effect.done(t, rs, fx, res) {
+					t.Fatal("the GET had the action's effect")
 				}
 			})
 		}
