@@ -842,6 +842,7 @@ func (x *checkout) checkoutRevision(rev Revision) error {
 	for _, b := range parseBranchList(list) {
 		if b.Name == local {
 			if _, err := s.git(x.dir, "branch", "-D", local); err != nil {
+				//lint:ignore ST1005 the git plugin's words, shown in the console as they are
 				return fail(fmt.Errorf("Could not delete branch %s: %w", local, err))
 			}
 		}

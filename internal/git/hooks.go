@@ -220,12 +220,14 @@ const maxHookBody = 25 << 20 // GitHub caps payloads at 25 MB
 // the body holds no usable payload.
 func ParseGitHubPush(body []byte, contentType string) (*GitHubPush, error) {
 	if len(body) > maxHookBody {
+		//lint:ignore ST1005 the GitHub plugin's words, answered to the hook as they are
 		return nil, errors.New("Hook should contain payload: the body is too large")
 	}
 	data := body
 	if strings.HasPrefix(strings.ToLower(contentType), "application/x-www-form-urlencoded") {
 		q, err := url.ParseQuery(string(body))
 		if err != nil || q.Get("payload") == "" {
+			//lint:ignore ST1005 the GitHub plugin's words
 			return nil, errors.New("Hook should contain payload")
 		}
 		data = []byte(q.Get("payload"))
@@ -241,6 +243,7 @@ func ParseGitHubPush(body []byte, contentType string) (*GitHubPush, error) {
 		} `json:"pusher"`
 	}
 	if err := json.Unmarshal(data, &p); err != nil || p.Repository.HTMLURL == "" {
+		//lint:ignore ST1005 the GitHub plugin's words
 		return nil, errors.New("Hook should contain payload")
 	}
 	return &GitHubPush{RepoURL: p.Repository.HTMLURL, Ref: p.Ref, After: p.After, Pusher: p.Pusher.Name}, nil
