@@ -1,7 +1,12 @@
-// Package server is jeeves's HTTP edge: Jenkins's URL space, walked one
-// path segment at a time from the root object (walk.go), with one file per
-// kind of object it reaches (job.go, build.go, queue.go, user.go, …).
-// Handlers return errors; errors.go renders them in one place.
+// Package server is jeeves's HTTP edge. It bounds connections (conn.go)
+// and believes only trusted proxies (proxy.go); for each request it
+// authenticates the caller, checks its crumb and its origin, walks
+// Jenkins's URL space one path segment at a time from the root object
+// (walk*.go; routes.go lists every URL the walk answers, with what it
+// needs) and hands the object reached to its handler in internal/api or
+// internal/webui. Handlers return errors; errors.go renders them in one
+// place. A handler's panic is logged and answered as a 500, and every
+// state change is audited (audit.go).
 package server
 
 import (
