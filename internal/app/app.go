@@ -111,21 +111,24 @@ type App struct {
 
 // New builds the server on opt.Home. When it fails, what it had opened
 // is closed again.
-func New(ctx context.Context, opt Options) (a *App, err error) {
+func New(ctx context.Context, opt Options) (*App, error) {
 	logger := opt.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	a = &App{log: logger}
-	defer func() {
-		if err != nil {
-			a.Close(0)
-			a = nil
-		}
-	}()
+	a := &App{log: logger}
+	if err := a.build(ctx, opt, logger); err != nil {
+		a.Close(0)
+		return nil, err
+	}
+	return a, nil
+}
+
+// build makes a's parts, registering what must be closed as it goes.
+func (a *App) build(ctx context.Context, opt Options, logger *slog.Logger) error {
 	st, err := sqlite.Open(opt.Home)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	a.Store = st
 	a.onClose(func() {
@@ -134,12 +137,12 @@ func New(ctx context.Context, opt Options) (a *App, err error) {
 		}
 	})
 	if a.Auth, err = auth.New(st, filepath.Join(opt.Home, "secrets")); err != nil {
-		return nil, err
+		return err
 	}
 	a.onClose(a.Auth.Close)
 	if opt.BcryptCost != 0 {
 		if err := a.Auth.SetBcryptCost(opt.BcryptCost); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if opt.Throttle != nil {
@@ -147,24 +150,24 @@ func New(ctx context.Context, opt Options) (a *App, err error) {
 	}
 	a.Auth.SetTokenPolicy(opt.TokenPolicy)
 	if err := a.ensureAdmin(ctx, opt); err != nil {
-		return nil, err
+		return err
 	}
 	if a.Authz, err = authz.New(ctx, st); err != nil {
-		return nil, err
+		return err
 	}
 	blobs := blob.NewDir(opt.Home)
 	if a.Jobs, err = jobs.New(ctx, st, blobs); err != nil {
-		return nil, err
+		return err
 	}
 	if a.Views, err = views.New(ctx, st); err != nil {
-		return nil, err
+		return err
 	}
 	if a.Nodes, err = nodes.New(ctx, st); err != nil {
-		return nil, err
+		return err
 	}
 	a.Builds = builds.New(st, blobs, a.Jobs)
 	if a.Settings, err = loadSettings(ctx, st, opt); err != nil {
-		return nil, err
+		return err
 	}
 	cur := a.Settings.Get()
 	a.Farm, err = farm.New(ctx, farm.Config{
@@ -173,7 +176,7 @@ func New(ctx context.Context, opt Options) (a *App, err error) {
 		Permits: request.TriggerPermits(a.Auth, request.NewPerms(a.Authz, a.Jobs), logger),
 	}, st, a.Jobs)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	// A workspace left under a new item's name (by an older jeeves, or a
 	// removal that failed) is not the new item's: it starts empty.
@@ -184,7 +187,7 @@ func New(ctx context.Context, opt Options) (a *App, err error) {
 	})
 	a.Timer = timer.New(timer.Config{Logger: logger}, a.Jobs, a.Farm.Queue())
 	if a.Audit, err = audit.Open(filepath.Join(opt.Home, "audit"), opt.Audit); err != nil {
-		return nil, fmt.Errorf("open the audit log: %w", err)
+		return fmt.Errorf("open the audit log: %w", err)
 	}
 	a.onClose(func() {
 		if err := a.Audit.Close(); err != nil {
@@ -195,7 +198,7 @@ func New(ctx context.Context, opt Options) (a *App, err error) {
 	if a.UI, err = webui.New(webui.Services{
 		Auth: a.Auth, Jobs: a.Jobs, Farm: a.Farm, Builds: a.Builds, Settings: a.Settings, Audit: a.Audit,
 	}, a.Flash, opt.Version, logger); err != nil {
-		return nil, err
+		return err
 	}
 	a.API = api.New(api.Services{
 		Auth: a.Auth, Authz: a.Authz, Jobs: a.Jobs, Views: a.Views, Nodes: a.Nodes, Farm: a.Farm, Builds: a.Builds,
@@ -210,14 +213,14 @@ func New(ctx context.Context, opt Options) (a *App, err error) {
 		Settings: a.Settings, Audit: a.Audit,
 	}, a.API, a.UI)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	a.Settings.OnChange(func(v settings.Values) {
 		a.Farm.SetExecutors(v.Executors)
 		a.Farm.SetDefaults(v.QuietPeriod, v.RootURL)
 		logger.Info("settings changed", "executors", v.Executors, "quietPeriod", v.QuietPeriod, "csrf", v.CSRF, "rootURL", v.RootURL)
 	})
-	return a, nil
+	return nil
 }
 
 // ensureAdmin creates the first admin when the home has no user: with
