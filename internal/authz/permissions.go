@@ -7,7 +7,8 @@ package authz
 
 import "strings"
 
-// Jenkins's permission ids (§1.5): <owner class>.<name>.
+// Jenkins's permission ids (hudson/security/Permission.java): <owner
+// class>.<name>.
 const (
 	Administer     = "hudson.model.Hudson.Administer"
 	Read           = "hudson.model.Hudson.Read"

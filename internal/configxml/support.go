@@ -331,7 +331,7 @@ func (p reader) unsupported(root *node) []model.Unsupported {
 				add(model.KindSetting, n.name)
 			}
 		case "assignedNode":
-			if text != "" && text != "built-in" && text != "master" {
+			if text != "" && !model.IsBuiltInLabel(text) {
 				add(model.KindSetting, n.name)
 			}
 		case "jdk":

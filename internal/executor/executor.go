@@ -220,7 +220,7 @@ func (e *Executor) run(ctx context.Context, r *Run, job *model.Job, by *model.Au
 	if err != nil {
 		e.cfg.Logger.Error("cannot open build log", "job", b.JobName, "build", b.Number, "err", err)
 		stepsDone(io.Discard, result)
-		note = fmt.Sprintf("ERROR: jeeves could not write this console log (%v); the build did not run\nFinished: %s\n", errCause(err), result)
+		note = fmt.Sprintf("ERROR: jeeves could not write this console log (%v); the build did not run\nFinished: %s\n", store.Cause(err), result)
 	} else {
 		// Password parameters show as **** in the console, with the
 		// rules bound credentials follow (internal/mask: their encoded
@@ -264,7 +264,7 @@ func (e *Executor) run(ctx context.Context, r *Run, job *model.Job, by *model.Au
 		log.Close()
 		if logErr != nil {
 			e.cfg.Logger.Error("cannot write build log", "job", b.JobName, "build", b.Number, "err", logErr)
-			note = fmt.Sprintf("\nERROR: jeeves could not write all of this console log (%v); output is missing\nFinished: %s\n", errCause(logErr), result)
+			note = fmt.Sprintf("\nERROR: jeeves could not write all of this console log (%v); output is missing\nFinished: %s\n", store.Cause(logErr), result)
 		}
 	}
 	d := time.Since(b.StartedAt)

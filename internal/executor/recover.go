@@ -2,9 +2,7 @@ package executor
 
 import (
 	"context"
-	"errors"
 	"io"
-	"os"
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/blob"
@@ -91,13 +89,4 @@ func (e *Executor) endsWithNewline(key string, size int64) bool {
 	b := make([]byte, 1)
 	_, err = r.ReadAt(b, size-1)
 	return err != nil || b[0] == '\n'
-}
-
-// errCause is an error's last part, without the file path in front.
-func errCause(err error) string {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Op + ": " + pe.Err.Error()
-	}
-	return err.Error()
 }

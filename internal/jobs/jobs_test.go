@@ -123,3 +123,98 @@ func TestTriggerSpecsAreChecked(t *testing.T) {
 		})
 	}
 }
+
+func TestResolve(t *testing.T) {
+	cases := []struct{ from, name, want string }{
+		{"up", "child", "child"},
+		{"f/up", "child", "f/child"},
+		{"f/up", " child ", "f/child"},
+		{"f/up", "/top", "top"},
+		{"f/up", "/g/x/", "g/x"},
+	}
+	for _, c := range cases {
+		t.Run(c.name+" named in "+c.from+" is "+c.want, func(t *testing.T) {
+			if got := jobs.Resolve(c.from, c.name); got != c.want {
+				t.Fatalf("Resolve(%q, %q) = %q", c.from, c.name, got)
+			}
+		})
+	}
+}
+
+// triggers is a project whose BuildTrigger names children.
+func triggers(children string) []byte {
+	return []byte(`<project><publishers><hudson.tasks.BuildTrigger><childProjects>` + children +
+		`</childProjects><threshold><name>SUCCESS</name><ordinal>0</ordinal><color>BLUE</color><completeBuild>true</completeBuild></threshold></hudson.tasks.BuildTrigger></publishers></project>`)
+}
+
+// The job graph is made from the configs, and made again after every
+// change that can move an edge: a config saved, an item created,
+// renamed or deleted.
+func TestTheJobGraphFollowsEveryChange(t *testing.T) {
+	ctx := context.Background()
+	home := t.TempDir()
+	st, err := sqlite.Open(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s, err := jobs.New(ctx, st, blob.NewDir(home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	must := func(_ *model.Job, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	job := func(name string) *model.Job {
+		t.Helper()
+		j, err := s.Get(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return j
+	}
+	edges := func(name string) (down, up string) {
+		t.Helper()
+		j := job(name)
+		return strings.Join(names(s.Downstream(j)), ","), strings.Join(names(s.Upstream(j)), ",")
+	}
+	must(s.Create(ctx, "", "up", triggers("down, missing, f/in"), nil))
+	must(s.Create(ctx, "", "down", []byte(project), nil))
+	must(s.Create(ctx, "", "f", []byte(`<com.cloudbees.hudson.plugins.folder.Folder/>`), nil))
+	must(s.Create(ctx, "f", "in", triggers("/down, sibling"), nil))
+	steps := []struct {
+		name   string
+		change func()
+		want   map[string][2]string // item → downstream, upstream
+	}{
+		{"names resolve from each item's folder; missing ones are left out", func() {}, map[string][2]string{
+			"up": {"down,f/in", ""}, "down": {"", "f/in,up"}, "f/in": {"down", "up"}}},
+		{"an item created under a name a config gave is linked", func() {
+			must(s.Create(ctx, "f", "sibling", []byte(project), nil))
+		}, map[string][2]string{"f/in": {"down,f/sibling", "up"}, "f/sibling": {"", "f/in"}}},
+		{"a config saved moves its edges", func() {
+			must(s.UpdateConfig(ctx, "up", triggers("missing"), nil))
+		}, map[string][2]string{"up": {"", ""}, "down": {"", "f/in"}, "f/in": {"down,f/sibling", ""}}},
+		{"a renamed item keeps what it triggers, and is no longer found under its old name", func() {
+			must(s.Rename(ctx, "f", "g"))
+		}, map[string][2]string{"g/in": {"down,g/sibling", ""}, "down": {"", "g/in"}}},
+		{"a deleted item leaves the graph", func() {
+			if err := s.Delete(ctx, "down"); err != nil {
+				t.Fatal(err)
+			}
+		}, map[string][2]string{"g/in": {"g/sibling", ""}, "g/sibling": {"", "g/in"}}},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			st.change()
+			for name, want := range st.want {
+				if down, up := edges(name); down != want[0] || up != want[1] {
+					t.Errorf("%s: downstream %q, upstream %q; want %q, %q", name, down, up, want[0], want[1])
+				}
+			}
+		})
+	}
+}

@@ -2,7 +2,10 @@
 // queue items. It imports nothing of jeeves's own, so every layer can use it.
 package model
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Result is a finished build's outcome, spelled as Jenkins spells it.
 type Result string
@@ -16,7 +19,8 @@ const (
 	Aborted  Result = "ABORTED"
 )
 
-// Color is the ball colour Jenkins shows for a result (§4.8).
+// Color is the ball colour Jenkins shows for a result
+// (hudson/model/BallColor.java, Result.java).
 func (r Result) Color() string {
 	switch r {
 	case Success:
@@ -256,7 +260,8 @@ type JobStatus struct {
 	CompletedResult Result
 }
 
-// Color is the job's ball colour (§4.8) apart from "disabled".
+// Color is the job's ball colour (Job.getIconColor) apart from
+// "disabled".
 func (s JobStatus) Color() string {
 	color := "notbuilt"
 	if s.CompletedNumber > 0 {
@@ -266,6 +271,19 @@ func (s JobStatus) Color() string {
 		color += "_anime"
 	}
 	return color
+}
+
+// Color is the job's ball colour as Jenkins's API shows it, from its
+// cached status: "disabled" (or "disabled_anime" while a build runs)
+// for a disabled job, else its status's colour.
+func (j *Job) Color() string {
+	if j.Config.Disabled {
+		if j.Status.LastBuilding {
+			return "disabled_anime"
+		}
+		return "disabled"
+	}
+	return j.Status.Color()
 }
 
 // BaseName is the job's own name without its folders.
@@ -333,7 +351,8 @@ func Revision(causes []Cause) (commit, repoURL string) {
 	return "", ""
 }
 
-// Description is the console's first line for the cause (§7.3).
+// Description is the console's first line for the cause
+// (Cause.getShortDescription in hudson/model/Cause.java).
 func (c Cause) Description() string {
 	switch c.Kind {
 	case CauseUser:
@@ -349,6 +368,10 @@ func (c Cause) Description() string {
 	case CauseTimer:
 		return "Started by timer"
 	case CauseUpstream:
+		if c.Project == "" {
+			// An upstream project the reader may not see is not named.
+			return "Started by an upstream project"
+		}
 		return "Started by upstream project \"" + c.Project + "\" build number " + itoa(c.Build)
 	case CauseSCM:
 		return "Started by an SCM change"
@@ -408,6 +431,20 @@ type Build struct {
 	// what a user wrote about the build.
 	DisplayName string
 	Description string
+}
+
+// StartedLines is what a build's console starts with: a line per
+// cause ("Started by user admin"), or "Started" when it has none. It
+// is the whole console of a build whose log is not written yet.
+func (b *Build) StartedLines() string {
+	out := ""
+	for _, c := range b.Causes {
+		out += c.Description() + "\n"
+	}
+	if out == "" {
+		out = "Started\n"
+	}
+	return out
 }
 
 // Permalink names a "last build of a kind" link of a job (lastBuild,
@@ -493,6 +530,31 @@ type ViewConfig struct {
 	StatusFilter    *bool
 	FilterExecutors bool
 	FilterQueue     bool
+}
+
+// The built-in node, the controller's own (Jenkins's
+// Jenkins.MasterComputer), named as Jenkins names it since 2.307; its
+// names before then ("master", "(master)") still reach it.
+const (
+	BuiltInNode        = "built-in"      // its node name and label
+	BuiltInURLName     = "(built-in)"    // its name under /computer/
+	BuiltInDisplayName = "Built-In Node" // its displayName
+	BuiltInDescription = "the Jenkins controller's built-in node"
+)
+
+// IsBuiltInLabel reports a label only the built-in node carries:
+// "built-in", or "master", its label before Jenkins 2.307.
+func IsBuiltInLabel(label string) bool { return label == BuiltInNode || label == "master" }
+
+// IsBuiltInName reports a name clients reach the built-in node by, in
+// any case: its URL names, new and old, its display name and its
+// labels. No agent may take one.
+func IsBuiltInName(name string) bool {
+	switch strings.ToLower(name) {
+	case BuiltInURLName, "(master)", strings.ToLower(BuiltInDisplayName), BuiltInNode, "master":
+		return true
+	}
+	return false
 }
 
 // Node is a permanent agent (hudson.slaves.DumbSlave) as configured.

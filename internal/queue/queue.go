@@ -22,6 +22,7 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/timespan"
 )
 
 // LeftItemLifetime is how long an item that left the queue stays
@@ -289,27 +290,13 @@ func (q *Queue) Items() []Waiting {
 func describe(w *Waiting, b Blocker, now time.Time) {
 	switch {
 	case w.Item.DueAt.After(now):
-		w.Why = fmt.Sprintf("In the quiet period. Expires in %s", humanDuration(w.Item.DueAt.Sub(now)))
+		w.Why = fmt.Sprintf("In the quiet period. Expires in %s", timespan.Format(w.Item.DueAt.Sub(now)))
 	default:
 		w.Ready = true
 		w.Why = "Waiting for next available executor"
 		if b != nil {
 			w.Why, w.Blocked = b.Why(&w.Item)
 		}
-	}
-}
-
-// humanDuration prints a duration the way Jenkins's Util.getTimeSpanString does.
-func humanDuration(d time.Duration) string {
-	switch {
-	case d >= time.Hour:
-		return fmt.Sprintf("%d hr %d min", int(d.Hours()), int(d.Minutes())%60)
-	case d >= time.Minute:
-		return fmt.Sprintf("%d min %d sec", int(d.Minutes()), int(d.Seconds())%60)
-	case d >= 10*time.Second:
-		return fmt.Sprintf("%d sec", int(d.Seconds()))
-	default:
-		return fmt.Sprintf("%.1f sec", d.Seconds())
 	}
 }
 

@@ -188,7 +188,7 @@ func TestQuietPeriod(t *testing.T) {
 		w := newWorld(t, Config{QuietPeriod: time.Hour})
 		w.schedule(t, w.a, user, nil, nil, nil)
 		items := w.q.Items()
-		if len(items) != 1 || items[0].Ready || !strings.HasPrefix(items[0].Why, "In the quiet period. Expires in 59 min ") {
+		if len(items) != 1 || items[0].Ready || !strings.HasPrefix(items[0].Why, "In the quiet period. Expires in 59 min") {
 			t.Fatalf("items %+v", items)
 		}
 		if due := w.q.Due(time.Now(), nil); len(due) != 0 {
