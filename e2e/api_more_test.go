@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// TestCrumbIssuer covers §2: the API shapes, the xpath recipes clients
+// TestCrumbIssuer covers the crumb issuer: the API shapes, the xpath recipes clients
 // use, the doubled path, and turning CSRF protection off.
 func TestCrumbIssuer(t *testing.T) {
 	j := start(t, "", nil)
@@ -83,7 +83,7 @@ func TestCrumbIssuer(t *testing.T) {
 	})
 }
 
-// TestTokenAPI covers §3's endpoints: several named tokens, listing
+// TestTokenAPI covers the API token endpoints: several named tokens, listing
 // without values, rename, revoke, and the same under /user/NAME/.
 func TestTokenAPI(t *testing.T) {
 	j := start(t, "", nil)
@@ -208,7 +208,7 @@ func TestUsers(t *testing.T) {
 	})
 }
 
-// TestJobConfig covers §6: the XML is kept as posted, Jenkins's XML 1.1
+// TestJobConfig covers a job's config.xml: the XML is kept as posted, Jenkins's XML 1.1
 // is accepted, updates and deletes work, and the job's API reflects them.
 func TestJobConfig(t *testing.T) {
 	j := start(t, "", nil)
@@ -322,7 +322,7 @@ func TestJobConfig(t *testing.T) {
 	})
 }
 
-// TestReadAPI covers §4: the three flavours, tree with ranges, depth,
+// TestReadAPI covers the read API: the three flavours, tree with ranges, depth,
 // and the queue item's executable.
 func TestReadAPI(t *testing.T) {
 	j := start(t, "", nil)

@@ -15,8 +15,8 @@ const folderXML = `<?xml version='1.1' encoding='UTF-8'?>
   <properties/>
 </com.cloudbees.hudson.plugins.folder.Folder>`
 
-// TestFolders covers items inside folders to any depth (§5, clients.md
-// rule 13: only folders have jobs).
+// TestFolders covers items inside folders to any depth (only folders
+// have jobs: Backstage reads a jobs key as a folder's).
 func TestFolders(t *testing.T) {
 	j := start(t, "", nil)
 	tok := j.adminToken(t)
@@ -100,7 +100,8 @@ func TestFolders(t *testing.T) {
 }
 
 // TestItemOperations covers copy, rename, enable/disable, description,
-// DELETE and the redirect rule of clients.md §0.5.
+// DELETE and the redirect after a POST: a literal 302, to JSON for API
+// clients and to the page for browsers.
 func TestItemOperations(t *testing.T) {
 	j := start(t, "", nil)
 	tok := j.adminToken(t)
@@ -230,7 +231,7 @@ func TestItemOperations(t *testing.T) {
 	})
 }
 
-// TestViews covers the all view and list views (§5, python-jenkins's and
+// TestViews covers the all view and list views (python-jenkins's and
 // node-jenkins's view calls).
 func TestViews(t *testing.T) {
 	j := start(t, "", nil)
@@ -338,7 +339,8 @@ func TestViews(t *testing.T) {
 }
 
 // TestNodesAndTolerantPaths covers /computer, /label, /pluginManager and
-// clients.md rule 9.
+// the tolerant paths clients send (doubled and trailing slashes,
+// /api/json after an action).
 func TestNodesAndTolerantPaths(t *testing.T) {
 	j := start(t, "", nil)
 	tok := j.adminToken(t)

@@ -12,10 +12,10 @@ import (
 	"testing"
 )
 
-// TestClientRules proves each of the 15 rules of clients.md §0 (what
-// python-jenkins, JJB, node-jenkins, gojenkins, jcli and Backstage send
-// and expect) with requests shaped as those clients shape them. The
-// subtests are numbered as the rules are.
+// TestClientRules proves the 15 rules a server must follow for
+// python-jenkins, JJB, node-jenkins, gojenkins, jcli and Backstage (what
+// they send and expect), each subtest naming its rule, with requests
+// shaped as those clients shape them.
 func TestClientRules(t *testing.T) {
 	j := start(t, "", nil)
 	tok := j.adminToken(t)

@@ -30,7 +30,7 @@ func downstreamJob(command, children, threshold string) string {
 </project>`
 }
 
-// TestDownstreamTrigger covers hudson.tasks.BuildTrigger (§6): children
+// TestDownstreamTrigger covers hudson.tasks.BuildTrigger: children
 // start when the result reaches the threshold, with an upstream cause.
 func TestDownstreamTrigger(t *testing.T) {
 	j := start(t, "", nil)
@@ -117,7 +117,8 @@ func TestDownstreamTrigger(t *testing.T) {
 	})
 }
 
-// TestRemoteTriggerToken covers the job's authToken (§5.3).
+// TestRemoteTriggerToken covers the job's authToken
+// (hudson/model/BuildAuthorizationToken.java).
 func TestRemoteTriggerToken(t *testing.T) {
 	j := start(t, "", nil)
 	tok := j.adminToken(t)
@@ -151,7 +152,8 @@ func TestRemoteTriggerToken(t *testing.T) {
 }
 
 // TestBuildDeleteAndCancelQueue covers /job/N/<n>/doDelete and
-// /queue/item/N/cancelQueue (never a 204: clients.md rule 6).
+// /queue/item/N/cancelQueue (never a 204, which python-jenkins reads
+// as an empty answer).
 func TestBuildDeleteAndCancelQueue(t *testing.T) {
 	j := start(t, "", nil)
 	tok := j.adminToken(t)
@@ -202,7 +204,7 @@ func timedJob(spec, command string) string {
 </project>`
 }
 
-// TestTimerTrigger covers hudson.triggers.TimerTrigger (§6.1): a spec
+// TestTimerTrigger covers hudson.triggers.TimerTrigger: a spec
 // that does not parse is refused whole; a job every minute runs within
 // a minute, started by timer. It waits for a real minute boundary, so it
 // runs alongside the other slow tests.

@@ -40,6 +40,7 @@ func CheckPath(p string) error {
 		case isDots(seg):
 			return errors.New("path has a . or .. segment")
 		case isDots(percentDecode(seg)):
+			//lint:ignore ST1005 the console names the segments it refuses, dots included
 			return errors.New("path has a segment that decodes to . or ..")
 		}
 	}

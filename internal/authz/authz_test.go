@@ -159,3 +159,64 @@ func TestBadStrategiesAreRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestCredentialsPermissions: the credentials plugin's permissions carry
+// the implications CredentialsProvider.java gives them, and the matrix
+// grants them globally and on items.
+func TestCredentialsPermissions(t *testing.T) {
+	for perm, want := range map[string][]string{
+		CredentialsCreate:        {GenericCreate, GenericWrite, Administer},
+		CredentialsUpdate:        {GenericUpdate, GenericWrite, Administer},
+		CredentialsView:          {GenericRead, Administer},
+		CredentialsDelete:        {GenericDelete, GenericWrite, Administer},
+		CredentialsManageDomains: {GenericConfigure, GenericUpdate, GenericWrite, Administer},
+		CredentialsUseOwn:        {ItemBuild, GenericUpdate, GenericWrite, Administer},
+		CredentialsUseItem:       {ItemConfigure, GenericConfigure, GenericUpdate, GenericWrite, Administer},
+	} {
+		t.Run(Title(perm)+" is implied by its chain", func(t *testing.T) {
+			if got := ImpliedBy(perm); !reflect.DeepEqual(got, want) {
+				t.Errorf("ImpliedBy(%s) = %v, want %v", perm, got, want)
+			}
+			if ScopeOf(perm) != ScopeItem {
+				t.Errorf("%s cannot be granted on items", perm)
+			}
+		})
+	}
+	s, _ := open(t)
+	ctx := context.Background()
+	if err := s.Set(ctx, Strategy{Strategy: Matrix, AnonymousRead: true, Grants: []Grant{
+		{Type: "USER", Sid: "alice", Permissions: []string{Read, CredentialsCreate, CredentialsView}},
+		{Type: "USER", Sid: "bob", Permissions: []string{Read, ItemConfigure}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		sub  Subject
+		perm string
+		want bool
+	}{
+		{"a global grant of Credentials/Create gives it", alice, CredentialsCreate, true},
+		{"Credentials/Create does not give Credentials/Delete", alice, CredentialsDelete, false},
+		{"Job/Configure gives Credentials/UseItem", bob, CredentialsUseItem, true},
+		{"Job/Configure does not give Credentials/Create", bob, CredentialsCreate, false},
+		{"the administrator holds every credentials permission", admin, CredentialsManageDomains, true},
+		{"anonymous read access gives Credentials/View, as in Jenkins", anon, CredentialsView, true},
+		{"anonymous read access does not give Credentials/Update", anon, CredentialsUpdate, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := s.Has(c.sub, c.perm, nil); got != c.want {
+				t.Errorf("Has(%v, %s) = %v, want %v", c.sub, c.perm, got, c.want)
+			}
+		})
+	}
+	t.Run("a job's matrix may grant credentials permissions", func(t *testing.T) {
+		m := &model.AuthMatrix{Grants: []model.Grant{{Type: "USER", Sid: "carol", Permission: CredentialsView}}}
+		if err := ValidateItem(m); err != nil {
+			t.Fatal(err)
+		}
+		if !s.Has(Subject{User: "carol"}, CredentialsView, []*model.AuthMatrix{m}) {
+			t.Error("the job's grant is not held on the job")
+		}
+	})
+}

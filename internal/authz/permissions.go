@@ -7,7 +7,8 @@ package authz
 
 import "strings"
 
-// Jenkins's permission ids (§1.5): <owner class>.<name>.
+// Jenkins's permission ids (hudson/security/Permission.java): <owner
+// class>.<name>.
 const (
 	Administer     = "hudson.model.Hudson.Administer"
 	Read           = "hudson.model.Hudson.Read"
@@ -39,6 +40,16 @@ const (
 	NodeConnect    = "hudson.model.Computer.Connect"
 	NodeDisconnect = "hudson.model.Computer.Disconnect"
 	NodeBuild      = "hudson.model.Computer.Build"
+
+	// The credentials plugin's (CredentialsProvider.java). Each can be
+	// granted globally, on a folder or on a job.
+	CredentialsCreate        = "com.cloudbees.plugins.credentials.CredentialsProvider.Create"
+	CredentialsUpdate        = "com.cloudbees.plugins.credentials.CredentialsProvider.Update"
+	CredentialsView          = "com.cloudbees.plugins.credentials.CredentialsProvider.View"
+	CredentialsDelete        = "com.cloudbees.plugins.credentials.CredentialsProvider.Delete"
+	CredentialsManageDomains = "com.cloudbees.plugins.credentials.CredentialsProvider.ManageDomains"
+	CredentialsUseOwn        = "com.cloudbees.plugins.credentials.CredentialsProvider.UseOwn"
+	CredentialsUseItem       = "com.cloudbees.plugins.credentials.CredentialsProvider.UseItem"
 
 	// The generic permissions only ever appear as implications.
 	GenericRead      = "hudson.security.Permission.GenericRead"
@@ -110,16 +121,21 @@ var catalog = map[string]permission{
 	NodeBuild:            {"Agent/Build", GenericWrite, ScopeOverall},
 	"hudson.scm.SCM.Tag": {"SCM/Tag", "", ScopeItem},
 	// Plugins' item permissions JJB's authorization property can write.
-	"hudson.model.Item.ViewStatus":                                        {"Job/ViewStatus", ItemRead, ScopeItem},
-	"hudson.model.Run.Replay":                                             {"Run/Replay", ItemConfigure, ScopeItem},
-	"com.synopsys.arc.jenkins.plugins.ownership.OwnershipPlugin.Jobs":     {"Ownership/Jobs", Administer, ScopeItem},
-	"com.cloudbees.plugins.credentials.CredentialsProvider.Create":        {"Credentials/Create", GenericCreate, ScopeItem},
-	"com.cloudbees.plugins.credentials.CredentialsProvider.Update":        {"Credentials/Update", GenericUpdate, ScopeItem},
-	"com.cloudbees.plugins.credentials.CredentialsProvider.View":          {"Credentials/View", GenericRead, ScopeItem},
-	"com.cloudbees.plugins.credentials.CredentialsProvider.Delete":        {"Credentials/Delete", GenericDelete, ScopeItem},
-	"com.cloudbees.plugins.credentials.CredentialsProvider.ManageDomains": {"Credentials/ManageDomains", GenericConfigure, ScopeItem},
-	"com.cloudbees.plugins.credentials.CredentialsProvider.UseOwn":        {"Credentials/UseOwn", "", ScopeItem},
-	"com.cloudbees.plugins.credentials.CredentialsProvider.UseItem":       {"Credentials/UseItem", "", ScopeItem},
+	"hudson.model.Item.ViewStatus":                                    {"Job/ViewStatus", ItemRead, ScopeItem},
+	"hudson.model.Run.Replay":                                         {"Run/Replay", ItemConfigure, ScopeItem},
+	"com.synopsys.arc.jenkins.plugins.ownership.OwnershipPlugin.Jobs": {"Ownership/Jobs", Administer, ScopeItem},
+	// The credentials plugin's, as CredentialsProvider.java declares
+	// them: each implied by the generic permission of its verb (so
+	// Overall/Administer holds them all, and anonymous read access gives
+	// Credentials/View, as in Jenkins), UseOwn by Job/Build and UseItem by
+	// Job/Configure.
+	CredentialsCreate:        {"Credentials/Create", GenericCreate, ScopeItem},
+	CredentialsUpdate:        {"Credentials/Update", GenericUpdate, ScopeItem},
+	CredentialsView:          {"Credentials/View", GenericRead, ScopeItem},
+	CredentialsDelete:        {"Credentials/Delete", GenericDelete, ScopeItem},
+	CredentialsManageDomains: {"Credentials/ManageDomains", GenericConfigure, ScopeItem},
+	CredentialsUseOwn:        {"Credentials/UseOwn", ItemBuild, ScopeItem},
+	CredentialsUseItem:       {"Credentials/UseItem", ItemConfigure, ScopeItem},
 }
 
 // Known reports whether Jenkins knows the permission id.

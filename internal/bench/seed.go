@@ -8,11 +8,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jeeves-ci/jeeves/internal/app"
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/blob"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
-	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
 )
 
 // adminPassword is the seeded admin's password (loopback only).
@@ -47,29 +47,22 @@ type seedJob struct {
 	logs    map[int64]int64 // build number → log size to create
 }
 
-// seed writes the admin user, an API token and jobs with their builds into
-// a new home through the store, and creates the requested log files
-// where jeeves keeps them (blob.LogKey). It returns the token.
+// seed writes the admin user and an API token (through internal/app),
+// and jobs with their builds (through the store), into a new home, and
+// creates the requested log files where jeeves keeps them
+// (blob.LogKey). It returns the token.
 func seed(home string, jobs []seedJob) (string, error) {
 	ctx := context.Background()
-	st, err := sqlite.Open(home)
+	a, err := app.New(ctx, app.Options{Home: home, AdminPassword: adminPassword})
 	if err != nil {
 		return "", err
 	}
-	defer st.Close()
-	au, err := auth.New(st, filepath.Join(home, "secrets"))
+	defer a.Close(0)
+	token, _, err := a.Auth.GenerateToken(ctx, "admin", "bench", auth.TokenOptions{})
 	if err != nil {
 		return "", err
 	}
-	defer au.Close()
-	if _, err := au.EnsureAdmin(ctx, adminPassword); err != nil {
-		return "", err
-	}
-	token, _, err := au.GenerateToken(ctx, "admin", "bench", auth.TokenOptions{})
-	if err != nil {
-		return "", err
-	}
-	logs, err := seedJobs(ctx, st, jobs, time.Now())
+	logs, err := seedJobs(ctx, a.Store, jobs, time.Now())
 	if err != nil {
 		return "", err
 	}

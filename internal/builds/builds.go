@@ -38,7 +38,13 @@ type Service struct {
 	store    Store
 	blobs    blob.Store
 	statuses Statuses
+	deleted  []func(jobID, number int64) // set before use; read-only afterwards
 }
+
+// OnDeleted registers fn to be called after a build's record is deleted
+// (what remembers a job's history forgets it). Register it before the
+// service is used.
+func (s *Service) OnDeleted(fn func(jobID, number int64)) { s.deleted = append(s.deleted, fn) }
 
 // New returns the service over the store's builds and the home's blobs,
 // keeping statuses up to date.
@@ -140,6 +146,9 @@ func (s *Service) Delete(ctx context.Context, jobID, number int64) error {
 	}
 	if err := s.store.DeleteBuild(ctx, jobID, number); err != nil {
 		return err
+	}
+	for _, fn := range s.deleted {
+		fn(jobID, number)
 	}
 	// The log, and what the build left beside it (artifacts, reports).
 	for _, key := range []string{blob.LogKey(jobID, number), blob.BuildKey(jobID, number)} {

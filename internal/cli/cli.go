@@ -18,20 +18,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jeeves-ci/jeeves/internal/app"
 	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
-	"github.com/jeeves-ci/jeeves/internal/authz"
-	"github.com/jeeves-ci/jeeves/internal/blob"
-	"github.com/jeeves-ci/jeeves/internal/builds"
-	"github.com/jeeves-ci/jeeves/internal/farm"
-	"github.com/jeeves-ci/jeeves/internal/jobs"
-	"github.com/jeeves-ci/jeeves/internal/nodes"
 	"github.com/jeeves-ci/jeeves/internal/server"
-	"github.com/jeeves-ci/jeeves/internal/settings"
-	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
-	"github.com/jeeves-ci/jeeves/internal/timer"
+	"github.com/jeeves-ci/jeeves/internal/store"
 	"github.com/jeeves-ci/jeeves/internal/version"
-	"github.com/jeeves-ci/jeeves/internal/views"
 )
 
 const usage = `jeeves: a Jenkins-compatible automation server
@@ -258,69 +250,6 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 	if len(failed) > 0 {
 		log.Error("cannot make the home private: other users may read it", "home", home, "failed", strings.Join(failed, ", "))
 	}
-	st, err := sqlite.Open(home)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	au, err := auth.New(st, filepath.Join(home, "secrets"))
-	if err != nil {
-		return err
-	}
-	defer au.Close()
-	au.SetThrottle(o.Throttle)
-	au.SetTokenPolicy(o.TokenPolicy)
-	generated, err := au.EnsureAdmin(ctx, o.AdminPassword)
-	if err != nil {
-		return fmt.Errorf("create the first admin: %w", err)
-	}
-	if generated != "" {
-		pwFile := filepath.Join(home, "secrets", "initialAdminPassword")
-		if err := os.WriteFile(pwFile, []byte(generated+"\n"), 0o600); err != nil {
-			return err
-		}
-		// Shown once, as Jenkins does, so the first admin can log in.
-		fmt.Fprintf(logOut, "\n*************************************************************\n\n"+
-			"jeeves initial setup: the user \"admin\" was created with this password:\n\n%s\n\n"+
-			"It is also in %s\n\n*************************************************************\n\n", generated, pwFile)
-	}
-	az, err := authz.New(ctx, st)
-	if err != nil {
-		return err
-	}
-	blobs := blob.NewDir(home)
-	js, err := jobs.New(ctx, st, blobs)
-	if err != nil {
-		return err
-	}
-	vs, err := views.New(ctx, st)
-	if err != nil {
-		return err
-	}
-	ns, err := nodes.New(ctx, st)
-	if err != nil {
-		return err
-	}
-	sv, err := settings.Load(ctx, st, settings.Values{Executors: o.Executors, QuietPeriod: o.QuietPeriod, CSRF: o.CSRF, RootURL: o.URL})
-	if err != nil {
-		return err
-	}
-	if err := sv.Override(func(v *settings.Values) {
-		if o.Explicit["executors"] {
-			v.Executors = o.Executors
-		}
-		if o.Explicit["quiet-period"] {
-			v.QuietPeriod = o.QuietPeriod
-		}
-		if o.Explicit["csrf"] {
-			v.CSRF = o.CSRF
-		}
-		if o.Explicit["url"] {
-			v.RootURL = o.URL
-		}
-	}); err != nil {
-		return err
-	}
 	// Listening before the queue starts lets builds, even those left
 	// queued by the previous run, know the address jeeves serves on.
 	ln, err := net.Listen("tcp", o.Listen)
@@ -328,60 +257,51 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 		return err
 	}
 	defer ln.Close()
-	cur := sv.Get()
-	q, err := farm.New(ctx, farm.Config{
-		Executors: cur.Executors, QuietPeriod: cur.QuietPeriod, Home: home, RootURL: cur.RootURL,
-		ListenURL: listenURL(o.Listen, ln.Addr()), Logger: log,
-		Permits: server.TriggerPermits(au, az, js, log),
-	}, st, js)
-	if err != nil {
-		return err
-	}
-	timers := timer.New(timer.Config{Logger: log}, js, q.Queue())
-	tctx, stopTimers := context.WithCancel(ctx)
-	defer stopTimers()
-	go au.PurgeSessionsEvery(tctx, auth.SessionPurgeInterval, func(err error) {
-		log.Warn("cannot delete expired sessions", "err", err)
-	})
-	go timers.Run(tctx)
-	auditLog, err := audit.Open(filepath.Join(home, "audit"), o.Audit)
-	if err != nil {
-		return fmt.Errorf("open the audit log: %w", err)
-	}
-	defer auditLog.Close()
 	maxConns := o.MaxConns
 	if maxConns == 0 {
 		maxConns = connectionBudget()
 	}
-	srv := server.New(server.Config{
-		Version: version.Version, RootURL: o.URL, CSRF: o.CSRF, Executors: o.Executors,
-		QuietPeriod: o.QuietPeriod, Logger: log, Audit: auditLog, Authz: az, Settings: sv,
+	throttle := o.Throttle
+	a, err := app.New(ctx, app.Options{
+		Home: home, Version: version.Version, Logger: log,
+		Executors: o.Executors, QuietPeriod: o.QuietPeriod, CSRF: o.CSRF, RootURL: o.URL, Explicit: o.Explicit,
+		ListenURL: listenURL(o.Listen, ln.Addr()), AdminPassword: o.AdminPassword,
+		Throttle: &throttle, TokenPolicy: o.TokenPolicy, Audit: o.Audit,
 		TrustedProxies: o.TrustedProxies, MaxConns: maxConns, MaxConnsPerAddr: o.MaxConnsPerAddr,
 		IdleTimeout: o.IdleTimeout, BodyTimeout: o.BodyTimeout, WriteTimeout: o.WriteTimeout,
-	}, au, js, vs, ns, q, builds.New(st, blobs, js))
-	sv.OnChange(func(v settings.Values) {
-		q.SetExecutors(v.Executors)
-		q.SetDefaults(v.QuietPeriod, v.RootURL)
-		log.Info("settings changed", "executors", v.Executors, "quietPeriod", v.QuietPeriod, "csrf", v.CSRF, "rootURL", v.RootURL)
 	})
-	hs := srv.HTTPServer(slog.NewLogLogger(log.Handler(), slog.LevelWarn))
+	if err != nil {
+		return err
+	}
+	if pw := a.InitialAdminPassword; pw != "" {
+		// Shown once, as Jenkins does, so the first admin can log in.
+		fmt.Fprintf(logOut, "\n*************************************************************\n\n"+
+			"jeeves initial setup: the user \"admin\" was created with this password:\n\n%s\n\n"+
+			"It is also in %s\n\n*************************************************************\n\n", pw, filepath.Join(home, "secrets", "initialAdminPassword"))
+	}
+	bg, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+	a.Run(bg)
+	hs := a.HTTPServer(slog.NewLogLogger(log.Handler(), slog.LevelWarn))
 	served := make(chan error, 1)
-	go func() { served <- hs.Serve(srv.Listener(ln)) }()
+	go func() { served <- hs.Serve(a.Listener(ln)) }()
 	log.Info("jeeves is ready", "version", version.Version, "listen", ln.Addr().String(), "home", home, "maxConnections", maxConns)
 	if o.Ready != nil {
 		o.Ready(ln.Addr().String())
 	}
 	select {
 	case err := <-served:
-		q.Shutdown(o.ShutdownGrace)
+		a.Close(o.ShutdownGrace)
 		return err
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	hs.Shutdown(sctx)
-	q.Shutdown(o.ShutdownGrace)
+	if err := hs.Shutdown(sctx); err != nil {
+		log.Warn("connections still open after 5 s are dropped", "err", err)
+	}
+	a.Close(o.ShutdownGrace)
 	log.Info("stopped")
 	return nil
 }
@@ -391,11 +311,11 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 // forbidden or full home stops jeeves before it serves anything.
 func checkHome(home string) error {
 	if err := os.MkdirAll(home, 0o700); err != nil {
-		return fmt.Errorf("cannot create the home %s: %v", home, errCause(err))
+		return fmt.Errorf("cannot create the home %s: %v", home, store.Cause(err))
 	}
 	f, err := os.CreateTemp(home, ".write-test-*")
 	if err != nil {
-		return fmt.Errorf("the home %s is not writable: %v", home, errCause(err))
+		return fmt.Errorf("the home %s is not writable: %v", home, store.Cause(err))
 	}
 	name := f.Name()
 	defer os.Remove(name)
@@ -404,19 +324,9 @@ func checkHome(home string) error {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("the home %s is not writable: %v", home, errCause(err))
+		return fmt.Errorf("the home %s is not writable: %v", home, store.Cause(err))
 	}
 	return os.Remove(name)
-}
-
-// errCause is an error without the file path in front (the message names
-// the home already).
-func errCause(err error) string {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Op + ": " + pe.Err.Error()
-	}
-	return err.Error()
 }
 
 // listenURL is the root URL builds get when none is configured: the

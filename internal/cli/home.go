@@ -5,6 +5,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
 // homeEntries are what jeeves keeps at the top of its home. Nothing else
@@ -45,14 +47,14 @@ func makePrivate(home string) (fixed, failed []string) {
 		}
 		special := fi.Mode() & (fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
 		if err := os.Chmod(path, special|mode&^0o077); err != nil {
-			failed = append(failed, fmt.Sprintf("%s: %v", rel, errCause(err)))
+			failed = append(failed, fmt.Sprintf("%s: %v", rel, store.Cause(err)))
 			return
 		}
 		fixed = append(fixed, fmt.Sprintf("%s %04o→%04o", rel, mode, mode&^0o077))
 	}
 	fi, err := os.Stat(home) // the home itself may be a link to where it is
 	if err != nil {
-		return nil, []string{"home: " + errCause(err)}
+		return nil, []string{"home: " + store.Cause(err)}
 	}
 	if fi.Mode()&fs.ModeSticky != 0 && fi.Mode().Perm()&0o002 != 0 {
 		failed = append(failed, "home: a directory shared by every user (sticky, writable by all): give jeeves a directory of its own")
@@ -61,7 +63,12 @@ func makePrivate(home string) (fixed, failed []string) {
 	}
 	// each fixes the entries of dir that keep applies to.
 	each := func(dir string, keep func(fs.FileInfo) bool) {
-		children, _ := os.ReadDir(dir)
+		children, err := os.ReadDir(dir)
+		if err != nil {
+			rel, _ := filepath.Rel(home, dir)
+			failed = append(failed, fmt.Sprintf("%s: cannot list it: %v", rel, store.Cause(err)))
+			return
+		}
 		for _, c := range children {
 			if cfi, err := c.Info(); err == nil && keep(cfi) {
 				fix(filepath.Join(dir, c.Name()), cfi)

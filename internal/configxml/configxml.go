@@ -30,10 +30,11 @@ const (
 
 // Jenkins class names of the parts jeeves reads.
 const (
-	shellClass     = "hudson.tasks.Shell"
-	timerClass     = "hudson.triggers.TimerTrigger"
-	buildTrigClass = "hudson.tasks.BuildTrigger"
-	paramsProperty = "hudson.model.ParametersDefinitionProperty"
+	shellClass      = "hudson.tasks.Shell"
+	timerClass      = "hudson.triggers.TimerTrigger"
+	scmTriggerClass = "hudson.triggers.SCMTrigger"
+	buildTrigClass  = "hudson.tasks.BuildTrigger"
+	paramsProperty  = "hudson.model.ParametersDefinitionProperty"
 	// matrix-auth's per-item permissions, on jobs and on folders.
 	matrixProperty       = "hudson.security.AuthorizationMatrixProperty"
 	folderMatrixProperty = "com.cloudbees.hudson.plugins.folder.properties.AuthorizationMatrixProperty"
@@ -79,7 +80,7 @@ func Parse(data []byte) (*model.JobConfig, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := reader{base: base}
+	p := reader{base: base, raw: data}
 	switch root.name {
 	case KindProject:
 		return p.project(root)
@@ -98,6 +99,9 @@ func Parse(data []byte) (*model.JobConfig, error) {
 // characters were moved to in the private-use area (0 if none were).
 type reader struct {
 	base rune
+	// raw is the whole document as given, for the parts another package
+	// reads (a GitSCM's extensions).
+	raw []byte
 }
 
 // str is n's text with control characters restored; "" for a missing n.
@@ -146,6 +150,7 @@ func (p reader) project(root *node) (*model.JobConfig, error) {
 		Concurrent:  p.bool(root.child("concurrentBuild")),
 		AuthToken:   p.str(root.child("authToken")),
 		TimerSpecs:  p.str(root.child("triggers").child(timerClass).child("spec")),
+		SCMSpecs:    p.str(root.child("triggers").child(scmTriggerClass).child("spec")),
 	}
 	var err error
 	if cfg.QuietPeriod, err = p.optInt(root.child("quietPeriod")); err != nil {

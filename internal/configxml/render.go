@@ -115,13 +115,21 @@ func (w *writer) project(cfg *model.JobConfig) {
 	if cfg.AuthToken != "" {
 		w.leaf("authToken", cfg.AuthToken)
 	}
-	if cfg.TimerSpecs == "" {
+	if cfg.TimerSpecs == "" && cfg.SCMSpecs == "" {
 		w.line("<triggers/>")
 	} else {
 		w.open("triggers")
-		w.open(timerClass)
-		w.leaf("spec", cfg.TimerSpecs)
-		w.close(timerClass)
+		if cfg.TimerSpecs != "" {
+			w.open(timerClass)
+			w.leaf("spec", cfg.TimerSpecs)
+			w.close(timerClass)
+		}
+		if cfg.SCMSpecs != "" {
+			w.open(scmTriggerClass)
+			w.leaf("spec", cfg.SCMSpecs)
+			w.leaf("ignorePostCommitHooks", "false")
+			w.close(scmTriggerClass)
+		}
 		w.close("triggers")
 	}
 	w.leaf("concurrentBuild", strconv.FormatBool(cfg.Concurrent))

@@ -3,6 +3,7 @@ package configxml
 import (
 	"strings"
 
+	"github.com/jeeves-ci/jeeves/internal/git"
 	"github.com/jeeves-ci/jeeves/internal/model"
 )
 
@@ -19,7 +20,12 @@ import (
 // empty jdk or assignedNode, blockBuildWhen… false) are not listed.
 //
 // When later work makes jeeves run one of these, it leaves the list by
-// being added to the supported sets below.
+// being added to the supported sets below. An element a build
+// contributor runs (hudson.plugins.git.GitSCM, checked out by the git
+// contributor) stays listed here, since configxml cannot know whether
+// that contributor is registered; the contributor claims it
+// (executor.Part.Runs), and the builds and the job page leave it out
+// then. A GitSCM's extensions jeeves does not run are listed after it.
 
 // Classes jeeves runs, by the list they appear in.
 var (
@@ -141,6 +147,18 @@ var displayNames = map[string]string{
 	"org.jvnet.jenkins.plugins.nodelabelparameter.NodeParameterDefinition":                        "Node",
 	"org.jvnet.jenkins.plugins.nodelabelparameter.LabelParameterDefinition":                       "Label",
 
+	// Git's extensions ("Additional Behaviours").
+	"hudson.plugins.git.extensions.impl.PreBuildMerge":       "Merge before build",
+	"hudson.plugins.git.extensions.impl.SparseCheckoutPaths": "Sparse Checkout paths",
+	"hudson.plugins.git.extensions.impl.GitLFSPull":          "Git LFS pull after checkout",
+	"hudson.plugins.git.extensions.impl.BuildChooserSetting": "Strategy for choosing what to build",
+	"hudson.plugins.git.extensions.impl.PathRestriction":     "Polling ignores commits in certain paths",
+	"hudson.plugins.git.extensions.impl.UserExclusion":       "Polling ignores commits from certain users",
+	"hudson.plugins.git.extensions.impl.MessageExclusion":    "Polling ignores commits with certain messages",
+	"hudson.plugins.git.extensions.impl.DisableRemotePoll":   "Force polling using workspace",
+	"hudson.plugins.git.extensions.impl.ChangelogToBranch":   "Calculate changelog against a specific branch",
+	"jenkins.plugins.git.MergeWithGitSCMExtension":           "Merge with another branch",
+
 	// Build triggers.
 	"hudson.triggers.TimerTrigger":                                               "Build periodically",
 	"hudson.triggers.SCMTrigger":                                                 "Poll SCM",
@@ -174,6 +192,40 @@ func DisplayName(class string) string {
 		return n
 	}
 	return class
+}
+
+// changesCheckout are the git extensions jeeves does not run that change
+// what a build checks out (a merge, a sparse or LFS checkout, another
+// choice of revision): a build without them would not build what was
+// asked, so they fail it, as an SCM jeeves does not run does. The others
+// (polling filters, changelog options…) only warn.
+var changesCheckout = map[string]bool{
+	"hudson.plugins.git.extensions.impl.PreBuildMerge":       true,
+	"hudson.plugins.git.extensions.impl.SparseCheckoutPaths": true,
+	"hudson.plugins.git.extensions.impl.GitLFSPull":          true,
+	"hudson.plugins.git.extensions.impl.BuildChooserSetting": true,
+	"jenkins.plugins.git.MergeWithGitSCMExtension":           true,
+}
+
+// gitExtensions lists the extensions of the document's GitSCM that
+// jeeves does not run (its legacy fields included, as the git plugin
+// turns them into extensions). GitSCM itself is run by the git
+// contributor when one is registered (executor.Part.Runs); a GitSCM the
+// git package cannot read adds nothing here: its checkout says why.
+func (p reader) gitExtensions() []model.Unsupported {
+	s, err := git.Parse(p.raw)
+	if err != nil {
+		return nil
+	}
+	var out []model.Unsupported
+	for _, class := range s.Unsupported {
+		kind := model.KindSCMExtension
+		if changesCheckout[class] {
+			kind = model.KindSCM
+		}
+		out = append(out, unsupportedItem(kind, class))
+	}
+	return out
 }
 
 // unsupportedItem is an entry of the list.
@@ -223,6 +275,9 @@ func (p reader) unsupported(root *node) []model.Unsupported {
 		case "scm":
 			if !runsSCM[n.class] {
 				add(model.KindSCM, n.class)
+			}
+			if n.class == git.SCMClass {
+				out = append(out, p.gitExtensions()...)
 			}
 		case "builders":
 			for _, b := range n.children {
@@ -276,7 +331,7 @@ func (p reader) unsupported(root *node) []model.Unsupported {
 				add(model.KindSetting, n.name)
 			}
 		case "assignedNode":
-			if text != "" && text != "built-in" && text != "master" {
+			if text != "" && !model.IsBuiltInLabel(text) {
 				add(model.KindSetting, n.name)
 			}
 		case "jdk":

@@ -41,8 +41,10 @@ const (
 type Summary struct {
 	Description string
 	DisplayName string
-	// Fingerprint is always nil (JSON null): jeeves does not track
-	// credential fingerprints.
+	// Fingerprint is nil (JSON null) for a credential no build has used;
+	// internal/credstore sets it to its *Fingerprint, the builds that
+	// used the credential, which the edge renders as Jenkins's
+	// hudson.model.Fingerprint.
 	Fingerprint any
 	FullName    string
 	ID          string

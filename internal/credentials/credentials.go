@@ -390,6 +390,9 @@ func (c *Credential) check(allowRedacted bool) error {
 	}
 	switch c.Kind {
 	case KindSecretFile:
+		if c.FileName == "" && contains(c.Redacted, FieldSecretBytes) {
+			break // Merge keeps the stored file's name with its content
+		}
 		if err := validFileName(c.FileName); err != nil {
 			return invalid("credential %q: %v", c.ID, err)
 		}

@@ -428,6 +428,75 @@ func TestParseJSON(t *testing.T) {
 	}
 }
 
+// TestKeepBlank: the update form shows no secret, so what it posts blank
+// is kept from the stored credential.
+func TestKeepBlank(t *testing.T) {
+	k := getKeys(t)
+	keyJSON, _ := json.Marshal(k.ed25519)
+	p := Parser{KeepBlank: true}
+	cases := []struct {
+		name   string
+		stored *Credential
+		form   string
+		want   *Credential
+	}{
+		{"a blank password is kept, the new description taken",
+			&Credential{ID: "u", Scope: ScopeGlobal, Kind: KindUsernamePassword, Username: "bob", Password: "s3cret"},
+			`{"stapler-class":"` + ClassUsernamePassword + `","id":"u","username":"bob","password":"","description":"new"}`,
+			&Credential{ID: "u", Scope: ScopeGlobal, Kind: KindUsernamePassword, Username: "bob", Password: "s3cret", Description: "new"}},
+		{"a password typed in replaces the stored one",
+			&Credential{ID: "u", Scope: ScopeGlobal, Kind: KindUsernamePassword, Username: "bob", Password: "s3cret"},
+			`{"stapler-class":"` + ClassUsernamePassword + `","id":"u","username":"bob","password":"n3w"}`,
+			&Credential{ID: "u", Scope: ScopeGlobal, Kind: KindUsernamePassword, Username: "bob", Password: "n3w"}},
+		{"a blank secret text is kept",
+			&Credential{ID: "t", Scope: ScopeGlobal, Kind: KindSecretText, Secret: "t0ken"},
+			`{"stapler-class":"` + ClassSecretText + `","id":"t","secret":"","scope":"SYSTEM"}`,
+			&Credential{ID: "t", Scope: ScopeSystem, Kind: KindSecretText, Secret: "t0ken"}},
+		{"a secret file not uploaded again is kept with its name",
+			&Credential{ID: "f", Scope: ScopeGlobal, Kind: KindSecretFile, FileName: "a.txt", FileData: SecretBytes("x")},
+			`{"stapler-class":"` + ClassSecretFile + `","id":"f","file":"file0"}`,
+			&Credential{ID: "f", Scope: ScopeGlobal, Kind: KindSecretFile, FileName: "a.txt", FileData: SecretBytes("x")}},
+		{"a blank key and passphrase are kept",
+			&Credential{ID: "s", Scope: ScopeGlobal, Kind: KindSSHKey, Username: "git", PrivateKey: Secret(k.encrypted), Passphrase: Secret(k.passphrase)},
+			`{"stapler-class":"` + ClassSSHKey + `","id":"s","username":"deploy","passphrase":"","privateKeySource":{"privateKey":""}}`,
+			&Credential{ID: "s", Scope: ScopeGlobal, Kind: KindSSHKey, Username: "deploy", PrivateKey: Secret(k.encrypted), Passphrase: Secret(k.passphrase)}},
+		{"a new plain key takes the stored passphrase, which it does not need",
+			&Credential{ID: "s", Scope: ScopeGlobal, Kind: KindSSHKey, Username: "git", PrivateKey: Secret(k.encrypted), Passphrase: Secret(k.passphrase)},
+			`{"stapler-class":"` + ClassSSHKey + `","id":"s","username":"git","privateKeySource":{"privateKey":` + string(keyJSON) + `}}`,
+			&Credential{ID: "s", Scope: ScopeGlobal, Kind: KindSSHKey, Username: "git", PrivateKey: Secret(k.ed25519), Passphrase: Secret(k.passphrase)}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			posted, err := p.ParseJSON([]byte(c.form), func(string) (string, []byte, bool) { return "", nil, false })
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := Merge(c.stored, posted)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, c.want) {
+				t.Errorf("got  %s\nwant %s", dump(got), dump(c.want))
+			}
+		})
+	}
+	t.Run("a blank field with nothing stored is refused", func(t *testing.T) {
+		posted, err := p.ParseJSON([]byte(`{"stapler-class":"`+ClassSecretText+`","id":"t","secret":""}`), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Merge(nil, posted); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("Merge = %v", err)
+		}
+	})
+	t.Run("without KeepBlank a blank key is refused at once", func(t *testing.T) {
+		_, err := ParseJSON([]byte(`{"stapler-class":"`+ClassSSHKey+`","id":"s","privateKeySource":{"privateKey":""}}`), nil)
+		if !errors.Is(err, ErrInvalid) {
+			t.Fatalf("ParseJSON = %v", err)
+		}
+	})
+}
+
 func TestParseStoreXML(t *testing.T) {
 	t.Run("a Jenkins-written file: every encrypted value and unknown type is a problem", func(t *testing.T) {
 		sf, err := ParseStoreXML(readFile(t, "jenkins-credentials.xml"))

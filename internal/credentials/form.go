@@ -37,7 +37,7 @@ func ParseJSON(data []byte, files FileLookup) (*Credential, error) {
 //
 // Other keys are ignored, as Stapler ignores them. A missing or empty id
 // gets a new UUID. The result is checked as ParseXML's is (it has no
-// redacted fields); pass it to Merge.
+// redacted fields unless KeepBlank is set); pass it to Merge.
 func (p Parser) ParseJSON(data []byte, files FileLookup) (*Credential, error) {
 	if len(data) > MaxJSONSize {
 		return nil, invalid("the form's JSON is %d bytes long; the limit is %d", len(data), MaxJSONSize)
@@ -100,6 +100,10 @@ func (p Parser) ParseJSON(data []byte, files FileLookup) (*Credential, error) {
 		if err != nil {
 			return "", err
 		}
+		if v == "" && p.KeepBlank {
+			c.Redacted = append(c.Redacted, Field(key))
+			return "", nil
+		}
 		v, err = p.secretText(key, v)
 		return Secret(v), err
 	}
@@ -128,7 +132,7 @@ func (p Parser) ParseJSON(data []byte, files FileLookup) (*Credential, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.check(false); err != nil {
+	if err := c.check(p.KeepBlank); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -194,6 +198,10 @@ func (p Parser) jsonKeySource(c *Credential, v any) error {
 	if !ok {
 		return invalid(`"privateKey" is missing or not a string`)
 	}
+	if key == "" && p.KeepBlank {
+		c.Redacted = append(c.Redacted, FieldPrivateKey)
+		return nil
+	}
 	key, err = p.secretText("privateKey", key)
 	if err != nil {
 		return err
@@ -223,6 +231,10 @@ func (p Parser) jsonFile(c *Credential, obj map[string]any, files FileLookup, st
 	sb, err := str("secretBytes")
 	if err != nil {
 		return err
+	}
+	if sb == "" && p.KeepBlank {
+		c.Redacted = append(c.Redacted, FieldSecretBytes)
+		return nil
 	}
 	if sb == "" && c.FileName == "" {
 		return invalid("a secret file needs its content: upload a file")

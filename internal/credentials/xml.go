@@ -26,6 +26,13 @@ type JenkinsDecrypter interface {
 type Parser struct {
 	// Jenkins, if set, decrypts values a Jenkins server encrypted.
 	Jenkins JenkinsDecrypter
+	// KeepBlank makes ParseJSON read a secret left blank (a password,
+	// secret text, passphrase or private key field left empty, a secret
+	// file not uploaded again) as Redacted, so that Merge keeps the stored
+	// one: the update form shows no secret, and what is left blank stays
+	// as it was. An SSH key's passphrase cannot then be removed by
+	// leaving it blank; a key without one ignores it.
+	KeepBlank bool
 }
 
 // ParseXML reads one credential with the zero Parser. See Parser.ParseXML.
@@ -377,7 +384,8 @@ func boolText(b bool) string {
 // secret for a posted <secret-redacted/>: fetching a credential's
 // config.xml, editing its description and posting it back keeps its
 // secrets. A redacted field can be kept only from a stored credential of
-// the same kind.
+// the same kind. A kept secret file keeps its name too unless posted
+// names it.
 func Merge(stored, posted *Credential) (*Credential, error) {
 	c := *posted
 	c.Redacted = nil
@@ -397,6 +405,9 @@ func Merge(stored, posted *Credential) (*Credential, error) {
 				c.Secret = stored.Secret
 			case FieldSecretBytes:
 				c.FileData = stored.FileData
+				if c.FileName == "" {
+					c.FileName = stored.FileName
+				}
 			case FieldPrivateKey:
 				c.PrivateKey = stored.PrivateKey
 			case FieldPassphrase:

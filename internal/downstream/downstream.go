@@ -71,7 +71,7 @@ func (t *Trigger) StepsDone(ctx context.Context, ev *executor.StepsDone) {
 	}
 	for _, name := range cfg.Children {
 		name = strings.TrimSpace(name)
-		child, err := t.jobs.Get(Resolve(job.Name, name))
+		child, err := t.jobs.Get(jobs.Resolve(job.Name, name))
 		see, build := false, false
 		if err == nil && t.permits != nil {
 			see, build = t.permits(by, child)
@@ -101,17 +101,4 @@ func (t *Trigger) StepsDone(ctx context.Context, ev *executor.StepsDone) {
 			}
 		}
 	}
-}
-
-// Resolve turns a project name as written in a job's config (relative to
-// the job's folder, or absolute with a leading "/") into a full name.
-func Resolve(from, name string) string {
-	name = strings.TrimSpace(name)
-	if strings.HasPrefix(name, "/") {
-		return strings.Trim(name, "/")
-	}
-	if parent := jobs.Parent(from); parent != "" {
-		return parent + "/" + name
-	}
-	return name
 }

@@ -124,20 +124,3 @@ func TestStepsDone(t *testing.T) {
 		}
 	})
 }
-
-func TestResolve(t *testing.T) {
-	cases := []struct{ from, name, want string }{
-		{"up", "child", "child"},
-		{"f/up", "child", "f/child"},
-		{"f/up", " child ", "f/child"},
-		{"f/up", "/top", "top"},
-		{"f/up", "/g/x/", "g/x"},
-	}
-	for _, c := range cases {
-		t.Run(c.name+" named in "+c.from+" is "+c.want, func(t *testing.T) {
-			if got := Resolve(c.from, c.name); got != c.want {
-				t.Fatalf("Resolve(%q, %q) = %q", c.from, c.name, got)
-			}
-		})
-	}
-}

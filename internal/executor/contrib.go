@@ -55,14 +55,27 @@ type Part struct {
 	Publish func(ctx context.Context, b *Build)
 	// Notifier puts Publish after every recorder's.
 	Notifier bool
-	// Runs names the config.xml elements the part runs, as
-	// model.Unsupported names them (a class, or a setting's element):
-	// the console does not warn that jeeves does not run them, whatever
-	// the job's parsed configuration lists.
+	// Runs names, by class, the elements of the job's config.xml that
+	// configxml lists as not run by jeeves (model.JobConfig.Unsupported)
+	// and that this part runs: an SCM whose checkout it does
+	// (hudson.plugins.git.GitSCM). A build does not report them, nor
+	// fail for them. configxml cannot know which contributors are
+	// registered, so it lists such an element, and the build of a job
+	// no registered contributor runs it for fails before its steps
+	// rather than run them without their sources.
 	Runs []string
 	// Finished runs once the build's result is recorded and its executor
 	// is free, outside the build: it cannot change the build any more.
 	Finished func(ctx context.Context, b model.Build)
+}
+
+// A Recoverer is a Contributor that cleans up after the builds a jeeves
+// that stopped uncleanly left running (files a teardown did not get to
+// remove). Executor.Recover calls it once per node, with those builds,
+// after their processes are killed and before they are recorded ABORTED;
+// no build runs on the node meanwhile.
+type Recoverer interface {
+	Recover(ctx context.Context, node *Node, stale []*model.Build)
 }
 
 // Build is one build as its contributors see it: Jenkins's
@@ -136,6 +149,19 @@ func (e *Executor) Register(c Contributor) {
 	e.mu.Unlock()
 }
 
+// recoverers is the registered contributors that are Recoverers.
+func (e *Executor) recoverers() []Recoverer {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []Recoverer
+	for _, c := range e.contributors {
+		if r, ok := c.(Recoverer); ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // parts asks every contributor what it does in a build of job.
 func (e *Executor) parts(job *model.Job) []*Part {
 	e.mu.Lock()
@@ -148,4 +174,11 @@ func (e *Executor) parts(job *model.Job) []*Part {
 		}
 	}
 	return out
+}
+
+// Unsupported is what a build of job reports as not run by jeeves:
+// job.Config.Unsupported without the elements the registered
+// contributors run (Part.Runs). The job page shows it.
+func (e *Executor) Unsupported(job *model.Job) []model.Unsupported {
+	return notRun(job.Config.Unsupported, e.parts(job))
 }

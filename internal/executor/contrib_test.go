@@ -252,3 +252,113 @@ func TestRegisteredContributors(t *testing.T) {
 		t.Fatalf("a job the contributor does not care for got its variable:\n%s", log)
 	}
 }
+
+// TestPartRuns: an element of the configuration that a part runs is not
+// called "not run" in the console; the others still are.
+func TestPartRuns(t *testing.T) {
+	job := shellJob("echo hi")
+	job.Config.Unsupported = []model.Unsupported{
+		{Kind: model.KindWrapper, Class: "org.example.SecretWrapper", Name: "Secrets"},
+		{Kind: model.KindWrapper, Class: "org.example.Timestamper", Name: "Timestamps"},
+	}
+	for _, c := range []struct {
+		name  string
+		parts []*Part
+		warns []string
+	}{
+		{"without a part running it, each element gets its warning", nil, []string{"Secrets", "Timestamps"}},
+		{"a part that runs an element takes its warning away", []*Part{{Name: "secrets", Runs: []string{"org.example.SecretWrapper"}}}, []string{"Timestamps"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var log bytes.Buffer
+			got, err := runSteps(context.Background(), steps{job: job, build: &model.Build{}, workspace: "/ws/job", log: &log,
+				launcher: newFakeLauncher(), parts: c.parts, ctx: &Build{}})
+			if err != nil || got != model.Success {
+				t.Fatalf("%s %v", got, err)
+			}
+			var warns []string
+			for _, line := range strings.Split(log.String(), "\n") {
+				if name, ok := strings.CutPrefix(line, "WARNING: jeeves does not run "); ok {
+					warns = append(warns, strings.Fields(name)[0])
+				}
+			}
+			if strings.Join(warns, ",") != strings.Join(c.warns, ",") {
+				t.Fatalf("warnings %v, want %v:\n%s", warns, c.warns, log.String())
+			}
+		})
+	}
+}
+
+// recoverer is a contributor that records what Recover gave it.
+type recoverer struct {
+	contributorFunc
+	got chan []*model.Build
+}
+
+func (r recoverer) Recover(_ context.Context, node *Node, stale []*model.Build) {
+	if node == nil || node.Launcher == nil {
+		panic("no node")
+	}
+	r.got <- stale
+}
+
+// TestContributorRunsWhatConfigxmlListsAsNotRun: an SCM configxml lists
+// as not run fails the build unless a registered contributor runs it;
+// then the build checks out and runs, and the other elements the job
+// does not run are still reported.
+func TestContributorRunsWhatConfigxmlListsAsNotRun(t *testing.T) {
+	git := model.Unsupported{Kind: model.KindSCM, Class: "hudson.plugins.git.GitSCM", Name: "Git"}
+	merge := model.Unsupported{Kind: model.KindSCM, Class: "x.PreBuildMerge", Name: "Merge before build"}
+	paths := model.Unsupported{Kind: model.KindSCMExtension, Class: "x.PathRestriction", Name: "Path restriction"}
+	job := func(u ...model.Unsupported) *model.Job {
+		j := shellJob("echo hi")
+		j.Config.Unsupported = u
+		return j
+	}
+	checkout := &Part{Name: "git", Runs: []string{"hudson.plugins.git.GitSCM"},
+		Checkout: func(_ context.Context, b *Build) error { fmt.Fprintln(b.Console(), "git: checked out"); return nil }}
+	head := "Started\nRunning as SYSTEM\nBuilding in workspace /ws/job\n"
+	cases := []struct {
+		name  string
+		job   *model.Job
+		parts []*Part
+		want  model.Result
+		log   string
+	}{
+		{name: "without the contributor the SCM fails the build before any step", job: job(git), want: model.Failure,
+			log: head + "ERROR: jeeves cannot run Git (hudson.plugins.git.GitSCM): the build steps would run without the checkout they expect, so the build does not run\nFinished: FAILURE\n"},
+		{name: "with it the checkout runs and nothing is reported", job: job(git), parts: []*Part{checkout}, want: model.Success,
+			log: head + "git: checked out\n[job] $ /bin/sh -xe /tmp/s1\nFinished: SUCCESS\n"},
+		{name: "an extension it does not run still warns", job: job(git, paths), parts: []*Part{checkout}, want: model.Success,
+			log: head + "WARNING: jeeves does not run Path restriction (x.PathRestriction); it is kept in config.xml but ignored\n" +
+				"git: checked out\n[job] $ /bin/sh -xe /tmp/s1\nFinished: SUCCESS\n"},
+		{name: "an extension that changes what is checked out still fails the build", job: job(git, merge), parts: []*Part{checkout}, want: model.Failure,
+			log: head + "ERROR: jeeves cannot run Merge before build (x.PreBuildMerge): the build steps would run without the checkout they expect, so the build does not run\nFinished: FAILURE\n"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			l := newFakeLauncher()
+			l.exit = exitBy
+			var log bytes.Buffer
+			got, err := runSteps(context.Background(), steps{job: c.job, build: &model.Build{Number: 1}, workspace: "/ws/job",
+				log: &log, launcher: l, cookie: "c", parts: c.parts, ctx: &Build{}})
+			if err != nil || got != c.want {
+				t.Fatalf("result %s, %v; want %s\n%s", got, err, c.want, log.String())
+			}
+			if s := scriptNames(log.String()); s != c.log {
+				t.Fatalf("console:\n%s\nwant:\n%s", s, c.log)
+			}
+		})
+	}
+	t.Run("the job page's list leaves out what a registered contributor runs", func(t *testing.T) {
+		w := newWorld(t, Config{}, nil)
+		j := job(git, paths)
+		if got := w.ex.Unsupported(j); len(got) != 2 {
+			t.Fatalf("unregistered: %v", got)
+		}
+		w.ex.Register(contributorFunc(func(*model.Job) *Part { return checkout }))
+		if got := w.ex.Unsupported(j); len(got) != 1 || got[0] != paths {
+			t.Fatalf("registered: %v", got)
+		}
+	})
+}

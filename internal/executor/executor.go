@@ -2,7 +2,7 @@
 // is handed over to the moment its result is recorded. It records the
 // build's start, leases its workspace on the node, builds its
 // environment, writes its console log through a blob.Store (masking
-// password parameters), runs its steps through the node's launcher,
+// password parameters with internal/mask), runs its steps through the node's launcher,
 // tells its subscribers the steps are done, kills what the build left
 // running, and records the result, waiting out a full disk. At start it
 // ends the builds a dead predecessor left running.
@@ -23,6 +23,7 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/blob"
 	"github.com/jeeves-ci/jeeves/internal/launcher"
+	"github.com/jeeves-ci/jeeves/internal/mask"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
 	"github.com/jeeves-ci/jeeves/internal/workspace"
@@ -219,29 +220,35 @@ func (e *Executor) run(ctx context.Context, r *Run, job *model.Job, by *model.Au
 	if err != nil {
 		e.cfg.Logger.Error("cannot open build log", "job", b.JobName, "build", b.Number, "err", err)
 		stepsDone(io.Discard, result)
-		note = fmt.Sprintf("ERROR: jeeves could not write this console log (%v); the build did not run\nFinished: %s\n", errCause(err), result)
+		note = fmt.Sprintf("ERROR: jeeves could not write this console log (%v); the build did not run\nFinished: %s\n", store.Cause(err), result)
 	} else {
-		// Password parameters show as **** in the console. Only builds
-		// that have one pay for the copy; the rest write straight to the
-		// log, which the local launcher hands to the steps as their
-		// output.
+		// Password parameters show as **** in the console, with the
+		// rules bound credentials follow (internal/mask: their encoded
+		// forms too; values shorter than mask.MinLen are not masked and
+		// the console says so). Only builds that have one pay for the
+		// copy; the rest write straight to the log, which the local
+		// launcher hands to the steps as their output.
 		var out io.Writer = log
-		var masker *Masker
-		var secrets []string
+		var masker *mask.Masker
+		var secrets, notes []string
 		for _, v := range b.Params {
-			if v.Kind == model.ParamPassword && v.Value != "" {
-				secrets = append(secrets, v.Value)
+			if v.Kind != model.ParamPassword || v.Value == "" {
+				continue
+			}
+			secrets = append(secrets, v.Value)
+			if !mask.Maskable(v.Value) {
+				notes = append(notes, fmt.Sprintf("Warning: the value of the password parameter %s has fewer than %d characters and is not masked in this log", v.Name, mask.MinLen))
 			}
 		}
-		if len(secrets) > 0 {
-			masker = NewMasker(log, secrets)
+		if mask.Needed(secrets) {
+			masker = mask.NewMasker(log, secrets)
 			out = masker
 		}
 		var logErr error
 		cookie := Cookie(e.cfg.Home, b.JobID, b.Number)
 		result, logErr = runSteps(ctx, steps{
 			job: job, build: b, workspace: r.workspace, env: e.environment(job, b, node, r.workspace),
-			log: out, launcher: node.Launcher, cookie: cookie,
+			log: out, notes: notes, launcher: node.Launcher, cookie: cookie,
 			grace: e.cfg.KillGrace, beforeFinish: stepsDone,
 			parts: parts,
 			ctx: &Build{
@@ -257,7 +264,7 @@ func (e *Executor) run(ctx context.Context, r *Run, job *model.Job, by *model.Au
 		log.Close()
 		if logErr != nil {
 			e.cfg.Logger.Error("cannot write build log", "job", b.JobName, "build", b.Number, "err", logErr)
-			note = fmt.Sprintf("\nERROR: jeeves could not write all of this console log (%v); output is missing\nFinished: %s\n", errCause(logErr), result)
+			note = fmt.Sprintf("\nERROR: jeeves could not write all of this console log (%v); output is missing\nFinished: %s\n", store.Cause(logErr), result)
 		}
 	}
 	d := time.Since(b.StartedAt)

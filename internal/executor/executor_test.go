@@ -297,9 +297,21 @@ func TestRecover(t *testing.T) {
 	go func() { exited <- orphan.Wait() }()
 	t.Cleanup(func() { orphan.Process.Kill() })
 
-	if err := w.ex.Recover(ctx, w.node.Launcher); err != nil {
+	rec := recoverer{contributorFunc: func(*model.Job) *Part { return nil }, got: make(chan []*model.Build, 1)}
+	w.ex.Register(rec)
+	if err := w.ex.Recover(ctx, w.node); err != nil {
 		t.Fatal(err)
 	}
+	t.Run("the contributors that recover are given the builds left running", func(t *testing.T) {
+		select {
+		case stale := <-rec.got:
+			if len(stale) != 2 || stale[0].Number != left[0].Number || stale[1].Number != left[1].Number {
+				t.Fatalf("%+v", stale)
+			}
+		default:
+			t.Fatal("Recover was not called")
+		}
+	})
 	t.Run("the processes of the builds left running are killed", func(t *testing.T) {
 		// Recover returned once the process was dead; jeeves, its
 		// parent here, reaps it a moment later.
@@ -414,5 +426,33 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestPasswordParameters: password parameters are masked with the rules
+// of internal/mask, as bound credentials are: split across writes, in
+// their encoded forms, and a value too short to mask is named instead.
+func TestPasswordParameters(t *testing.T) {
+	w := newWorld(t, Config{}, nil)
+	j := w.job(t, "pw", `set +x; printf 'pw=%s\n' "$PW"; printf 'b64=%s\n' "$(printf %s "$PW" | base64)"; printf 'split=%s' "${PW%??}"; printf '%s\n' "${PW#${PW%??}}"; echo "short=$PIN"`)
+	w.start(t, j, model.ParamValue{Kind: model.ParamPassword, Name: "PW", Value: "s3cret-value"},
+		model.ParamValue{Kind: model.ParamPassword, Name: "PIN", Value: "42"})
+	b := awaitFinished(t, w.finished)
+	log := w.log(t, b)
+	for _, c := range []struct{ name, want string }{
+		{"the value is masked", "\npw=****\n"},
+		{"its base64 form is masked", "\nb64=****\n"},
+		{"a value printed in two writes is masked", "\nsplit=****\n"},
+		{"a value too short to mask is named after the opening lines", "\nWarning: the value of the password parameter PIN has fewer than 3 characters and is not masked in this log\n"},
+		{"and is shown as it is", "\nshort=42\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if !strings.Contains(log, c.want) {
+				t.Fatalf("console lacks %q:\n%s", c.want, log)
+			}
+		})
+	}
+	if strings.Contains(log, "s3cret-value") {
+		t.Fatalf("the console shows the password:\n%s", log)
 	}
 }

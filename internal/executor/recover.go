@@ -2,13 +2,10 @@ package executor
 
 import (
 	"context"
-	"errors"
 	"io"
-	"os"
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/blob"
-	"github.com/jeeves-ci/jeeves/internal/launcher"
 	"github.com/jeeves-ci/jeeves/internal/model"
 )
 
@@ -18,15 +15,17 @@ const RecoveryNote = "jeeves stopped while this build was running\nBuild was abo
 
 // Recover ends the builds the store still marks as running, which a
 // jeeves that stopped uncleanly left: first the processes they left on
-// the machine l reaches are killed (found by their cookies), so that
-// nothing writes to a log after it says it is over; then each log gets
-// RecoveryNote and each build is recorded ABORTED, lasting until its log
-// was last written.
-func (e *Executor) Recover(ctx context.Context, l launcher.Launcher) error {
+// the node are killed (found by their cookies), so that nothing writes
+// to a log after it says it is over; then the registered Recoverers
+// clean up what the builds' teardowns did not (secret files); then each
+// log gets RecoveryNote and each build is recorded ABORTED, lasting
+// until its log was last written.
+func (e *Executor) Recover(ctx context.Context, node *Node) error {
 	stale, err := e.builds.RunningBuilds(ctx)
 	if err != nil {
 		return err
 	}
+	l := node.Launcher
 	cookies := make([]string, len(stale))
 	for i, b := range stale {
 		cookies[i] = Cookie(e.cfg.Home, b.JobID, b.Number)
@@ -35,6 +34,11 @@ func (e *Executor) Recover(ctx context.Context, l launcher.Launcher) error {
 		e.cfg.Logger.Error("cannot kill the processes left by builds of the previous run", "processes", n, "err", err)
 	} else if n > 0 {
 		e.cfg.Logger.Info("killed processes left by builds of the previous run", "processes", n)
+	}
+	if len(stale) > 0 {
+		for _, r := range e.recoverers() {
+			r.Recover(ctx, node, stale)
+		}
 	}
 	for _, b := range stale {
 		key := blob.LogKey(b.JobID, b.Number)
@@ -85,13 +89,4 @@ func (e *Executor) endsWithNewline(key string, size int64) bool {
 	b := make([]byte, 1)
 	_, err = r.ReadAt(b, size-1)
 	return err != nil || b[0] == '\n'
-}
-
-// errCause is an error's last part, without the file path in front.
-func errCause(err error) string {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Op + ": " + pe.Err.Error()
-	}
-	return err.Error()
 }

@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/launcher"
-	secretmask "github.com/jeeves-ci/jeeves/internal/mask"
+	"github.com/jeeves-ci/jeeves/internal/mask"
 	"github.com/jeeves-ci/jeeves/internal/model"
 )
 
@@ -24,7 +25,10 @@ type steps struct {
 	workspace string
 	env       []string // the full environment, Jenkins's variables included
 	log       io.Writer
-	launcher  launcher.Launcher
+	// notes are lines the console gets after its opening lines (such as
+	// a password parameter too short to be masked).
+	notes    []string
+	launcher launcher.Launcher
 	// cookie marks the build's processes: when the build ends or is
 	// stopped, every process still carrying it is killed. Empty: only
 	// each step's process group is killed.
@@ -86,10 +90,10 @@ func runSteps(ctx context.Context, s steps) (result model.Result, logErr error) 
 	}
 	bc.console, bc.env, bc.Workspace = log, &s.env, s.workspace
 	bc.mask = func(secrets []string) {
-		if !secretmask.Needed(secrets) {
+		if !mask.Needed(secrets) {
 			return
 		}
-		m := secretmask.NewMasker(log.w, secrets)
+		m := mask.NewMasker(log.w, secrets)
 		maskers = append(maskers, m)
 		log.w, s.log = m, m
 	}
@@ -102,6 +106,9 @@ func runSteps(ctx context.Context, s steps) (result model.Result, logErr error) 
 	}
 	fmt.Fprintln(log, "Running as SYSTEM")
 	fmt.Fprintf(log, "Building in workspace %s\n", s.workspace)
+	for _, n := range s.notes {
+		fmt.Fprintln(log, n)
+	}
 	result = model.Success
 	if log.err != nil {
 		result = model.Failure
@@ -217,21 +224,19 @@ var cannotRun = map[string]string{
 	model.KindBuilder: "skipping this step would report a result the build did not earn, so the build does not run",
 }
 
-// notRun is what the parsed configuration lists as not run, less what
-// the build's contributors run.
+// notRun is the unsupported elements of a job's configuration but those
+// the build's parts run.
 func notRun(list []model.Unsupported, parts []*Part) []model.Unsupported {
-	runs := map[string]bool{}
+	var runs []string
 	for _, p := range parts {
-		for _, c := range p.Runs {
-			runs[c] = true
-		}
+		runs = append(runs, p.Runs...)
 	}
 	if len(runs) == 0 {
 		return list
 	}
 	out := make([]model.Unsupported, 0, len(list))
 	for _, u := range list {
-		if !runs[u.Class] {
+		if !slices.Contains(runs, u.Class) {
 			out = append(out, u)
 		}
 	}

@@ -126,8 +126,9 @@ const MaxNesting = 512
 // flushAt is the buffered size at which output is passed to the writer.
 const flushAt = 6 << 10
 
-// maxDepth bounds Options.Depth so that thresholds cannot overflow.
-const maxDepth = 1 << 20
+// maxSafeDepth is the largest Options.Depth (either way) Write uses: the
+// visibility thresholds computed from a larger one could overflow.
+const maxSafeDepth = 1 << 20
 
 // Write renders root to w in flavor f. For XML, xmlRoot names the root
 // element (Jenkins uses the decapitalized simple class name, e.g.
@@ -159,7 +160,7 @@ func Write(w io.Writer, root *Object, f Flavor, xmlRoot string, opt Options) err
 		e.inArray = append(make([]bool, 0, 16), false)
 		e.names = make([]string, 0, 16)
 	}
-	depth := min(max(opt.Depth, -maxDepth), maxDepth)
+	depth := min(max(opt.Depth, -maxSafeDepth), maxSafeDepth)
 	e.object(root, 1-depth, opt.Tree)
 	e.flush()
 	return e.err

@@ -19,7 +19,7 @@ func inline(name string, v any) Prop {
 
 const rootURL = "http://localhost:8080/"
 
-// hudsonRoot is a Jenkins-like root object (research §4.5): two freestyle
+// hudsonRoot is a Jenkins-like root object (jenkins/model/Jenkins.java): two freestyle
 // jobs, one with a name that needs escaping, and a chain of eleven nested
 // folders; an overallLoad whose properties all have visibility 1, so that
 // it renders as {} at depth 0.
@@ -85,7 +85,7 @@ func folder(name, url string, levels int) *Object {
 	)
 }
 
-// freestyleJob is a FreeStyleProject (research §4.6) with n builds, newest
+// freestyleJob is a FreeStyleProject (hudson/model/AbstractProject.java) with n builds, newest
 // first, and a parameter definition.
 func freestyleJob(name, color string, n int) *Object {
 	url := rootURL + "job/" + name + "/"
@@ -159,7 +159,7 @@ func freestyleJob(name, color string, n int) *Object {
 	)
 }
 
-// build is a finished FreeStyleBuild (research §4.7).
+// build is a finished FreeStyleBuild (hudson/model/Run.java).
 func build(job, jobURL string, n int) *Object {
 	num := strconv.Itoa(n)
 	return obj("hudson.model.FreeStyleBuild",

@@ -59,9 +59,11 @@ type Config struct {
 	Logs blob.Store
 	// Launcher reaches the built-in node; nil: the local launcher.
 	Launcher launcher.Launcher
-	// Contributors take part in every build, in this order (see
-	// executor.Contributor): the archiver, the JUnit recorder, the
-	// discarder, the mailer…
+	// Contributors take part in builds (executor.Contributor): they are
+	// registered before the recovery from an unclean stop, so those that
+	// are executor.Recoverers clean up after the builds it ends, and
+	// before any build starts, so that a waiting item picked up again at
+	// start is built with them.
 	Contributors []executor.Contributor
 }
 
@@ -108,7 +110,7 @@ func New(ctx context.Context, cfg Config, st Store, js Jobs) (*Farm, error) {
 		cfg.Launcher = local.New()
 	}
 	builtIn := &executor.Node{
-		Name: "built-in", Labels: []string{"built-in"}, Launcher: cfg.Launcher,
+		Name: model.BuiltInNode, Labels: []string{model.BuiltInNode}, Launcher: cfg.Launcher,
 		Workspaces: workspace.New(cfg.Launcher, cfg.Home, cfg.Logger),
 	}
 	ex := executor.New(executor.Config{
@@ -117,7 +119,7 @@ func New(ctx context.Context, cfg Config, st Store, js Jobs) (*Farm, error) {
 	for _, c := range cfg.Contributors {
 		ex.Register(c)
 	}
-	if err := ex.Recover(ctx, builtIn.Launcher); err != nil {
+	if err := ex.Recover(ctx, builtIn); err != nil {
 		return nil, err
 	}
 	q, err := queue.New(ctx, queue.Config{QuietPeriod: cfg.QuietPeriod, Logger: cfg.Logger}, st)
@@ -156,6 +158,9 @@ func (f *Farm) Queue() *queue.Queue { return f.queue }
 func (f *Farm) Schedule(ctx context.Context, job *model.Job, cause model.Cause, by *model.Authority, params []model.ParamValue, quiet *time.Duration) (*model.QueueItem, bool, error) {
 	return f.queue.Schedule(ctx, job, cause, by, params, quiet)
 }
+
+// Unsupported: see executor.Executor.Unsupported.
+func (f *Farm) Unsupported(job *model.Job) []model.Unsupported { return f.exec.Unsupported(job) }
 
 // Items: see queue.Queue.Items.
 func (f *Farm) Items() []queue.Waiting { return f.queue.Items() }

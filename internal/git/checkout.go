@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -63,8 +64,27 @@ type Checkout struct {
 // RequestedCommit is a commit to build, from notifyCommit's sha1 and the
 // remote URL of the job it matched (RevisionParameterAction).
 type RequestedCommit struct {
+	// SHA1 is a SHA-1 (hex digits; anything else around them is
+	// dropped, as the plugin does), or a ref name git rev-parses, as
+	// GitLab's push hook asks for "remotes/origin/main".
 	SHA1    string
 	RepoURL string // "": any remote
+}
+
+var refNameRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._/+-]*$`)
+
+// requestedName is what to rev-parse for a requested commit: its SHA-1,
+// or a ref name that cannot be read as an option or a revision range.
+func requestedName(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if hexRE.MatchString(s) || !refNameRE.MatchString(s) {
+		sha := cleanSHA1(s)
+		return sha, sha != ""
+	}
+	if len(s) > 255 || strings.Contains(s, "..") || strings.HasSuffix(s, "/") || strings.HasSuffix(s, ".lock") {
+		return "", false
+	}
+	return s, true
 }
 
 // Result is what a checkout produced.
@@ -768,7 +788,12 @@ func (x *checkout) determineRevision(data *BuildData) (*Build, int, error) {
 			}
 		}
 		if from {
-			rev, err := ch.requested(cleanSHA1(rc.SHA1))
+			name, ok := requestedName(rc.SHA1)
+			if !ok {
+				s.println("ERROR: Could not find commit " + rc.SHA1 + ": it is neither a SHA-1 nor a ref name")
+				return nil, 0, &AbortError{Message: "Could not find commit " + rc.SHA1}
+			}
+			rev, err := ch.requested(name)
 			if err != nil {
 				x.printCause("Could not find commit "+rc.SHA1, err)
 				return nil, 0, &AbortError{Message: "Could not find commit " + rc.SHA1, Cause: err}
@@ -842,6 +867,7 @@ func (x *checkout) checkoutRevision(rev Revision) error {
 	for _, b := range parseBranchList(list) {
 		if b.Name == local {
 			if _, err := s.git(x.dir, "branch", "-D", local); err != nil {
+				//lint:ignore ST1005 the git plugin's own message, shown in the console as is
 				return fail(fmt.Errorf("Could not delete branch %s: %w", local, err))
 			}
 		}

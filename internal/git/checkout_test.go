@@ -203,6 +203,31 @@ func TestBranchSpecCheckouts(t *testing.T) {
 		}
 	})
 
+	t.Run("a ref name is built as its tip, as GitLab's push hook asks", func(t *testing.T) {
+		f.ws = filepath.Join(t.TempDir(), "ws")
+		res, console, err := f.checkout(scmFor(t, f.url, "*/main", ""), nil, 1, func(c *Checkout) {
+			c.Commit = &RequestedCommit{SHA1: "remotes/origin/feature/x", RepoURL: f.url}
+		})
+		if err != nil {
+			t.Fatalf("checkout: %v\n%s", err, console)
+		}
+		if res.Revision.SHA1 != shas["feature/x"] || !strings.Contains(console, " > git rev-parse remotes/origin/feature/x^{commit} # timeout=10\n") {
+			t.Errorf("built %v\n%s", res.Revision, console)
+		}
+	})
+
+	t.Run("a requested name that could be an option or a range fails unrun", func(t *testing.T) {
+		for _, name := range []string{"--output=/tmp/x", "main..feature", "-n"} {
+			f.ws = filepath.Join(t.TempDir(), "ws")
+			_, console, err := f.checkout(scmFor(t, f.url, "*/main", ""), nil, 1, func(c *Checkout) {
+				c.Commit = &RequestedCommit{SHA1: name, RepoURL: f.url}
+			})
+			if err == nil || strings.Contains(console, "rev-parse "+name) {
+				t.Errorf("%q: err = %v\n%s", name, err, console)
+			}
+		}
+	})
+
 	t.Run("a sha1 from another repository is skipped", func(t *testing.T) {
 		f.ws = filepath.Join(t.TempDir(), "ws")
 		res, console, err := f.checkout(scmFor(t, f.url, "*/main", ""), nil, 1, func(c *Checkout) {

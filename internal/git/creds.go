@@ -85,11 +85,9 @@ func HostKeyStrategyOf(class string) (s HostKeyStrategy, ok bool) {
 	return KnownHostsFile, false
 }
 
-// credEnv is what one network command gets: extra environment and the
-// console line announcing the credential.
+// credEnv is what one network command gets: extra environment.
 type credEnv struct {
-	env  []string
-	line string
+	env []string
 }
 
 // secrets holds the private temporary directory of one checkout or poll

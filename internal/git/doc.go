@@ -30,9 +30,10 @@
 //
 // Checkout.Run does what GitSCM.checkout does and prints its console
 // lines: clone (init and fetch) or fetch each remote, choose the
-// revision (a notifyCommit sha1 first, then the single-branch or the
-// wildcard build chooser), check it out detached (or on LocalBranch's
-// branch), print the commit message, and compute the changelog since
+// revision (a notifyCommit sha1 or the ref name GitLab's hook asks for
+// first, then the single-branch or the wildcard build chooser), check it
+// out detached (or on LocalBranch's branch), print the commit message,
+// and compute the changelog since
 // the previous build of the same branch. It returns the build's
 // BuildData (the previous one's copy with this build recorded) and
 // changes; SCM.Environment then gives the GIT_* variables, BuildData.API
@@ -101,7 +102,9 @@
 // remote has heads it has not built, from ls-remote answers (LsRemote)
 // that the caller memoizes per URL and credential for a whole polling
 // cycle; it returns the polling log's lines. Jobs whose specs need the
-// plugin's workspace polling are reported as such.
+// plugin's workspace polling are reported as such, unless the caller asks
+// for the remote heads to decide them too (PollInput.RemoteOnly, what
+// internal/gitscm's poller does: it has no workspace to poll in).
 // ParseNotifyCommit and NotifyCommit.Match implement /git/notifyCommit's
 // rules (GitStatus: loose URL matching, branch matching, build a sha1 or
 // poll); ParseGitHubPush, SameGitHubRepo and VerifyGitHubSignature the

@@ -220,13 +220,13 @@ const maxHookBody = 25 << 20 // GitHub caps payloads at 25 MB
 // the body holds no usable payload.
 func ParseGitHubPush(body []byte, contentType string) (*GitHubPush, error) {
 	if len(body) > maxHookBody {
-		return nil, errors.New("Hook should contain payload: the body is too large")
+		return nil, errNoPayload("Hook should contain payload: the body is too large")
 	}
 	data := body
 	if strings.HasPrefix(strings.ToLower(contentType), "application/x-www-form-urlencoded") {
 		q, err := url.ParseQuery(string(body))
 		if err != nil || q.Get("payload") == "" {
-			return nil, errors.New("Hook should contain payload")
+			return nil, errNoPayload("Hook should contain payload")
 		}
 		data = []byte(q.Get("payload"))
 	}
@@ -241,10 +241,16 @@ func ParseGitHubPush(body []byte, contentType string) (*GitHubPush, error) {
 		} `json:"pusher"`
 	}
 	if err := json.Unmarshal(data, &p); err != nil || p.Repository.HTMLURL == "" {
-		return nil, errors.New("Hook should contain payload")
+		return nil, errNoPayload("Hook should contain payload")
 	}
 	return &GitHubPush{RepoURL: p.Repository.HTMLURL, Ref: p.Ref, After: p.After, Pusher: p.Pusher.Name}, nil
 }
+
+// errNoPayload is the GitHub plugin's refusal of a delivery's body, whose
+// text the hook answers as is.
+type errNoPayload string
+
+func (e errNoPayload) Error() string { return string(e) }
 
 // GitHubRepo is a repository on a GitHub host.
 type GitHubRepo struct{ Host, Owner, Name string }

@@ -71,6 +71,13 @@ type PollInput struct {
 	// Heads gives the (memoized) ls-remote answer for a URL and the
 	// credential used for it; see LsRemote.
 	Heads func(url string, cred *Credential) (*Heads, error)
+	// RemoteOnly decides by the remote heads where the plugin would poll
+	// in a workspace: several or wildcard branch specifiers are matched
+	// against every head (the remote's tags are not seen), and the
+	// workspace-polling extensions jeeves does not run (PathRestriction,
+	// UserExclusion, MessageExclusion, DisableRemotePoll) are left out,
+	// with a line saying so. Without it, Poll reports NeedsWorkspace.
+	RemoteOnly bool
 }
 
 // PollResult is a poll's decision and the lines the git plugin writes
@@ -120,12 +127,14 @@ func Poll(in PollInput) (PollResult, error) {
 		say("[poll] Last Built Revision: " + lb.Revision.String())
 	}
 	for _, u := range in.SCM.Unsupported {
-		if workspacePollers[u] {
+		if workspacePollers[u] && in.RemoteOnly {
+			say("[poll] The git extension " + u + " is not run by jeeves: the remote heads decide without it")
+		} else if workspacePollers[u] {
 			res.NeedsWorkspace, res.Reason = true, "the extension "+u+" needs a workspace to poll"
 			return res, nil
 		}
 	}
-	if in.SCM.singleBranch(in.Env) == "" {
+	if !in.RemoteOnly && in.SCM.singleBranch(in.Env) == "" {
 		res.NeedsWorkspace, res.Reason = true, "the branch specifiers need a workspace to poll (several, or wildcards)"
 		return res, nil
 	}

@@ -86,6 +86,25 @@ func TestPoll(t *testing.T) {
 			}
 		}
 	})
+	t.Run("RemoteOnly decides wildcard specs by the remote heads, and says which extension it leaves out", func(t *testing.T) {
+		pathRestriction := "<hudson.plugins.git.extensions.impl.PathRestriction><includedRegions>src/.*</includedRegions></hudson.plugins.git.extensions.impl.PathRestriction>"
+		for _, c := range []struct {
+			spec, ext string
+			data      *BuildData
+			changes   bool
+			line      string
+		}{
+			{spec: "**", data: built(first, 1), changes: true, line: "[poll] Latest remote head revision on refs/heads/main is: "},
+			{spec: "*/other", data: built(first, 1), line: "[poll] Latest remote head revision on refs/heads/other is: " + first + " - already built by 1"},
+			{spec: "*/main", ext: pathRestriction, data: built(first, 1), changes: true,
+				line: "[poll] The git extension hudson.plugins.git.extensions.impl.PathRestriction is not run by jeeves: the remote heads decide without it"},
+		} {
+			res, err := Poll(PollInput{SCM: scmFor(t, f.url, c.spec, c.ext), HasLastBuild: true, LastBuildData: c.data, Heads: heads, RemoteOnly: true})
+			if err != nil || res.NeedsWorkspace || res.Changes != c.changes || !strings.Contains(strings.Join(res.Lines, "\n"), c.line) {
+				t.Errorf("%s %s: %+v %v", c.spec, c.ext, res, err)
+			}
+		}
+	})
 	t.Run("one ls-remote answer can serve many jobs", func(t *testing.T) {
 		cache := map[string]*Heads{}
 		memo := func(url string, cred *Credential) (*Heads, error) {

@@ -250,6 +250,14 @@ func looksLocal(raw string) (fileURL bool, path bool) {
 	return false, u.Scheme == "" && u.Host == ""
 }
 
+// IsLocal reports whether url is a file:// URL or a local path rather
+// than a URL or an scp-like address: what the plugin refuses
+// (SECURITY-2478) unless local checkouts are allowed.
+func IsLocal(url string) bool {
+	fileURL, path := looksLocal(url)
+	return fileURL || path
+}
+
 // checkRemoteURL refuses what could be read as an option or a command
 // (SECURITY-1534, CliGitAPIImpl.addCheckedRemoteUrl).
 func checkRemoteURL(raw string) error {

@@ -59,14 +59,23 @@ type Service struct {
 	// sorted is every item in Jenkins's order, nil after a change until
 	// the next listing sorts again: listings come with every api/json.
 	sorted []*model.Job
+	// graph is what the items' BuildTriggers start (graph.go), nil after
+	// a change until the next read makes it again.
+	graph *graph
 
-	watchers []func() // set before serving; read-only afterwards
+	watchers []func()           // set before serving; read-only afterwards
+	created  []func(*model.Job) // likewise
 }
 
 // OnChange registers fn to be called after any item is created,
 // reconfigured, renamed or deleted. fn must not block. Register
 // watchers before the service is used.
 func (s *Service) OnChange(fn func()) { s.watchers = append(s.watchers, fn) }
+
+// OnCreated registers fn to be called with each item created, once it
+// is stored, before Create returns. Register it before the service is
+// used.
+func (s *Service) OnCreated(fn func(*model.Job)) { s.created = append(s.created, fn) }
 
 func (s *Service) notify() {
 	for _, fn := range s.watchers {
@@ -151,6 +160,11 @@ func parse(xml []byte) (*model.JobConfig, error) {
 			return nil, usererr.Newf(ErrBadConfig, "hudson.triggers.TimerTrigger: %v", err)
 		}
 	}
+	if strings.TrimSpace(cfg.SCMSpecs) != "" {
+		if _, err := cron.Parse(cfg.SCMSpecs, ""); err != nil {
+			return nil, usererr.Newf(ErrBadConfig, "hudson.triggers.SCMTrigger: %v", err)
+		}
+	}
 	if err := authz.ValidateItem(cfg.Authorization); err != nil {
 		return nil, usererr.New(ErrBadConfig, err.Error())
 	}
@@ -171,6 +185,7 @@ func checkLengths(cfg *model.JobConfig) error {
 		{"description", cfg.Description, limits.Description},
 		{"authToken", cfg.AuthToken, limits.Token},
 		{"the timer trigger's spec", cfg.TimerSpecs, limits.Spec},
+		{"the SCM trigger's spec", cfg.SCMSpecs, limits.Spec},
 	}
 	for _, c := range checks {
 		if err := limits.Check(c.field, c.value, c.max); err != nil {
@@ -231,6 +246,21 @@ func Parent(fullName string) string {
 	return ""
 }
 
+// Resolve turns a project name as a job's config writes it (relative to
+// the job's folder, or absolute with a leading "/") into a full name: a
+// BuildTrigger's childProjects name their projects so, from the job
+// named from.
+func Resolve(from, name string) string {
+	name = strings.TrimSpace(name)
+	if strings.HasPrefix(name, "/") {
+		return strings.Trim(name, "/")
+	}
+	if parent := Parent(from); parent != "" {
+		return parent + "/" + name
+	}
+	return name
+}
+
 // join makes a full name from a parent folder's full name and a name.
 func join(parent, name string) string {
 	if parent == "" {
@@ -255,6 +285,17 @@ func (s *Service) checkParent(parent string) error {
 // Create validates and stores a new item named name inside the folder
 // parent ("" for the top level), configured by by (nil: not known).
 func (s *Service) Create(ctx context.Context, parent, name string, xml []byte, by *model.Authority) (*model.Job, error) {
+	j, err := s.create(ctx, parent, name, xml, by)
+	if err != nil {
+		return nil, err
+	}
+	for _, fn := range s.created {
+		fn(j)
+	}
+	return j, nil
+}
+
+func (s *Service) create(ctx context.Context, parent, name string, xml []byte, by *model.Authority) (*model.Job, error) {
 	if err := CheckName(name); err != nil {
 		return nil, err
 	}
@@ -292,7 +333,7 @@ func (s *Service) Create(ctx context.Context, parent, name string, xml []byte, b
 	j.Config = *cfg
 	s.byID[j.ID] = j
 	s.names[j.Name] = j.ID
-	s.sorted = nil
+	s.sorted, s.graph = nil, nil
 	return copyJob(j), nil
 }
 
@@ -403,6 +444,7 @@ func (s *Service) UpdateConfig(ctx context.Context, name string, xml []byte, by 
 		return nil, err
 	}
 	j := s.update(id, func(j *model.Job) { j.ConfigXML, j.Config, j.ConfiguredBy = xml, *cfg, by })
+	s.graph = nil
 	return copyJob(j), nil
 }
 
@@ -438,7 +480,7 @@ func (s *Service) Delete(ctx context.Context, name string) error {
 	for _, id := range ids {
 		delete(s.names, s.byID[id].Name)
 		delete(s.byID, id)
-		s.sorted = nil
+		s.sorted, s.graph = nil, nil
 		if err := s.blobs.Delete(blob.JobKey(id)); err != nil && firstErr == nil {
 			firstErr = err
 		}
@@ -514,7 +556,7 @@ func (s *Service) Rename(ctx context.Context, name, newBase string) (*model.Job,
 			delete(s.names, n)
 			s.names[renamed] = child
 			s.update(child, func(j *model.Job) { j.Name = renamed })
-			s.sorted = nil
+			s.sorted, s.graph = nil, nil
 		}
 	}
 	return copyJob(s.byID[id]), nil

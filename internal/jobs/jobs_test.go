@@ -2,6 +2,8 @@ package jobs_test
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/jeeves-ci/jeeves/internal/blob"
@@ -75,4 +77,144 @@ func names(js []*model.Job) []string {
 		out[i] = j.Name
 	}
 	return out
+}
+
+// TestTriggerSpecsAreChecked: a config.xml whose timer or SCM trigger
+// has a schedule Jenkins's cron grammar refuses is refused, with the
+// parser's message; nothing is stored.
+func TestTriggerSpecsAreChecked(t *testing.T) {
+	ctx := context.Background()
+	home := t.TempDir()
+	st, err := sqlite.Open(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s, err := jobs.New(ctx, st, blob.NewDir(home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	trig := func(class, spec string) string {
+		return `<project><triggers><` + class + `><spec>` + spec + `</spec></` + class + `></triggers></project>`
+	}
+	for _, c := range []struct {
+		name, xml, want string
+	}{
+		{"a bad SCM polling schedule is refused", trig("hudson.triggers.SCMTrigger", "H/5 * * *"), "hudson.triggers.SCMTrigger: Invalid input"},
+		{"a bad timer schedule is refused", trig("hudson.triggers.TimerTrigger", "61 * * * *"), "hudson.triggers.TimerTrigger: Invalid input"},
+		{"an SCM trigger without a schedule polls on hooks only, and is taken", trig("hudson.triggers.SCMTrigger", ""), ""},
+		{"a good SCM polling schedule with H is taken", trig("hudson.triggers.SCMTrigger", "H/5 * * * *\n# nightly\nH 2 * * *"), ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			name := strings.ReplaceAll(c.name, " ", "-")[:20]
+			_, err := s.Create(ctx, "", name, []byte(c.xml), nil)
+			if c.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if !errors.Is(err, jobs.ErrBadConfig) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v", err)
+			}
+			if _, err := s.Get(name); err == nil {
+				t.Fatal("the job was stored")
+			}
+		})
+	}
+}
+
+func TestResolve(t *testing.T) {
+	cases := []struct{ from, name, want string }{
+		{"up", "child", "child"},
+		{"f/up", "child", "f/child"},
+		{"f/up", " child ", "f/child"},
+		{"f/up", "/top", "top"},
+		{"f/up", "/g/x/", "g/x"},
+	}
+	for _, c := range cases {
+		t.Run(c.name+" named in "+c.from+" is "+c.want, func(t *testing.T) {
+			if got := jobs.Resolve(c.from, c.name); got != c.want {
+				t.Fatalf("Resolve(%q, %q) = %q", c.from, c.name, got)
+			}
+		})
+	}
+}
+
+// triggers is a project whose BuildTrigger names children.
+func triggers(children string) []byte {
+	return []byte(`<project><publishers><hudson.tasks.BuildTrigger><childProjects>` + children +
+		`</childProjects><threshold><name>SUCCESS</name><ordinal>0</ordinal><color>BLUE</color><completeBuild>true</completeBuild></threshold></hudson.tasks.BuildTrigger></publishers></project>`)
+}
+
+// The job graph is made from the configs, and made again after every
+// change that can move an edge: a config saved, an item created,
+// renamed or deleted.
+func TestTheJobGraphFollowsEveryChange(t *testing.T) {
+	ctx := context.Background()
+	home := t.TempDir()
+	st, err := sqlite.Open(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s, err := jobs.New(ctx, st, blob.NewDir(home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	must := func(_ *model.Job, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	job := func(name string) *model.Job {
+		t.Helper()
+		j, err := s.Get(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return j
+	}
+	edges := func(name string) (down, up string) {
+		t.Helper()
+		j := job(name)
+		return strings.Join(names(s.Downstream(j)), ","), strings.Join(names(s.Upstream(j)), ",")
+	}
+	must(s.Create(ctx, "", "up", triggers("down, missing, f/in"), nil))
+	must(s.Create(ctx, "", "down", []byte(project), nil))
+	must(s.Create(ctx, "", "f", []byte(`<com.cloudbees.hudson.plugins.folder.Folder/>`), nil))
+	must(s.Create(ctx, "f", "in", triggers("/down, sibling"), nil))
+	steps := []struct {
+		name   string
+		change func()
+		want   map[string][2]string // item → downstream, upstream
+	}{
+		{"names resolve from each item's folder; missing ones are left out", func() {}, map[string][2]string{
+			"up": {"down,f/in", ""}, "down": {"", "f/in,up"}, "f/in": {"down", "up"}}},
+		{"an item created under a name a config gave is linked", func() {
+			must(s.Create(ctx, "f", "sibling", []byte(project), nil))
+		}, map[string][2]string{"f/in": {"down,f/sibling", "up"}, "f/sibling": {"", "f/in"}}},
+		{"a config saved moves its edges", func() {
+			must(s.UpdateConfig(ctx, "up", triggers("missing"), nil))
+		}, map[string][2]string{"up": {"", ""}, "down": {"", "f/in"}, "f/in": {"down,f/sibling", ""}}},
+		{"a renamed item keeps what it triggers, and is no longer found under its old name", func() {
+			must(s.Rename(ctx, "f", "g"))
+		}, map[string][2]string{"g/in": {"down,g/sibling", ""}, "down": {"", "g/in"}}},
+		{"a deleted item leaves the graph", func() {
+			if err := s.Delete(ctx, "down"); err != nil {
+				t.Fatal(err)
+			}
+		}, map[string][2]string{"g/in": {"g/sibling", ""}, "g/sibling": {"", "g/in"}}},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			st.change()
+			for name, want := range st.want {
+				if down, up := edges(name); down != want[0] || up != want[1] {
+					t.Errorf("%s: downstream %q, upstream %q; want %q, %q", name, down, up, want[0], want[1])
+				}
+			}
+		})
+	}
 }

@@ -172,8 +172,8 @@ func ArchiverFromElement(e *jxml.Element) (Archiver, error) {
 }
 
 // MarshalXML writes the publisher as the junit plugin saves it.
-func (a Archiver) MarshalXML(enc *xml.Encoder, start xml.StartElement) error {
-	start = xml.StartElement{Name: xml.Name{Local: ArchiverClass}}
+func (a Archiver) MarshalXML(enc *xml.Encoder, _ xml.StartElement) error {
+	start := xml.StartElement{Name: xml.Name{Local: ArchiverClass}}
 	if err := enc.EncodeToken(start); err != nil {
 		return err
 	}

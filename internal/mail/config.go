@@ -76,8 +76,8 @@ func MailerFromElement(e *jxml.Element) (Mailer, error) {
 }
 
 // MarshalXML writes the publisher as the mailer plugin saves it.
-func (m Mailer) MarshalXML(enc *xml.Encoder, start xml.StartElement) error {
-	start = xml.StartElement{Name: xml.Name{Local: MailerClass}}
+func (m Mailer) MarshalXML(enc *xml.Encoder, _ xml.StartElement) error {
+	start := xml.StartElement{Name: xml.Name{Local: MailerClass}}
 	if err := enc.EncodeToken(start); err != nil {
 		return err
 	}

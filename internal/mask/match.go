@@ -38,7 +38,9 @@ const denseBudget = 1 << 20
 // their edges and costly to tabulate.
 const denseDepth = 16
 
-type trieEdge struct{ c, next int32 }
+// trieEdge is an edge of the trie under construction, in its source's
+// list of edges (linked by sibling, -1 at the end).
+type trieEdge struct{ c, next, sibling int32 }
 
 func newAutomaton(patterns []string, budget int) *automaton {
 	a := &automaton{}
@@ -58,39 +60,45 @@ func newAutomaton(patterns []string, budget int) *automaton {
 			a.k++
 		}
 	}
-	// The trie, in insertion order.
-	children := make([][]trieEdge, 1, total)
+	// The trie in flat arrays, so that building it allocates a few
+	// slices rather than one per state: first[s] is the index in edges of
+	// s's first edge (-1 when none), ends[s] the length of the pattern
+	// ending at s.
+	first := make([]int32, 1, total)
 	ends := make([]int32, 1, total)
+	edges := make([]trieEdge, 0, total)
+	first[0] = -1
 	for _, p := range patterns {
 		s := int32(0)
 		for i := 0; i < len(p); i++ {
 			c := a.class[p[i]]
 			next := int32(-1)
-			for _, e := range children[s] {
-				if e.c == c {
-					next = e.next
+			for e := first[s]; e >= 0; e = edges[e].sibling {
+				if edges[e].c == c {
+					next = edges[e].next
 					break
 				}
 			}
 			if next < 0 {
-				next = int32(len(children))
-				children = append(children, nil)
+				next = int32(len(first))
+				first = append(first, -1)
 				ends = append(ends, 0)
-				children[s] = append(children[s], trieEdge{c, next})
+				edges = append(edges, trieEdge{c: c, next: next, sibling: first[s]})
+				first[s] = int32(len(edges) - 1)
 			}
 			s = next
 		}
 		ends[s] = int32(len(p))
 	}
 	// Renumber breadth first.
-	n := len(children)
+	n := len(first)
 	order := make([]int32, 0, n) // new number -> old
 	renum := make([]int32, n)    // old -> new
 	order = append(order, 0)
 	for i := 0; i < len(order); i++ {
-		for _, e := range children[order[i]] {
-			renum[e.next] = int32(len(order))
-			order = append(order, e.next)
+		for e := first[order[i]]; e >= 0; e = edges[e].sibling {
+			renum[edges[e].next] = int32(len(order))
+			order = append(order, edges[e].next)
 		}
 	}
 	a.fail = make([]int32, n)
@@ -101,11 +109,12 @@ func newAutomaton(patterns []string, budget int) *automaton {
 	a.edgeN = make([]int32, 0, n-1)
 	for s, old := range order {
 		a.out[s] = ends[old]
-		a.edge0[s+1] = a.edge0[s] + int32(len(children[old]))
-		for _, e := range children[old] {
-			a.edgeC = append(a.edgeC, e.c)
-			a.edgeN = append(a.edgeN, renum[e.next])
-			a.depth[renum[e.next]] = a.depth[s] + 1
+		a.edge0[s+1] = a.edge0[s]
+		for e := first[old]; e >= 0; e = edges[e].sibling {
+			a.edge0[s+1]++
+			a.edgeC = append(a.edgeC, edges[e].c)
+			a.edgeN = append(a.edgeN, renum[edges[e].next])
+			a.depth[renum[edges[e].next]] = a.depth[s] + 1
 		}
 	}
 	// Failure links and outputs, breadth first: a state's failure state

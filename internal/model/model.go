@@ -2,7 +2,10 @@
 // queue items. It imports nothing of jeeves's own, so every layer can use it.
 package model
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Result is a finished build's outcome, spelled as Jenkins spells it.
 type Result string
@@ -16,7 +19,8 @@ const (
 	Aborted  Result = "ABORTED"
 )
 
-// Color is the ball colour Jenkins shows for a result (§4.8).
+// Color is the ball colour Jenkins shows for a result
+// (hudson/model/BallColor.java, Result.java).
 func (r Result) Color() string {
 	switch r {
 	case Success:
@@ -140,10 +144,14 @@ type JobConfig struct {
 	QuietPeriod *int // seconds; nil = the global default
 	Params      []ParamDef
 	Builders    []Builder
-	AuthToken   string   // remote trigger token (<authToken>)
-	TimerSpecs  string   // hudson.triggers.TimerTrigger <spec>, raw
-	Children    []string // hudson.tasks.BuildTrigger childProjects
-	Threshold   Result   // BuildTrigger threshold; "" when no BuildTrigger
+	AuthToken   string // remote trigger token (<authToken>)
+	TimerSpecs  string // hudson.triggers.TimerTrigger <spec>, raw
+	// SCMSpecs is the hudson.triggers.SCMTrigger <spec>, raw ("" also
+	// when the trigger polls only when a hook asks); the git plugin reads
+	// the rest of the trigger itself.
+	SCMSpecs  string   `json:",omitempty"`
+	Children  []string // hudson.tasks.BuildTrigger childProjects
+	Threshold Result   // BuildTrigger threshold; "" when no BuildTrigger
 	// Authorization is the item's permission matrix; nil when it has none.
 	Authorization *AuthMatrix
 	// Unsupported lists, in document order, what the config.xml asks for
@@ -154,14 +162,18 @@ type JobConfig struct {
 // The kinds of config.xml elements, as Jenkins groups them on a
 // project's configuration page.
 const (
-	KindSCM       = "scm"       // Source Code Management
-	KindBuilder   = "builder"   // Build Steps
-	KindPublisher = "publisher" // Post-build Actions
-	KindWrapper   = "wrapper"   // Build Environment
-	KindProperty  = "property"  // job properties (General)
-	KindParameter = "parameter" // a parameter definition
-	KindTrigger   = "trigger"   // Build Triggers
-	KindSetting   = "setting"   // a plain element of the project
+	KindSCM = "scm" // Source Code Management
+	// KindSCMExtension is an SCM's extension (git's Additional
+	// Behaviours) that only warns when not run: it does not change what
+	// is checked out. One that does is listed as KindSCM.
+	KindSCMExtension = "scm extension"
+	KindBuilder      = "builder"   // Build Steps
+	KindPublisher    = "publisher" // Post-build Actions
+	KindWrapper      = "wrapper"   // Build Environment
+	KindProperty     = "property"  // job properties (General)
+	KindParameter    = "parameter" // a parameter definition
+	KindTrigger      = "trigger"   // Build Triggers
+	KindSetting      = "setting"   // a plain element of the project
 )
 
 // Unsupported is one element of a config.xml that jeeves keeps, and
@@ -248,7 +260,8 @@ type JobStatus struct {
 	CompletedResult Result
 }
 
-// Color is the job's ball colour (§4.8) apart from "disabled".
+// Color is the job's ball colour (Job.getIconColor) apart from
+// "disabled".
 func (s JobStatus) Color() string {
 	color := "notbuilt"
 	if s.CompletedNumber > 0 {
@@ -258,6 +271,19 @@ func (s JobStatus) Color() string {
 		color += "_anime"
 	}
 	return color
+}
+
+// Color is the job's ball colour as Jenkins's API shows it, from its
+// cached status: "disabled" (or "disabled_anime" while a build runs)
+// for a disabled job, else its status's colour.
+func (j *Job) Color() string {
+	if j.Config.Disabled {
+		if j.Status.LastBuilding {
+			return "disabled_anime"
+		}
+		return "disabled"
+	}
+	return j.Status.Color()
 }
 
 // BaseName is the job's own name without its folders.
@@ -279,6 +305,20 @@ const (
 	CauseRemote   CauseKind = "remote"
 	CauseTimer    CauseKind = "timer"
 	CauseUpstream CauseKind = "upstream"
+	// CauseSCM: polling found changes, or a git build found more than
+	// one new revision and asked for another
+	// (hudson.triggers.SCMTrigger$SCMTriggerCause).
+	CauseSCM CauseKind = "scm"
+	// CauseCommitHook: /git/notifyCommit named a commit to build
+	// (hudson.plugins.git.GitStatus$CommitHookCause); Commit is it.
+	CauseCommitHook CauseKind = "commitHook"
+	// CauseGitHubPush: a GitHub push hook made polling find changes
+	// (com.cloudbees.jenkins.GitHubPushCause); UserName is the pusher.
+	CauseGitHubPush CauseKind = "githubPush"
+	// CauseGitLabPush: a GitLab push hook
+	// (com.dabsquared.gitlabjenkins.cause.GitLabWebHookCause); UserName
+	// is the pusher.
+	CauseGitLabPush CauseKind = "gitlabPush"
 )
 
 // Cause is why a build was started.
@@ -290,9 +330,29 @@ type Cause struct {
 	Note     string    `json:"note,omitempty"`
 	Project  string    `json:"project,omitempty"` // upstream job full name
 	Build    int64     `json:"build,omitempty"`   // upstream build number
+	// Commit, when set, is what the build must check out whatever its
+	// branch specifiers say (a SHA-1, or a name git rev-parses), and
+	// RepoURL the repository it comes from: the git plugin's
+	// RevisionParameterAction, carried by the cause of the request that
+	// asked for it. The queue never folds a request for one commit into
+	// an item that builds another (RevisionParameterAction.shouldSchedule).
+	Commit  string `json:"commit,omitempty"`
+	RepoURL string `json:"repoUrl,omitempty"`
 }
 
-// Description is the console's first line for the cause (§7.3).
+// Revision is the commit a build of these causes must check out (see
+// Cause.Commit), and the repository it comes from; "" when none names one.
+func Revision(causes []Cause) (commit, repoURL string) {
+	for _, c := range causes {
+		if c.Commit != "" {
+			return c.Commit, c.RepoURL
+		}
+	}
+	return "", ""
+}
+
+// Description is the console's first line for the cause
+// (Cause.getShortDescription in hudson/model/Cause.java).
 func (c Cause) Description() string {
 	switch c.Kind {
 	case CauseUser:
@@ -308,7 +368,19 @@ func (c Cause) Description() string {
 	case CauseTimer:
 		return "Started by timer"
 	case CauseUpstream:
+		if c.Project == "" {
+			// An upstream project the reader may not see is not named.
+			return "Started by an upstream project"
+		}
 		return "Started by upstream project \"" + c.Project + "\" build number " + itoa(c.Build)
+	case CauseSCM:
+		return "Started by an SCM change"
+	case CauseCommitHook:
+		return "commit notification " + c.Commit
+	case CauseGitHubPush:
+		return "Started by GitHub push by " + c.UserName
+	case CauseGitLabPush:
+		return "Started by GitLab push by " + c.UserName
 	}
 	return "Started"
 }
@@ -367,6 +439,20 @@ type Build struct {
 	// DiskUsage is the bytes the build's log, artifacts and reports
 	// take, as counted when they were written.
 	DiskUsage int64
+}
+
+// StartedLines is what a build's console starts with: a line per
+// cause ("Started by user admin"), or "Started" when it has none. It
+// is the whole console of a build whose log is not written yet.
+func (b *Build) StartedLines() string {
+	out := ""
+	for _, c := range b.Causes {
+		out += c.Description() + "\n"
+	}
+	if out == "" {
+		out = "Started\n"
+	}
+	return out
 }
 
 // Permalink names a "last build of a kind" link of a job (lastBuild,
@@ -452,6 +538,31 @@ type ViewConfig struct {
 	StatusFilter    *bool
 	FilterExecutors bool
 	FilterQueue     bool
+}
+
+// The built-in node, the controller's own (Jenkins's
+// Jenkins.MasterComputer), named as Jenkins names it since 2.307; its
+// names before then ("master", "(master)") still reach it.
+const (
+	BuiltInNode        = "built-in"      // its node name and label
+	BuiltInURLName     = "(built-in)"    // its name under /computer/
+	BuiltInDisplayName = "Built-In Node" // its displayName
+	BuiltInDescription = "the Jenkins controller's built-in node"
+)
+
+// IsBuiltInLabel reports a label only the built-in node carries:
+// "built-in", or "master", its label before Jenkins 2.307.
+func IsBuiltInLabel(label string) bool { return label == BuiltInNode || label == "master" }
+
+// IsBuiltInName reports a name clients reach the built-in node by, in
+// any case: its URL names, new and old, its display name and its
+// labels. No agent may take one.
+func IsBuiltInName(name string) bool {
+	switch strings.ToLower(name) {
+	case BuiltInURLName, "(master)", strings.ToLower(BuiltInDisplayName), BuiltInNode, "master":
+		return true
+	}
+	return false
 }
 
 // Node is a permanent agent (hudson.slaves.DumbSlave) as configured.

@@ -41,10 +41,6 @@ func notFound(name string) error { return fmt.Errorf("no agent %q: %w", name, st
 // agent: the class and its descriptor.
 var agentTypes = map[string]bool{"hudson.slaves.DumbSlave": true, "hudson.slaves.DumbSlave$DescriptorImpl": true}
 
-// builtIn are the names of the controller's own node, which an agent
-// cannot take.
-var builtIn = map[string]bool{"(master)": true, "(built-in)": true, "built-in node": true, "master": true, "built-in": true}
-
 // Service holds the agents in memory; the store stays the truth.
 type Service struct {
 	store store.Nodes
@@ -99,7 +95,7 @@ func checkName(name string) error {
 	if err := jobs.CheckName(name); err != nil {
 		return usererr.Wrap(ErrBad, err)
 	}
-	if builtIn[strings.ToLower(name)] {
+	if model.IsBuiltInName(name) {
 		return usererr.Newf(ErrBad, "‘%s’ is the built-in node's name", name)
 	}
 	return nil

@@ -22,6 +22,7 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/timespan"
 )
 
 // LeftItemLifetime is how long an item that left the queue stays
@@ -167,10 +168,12 @@ func (q *Queue) fire(gen int) {
 // Schedule puts a build of job, acting for by, in the queue after quiet
 // (the job's or the global quiet period when quiet is nil). An
 // equivalent item already waiting (same job, same parameters, acting for
-// the same authority) absorbs the request instead, as in Jenkins;
-// created is false then. Requests acting for different authorities are
-// not folded together, so what a build may trigger is never decided by
-// someone else's request.
+// the same authority, asking for the same commit) absorbs the request
+// instead, as in Jenkins; created is false then. Requests acting for
+// different authorities are not folded together, so what a build may
+// trigger is never decided by someone else's request; nor are requests
+// for different commits (model.Cause.Commit), which Jenkins's
+// RevisionParameterAction keeps apart.
 func (q *Queue) Schedule(ctx context.Context, job *model.Job, cause model.Cause, by *model.Authority, params []model.ParamValue, quiet *time.Duration) (item *model.QueueItem, created bool, err error) {
 	now := time.Now()
 	d := time.Duration(q.quietNanos.Load())
@@ -186,7 +189,7 @@ func (q *Queue) Schedule(ctx context.Context, job *model.Job, cause model.Cause,
 		return nil, false, ErrStopping
 	}
 	for _, it := range q.items {
-		if it.JobID == job.ID && slices.Equal(it.Params, params) && model.SameAuthority(it.Auth, by) {
+		if it.JobID == job.ID && slices.Equal(it.Params, params) && model.SameAuthority(it.Auth, by) && sameRevision(it.Causes, cause) {
 			if !slices.Contains(it.Causes, cause) {
 				it.Causes = append(it.Causes, cause)
 			}
@@ -212,6 +215,13 @@ func (q *Queue) Schedule(ctx context.Context, job *model.Job, cause model.Cause,
 	}
 	c := *it
 	return &c, true, nil
+}
+
+// sameRevision reports whether a request with cause asks for the commit
+// (or for no commit) the causes of a waiting item ask for.
+func sameRevision(causes []model.Cause, cause model.Cause) bool {
+	commit, repo := model.Revision(causes)
+	return commit == cause.Commit && repo == cause.RepoURL
 }
 
 // DueItem names a waiting item whose quiet period is over.
@@ -280,27 +290,13 @@ func (q *Queue) Items() []Waiting {
 func describe(w *Waiting, b Blocker, now time.Time) {
 	switch {
 	case w.Item.DueAt.After(now):
-		w.Why = fmt.Sprintf("In the quiet period. Expires in %s", humanDuration(w.Item.DueAt.Sub(now)))
+		w.Why = fmt.Sprintf("In the quiet period. Expires in %s", timespan.Format(w.Item.DueAt.Sub(now)))
 	default:
 		w.Ready = true
 		w.Why = "Waiting for next available executor"
 		if b != nil {
 			w.Why, w.Blocked = b.Why(&w.Item)
 		}
-	}
-}
-
-// humanDuration prints a duration the way Jenkins's Util.getTimeSpanString does.
-func humanDuration(d time.Duration) string {
-	switch {
-	case d >= time.Hour:
-		return fmt.Sprintf("%d hr %d min", int(d.Hours()), int(d.Minutes())%60)
-	case d >= time.Minute:
-		return fmt.Sprintf("%d min %d sec", int(d.Minutes()), int(d.Seconds())%60)
-	case d >= 10*time.Second:
-		return fmt.Sprintf("%d sec", int(d.Seconds()))
-	default:
-		return fmt.Sprintf("%.1f sec", d.Seconds())
 	}
 }
 

@@ -133,6 +133,54 @@ func TestFolding(t *testing.T) {
 	})
 }
 
+// TestFoldingCommits: requests that name a commit to build fold only
+// into an item that builds the same commit, as Jenkins's
+// RevisionParameterAction decides.
+func TestFoldingCommits(t *testing.T) {
+	w := newWorld(t, Config{QuietPeriod: time.Hour})
+	commit := func(sha string) model.Cause {
+		return model.Cause{Kind: model.CauseCommitHook, Commit: sha, RepoURL: "https://example.com/app.git"}
+	}
+	first, _ := w.schedule(t, w.a, commit("aaaa"), nil, nil, nil)
+	cases := []struct {
+		name  string
+		cause model.Cause
+		folds bool
+	}{
+		{name: "the same commit folds", cause: commit("aaaa"), folds: true},
+		{name: "another commit makes a new item", cause: commit("bbbb")},
+		{name: "a request without a commit does not fold into one that has", cause: timer},
+		{name: "the same commit from another repository makes a new item",
+			cause: model.Cause{Kind: model.CauseCommitHook, Commit: "aaaa", RepoURL: "https://example.com/other.git"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			it, created := w.schedule(t, w.a, c.cause, nil, nil, nil)
+			if created == c.folds || (it.ID == first.ID) != c.folds {
+				t.Fatalf("created %v, item %d (first %d)", created, it.ID, first.ID)
+			}
+		})
+	}
+	t.Run("a commit does not fold into an item without one", func(t *testing.T) {
+		plain, _ := w.schedule(t, w.b, timer, nil, nil, nil)
+		it, created := w.schedule(t, w.b, commit("aaaa"), nil, nil, nil)
+		if !created || it.ID == plain.ID {
+			t.Fatalf("created %v, item %d (plain %d)", created, it.ID, plain.ID)
+		}
+	})
+	t.Run("the commit outlives a restart", func(t *testing.T) {
+		for _, wt := range w.open(t).Items() {
+			if wt.Item.ID == first.ID {
+				if c, repo := model.Revision(wt.Item.Causes); c != "aaaa" || repo != "https://example.com/app.git" {
+					t.Fatalf("causes %+v", wt.Item.Causes)
+				}
+				return
+			}
+		}
+		t.Fatal("the first item is gone")
+	})
+}
+
 func TestQuietPeriod(t *testing.T) {
 	seconds := func(n int) *int { return &n }
 	short := 20 * time.Millisecond
@@ -140,7 +188,7 @@ func TestQuietPeriod(t *testing.T) {
 		w := newWorld(t, Config{QuietPeriod: time.Hour})
 		w.schedule(t, w.a, user, nil, nil, nil)
 		items := w.q.Items()
-		if len(items) != 1 || items[0].Ready || !strings.HasPrefix(items[0].Why, "In the quiet period. Expires in 59 min ") {
+		if len(items) != 1 || items[0].Ready || !strings.HasPrefix(items[0].Why, "In the quiet period. Expires in 59 min") {
 			t.Fatalf("items %+v", items)
 		}
 		if due := w.q.Due(time.Now(), nil); len(due) != 0 {

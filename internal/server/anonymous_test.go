@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/server"
 )
 
 // anonymousHoldsEverything grants anonymous Administer (and so every
@@ -39,18 +40,18 @@ func TestEveryRouteAsAnonymousHoldingEveryPermission(t *testing.T) {
 	rs := newRouteStack(t)
 	ctx := context.Background()
 	grant := func() {
-		if err := rs.srv.authz.Set(ctx, anonymousHoldsEverything); err != nil {
+		if err := rs.app.Authz.Set(ctx, anonymousHoldsEverything); err != nil {
 			t.Fatal(err)
 		}
 	}
 	grant()
 	crumb := rs.anonymousCrumb(t)
-	for _, r := range routes {
-		path := r.path
+	for _, r := range server.Routes {
+		path := r.Path
 		methods := []string{"GET"}
 		if rest, ok := strings.CutPrefix(path, "DELETE "); ok {
 			path, methods = rest, []string{"DELETE"}
-		} else if r.kind == routeAction || r.kind == routeReadWrite {
+		} else if r.Kind == server.RouteAction || r.Kind == server.RouteReadWrite {
 			methods = append(methods, "POST")
 		}
 		for _, method := range methods {
@@ -63,7 +64,7 @@ func TestEveryRouteAsAnonymousHoldingEveryPermission(t *testing.T) {
 				body := ""
 				if method != "GET" {
 					h["Jenkins-Crumb"] = crumb
-					body = bodyFor(p)
+					body = rs.bodyFor(p)
 				}
 				res := rs.raw(t, method, p, body, h)
 				if res.status >= 500 {
@@ -89,7 +90,7 @@ func TestAnonymousTriggersAndStops(t *testing.T) {
 	create("remote", `<project><authToken>s3cr3t</authToken><builders><hudson.tasks.Shell><command>true</command></hudson.tasks.Shell></builders></project>`)
 	create("long", `<project><builders><hudson.tasks.Shell><command>sleep 60</command></hudson.tasks.Shell></builders></project>`)
 	strategy := func(anonymous ...string) {
-		if err := rs.srv.authz.Set(ctx, authz.Strategy{Strategy: authz.Matrix, Grants: []authz.Grant{
+		if err := rs.app.Authz.Set(ctx, authz.Strategy{Strategy: authz.Matrix, Grants: []authz.Grant{
 			{Type: "USER", Sid: "anonymous", Permissions: anonymous},
 		}}); err != nil {
 			t.Fatal(err)

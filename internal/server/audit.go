@@ -3,17 +3,16 @@ package server
 import (
 	"errors"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
-	"github.com/jeeves-ci/jeeves/internal/export"
+	"github.com/jeeves-ci/jeeves/internal/request"
 )
 
 // statusWriter remembers the status a handler answered, for the audit
-// log; Flush and Unwrap keep streaming answers streaming.
+// log and to tell whether an answer has begun; Flush and Unwrap keep
+// streaming answers streaming.
 type statusWriter struct {
 	http.ResponseWriter
 	code int
@@ -52,14 +51,14 @@ func (w *statusWriter) status() int {
 // and every request made with an API token. Only the path is kept: a
 // query can carry a remote trigger token. The audit package cuts long
 // fields and rate-limits refused anonymous requests.
-func (s *Server) auditRequest(c *call, status int) {
-	changes := c.r.Method != http.MethodGet && c.r.Method != http.MethodHead
-	if !changes && c.id.TokenUUID == "" {
+func (s *Server) auditRequest(c *request.Call, status int) {
+	changes := c.R.Method != http.MethodGet && c.R.Method != http.MethodHead
+	if !changes && c.ID.TokenUUID == "" {
 		return
 	}
 	s.addAudit(audit.Entry{
-		Time: time.Now(), User: c.id.Name(), Auth: c.id.Method.String(), TokenUUID: c.id.TokenUUID,
-		Addr: c.addr, Action: c.r.Method + " " + c.r.URL.Path, Status: status,
+		Time: time.Now(), User: c.ID.Name(), Auth: c.ID.Method.String(), TokenUUID: c.ID.TokenUUID,
+		Addr: c.Addr, Action: c.R.Method + " " + c.R.URL.Path, Status: status,
 	})
 }
 
@@ -94,67 +93,7 @@ func (s *Server) auditPasswordFailure(f auth.PasswordFailure) {
 }
 
 func (s *Server) addAudit(e audit.Entry) {
-	if err := s.cfg.Audit.Add(e); err != nil {
+	if err := s.audit.Add(e); err != nil {
 		s.log.Error("cannot write the audit log", "err", err)
 	}
-}
-
-// walkAudit serves /manage/audit/api/json (admins): entries newest
-// first, filtered by user, action (a prefix) and time (since, until as
-// RFC 3339 or Unix milliseconds), a page at a time (offset, limit ≤ 1000).
-func (s *Server) walkAudit(c *call, p []string) error {
-	if len(p) < 1 || p[0] != "api" {
-		return notFound()
-	}
-	if err := c.require(permAdminister); err != nil {
-		return err
-	}
-	if s.cfg.Audit == nil {
-		return newError(http.StatusNotFound, "The audit log is off")
-	}
-	v := c.r.URL.Query()
-	q := audit.Query{User: v.Get("user"), Action: v.Get("action")}
-	var err error
-	if q.Since, err = auditTime(v.Get("since")); err != nil {
-		return badRequest("since: " + err.Error())
-	}
-	if q.Until, err = auditTime(v.Get("until")); err != nil {
-		return badRequest("until: " + err.Error())
-	}
-	for name, dst := range map[string]*int{"offset": &q.Offset, "limit": &q.Limit} {
-		if raw := v.Get(name); raw != "" {
-			n, err := strconv.Atoi(raw)
-			if err != nil || n < 0 || name == "limit" && n > 1000 {
-				return badRequest(name + " must be a number (limit at most 1000)")
-			}
-			*dst = n
-		}
-	}
-	entries, total, err := s.cfg.Audit.Find(q)
-	if err != nil {
-		return err
-	}
-	list := make([]*export.Object, len(entries))
-	for i, e := range entries {
-		list[i] = obj("",
-			pv("time", 2, e.Time.UnixMilli()), pv("user", 2, e.User), pv("auth", 2, e.Auth),
-			pv("tokenUuid", 2, nilIfEmpty(e.TokenUUID)), pv("addr", 2, e.Addr), pv("action", 2, e.Action),
-			pv("status", 2, e.Status), pv("detail", 2, nilIfEmpty(e.Detail)))
-	}
-	return s.serveAPI(c, p, "auditLog", obj("jeeves.AuditLog",
-		p2("entries", list), p2("total", total), p2("offset", q.Offset)))
-}
-
-func auditTime(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return time.UnixMilli(ms), nil
-	}
-	t, err := time.Parse(time.RFC3339, strings.TrimSpace(s))
-	if err != nil {
-		return t, err
-	}
-	return t, nil
 }

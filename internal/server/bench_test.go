@@ -5,22 +5,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/jeeves-ci/jeeves/internal/app"
 	"github.com/jeeves-ci/jeeves/internal/auth"
-	"github.com/jeeves-ci/jeeves/internal/authz"
-	"github.com/jeeves-ci/jeeves/internal/blob"
-	"github.com/jeeves-ci/jeeves/internal/builds"
-	"github.com/jeeves-ci/jeeves/internal/farm"
-	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
-	"github.com/jeeves-ci/jeeves/internal/nodes"
-	"github.com/jeeves-ci/jeeves/internal/server"
-	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
-	"github.com/jeeves-ci/jeeves/internal/views"
 )
 
 // stack is the whole server wired in-process on a real TCP listener,
@@ -36,55 +28,23 @@ type stack struct {
 func newStack(tb testing.TB) *stack {
 	tb.Helper()
 	ctx := context.Background()
-	home := tb.TempDir()
-	st, err := sqlite.Open(home)
+	s := &stack{finished: make(chan model.Build, 1024)}
+	a, err := app.New(ctx, app.Options{Home: tb.TempDir(), Version: "bench", Executors: 2, CSRF: true, AdminPassword: "pw",
+		OnFinish: func(b model.Build) { s.finished <- b }})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { st.Close() })
-	au, err := auth.New(st, filepath.Join(home, "secrets"))
-	if err != nil {
+	tb.Cleanup(func() { a.Close(0) })
+	if s.token, _, err = a.Auth.GenerateToken(ctx, "admin", "bench", auth.TokenOptions{}); err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(au.Close)
-	if _, err := au.EnsureAdmin(ctx, "pw"); err != nil {
-		tb.Fatal(err)
-	}
-	token, _, err := au.GenerateToken(ctx, "admin", "bench", auth.TokenOptions{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	js, err := jobs.New(ctx, st, blob.NewDir(home))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	s := &stack{token: token, finished: make(chan model.Build, 1024)}
-	q, err := farm.New(ctx, farm.Config{Executors: 2, Home: home,
-		OnFinish: func(b model.Build) { s.finished <- b }}, st, js)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { q.Shutdown(0) })
 	for _, name := range []string{"hello", "other"} {
-		if _, err := js.Create(ctx, "", name, []byte(`<project><builders><hudson.tasks.Shell><command>echo hello</command></hudson.tasks.Shell></builders></project>`), nil); err != nil {
+		if _, err := a.Jobs.Create(ctx, "", name, []byte(`<project><builders><hudson.tasks.Shell><command>echo hello</command></hudson.tasks.Shell></builders></project>`), nil); err != nil {
 			tb.Fatal(err)
 		}
 	}
-	vs, err := views.New(ctx, st)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ns, err := nodes.New(ctx, st)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	az, err := authz.New(ctx, st)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	srv := server.New(server.Config{Version: "bench", CSRF: true, Executors: 2, Authz: az}, au, js, vs, ns, q, builds.New(st, blob.NewDir(home), js))
-	s.handler = srv
-	hs := httptest.NewServer(srv)
+	s.handler = a.Handler()
+	hs := httptest.NewServer(s.handler)
 	tb.Cleanup(hs.Close)
 	s.url = hs.URL
 	s.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
@@ -175,7 +135,7 @@ func BenchmarkTriggerToFinished(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		s.do(b, "POST", "/job/hello/build?delay=0sec", 201)
-		if got := <-s.finished; got.Result != model.Success {
+		if got := s.waitFinished(b); got.Result != model.Success {
 			b.Fatalf("build %d: %s", got.Number, got.Result)
 		}
 	}
@@ -186,7 +146,7 @@ func BenchmarkTriggerToFinished(b *testing.B) {
 func TestStackRunsABuild(t *testing.T) {
 	s := newStack(t)
 	s.do(t, "POST", "/job/hello/build?delay=0sec", 201)
-	b := <-s.finished
+	b := s.waitFinished(t)
 	if b.Result != model.Success || b.Number != 1 {
 		t.Fatalf("got build %d %s, want #1 SUCCESS", b.Number, b.Result)
 	}
@@ -208,7 +168,7 @@ func TestStackRunsABuild(t *testing.T) {
 func BenchmarkDashboard(b *testing.B) {
 	s := newStack(b)
 	for i := 0; i < 100; i++ {
-		name := "job-" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + itoa(i)
+		name := "job-" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + strconv.Itoa(i)
 		req, _ := http.NewRequest("POST", s.url+"/createItem?name="+name, strings.NewReader(`<project><builders><hudson.tasks.Shell><command>true</command></hudson.tasks.Shell></builders></project>`))
 		req.SetBasicAuth("admin", s.token)
 		req.Header.Set("Content-Type", "application/xml")
@@ -219,7 +179,7 @@ func BenchmarkDashboard(b *testing.B) {
 		resp.Body.Close()
 		for k := 0; k < 2; k++ {
 			s.do(b, "POST", "/job/"+name+"/build?delay=0sec", 201)
-			<-s.finished
+			s.waitFinished(b)
 		}
 	}
 	b.ResetTimer()
@@ -230,4 +190,15 @@ func BenchmarkDashboard(b *testing.B) {
 	})
 }
 
-func itoa(i int) string { return strconv.Itoa(i) }
+// waitFinished is the next build recorded as finished; it fails tb when
+// none finishes within a minute.
+func (s *stack) waitFinished(tb testing.TB) model.Build {
+	tb.Helper()
+	select {
+	case b := <-s.finished:
+		return b
+	case <-time.After(time.Minute):
+		tb.Fatal("no build finished within a minute")
+		return model.Build{}
+	}
+}

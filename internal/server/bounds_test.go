@@ -1,10 +1,9 @@
-package server
+package server_test
 
 import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -14,7 +13,8 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
-	"github.com/jeeves-ci/jeeves/internal/web"
+	"github.com/jeeves-ci/jeeves/internal/request"
+	"github.com/jeeves-ci/jeeves/internal/server"
 )
 
 // distinctNames is "n0,n1,…" with n names.
@@ -232,34 +232,14 @@ func TestReservedUserNamesAreRefused(t *testing.T) {
 	rs.runBoundCases(t, cases)
 }
 
-// withAudit serves rs's services again, with al as the audit log, on a
-// listener of its own; the returned stack talks to it.
-func (rs *routeStack) withAudit(t *testing.T, al *audit.Log) *routeStack {
-	t.Helper()
-	cfg := rs.srv.cfg
-	cfg.Audit = al
-	srv := New(cfg, rs.au, rs.jobs, rs.srv.views, rs.srv.nodes, rs.q, rs.srv.builds)
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
-	other := *rs
-	other.url, other.srv = hs.URL+"/", srv
-	return &other
-}
-
 // TestAuditFloodKeepsWhatCameBefore: 70 anonymous POSTs with 900 KB paths
 // neither rotate out earlier entries nor bloat the log: fields are cut
 // with a marker, the first ten refusals from the address (mallory's
 // failed login among them) are logged, the other 61 are counted in one
 // summary.
 func TestAuditFloodKeepsWhatCameBefore(t *testing.T) {
-	base := newRouteStack(t)
-	dir := t.TempDir()
-	al, err := audit.Open(dir, audit.Policy{MaxBytes: 64 << 10, Keep: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { al.Close() })
-	rs := base.withAudit(t, al)
+	rs := newRouteStackWith(t, stackOptions{audit: audit.Policy{MaxBytes: 64 << 10, Keep: 2}})
+	al, dir := rs.audit, filepath.Join(rs.home, "audit")
 	if r := rs.raw(t, "POST", "createItem?name=before-flood", shellXML, basic("admin", rs.adminToken)); r.status != 200 {
 		t.Fatal(r.status, r.body)
 	}
@@ -330,14 +310,14 @@ func TestAuditNeverHoldsAPasswordTypedAsAUserName(t *testing.T) {
 		rs.raw(t, "POST", "j_spring_security_check", "j_username="+url.QueryEscape(pw)+"&j_password=x", nil)
 	}
 	rs.raw(t, "GET", "api/json", "", basic("mallory", "guess"))
-	got, _, err := rs.srv.cfg.Audit.Find(audit.Query{Action: "auth.failure", Limit: 1000})
+	got, _, err := rs.audit.Find(audit.Query{Action: "auth.failure", Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Run("each failure is logged under the marker", func(t *testing.T) {
 		n := 0
 		for _, e := range got {
-			if e.User == invalidUserName {
+			if e.User == server.InvalidUserName {
 				n++
 			}
 		}
@@ -346,12 +326,12 @@ func TestAuditNeverHoldsAPasswordTypedAsAUserName(t *testing.T) {
 		}
 	})
 	t.Run("a valid user name is still logged as claimed", func(t *testing.T) {
-		if got, _, _ := rs.srv.cfg.Audit.Find(audit.Query{User: "mallory"}); len(got) != 1 {
+		if got, _, _ := rs.audit.Find(audit.Query{User: "mallory"}); len(got) != 1 {
 			t.Fatalf("%+v", got)
 		}
 	})
 	t.Run("no password reaches the files", func(t *testing.T) {
-		rs.srv.cfg.Audit.Flush()
+		rs.audit.Flush()
 		files, _ := filepath.Glob(filepath.Join(rs.home, "audit", "*"))
 		if len(files) == 0 {
 			t.Fatal("no audit files found")
@@ -414,8 +394,8 @@ func TestEveryHTMLAnswerCarriesTheCSP(t *testing.T) {
 			if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 				t.Fatalf("Content-Type %q", ct)
 			}
-			if got := r.header.Get("Content-Security-Policy"); got != web.CSP {
-				t.Fatalf("Content-Security-Policy %q, want %q", got, web.CSP)
+			if got := r.header.Get("Content-Security-Policy"); got != request.CSP {
+				t.Fatalf("Content-Security-Policy %q, want %q", got, request.CSP)
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -12,6 +13,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/jeeves-ci/jeeves/internal/request"
 )
 
 // Connection defaults. No timeout below bounds how long an answer may
@@ -91,7 +94,7 @@ func (l *limitListener) Accept() (net.Conn, error) {
 // admit counts a new connection from addr, or says why it is refused.
 func (l *limitListener) admit(addr netip.Addr) string {
 	cfg := &l.s.cfg
-	perAddr := cfg.MaxConnsPerAddr > 0 && addr.IsValid() && !l.s.trusted(addr)
+	perAddr := cfg.MaxConnsPerAddr > 0 && addr.IsValid() && !l.s.proxies.trusts(addr)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if cfg.MaxConns > 0 && l.open >= cfg.MaxConns {
@@ -108,7 +111,7 @@ func (l *limitListener) admit(addr netip.Addr) string {
 }
 
 func (l *limitListener) release(addr netip.Addr) {
-	perAddr := l.s.cfg.MaxConnsPerAddr > 0 && addr.IsValid() && !l.s.trusted(addr)
+	perAddr := l.s.cfg.MaxConnsPerAddr > 0 && addr.IsValid() && !l.s.proxies.trusts(addr)
 	l.mu.Lock()
 	l.open--
 	if perAddr {
@@ -128,13 +131,15 @@ func (l *limitListener) refuse(c net.Conn, why string) {
 	select {
 	case l.refusing <- struct{}{}:
 	default:
-		c.Close()
+		l.close(c)
 		return
 	}
 	go func() {
 		defer func() { <-l.refusing }()
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(refusalTime))
+		defer l.close(c)
+		if err := c.SetDeadline(time.Now().Add(refusalTime)); err != nil {
+			return // closed already
+		}
 		head := make([]byte, 0, 1024)
 		buf := make([]byte, 1024)
 		for len(head) < refusalHeadLimit && !bytes.Contains(head, []byte("\r\n\r\n")) {
@@ -145,16 +150,32 @@ func (l *limitListener) refuse(c net.Conn, why string) {
 			}
 		}
 		msg := why + "\n"
-		io.WriteString(c, "HTTP/1.1 503 Service Unavailable\r\n"+
+		if _, err := io.WriteString(c, "HTTP/1.1 503 Service Unavailable\r\n"+
 			"Content-Type: text/plain; charset=utf-8\r\n"+
 			"Retry-After: "+strconv.Itoa(refusalRetryAfter)+"\r\n"+
 			"Connection: close\r\n"+
-			"Content-Length: "+strconv.Itoa(len(msg))+"\r\n\r\n"+msg)
-		if cw, ok := c.(interface{ CloseWrite() error }); ok {
-			cw.CloseWrite()
+			"Content-Length: "+strconv.Itoa(len(msg))+"\r\n\r\n"+msg); err != nil {
+			return // the client is gone: nothing to drain
 		}
-		io.Copy(io.Discard, io.LimitReader(c, refusalDrainLimit))
+		if cw, ok := c.(interface{ CloseWrite() error }); ok {
+			if err := cw.CloseWrite(); err != nil {
+				return
+			}
+		}
+		// Whatever the client still sends is read and dropped, up to the
+		// limit or the deadline, which ends it either way.
+		if _, err := io.Copy(io.Discard, io.LimitReader(c, refusalDrainLimit)); err != nil {
+			l.s.log.Debug("a refused connection ended while drained", "err", err)
+		}
 	}()
+}
+
+// close closes a refused connection; a failure is only worth a debug
+// line: the connection is dropped either way.
+func (l *limitListener) close(c net.Conn) {
+	if err := c.Close(); err != nil {
+		l.s.log.Debug("cannot close a refused connection", "err", err)
+	}
 }
 
 // limitedConn is an accepted connection: it leaves the count when
@@ -177,13 +198,13 @@ func (c *limitedConn) Close() error {
 // renew gives the next write WriteTimeout to complete. A deadline set
 // less than an eighth of it ago (at most a second) is left alone, which
 // spares most small answers on a busy keep-alive connection the call.
-func (c *limitedConn) renew() {
+func (c *limitedConn) renew() error {
 	now := time.Now()
 	if c.deadline.Sub(now) > c.write-min(c.write/8, time.Second) {
-		return
+		return nil
 	}
 	c.deadline = now.Add(c.write)
-	c.Conn.SetWriteDeadline(c.deadline)
+	return c.Conn.SetWriteDeadline(c.deadline)
 }
 
 // Write writes b in pieces of writeChunk, each with WriteTimeout to
@@ -193,7 +214,9 @@ func (c *limitedConn) Write(b []byte) (int, error) {
 	var n int
 	for len(b) > 0 {
 		piece := b[:min(len(b), writeChunk)]
-		c.renew()
+		if err := c.renew(); err != nil {
+			return n, err
+		}
 		m, err := c.Conn.Write(piece)
 		n += m
 		if err != nil {
@@ -222,7 +245,9 @@ func (c *limitedConn) ReadFrom(r io.Reader) (int64, error) {
 		if left > 0 {
 			want = min(want, left)
 		}
-		c.renew()
+		if err := c.renew(); err != nil {
+			return total, err
+		}
 		n, err := rf.ReadFrom(&io.LimitedReader{R: src, N: want})
 		total += n
 		if left > 0 {
@@ -252,6 +277,7 @@ type timedBody struct {
 	io.ReadCloser
 	rc      *http.ResponseController
 	expired bool
+	log     *slog.Logger
 }
 
 // limitBody gives r's body BodyTimeout to arrive; nil when r has none or
@@ -264,7 +290,7 @@ func (s *Server) limitBody(w http.ResponseWriter, r *http.Request) *timedBody {
 	if rc.SetReadDeadline(time.Now().Add(s.cfg.BodyTimeout)) != nil {
 		return nil
 	}
-	b := &timedBody{ReadCloser: r.Body, rc: rc}
+	b := &timedBody{ReadCloser: r.Body, rc: rc, log: s.log}
 	r.Body = b
 	return b
 }
@@ -273,7 +299,11 @@ func (b *timedBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	switch {
 	case err == io.EOF:
-		b.rc.SetReadDeadline(time.Time{})
+		// The next request on the connection is under the server's
+		// own timeouts again.
+		if err := b.rc.SetReadDeadline(time.Time{}); err != nil {
+			b.log.Debug("cannot clear a read body's deadline", "err", err)
+		}
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		b.expired = true
 	}
@@ -283,6 +313,5 @@ func (b *timedBody) Read(p []byte) (int, error) {
 // errBodyTimeout is the answer to a body that did not arrive in time,
 // whatever a handler made of the read error.
 func (s *Server) errBodyTimeout() error {
-	return &httpError{status: http.StatusRequestTimeout, xError: true,
-		msg: "The request body did not arrive within " + s.cfg.BodyTimeout.String() + "; send it again, faster or smaller"}
+	return &request.Error{Status: http.StatusRequestTimeout, XError: true, Msg: "The request body did not arrive within " + s.cfg.BodyTimeout.String() + "; send it again, faster or smaller"}
 }

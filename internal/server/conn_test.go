@@ -1,17 +1,17 @@
-package server
+package server_test
 
 import (
 	"bufio"
-	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/netip"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jeeves-ci/jeeves/internal/app"
 )
 
 // serveLimited serves rs's server on a listener of its own (so its
@@ -23,8 +23,8 @@ func serveLimited(t *testing.T, rs *routeStack) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := rs.srv.HTTPServer(nil)
-	go hs.Serve(rs.srv.Listener(ln))
+	hs := rs.app.HTTPServer(nil)
+	go hs.Serve(rs.app.Listener(ln))
 	t.Cleanup(func() { hs.Close() })
 	return ln.Addr().String()
 }
@@ -72,7 +72,7 @@ func held(t *testing.T, from, addr string) {
 // connections past the caps get a clear 503.
 func TestConnectionsAreBounded(t *testing.T) {
 	needLoopbackAddrs(t)
-	rs := newRouteStackWith(t, stackOptions{config: func(c *Config) {
+	rs := newRouteStackWith(t, stackOptions{config: func(c *app.Options) {
 		c.IdleTimeout = 300 * time.Millisecond
 		c.BodyTimeout = 500 * time.Millisecond
 		c.MaxConns = 6
@@ -205,45 +205,4 @@ func TestConnectionsAreBounded(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	})
-}
-
-// TestWriteDeadlineIsRenewedByEachWrite: an answer keeps flowing to a
-// client that reads, however long it takes in all, and a client that
-// stops reading is cut off after the write timeout.
-func TestWriteDeadlineIsRenewedByEachWrite(t *testing.T) {
-	a, b := net.Pipe()
-	defer b.Close()
-	c := &limitedConn{Conn: a, l: &limitListener{s: &Server{}}, write: 2 * time.Second}
-	done := make(chan error, 1)
-	go func() {
-		_, err := c.Write(make([]byte, 3*writeChunk))
-		done <- err
-	}()
-	// Three pieces, 800 ms apart: longer than the timeout in all, each
-	// well within it.
-	buf := make([]byte, writeChunk)
-	for got := 0; got < 3*writeChunk; {
-		time.Sleep(800 * time.Millisecond)
-		n, err := io.ReadFull(b, buf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got += n
-	}
-	if err := <-done; err != nil {
-		t.Fatalf("a reader that keeps reading was cut: %v", err)
-	}
-	go func() {
-		_, err := c.Write(make([]byte, 10))
-		done <- err
-	}()
-	// Nobody reads now.
-	select {
-	case err := <-done:
-		if !errors.Is(err, os.ErrDeadlineExceeded) {
-			t.Fatalf("write to a client that stopped reading: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("a write to a client that stopped reading never ended")
-	}
 }

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"encoding/json"
@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/jeeves-ci/jeeves/internal/server"
 )
 
 // parseSources parses the package's Go files but its tests.
@@ -64,12 +66,12 @@ func webMethodNames(t *testing.T) map[string]bool {
 }
 
 // actionRoutes are the routes whose last segment is a web method.
-func actionRoutes(t *testing.T) []route {
+func actionRoutes(t *testing.T) []server.Route {
 	methods := webMethodNames(t)
-	var out []route
-	for _, r := range routes {
-		path, _, _ := strings.Cut(strings.TrimPrefix(r.path, "DELETE "), "?")
-		if strings.HasPrefix(r.path, "DELETE ") || strings.HasSuffix(path, "/") {
+	var out []server.Route
+	for _, r := range server.Routes {
+		path, _, _ := strings.Cut(strings.TrimPrefix(r.Path, "DELETE "), "?")
+		if strings.HasPrefix(r.Path, "DELETE ") || strings.HasSuffix(path, "/") {
 			continue
 		}
 		segs := strings.Split(path, "/")
@@ -99,33 +101,33 @@ func withAPIJSON(path string) string {
 func TestActionsIgnoreTheRestOfThePath(t *testing.T) {
 	acts := actionRoutes(t)
 	if len(acts) < 40 {
-		t.Fatalf("only %d action routes", len(acts))
+		t.Fatalf("only %d action server.Routes", len(acts))
 	}
 	plain, appended := newRouteStack(t), newRouteStack(t)
 	token := func(rs *routeStack) map[string]string { return basic("admin", rs.adminToken) }
 	for _, r := range acts {
-		if r.kind != routeAction {
-			t.Run("GET "+withAPIJSON(r.path)+" answers as GET "+r.path, func(t *testing.T) {
+		if r.Kind != server.RouteAction {
+			t.Run("GET "+withAPIJSON(r.Path)+" answers as GET "+r.Path, func(t *testing.T) {
 				t.Cleanup(plain.reset)
-				p := plain.fixtures(t, r.path)
+				p := plain.fixtures(t, r.Path)
 				want := plain.raw(t, "GET", p, "", token(plain))
 				got := plain.raw(t, "GET", withAPIJSON(p), "", token(plain))
 				sameAnswer(t, plain, plain, want, got, true)
 			})
 		}
-		if r.kind != routeAction && r.kind != routeReadWrite {
+		if r.Kind != server.RouteAction && r.Kind != server.RouteReadWrite {
 			continue
 		}
-		method, path := "POST", r.path
+		method, path := "POST", r.Path
 		t.Run(method+" "+withAPIJSON(path)+" answers as "+method+" "+path, func(t *testing.T) {
 			t.Cleanup(plain.reset)
 			t.Cleanup(appended.reset)
 			p1, p2 := plain.fixtures(t, path), appended.fixtures(t, path)
-			want := plain.raw(t, method, p1, bodyFor(p1), token(plain))
-			got := appended.raw(t, method, withAPIJSON(p2), bodyFor(p2), token(appended))
+			want := plain.raw(t, method, p1, plain.bodyFor(p1), token(plain))
+			got := appended.raw(t, method, withAPIJSON(p2), appended.bodyFor(p2), token(appended))
 			sameAnswer(t, plain, appended, want, got, false)
 		})
-		if r.kind == routeAction {
+		if r.Kind == server.RouteAction {
 			t.Run("GET "+withAPIJSON(path)+" never runs the action either", func(t *testing.T) {
 				p := plain.fixtures(t, path)
 				if res := plain.raw(t, "GET", withAPIJSON(p), "", token(plain)); res.status != 405 {

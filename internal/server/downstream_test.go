@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -55,7 +55,7 @@ func newDownstreamWorld(t *testing.T) *downstreamWorld {
 	if _, err := rs.au.CreateUser(ctx, "alice", "alice-pw", "Alice", "", false); err != nil {
 		t.Fatal(err)
 	}
-	if err := rs.srv.authz.Set(ctx, authz.Strategy{Strategy: authz.Matrix, Grants: []authz.Grant{
+	if err := rs.app.Authz.Set(ctx, authz.Strategy{Strategy: authz.Matrix, Grants: []authz.Grant{
 		{Type: "GROUP", Sid: "authenticated", Permissions: []string{authz.Read, authz.ItemRead, authz.ViewRead}},
 		{Type: "USER", Sid: "alice", Permissions: []string{authz.ItemCreate}},
 	}}); err != nil {

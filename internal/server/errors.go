@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"html/template"
 	"net/http"
@@ -14,143 +13,110 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/authz"
+	"github.com/jeeves-ci/jeeves/internal/request"
 	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
-// httpError is an error with the HTTP answer it deserves.
-type httpError struct {
-	status int
-	msg    string
-	xError bool   // also send the message as X-Error (Jenkins's Failure pages)
-	perm   string // for 403s: the permission that was missing
-}
-
-func (e *httpError) Error() string { return e.msg }
-
-func newError(status int, msg string) error { return &httpError{status: status, msg: msg} }
-
-// badRequest is a 400 whose message also goes in X-Error, as Jenkins's
-// Failure pages do (createItem's errors among them).
-func badRequest(msg string) error {
-	return &httpError{status: http.StatusBadRequest, msg: msg, xError: true}
-}
-
-func notFound() error { return &httpError{status: http.StatusNotFound, msg: "Not Found"} }
-
-var (
-	errUnauthorized = &httpError{status: http.StatusUnauthorized, msg: "Unauthorized"}
-	errNoCrumb      = &httpError{status: http.StatusForbidden, msg: "No valid crumb was included in the request"}
-	errRequirePOST  = &httpError{status: http.StatusMethodNotAllowed, msg: "This URL requires POST"}
-)
-
-// forbidden is a 403 for a missing permission (§1.4).
-func forbidden(perm string) error {
-	return &httpError{status: http.StatusForbidden, msg: "Access Denied", perm: perm}
-}
-
 // renderError writes err as Jenkins would: the status, the headers
 // clients look for, and a small HTML page carrying the message.
-func (s *Server) renderError(c *call, err error) {
-	var he *httpError
+func (s *Server) renderError(c *request.Call, err error) {
+	var he *request.Error
 	if !errors.As(err, &he) {
 		var mbe *http.MaxBytesError
 		var te *auth.ThrottledError
 		if errors.As(err, &te) {
-			c.w.Header().Set("Retry-After", strconv.Itoa(te.Seconds()))
-			he = &httpError{status: http.StatusTooManyRequests, msg: "Too many failed password attempts; try again in " + strconv.Itoa(te.Seconds()) + " s, or use an API token"}
+			c.W.Header().Set("Retry-After", strconv.Itoa(te.Seconds()))
+			he = &request.Error{Status: http.StatusTooManyRequests, Msg: "Too many failed password attempts; try again in " + strconv.Itoa(te.Seconds()) + " s, or use an API token"}
 		} else if errors.As(err, &mbe) {
-			he = &httpError{status: http.StatusRequestEntityTooLarge, msg: "The request body is larger than the limit of " + byteCount(mbe.Limit)}
+			he = &request.Error{Status: http.StatusRequestEntityTooLarge, Msg: "The request body is larger than the limit of " + byteCount(mbe.Limit)}
 		} else if ue := store.AsUnavailable(err); ue != nil && ue.Full {
 			// Nothing was saved; the same request works once space returns.
-			s.log.Error("request failed: the disk is full", "method", c.r.Method, "path", c.r.URL.Path, "err", err)
-			he = &httpError{status: http.StatusInsufficientStorage, xError: true,
-				msg: "jeeves cannot save this: the disk holding its home is full (no space left on device); nothing was changed, try again once space is freed"}
+			s.log.Error("request failed: the disk is full", "method", c.R.Method, "path", c.R.URL.Path, "err", err)
+			he = &request.Error{Status: http.StatusInsufficientStorage, XError: true, Msg: "jeeves cannot save this: the disk holding its home is full (no space left on device); nothing was changed, try again once space is freed"}
 		} else if ue != nil {
-			s.log.Error("request failed: the home cannot be written", "method", c.r.Method, "path", c.r.URL.Path, "err", err)
-			he = &httpError{status: http.StatusServiceUnavailable, xError: true,
-				msg: "jeeves cannot save this: its home cannot be written (" + writeCause(err) + "); nothing was changed"}
+			s.log.Error("request failed: the home cannot be written", "method", c.R.Method, "path", c.R.URL.Path, "err", err)
+			he = &request.Error{Status: http.StatusServiceUnavailable, XError: true, Msg: "jeeves cannot save this: its home cannot be written (" + writeCause(err) + "); nothing was changed"}
 		} else {
-			var b [4]byte
-			rand.Read(b[:])
-			ref := hex.EncodeToString(b[:])
-			s.log.Error("request failed", "ref", ref, "method", c.r.Method, "path", c.r.URL.Path, "err", err)
-			he = &httpError{status: http.StatusInternalServerError, msg: "Internal error (reference " + ref + ")"}
+			ref := strings.ToLower(rand.Text()[:8]) // names the log line
+			s.log.Error("request failed", "ref", ref, "method", c.R.Method, "path", c.R.URL.Path, "err", err)
+			he = &request.Error{Status: http.StatusInternalServerError, Msg: "Internal error (reference " + ref + ")"}
 		}
 	}
-	h := c.w.Header()
+	h := c.W.Header()
 	h.Del("Content-Length")
 	h.Del("Location")
 	h.Del("X-Error")
-	switch he.status {
+	switch he.Status {
 	case http.StatusUnauthorized:
 		h.Set("WWW-Authenticate", `Basic realm="Jenkins"`)
 	case http.StatusMethodNotAllowed:
 		h.Set("Allow", "POST")
-		s.writePage(c, he.status, retryPage, map[string]any{"URL": c.root + strings.TrimPrefix(c.r.URL.Path, "/")})
+		s.writePage(c, he.Status, retryPage, map[string]any{"URL": c.Root + strings.TrimPrefix(c.R.URL.Path, "/")})
 		return
 	case http.StatusForbidden:
-		if he.perm != "" {
-			h.Set("X-You-Are-Authenticated-As", c.id.Name())
+		if he.Perm != "" {
+			h.Set("X-You-Are-Authenticated-As", c.ID.Name())
 			h.Set("X-You-Are-In-Group-Disabled", "JENKINS-39402: use -Dhudson.security.AccessDeniedException2.REPORT_GROUP_HEADERS=true or use /whoAmI to diagnose")
-			h.Set("X-Required-Permission", he.perm)
-			for _, p := range authz.ImpliedBy(he.perm) {
+			h.Set("X-Required-Permission", he.Perm)
+			for _, p := range authz.ImpliedBy(he.Perm) {
 				h.Add("X-Permission-Implied-By", p)
 			}
-			if c.id.User == nil {
-				if c.r.Header.Get("X-Requested-With") == "XMLHttpRequest" {
-					c.w.WriteHeader(http.StatusForbidden)
+			if c.ID.User == nil {
+				if c.R.Header.Get("X-Requested-With") == "XMLHttpRequest" {
+					c.W.WriteHeader(http.StatusForbidden)
 					return
 				}
-				from := c.r.URL.RequestURI()
-				login := c.root + "login?from=" + url.QueryEscape(from)
-				s.writePage(c, he.status, loginRedirectPage, map[string]any{"Login": login, "Perm": he.perm, "Implied": authz.ImpliedBy(he.perm)})
+				from := c.R.URL.RequestURI()
+				login := c.Root + "login?from=" + url.QueryEscape(from)
+				s.writePage(c, he.Status, loginRedirectPage, map[string]any{"Login": login, "Perm": he.Perm, "Implied": authz.ImpliedBy(he.Perm)})
 				return
 			}
-			s.writePage(c, he.status, accessDeniedPage, map[string]any{"User": c.id.Name(), "Perm": authz.Title(he.perm)})
+			s.writePage(c, he.Status, accessDeniedPage, map[string]any{"User": c.ID.Name(), "Perm": authz.Title(he.Perm)})
 			return
 		}
 	}
-	if he.xError {
-		h.Set("X-Error", he.msg)
+	if he.XError {
+		h.Set("X-Error", he.Msg)
 	}
-	if he == errNoCrumb && wantsHTML(c) {
+	if he == request.ErrNoCrumb && request.WantsHTML(c) {
 		// A browser form with a stale or missing crumb (an old tab, a
 		// restart): say so, and offer the way back.
-		back := c.root
-		if ref := c.r.Referer(); strings.HasPrefix(ref, c.root) {
+		back := c.Root
+		if ref := c.R.Referer(); strings.HasPrefix(ref, c.Root) {
 			back = ref
 		}
-		if s.render(c, he.status, "message", page{Title: "Expired form", P: map[string]any{
-			"Heading": "This form has expired", "Error": true,
-			"Text":   "No valid crumb was included in the request: the page this form came from is out of date (or your session changed), so jeeves did not act on it.",
-			"Detail": "Go back, reload the page and submit the form again.", "Back": back, "BackText": "Go back and reload",
-		}}) == nil {
+		if s.ui.ExpiredForm(c, he.Status, back) == nil {
 			return
 		}
 	}
-	s.writePage(c, he.status, errorPage, map[string]any{"Status": he.status, "Msg": he.msg, "URI": c.r.URL.Path})
+	s.writePage(c, he.Status, errorPage, map[string]any{"Status": he.Status, "Msg": he.Msg, "URI": c.R.URL.Path})
 }
 
-// wantsHTML reports a browser navigation (its Accept names HTML).
-func wantsHTML(c *call) bool { return strings.Contains(c.r.Header.Get("Accept"), "text/html") }
-
 // writePage writes an error page with the headers of every page (the
-// Content-Security-Policy among them).
-func (s *Server) writePage(c *call, status int, t *template.Template, data any) {
+// Content-Security-Policy among them). Should the page not render, the
+// status goes out with the bare message.
+func (s *Server) writePage(c *request.Call, status int, t *template.Template, data any) {
 	var buf bytes.Buffer
-	t.Execute(&buf, data)
-	if s.holdPage(c, status, buf.Bytes()) {
-		return // a UI form's POST refused: the browser GETs the page (flash.go)
+	if err := t.Execute(&buf, data); err != nil {
+		s.log.Error("cannot render an error page", "page", t.Name(), "err", err)
+		buf.Reset()
+		template.HTMLEscape(&buf, []byte(http.StatusText(status)))
 	}
-	pageHeaders(c.w.Header())
-	c.w.WriteHeader(status)
-	if c.r.Method != http.MethodHead {
-		c.w.Write(buf.Bytes())
+	if s.ui.Hold(c, status, buf.Bytes()) {
+		return // a UI form's POST refused: the browser GETs the page (webui/flash.go)
+	}
+	request.PageHeaders(c.W.Header())
+	c.W.WriteHeader(status)
+	if c.R.Method == http.MethodHead {
+		return
+	}
+	if _, err := c.W.Write(buf.Bytes()); err != nil {
+		s.log.Debug("error page cut short: the client is gone", "path", c.R.URL.Path, "err", err)
 	}
 }
 
 // errorPage has the shape of the servlet container's error page Jenkins
-// answers with (§2.4); clients match the message in it.
+// answers with (Jetty's ErrorHandler); clients match the message in it.
 var errorPage = template.Must(template.New("error").Parse(`<html>
 <head>
 <meta http-equiv="Content-Type" content="text/html;charset=utf-8"/>
@@ -202,11 +168,11 @@ The button below allows you to retry accessing this URL using POST. URL being ac
 func byteCount(n int64) string {
 	switch {
 	case n >= 1<<20 && n%(1<<20) == 0:
-		return itoa(n>>20) + " MiB"
+		return strconv.FormatInt(n>>20, 10) + " MiB"
 	case n >= 1<<10 && n%(1<<10) == 0:
-		return itoa(n>>10) + " KiB"
+		return strconv.FormatInt(n>>10, 10) + " KiB"
 	}
-	return itoa(n) + " bytes"
+	return strconv.FormatInt(n, 10) + " bytes"
 }
 
 // writeCause names why a write failed without the paths it touched.

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 // Helpers for the tests that hold API tokens to their limits and hidden
 // jobs to staying hidden, over real HTTP.

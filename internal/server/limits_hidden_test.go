@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -122,13 +122,13 @@ func TestHiddenJobsStayHidden(t *testing.T) {
 		t.Run("for "+c.name, func(t *testing.T) {
 			t.Run("addJobToView answers a hidden job as a missing one, and adds nothing", func(t *testing.T) {
 				same(t, "POST", "view/w/addJobToView?name=secret-job", "view/w/addJobToView?name=no-such-job", "secret-job", "no-such-job")
-				if v, _ := rs.srv.views.Get("w"); strings.Contains(string(v.ConfigXML), "secret") {
+				if v, _ := rs.app.Views.Get("w"); strings.Contains(string(v.ConfigXML), "secret") {
 					t.Fatalf("view w now lists a hidden job:\n%s", v.ConfigXML)
 				}
 			})
 			t.Run("removeJobFromView answers a hidden job as a missing one, and removes nothing", func(t *testing.T) {
 				same(t, "POST", "view/u/removeJobFromView?name=secret-job", "view/u/removeJobFromView?name=no-such-job", "secret-job", "no-such-job")
-				if v, _ := rs.srv.views.Get("u"); !strings.Contains(string(v.ConfigXML), "secret-job") {
+				if v, _ := rs.app.Views.Get("u"); !strings.Contains(string(v.ConfigXML), "secret-job") {
 					t.Fatalf("view u lost its hidden job:\n%s", v.ConfigXML)
 				}
 			})
@@ -140,7 +140,7 @@ func TestHiddenJobsStayHidden(t *testing.T) {
 				if res := do(t, "POST", "view/v/config.xml", read.body); res.status != 200 {
 					t.Fatalf("%d %s", res.status, res.body)
 				}
-				if v, _ := rs.srv.views.Get("v"); !strings.Contains(string(v.ConfigXML), "secret-job") || !strings.Contains(string(v.ConfigXML), "public-job") {
+				if v, _ := rs.app.Views.Get("v"); !strings.Contains(string(v.ConfigXML), "secret-job") || !strings.Contains(string(v.ConfigXML), "public-job") {
 					t.Fatalf("view v changed:\n%s", v.ConfigXML)
 				}
 			})

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -12,6 +12,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jeeves-ci/jeeves/internal/flash"
+	"github.com/jeeves-ci/jeeves/internal/server"
+	"github.com/jeeves-ci/jeeves/internal/webui"
 )
 
 // browserPost POSTs body to path as the web UI's forms do: the session
@@ -93,11 +97,11 @@ var uiPOSTRoutes = []struct {
 	{route: "job/{folder}/newJob", referer: "job/{folder}/newJob", body: "name=ui-c&mode=hudson.model.FreeStyleProject&shell=true"},
 	{route: "job/{folder}/view/all/newJob", referer: "job/{folder}/view/all/newJob", body: "name=ui-d&mode=hudson.model.FreeStyleProject&shell=true"},
 	{route: "manage/configure", referer: "manage/", body: "executors=2&quietPeriod=0&csrf=true"},
-	{route: "user/{user}/security/generate?newTokenName=ui", referer: "user/{user}/security/", held: `id="new-token-value"`},
+	{route: "user/{user}/security/generate?newTokenName={fresh}", referer: "user/{user}/security/", held: `id="new-token-value"`},
 	{route: "user/{user}/security/revoke?tokenUuid={token}", referer: "user/{user}/security/"},
 	{route: "user/{victim}/security/password", referer: "user/{victim}/security/", body: "password1=new-pw&password2=new-pw", held: "was changed"},
 	{route: "user/{victim}/doDelete", referer: "manage/users/"},
-	{route: "securityRealm/createAccountByAdmin?username=carol&password1=pw&password2=pw", referer: "manage/users/"},
+	{route: "securityRealm/createAccountByAdmin?username={fresh}&password1=pw&password2=pw", referer: "manage/users/"},
 	// Log out ends the session the test holds: it uses one of its own,
 	// and lands on the dashboard as anonymous (refused under this matrix).
 	{route: "logout", referer: "", status: http.StatusForbidden},
@@ -112,12 +116,12 @@ var uiPOSTRoutes = []struct {
 func TestEveryUIFormPOSTAnswersSeeOther(t *testing.T) {
 	rs := newRouteStack(t)
 	inTable := map[string]bool{}
-	for _, r := range routes {
-		inTable[r.path] = true
+	for _, r := range server.Routes {
+		inTable[r.Path] = true
 	}
 	for _, row := range uiPOSTRoutes {
 		if !inTable[row.route] {
-			t.Errorf("%s is not a route in routes.go", row.route)
+			t.Errorf("%s is not a route in server.Routes.go", row.route)
 			continue
 		}
 		t.Run("POST "+row.route+" from its form answers 303 to a page", func(t *testing.T) {
@@ -153,7 +157,7 @@ func TestEveryUIFormPOSTAnswersSeeOther(t *testing.T) {
 				t.Fatalf("GET %s after the POST: %d %s, want %d HTML\n%s", loc, page.status, page.header.Get("Content-Type"), want, page.body)
 			}
 			if row.held == "" {
-				if strings.Contains(loc, flashParam+"=") {
+				if strings.Contains(loc, webui.FlashParam+"=") {
 					t.Fatalf("a success without a page to show went through the flash store: %s", loc)
 				}
 				return
@@ -173,7 +177,7 @@ func TestEveryUIFormPOSTAnswersSeeOther(t *testing.T) {
 			path, _, _ := strings.Cut(row.route, "?")
 			covered[path[strings.LastIndex(path, "/")+1:]] = true
 		}
-		files, err := filepath.Glob("../web/templates/*.html")
+		files, err := filepath.Glob("../webui/templates/*.html")
 		if err != nil || len(files) == 0 {
 			t.Fatalf("templates: %v", err)
 		}
@@ -222,7 +226,7 @@ func TestRefusedUIFormShowsOnceAfterRedirect(t *testing.T) {
 			body: "mode=xml&config.xml=" + url.QueryEscape("<project><builders>"), want: `id="form-error"`, status: 400},
 		{name: "Manage with a negative number of executors", route: "manage/configure", referer: "manage/",
 			body: "executors=-1&quietPeriod=0&csrf=true", want: "number of executors must be between", status: 400,
-			stored: func(t *testing.T) bool { return rs.srv.sys().Executors == -1 }},
+			stored: func(t *testing.T) bool { return rs.app.Settings.Get().Executors == -1 }},
 		{name: "Create User without a name", route: "securityRealm/createAccountByAdmin", referer: "manage/users/",
 			body: "username=&password1=x&password2=x", want: "User name is required", status: 400},
 		{name: "Generate with a bad expiry", route: "user/admin/security/generate", referer: "user/admin/security/",
@@ -259,8 +263,8 @@ func TestRefusedUIFormShowsOnceAfterRedirect(t *testing.T) {
 			}
 			res := rs.browserPost(t, path, referer, c.body, rs.session, rs.sessionCrumb)
 			loc := res.header.Get("Location")
-			if res.status != http.StatusSeeOther || !strings.HasPrefix(loc, rs.url+referer+"?"+flashParam+"=") {
-				t.Fatalf("want 303 to %s?%s=…, got %d %q\n%s", rs.url+referer, flashParam, res.status, loc, res.body)
+			if res.status != http.StatusSeeOther || !strings.HasPrefix(loc, rs.url+referer+"?"+webui.FlashParam+"=") {
+				t.Fatalf("want 303 to %s?%s=…, got %d %q\n%s", rs.url+referer, webui.FlashParam, res.status, loc, res.body)
 			}
 			if strings.Contains(res.body, c.want) {
 				t.Errorf("the 303 carries the page")
@@ -307,8 +311,8 @@ func TestGeneratedTokenShownOnce(t *testing.T) {
 		t.Helper()
 		res := rs.browserPost(t, "user/admin/security/generate", "me/security/", "newTokenName="+name, rs.session, rs.sessionCrumb)
 		loc := res.header.Get("Location")
-		if res.status != http.StatusSeeOther || !strings.HasPrefix(loc, rs.url+"me/security/?"+flashParam+"=") {
-			t.Fatalf("Generate: %d %q, want 303 to me/security/?%s=…\n%s", res.status, loc, flashParam, res.body)
+		if res.status != http.StatusSeeOther || !strings.HasPrefix(loc, rs.url+"me/security/?"+webui.FlashParam+"=") {
+			t.Fatalf("Generate: %d %q, want 303 to me/security/?%s=…\n%s", res.status, loc, webui.FlashParam, res.body)
 		}
 		if tokenValue.MatchString(res.body) || regexp.MustCompile(`[0-9a-f]{34}`).MatchString(loc) {
 			t.Fatalf("the 303 carries the token: %q %s", loc, res.body)
@@ -367,33 +371,26 @@ func TestGeneratedTokenShownOnce(t *testing.T) {
 
 	t.Run("after five minutes the value is gone", func(t *testing.T) {
 		loc := generate(t, "late")
-		rs.srv.flash.mu.Lock()
-		rs.srv.flash.now = func() time.Time { return time.Now().Add(flashLifetime + time.Second) }
-		rs.srv.flash.mu.Unlock()
-		t.Cleanup(func() { rs.srv.flash.mu.Lock(); rs.srv.flash.now = nil; rs.srv.flash.mu.Unlock() })
+		rs.app.Flash.SetClock(func() time.Time { return time.Now().Add(flash.Lifetime + time.Second) })
+		t.Cleanup(func() { rs.app.Flash.SetClock(nil) })
 		if r := rs.browserGet(t, loc, rs.session); strings.Contains(r.body, `id="new-token-value"`) {
 			t.Fatalf("an expired value was shown")
 		}
 	})
 
 	t.Run("with the store full the POST answers the page itself, as before", func(t *testing.T) {
-		for i := 0; len(rs.srv.flash.entries) < flashMaxEntries; i++ {
-			if _, ok := rs.srv.flash.put(fmt.Sprintf("filler-%d", i), "x", flashKindPage, 200, []byte("x")); !ok {
+		for i := 0; rs.app.Flash.Len() < flash.MaxEntries; i++ {
+			if _, ok := rs.app.Flash.Put(fmt.Sprintf("filler-%d", i), "x", "page", 200, []byte("x")); !ok {
 				t.Fatal("filling the store")
 			}
 		}
-		t.Cleanup(func() {
-			rs.srv.flash.mu.Lock()
-			rs.srv.flash.entries = nil
-			rs.srv.flash.bytes = 0
-			rs.srv.flash.mu.Unlock()
-		})
+		t.Cleanup(rs.app.Flash.Clear)
 		res := rs.browserPost(t, "user/admin/security/generate", "me/security/", "newTokenName=full", rs.session, rs.sessionCrumb)
 		if res.status != 200 || !tokenValue.MatchString(res.body) {
 			t.Fatalf("%d\n%s", res.status, res.body)
 		}
-		if got := len(rs.srv.flash.entries); got != flashMaxEntries {
-			t.Fatalf("%d entries, want the cap %d", got, flashMaxEntries)
+		if got := rs.app.Flash.Len(); got != flash.MaxEntries {
+			t.Fatalf("%d entries, want the cap %d", got, flash.MaxEntries)
 		}
 	})
 

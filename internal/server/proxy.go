@@ -36,10 +36,14 @@ func ParseTrustedProxies(list string) ([]netip.Prefix, error) {
 	return out, nil
 }
 
-// trusted reports whether addr is one of the configured proxies.
-func (s *Server) trusted(addr netip.Addr) bool {
+// trustedProxies are the reverse proxies whose X-Forwarded-For, -Proto,
+// -Host and -Port are believed.
+type trustedProxies []netip.Prefix
+
+// trusts reports whether addr is one of the proxies.
+func (t trustedProxies) trusts(addr netip.Addr) bool {
 	addr = addr.Unmap()
-	for _, p := range s.cfg.TrustedProxies {
+	for _, p := range t {
 		if p.Contains(addr) {
 			return true
 		}
@@ -64,7 +68,7 @@ func peerAddr(r *http.Request) (netip.Addr, bool) {
 // the trusted proxies wrote can be believed; what is left of it the
 // client may have made up). Without trusted proxies X-Forwarded-For is
 // never read.
-func (s *Server) clientAddr(r *http.Request) (addr string, proxied bool) {
+func (t trustedProxies) clientAddr(r *http.Request) (addr string, proxied bool) {
 	peer, ok := peerAddr(r)
 	if !ok {
 		host, _, err := net.SplitHostPort(r.RemoteAddr)
@@ -73,7 +77,7 @@ func (s *Server) clientAddr(r *http.Request) (addr string, proxied bool) {
 		}
 		return host, false
 	}
-	if !s.trusted(peer) {
+	if !t.trusts(peer) {
 		return peer.String(), false
 	}
 	client := peer
@@ -88,7 +92,7 @@ func (s *Server) clientAddr(r *http.Request) (addr string, proxied bool) {
 				return client.String(), true
 			}
 			client = a
-			if !s.trusted(a) {
+			if !t.trusts(a) {
 				return client.String(), true
 			}
 		}
@@ -112,14 +116,14 @@ func parseHop(h string) (netip.Addr, bool) {
 	return netip.Addr{}, false
 }
 
-// rootURL is the configured root URL, else the one the client used,
-// always ending in "/". X-Forwarded-Proto, -Host and -Port are honoured
+// rootURL is the configured root URL (configured, "" when none), else
+// the one the client used, always ending in "/". X-Forwarded-Proto, -Host and -Port are honoured
 // (as Jenkins does) only from a trusted proxy: anyone else could make
 // jeeves's links, redirects and its idea of its own origin point
 // elsewhere. A URL made from a request only ever goes back to that
 // request's client; builds get the configured one (see executor.Config).
-func (s *Server) rootURL(r *http.Request) string {
-	if root := s.sys().RootURL; root != "" {
+func rootURL(configured string, r *http.Request, proxies trustedProxies) string {
+	if root := configured; root != "" {
 		return strings.TrimSuffix(root, "/") + "/"
 	}
 	scheme := "http"
@@ -127,7 +131,7 @@ func (s *Server) rootURL(r *http.Request) string {
 		scheme = "https"
 	}
 	host := r.Host
-	if peer, ok := peerAddr(r); ok && s.trusted(peer) {
+	if peer, ok := peerAddr(r); ok && proxies.trusts(peer) {
 		if p := r.Header.Get("X-Forwarded-Proto"); p == "http" || p == "https" {
 			scheme = p
 		}

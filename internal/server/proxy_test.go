@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jeeves-ci/jeeves/internal/app"
 	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
 )
@@ -57,7 +58,7 @@ func (rs *routeStack) auditEntries(t *testing.T, user string) []audit.Entry {
 // xff is an X-Forwarded-For header.
 func xff(v string) map[string]string { return map[string]string{"X-Forwarded-For": v} }
 
-func trustLoopback(cfg *Config) {
+func trustLoopback(cfg *app.Options) {
 	cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("10.0.0.0/8")}
 }
 

@@ -20,13 +20,13 @@ const (
 // objects walked through: {job} a freestyle job, {folder} a folder, {n} a
 // build number, {view} a list view, {user} a user, {node} an agent,
 // {item} a queue item id, {label} a label, {token} one of the user's
-// token uuids, {fresh} an unused name, {victim} a fresh user, {asset} a
-// static file. "DELETE " before a path is the
-// HTTP DELETE method on it.
+// token uuids, {fresh} an unused name, {value} an unused API token
+// value, {victim} a fresh user, {asset} a static file. "DELETE " before
+// a path is the HTTP DELETE method on it.
 type route struct {
-	path string
-	kind routeKind
-	perm string // what a POST needs (a GET for routeRead); "self": the user themself
+	Path string
+	Kind routeKind
+	Perm string // what a POST needs (a GET for routeRead); "self": the user themself
 }
 
 // routes is the walker's contract: every URL it answers and what each
@@ -47,13 +47,13 @@ var routes = []route{
 	{"crumbIssuer/api/xml", routeRead, permRead},
 	{"pluginManager/api/json", routeRead, permRead},
 	{"label/{label}/api/json", routeRead, permRead},
-	{"createItem?name=new&mode=hudson.model.FreeStyleProject", routeAction, permCreate},
-	{"createView?name=newview&mode=hudson.model.ListView", routeAction, permViewCreate},
+	{"createItem?name={fresh}&mode=hudson.model.FreeStyleProject", routeAction, permCreate},
+	{"createView?name={fresh}&mode=hudson.model.ListView", routeAction, permViewCreate},
 	{"quietDown", routeAction, permAdminister},
 	{"cancelQuietDown", routeAction, permAdminister},
 	{"manage/audit/api/json", routeRead, permAdminister},
 	{"manage/security/authorization", routeReadWrite, permAdminister},
-	{"securityRealm/createAccountByAdmin?username=carol&password1=pw&password2=pw", routeAction, permAdminister},
+	{"securityRealm/createAccountByAdmin?username={fresh}&password1=pw&password2=pw", routeAction, permAdminister},
 
 	{"queue/api/json", routeRead, permRead},
 	{"queue/item/{item}/", routeRead, permRead},
@@ -62,8 +62,8 @@ var routes = []route{
 	{"queue/cancelItem?id={item}", routeAction, permCancel},
 
 	{"computer/api/json", routeRead, permRead},
-	{"computer/doCreateItem?name=new-agent&type=hudson.slaves.DumbSlave", routeAction, permNodeCreate},
-	{"computer/createItem?name=new-agent&mode=hudson.slaves.DumbSlave", routeAction, permNodeCreate},
+	{"computer/doCreateItem?name={fresh}&type=hudson.slaves.DumbSlave", routeAction, permNodeCreate},
+	{"computer/createItem?name={fresh}&mode=hudson.slaves.DumbSlave", routeAction, permNodeCreate},
 	{"computer/(built-in)/api/json", routeRead, permRead},
 	{"computer/(built-in)/toggleOffline", routeAction, permDisconnect},
 	{"computer/(built-in)/changeOfflineCause", routeAction, permDisconnect},
@@ -103,7 +103,7 @@ var routes = []route{
 	{"job/{job}/{n}/submitDescription?description=new", routeAction, permRunUpdate},
 	{"job/{job}/{n}/configSubmit", routeAction, permRunUpdate},
 	{"job/{folder}/api/json", routeRead, permItemRead},
-	{"job/{folder}/createItem?name=new&mode=hudson.model.FreeStyleProject", routeAction, permCreate},
+	{"job/{folder}/createItem?name={fresh}&mode=hudson.model.FreeStyleProject", routeAction, permCreate},
 	{"job/{folder}/job/{job}/api/json", routeRead, permItemRead},
 	{"job/{folder}/view/all/api/json", routeRead, permItemRead},
 	{"job/{folder}/view/all/itemCategories?depth=3", routeRead, permCreate},
@@ -111,7 +111,7 @@ var routes = []route{
 	{"view/all/api/json", routeRead, permRead},
 	{"view/all/job/{job}/api/json", routeRead, permItemRead},
 	{"view/all/itemCategories?depth=3", routeRead, permCreate},
-	{"view/all/createItem?name=new&mode=hudson.model.FreeStyleProject", routeAction, permCreate},
+	{"view/all/createItem?name={fresh}&mode=hudson.model.FreeStyleProject", routeAction, permCreate},
 	{"view/{view}/api/json", routeRead, permRead},
 	{"DELETE view/{view}/", routeAction, permViewDelete},
 	{"view/{view}/job/{job}/api/json", routeRead, permItemRead},
@@ -120,7 +120,7 @@ var routes = []route{
 	{"view/{view}/addJobToView?name={job}", routeAction, permViewConfigure},
 	{"view/{view}/removeJobFromView?name={job}", routeAction, permViewConfigure},
 	{"view/{view}/itemCategories?depth=3", routeRead, permCreate},
-	{"view/{view}/createItem?name=new&mode=hudson.model.FreeStyleProject", routeAction, permCreate},
+	{"view/{view}/createItem?name={fresh}&mode=hudson.model.FreeStyleProject", routeAction, permCreate},
 	{"view/{view}/configSubmit", routeAction, permViewConfigure},
 	{"view/{view}/submitDescription?description=new", routeAction, permViewConfigure},
 
@@ -128,8 +128,8 @@ var routes = []route{
 	{"user/{user}/submitDescription?description=new", routeAction, "self"},
 	{"securityRealm/user/{victim}/doDelete", routeAction, permAdminister},
 	{"user/{user}/apiTokens/api/json", routeRead, "self"},
-	{"user/{user}/descriptorByName/jenkins.security.ApiTokenProperty/generateNewToken?newTokenName=t", routeAction, "self"},
-	{"user/{user}/descriptorByName/jenkins.security.ApiTokenProperty/addFixedToken?newTokenName=t&newTokenPlainValue=11aabbccddeeff00112233445566778899", routeAction, "self"},
+	{"user/{user}/descriptorByName/jenkins.security.ApiTokenProperty/generateNewToken?newTokenName={fresh}", routeAction, "self"},
+	{"user/{user}/descriptorByName/jenkins.security.ApiTokenProperty/addFixedToken?newTokenName={fresh}&newTokenPlainValue={value}", routeAction, "self"},
 	{"user/{user}/descriptorByName/jenkins.security.ApiTokenProperty/rotate?tokenUuid={token}", routeAction, "self"},
 	{"user/{user}/descriptorByName/jenkins.security.ApiTokenProperty/revoke?tokenUuid={token}", routeAction, "self"},
 	{"user/{user}/descriptorByName/jenkins.security.ApiTokenProperty/rename?tokenUuid={token}&newName=renamed", routeAction, "self"},
@@ -148,7 +148,7 @@ var routes = []route{
 	{"job/{job}/delete", routeRead, permDelete},
 	{"me/security/", routeRead, "self"},
 	{"user/{user}/security/", routeRead, "self"},
-	{"user/{user}/security/generate?newTokenName=ui", routeAction, "self"},
+	{"user/{user}/security/generate?newTokenName={fresh}", routeAction, "self"},
 	{"user/{user}/security/revoke?tokenUuid={token}", routeAction, "self"},
 	{"user/{victim}/security/password", routeAction, "self"},
 	{"user/{victim}/doDelete", routeAction, permAdminister},

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -11,25 +11,21 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jeeves-ci/jeeves/internal/app"
 	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/authz"
-	"github.com/jeeves-ci/jeeves/internal/blob"
-	"github.com/jeeves-ci/jeeves/internal/builds"
+	"github.com/jeeves-ci/jeeves/internal/executor"
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
-	"github.com/jeeves-ci/jeeves/internal/nodes"
-	"github.com/jeeves-ci/jeeves/internal/settings"
-	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
-	"github.com/jeeves-ci/jeeves/internal/views"
+	"github.com/jeeves-ci/jeeves/internal/server"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -39,8 +35,8 @@ import (
 // fails here (and, once classified, is driven by TestRoutesByCaller).
 func TestEveryWalkedSegmentIsARoute(t *testing.T) {
 	known := map[string]bool{}
-	for _, r := range routes {
-		path, query, _ := strings.Cut(strings.TrimPrefix(r.path, "DELETE "), "?")
+	for _, r := range server.Routes {
+		path, query, _ := strings.Cut(strings.TrimPrefix(r.Path, "DELETE "), "?")
 		for _, seg := range strings.Split(path, "/") {
 			known[seg] = true
 		}
@@ -65,7 +61,7 @@ func TestEveryWalkedSegmentIsARoute(t *testing.T) {
 				seg := strings.Trim(bl.Value, `"`)
 				found++
 				if !known[seg] {
-					t.Errorf("%s: %s matches %q, which no route in routes.go classifies", fset.Position(bl.Pos()), fd.Name.Name, seg)
+					t.Errorf("%s: %s matches %q, which no route in server.Routes.go classifies", fset.Position(bl.Pos()), fd.Name.Name, seg)
 				}
 			}
 			ast.Inspect(fd.Body, func(n ast.Node) bool {
@@ -97,8 +93,7 @@ type routeStack struct {
 	adminToken   string
 	readToken    string
 	session      *http.Cookie
-	srv          *Server
-	st           *sqlite.Store
+	app          *app.App
 	jobs         *jobs.Service
 	q            *farm.Farm
 	au           *auth.Service
@@ -109,7 +104,8 @@ type routeStack struct {
 	bobCrumb     string
 	panics       *panicLog
 	audit        *audit.Log
-	client       *http.Client // what raw sends with
+	client       *http.Client      // what raw sends with
+	fx           map[string]string // the placeholders of the fixtures made last
 }
 
 // panicLog keeps what the server logs when a handler panics.
@@ -121,7 +117,7 @@ type panicLog struct {
 func (p *panicLog) Enabled(context.Context, slog.Level) bool { return true }
 
 func (p *panicLog) Handle(_ context.Context, r slog.Record) error {
-	if r.Message != panicMessage {
+	if r.Message != server.PanicMessage {
 		return nil
 	}
 	var sb strings.Builder
@@ -147,106 +143,62 @@ func (p *panicLog) all() []string {
 
 // stackOptions change a routeStack from its defaults.
 type stackOptions struct {
-	config   func(*Config)        // adjusts the server's configuration
+	config   func(*app.Options)   // adjusts the server's options
 	throttle *auth.ThrottlePolicy // replaces the default password throttle
+	audit    audit.Policy         // the audit log's rotation
 }
 
 func newRouteStack(t *testing.T) *routeStack { return newRouteStackWith(t, stackOptions{}) }
 
-// newRouteStackWith builds the stack as jeeves serves: the server's own
-// http.Server and connection-limiting listener, and builds told the
-// address it listens on.
+// newRouteStackWith builds the stack as jeeves serves (internal/app):
+// the server's own http.Server and connection-limiting listener, and
+// builds told the address it listens on.
 func newRouteStackWith(t *testing.T, opt stackOptions) *routeStack {
 	t.Helper()
 	ctx := context.Background()
 	home := t.TempDir()
 	hs := httptest.NewUnstartedServer(nil)
-	listenURL := "http://" + hs.Listener.Addr().String() + "/"
-	st, err := sqlite.Open(home)
-	if err != nil {
-		t.Fatal(err)
+	rs := &routeStack{finished: make(chan model.Build, 4096), home: home, client: noRedirect, panics: &panicLog{}}
+	opts := app.Options{
+		Home: home, Version: "2.479.3", Logger: slog.New(rs.panics),
+		Executors: 2, CSRF: true, ListenURL: "http://" + hs.Listener.Addr().String() + "/",
+		AdminPassword: "pw", Throttle: opt.throttle, Audit: opt.audit,
+		// bcrypt's lowest cost: at the default, hashing the passwords of
+		// the stacks the tests make cost most of their CPU.
+		BcryptCost: bcrypt.MinCost,
+		OnFinish:   func(b model.Build) { rs.finished <- b },
 	}
-	t.Cleanup(func() { st.Close() })
-	au, err := auth.New(st, filepath.Join(home, "secrets"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(au.Close)
-	// bcrypt's lowest cost: at the default, hashing the passwords of the
-	// stacks the tests make cost most of their CPU.
-	if err := au.SetBcryptCost(bcrypt.MinCost); err != nil {
-		t.Fatal(err)
-	}
-	if opt.throttle != nil {
-		au.SetThrottle(*opt.throttle)
-	}
-	if _, err := au.EnsureAdmin(ctx, "pw"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := au.CreateUser(ctx, "bob", "bob-pw", "Bob", "", false); err != nil {
-		t.Fatal(err)
-	}
-	rs := &routeStack{st: st, au: au, finished: make(chan model.Build, 4096), home: home, client: noRedirect, panics: &panicLog{}}
 	if opt.config != nil {
+		opt.config(&opts)
 		// A connection per request: a stack with short connection
 		// timeouts would otherwise race its own idle timeout.
 		rs.client = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, CheckRedirect: noRedirect.CheckRedirect, Timeout: noRedirect.Timeout}
 	}
-	if rs.adminToken, _, err = au.GenerateToken(ctx, "admin", "full", auth.TokenOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if rs.readToken, _, err = au.GenerateToken(ctx, "admin", "ro", auth.TokenOptions{Scopes: []string{"read"}}); err != nil {
-		t.Fatal(err)
-	}
-	az, err := authz.New(ctx, st)
+	a, err := app.New(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := az.Set(ctx, authz.Strategy{Strategy: authz.Matrix, Grants: []authz.Grant{
-		{Type: "GROUP", Sid: "authenticated", Permissions: []string{authz.Read, authz.ItemRead, authz.ViewRead}},
-	}}); err != nil {
+	t.Cleanup(func() { a.Close(0) })
+	rs.app, rs.jobs, rs.q, rs.au, rs.audit = a, a.Jobs, a.Farm, a.Auth, a.Audit
+	if _, err := rs.au.CreateUser(ctx, "bob", "bob-pw", "Bob", "", false); err != nil {
 		t.Fatal(err)
 	}
-	if rs.jobs, err = jobs.New(ctx, st, blob.NewDir(home)); err != nil {
+	if rs.adminToken, _, err = rs.au.GenerateToken(ctx, "admin", "full", auth.TokenOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	rs.q, err = farm.New(ctx, farm.Config{Executors: 2, Home: home, ListenURL: listenURL, OnFinish: func(b model.Build) { rs.finished <- b },
-		Permits: TriggerPermits(au, az, rs.jobs, nil)}, st, rs.jobs)
-	if err != nil {
+	if rs.readToken, _, err = rs.au.GenerateToken(ctx, "admin", "ro", auth.TokenOptions{Scopes: []string{"read"}}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { rs.q.Shutdown(0) })
-	vs, err := views.New(ctx, st)
-	if err != nil {
+	if err := a.Authz.Set(ctx, stackStrategy); err != nil {
 		t.Fatal(err)
 	}
-	ns, err := nodes.New(ctx, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	al, err := audit.Open(filepath.Join(home, "audit"), audit.Policy{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { al.Close() })
-	rs.audit = al
-	sv, err := settings.Load(ctx, st, settings.Values{Executors: 2, CSRF: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sv.OnChange(func(v settings.Values) { rs.q.SetExecutors(v.Executors) })
-	cfg := Config{Version: "2.479.3", CSRF: true, Executors: 2, Authz: az, Audit: al, Settings: sv, Logger: slog.New(rs.panics)}
-	if opt.config != nil {
-		opt.config(&cfg)
-	}
-	rs.srv = New(cfg, au, rs.jobs, vs, ns, rs.q, builds.New(st, blob.NewDir(home), rs.jobs))
 	t.Cleanup(func() {
 		for _, p := range rs.panics.all() {
 			t.Errorf("a handler panicked:\n%s", p)
 		}
 	})
-	hs.Config = rs.srv.HTTPServer(nil)
-	hs.Listener = rs.srv.Listener(hs.Listener)
+	hs.Config = a.HTTPServer(nil)
+	hs.Listener = a.Listener(hs.Listener)
 	hs.Start()
 	t.Cleanup(hs.Close)
 	rs.url = hs.URL + "/"
@@ -254,7 +206,7 @@ func newRouteStackWith(t *testing.T, opt stackOptions) *routeStack {
 	// A browser session for admin, and each caller's crumb.
 	res := rs.raw(t, "POST", "j_spring_security_check", "j_username=admin&j_password=pw", nil)
 	for _, ck := range res.cookies {
-		if ck.Name == au.CookieName() {
+		if ck.Name == rs.au.CookieName() {
 			rs.session = ck
 		}
 	}
@@ -333,6 +285,15 @@ func (rs *routeStack) rawWith(t *testing.T, client *http.Client, method, path, b
 
 const shellXML = `<project><builders><hudson.tasks.Shell><command>true</command></hudson.tasks.Shell></builders></project>`
 
+// postedXML is what the routes that replace a job's config.xml post.
+const postedXML = `<project><description>posted</description><builders><hudson.tasks.Shell><command>true</command></hudson.tasks.Shell></builders></project>`
+
+// paramsXML is a job with a parameter, for buildWithParameters.
+const paramsXML = `<project><properties><hudson.model.ParametersDefinitionProperty><parameterDefinitions><hudson.model.StringParameterDefinition><name>P</name><defaultValue>d</defaultValue></hudson.model.StringParameterDefinition></parameterDefinitions></hudson.model.ParametersDefinitionProperty></properties><builders/></project>`
+
+// sleepXML is a job whose build runs until it is stopped.
+const sleepXML = `<project><builders><hudson.tasks.Shell><command>sleep 30</command></hudson.tasks.Shell></builders></project>`
+
 // fixtures makes fresh objects for one request and fills in a route's
 // placeholders, so a request that succeeds (deleting, renaming,
 // cancelling) never spoils another's.
@@ -350,17 +311,27 @@ func (rs *routeStack) fixtures(t *testing.T, path string) string {
 		}
 		return r
 	}
-	repl := map[string]string{"{label}": "built-in", "{user}": "admin", "{fresh}": fmt.Sprintf("fresh-%d", n)}
+	repl := map[string]string{"{label}": "built-in", "{user}": "admin", "{fresh}": fmt.Sprintf("fresh-%d", n), "{value}": fmt.Sprintf("11%032x", n)}
+	rs.fx = repl
 	if strings.Contains(path, "{job}") || strings.Contains(path, "{n}") {
 		job := fmt.Sprintf("job-%d", n)
+		xml := shellXML
+		switch {
+		case strings.Contains(path, "/buildWithParameters"):
+			xml = paramsXML
+		case strings.HasSuffix(path, "/stop"):
+			xml = sleepXML
+		}
 		if strings.Contains(path, "{folder}") {
 			must("POST", fmt.Sprintf("createItem?name=folder-%d&mode=com.cloudbees.hudson.plugins.folder.Folder", n), "")
-			must("POST", fmt.Sprintf("job/folder-%d/createItem?name=%s", n, job), shellXML)
+			must("POST", fmt.Sprintf("job/folder-%d/createItem?name=%s", n, job), xml)
 		} else {
-			must("POST", "createItem?name="+job, shellXML)
+			must("POST", "createItem?name="+job, xml)
 		}
 		repl["{job}"] = job
-		if strings.Contains(path, "{n}") {
+		if strings.HasSuffix(path, "/stop") {
+			repl["{n}"] = itoa(rs.runningBuild(t, job))
+		} else if strings.Contains(path, "{n}") {
 			j, err := rs.jobs.Get(job)
 			if err != nil {
 				t.Fatal(err)
@@ -412,13 +383,13 @@ func (rs *routeStack) fixtures(t *testing.T, path string) string {
 			t.Fatal(err)
 		}
 	}
-	repl["{asset}"] = strings.TrimPrefix(rs.srv.ui.StaticPrefix(), "static/") + "jeeves.css"
+	repl["{asset}"] = strings.TrimPrefix(rs.app.UI.StaticPrefix(), "static/") + "jeeves.css"
 	if strings.Contains(path, "{token}") {
-		_, tok, err := rs.au.GenerateToken(ctx, "admin", fmt.Sprintf("victim-%d", n), auth.TokenOptions{})
+		value, tok, err := rs.au.GenerateToken(ctx, "admin", fmt.Sprintf("victim-%d", n), auth.TokenOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		repl["{token}"] = tok.UUID
+		repl["{token}"], repl["{token value}"] = tok.UUID, value
 	}
 	for k, v := range repl {
 		path = strings.ReplaceAll(path, k, v)
@@ -430,36 +401,103 @@ func (rs *routeStack) fixtures(t *testing.T, path string) string {
 }
 
 // reset undoes what a cell may have switched server-wide (the built-in
-// node taken offline, quiet-down), so later cells' builds can run.
+// node taken offline, quiet-down, the strategy, the settings, a build
+// left running), so later cells' builds can run and judge the same.
 func (rs *routeStack) reset() {
+	ctx := context.Background()
 	rs.q.QuietDown(false)
 	rs.q.SetOffline(false, "")
+	if err := rs.app.Authz.Set(ctx, stackStrategy); err != nil {
+		panic(err)
+	}
+	if v := rs.app.Settings.Get(); v.Executors != 2 {
+		v.Executors = 2
+		if err := rs.app.Settings.Set(ctx, v); err != nil {
+			panic(err)
+		}
+	}
+	for _, b := range rs.q.Executors() {
+		if b != nil {
+			rs.q.Stop(b.JobID, b.Number, "the test")
+		}
+	}
 }
 
-// bodyFor is what a POST to a route sends.
-func bodyFor(path string) string {
+// stackStrategy is the matrix a routeStack starts with: every signed-in
+// user reads (bob has nothing more); admin is the first admin.
+var stackStrategy = authz.Strategy{Strategy: authz.Matrix, Grants: []authz.Grant{
+	{Type: "GROUP", Sid: "authenticated", Permissions: []string{authz.Read, authz.ItemRead, authz.ViewRead}},
+}}
+
+// runningBuild starts a build of job (a sleep) and returns its number
+// once it runs.
+func (rs *routeStack) runningBuild(t *testing.T, job string) int64 {
+	t.Helper()
+	j, err := rs.jobs.Get(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zero := time.Duration(0)
+	if _, _, err := rs.q.Schedule(context.Background(), j, model.Cause{Kind: model.CauseUser, UserID: "admin"}, &model.Authority{User: "admin"}, nil, &zero); err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	eventually(t, "the build of "+job+" runs", func() bool {
+		for _, b := range rs.q.Executors() {
+			if b != nil && b.JobID == j.ID {
+				n = b.Number
+				return true
+			}
+		}
+		return false
+	})
+	return n
+}
+
+// eventually waits, polling, until ok holds; it fails t when it does
+// not within 20 s.
+func eventually(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 20 s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// bodyFor is what a POST to a route sends, for the fixtures made last:
+// what changes the object it reaches, visibly (routeEffects).
+func (rs *routeStack) bodyFor(path string) string {
 	switch {
 	case strings.HasPrefix(path, "job/") && strings.HasSuffix(path, "/config.xml"):
-		return shellXML
+		return postedXML
 	case strings.HasPrefix(path, "view/") && strings.HasSuffix(path, "/config.xml"):
-		return `<hudson.model.ListView><name>` + strings.Split(path, "/")[1] + `</name><jobNames/></hudson.model.ListView>`
+		return `<hudson.model.ListView><name>` + strings.Split(path, "/")[1] + `</name><description>posted</description><jobNames/></hudson.model.ListView>`
 	case strings.HasPrefix(path, "computer/") && strings.HasSuffix(path, "/config.xml"):
 		name := strings.Split(path, "/")[1]
-		return `<slave><name>` + name + `</name><remoteFS>/tmp</remoteFS><numExecutors>1</numExecutors><mode>NORMAL</mode></slave>`
+		return `<slave><name>` + name + `</name><description>posted</description><remoteFS>/tmp</remoteFS><numExecutors>1</numExecutors><mode>NORMAL</mode></slave>`
+	case strings.HasPrefix(path, "computer/doCreateItem"):
+		return `json={"nodeDescription":"","numExecutors":"1","remoteFS":"/tmp","labelString":"","mode":"NORMAL"}`
+	case strings.HasSuffix(path, "/changeOfflineCause"):
+		return "offlineMessage=new+cause"
 	case strings.HasPrefix(path, "job/") && strings.Count(path, "/") == 3 && strings.HasSuffix(path, "/configSubmit"):
 		return `json={"displayName":"new name","description":"new description"}`
 	case strings.HasPrefix(path, "view/") && strings.HasSuffix(path, "/configSubmit"):
 		return "name=" + strings.Split(path, "/")[1] + `&json={"description":"new description"}`
 	case strings.HasSuffix(path, "/configSubmit"):
-		return "mode=xml&config.xml=" + url.QueryEscape(shellXML)
+		return "mode=xml&config.xml=" + url.QueryEscape(postedXML)
 	case strings.HasSuffix(path, "newJob"):
-		return "name=ui-" + strconv.Itoa(int(time.Now().UnixNano()%1e9)) + "&mode=hudson.model.FreeStyleProject&shell=true"
+		return "name=" + rs.fx["{fresh}"] + "&mode=hudson.model.FreeStyleProject&shell=true"
+	case strings.Contains(path, "/security/generate"):
+		return "newTokenName=" + rs.fx["{fresh}"] // the form's field, which the page reads from the body
 	case strings.HasSuffix(path, "/security/password"):
 		return "password1=new-pw&password2=new-pw"
 	case path == "manage/configure":
-		return "executors=2&quietPeriod=0&csrf=true"
+		return "executors=3&quietPeriod=0&csrf=true"
 	case path == "manage/security/authorization":
-		return `{"strategy":"matrix","grants":[{"type":"GROUP","sid":"authenticated","permissions":["hudson.model.Hudson.Read","hudson.model.Item.Read","hudson.model.View.Read"]}]}`
+		return `{"strategy":"matrix","grants":[{"type":"GROUP","sid":"authenticated","permissions":["hudson.model.Hudson.Read","hudson.model.Item.Read","hudson.model.View.Read"]},{"type":"USER","sid":"carol","permissions":["hudson.model.Hudson.Read"]}]}`
 	}
 	return ""
 }
@@ -469,7 +507,8 @@ func bodyFor(path string) string {
 // answer: anonymous is always refused; a session or a password needs the
 // crumb, for DELETE as for POST; a token needs none; a token without the scope and a user
 // without the permission get Jenkins's 403 naming the permission; GET
-// never runs the action.
+// never runs the action. Each allowed request must have the route's
+// effect (routeEffects), read back, and each refused one must not.
 func TestRoutesByCaller(t *testing.T) {
 	rs := newRouteStack(t)
 	type caller struct {
@@ -500,26 +539,36 @@ func TestRoutesByCaller(t *testing.T) {
 		{name: "a user without the permission", header: func(c string) map[string]string { return with(basic("bob", "bob-pw"), c) }, crumb: rs.bobCrumb},
 	}
 	crumbs := []string{"no crumb", "a wrong crumb", "the right crumb"}
-	for _, r := range routes {
-		if r.kind != routeAction && r.kind != routeReadWrite {
+	for _, r := range server.Routes {
+		if r.Kind != server.RouteAction && r.Kind != server.RouteReadWrite {
 			continue
 		}
-		method, path := "POST", r.path
+		method, path := "POST", r.Path
 		if rest, ok := strings.CutPrefix(path, "DELETE "); ok {
 			method, path = "DELETE", rest
 		}
 		for _, c := range callers {
 			for _, cr := range crumbs {
-				name := fmt.Sprintf("%s %s as %s with %s", method, r.path, c.name, cr)
+				name := fmt.Sprintf("%s %s as %s with %s", method, r.Path, c.name, cr)
 				t.Run(name, func(t *testing.T) {
 					t.Cleanup(rs.reset)
 					p := rs.fixtures(t, path)
+					fx, effect := rs.fx, routeEffects[r.Path]
+					if effect.prepare != nil {
+						effect.prepare(t, rs, fx)
+					}
 					crumb := map[string]string{"no crumb": "", "a wrong crumb": "0123456789abcdef0123456789abcdef"}[cr]
 					if cr == "the right crumb" {
 						crumb = c.crumb
 					}
-					res := rs.raw(t, method, p, bodyFor(p), c.header(crumb), c.cookie)
+					res := rs.raw(t, method, p, rs.bodyFor(p), c.header(crumb), c.cookie)
 					crumbOK := c.exempt || cr == "the right crumb" && c.crumb != ""
+					ran := c.allowed || r.Perm == "" || c.scoped && strings.HasPrefix(r.Perm, "hudson.model.Item.Read")
+					if crumbOK && c.name != "anonymous" && ran {
+						eventually(t, "the action's effect", func() bool { return effect.done(t, rs, fx, res) })
+					} else if effect.done(t, rs, fx, res) {
+						t.Fatalf("a refused request had the action's effect: %d %s", res.status, res.body)
+					}
 					switch {
 					case !crumbOK:
 						if res.status != 403 || !strings.Contains(res.body, "No valid crumb") {
@@ -529,7 +578,7 @@ func TestRoutesByCaller(t *testing.T) {
 						if res.status != 403 {
 							t.Fatalf("want 403, got %d %s", res.status, res.body)
 						}
-					case c.allowed || r.perm == "" || c.scoped && strings.HasPrefix(r.perm, "hudson.model.Item.Read"):
+					case ran:
 						if res.status >= 500 || res.status == 401 || res.status == 403 || res.status == 404 || res.status == 405 {
 							t.Fatalf("want the action to run, got %d %s", res.status, res.body)
 						}
@@ -537,21 +586,29 @@ func TestRoutesByCaller(t *testing.T) {
 						if res.status != 403 {
 							t.Fatalf("want 403, got %d %s", res.status, res.body)
 						}
-						if r.perm != "self" && !c.scoped || r.perm != "self" && res.header.Get("X-Required-Permission") != "" {
-							if got := res.header.Get("X-Required-Permission"); got != r.perm {
-								t.Fatalf("X-Required-Permission %q, want %q", got, r.perm)
+						if r.Perm != "self" && !c.scoped || r.Perm != "self" && res.header.Get("X-Required-Permission") != "" {
+							if got := res.header.Get("X-Required-Permission"); got != r.Perm {
+								t.Fatalf("X-Required-Permission %q, want %q", got, r.Perm)
 							}
 						}
 					}
 				})
 			}
 		}
-		if method == "POST" && r.kind == routeAction {
-			t.Run("GET "+r.path+" never runs the action", func(t *testing.T) {
+		if method == "POST" && r.Kind == server.RouteAction {
+			t.Run("GET "+r.Path+" never runs the action", func(t *testing.T) {
+				t.Cleanup(rs.reset)
 				p := rs.fixtures(t, path)
+				fx, effect := rs.fx, routeEffects[r.Path]
+				if effect.prepare != nil {
+					effect.prepare(t, rs, fx)
+				}
 				res := rs.raw(t, "GET", p, "", basic("admin", rs.adminToken))
 				if res.status != http.StatusMethodNotAllowed {
 					t.Fatalf("GET: %d, want 405\n%s", res.status, res.body)
+				}
+				if effect.done(t, rs, fx, res) {
+					t.Fatal("the GET had the action's effect")
 				}
 			})
 		}
@@ -563,27 +620,32 @@ func TestRoutesByCaller(t *testing.T) {
 // must refuse, unless the route is public), so the table stays true.
 func TestReadRoutesAnswer(t *testing.T) {
 	rs := newRouteStack(t)
-	for _, r := range routes {
-		if strings.HasPrefix(r.path, "DELETE ") || r.kind == routeAction {
+	for _, r := range server.Routes {
+		if strings.HasPrefix(r.Path, "DELETE ") || r.Kind == server.RouteAction {
 			continue
 		}
-		t.Run("GET "+r.path+" answers admin's token", func(t *testing.T) {
+		t.Run("GET "+r.Path+" answers admin's token", func(t *testing.T) {
 			t.Cleanup(rs.reset)
-			p := rs.fixtures(t, r.path)
+			p := rs.fixtures(t, r.Path)
 			res := rs.raw(t, "GET", p, "", basic("admin", rs.adminToken))
-			if res.status >= 400 && r.kind != routePublic || res.status == 404 || res.status >= 500 {
+			if res.status >= 400 && r.Kind != server.RoutePublic || res.status == 404 || res.status >= 500 {
 				t.Fatalf("%d %s", res.status, res.body)
 			}
 		})
-		t.Run("GET "+r.path+" as anonymous", func(t *testing.T) {
-			p := rs.fixtures(t, r.path)
+		t.Run("GET "+r.Path+" as anonymous", func(t *testing.T) {
+			p := rs.fixtures(t, r.Path)
 			res := rs.raw(t, "GET", p, "", nil)
 			switch {
-			case r.kind == routePublic && (res.status == 403 || res.status == 404 || res.status >= 500):
+			case r.Kind == server.RoutePublic && (res.status == 403 || res.status == 404 || res.status >= 500):
 				t.Fatalf("public route refused: %d %s", res.status, res.body)
-			case r.kind != routePublic && res.status != 403:
+			case r.Kind != server.RoutePublic && res.status != 403:
 				t.Fatalf("want 403, got %d %s", res.status, res.body)
 			}
 		})
 	}
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// jobPath is a job's path under the root URL, "job/a/job/b/".
+func jobPath(name string) string { return executor.JobPath(name) }

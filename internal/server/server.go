@@ -1,12 +1,16 @@
-// Package server is jeeves's HTTP edge: Jenkins's URL space, walked one
-// path segment at a time from the root object (walk.go), with one file per
-// kind of object it reaches (job.go, build.go, queue.go, user.go, …).
-// Handlers return errors; errors.go renders them in one place.
+// Package server is jeeves's HTTP edge. It bounds connections (conn.go)
+// and believes only trusted proxies (proxy.go); for each request it
+// authenticates the caller, checks its crumb and its origin, walks
+// Jenkins's URL space one path segment at a time from the root object
+// (walk*.go; routes.go lists every URL the walk answers, with what it
+// needs) and hands the object reached to its handler in internal/api or
+// internal/webui. Handlers return errors; errors.go renders them in one
+// place. A handler's panic is logged and answered as a 500, and every
+// state change is audited (audit.go).
 package server
 
 import (
 	"cmp"
-	"context"
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/hex"
@@ -18,37 +22,27 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/jeeves-ci/jeeves/internal/api"
 	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/builds"
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
-	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
+	"github.com/jeeves-ci/jeeves/internal/request"
 	"github.com/jeeves-ci/jeeves/internal/settings"
-	"github.com/jeeves-ci/jeeves/internal/store"
 	"github.com/jeeves-ci/jeeves/internal/views"
-	"github.com/jeeves-ci/jeeves/internal/web"
+	"github.com/jeeves-ci/jeeves/internal/webui"
 )
 
-// Config holds the server's settings.
+// Config holds the HTTP edge's settings.
 type Config struct {
-	Version     string        // sent as X-Jenkins
-	RootURL     string        // configured root URL; "" = from each request
-	CSRF        bool          // require crumbs on state-changing requests
-	Executors   int           // shown in the API
-	QuietPeriod time.Duration // the global quiet period
-	MaxBody     int64         // request body limit in bytes
-	Logger      *slog.Logger
-	Audit       *audit.Log     // nil: no audit log
-	Authz       *authz.Service // the authorization strategy (required)
-	// Settings, when set, holds what admins change at run time and wins
-	// over RootURL, CSRF, Executors and QuietPeriod above.
-	Settings *settings.Service
+	Version string // sent as X-Jenkins
+	MaxBody int64  // request body limit in bytes
+	Logger  *slog.Logger
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For,
 	// -Proto, -Host and -Port are believed; none by default.
 	TrustedProxies []netip.Prefix
@@ -60,31 +54,55 @@ type Config struct {
 	MaxConnsPerAddr int           // open connections from one address; 0 = no limit
 }
 
-// Server serves Jenkins's remote access API.
+// Services are what the server authenticates callers with and walks
+// URLs through to the objects they name.
+type Services struct {
+	Auth  *auth.Service
+	Authz *authz.Service // the authorization strategy
+	Jobs  *jobs.Service
+	Views *views.Service
+	Nodes *nodes.Service
+	Farm  *farm.Farm
+	// Builds resolves build numbers and permalinks.
+	Builds *builds.Service
+	// Settings holds what admins change at run time: the root URL
+	// ("" = from each request) and CSRF protection among them.
+	Settings *settings.Service
+	Audit    *audit.Log // nil: no audit log
+}
+
+// Server is jeeves's HTTP edge: it authenticates each request, checks
+// its crumb and its origin, walks its path to the object it names and
+// hands it to the API's or the web UI's handler, then renders whatever
+// error comes back and audits it.
 type Server struct {
-	cfg          Config
-	auth         *auth.Service
-	authz        *authz.Service
-	jobs         *jobs.Service
-	views        *views.Service
-	nodes        *nodes.Service
-	queue        *farm.Farm
-	builds       *builds.Service
-	log          *slog.Logger
-	ui           *web.UI
-	summaries    sync.Map                    // job id → summary, for the dashboard
-	encodedItems sync.Map                    // job id → *encodedItem, for api listings
-	sessionHash  string                      // X-Jenkins-Session: changes every start
-	sameOrigin   *http.CrossOriginProtection // Sec-Fetch-Site and Origin (crossSite)
-	answers      sync.Pool                   // *[]byte buffers for api answers (answerBuffer)
-	flash        flashStore                  // pages held for the GET after a UI form's POST
+	cfg         Config
+	auth        *auth.Service
+	jobs        *jobs.Service
+	views       *views.Service
+	nodes       *nodes.Service
+	queue       *farm.Farm
+	builds      *builds.Service
+	settings    *settings.Service
+	audit       *audit.Log
+	log         *slog.Logger
+	api         *api.API                    // the remote access API's objects and actions
+	ui          *webui.UI                   // the web UI's pages and forms
+	sessionHash string                      // X-Jenkins-Session: changes every start
+	sameOrigin  *http.CrossOriginProtection // Sec-Fetch-Site and Origin (crossSite)
+	perms       *request.Perms              // judges each call's permissions
+	proxies     trustedProxies              // whose X-Forwarded-* are believed
 }
 
 // DefaultMaxBody bounds request bodies (config.xml, forms).
 const DefaultMaxBody = 4 << 20
 
-// New creates the server.
-func New(cfg Config, a *auth.Service, j *jobs.Service, v *views.Service, n *nodes.Service, q *farm.Farm, b *builds.Service) *Server {
+// New creates the server over svc, handing what it walks to a and ui;
+// internal/app is what calls it.
+func New(cfg Config, svc Services, a *api.API, ui *webui.UI) (*Server, error) {
+	if svc.Auth == nil || svc.Authz == nil || svc.Jobs == nil || svc.Settings == nil || a == nil || ui == nil {
+		return nil, errors.New("server: auth, authorization, jobs, settings, the API and the UI are required")
+	}
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
@@ -95,64 +113,21 @@ func New(cfg Config, a *auth.Service, j *jobs.Service, v *views.Service, n *node
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	sum := md5.Sum([]byte(cfg.Version + strconv.FormatInt(time.Now().UnixNano(), 10)))
-	// The templates are embedded: they parse, or no test passes.
-	ui, err := web.New()
-	if err != nil {
-		panic(err)
-	}
 	s := &Server{
-		cfg: cfg, auth: a, authz: cfg.Authz, jobs: j, views: v, nodes: n, queue: q, builds: b, log: cfg.Logger,
-		ui: ui, sessionHash: hex.EncodeToString(sum[:])[:8], sameOrigin: http.NewCrossOriginProtection(),
+		cfg: cfg, auth: svc.Auth, jobs: svc.Jobs, views: svc.Views, nodes: svc.Nodes, queue: svc.Farm, builds: svc.Builds,
+		settings: svc.Settings, audit: svc.Audit, log: cfg.Logger, api: a, ui: ui,
+		perms: request.NewPerms(svc.Authz, svc.Jobs), proxies: cfg.TrustedProxies, sessionHash: hex.EncodeToString(sum[:])[:8], sameOrigin: http.NewCrossOriginProtection(),
 	}
-	if cfg.Audit != nil {
+	if s.audit != nil {
 		// Every password check (HTTP Basic, the login form, the
 		// password-change form) is audited, by auth, through this.
-		a.OnPasswordFailure(s.auditPasswordFailure)
+		s.auth.OnPasswordFailure(s.auditPasswordFailure)
 	}
-	return s
+	return s, nil
 }
 
 // sys is the current run-time settings.
-func (s *Server) sys() settings.Values {
-	if s.cfg.Settings != nil {
-		return s.cfg.Settings.Get()
-	}
-	return settings.Values{Executors: s.cfg.Executors, QuietPeriod: s.cfg.QuietPeriod, CSRF: s.cfg.CSRF, RootURL: s.cfg.RootURL}
-}
-
-// call is one request on its way through the server.
-type call struct {
-	w    http.ResponseWriter
-	r    *http.Request
-	s    *Server
-	id   auth.Identity
-	path []string   // the cleaned path's segments
-	root string     // root URL with a trailing slash
-	addr string     // the client's address (through trusted proxies)
-	item *model.Job // the job or folder walked to; nil at the root
-	// failed is the first error met reading what an API object's lazy
-	// properties show (fail): the answer is that error, not an object
-	// quietly missing what could not be read.
-	failed error
-}
-
-func (c *call) ctx() context.Context { return c.r.Context() }
-
-// fail records err, if any, met while an API object was being written
-// (a lazy property's read of the store); writeAPI answers with the first.
-func (c *call) fail(err error) {
-	if err != nil && c.failed == nil {
-		c.failed = err
-	}
-}
-
-// failUnlessGone is fail for a read whose record may be gone meanwhile
-// (a build deleted, a user removed): not found is no failure.
-func (c *call) failUnlessGone(err error) {
-	if !errors.Is(err, store.ErrNotFound) {
-		c.fail(err)
-	}
-}
+func (s *Server) sys() settings.Values { return s.settings.Get() }
 
 // ServeHTTP authenticates the request, checks its crumb, walks its path
 // to the object it names and renders whatever error comes back.
@@ -166,21 +141,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Body != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
 	}
-	var sw *statusWriter
-	if s.cfg.Audit != nil {
-		sw = &statusWriter{ResponseWriter: w}
-		w = sw
-	}
-	c := &call{w: w, r: r, s: s, path: splitPath(r.URL.Path), root: s.rootURL(r)}
-	c.addr, _ = s.clientAddr(r)
+	sw := &statusWriter{ResponseWriter: w}
+	c := request.New(sw, r, s.perms)
+	c.Path, c.Root = splitPath(r.URL.Path), rootURL(s.sys().RootURL, r, s.proxies)
+	c.Addr, _ = s.proxies.clientAddr(r)
 	err := s.serveRecovering(c)
 	if err != nil && body != nil && body.expired {
 		err = s.errBodyTimeout()
 	}
-	if err != nil {
+	switch {
+	case err == nil:
+	case sw.code != 0:
+		// The answer had begun (a write failed: the client is gone):
+		// there is no other answer to give.
+		s.log.Debug("answer cut short", "method", r.Method, "path", r.URL.Path, "err", err)
+	default:
 		s.renderError(c, err)
 	}
-	if sw != nil {
+	if s.audit != nil {
 		s.auditRequest(c, sw.status())
 	}
 }
@@ -192,7 +170,7 @@ const panicMessage = "panic serving request"
 // serveRecovering is serve, with a handler's panic logged with its stack
 // and answered as a 500 like any other internal error, instead of
 // net/http dropping the connection without an answer.
-func (s *Server) serveRecovering(c *call) (err error) {
+func (s *Server) serveRecovering(c *request.Call) (err error) {
 	defer func() {
 		v := recover()
 		if v == nil {
@@ -201,31 +179,31 @@ func (s *Server) serveRecovering(c *call) (err error) {
 		if v == http.ErrAbortHandler {
 			panic(v)
 		}
-		s.log.Error(panicMessage, "method", c.r.Method, "path", c.r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+		s.log.Error(panicMessage, "method", c.R.Method, "path", c.R.URL.Path, "panic", v, "stack", string(debug.Stack()))
 		err = fmt.Errorf("panic: %v", v)
 	}()
 	return s.serve(c)
 }
 
-func (s *Server) serve(c *call) error {
+func (s *Server) serve(c *request.Call) error {
 	if err := s.authenticate(c); err != nil {
 		return err
 	}
-	if s.serveHeldPage(c) {
+	if s.ui.ServeHeld(c) {
 		return nil
 	}
-	if changesState(c.r.Method) && c.id.Method != auth.Token {
-		if s.crossSite(c) {
+	if changesState(c.R.Method) && c.ID.Method != auth.Token {
+		if crossSite(s.sameOrigin, c.R, c.Root) {
 			if isLogin(c) {
-				return newError(http.StatusForbidden, "Cross-site sign-in refused: the sign-in form must be sent from "+c.root+"login, not from another site")
+				return request.NewError(http.StatusForbidden, "Cross-site sign-in refused: the sign-in form must be sent from "+c.Root+"login, not from another site")
 			}
-			return newError(http.StatusForbidden, "Cross-site request refused: this form was not sent from "+c.root)
+			return request.NewError(http.StatusForbidden, "Cross-site request refused: this form was not sent from "+c.Root)
 		}
-		if s.sys().CSRF && !isLogin(c) && !s.auth.ValidCrumb(c.id, crumbFrom(c.r)) {
-			return errNoCrumb
+		if s.sys().CSRF && !isLogin(c) && !s.auth.ValidCrumb(c.ID, crumbFrom(c.R)) {
+			return request.ErrNoCrumb
 		}
 	}
-	return s.walkRoot(c, c.path)
+	return s.walkRoot(c, c.Path)
 }
 
 // changesState reports a method that may change state: anything but
@@ -243,33 +221,33 @@ func changesState(method string) bool {
 // authenticate works out who the caller is. Explicit Basic credentials
 // win over a session cookie: a script that sends both is judged by what
 // it sent on purpose.
-func (s *Server) authenticate(c *call) error {
-	if user, secret, ok, err := basicAuth(c.r); ok || err != nil {
+func (s *Server) authenticate(c *request.Call) error {
+	if user, secret, ok, err := basicAuth(c.R); ok || err != nil {
 		if err != nil {
-			return errUnauthorized
+			return request.ErrUnauthorized
 		}
-		id, err := s.auth.Basic(c.ctx(), user, secret, c.addr)
+		id, err := s.auth.Basic(c.Ctx(), user, secret, c.Addr)
 		if errors.Is(err, auth.ErrBadCredentials) {
-			return errUnauthorized
+			return request.ErrUnauthorized
 		}
 		if err != nil {
 			return err
 		}
-		c.id = id
+		c.ID = id
 		return nil
 	}
-	if ck, err := c.r.Cookie(s.auth.CookieName()); err == nil {
-		id, err := s.auth.SessionIdentity(c.ctx(), ck.Value)
+	if ck, err := c.R.Cookie(s.auth.CookieName()); err == nil {
+		id, err := s.auth.SessionIdentity(c.Ctx(), ck.Value)
 		if err == nil {
-			c.id = id
+			c.ID = id
 			return nil
 		}
 		if !errors.Is(err, auth.ErrBadCredentials) {
 			return err
 		}
-		s.clearSessionCookie(c)
+		request.ClearSessionCookie(c, s.auth.CookieName())
 	}
-	c.id = auth.Identity{Method: auth.Anonymous}
+	c.ID = auth.Identity{Method: auth.Anonymous}
 	return nil
 }
 
@@ -291,30 +269,31 @@ func basicAuth(r *http.Request) (user, secret string, ok bool, err error) {
 	return user, secret, true, nil
 }
 
-// crossSite reports a state-changing request a browser sent from
-// another site, by net/http's CrossOriginProtection: Sec-Fetch-Site
-// other than same-origin or none, or, from a browser too old to send
-// it, an Origin that is not the request's host. An Origin equal to the
-// root URL's is same-site too (behind a proxy that rewrites Host).
-// Scripts send neither header and pass; the crumb is their check.
-func (s *Server) crossSite(c *call) bool {
-	if s.sameOrigin.Check(c.r) == nil {
+// crossSite reports a state-changing request r a browser sent from
+// another site, by net/http's CrossOriginProtection (check): a
+// Sec-Fetch-Site other than same-origin or none, or, from a browser too
+// old to send it, an Origin that is not the request's host. An Origin
+// equal to the root URL's (root, with its trailing slash) is same-site
+// too (behind a proxy that rewrites Host). Scripts send neither header
+// and pass; the crumb is their check.
+func crossSite(check *http.CrossOriginProtection, r *http.Request, root string) bool {
+	if check.Check(r) == nil {
 		return false
 	}
-	if c.r.Header.Get("Sec-Fetch-Site") != "" {
+	if r.Header.Get("Sec-Fetch-Site") != "" {
 		return true
 	}
-	origin := c.r.Header.Get("Origin")
-	return !strings.EqualFold(strings.TrimSuffix(c.root, "/"), origin) &&
-		!strings.HasPrefix(strings.ToLower(c.root), strings.ToLower(origin)+"/")
+	origin := r.Header.Get("Origin")
+	return !strings.EqualFold(strings.TrimSuffix(root, "/"), origin) &&
+		!strings.HasPrefix(strings.ToLower(root), strings.ToLower(origin)+"/")
 }
 
 // isLogin: the sign-in form needs no crumb (Jenkins checks it before the
 // crumb filter; the browser has no session to bind one to yet), but is
 // still refused from another site, so no page can sign a visitor in to
 // an account of its choosing.
-func isLogin(c *call) bool {
-	return len(c.path) == 1 && c.path[0] == "j_spring_security_check"
+func isLogin(c *request.Call) bool {
+	return len(c.Path) == 1 && c.Path[0] == "j_spring_security_check"
 }
 
 // crumbFrom reads the crumb from the Jenkins-Crumb header, else from a

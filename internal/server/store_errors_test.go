@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"strings"
@@ -33,8 +33,8 @@ func TestAnAPIObjectWhoseHistoryCannotBeReadIsAnError(t *testing.T) {
 	// The token is cached now: the requests below authenticate without
 	// the store, and find the job in the registry; only the history is
 	// read from the store.
-	rs.st.Close()
-	rs.srv.summaries.Clear()
+	rs.app.Store.Close()
+	rs.app.UI.ForgetSummaries()
 	for _, c := range cases {
 		t.Run(c.name+" read from a broken store answer 500, not an empty history", func(t *testing.T) {
 			r := rs.asToken(t, "GET", c.path, "")

@@ -41,7 +41,7 @@ func TestRootListingShowsWhatTheFullJobObjectShowsAtThatDepth(t *testing.T) {
 	s := newStack(t)
 	get := func(path string) map[string]any { return s.getJSON(t, path, "") }
 	s.do(t, "POST", "/job/hello/build?delay=0sec", 201)
-	<-s.finished
+	s.waitFinished(t)
 	shallow := get("/api/json")["jobs"].([]any)
 	deep := get("/api/json?depth=1")["jobs"].([]any)
 	if len(shallow) != 2 || len(deep) != 2 {
@@ -72,7 +72,7 @@ func TestJobBuildListShowsWhatTheFullBuildObjectShowsAtThatDepth(t *testing.T) {
 	s := newStack(t)
 	for range 2 {
 		s.do(t, "POST", "/job/hello/build?delay=0sec", 201)
-		<-s.finished
+		s.waitFinished(t)
 	}
 	get := func(path string) map[string]any { return s.getJSON(t, path, "") }
 	for _, prop := range []string{"builds", "allBuilds"} {
@@ -122,7 +122,7 @@ func TestRootListingNeverShowsAStaleKeptSummary(t *testing.T) {
 		{"a job never built is notbuilt", func(*testing.T) {}, "", map[string]string{"hello": "notbuilt", "other": "notbuilt"}},
 		{"a build's result shows at once", func(t *testing.T) {
 			s.do(t, "POST", "/job/hello/build?delay=0sec", 201)
-			<-s.finished
+			s.waitFinished(t)
 		}, "", map[string]string{"hello": "blue", "other": "notbuilt"}},
 		{"a disabled job shows disabled", func(t *testing.T) { s.do(t, "POST", "/job/hello/disable", 200) } /* the redirect is followed */, "", map[string]string{"hello": "disabled", "other": "notbuilt"}},
 		{"a renamed job shows its new name and url", func(t *testing.T) { s.do(t, "POST", "/job/hello/doRename?newName=renamed", 200) } /* the redirect is followed */, "", map[string]string{"renamed": "disabled", "other": "notbuilt"}},

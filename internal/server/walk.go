@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/jeeves-ci/jeeves/internal/api"
+	"github.com/jeeves-ci/jeeves/internal/request"
 	"github.com/jeeves-ci/jeeves/internal/views"
 )
 
@@ -11,29 +13,29 @@ import (
 // its own children (walkJob, walkBuild, walkQueue, walkUser…), so a URL
 // such as /job/x/42/api/json is read the way Jenkins reads it: root →
 // job x → build 42 → its API.
-func (s *Server) walkRoot(c *call, p []string) error {
+func (s *Server) walkRoot(c *request.Call, p []string) error {
 	if len(p) == 0 {
-		if err := c.require(permRead); err != nil {
+		if err := c.Require(permRead); err != nil {
 			return err
 		}
-		return s.rootPage(c)
+		return s.ui.Dashboard(c, nil)
 	}
 	// Unprotected URLs first: everything else needs Overall/Read.
 	switch p[0] {
 	case "login":
-		return s.loginPage(c, http.StatusOK)
+		return s.ui.LoginPage(c, http.StatusOK)
 	case "loginError":
-		return s.loginPage(c, http.StatusUnauthorized)
+		return s.ui.LoginPage(c, http.StatusUnauthorized)
 	case "j_spring_security_check":
-		return s.login(c)
+		return s.ui.Login(c)
 	case "logout":
-		return s.logout(c)
+		return s.ui.Logout(c)
 	case "whoAmI":
-		return s.serveAPI(c, p[1:], "whoAmI", s.whoAmIObject(c))
+		return s.serveAPI(c, p[1:], "whoAmI", s.api.WhoAmIObject(c))
 	case "static":
-		return s.serveStatic(c, p[1:])
+		return s.ui.ServeStatic(c, p[1:])
 	}
-	if err := c.require(permRead); err != nil {
+	if err := c.Require(permRead); err != nil {
 		return err
 	}
 	if ok, err := dispatch(s, c, rootObj{}, p, walkRootMethods); ok {
@@ -41,7 +43,7 @@ func (s *Server) walkRoot(c *call, p []string) error {
 	}
 	switch p[0] {
 	case "api":
-		return s.serveAPI(c, p, "hudson", s.rootObject(c))
+		return s.serveAPI(c, p, "hudson", s.api.RootObject(c))
 	case "job":
 		return s.walkJobs(c, "", p[1:])
 	case "view":
@@ -50,18 +52,18 @@ func (s *Server) walkRoot(c *call, p []string) error {
 		}
 		return s.walkView(c, p[1:])
 	case "newJob":
-		return s.newJob(c, nil)
+		return s.ui.NewJob(c, nil)
 	case "descriptorByName":
-		return s.checkSpec(c, nil, p[1:])
+		return s.ui.CheckSpec(c, nil, p[1:])
 	case "computer":
 		return s.walkComputer(c, p[1:])
 	case "label":
 		if len(p) < 3 {
-			return notFound()
+			return request.NotFound()
 		}
-		return s.serveAPI(c, p[2:], "labelAtom", s.labelObject(c, p[1]))
+		return s.serveAPI(c, p[2:], "labelAtom", s.api.LabelObject(c, p[1]))
 	case "pluginManager":
-		return s.pluginManager(c, p[1:])
+		return s.walkPluginManager(c, p[1:])
 	case "manage":
 		return s.walkManage(c, p[1:])
 	case "queue":
@@ -69,19 +71,19 @@ func (s *Server) walkRoot(c *call, p []string) error {
 	case "crumbIssuer":
 		return s.walkCrumbIssuer(c, p[1:])
 	case "me":
-		if c.id.User == nil {
-			return &httpError{status: http.StatusForbidden, msg: "/me is not available when not logged in"}
+		if c.ID.User == nil {
+			return request.NewError(http.StatusForbidden, "/me is not available when not logged in")
 		}
-		return s.walkUser(c, c.id.User.ID, p[1:])
+		return s.walkUser(c, c.ID.User.ID, p[1:])
 	case "user":
 		if len(p) < 2 {
-			return notFound()
+			return request.NotFound()
 		}
 		return s.walkUser(c, p[1], p[2:])
 	case "securityRealm":
 		return s.walkSecurityRealm(c, p[1:])
 	}
-	return notFound()
+	return request.NotFound()
 }
 
 // rootObj stands for Jenkins's root object in the root's web methods.
@@ -92,13 +94,13 @@ type rootObj struct{}
 func walkRootMethods(name string) webMethod[rootObj] {
 	switch name {
 	case "createItem":
-		return func(s *Server, c *call, _ rootObj) error { return s.createItem(c, "", nil) }
+		return func(s *Server, c *request.Call, _ rootObj) error { return s.api.CreateItem(c, "", nil) }
 	case "createView":
-		return func(s *Server, c *call, _ rootObj) error { return s.createView(c) }
+		return func(s *Server, c *request.Call, _ rootObj) error { return s.api.CreateView(c) }
 	case "quietDown":
-		return func(s *Server, c *call, _ rootObj) error { return s.quietDown(c, true) }
+		return func(s *Server, c *request.Call, _ rootObj) error { return s.api.QuietDown(c, true) }
 	case "cancelQuietDown":
-		return func(s *Server, c *call, _ rootObj) error { return s.quietDown(c, false) }
+		return func(s *Server, c *request.Call, _ rootObj) error { return s.api.QuietDown(c, false) }
 	}
 	return nil
 }
@@ -106,21 +108,21 @@ func walkRootMethods(name string) webMethod[rootObj] {
 // walkSecurityRealm serves /securityRealm/… of Jenkins's own user
 // database (HudsonPrivateSecurityRealm): createAccountByAdmin, and
 // user/NAME/…, the same user object as /user/NAME/.
-func (s *Server) walkSecurityRealm(c *call, p []string) error {
+func (s *Server) walkSecurityRealm(c *request.Call, p []string) error {
 	if ok, err := dispatch(s, c, rootObj{}, p, walkSecurityRealmMethods); ok {
 		return err
 	}
 	if len(p) >= 2 && p[0] == "user" {
 		return s.walkUser(c, p[1], p[2:])
 	}
-	return notFound()
+	return request.NotFound()
 }
 
 // walkSecurityRealmMethods are the user database's web methods.
 func walkSecurityRealmMethods(name string) webMethod[rootObj] {
 	switch name {
 	case "createAccountByAdmin":
-		return func(s *Server, c *call, _ rootObj) error { return s.createAccountByAdmin(c) }
+		return func(s *Server, c *request.Call, _ rootObj) error { return s.api.CreateAccountByAdmin(c) }
 	}
 	return nil
 }
@@ -133,13 +135,13 @@ func walkSecurityRealmMethods(name string) webMethod[rootObj] {
 // /job/x/config.xml (the npm client jenkins-api appends /api/json to
 // every action's URL; gojenkins asks for /crumbIssuer/api/json/api/json).
 // Pages (Jelly views such as configure) are not web methods.
-type webMethod[T any] func(s *Server, c *call, obj T) error
+type webMethod[T any] func(s *Server, c *request.Call, obj T) error
 
 // dispatch runs the web method of obj that p's first segment names, as
 // the object's walk…Methods function finds it; ok is false when it names
 // none. It is the one place the rule above is applied: every walker
 // dispatches its actions through it.
-func dispatch[T any](s *Server, c *call, obj T, p []string, methods func(string) webMethod[T]) (ok bool, err error) {
+func dispatch[T any](s *Server, c *request.Call, obj T, p []string, methods func(string) webMethod[T]) (ok bool, err error) {
 	if len(p) == 0 {
 		return false, nil
 	}
@@ -150,10 +152,29 @@ func dispatch[T any](s *Server, c *call, obj T, p []string, methods func(string)
 	return true, m(s, c, obj)
 }
 
-// requirePOST answers GETs on POST-only URLs with Jenkins's 405 page.
-func requirePOST(c *call) error {
-	if c.r.Method != http.MethodPost {
-		return errRequirePOST
+// walkPluginManager serves /pluginManager/: its API, an empty list.
+func (s *Server) walkPluginManager(c *request.Call, p []string) error {
+	if len(p) == 0 {
+		c.W.WriteHeader(http.StatusOK)
+		return nil
 	}
-	return nil
+	return s.serveAPI(c, p, "localPluginManager", s.api.PluginManagerObject())
+}
+
+// walkCrumbIssuer serves /crumbIssuer/… (CrumbIssuer.getApi in
+// hudson/security/csrf/CrumbIssuer.java). With CSRF protection off
+// it answers 404, which clients read as "no crumb needed".
+func (s *Server) walkCrumbIssuer(c *request.Call, p []string) error {
+	if !s.sys().CSRF {
+		return request.NotFound()
+	}
+	// gojenkins asks for /crumbIssuer/api/json/api/json: api/json is a
+	// web method, so what follows it is ignored (dispatch).
+	crumb := s.auth.Crumb(c.ID)
+	if len(p) >= 2 && p[0] == "api" && p[1] == "xml" {
+		if xp, ok := c.R.URL.Query()["xpath"]; ok && len(xp) == 1 {
+			return api.CrumbXPath(c, xp[0], crumb)
+		}
+	}
+	return s.serveAPI(c, p, "defaultCrumbIssuer", api.CrumbObject(crumb))
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/usererr"
 )
 
 // Mail is how jeeves sends mail: the mailer plugin's global settings
@@ -152,27 +153,27 @@ func (m *Mail) Validate() error {
 	} {
 		*f.v = strings.TrimSpace(*f.v)
 		if err := limits.Check(f.what, *f.v, MaxMailField); err != nil {
-			return &FieldError{f.field, err.Error()}
+			return usererr.Wrap(ErrInvalid, err).In(f.field)
 		}
 		if strings.ContainsAny(*f.v, "\r\n\x00") {
-			return &FieldError{f.field, f.what + " must be one line"}
+			return usererr.New(ErrInvalid, "The "+strings.TrimPrefix(f.what, "the ")+" must be one line").In(f.field)
 		}
 	}
 	if strings.ContainsAny(m.SMTPHost, " /\\@") {
-		return &FieldError{"mail.smtpHost", "the SMTP server must be a host name or an IP address"}
+		return usererr.New(ErrInvalid, "The SMTP server must be a host name or an IP address").In("mail.smtpHost")
 	}
 	if m.SMTPPort < 0 || m.SMTPPort > 65535 {
-		return &FieldError{"mail.smtpPort", "the SMTP port must be between 1 and 65535, or empty for the default"}
+		return usererr.New(ErrInvalid, "The SMTP port must be between 1 and 65535, or empty for the default").In("mail.smtpPort")
 	}
 	switch m.Security {
 	case "", SecurityNone, SecurityStartTLS, SecuritySSL:
 	default:
-		return &FieldError{"mail.security", `the SMTP security must be "none", "starttls" or "ssl"`}
+		return usererr.New(ErrInvalid, `The SMTP security must be "none", "starttls" or "ssl"`).In("mail.security")
 	}
 	for _, a := range []struct{ field, v string }{{"mail.adminAddress", m.AdminAddress}, {"mail.from", m.From}} {
 		if a.v != "" {
 			if _, err := mail.ParseAddress(a.v); err != nil {
-				return &FieldError{a.field, "not an e-mail address: " + a.v}
+				return usererr.New(ErrInvalid, "Not an e-mail address: "+a.v).In(a.field)
 			}
 		}
 	}
@@ -251,7 +252,7 @@ func (f *MailFlags) Apply(m *Mail, explicit map[string]bool) error {
 		if strings.TrimSpace(f.port) != "" {
 			p, err := strconv.Atoi(strings.TrimSpace(f.port))
 			if err != nil {
-				return &FieldError{"mail.smtpPort", "--smtp-port: want a port number, got " + strconv.Quote(f.port)}
+				return usererr.New(ErrInvalid, "--smtp-port: want a port number, got "+strconv.Quote(f.port)).In("mail.smtpPort")
 			}
 			m.SMTPPort = p
 		}

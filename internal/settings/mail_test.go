@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
+	"github.com/jeeves-ci/jeeves/internal/usererr"
 )
 
 func TestMailValidate(t *testing.T) {
@@ -28,11 +29,10 @@ func TestMailValidate(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			err := c.m.Validate()
-			var fe *FieldError
 			switch {
 			case c.field == "" && err != nil:
 				t.Fatalf("refused: %v", err)
-			case c.field != "" && (!errors.As(err, &fe) || fe.Field != c.field || !errors.Is(err, ErrInvalid)):
+			case c.field != "" && (usererr.Field(err) != c.field || !errors.Is(err, ErrInvalid)):
 				t.Fatalf("error %v, want one about %s", err, c.field)
 			}
 		})

@@ -31,18 +31,11 @@ type Values struct {
 	RootURL     string        `json:"rootURL"`
 }
 
-// ErrInvalid wraps every validation failure.
+// ErrInvalid is the kind of every validation failure: a *usererr.Error
+// whose Field, when there is one, names the field as the settings form
+// names it (executors, quietPeriod, rootURL), so the form can show the
+// message beside it.
 var ErrInvalid = errors.New("invalid setting")
-
-// FieldError is the validation failure of one field, named as the
-// settings form names it (executors, quietPeriod, rootURL), so the form
-// can show the message beside it. errors.Is(err, ErrInvalid) holds.
-type FieldError struct{ Field, Msg string }
-
-func (e *FieldError) Error() string { return ErrInvalid.Error() + ": " + e.Msg }
-
-// Unwrap makes a FieldError match ErrInvalid.
-func (e *FieldError) Unwrap() error { return ErrInvalid }
 
 // MaxExecutors bounds the executor count.
 const MaxExecutors = 1024
@@ -50,16 +43,16 @@ const MaxExecutors = 1024
 // Validate checks v and normalises the root URL (a trailing slash).
 func (v *Values) Validate() error {
 	if v.Executors < 0 || v.Executors > MaxExecutors {
-		return &FieldError{"executors", fmt.Sprintf("the number of executors must be between 0 and %d", MaxExecutors)}
+		return usererr.Newf(ErrInvalid, "The number of executors must be between 0 and %d", MaxExecutors).In("executors")
 	}
 	if v.QuietPeriod < 0 || v.QuietPeriod > 24*time.Hour {
-		return &FieldError{"quietPeriod", "the quiet period must be between 0 and 86400 seconds"}
+		return usererr.New(ErrInvalid, "The quiet period must be between 0 and 86400 seconds").In("quietPeriod")
 	}
 	v.RootURL = strings.TrimSpace(v.RootURL)
 	if v.RootURL != "" {
 		u, err := url.Parse(v.RootURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-			return &FieldError{"rootURL", "the root URL must be an absolute http or https URL such as https://ci.example.com/"}
+			return usererr.New(ErrInvalid, "The root URL must be an absolute http or https URL such as https://ci.example.com/").In("rootURL")
 		}
 		v.RootURL = strings.TrimSuffix(v.RootURL, "/") + "/"
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
+	"github.com/jeeves-ci/jeeves/internal/usererr"
 )
 
 func TestValidate(t *testing.T) {
@@ -83,5 +84,25 @@ func TestSavedValuesWinOverDefaultsAndSurviveReopening(t *testing.T) {
 	}
 	if got := again.Get(); !got.CSRF || got.Executors != 4 {
 		t.Fatalf("override: %+v", got)
+	}
+}
+
+func TestARefusalNamesItsFieldAndSaysWhy(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		v     Values
+		field string
+		msg   string
+	}{
+		{"executors", Values{Executors: -1}, "executors", "The number of executors must be between 0 and 1024"},
+		{"the quiet period", Values{QuietPeriod: -time.Second}, "quietPeriod", "The quiet period must be between 0 and 86400 seconds"},
+		{"the root URL", Values{RootURL: "ci.example.com"}, "rootURL", "The root URL must be an absolute http or https URL such as https://ci.example.com/"},
+	} {
+		t.Run("a bad "+c.name+" is refused beside its field, in words to show", func(t *testing.T) {
+			err := c.v.Validate()
+			if usererr.Field(err) != c.field || usererr.Message(err) != c.msg {
+				t.Fatalf("field %q, message %q", usererr.Field(err), usererr.Message(err))
+			}
+		})
 	}
 }

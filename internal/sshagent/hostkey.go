@@ -184,6 +184,7 @@ type ManuallyProvided struct{ Key ssh.PublicKey }
 func ParseProvidedKey(s string) (ssh.PublicKey, error) {
 	f := splitFields(s)
 	if len(f) < 2 {
+		//lint:ignore ST1005 the ssh-agents plugin's own words, shown to users as they are
 		return nil, errors.New("Key should be 2 parts: algorithm and Base 64 encoded key value.")
 	}
 	return ParseKeyParts(f[0], f[1])
@@ -194,10 +195,12 @@ func ParseProvidedKey(s string) (ssh.PublicKey, error) {
 func ParseKeyParts(algorithm, b64 string) (ssh.PublicKey, error) {
 	blob, err := base64.StdEncoding.DecodeString(b64)
 	if err != nil {
+		//lint:ignore ST1005 the ssh-agents plugin's own words, shown to users as they are
 		return nil, errors.New("The value part of the key should be a Base64 encoded value.")
 	}
 	k, err := ssh.ParsePublicKey(blob)
 	if err != nil || k.Type() != algorithm {
+		//lint:ignore ST1005 the ssh-agents plugin's own words, shown to users as they are
 		return nil, fmt.Errorf("Key value does not parse into a valid %s key", algorithm)
 	}
 	return k, nil

@@ -109,6 +109,7 @@ var (
 	// ErrHostKey wraps every host key refusal.
 	ErrHostKey = errors.New("host key not verified")
 	// ErrAuth: the login was refused.
+	//lint:ignore ST1005 the ssh-agents plugin's own words, shown to users as they are
 	ErrAuth = errors.New("Authentication failed.")
 	// ErrRemote wraps a bad remote: junk output, a missing tool, a
 	// remote root that is not a writable directory.
@@ -131,6 +132,7 @@ type Auth struct {
 // names no credential.
 func AuthFromCredential(id string, c *credentials.Credential) (Auth, error) {
 	if c == nil {
+		//lint:ignore ST1005 the ssh-agents plugin's own words, shown to users as they are
 		return Auth{}, fmt.Errorf("Cannot find SSH User credentials with id: %s", id)
 	}
 	switch c.Kind {
@@ -238,12 +240,14 @@ type Config struct {
 
 func (c *Config) defaults() error {
 	if strings.TrimSpace(c.Host) == "" {
+		//lint:ignore ST1005 the ssh-agents plugin's own words, shown to users as they are
 		return errors.New("The Host must be specified")
 	}
 	if c.Port == 0 {
 		c.Port = 22
 	}
 	if c.Port < 0 || c.Port > 65535 {
+		//lint:ignore ST1005 the ssh-agents plugin's own words, shown to users as they are
 		return fmt.Errorf("The port value must be less than 65536, not %d", c.Port)
 	}
 	if c.Auth.User == "" {
@@ -521,6 +525,7 @@ if [ -e ` + rfs + ` ] && [ ! -d ` + rfs + ` ]; then echo notdir; exit 0; fi
 			missing = append(missing, strings.TrimPrefix(l, "missing "))
 		case l == "notdir":
 			a.logRaw(fmt.Sprintf("Remote file system root %s is a file not a directory or a symlink.", a.cfg.RemoteFS))
+			//lint:ignore ST1005 the ssh-agents plugin's own words, shown to users as they are
 			return info, fmt.Errorf("%w: Remote file system root %s is a file not a directory or a symlink.", ErrRemote, a.cfg.RemoteFS)
 		case l == "created":
 			a.logf("[SSH] Remote file system root %s does not exist. Will try to create it...", a.cfg.RemoteFS)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"os"
 	"syscall"
 )
 
@@ -69,4 +70,15 @@ func AsUnavailable(err error) *UnavailableError {
 		return ue
 	}
 	return nil
+}
+
+// Cause is err's message without the file path an *os.PathError puts in
+// front of it ("open: permission denied"), for a message that names the
+// file already, or must not show where it is.
+func Cause(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Op + ": " + pe.Err.Error()
+	}
+	return err.Error()
 }

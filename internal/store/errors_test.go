@@ -48,3 +48,21 @@ func TestUnavailableErrors(t *testing.T) {
 		}
 	})
 }
+
+func TestCauseLeavesThePathOut(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"a path error is its operation and its reason", &os.PathError{Op: "open", Path: "/home/secret/x", Err: syscall.EACCES}, "open: permission denied"},
+		{"a wrapped path error too", fmt.Errorf("save: %w", &os.PathError{Op: "write", Path: "/h/x", Err: syscall.ENOSPC}), "write: no space left on device"},
+		{"any other error is its message", errors.New("boom"), "boom"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := Cause(c.err); got != c.want {
+				t.Fatalf("Cause = %q, want %q", got, c.want)
+			}
+		})
+	}
+}

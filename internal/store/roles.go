@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/jeeves-ci/jeeves/internal/credentials"
 	"github.com/jeeves-ci/jeeves/internal/model"
 )
 
@@ -237,4 +238,50 @@ type Settings interface {
 	Setting(ctx context.Context, key string) (value string, ok bool, err error)
 	// SetSetting stores a setting, replacing any earlier value.
 	SetSetting(ctx context.Context, key, value string) error
+}
+
+// Credentials keeps credentials (Jenkins's credentials plugin) by store,
+// domain and id: "system" and "_" for the system store's global domain.
+// A credential is kept as credentials.Sealed: its public fields in clear
+// and its secrets in one sealed value the store never opens, so nothing
+// written holds a secret in clear. Ids are matched exactly, as Jenkins's
+// IdCredentials compares them: "deploy" and "Deploy" are two
+// credentials. A domain lists its credentials in the order they were
+// created (Jenkins's store is a list); an update keeps a credential's
+// place.
+//
+// Each credential keeps the builds that used it (Jenkins's credential
+// fingerprints), only the newest few; they go with it when it is deleted.
+type Credentials interface {
+	// CreateCredential stores a new credential in a domain; ErrExists if
+	// the id is taken there.
+	CreateCredential(ctx context.Context, store, domain string, c *credentials.Sealed, now time.Time) error
+	// Credential returns one credential; ErrNotFound if none.
+	Credential(ctx context.Context, store, domain, id string) (*credentials.Sealed, error)
+	// Credentials lists a domain's credentials in the order they were
+	// created.
+	Credentials(ctx context.Context, store, domain string) ([]*credentials.Sealed, error)
+	// AllCredentials lists the credentials of every store and domain (a
+	// key rotation reseals them all).
+	AllCredentials(ctx context.Context) ([]StoredCredential, error)
+	// UpdateCredential replaces the credential id of a domain with c,
+	// in its place, keeping its uses; c.ID may differ from id (a
+	// rename). ErrNotFound if there is no credential id, ErrExists if
+	// c.ID is another credential's.
+	UpdateCredential(ctx context.Context, store, domain, id string, c *credentials.Sealed, now time.Time) error
+	// DeleteCredential removes a credential with its uses; ErrNotFound
+	// if there is none.
+	DeleteCredential(ctx context.Context, store, domain, id string) error
+	// RecordCredentialUse adds a use of a credential and forgets all but
+	// its newest keep uses; ErrNotFound if there is no such credential.
+	RecordCredentialUse(ctx context.Context, store, domain, id string, u credentials.Use, keep int) error
+	// CredentialUses lists a credential's uses, newest first; ErrNotFound
+	// if there is no such credential.
+	CredentialUses(ctx context.Context, store, domain, id string) ([]credentials.Use, error)
+}
+
+// StoredCredential is a credential with the store and domain it is in.
+type StoredCredential struct {
+	Store, Domain string
+	*credentials.Sealed
 }

@@ -37,6 +37,7 @@ type Store interface {
 	Nodes
 	Views
 	Settings
+	Credentials
 	Records
 	Fingerprints
 	Transactor

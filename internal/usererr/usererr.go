@@ -2,8 +2,9 @@
 // request for a reason the user can act on (a bad name, a name taken, a
 // malformed config.xml): it says what kind of refusal it is, for
 // errors.Is, and carries its message as the user reads it, so that the
-// HTTP edge picks the status by kind and shows the message as it is,
-// never by cutting the error's text.
+// HTTP edge answers it as a 400 with its message as it is
+// (request.Refused), never by cutting the error's text, and a form shows
+// it beside the field it names.
 package usererr
 
 import (

@@ -21,9 +21,10 @@
 // up, it returns a Plan: the environment variables to add, the files to
 // write (name, content, mode 0400), the values to mask in the log (feed
 // them to internal/mask), the variables whose values are secret, and
-// warnings for the log. It touches no file system; the executor writes
-// the files through its launcher into a private directory (DirMode) and
-// removes the directory when the build ends, whatever its result:
+// warnings for the log. It touches no file system; the caller
+// (internal/credbind) writes the files through the build's launcher into
+// a private directory (DirMode) and removes them when the build ends,
+// whatever its result:
 //
 //	plan, err := binding.Bind(bindings, binding.Dir(ws, buildTag), lookup)
 //	if err != nil { log it ("ERROR: " + err.Error()), fail the build }
@@ -145,6 +146,14 @@ var specs = map[string]spec{
 
 // short is a class's simple name, for messages.
 func short(class string) string { return class[strings.LastIndexByte(class, '.')+1:] }
+
+// CredentialKind is the kind of credential a binding class takes, and
+// whether jeeves binds that class (the job form lists only credentials
+// of that kind for it).
+func CredentialKind(class string) (credentials.Kind, bool) {
+	sp, ok := specs[class]
+	return sp.kind, ok && sp.supported
+}
 
 // Supported reports whether Bind can bind b.
 func (b Binding) Supported() bool { return specs[b.Class].supported }
@@ -529,8 +538,11 @@ func (p *Plan) username(name string, c *credentials.Credential, id string) {
 	p.Env = append(p.Env, name+"="+c.Username)
 }
 
-// mask adds a value to mask, once.
+// mask adds a value to mask, once. A line end closing the value is not
+// part of what is masked, so a file or key printed whole leaves its last
+// line end in the log.
 func (p *Plan) mask(v string) {
+	v = strings.TrimSuffix(strings.TrimSuffix(v, "\n"), "\r")
 	if mask.Maskable(v) && !slices.Contains(p.Secrets, v) {
 		p.Secrets = append(p.Secrets, v)
 	}

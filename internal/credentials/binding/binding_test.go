@@ -152,6 +152,8 @@ func TestBind(t *testing.T) {
 	if dir != "/ws/job@tmp/secretFiles/jenkins-job-7" {
 		t.Fatalf("Dir = %s", dir)
 	}
+	// What is masked of a file or key leaves out the line end closing it.
+	keyMasked := strings.TrimSuffix(key, "\n")
 	cases := []struct {
 		name      string
 		bindings  []Binding
@@ -172,7 +174,7 @@ func TestBind(t *testing.T) {
 		{"a secret file", []Binding{{Class: ClassFile, CredentialsID: "kube", Variable: "KUBECONFIG"}},
 			[]string{"KUBECONFIG=" + dir + "/file0.tmp"},
 			[]File{{Name: "file0.tmp", Path: dir + "/file0.tmp", Data: []byte("apiVersion: v1\ntoken: abcdef\n"), Mode: 0o400}},
-			[]string{dir + "/file0.tmp", "apiVersion: v1\ntoken: abcdef\n"}, []string{"KUBECONFIG"}, 0},
+			[]string{dir + "/file0.tmp", "apiVersion: v1\ntoken: abcdef"}, []string{"KUBECONFIG"}, 0},
 		{"a binary secret file is not masked by content", []Binding{{Class: ClassFile, CredentialsID: "blob", Variable: "B"}},
 			[]string{"B=" + dir + "/file0.tmp"},
 			[]File{{Name: "file0.tmp", Path: dir + "/file0.tmp", Data: []byte{0xff, 0xfe, 0, 1}, Mode: 0o400}},
@@ -180,15 +182,15 @@ func TestBind(t *testing.T) {
 		{"an SSH key with every variable", []Binding{{Class: ClassSSHUserPrivateKey, CredentialsID: "ssh-pass", KeyFileVariable: "K", UsernameVariable: "U", PassphraseVariable: "PP"}},
 			[]string{"K=" + dir + "/file0.tmp", "PP=hunter22", "U=git"},
 			[]File{{Name: "file0.tmp", Path: dir + "/file0.tmp", Data: []byte(key + "\n"), Mode: 0o400}},
-			[]string{key, dir + "/file0.tmp", "hunter22", "git"}, []string{"K", "PP", "U"}, 0},
+			[]string{keyMasked, dir + "/file0.tmp", "hunter22", "git"}, []string{"K", "PP", "U"}, 0},
 		{"an SSH key without a passphrase gives an empty one", []Binding{{Class: ClassSSHUserPrivateKey, CredentialsID: "ssh", KeyFileVariable: "K", PassphraseVariable: "PP", UsernameVariable: "U"}},
 			[]string{"K=" + dir + "/file0.tmp", "PP=", "U=git"},
 			[]File{{Name: "file0.tmp", Path: dir + "/file0.tmp", Data: []byte(key + "\n"), Mode: 0o400}},
-			[]string{key, dir + "/file0.tmp"}, []string{"K", "PP"}, 0},
+			[]string{keyMasked, dir + "/file0.tmp"}, []string{"K", "PP"}, 0},
 		{"two files get two names", []Binding{{Class: ClassFile, CredentialsID: "kube", Variable: "A"}, {Class: ClassSSHUserPrivateKey, CredentialsID: "ssh", KeyFileVariable: "K"}},
 			[]string{"A=" + dir + "/file0.tmp", "K=" + dir + "/file1.tmp"},
 			[]File{{Name: "file0.tmp", Path: dir + "/file0.tmp", Data: []byte("apiVersion: v1\ntoken: abcdef\n"), Mode: 0o400}, {Name: "file1.tmp", Path: dir + "/file1.tmp", Data: []byte(key + "\n"), Mode: 0o400}},
-			[]string{dir + "/file0.tmp", "apiVersion: v1\ntoken: abcdef\n", key, dir + "/file1.tmp"}, []string{"A", "K"}, 0},
+			[]string{dir + "/file0.tmp", "apiVersion: v1\ntoken: abcdef", keyMasked, dir + "/file1.tmp"}, []string{"A", "K"}, 0},
 		{"a short secret is bound and not masked, with a warning", []Binding{{Class: ClassString, CredentialsID: "pin", Variable: "PIN"}},
 			[]string{"PIN=42"}, nil, nil, []string{"PIN"}, 1},
 		{"no bindings", nil, nil, nil, nil, nil, 0},
@@ -342,4 +344,26 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse(Render) = %+v, %v; want %+v", back, err, bs)
 		}
 	})
+}
+
+func TestCredentialKind(t *testing.T) {
+	for _, c := range []struct {
+		class string
+		kind  credentials.Kind
+		ok    bool
+	}{
+		{ClassString, credentials.KindSecretText, true},
+		{ClassUsernamePassword, credentials.KindUsernamePassword, true},
+		{ClassUsernamePasswordMulti, credentials.KindUsernamePassword, true},
+		{ClassFile, credentials.KindSecretFile, true},
+		{ClassSSHUserPrivateKey, credentials.KindSSHKey, true},
+		{ClassZipFile, credentials.KindSecretFile, false},
+		{"com.example.Binding", "", false},
+	} {
+		t.Run(short(c.class)+" takes "+string(c.kind), func(t *testing.T) {
+			if kind, ok := CredentialKind(c.class); kind != c.kind || ok != c.ok {
+				t.Errorf("CredentialKind = %q, %v; want %q, %v", kind, ok, c.kind, c.ok)
+			}
+		})
+	}
 }

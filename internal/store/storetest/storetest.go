@@ -2,8 +2,8 @@
 // checks, against any implementation, what the roles' comments promise
 // (reads, writes, ErrNotFound and ErrExists, ordering, how names and
 // user ids are matched, permalinks, running builds, the queue, tokens by
-// hash, sessions' expiry, settings, transactions that commit, roll back
-// and join). It uses nothing but the store's interfaces, so a new
+// hash, sessions' expiry, settings, credentials and their uses,
+// transactions that commit, roll back and join). It uses nothing but the store's interfaces, so a new
 // implementation (PostgreSQL) runs the same suite:
 //
 //	func TestConformance(t *testing.T) {
@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Nodes", func(t *testing.T) { testNodes(t, open) })
 	t.Run("Views", func(t *testing.T) { testViews(t, open) })
 	t.Run("Settings", func(t *testing.T) { testSettings(t, open) })
+	t.Run("Credentials", func(t *testing.T) { testCredentials(t, open) })
 	t.Run("Records", func(t *testing.T) { testRecords(t, open) })
 	t.Run("Fingerprints", func(t *testing.T) { testFingerprints(t, open) })
 	t.Run("Transactions", func(t *testing.T) { testTransactions(t, open) })

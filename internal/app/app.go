@@ -1,0 +1,308 @@
+// Package app is jeeves's composition root: it builds the whole server
+// from Options, and nothing else wires services together. It opens the
+// store (SQLite, under the home) and the blob store of console logs,
+// makes the services (auth, authz, jobs, views, nodes, builds,
+// settings, the audit log), puts the build farm together (queue,
+// scheduler, executors) with the timer, and makes the HTTP server over
+// them. internal/cli runs what it builds; the route tests and the
+// benchmarks build theirs with it too.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/jeeves-ci/jeeves/internal/api"
+	"github.com/jeeves-ci/jeeves/internal/audit"
+	"github.com/jeeves-ci/jeeves/internal/auth"
+	"github.com/jeeves-ci/jeeves/internal/authz"
+	"github.com/jeeves-ci/jeeves/internal/blob"
+	"github.com/jeeves-ci/jeeves/internal/builds"
+	"github.com/jeeves-ci/jeeves/internal/farm"
+	"github.com/jeeves-ci/jeeves/internal/flash"
+	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/nodes"
+	"github.com/jeeves-ci/jeeves/internal/request"
+	"github.com/jeeves-ci/jeeves/internal/server"
+	"github.com/jeeves-ci/jeeves/internal/settings"
+	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
+	"github.com/jeeves-ci/jeeves/internal/timer"
+	"github.com/jeeves-ci/jeeves/internal/views"
+	"github.com/jeeves-ci/jeeves/internal/webui"
+)
+
+// Options are what a server is built from.
+type Options struct {
+	Home    string // the home directory; it must exist and be writable
+	Version string // sent as X-Jenkins
+	Logger  *slog.Logger
+
+	// The run-time settings' defaults. A setting an admin saved wins
+	// over its default, unless Explicit names it ("executors",
+	// "quiet-period", "csrf", "url"): given on the command line, it wins
+	// for this run.
+	Executors   int
+	QuietPeriod time.Duration
+	CSRF        bool
+	RootURL     string // "" or an http(s) URL ending in "/"
+	Explicit    map[string]bool
+
+	// ListenURL is the root URL builds get when none is configured: the
+	// address jeeves listens on.
+	ListenURL string
+
+	// AdminPassword is the first admin's password when the home has no
+	// user yet; "" generates one (App.InitialAdminPassword).
+	AdminPassword string
+	Throttle      *auth.ThrottlePolicy // nil: auth.DefaultThrottle
+	TokenPolicy   auth.TokenPolicy
+	BcryptCost    int // 0: bcrypt's default cost
+	Audit         audit.Policy
+
+	// The HTTP edge's limits (see internal/server).
+	TrustedProxies  []netip.Prefix
+	MaxBody         int64
+	MaxConns        int
+	MaxConnsPerAddr int
+	IdleTimeout     time.Duration
+	BodyTimeout     time.Duration
+	WriteTimeout    time.Duration
+
+	// OnFinish, when set, is called after each build is recorded as
+	// finished (tests wait on it).
+	OnFinish func(model.Build)
+}
+
+// App is a server, built: its services, its farm and its HTTP edge.
+type App struct {
+	Store    store.Store
+	Auth     *auth.Service
+	Authz    *authz.Service
+	Jobs     *jobs.Service
+	Views    *views.Service
+	Nodes    *nodes.Service
+	Builds   *builds.Service
+	Settings *settings.Service
+	Audit    *audit.Log
+	Farm     *farm.Farm
+	Timer    *timer.Scheduler
+	Flash    *flash.Store // the pages held for Post/Redirect/Get
+	API      *api.API     // the remote access API's handlers
+	UI       *webui.UI    // the web UI's handlers
+	Server   *server.Server
+
+	// InitialAdminPassword is the password generated for the first
+	// admin when this home had no user; "" otherwise.
+	InitialAdminPassword string
+
+	log    *slog.Logger
+	closed []func() // in the order they run
+}
+
+// New builds the server on opt.Home. When it fails, what it had opened
+// is closed again.
+func New(ctx context.Context, opt Options) (*App, error) {
+	logger := opt.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	a := &App{log: logger}
+	if err := a.build(ctx, opt, logger); err != nil {
+		a.Close(0)
+		return nil, err
+	}
+	return a, nil
+}
+
+// build makes a's parts, registering what must be closed as it goes.
+func (a *App) build(ctx context.Context, opt Options, logger *slog.Logger) error {
+	st, err := sqlite.Open(opt.Home)
+	if err != nil {
+		return err
+	}
+	a.Store = st
+	a.onClose(func() {
+		if err := st.Close(); err != nil {
+			logger.Error("cannot close the store", "err", err)
+		}
+	})
+	if a.Auth, err = auth.New(st, filepath.Join(opt.Home, "secrets")); err != nil {
+		return err
+	}
+	a.onClose(a.Auth.Close)
+	if opt.BcryptCost != 0 {
+		if err := a.Auth.SetBcryptCost(opt.BcryptCost); err != nil {
+			return err
+		}
+	}
+	if opt.Throttle != nil {
+		a.Auth.SetThrottle(*opt.Throttle)
+	}
+	a.Auth.SetTokenPolicy(opt.TokenPolicy)
+	if err := a.ensureAdmin(ctx, opt); err != nil {
+		return err
+	}
+	if a.Authz, err = authz.New(ctx, st); err != nil {
+		return err
+	}
+	blobs := blob.NewDir(opt.Home)
+	if a.Jobs, err = jobs.New(ctx, st, blobs); err != nil {
+		return err
+	}
+	if a.Views, err = views.New(ctx, st); err != nil {
+		return err
+	}
+	if a.Nodes, err = nodes.New(ctx, st); err != nil {
+		return err
+	}
+	a.Builds = builds.New(st, blobs, a.Jobs)
+	if a.Settings, err = loadSettings(ctx, st, opt); err != nil {
+		return err
+	}
+	cur := a.Settings.Get()
+	a.Farm, err = farm.New(ctx, farm.Config{
+		Executors: cur.Executors, QuietPeriod: cur.QuietPeriod, Home: opt.Home, RootURL: cur.RootURL,
+		ListenURL: opt.ListenURL, Logger: logger, OnFinish: opt.OnFinish, Logs: blobs,
+		Permits: request.TriggerPermits(a.Auth, request.NewPerms(a.Authz, a.Jobs), logger),
+	}, st, a.Jobs)
+	if err != nil {
+		return err
+	}
+	// A workspace left under a new item's name (by an older jeeves, or a
+	// removal that failed) is not the new item's: it starts empty.
+	a.Jobs.OnCreated(func(j *model.Job) {
+		if err := a.Farm.RemoveWorkspace(j.Name); err != nil {
+			logger.Error("cannot remove the workspace left under a new item's name", "item", j.Name, "err", err)
+		}
+	})
+	a.Timer = timer.New(timer.Config{Logger: logger}, a.Jobs, a.Farm.Queue())
+	if a.Audit, err = audit.Open(filepath.Join(opt.Home, "audit"), opt.Audit); err != nil {
+		return fmt.Errorf("open the audit log: %w", err)
+	}
+	a.onClose(func() {
+		if err := a.Audit.Close(); err != nil {
+			logger.Error("cannot close the audit log", "err", err)
+		}
+	})
+	a.Flash = &flash.Store{}
+	if a.UI, err = webui.New(webui.Services{
+		Auth: a.Auth, Jobs: a.Jobs, Farm: a.Farm, Builds: a.Builds, Settings: a.Settings, Audit: a.Audit,
+	}, a.Flash, opt.Version, logger); err != nil {
+		return err
+	}
+	a.API = api.New(api.Services{
+		Auth: a.Auth, Authz: a.Authz, Jobs: a.Jobs, Views: a.Views, Nodes: a.Nodes, Farm: a.Farm, Builds: a.Builds,
+		Settings: a.Settings, Audit: a.Audit,
+	}, a.UI, a.UI.StaticPrefix(), logger)
+	a.Server, err = server.New(server.Config{
+		Version: opt.Version, Logger: logger, TrustedProxies: opt.TrustedProxies, MaxBody: opt.MaxBody,
+		MaxConns: opt.MaxConns, MaxConnsPerAddr: opt.MaxConnsPerAddr,
+		IdleTimeout: opt.IdleTimeout, BodyTimeout: opt.BodyTimeout, WriteTimeout: opt.WriteTimeout,
+	}, server.Services{
+		Auth: a.Auth, Authz: a.Authz, Jobs: a.Jobs, Views: a.Views, Nodes: a.Nodes, Farm: a.Farm, Builds: a.Builds,
+		Settings: a.Settings, Audit: a.Audit,
+	}, a.API, a.UI)
+	if err != nil {
+		return err
+	}
+	a.Settings.OnChange(func(v settings.Values) {
+		a.Farm.SetExecutors(v.Executors)
+		a.Farm.SetDefaults(v.QuietPeriod, v.RootURL)
+		logger.Info("settings changed", "executors", v.Executors, "quietPeriod", v.QuietPeriod, "csrf", v.CSRF, "rootURL", v.RootURL)
+	})
+	return nil
+}
+
+// ensureAdmin creates the first admin when the home has no user: with
+// opt.AdminPassword, or a generated password, written to
+// secrets/initialAdminPassword and kept in InitialAdminPassword.
+func (a *App) ensureAdmin(ctx context.Context, opt Options) error {
+	generated, err := a.Auth.EnsureAdmin(ctx, opt.AdminPassword)
+	if err != nil {
+		return fmt.Errorf("create the first admin: %w", err)
+	}
+	if generated == "" {
+		return nil
+	}
+	if err := os.WriteFile(filepath.Join(opt.Home, "secrets", "initialAdminPassword"), []byte(generated+"\n"), 0o600); err != nil {
+		return err
+	}
+	a.InitialAdminPassword = generated
+	return nil
+}
+
+// loadSettings reads the saved settings over opt's defaults, then puts
+// back those opt names as Explicit.
+func loadSettings(ctx context.Context, st store.Settings, opt Options) (*settings.Service, error) {
+	sv, err := settings.Load(ctx, st, settings.Values{Executors: opt.Executors, QuietPeriod: opt.QuietPeriod, CSRF: opt.CSRF, RootURL: opt.RootURL})
+	if err != nil {
+		return nil, err
+	}
+	err = sv.Override(func(v *settings.Values) {
+		if opt.Explicit["executors"] {
+			v.Executors = opt.Executors
+		}
+		if opt.Explicit["quiet-period"] {
+			v.QuietPeriod = opt.QuietPeriod
+		}
+		if opt.Explicit["csrf"] {
+			v.CSRF = opt.CSRF
+		}
+		if opt.Explicit["url"] {
+			v.RootURL = opt.RootURL
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sv, nil
+}
+
+// Handler is the HTTP handler of the whole server.
+func (a *App) Handler() http.Handler { return a.Server }
+
+// HTTPServer is the http.Server to serve with (see
+// server.Server.HTTPServer); errorLog may be nil.
+func (a *App) HTTPServer(errorLog *log.Logger) *http.Server { return a.Server.HTTPServer(errorLog) }
+
+// Listener bounds the connections accepted from ln (see
+// server.Server.Listener).
+func (a *App) Listener(ln net.Listener) net.Listener { return a.Server.Listener(ln) }
+
+// Run runs the background work until ctx ends: the timer triggers and
+// the purge of expired sessions. It returns at once.
+func (a *App) Run(ctx context.Context) {
+	go a.Auth.PurgeSessionsEvery(ctx, auth.SessionPurgeInterval, func(err error) {
+		a.log.Warn("cannot delete expired sessions", "err", err)
+	})
+	go a.Timer.Run(ctx)
+}
+
+// Close stops the farm, letting running builds finish within grace and
+// aborting the rest, then closes the audit log, auth and the store.
+func (a *App) Close(grace time.Duration) {
+	if a.Farm != nil {
+		a.Farm.Shutdown(grace)
+	}
+	a.closeAll()
+}
+
+func (a *App) onClose(fn func()) { a.closed = append(a.closed, fn) }
+
+// closeAll runs what onClose registered, last first.
+func (a *App) closeAll() {
+	for i := len(a.closed) - 1; i >= 0; i-- {
+		a.closed[i]()
+	}
+	a.closed = nil
+}
