@@ -125,10 +125,7 @@ func Rotator(configXML []byte) (*discard.LogRotator, error) {
 // For implements executor.Contributor: every build's log counts in its
 // disk usage, and a job with a rotator discards after each build.
 func (d *Discarder) For(job *model.Job) *executor.Part {
-	p := &executor.Part{Name: "Discard old builds"}
-	if strings.Contains(string(job.ConfigXML), "ogRotator") {
-		p.Runs = []string{discard.PropertyClass, discard.PipelinePropertyClass, discard.RotatorClass}
-	}
+	p := &executor.Part{Name: "Discard old builds", Runs: []string{discard.PropertyClass, discard.PipelinePropertyClass, discard.RotatorClass}}
 	p.Finished = func(ctx context.Context, b model.Build) {
 		if info, err := d.logs.Stat(blob.LogKey(b.JobID, b.Number)); err == nil {
 			if err := d.st.AddBuildDisk(ctx, b.JobID, b.Number, info.Size); err != nil && !errors.Is(err, store.ErrNotFound) {
