@@ -33,6 +33,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/blob"
 	"github.com/jeeves-ci/jeeves/internal/builds"
 	"github.com/jeeves-ci/jeeves/internal/buildstep"
+	"github.com/jeeves-ci/jeeves/internal/credentials"
 	"github.com/jeeves-ci/jeeves/internal/executor"
 	"github.com/jeeves-ci/jeeves/internal/mail"
 	"github.com/jeeves-ci/jeeves/internal/model"
@@ -320,4 +321,28 @@ func (s *Service) SendTest(ctx context.Context, m settings.Mail, to string) (int
 		return n, err
 	}
 	return n, s.send(ctx, m, msg)
+}
+
+// CredentialStore is the credentials service as the mailer reads it
+// (credstore.Service).
+type CredentialStore interface {
+	ResolveForJeeves(ctx context.Context, id, purpose string) (*credentials.Credential, error)
+}
+
+// FromCredentials reads the SMTP user and password from cs: the
+// credential must be a username with password (of either scope), and
+// each use is audited as jeeves's own ("smtp").
+func FromCredentials(cs CredentialStore) Credentials { return credentialStore{cs} }
+
+type credentialStore struct{ cs CredentialStore }
+
+func (c credentialStore) UsernamePassword(ctx context.Context, id string) (string, string, error) {
+	cred, err := c.cs.ResolveForJeeves(ctx, id, "smtp")
+	if err != nil {
+		return "", "", err
+	}
+	if cred.Kind != credentials.KindUsernamePassword {
+		return "", "", fmt.Errorf("it is a %s, not a username with password", cred.TypeName())
+	}
+	return cred.Username, cred.Password.Reveal(), nil
 }

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/buildtest"
+	"github.com/jeeves-ci/jeeves/internal/credentials"
 	"github.com/jeeves-ci/jeeves/internal/mailer"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/settings"
@@ -347,4 +348,34 @@ func TestSendTestMail(t *testing.T) {
 			t.Fatalf("%v", err)
 		}
 	})
+}
+
+// resolver is a credentials service holding two credentials.
+type resolver map[string]*credentials.Credential
+
+func (r resolver) ResolveForJeeves(_ context.Context, id, purpose string) (*credentials.Credential, error) {
+	if purpose != "smtp" {
+		return nil, errors.New("purpose " + purpose)
+	}
+	if c, ok := r[id]; ok {
+		return c, nil
+	}
+	return nil, store.ErrNotFound
+}
+
+func TestCredentialsFromTheCredentialsService(t *testing.T) {
+	ctx := context.Background()
+	c := mailer.FromCredentials(resolver{
+		"smtp":  {ID: "smtp", Kind: credentials.KindUsernamePassword, Username: "jeeves", Password: "s3cret"},
+		"token": {ID: "token", Kind: credentials.KindSecretText, Secret: "t"},
+	})
+	if u, p, err := c.UsernamePassword(ctx, "smtp"); err != nil || u != "jeeves" || p != "s3cret" {
+		t.Fatalf("%q %q %v", u, p, err)
+	}
+	if _, _, err := c.UsernamePassword(ctx, "token"); err == nil || !strings.Contains(err.Error(), "not a username with password") {
+		t.Fatalf("a secret text was taken: %v", err)
+	}
+	if _, _, err := c.UsernamePassword(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("%v", err)
+	}
 }
