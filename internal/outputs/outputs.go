@@ -39,8 +39,8 @@ type Deps struct {
 	// Settings gives the root URL mail links to; Mail the mail settings.
 	Settings *settings.Service
 	Mail     *settings.MailService
-	// Credentials gives the SMTP password (the credentials service);
-	// nil: SMTP credentials cannot be used.
+	// Credentials gives the SMTP password: mailer.FromCredentials over
+	// the credentials service; nil: SMTP credentials cannot be used.
 	Credentials mailer.Credentials
 	// ListenURL is where jeeves listens: mail links to it when no root
 	// URL is configured.
