@@ -174,19 +174,15 @@ func (h *hasher) record(pb *pendingBuild) {
 }
 
 // waitIdle waits until no build's fingerprints are pending, or ctx
-// ends; it reports whether there were any.
-func (h *hasher) waitIdle(ctx context.Context) bool {
+// ends.
+func (h *hasher) waitIdle(ctx context.Context) {
 	h.mu.Lock()
-	idle, busy := h.idle, h.pending > 0
+	idle := h.idle
 	h.mu.Unlock()
-	if !busy {
-		return false
-	}
 	select {
 	case <-idle:
 	case <-ctx.Done():
 	}
-	return true
 }
 
 func (h *hasher) close(ctx context.Context) error {
@@ -243,12 +239,12 @@ func (s *Service) Fingerprint(ctx context.Context, md5sum string, visible func(j
 	}
 	rec, err := s.st.Fingerprint(ctx, md5sum)
 	if errors.Is(err, store.ErrNotFound) {
+		// Look again once nothing is pending: what was pending may also
+		// have been recorded between the first look and this wait.
 		wctx, cancel := context.WithTimeout(ctx, MaxFingerprintWait)
-		waited := s.hash.waitIdle(wctx)
+		s.hash.waitIdle(wctx)
 		cancel()
-		if waited {
-			rec, err = s.st.Fingerprint(ctx, md5sum)
-		}
+		rec, err = s.st.Fingerprint(ctx, md5sum)
 	}
 	if err != nil {
 		return nil, err
