@@ -245,6 +245,13 @@ func (f *Farm) MoveWorkspace(oldName, newName string) error {
 	return errors.Join(errs...)
 }
 
+// Workspace is where builds of job work (wsfs.Locator): on the
+// built-in node, its workspace there.
+func (f *Farm) Workspace(_ context.Context, job *model.Job) (launcher.Launcher, string, error) {
+	n := f.nodes[0]
+	return n.Launcher, n.Workspaces.Path(job.Name), nil
+}
+
 // WipeWorkspace deletes the job's workspace (and its @N siblings),
 // unless a build of the job is running in it.
 func (f *Farm) WipeWorkspace(name string) error { return f.RemoveWorkspace(name) }

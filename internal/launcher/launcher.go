@@ -30,6 +30,7 @@ import (
 	"context"
 	"io"
 	"io/fs"
+	"os"
 	"time"
 )
 
@@ -125,4 +126,15 @@ type Launcher interface {
 	// build left without write permission. Removing what does not exist
 	// is not an error.
 	RemoveAll(ctx context.Context, path string) error
+}
+
+// Rooter is implemented by a launcher whose machine is the one jeeves
+// runs on (the built-in node's). OpenRoot opens a directory there as an
+// os.Root: files below it are then read, copied or cloned by the file
+// system directly, without passing through the launcher, and never from
+// outside the directory, however its links point. A launcher that
+// reaches another machine must not implement it, nor a wrapper pass it
+// on from one that does unless its paths are still jeeves's.
+type Rooter interface {
+	OpenRoot(dir string) (*os.Root, error)
 }

@@ -431,6 +431,14 @@ type Build struct {
 	// what a user wrote about the build.
 	DisplayName string
 	Description string
+	// KeepLog marks a build kept forever (Jenkins's keepLog): the
+	// discarder leaves it, and it cannot be deleted until unmarked.
+	KeepLog bool
+	// HasArtifacts is true while the build keeps archived artifacts.
+	HasArtifacts bool
+	// DiskUsage is the bytes the build's log, artifacts and reports
+	// take, as counted when they were written.
+	DiskUsage int64
 }
 
 // StartedLines is what a build's console starts with: a line per
