@@ -494,16 +494,28 @@ while [ ! -s "$c/` + pidFile + `" ] && [ ! -f "$c/` + ResultFile + `" ] && [ $i 
 }
 
 // KillAll kills every process on the agent whose environment holds
-// JENKINS_NODE_COOKIE=cookie, except those whose BUILD_ID or
-// JENKINS_NODE_COOKIE is dontKillMe: TERM, then KILL after SoftKillWait
-// for those still alive. It reads /proc/*/environ in one command (so it
-// sees only what the agent's user may read) and returns how many
-// processes it signalled.
-func (a *Agent) KillAll(ctx context.Context, cookie string) (int, error) {
-	if cookie == "" || cookie == DontKillMe || strings.ContainsAny(cookie, "\x00\n") {
-		return 0, fmt.Errorf("killall: %q is not a cookie", cookie)
+// JENKINS_NODE_COOKIE set to one of cookies, except those whose BUILD_ID
+// or JENKINS_NODE_COOKIE is dontKillMe: TERM, then KILL after grace
+// (SoftKillWait when 0) for those still alive; it returns once they are
+// gone (or, for a process stuck in the kernel, 5 s after the KILL). It
+// reads /proc/*/environ in one command (so it sees only what the agent's
+// user may read) and returns how many processes it signalled.
+func (a *Agent) KillAll(ctx context.Context, grace time.Duration, cookies ...string) (int, error) {
+	if len(cookies) == 0 {
+		return 0, nil
 	}
-	script := `set -- $(grep -lzxF ` + shq(CookieVar+"="+cookie) + ` /proc/[0-9]*/environ 2>/dev/null)
+	if grace <= 0 {
+		grace = SoftKillWait
+	}
+	pats := ""
+	for _, cookie := range cookies {
+		if cookie == "" || cookie == DontKillMe || strings.ContainsAny(cookie, "\x00\n") {
+			return 0, fmt.Errorf("killall: %q is not a cookie", cookie)
+		}
+		pats += " -e " + shq(CookieVar+"="+cookie)
+	}
+	ticks := max(int(grace/(100*time.Millisecond)), 1)
+	script := `set -- $(grep -lzxF` + pats + ` /proc/[0-9]*/environ 2>/dev/null)
 pids=
 for f; do
   grep -qzxF -e BUILD_ID=` + DontKillMe + ` -e ` + CookieVar + `=` + DontKillMe + ` "$f" 2>/dev/null && continue
@@ -512,15 +524,15 @@ for f; do
 done
 n=0
 for p in $pids; do kill -TERM $p 2>/dev/null && n=$((n+1)); done
-i=0; alive=$pids
-while [ -n "$alive" ] && [ $i -lt ` + strconv.Itoa(int(SoftKillWait/(100*time.Millisecond))) + ` ]; do
-  sleep 0.1; i=$((i+1)); left=
-  for p in $alive; do grep -qs '^State:[[:space:]]*[^ZX]' /proc/$p/status && left="$left $p"; done
-  alive=$left
-done
-for p in $alive; do kill -KILL $p 2>/dev/null; done
+alive() { left=; for p in $1; do grep -qs '^State:[[:space:]]*[^ZX]' /proc/$p/status && left="$left $p"; done; }
+i=0; alive "$pids"
+while [ -n "$left" ] && [ $i -lt ` + strconv.Itoa(ticks) + ` ]; do sleep 0.1; i=$((i+1)); alive "$left"; done
+if [ -n "$left" ]; then
+  for p in $left; do kill -KILL $p 2>/dev/null; done
+  i=0; while [ -n "$left" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); alive "$left"; done
+fi
 echo $n`
-	out, err := a.simple(ctx, "killall", cookie, script, nil)
+	out, err := a.simple(ctx, "killall", strings.Join(cookies, ","), script, nil)
 	if err != nil {
 		return 0, err
 	}

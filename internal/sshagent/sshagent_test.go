@@ -325,6 +325,84 @@ func TestFiles(t *testing.T) {
 			t.Fatal("a file replaced a directory")
 		}
 	})
+	t.Run("temporary files and directories get unique names, mode 0600 and 0700", func(t *testing.T) {
+		f1, err := a.CreateTemp(c, root, "jeeves*.sh", strings.NewReader("echo hi\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pr, pw := io.Pipe()
+		go func() { pw.Write([]byte("piped")); pw.Close() }()
+		f2, err := a.CreateTemp(c, root, "jeeves*.sh", pr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f1 == f2 || !strings.HasPrefix(f1, root+"/jeeves") || !strings.HasSuffix(f1, ".sh") {
+			t.Fatalf("%q %q", f1, f2)
+		}
+		if fi, err := a.Stat(c, f1); err != nil || fi.Mode().Perm() != 0o600 || fi.Size() != 8 {
+			t.Fatalf("%v %+v", err, fi)
+		}
+		if f, err := a.CreateTemp(c, "", "x-*", strings.NewReader("")); err != nil || !strings.HasPrefix(f, "/tmp/x-") {
+			t.Fatalf("in the temporary directory: %q %v", f, err)
+		} else {
+			a.Remove(c, f)
+		}
+		d, err := a.MkdirTemp(c, root, "workspace-")
+		if err != nil || !strings.HasPrefix(d, root+"/workspace-") {
+			t.Fatalf("%q %v", d, err)
+		}
+		if fi, err := a.Stat(c, d); err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
+			t.Fatalf("%v %+v", err, fi)
+		}
+		if _, err := a.CreateTemp(c, root+"/nope", "x", strings.NewReader("")); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("into a missing directory: %v", err)
+		}
+		if _, err := a.CreateTemp(c, root, "a/b", strings.NewReader("")); err == nil {
+			t.Fatal("took a pattern with a slash")
+		}
+		for _, p := range []string{f1, f2, d} {
+			if err := a.Remove(c, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := a.Remove(c, f1); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("removing it again: %v", err)
+		}
+		if err := a.Remove(c, root+"/a"); err == nil {
+			t.Fatal("removed a directory that is not empty")
+		}
+	})
+	t.Run("readdir lists entries sorted by name, links as links", func(t *testing.T) {
+		if _, err := a.Run(c, "ln -s b "+shq(root+"/a/link"), io.Discard, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		list, err := a.ReadDir(c, root+"/a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range list {
+			got = append(got, fmt.Sprintf("%s:%v:%v", e.Name(), e.IsDir(), e.Type()&fs.ModeSymlink != 0))
+		}
+		if strings.Join(got, ",") != "b:true:false,link:false:true,q.txt:false:false" {
+			t.Fatalf("%q", got)
+		}
+		if _, err := a.ReadDir(c, root+"/nope"); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("a missing directory: %v", err)
+		}
+	})
+	t.Run("remove removes a tree left without write permission", func(t *testing.T) {
+		ro := root + "/ro"
+		if _, err := a.Run(c, "mkdir -p "+shq(ro+"/d")+" && touch "+shq(ro+"/d/f")+" && chmod 500 "+shq(ro+"/d"), io.Discard, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.RemoveAll(c, ro); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Stat(c, ro); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
+	})
 	t.Run("remove removes a tree and refuses /", func(t *testing.T) {
 		if err := a.RemoveAll(c, root); err != nil {
 			t.Fatal(err)
@@ -496,7 +574,7 @@ trap '' TERM; echo started; sleep 1003; echo never`
 		}
 	})
 	t.Run("killall finds the leftover by its cookie and spares dontKillMe", func(t *testing.T) {
-		n, err := a.KillAll(ctx(t), "build-42")
+		n, err := a.KillAll(ctx(t), 0, "build-42")
 		if err != nil || n != 1 {
 			t.Fatalf("KillAll: %d %v", n, err)
 		}
@@ -504,10 +582,10 @@ trap '' TERM; echo started; sleep 1003; echo never`
 		if find("1002") == 0 {
 			t.Fatal("dontKillMe was killed")
 		}
-		if n, err := a.KillAll(ctx(t), "build-42"); err != nil || n != 0 {
+		if n, err := a.KillAll(ctx(t), 0, "build-42"); err != nil || n != 0 {
 			t.Fatalf("a second KillAll: %d %v", n, err)
 		}
-		if _, err := a.KillAll(ctx(t), DontKillMe); err == nil {
+		if _, err := a.KillAll(ctx(t), 0, DontKillMe); err == nil {
 			t.Fatal("took dontKillMe as a cookie")
 		}
 	})
