@@ -53,7 +53,7 @@ const DontKillMe = "dontKillMe"
 // ErrOffline is wrapped by the error of a Process's Wait when the
 // machine went away during the process and did not come back in time:
 // Jenkins's "Agent went offline during the build".
-var ErrOffline = errors.New("Agent went offline during the build")
+var ErrOffline = errors.New("the machine went offline during the build")
 
 // Durable is a Process that outlives the connection to its machine and
 // jeeves itself (a step on an agent, under its supervisor).
