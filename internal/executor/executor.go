@@ -61,9 +61,17 @@ type Registry interface {
 // Node is a machine builds run on, as the executor needs it.
 type Node struct {
 	Name       string   // NODE_NAME
-	Labels     []string // NODE_LABELS
+	Labels     []string // NODE_LABELS: its labels and its name
 	Launcher   launcher.Launcher
 	Workspaces *workspace.Set
+	// BuiltIn marks the controller's own node. Builds elsewhere (on
+	// agents) do not inherit jeeves's environment (Config.Env): the
+	// environment their machine gives its processes is their base.
+	BuiltIn bool
+	// Env is the node's environment variables ("NAME=value", its
+	// EnvironmentVariablesNodeProperty): they override the inherited
+	// environment, and Jenkins's variables override them.
+	Env []string
 }
 
 // StepsDone is what a build's subscribers get once its steps are over

@@ -104,7 +104,7 @@ func New(ctx context.Context, cfg Config, st Store, js Jobs) (*Farm, error) {
 		cfg.Launcher = local.New()
 	}
 	builtIn := &executor.Node{
-		Name: "built-in", Labels: []string{"built-in"}, Launcher: cfg.Launcher,
+		Name: "built-in", Labels: []string{"built-in"}, Launcher: cfg.Launcher, BuiltIn: true,
 		Workspaces: workspace.New(cfg.Launcher, cfg.Home, cfg.Logger),
 	}
 	ex := executor.New(executor.Config{
