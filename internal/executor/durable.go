@@ -146,6 +146,7 @@ func (t *tracker) output(console io.Writer, offset int64) io.Writer {
 // stepStarted records that step i runs, and keeps its checkpoint up to
 // date until stepEnded.
 func (t *tracker) stepStarted(i int, result model.Result, script, handle string) {
+	t.halt() // the previous step's updates
 	t.mu.Lock()
 	t.cp.Step, t.cp.Result, t.cp.Script, t.cp.Handle = i, result, script, handle
 	t.cp.Offset, t.cp.Console = t.raw, t.console.n.Load()

@@ -130,7 +130,9 @@ func (e *Executor) resume(ctx context.Context, r *Run, job *model.Job, res Resum
 		return
 	case err != nil:
 		defer e.inProgress.Done()
-		result, note := model.Failure, "Agent went offline during the build\nERROR: "+errCause(err)+"\nFinished: FAILURE\n"
+		// The lines a build whose agent goes during a step gets (see
+		// runSteps).
+		result, note := model.Failure, "Agent went offline during the build\nERROR: Connection was broken: "+errCause(err)+"\nBuild step 'Execute shell' marked build as failure\nFinished: FAILURE\n"
 		if aborted {
 			who := "Aborted by " + a.By
 			if a.Reason != "" {

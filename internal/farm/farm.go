@@ -62,6 +62,9 @@ type Config struct {
 	Logs blob.Store
 	// Launcher reaches the built-in node; nil: the local launcher.
 	Launcher launcher.Launcher
+	// Contributors take part in every build (see executor.Contributor),
+	// in this order.
+	Contributors []executor.Contributor
 	// Agents gives the agents' nodes to the builds that a previous run
 	// of jeeves left running on them (see executor.Resume); nil: those
 	// builds end FAILURE, their agent unknown.
@@ -139,6 +142,9 @@ func New(ctx context.Context, cfg Config, st Store, js Jobs) (*Farm, error) {
 	}
 	builtIn.Workspaces.EmptyTrash(ctx)
 	ex.OnStepsDone(downstream.New(js, q, cfg.Permits, cfg.Logger).StepsDone)
+	for _, c := range cfg.Contributors {
+		ex.Register(c)
+	}
 	if cfg.OnFinish != nil {
 		ex.OnFinished(cfg.OnFinish)
 	}
