@@ -120,6 +120,7 @@ type durableFake struct{ *fakeProc }
 
 func (durableFake) Handle() string { return "/agent/workspace/job@tmp/durable-1" }
 func (durableFake) Offset() int64  { return 0 }
+func (durableFake) Detach() bool   { return true }
 
 type durableLauncher struct{ *fakeLauncher }
 

@@ -103,12 +103,11 @@ type tracker struct {
 	stopped sync.WaitGroup
 }
 
+// newTracker keeps the checkpoint of a build whose state is cp; it is
+// written once a step starts (a build between steps has nothing to
+// resume: a restart ends it as it ends builds on the built-in node).
 func newTracker(blobs blob.Store, jobID, number int64, cp checkpoint, console *counter, log *slog.Logger) *tracker {
-	t := &tracker{blobs: blobs, key: checkpointKey(jobID, number), console: console, log: log, cp: cp}
-	t.mu.Lock()
-	t.save()
-	t.mu.Unlock()
-	return t
+	return &tracker{blobs: blobs, key: checkpointKey(jobID, number), console: console, log: log, cp: cp}
 }
 
 // save writes the checkpoint. Called with t.mu.
@@ -195,15 +194,18 @@ func (t *tracker) halt() {
 	t.stopped.Wait()
 }
 
-// stepEnded records that no step runs.
+// stepEnded records that no step runs: the checkpoint goes (deleting
+// costs no sync, where writing one does).
 func (t *tracker) stepEnded() {
 	t.halt()
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	if t.cp.Step >= 0 {
 		t.cp.Step, t.cp.Script, t.cp.Handle, t.cp.Offset, t.cp.Console = -1, "", "", 0, 0
-		t.save()
+		if err := t.blobs.Delete(t.key); err != nil {
+			t.log.Warn("cannot delete the checkpoint of a build between steps", "key", t.key, "err", err)
+		}
 	}
-	t.mu.Unlock()
 }
 
 // remove deletes the checkpoint: the build is over.

@@ -190,7 +190,8 @@ func runSteps(ctx context.Context, s steps) (result model.Result, logErr error) 
 		}
 	}
 	result = bc.Result
-	gone := false // the build's machine went away for good
+	gone := false  // the build's machine went away for good
+	swept := false // the last step's launcher swept the cookie after it
 	for i, step := range s.job.Config.Builders {
 		if s.resume != nil && i < s.resume.step {
 			continue
@@ -213,7 +214,7 @@ func runSteps(ctx context.Context, s steps) (result model.Result, logErr error) 
 		if s.resume != nil && i == s.resume.step {
 			code, err = reattachShell(ctx, s, *s.resume)
 		} else {
-			code, err = runShell(ctx, s, log, i, result, step.Command, &started)
+			code, err = runShell(ctx, s, log, i, result, step.Command, &started, &swept)
 		}
 		switch {
 		case errors.Is(err, errDetached):
@@ -249,7 +250,7 @@ func runSteps(ctx context.Context, s steps) (result model.Result, logErr error) 
 	// Jenkins's rule: nothing the build started outlives it, unless it
 	// opted out with dontKillMe. A machine that went away is spared the
 	// sweep, as Jenkins spares it.
-	if s.cookie != "" && started && !gone {
+	if s.cookie != "" && started && !gone && !swept {
 		kctx, cancel := s.bounded()
 		s.launcher.KillAll(kctx, s.grace, s.cookie)
 		cancel()
@@ -328,51 +329,90 @@ var errDetached = errors.New("detached from the running step")
 // exit code. err is set when the step could not be started at all, or
 // its end could not be known. started is set once a process ran; result
 // is the build's result so far (for the tracker).
-func runShell(ctx context.Context, s steps, log io.Writer, i int, result model.Result, command string, started *bool) (int, error) {
+func runShell(ctx context.Context, s steps, log io.Writer, i int, result model.Result, command string, started, swept *bool) (code int, err error) {
 	l := s.launcher
 	script := strings.ReplaceAll(command, "\r\n", "\n")
 	shebang := strings.HasPrefix(script, "#!")
 	if !shebang {
 		script = "\n" + script
 	}
-	name, err := l.CreateTemp(ctx, "", "jeeves*.sh", strings.NewReader(script))
-	if err != nil {
-		return -1, fmt.Errorf("cannot write the step's script: %w", err)
-	}
-	keep := false // the script stays for a later start, which removes it
-	defer func() {
-		if !keep {
-			c, cancel := s.bounded()
-			l.Remove(c, name)
-			cancel()
-		}
-	}()
-	argv := []string{Shell, "-xe", name}
+	argv := []string{Shell, "-xe", launcher.ScriptArg}
 	if shebang {
 		line, _, _ := strings.Cut(script[2:], "\n")
-		argv = append(strings.Fields(line), name)
+		argv = append(strings.Fields(line), launcher.ScriptArg)
 	}
 	if len(argv) < 2 {
 		return -1, errors.New("the script's #! line names no interpreter")
 	}
-	fmt.Fprintf(log, "[%s] $ %s\n", path.Base(s.workspace), quoteArgs(argv))
-
-	out := s.log
-	if s.tracker != nil {
-		out = s.tracker.output(s.log, 0)
+	proc := launcher.Proc{Dir: s.workspace, Env: s.env, Cookie: s.cookie}
+	if i == len(s.job.Config.Builders)-1 && s.cookie != "" && s.resume == nil {
+		// The last step: the end-of-build sweep may go with it (not
+		// after a restart: the launcher knows nothing then of the
+		// build's earlier processes).
+		proc.KillAllAfter = s.grace
 	}
-	p, err := l.Start(ctx, launcher.Proc{Argv: argv, Dir: s.workspace, Env: s.env, Stdout: out, Stderr: out, Cookie: s.cookie})
-	if err != nil {
-		return -1, err
+	var name string
+	announce := func(file string) {
+		name = file
+		fmt.Fprintf(log, "[%s] $ %s\n", path.Base(s.workspace), quoteArgs(withScript(argv, file)))
+	}
+	proc.Stdout = s.log
+	if s.tracker != nil {
+		proc.Stdout = s.tracker.output(s.log, 0)
+	}
+	proc.Stderr = proc.Stdout
+	var p launcher.Process
+	if ss, ok := l.(launcher.ScriptStarter); ok {
+		// The script is written by the command that starts the step,
+		// beside the step's own files, and goes with them.
+		proc.Argv = argv
+		p, err = ss.StartScript(ctx, proc, []byte(script), announce)
+		if err != nil {
+			return -1, err
+		}
+	} else {
+		name, err = l.CreateTemp(ctx, "", "jeeves*.sh", strings.NewReader(script))
+		if err != nil {
+			return -1, fmt.Errorf("cannot write the step's script: %w", err)
+		}
+		defer func() {
+			if !errors.Is(err, errDetached) {
+				c, cancel := s.bounded()
+				l.Remove(c, name)
+				cancel()
+			}
+		}()
+		announce(name)
+		proc.Argv = withScript(argv, name)
+		if p, err = l.Start(ctx, proc); err != nil {
+			return -1, err
+		}
 	}
 	*started = true
 	d, durable := p.(launcher.Durable)
 	if durable && s.tracker != nil {
 		s.tracker.stepStarted(i, result, name, d.Handle())
 	}
-	code, err := follow(ctx, s, p, durable)
-	keep = errors.Is(err, errDetached)
+	code, err = follow(ctx, s, p, durable)
+	if sw, ok := p.(launcher.Swept); ok && sw.Swept() && err == nil {
+		*swept = true
+	}
+	if s.tracker != nil && !errors.Is(err, errDetached) {
+		s.tracker.stepEnded()
+	}
 	return code, err
+}
+
+// withScript is argv with launcher.ScriptArg replaced by path.
+func withScript(argv []string, path string) []string {
+	out := make([]string, len(argv))
+	for i, a := range argv {
+		if a == launcher.ScriptArg {
+			a = path
+		}
+		out[i] = a
+	}
+	return out
 }
 
 // reattachShell follows again the step a previous run of jeeves left
@@ -397,10 +437,17 @@ func reattachShell(ctx context.Context, s steps, at resumePoint) (int, error) {
 		s.tracker.stepStarted(at.step, at.result, at.script, at.handle)
 	}
 	code, err := follow(ctx, s, p, true)
-	if !errors.Is(err, errDetached) && at.script != "" {
-		c, cancel := s.bounded()
-		s.launcher.Remove(c, at.script)
-		cancel()
+	if !errors.Is(err, errDetached) {
+		if s.tracker != nil {
+			s.tracker.stepEnded()
+		}
+		if at.script != "" && !strings.HasPrefix(at.script, at.handle+"/") {
+			// A script of its own (CreateTemp); one in the step's
+			// control directory goes with it.
+			c, cancel := s.bounded()
+			s.launcher.Remove(c, at.script)
+			cancel()
+		}
 	}
 	return code, err
 }
@@ -413,11 +460,15 @@ func follow(ctx context.Context, s steps, p launcher.Process, durable bool) (int
 	case <-p.Done():
 	case <-ctx.Done():
 		var a *Aborted
-		if durable && errors.As(context.Cause(ctx), &a) && a.Detach {
-			if s.tracker != nil {
-				s.tracker.snapshot()
+		if d, ok := p.(launcher.Durable); ok && durable && errors.As(context.Cause(ctx), &a) && a.Detach {
+			if d.Detach() {
+				if s.tracker != nil {
+					s.tracker.snapshot()
+				}
+				return -1, errDetached
 			}
-			return -1, errDetached
+			// It ended meanwhile: its end is the build's.
+			return p.Wait()
 		}
 		kctx, cancel := s.bounded()
 		if s.cookie != "" {

@@ -63,6 +63,11 @@ type Durable interface {
 	// Offset is how many bytes of the process's output were delivered
 	// so far.
 	Offset() int64
+	// Detach lets go of the process, which goes on, so that a later
+	// Reattach finds it whole: its end is not collected (what it leaves
+	// on its machine stays for the one that reattaches). It reports
+	// false when the process had ended already: its end is Wait's.
+	Detach() bool
 }
 
 // Reattacher is a Launcher whose durable processes can be found again
@@ -95,7 +100,35 @@ type Proc struct {
 	// that can be found again, and what it leaves in it is killed when
 	// it exits.
 	Cookie string
+	// KillAllAfter, when set, asks for KillAll(Cookie) once the process
+	// has exited, with this grace, before its end is reported: a
+	// build's end-of-build sweep, done by a remote machine in the same
+	// round trip as its last step. A launcher may ignore it; one that
+	// did it says so through Swept.
+	KillAllAfter time.Duration
 }
+
+// Swept is a Process that reports whether it did its Proc's
+// KillAllAfter.
+type Swept interface {
+	Swept() bool
+}
+
+// ScriptStarter is a Launcher that writes a step's script and starts it
+// in one round trip (what CreateTemp, Start and Remove do in three): the
+// script lives beside the process's own files on the machine, and goes
+// with them.
+type ScriptStarter interface {
+	// StartScript starts p with every argument equal to ScriptArg
+	// replaced by the path of a new private file holding script. It
+	// calls announce with that path before the process can write
+	// anything.
+	StartScript(ctx context.Context, p Proc, script []byte, announce func(path string)) (Process, error)
+}
+
+// ScriptArg stands for the script's path in the Argv given to
+// StartScript.
+const ScriptArg = "\x00script\x00"
 
 // Process is a started process.
 type Process interface {

@@ -45,7 +45,7 @@ func (c *creds) put(cr *credentials.Credential) {
 // the farm and the nodes service, wired as the composition root wires
 // them, connecting to real sshd servers.
 type world struct {
-	t              *testing.T
+	t              testing.TB
 	home           string
 	offlineTimeout time.Duration
 	builtIn        int
@@ -60,7 +60,7 @@ type world struct {
 	finished chan model.Build
 }
 
-func newWorld(t *testing.T, builtIn int, offlineTimeout time.Duration) *world {
+func newWorld(t testing.TB, builtIn int, offlineTimeout time.Duration) *world {
 	w := &world{t: t, home: t.TempDir(), offlineTimeout: offlineTimeout, builtIn: builtIn, creds: &creds{m: map[string]*credentials.Credential{}}}
 	w.open()
 	t.Cleanup(w.close)
@@ -287,4 +287,14 @@ func lines(n int) string {
 // counter is a shell step printing n numbered lines, one every d.
 func counter(n int, d time.Duration) string {
 	return fmt.Sprintf("set +x; i=1; while [ $i -le %d ]; do echo line $i; i=$((i+1)); sleep %.2f; done", n, d.Seconds())
+}
+
+// conn is the connection of the agent named name.
+func (w *world) conn(name string) *sshagent.Agent {
+	w.t.Helper()
+	c := w.ns.ConnOf(name)
+	if c == nil {
+		w.t.Fatalf("%s is not connected", name)
+	}
+	return c
 }

@@ -473,6 +473,19 @@ func TestStep(t *testing.T) {
 			t.Fatalf("offset %d", p.Offset())
 		}
 	})
+	t.Run("a finished step leaves no control directory, so no copy of its environment", func(t *testing.T) {
+		p, err := a.Start(ctx(t), Proc{Argv: []string{"true"}, Dir: ws, Env: []string{"SECRET=s3cret"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code, err := p.Wait(); err != nil || code != 0 {
+			t.Fatal(code, err)
+		}
+		sshtest.Eventually(t, 10*time.Second, "the control directory goes", func() bool {
+			_, err := os.Stat(p.ControlDir())
+			return errors.Is(err, fs.ErrNotExist)
+		})
+	})
 	t.Run("secrets in the environment never show on a command line", func(t *testing.T) {
 		secret := "hunter2-" + randomID()
 		p, err := a.Start(ctx(t), Proc{Argv: []string{"sleep", "2"}, Dir: ws, Env: []string{"SECRET=" + secret}})
@@ -496,14 +509,46 @@ func TestStep(t *testing.T) {
 			t.Fatal("started")
 		}
 	})
-	t.Run("a missing working directory fails the step", func(t *testing.T) {
+	t.Run("a missing working directory is made", func(t *testing.T) {
 		var out syncBuf
-		p, err := a.Start(ctx(t), Proc{Argv: []string{"true"}, Dir: ws + "/missing", Stdout: &out})
+		p, err := a.Start(ctx(t), Proc{Argv: []string{"pwd"}, Dir: ws + "/missing", Stdout: &out})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if code, err := p.Wait(); err != nil || code == 0 {
+		if code, err := p.Wait(); err != nil || code != 0 || out.String() != ws+"/missing\n" {
 			t.Fatalf("%d %v %q", code, err, out.String())
+		}
+	})
+	t.Run("a working directory that cannot be made fails the step", func(t *testing.T) {
+		p, err := a.Start(ctx(t), Proc{Argv: []string{"true"}, Dir: "/proc/missing"})
+		if err == nil {
+			var code int
+			code, err = p.Wait()
+			if err == nil && code == 0 {
+				t.Fatal("ran")
+			}
+		}
+		if !strings.Contains(err.Error(), "/proc/missing") {
+			t.Fatal(err)
+		}
+	})
+	t.Run("a script goes with the step, and the last step sweeps its cookie", func(t *testing.T) {
+		var out syncBuf
+		id := NewID()
+		script := "echo from the script $0\nsetsid sleep 4001 </dev/null >/dev/null 2>&1 &\n"
+		p, err := a.Start(ctx(t), Proc{Argv: []string{"sh", ScriptPathFor(ws, id)}, Dir: ws, Stdout: &out, ID: id, Script: []byte(script),
+			Cookie: "sweep-me", KillAfter: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code, err := p.Wait(); err != nil || code != 0 || out.String() != "from the script "+ScriptPathFor(ws, id)+"\n" || !p.Swept() {
+			t.Fatalf("%d %v %q swept %v", code, err, out.String(), p.Swept())
+		}
+		if n, err := a.KillAll(ctx(t), 0, "sweep-me"); err != nil || n != 0 {
+			t.Fatalf("left %d: %v", n, err)
+		}
+		if _, err := a.Start(ctx(t), Proc{Argv: []string{"true"}, Dir: ws, ID: "../x"}); err == nil {
+			t.Fatal("took a bad id")
 		}
 	})
 	t.Run("more steps than sessions all finish", func(t *testing.T) {
@@ -566,9 +611,9 @@ trap '' TERM; echo started; sleep 1003; echo never`
 		if strings.Contains(out.String(), "never") {
 			t.Fatal("the step went on")
 		}
-		if find("1003") != 0 {
-			t.Fatal("the step's sleep survived")
-		}
+		// SIGKILL went to the whole group at once; the sleep may take a
+		// moment longer than the shell to go.
+		sshtest.Eventually(t, 5*time.Second, "the step's sleep dies", func() bool { return find("1003") == 0 })
 		if find("1001") == 0 {
 			t.Fatal("the detached child left the group but died too")
 		}
@@ -639,6 +684,10 @@ func TestDroppedConnection(t *testing.T) {
 			if !a.Connected() {
 				t.Fatal("not reconnected")
 			}
+			sshtest.Eventually(t, 10*time.Second, "the control directory of a step followed from its files goes", func() bool {
+				_, err := os.Stat(p.ControlDir())
+				return errors.Is(err, fs.ErrNotExist)
+			})
 		})
 	}
 	if !strings.Contains(states.String(), "disconnected\nconnecting") && !strings.Contains(states.String(), "disconnected\nconnected") {

@@ -18,6 +18,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/launcher"
@@ -39,15 +40,128 @@ func (f fixed) Agent(context.Context) (*sshagent.Agent, error) { return f.a, nil
 func Fixed(a *sshagent.Agent) Source { return fixed{a} }
 
 // Launcher runs processes and touches files on one agent.
-type Launcher struct{ src Source }
+type Launcher struct {
+	src Source
+
+	// made remembers the directories MkdirAll made over the current
+	// connection, so that a build's "make the workspace" costs no round
+	// trip the second time: a step's start makes its working directory
+	// anyway, should something have removed it meanwhile. Removing or
+	// renaming through the launcher forgets what is below.
+	mu   sync.Mutex
+	conn *sshagent.Agent
+	made map[string]bool
+	// scopes narrows a build's end-of-build sweep: per cookie, the
+	// lowest supervisor pid of the processes that carried it.
+	scopes map[string]*scope
+}
+
+// scope is what the launcher knows of the processes that carried a
+// cookie: the lowest pid of their supervisors, how many are still
+// running, and whether one ended without its pid known.
+type scope struct {
+	first   int
+	open    int
+	unknown bool
+}
 
 var (
-	_ launcher.Launcher   = (*Launcher)(nil)
-	_ launcher.Reattacher = (*Launcher)(nil)
+	_ launcher.Launcher      = (*Launcher)(nil)
+	_ launcher.Reattacher    = (*Launcher)(nil)
+	_ launcher.ScriptStarter = (*Launcher)(nil)
 )
 
 // New returns the launcher of the agent src connects to.
-func New(src Source) *Launcher { return &Launcher{src: src} }
+func New(src Source) *Launcher {
+	return &Launcher{src: src, made: map[string]bool{}, scopes: map[string]*scope{}}
+}
+
+// maxScopes bounds the scopes kept (a build whose agent went away is
+// never swept, and leaves its scope).
+const maxScopes = 4096
+
+// started notes a process started with cookie, and returns the
+// SweepFrom a sweep after it may use.
+func (l *Launcher) started(cookie string) int {
+	if cookie == "" {
+		return 0
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	sc := l.scopes[cookie]
+	from := sshagent.SweepSelf
+	switch {
+	case sc == nil:
+		if len(l.scopes) >= maxScopes {
+			clear(l.scopes)
+		}
+		sc = &scope{}
+		l.scopes[cookie] = sc
+	case sc.open > 0 || sc.unknown || sc.first == 0:
+		from = 0 // look at every process
+	default:
+		from = sc.first
+	}
+	sc.open++
+	return from
+}
+
+// ended notes the end of a process started with cookie, whose
+// supervisor had pid (0: unknown); swept: it swept the cookie, which is
+// done with.
+func (l *Launcher) ended(cookie string, pid int, swept bool) {
+	if cookie == "" {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	sc := l.scopes[cookie]
+	if sc == nil {
+		return
+	}
+	if swept {
+		delete(l.scopes, cookie)
+		return
+	}
+	sc.open--
+	switch {
+	case pid == 0:
+		sc.unknown = true
+	case sc.first == 0 || pid < sc.first:
+		sc.first = pid
+	}
+}
+
+// known reports whether MkdirAll made dir over a's connection.
+func (l *Launcher) known(a *sshagent.Agent, dir string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.conn != a {
+		l.conn, l.made = a, map[string]bool{}
+	}
+	return l.made[path.Clean(dir)]
+}
+
+// remember records that dir exists.
+func (l *Launcher) remember(a *sshagent.Agent, dir string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.conn == a {
+		l.made[path.Clean(dir)] = true
+	}
+}
+
+// forget forgets p and what is below it.
+func (l *Launcher) forget(p string) {
+	p = path.Clean(p)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for d := range l.made {
+		if d == p || strings.HasPrefix(d, p+"/") || p == "/" {
+			delete(l.made, d)
+		}
+	}
+}
 
 // offline is a step's loss, as the launcher reports it: the agent's own
 // error, which is also launcher.ErrOffline.
@@ -58,9 +172,24 @@ func (e *offline) Unwrap() error        { return e.err }
 func (e *offline) Is(target error) bool { return target == launcher.ErrOffline }
 
 // process is a step on the agent.
-type process struct{ p *sshagent.Process }
+type process struct {
+	p      *sshagent.Process
+	l      *Launcher
+	cookie string
+	once   *sync.Once
+}
 
-var _ launcher.Durable = process{}
+func (l *Launcher) process(p *sshagent.Process, cookie string) process {
+	return process{p: p, l: l, cookie: cookie, once: &sync.Once{}}
+}
+
+var (
+	_ launcher.Durable = process{}
+	_ launcher.Swept   = process{}
+)
+
+// Swept implements launcher.Swept.
+func (p process) Swept() bool { return p.p.Swept() }
 
 func (p process) Done() <-chan struct{} { return p.p.Done() }
 
@@ -68,6 +197,9 @@ func (p process) Done() <-chan struct{} { return p.p.Done() }
 // than its offline timeout gives an error wrapping launcher.ErrOffline.
 func (p process) Wait() (int, error) {
 	code, err := p.p.Wait()
+	if p.l != nil {
+		p.once.Do(func() { p.l.ended(p.cookie, p.p.Pid(), p.p.Swept()) })
+	}
 	if err == nil {
 		return code, nil
 	}
@@ -90,6 +222,9 @@ func (p process) Handle() string { return p.p.ControlDir() }
 // Offset implements launcher.Durable.
 func (p process) Offset() int64 { return p.p.Offset() }
 
+// Detach implements launcher.Durable.
+func (p process) Detach() bool { return p.p.Detach() }
+
 // Start implements launcher.Launcher: the process runs durably, its
 // stdout and stderr merged into Stdout (Stderr when Stdout is nil).
 func (l *Launcher) Start(ctx context.Context, pr launcher.Proc) (launcher.Process, error) {
@@ -97,14 +232,49 @@ func (l *Launcher) Start(ctx context.Context, pr launcher.Proc) (launcher.Proces
 	if err != nil {
 		return nil, err
 	}
+	from := l.started(pr.Cookie)
 	p, err := a.Start(ctx, sshagent.Proc{
 		Argv: pr.Argv, Dir: pr.Dir, Env: pr.Env, Stdin: pr.Stdin,
-		Stdout: pr.Stdout, Stderr: pr.Stderr, Cookie: pr.Cookie,
+		Stdout: pr.Stdout, Stderr: pr.Stderr, Cookie: pr.Cookie, KillAfter: pr.KillAllAfter, SweepFrom: from,
 	})
+	if err != nil {
+		l.ended(pr.Cookie, 0, false)
+		return nil, err
+	}
+	return l.process(p, pr.Cookie), nil
+}
+
+// StartScript implements launcher.ScriptStarter: the script is written
+// in the step's control directory (sshagent.ScriptPathFor) by the
+// command that starts the step.
+func (l *Launcher) StartScript(ctx context.Context, pr launcher.Proc, script []byte, announce func(path string)) (launcher.Process, error) {
+	a, err := l.src.Agent(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return process{p}, nil
+	id := sshagent.NewID()
+	file := sshagent.ScriptPathFor(pr.Dir, id)
+	argv := make([]string, len(pr.Argv))
+	for i, arg := range pr.Argv {
+		if arg == launcher.ScriptArg {
+			arg = file
+		}
+		argv[i] = arg
+	}
+	if announce != nil {
+		announce(file)
+	}
+	from := l.started(pr.Cookie)
+	p, err := a.Start(ctx, sshagent.Proc{
+		Argv: argv, Dir: pr.Dir, Env: pr.Env, Stdin: pr.Stdin,
+		Stdout: pr.Stdout, Stderr: pr.Stderr, Cookie: pr.Cookie, KillAfter: pr.KillAllAfter, SweepFrom: from,
+		ID: id, Script: script,
+	})
+	if err != nil {
+		l.ended(pr.Cookie, 0, false)
+		return nil, err
+	}
+	return l.process(p, pr.Cookie), nil
 }
 
 // Reattach implements launcher.Reattacher.
@@ -117,7 +287,7 @@ func (l *Launcher) Reattach(ctx context.Context, handle string, offset int64, ou
 	if err != nil {
 		return nil, err
 	}
-	return process{p}, nil
+	return process{p: p, once: &sync.Once{}}, nil
 }
 
 // KillAll implements launcher.Launcher.
@@ -129,6 +299,11 @@ func (l *Launcher) KillAll(ctx context.Context, grace time.Duration, cookies ...
 	if err != nil {
 		return 0, err
 	}
+	l.mu.Lock()
+	for _, c := range cookies {
+		delete(l.scopes, c)
+	}
+	l.mu.Unlock()
 	return a.KillAll(ctx, grace, cookies...)
 }
 
@@ -138,7 +313,14 @@ func (l *Launcher) MkdirAll(ctx context.Context, dir string, perm fs.FileMode) e
 	if err != nil {
 		return err
 	}
-	return a.MkdirAll(ctx, dir, perm)
+	if l.known(a, dir) {
+		return nil
+	}
+	if err := a.MkdirAll(ctx, dir, perm); err != nil {
+		return err
+	}
+	l.remember(a, dir)
+	return nil
 }
 
 // MkdirTemp implements launcher.Launcher.
@@ -266,6 +448,8 @@ func (l *Launcher) Rename(ctx context.Context, from, to string) error {
 	if err != nil {
 		return err
 	}
+	l.forget(from)
+	l.forget(to)
 	return a.Rename(ctx, from, to)
 }
 
@@ -275,6 +459,7 @@ func (l *Launcher) Remove(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
+	l.forget(name)
 	return a.Remove(ctx, name)
 }
 
@@ -284,5 +469,6 @@ func (l *Launcher) RemoveAll(ctx context.Context, p string) error {
 	if err != nil {
 		return err
 	}
+	l.forget(p)
 	return a.RemoveAll(ctx, p)
 }

@@ -129,6 +129,9 @@ BUILD_ID=dontKillMe setsid sleep 2002 </dev/null >/dev/null 2>&1 &`}, Dir: ws, C
 		}
 		sshtest.Eventually(t, 10*time.Second, "the first line", func() bool { return out.String() == "one\n" })
 		d := p.(launcher.Durable)
+		if !d.Detach() {
+			t.Fatal("ended already")
+		}
 		other := New(Fixed(dial(t, config(srv))))
 		var rest syncBuf
 		q, err := other.Reattach(ctx(t), d.Handle(), 4, &rest)
@@ -138,7 +141,9 @@ BUILD_ID=dontKillMe setsid sleep 2002 </dev/null >/dev/null 2>&1 &`}, Dir: ws, C
 		if code, err := q.Wait(); err != nil || code != 0 || rest.String() != "two\n" {
 			t.Fatalf("%d %v %q", code, err, rest.String())
 		}
-		p.Wait()
+		if _, err := p.Wait(); !errors.Is(err, sshagent.ErrDetached) {
+			t.Fatalf("the process let go of: %v", err)
+		}
 	})
 }
 
