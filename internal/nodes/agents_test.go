@@ -386,8 +386,11 @@ func TestStopAndLeftovers(t *testing.T) {
 		return 0
 	}
 	t.Run("a build's leftovers die with it, dontKillMe aside", func(t *testing.T) {
-		w.build(w.job("leaves", "agent1", false, `setsid sleep 3001 </dev/null >/dev/null 2>&1 &
-BUILD_ID=dontKillMe setsid sleep 3002 </dev/null >/dev/null 2>&1 &
+		// The step waits until its daemons run: one still starting when
+		// the build ends carries the build's cookie, not yet its opt-out.
+		w.build(w.job("leaves", "agent1", false, `setsid sh -c 'touch up1; exec sleep 3001' </dev/null >/dev/null 2>&1 &
+BUILD_ID=dontKillMe setsid sh -c 'touch up2; exec sleep 3002' </dev/null >/dev/null 2>&1 &
+while [ ! -f up1 ] || [ ! -f up2 ]; do sleep 0.05; done
 echo left`))
 		b := w.await()
 		if b.Result != model.Success {

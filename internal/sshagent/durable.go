@@ -80,11 +80,12 @@ type Proc struct {
 	// KILL), before its end is reported; Process.Swept then says it was
 	// done. A build's last step sweeps so in the same round trip.
 	KillAfter time.Duration
-	// SweepFrom narrows that sweep to the processes whose pid is at
-	// least SweepFrom (pids are handed out in increasing order; should
-	// they have wrapped around since, all are looked at): the Pid of the
-	// first process that carried the cookie. SweepSelf: none did before
-	// this step. 0: all processes.
+	// SweepFrom narrows that sweep to the processes whose pid was handed
+	// out since SweepFrom's (pids are handed out in increasing order;
+	// should they have wrapped around since, or many processes have
+	// started, all are looked at): the Pid of the first process that
+	// carried the cookie. SweepSelf: none did before this step. 0: all
+	// processes.
 	SweepFrom int
 }
 
@@ -134,6 +135,10 @@ func runScript(p Proc) (string, error) {
 // heartbeat touches the log every Heartbeat until the result exists.
 const heartbeat = `{ while sleep 3 && [ -d "$c" ] && [ ! -f "$c/` + ResultFile + `" ]; do touch "$c/` + LogFile + `"; done; }`
 
+// sweepRange is the most pids a narrowed sweep probes one by one; more,
+// and it reads every process's environment.
+const sweepRange = 256
+
 // sweepScript kills every process whose environment holds
 // JENKINS_NODE_COOKIE set to one of cookies, sparing dontKillMe ones
 // and the shell itself: TERM, then KILL to those alive after grace,
@@ -148,12 +153,19 @@ func sweepScript(cookies []string, grace time.Duration, from string) string {
 	find := `set -- $(grep -lzxF` + pats + ` /proc/[0-9]*/environ 2>/dev/null)
 `
 	if from != "" {
-		// Only the processes started since from can carry the cookie:
-		// their environment alone is read (unless the pids wrapped
-		// around since: $p, the step's pid, is below from then).
-		find = `f0=` + from + `; [ "$p" -lt "$f0" ] && f0=0
-set --; for d in /proc/[0-9]*; do [ "${d#/proc/}" -ge "$f0" ] && set -- "$@" "$d/environ"; done
-if [ $# -gt 0 ]; then set -- $(grep -lzxF` + pats + ` "$@" 2>/dev/null); fi
+		// Only the processes started since from (pids from it up to the
+		// last one handed out, that of a subshell forked now) can carry
+		// the cookie: the
+		// environment of those of them that are the agent user's alone is
+		// read, when they are few (the pids did not wrap around since,
+		// and not many processes started).
+		find = `f0=` + from + `; : & l0=$!; wait $l0
+set --
+if [ -n "$l0" ] && [ "$l0" -ge "$f0" ] && [ $((l0 - f0)) -lt ` + strconv.Itoa(sweepRange) + ` ]; then
+  q=$f0; while [ $q -le $l0 ]; do [ -O /proc/$q ] && set -- "$@" /proc/$q/environ; q=$((q+1)); done
+  if [ $# -gt 0 ]; then set -- $(grep -lzxF` + pats + ` "$@" 2>/dev/null); fi
+else
+  ` + find + `fi
 `
 	}
 	return find + `pids=
@@ -221,13 +233,17 @@ kill -TERM -$$ 2>/dev/null`
 // a session without a terminal, and the shell writes to the connection
 // only after the result file is written; the step runs in a session of
 // its own either way.
-func launchScript(ctl, dir, stdin string, watch bool, sweep string) string {
+func launchScript(ctl, dir, stdin string, watch bool, sweep string, inline []byte) string {
 	s := `c=` + shq(ctl) + `
 mkdir -p -m 700 "$c" ` + shq(dir) + ` && : >> "$c/` + LogFile + `" || exit 90
 IFS=' ' read -r n1 n2 || exit 90
 head -c "$n1" > "$c/` + runFile + `" || exit 90
 if [ "$n2" -gt 0 ]; then head -c "$n2" > "$c/` + ScriptFile + `" || exit 90; fi
 `
+	if inline != nil {
+		s += `printf '%s' ` + shq(string(inline)) + ` > "$c/` + ScriptFile + `" || exit 90
+`
+	}
 	if !watch {
 		return s + `setsid sh -c ` + shq(supervisor(sweep)) + ` jeeves-supervisor "$c" ` + shq(stdin) + ` </dev/null >/dev/null 2>&1 &
 exit 0`
@@ -240,6 +256,23 @@ n=0; [ -s "$c/` + LogFile + `" ] && n=$(wc -c < "$c/` + LogFile + `")
 printf 'jeeves-result %s %s %s %s\n' "$r" $n "$s" $$ >&2
 IFS= read -r a && [ "$a" = ok ] && rm -rf "$c"
 exit 0`
+}
+
+// InlineScript is the largest script the launch command carries itself
+// (written by the shell's printf: no process to start); a larger one, or
+// one with a NUL byte, comes on its stdin (and head -c writes it). A
+// step's script is no secret (it is the job's configuration); its
+// environment, which may hold secrets, always comes on stdin, never on a
+// command line.
+const InlineScript = 16 << 10
+
+// splitScript says how the launch carries a script: inline (on its
+// command line) or on its stdin.
+func splitScript(script []byte) (inline, stdin []byte) {
+	if len(script) > 0 && len(script) <= InlineScript && !bytes.ContainsRune(script, 0) {
+		return script, nil
+	}
+	return nil, script
 }
 
 // launchInput is the launch command's stdin: the sizes of run.sh and of
@@ -431,13 +464,16 @@ func (a *Agent) Start(ctx context.Context, pr Proc) (*Process, error) {
 		from := ""
 		switch {
 		case pr.SweepFrom == SweepSelf:
-			from = "$$"
+			// The step's own pid: its supervisor's helpers (tail, the
+			// heartbeat) started before it.
+			from = "$p"
 		case pr.SweepFrom > 0:
 			from = strconv.Itoa(pr.SweepFrom)
 		}
 		sweep = sweepScript([]string{pr.Cookie}, pr.KillAfter, from)
 	}
 	ctl := ControlDirFor(pr.Dir, id)
+	inline, viaStdin := splitScript(pr.Script)
 	p := a.newProcess(id, ctl, pr.Stdout, pr.Stderr)
 	p.started = true
 	stdin := "/dev/null"
@@ -462,7 +498,7 @@ func (a *Agent) Start(ctx context.Context, pr Proc) (*Process, error) {
 	}
 	if !watch {
 		var e bytes.Buffer
-		code, err := a.exec(ctx, c, launchScript(ctl, pr.Dir, stdin, false, sweep), launchInput(run, pr.Script), io.Discard, &e)
+		code, err := a.exec(ctx, c, launchScript(ctl, pr.Dir, stdin, false, sweep, inline), launchInput(run, viaStdin), io.Discard, &e)
 		if err != nil {
 			return nil, fmt.Errorf("start: %w", err)
 		}
@@ -478,9 +514,9 @@ func (a *Agent) Start(ctx context.Context, pr Proc) (*Process, error) {
 		return nil, err
 	}
 	res := &resultWriter{got: make(chan struct{})}
-	in := &launchStdin{r: launchInput(run, pr.Script), reply: make(chan string, 1)}
+	in := &launchStdin{r: launchInput(run, viaStdin), reply: make(chan string, 1)}
 	s.Stdin, s.Stdout, s.Stderr = in, p, res
-	if err := s.Start(a.wrap(launchScript(ctl, pr.Dir, stdin, true, sweep))); err != nil {
+	if err := s.Start(a.wrap(launchScript(ctl, pr.Dir, stdin, true, sweep, inline))); err != nil {
 		release()
 		<-a.watchers
 		return nil, fmt.Errorf("start: %w", err)
