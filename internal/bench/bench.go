@@ -36,6 +36,7 @@ type Config struct {
 	LogSize     int64         // the big console log
 	ConsoleSize int64         // what the printing build prints
 	Keep        bool          // keep the work directory
+	Smoke       bool          // a smoke test: budgets are not checked
 }
 
 // Full is the run BENCHMARKS.md documents.
@@ -51,11 +52,22 @@ var Quick = Config{
 	Runs: 40, Conns: 16, LoadTime: time.Second, LogSize: 64 << 20, ConsoleSize: 20_000_000,
 }
 
+// Smoke is the smallest run that still goes through every scenario: a
+// few seconds, for CI (.ci/run), to catch a change that breaks the
+// harness or a scenario. Its figures mean nothing, and its budgets are
+// not checked: only a scenario that fails makes it exit non-zero.
+var Smoke = Config{
+	Executors: 2, Jobs: 20, History: 200, Growth: 40, RateBuilds: 10, APIJobs: 10,
+	Runs: 5, Conns: 4, LoadTime: 300 * time.Millisecond, LogSize: 1 << 20, ConsoleSize: 1 << 20,
+	Smoke: true,
+}
+
 // Main is jeeves-bench's command line.
 func Main(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("jeeves-bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	quick := fs.Bool("quick", false, "a scaled-down run (seconds, not minutes); not the budgets' conditions")
+	smoke := fs.Bool("smoke", false, "the smallest run through every scenario, for CI: no budget is checked, a failing scenario exits 1")
 	bin := fs.String("jeeves", "", "use this jeeves binary instead of building ./cmd/jeeves")
 	keep := fs.Bool("keep", false, "keep the work directory (homes, logs) after the run")
 	serveFile := fs.String("serve-file", "", "internal: serve this file as the bare net/http floor")
@@ -77,6 +89,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if *quick {
 		cfg = Quick
 	}
+	if *smoke {
+		cfg = Smoke
+	}
 	cfg.Jeeves, cfg.Keep = *bin, *keep
 	groups := map[string]bool{}
 	for _, g := range strings.Split(*only, ",") {
@@ -96,6 +111,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		if row.Err != nil {
 			return 1
 		}
+	}
+	if cfg.Smoke {
+		fmt.Fprintln(stderr, "jeeves-bench: smoke run: every scenario ran (budgets not checked)")
 	}
 	return 0
 }
@@ -138,7 +156,9 @@ func (r *run) logf(format string, args ...any) {
 
 func (r *run) header() string {
 	mode := "full"
-	if r.cfg.Jobs != Full.Jobs {
+	if r.cfg.Smoke {
+		mode = "smoke (tiny: figures mean nothing, budgets not checked)"
+	} else if r.cfg.Jobs != Full.Jobs {
 		mode = "quick (scaled down: not the budgets' conditions)"
 	}
 	return fmt.Sprintf("jeeves-bench %s run, %s, %s/%s, %d CPUs, %s, load average before: %s\n",
