@@ -71,7 +71,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	bin := fs.String("jeeves", "", "use this jeeves binary instead of building ./cmd/jeeves")
 	keep := fs.Bool("keep", false, "keep the work directory (homes, logs) after the run")
 	serveFile := fs.String("serve-file", "", "internal: serve this file as the bare net/http floor")
-	only := fs.String("only", "", "run only these groups, comma-separated: trigger,api,rate,console,big")
+	only := fs.String("only", "", "run only these groups, comma-separated: trigger,rate,param,console,api,big")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -197,6 +197,7 @@ func (r *run) all() ([]Row, error) {
 	}{
 		{"trigger", r.triggerRows},
 		{"rate", r.rateRows},
+		{"param", r.paramRows},
 		{"console", r.consoleRows},
 		{"api", r.apiRows},
 		{"big", r.bigRows},

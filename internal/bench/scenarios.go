@@ -156,6 +156,82 @@ func (r *run) rateRows() ([]Row, error) {
 		Note: fmt.Sprintf("the second build of each of %d jobs, all triggered while jeeves was quieting down, timed from cancelQuietDown until the last job's build is finished and the queue and executors are idle; floor: the same scripts run directly, %d at a time (jeeves's executors), half before jeeves's round and half after", len(names), r.cfg.Executors)}}, nil
 }
 
+// paramRows: builds/s for RateBuilds builds of one concurrent job, each
+// with its own parameter value (so none folds into another), beside the
+// same scripts run directly with the same parallelism.
+func (r *run) paramRows() ([]Row, error) {
+	home := r.home("param")
+	token, err := seed(home, []seedJob{{name: "param", command: helloScript, concurrent: true, param: "N"}})
+	if err != nil {
+		return nil, err
+	}
+	p, err := r.startJeeves(home)
+	if err != nil {
+		return nil, err
+	}
+	defer p.stop()
+	c := newClient("admin", token)
+	n := int64(1)
+	triggerN := func(count int) error {
+		for i := range count {
+			st, body, _, err := c.do(http.MethodPost, fmt.Sprintf("%s/job/param/buildWithParameters?delay=0sec&N=%d-%d", p.url, n, i), nil)
+			if err != nil {
+				return err
+			}
+			if st != http.StatusCreated {
+				return fmt.Errorf("buildWithParameters: %d %s", st, firstLine(body))
+			}
+		}
+		return nil
+	}
+	// A first round makes the workspaces (param, param@2) and warms up.
+	warm := 2 * r.cfg.Executors
+	if err := triggerN(warm); err != nil {
+		return nil, err
+	}
+	if err := waitLast(c, p.url, "param", n+int64(warm)-1, 5*time.Millisecond); err != nil {
+		return nil, err
+	}
+	n += int64(warm)
+	count := r.cfg.RateBuilds
+	r.logf("builds/s floor: %d scripts run directly, %d at a time, half now and half after", count, r.cfg.Executors)
+	floorTime, err := r.runScripts(count / 2)
+	if err != nil {
+		return nil, err
+	}
+	r.logf("builds/s: %d builds of a concurrent job with distinct parameters on %d executors", count, r.cfg.Executors)
+	if err := post(c, p.url+"/quietDown"); err != nil {
+		return nil, err
+	}
+	if err := triggerN(count); err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	if err := post(c, p.url+"/cancelQuietDown"); err != nil {
+		return nil, err
+	}
+	if err := waitLast(c, p.url, "param", n+int64(count)-1, 2*time.Millisecond); err != nil {
+		return nil, err
+	}
+	elapsed := time.Since(t0)
+	next, err := nextBuildNumber(c, p.url, "param")
+	if err != nil {
+		return nil, err
+	}
+	if want := n + int64(count); next != want {
+		return nil, fmt.Errorf("param's next build number is %d, want %d (did triggers fold?)", next, want)
+	}
+	rate := float64(count) / elapsed.Seconds()
+	more, err := r.runScripts(count - count/2)
+	if err != nil {
+		return nil, err
+	}
+	floor := float64(count) / (floorTime + more).Seconds()
+	return []Row{{Name: fmt.Sprintf("builds/s, %d of a concurrent job, distinct parameters", count), Unit: PerSecond, Value: rate, Floor: floor,
+		Budget: "≥ 50 % of floor", Pass: rate >= floor/2,
+		Note: fmt.Sprintf("%d builds of one concurrent job, each with its own value of a string parameter, queued while quieting down, timed from cancelQuietDown to the last build finished and the queue and executors idle; floor: the same scripts run directly, %d at a time, half before and half after", count, r.cfg.Executors)}}, nil
+}
+
 // runScripts runs n trivial scripts directly, as many at a time as jeeves
 // has executors, and returns how long they took.
 func (r *run) runScripts(n int) (time.Duration, error) {

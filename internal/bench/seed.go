@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,15 +20,30 @@ import (
 const adminPassword = "bench-password"
 
 // shellJob is a freestyle job's config.xml with one shell step.
-func shellJob(command string) []byte {
+func shellJob(command string) []byte { return jobXML(command, false, "") }
+
+// jobXML is a freestyle job's config.xml with one shell step, running
+// concurrent builds or not, with one string parameter if param is set.
+func jobXML(command string, concurrent bool, param string) []byte {
 	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "'", "&apos;", `"`, "&quot;")
+	props := ""
+	if param != "" {
+		props = `
+  <properties>
+    <hudson.model.ParametersDefinitionProperty>
+      <parameterDefinitions>
+        <hudson.model.StringParameterDefinition><name>` + r.Replace(param) + `</name><defaultValue></defaultValue><trim>false</trim></hudson.model.StringParameterDefinition>
+      </parameterDefinitions>
+    </hudson.model.ParametersDefinitionProperty>
+  </properties>`
+	}
 	return []byte(`<?xml version='1.1' encoding='UTF-8'?>
 <project>
   <description>seeded by jeeves-bench</description>
-  <keepDependencies>false</keepDependencies>
+  <keepDependencies>false</keepDependencies>` + props + `
   <canRoam>true</canRoam>
   <disabled>false</disabled>
-  <concurrentBuild>false</concurrentBuild>
+  <concurrentBuild>` + strconv.FormatBool(concurrent) + `</concurrentBuild>
   <builders>
     <hudson.tasks.Shell>
       <command>` + r.Replace(command) + `</command>
@@ -45,6 +61,10 @@ type seedJob struct {
 	command string
 	builds  int
 	logs    map[int64]int64 // build number → log size to create
+	// concurrent and param: the job runs concurrent builds, and takes
+	// one string parameter of that name.
+	concurrent bool
+	param      string
 }
 
 // seed writes the admin user and an API token (through internal/app),
@@ -99,7 +119,7 @@ func seedJobs(ctx context.Context, st seedStore, jobs []seedJob, now time.Time) 
 		cause := []model.Cause{{Kind: model.CauseUser, UserID: "admin"}}
 		batch := make([]model.Build, 0, 1000)
 		for _, j := range jobs {
-			job, err := st.CreateJob(ctx, j.name, shellJob(j.command), now, nil)
+			job, err := st.CreateJob(ctx, j.name, jobXML(j.command, j.concurrent, j.param), now, nil)
 			if err != nil {
 				return fmt.Errorf("job %s: %w", j.name, err)
 			}
