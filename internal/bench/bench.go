@@ -71,6 +71,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	bin := fs.String("jeeves", "", "use this jeeves binary instead of building ./cmd/jeeves")
 	keep := fs.Bool("keep", false, "keep the work directory (homes, logs) after the run")
 	serveFile := fs.String("serve-file", "", "internal: serve this file as the bare net/http floor")
+	builds := fs.Int("builds", 0, "builds queued at once in the builds/s rows (default: the mode's)")
 	only := fs.String("only", "", "run only these groups, comma-separated: trigger,rate,param,console,api,big")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -93,6 +94,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		cfg = Smoke
 	}
 	cfg.Jeeves, cfg.Keep = *bin, *keep
+	if *builds > 0 {
+		cfg.RateBuilds = *builds
+	}
 	groups := map[string]bool{}
 	for _, g := range strings.Split(*only, ",") {
 		if g != "" {
