@@ -19,9 +19,6 @@ import (
 // adminPassword is the seeded admin's password (loopback only).
 const adminPassword = "bench-password"
 
-// shellJob is a freestyle job's config.xml with one shell step.
-func shellJob(command string) []byte { return jobXML(command, false, "") }
-
 // jobXML is a freestyle job's config.xml with one shell step, running
 // concurrent builds or not, with one string parameter if param is set.
 func jobXML(command string, concurrent bool, param string) []byte {
