@@ -37,12 +37,14 @@ type Config struct {
 	ConsoleSize int64         // what the printing build prints
 	Keep        bool          // keep the work directory
 	Smoke       bool          // a smoke test: budgets are not checked
+	Scale       Scale         // the large installation
 }
 
 // Full is the run BENCHMARKS.md documents.
 var Full = Config{
 	Executors: 2, Jobs: 1000, History: 100_000, Growth: 10_000, RateBuilds: 1000, APIJobs: 100,
 	Runs: 200, Conns: 16, LoadTime: 3 * time.Second, LogSize: 1 << 30, ConsoleSize: 200_000_000,
+	Scale: Scale{Folders: 100, PerFolder: 100, Builds: 1_000_000, History: 100_000, Queue: 10_000, Clients: 500},
 }
 
 // Quick is a scaled-down run for a quick look; its figures are not the
@@ -50,6 +52,7 @@ var Full = Config{
 var Quick = Config{
 	Executors: 2, Jobs: 100, History: 10_000, Growth: 1_000, RateBuilds: 200, APIJobs: 100,
 	Runs: 40, Conns: 16, LoadTime: time.Second, LogSize: 64 << 20, ConsoleSize: 20_000_000,
+	Scale: Scale{Folders: 20, PerFolder: 50, Builds: 100_000, History: 10_000, Queue: 1_000, Clients: 100},
 }
 
 // Smoke is the smallest run that still goes through every scenario: a
@@ -60,6 +63,7 @@ var Smoke = Config{
 	Executors: 2, Jobs: 20, History: 200, Growth: 40, RateBuilds: 10, APIJobs: 10,
 	Runs: 5, Conns: 4, LoadTime: 300 * time.Millisecond, LogSize: 1 << 20, ConsoleSize: 1 << 20,
 	Smoke: true,
+	Scale: Scale{Folders: 10, PerFolder: 2, Builds: 200, History: 50, Queue: 20, Clients: 10},
 }
 
 // Main is jeeves-bench's command line.
@@ -72,7 +76,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	keep := fs.Bool("keep", false, "keep the work directory (homes, logs) after the run")
 	serveFile := fs.String("serve-file", "", "internal: serve this file as the bare net/http floor")
 	builds := fs.Int("builds", 0, "builds queued at once in the builds/s rows (default: the mode's)")
-	only := fs.String("only", "", "run only these groups, comma-separated: trigger,rate,param,console,api,big")
+	only := fs.String("only", "", "run only these groups, comma-separated: trigger,rate,param,console,api,big,scale")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -205,6 +209,7 @@ func (r *run) all() ([]Row, error) {
 		{"console", r.consoleRows},
 		{"api", r.apiRows},
 		{"big", r.bigRows},
+		{"scale", r.scaleRows},
 	}
 	for _, s := range steps {
 		if !r.want(s.group) {

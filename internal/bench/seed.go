@@ -62,7 +62,16 @@ type seedJob struct {
 	// one string parameter of that name.
 	concurrent bool
 	param      string
+	folder     bool // a folder (its items are named folder/item)
 }
+
+// folderXML is a folder's config.xml.
+const folderXML = `<?xml version='1.1' encoding='UTF-8'?>
+<com.cloudbees.hudson.plugins.folder.Folder plugin="cloudbees-folder">
+  <description>seeded by jeeves-bench</description>
+  <properties/>
+</com.cloudbees.hudson.plugins.folder.Folder>
+`
 
 // seed writes the admin user and an API token (through internal/app),
 // and jobs with their builds (through the store), into a new home, and
@@ -116,7 +125,11 @@ func seedJobs(ctx context.Context, st seedStore, jobs []seedJob, now time.Time) 
 		cause := []model.Cause{{Kind: model.CauseUser, UserID: "admin"}}
 		batch := make([]model.Build, 0, 1000)
 		for _, j := range jobs {
-			job, err := st.CreateJob(ctx, j.name, jobXML(j.command, j.concurrent, j.param), now, nil)
+			xml := jobXML(j.command, j.concurrent, j.param)
+			if j.folder {
+				xml = []byte(folderXML)
+			}
+			job, err := st.CreateJob(ctx, j.name, xml, now, nil)
 			if err != nil {
 				return fmt.Errorf("job %s: %w", j.name, err)
 			}
