@@ -2,6 +2,7 @@ package bench
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -273,7 +275,59 @@ func (r *run) runScripts(n int) (time.Duration, error) {
 // consoleRows: a build that prints ConsoleSize bytes beside the same step
 // sending them to /dev/null.
 func (r *run) consoleRows() ([]Row, error) {
-	home := r.home("console")
+	rows, err := r.consoleOn(r.home("console"), "", 1.3)
+	if err != nil {
+		return nil, err
+	}
+	// The same on a tmpfs: the log's writes then cost no disk, which
+	// separates what jeeves adds from what this machine's disk costs.
+	dir, cleanup, err := r.tmpfsDir()
+	if err != nil {
+		r.logf("console on tmpfs: skipped: %v", err)
+		return rows, nil
+	}
+	defer cleanup()
+	more, err := r.consoleOn(filepath.Join(dir, "console"), ", on tmpfs", 1.2)
+	if err != nil {
+		return nil, err
+	}
+	return append(rows, more...), nil
+}
+
+// tmpfsDir is a new directory on a tmpfs: under /dev/shm when it is one,
+// else (as root) a tmpfs mounted in the work directory.
+func (r *run) tmpfsDir() (string, func(), error) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs("/dev/shm", &st); err == nil && st.Type == tmpfsMagic {
+		dir, err := os.MkdirTemp("/dev/shm", "jeeves-bench-*")
+		if err != nil {
+			return "", nil, err
+		}
+		return dir, func() {
+			if !r.cfg.Keep {
+				os.RemoveAll(dir)
+			}
+		}, nil
+	}
+	if os.Geteuid() != 0 {
+		return "", nil, errors.New("/dev/shm is not a tmpfs, and mounting one needs root")
+	}
+	dir := filepath.Join(r.work, "tmpfs")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", nil, err
+	}
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=2g,mode=0700"); err != nil {
+		return "", nil, fmt.Errorf("mount a tmpfs: %w", err)
+	}
+	return dir, func() { syscall.Unmount(dir, 0) }, nil
+}
+
+// tmpfsMagic is a tmpfs's f_type (linux/magic.h TMPFS_MAGIC).
+const tmpfsMagic = 0x01021994
+
+// consoleOn: the console rows for a home at home, named with where,
+// with the printing build's budget as a multiple of its floor.
+func (r *run) consoleOn(home, where string, budget float64) ([]Row, error) {
 	gen := fmt.Sprintf("yes 'jeeves console benchmark: a line of build output' | head -c %d", r.cfg.ConsoleSize)
 	token, err := seed(home, []seedJob{{name: "print", command: gen}, {name: "quiet", command: gen + " > /dev/null"},
 		{name: "file", command: gen + " > out.log"}})
@@ -286,7 +340,7 @@ func (r *run) consoleRows() ([]Row, error) {
 	}
 	defer p.stop()
 	c := newClient("admin", token)
-	r.logf("console: %d MB printed by a build, beside the same step writing to /dev/null", r.cfg.ConsoleSize/1e6)
+	r.logf("console%s: %d MB printed by a build, beside the same step writing to /dev/null", where, r.cfg.ConsoleSize/1e6)
 	var printing, quiet, file []time.Duration
 	for i := range 4 { // the first round warms up
 		for _, job := range []string{"print", "quiet", "file"} {
@@ -330,10 +384,10 @@ func (r *run) consoleRows() ([]Row, error) {
 	}
 	v, f, ff := Median(printing), Median(quiet), Median(file)
 	return []Row{
-		{Name: fmt.Sprintf("build printing %d MB", r.cfg.ConsoleSize/1e6), Unit: Millis, Value: ms(v), Floor: ms(f),
-			Budget: "≤ 1.3× floor", Pass: float64(v) <= 1.3*float64(f),
-			Note: fmt.Sprintf("median of 3 builds of `%s`, trigger to finished; floor: the same step with `> /dev/null`", gen)},
-		{Name: fmt.Sprintf("build printing %d MB, vs its step writing a file", r.cfg.ConsoleSize/1e6), Unit: Millis, Value: ms(v), Floor: ms(ff),
+		{Name: fmt.Sprintf("build printing %d MB%s", r.cfg.ConsoleSize/1e6, where), Unit: Millis, Value: ms(v), Floor: ms(f),
+			Budget: fmt.Sprintf("≤ %.1f× floor", budget), Pass: float64(v) <= budget*float64(f),
+			Note: fmt.Sprintf("median of 3 builds of `%s`, trigger to finished; floor: the same step with `> /dev/null`; the home at %s", gen, home)},
+		{Name: fmt.Sprintf("build printing %d MB%s, vs its step writing a file", r.cfg.ConsoleSize/1e6, where), Unit: Millis, Value: ms(v), Floor: ms(ff),
 			Budget: "(shown)", Pass: true,
 			Note: "the same build beside a build whose step sends its output to a file itself (`> out.log` in the workspace): what keeping a console log costs beyond the disk"},
 	}, nil
