@@ -367,6 +367,17 @@ func (s *Service) ByID(id int64) (*model.Job, error) {
 	return copyJob(j), nil
 }
 
+// Shared returns the stored job with id itself, not a copy: like the
+// jobs Children hands out, it is never changed in place (see update),
+// and callers must not modify it. Listings that look up a job per row
+// (the queue's thousands of items) use it to copy nothing.
+func (s *Service) Shared(id int64) (*model.Job, bool) {
+	s.mu.RLock()
+	j, ok := s.byID[id]
+	s.mu.RUnlock()
+	return j, ok
+}
+
 // Children returns the items directly inside folder ("" = the top
 // level), sorted as Jenkins sorts them. They are the stored jobs, shared
 // and never changed in place (see update): callers must not modify them.

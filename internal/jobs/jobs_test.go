@@ -291,3 +291,39 @@ func TestEachFolderListsItsOwnItems(t *testing.T) {
 		}
 	})
 }
+
+// TestSharedJobsAreNeverChangedInPlace: Shared hands out the stored job
+// itself; a later build replaces it, so what a caller holds stays as it
+// was, and Shared then returns the new one.
+func TestSharedJobsAreNeverChangedInPlace(t *testing.T) {
+	ctx := context.Background()
+	home := t.TempDir()
+	st, err := sqlite.Open(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s, err := jobs.New(ctx, st, blob.NewDir(home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := s.Create(ctx, "", "a", []byte(project), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, ok := s.Shared(j.ID)
+	if !ok || held.Name != "a" {
+		t.Fatalf("Shared = %v, %v", held, ok)
+	}
+	s.BuildStarted(j.ID, 1)
+	s.BuildFinished(j.ID, 1, model.Success)
+	if held.Status != (model.JobStatus{}) {
+		t.Fatalf("the held job changed: %+v", held.Status)
+	}
+	if now, _ := s.Shared(j.ID); now.Status.CompletedNumber != 1 {
+		t.Fatalf("Shared after the build: %+v", now.Status)
+	}
+	if _, ok := s.Shared(j.ID + 100); ok {
+		t.Fatal("Shared found an unknown id")
+	}
+}
