@@ -167,11 +167,16 @@ func TestConfigureFormKeepsConfiguration(t *testing.T) {
 			"E-mail Notification (hudson.tasks.Mailer)",
 			"Discard old builds (jenkins.model.BuildDiscarderProperty)",
 			"Poll SCM (hudson.triggers.SCMTrigger)",
-			"Use secret text(s) or file(s) (org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper)",
+			// The credentials binding has its own section, which edits it.
+			`name="binding.usernameVariable" value="NEXUS_USER"`,
+			`<option value="nexus-deploy" selected>`,
 		} {
 			if !strings.Contains(html.UnescapeString(page.body), want) {
 				t.Errorf("the Configure page does not name %q", want)
 			}
+		}
+		if strings.Contains(page.body, "(org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper)") {
+			t.Error("the Configure page says it keeps the credentials binding without editing it")
 		}
 	})
 

@@ -25,8 +25,8 @@ func init() {
 		{"credential", map[string]any{
 			"C":    credstore.Public{ID: "deploy", Scope: credentials.ScopeGlobal, Kind: credentials.KindUsernamePassword, Username: "u" + hostile, Description: hostile},
 			"Name": "n" + hostile, "Type": "Username with password", "URL": "/credentials/store/system/domain/_/credential/deploy/",
-			"Uses":      []credentialUse{{Job: "j" + hostile, JobURL: "/job/j/", Number: 3, BuildURL: "/job/j/3/", When: "2026-01-02 03:04:05"}, {Job: "gone", Number: 1}},
-			"Hidden":    2, "CanUpdate": true, "CanDelete": true, "Keep": 100,
+			"Uses":   []credentialUse{{Job: "j" + hostile, JobURL: "/job/j/", Number: 3, BuildURL: "/job/j/3/", When: "2026-01-02 03:04:05"}, {Job: "gone", Number: 1}},
+			"Hidden": 2, "CanUpdate": true, "CanDelete": true, "Keep": 100,
 		}, []string{
 			`<h1 id="credential-title">n` + escaped + `</h1>`, `<dd id="credential-id">deploy</dd>`, `<dd>u` + escaped + `</dd>`,
 			`<a href="/job/j/">j` + escaped + `</a>`, `<a href="/job/j/3/">#3</a>`, `gone (deleted)`, `2 more in jobs you cannot see`,

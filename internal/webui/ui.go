@@ -30,7 +30,7 @@ type UI struct {
 	farm     *farm.Farm
 	builds   *builds.Service
 	settings *settings.Service
-	audit    *audit.Log   // nil: no audit log
+	audit    *audit.Log // nil: no audit log
 	creds    *credstore.Service
 	flash    *flash.Store // the pages held for Post/Redirect/Get
 	log      *slog.Logger
