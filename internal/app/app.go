@@ -122,6 +122,11 @@ func New(ctx context.Context, opt Options) (*App, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	a := &App{log: logger}
+	release, err := lockHome(opt.Home)
+	if err != nil {
+		return nil, err
+	}
+	a.onClose(release)
 	if err := a.build(ctx, opt, logger); err != nil {
 		a.Close(0)
 		return nil, err
