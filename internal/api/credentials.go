@@ -201,7 +201,8 @@ func (a *API) fingerprintObject(c *request.Call, fp *credstore.Fingerprint) *exp
 // (DomainWrapper.doCreateCredentials): one credential's XML
 // (application/xml or text/xml; also a body that starts with "<" sent
 // with curl's default form type, which Jenkins would refuse) answers 200
-// empty, or 409 if the id is taken; the UI's form (a json field, and a
+// empty, or 409 if the id is taken, empty too as in Jenkins (the reason
+// in X-Error); the UI's form (a json field, and a
 // multipart part for a secret file) answers 302 to the domain, or, to a
 // client that accepts JSON, Jenkins's 200 JSON message, MsgExists for a
 // taken id. A credential that does not parse, or an SSH key that does
@@ -220,7 +221,15 @@ func (a *API) CreateCredentials(c *request.Call, base string) error {
 	if xml, ok, err := xmlBody(c, ct); err != nil {
 		return err
 	} else if ok {
-		if _, err := a.creds.CreateXML(c.Ctx(), c.CredentialsActor(), xml); err != nil {
+		_, err := a.creds.CreateXML(c.Ctx(), c.CredentialsActor(), xml)
+		if errors.Is(err, credstore.ErrExists) {
+			// Jenkins's 409 has no body, and clients (gojenkins) read a
+			// body as JSON: the reason goes in X-Error only.
+			c.W.Header().Set("X-Error", usererr.Message(err))
+			c.W.WriteHeader(http.StatusConflict)
+			return nil
+		}
+		if err != nil {
 			return credRefused(err)
 		}
 		c.W.WriteHeader(http.StatusOK)

@@ -207,7 +207,7 @@ func TestCredentialsRESTAPI(t *testing.T) {
 			status               int
 			msg                  string
 		}{
-			{"a duplicate id is a 409, as in Jenkins", domainPath + "createCredentials", secretTextXML("deploy", "", "x-x-x"), "application/xml", 409, "already exists"},
+			{"a duplicate id is a 409, as in Jenkins", domainPath + "createCredentials", secretTextXML("deploy", "", "x-x-x"), "application/xml", 409, ""},
 			{"XML that does not parse is a 400", domainPath + "createCredentials", "<org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl><id>x", "application/xml", 400, "malformed XML"},
 			{"an unknown credential type is a 400", domainPath + "createCredentials", "<com.example.Unknown><id>u</id></com.example.Unknown>", "application/xml", 400, "com.example.Unknown"},
 			{"a private key that does not parse is a 400 at save", domainPath + "createCredentials", sshKeyXML("bad-key", "git", "-----BEGIN OPENSSH PRIVATE KEY-----\nnot a key\n-----END OPENSSH PRIVATE KEY-----\n", ""), "application/xml", 400, "private key"},
@@ -233,6 +233,9 @@ func TestCredentialsRESTAPI(t *testing.T) {
 					t.Fatalf("%d %s", r.status, r.body)
 				}
 			})
+		}
+		if r := post(domainPath+"createCredentials", secretTextXML("deploy", "", "x-x-x"), nil); r.status != 409 || r.body != "" || !strings.Contains(r.header.Get("X-Error"), "already exists") {
+			t.Errorf("a duplicate's 409: %d %q %v", r.status, r.body, r.header)
 		}
 		if after := rs.asToken(t, "GET", domainPath+"api/json?tree=credentials[id]", "").body; after != before {
 			t.Fatalf("the store changed:\n%s\n%s", before, after)
