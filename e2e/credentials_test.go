@@ -155,7 +155,9 @@ func TestCredentialsOverREST(t *testing.T) {
 				t.Fatalf("%s: %d %s", id, code, body)
 			}
 		}
-		var d struct{ Credentials []struct{ ID, TypeName string } }
+		var d struct {
+			Credentials []struct{ ID, TypeName string }
+		}
 		if err := json.Unmarshal([]byte(curl(t, "-g", "-u", auth, j.url+credDomain+"api/json?tree=credentials[id,typeName]")), &d); err != nil || len(d.Credentials) != 4 {
 			t.Fatalf("%v %+v", err, d)
 		}
@@ -397,3 +399,49 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// TestSecretFilesGoneAfterACrash kills jeeves with SIGKILL while a build
+// holds a bound secret file, and restarts it: the file is removed at
+// start, before jeeves serves.
+func TestSecretFilesGoneAfterACrash(t *testing.T) {
+	t.Parallel()
+	home := filepath.Join(t.TempDir(), "home")
+	gate := filepath.Join(t.TempDir(), "gate")
+	t.Cleanup(func() { killHomeProcesses(home) })
+	j := start(t, home, nil)
+	tok := j.adminToken(t)
+	body := `<org.jenkinsci.plugins.plaincredentials.impl.FileCredentialsImpl><id>crash-file</id><fileName>f</fileName><secretBytes>` +
+		base64.StdEncoding.EncodeToString([]byte("crash secret content")) + `</secretBytes></org.jenkinsci.plugins.plaincredentials.impl.FileCredentialsImpl>`
+	if code, out := postXML(t, j, "admin:"+tok, credDomain+"createCredentials", body); code != 200 {
+		t.Fatalf("%d %s", code, out)
+	}
+	script := `echo "$SETTINGS" > "$WORKSPACE/path"
+while [ ! -e ` + gate + ` ]; do sleep 0.05; done`
+	j.createJob(t, "holds-file", `<project><builders><hudson.tasks.Shell><command>`+xmlText(script)+`</command></hudson.tasks.Shell></builders>`+
+		`<buildWrappers><org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper><bindings><org.jenkinsci.plugins.credentialsbinding.impl.FileBinding>`+
+		`<credentialsId>crash-file</credentialsId><variable>SETTINGS</variable></org.jenkinsci.plugins.credentialsbinding.impl.FileBinding></bindings>`+
+		`</org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper></buildWrappers></project>`)
+	j.trigger(t, "holds-file")
+	var path string
+	waitFor(t, "the build to write its secret file's path", func() bool {
+		b, err := os.ReadFile(filepath.Join(home, "workspace", "holds-file", "path"))
+		path = strings.TrimSpace(string(b))
+		return err == nil && path != ""
+	})
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("the secret file is not there while the build runs: %v", err)
+	}
+	j.kill()
+	killHomeProcesses(home)
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("the kill removed the file itself: %v", err)
+	}
+	j2 := start(t, home, nil)
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatalf("after the restart the secret file %s is still there: %v", path, err)
+	}
+	var b struct{ Result string }
+	j2.json(t, "job/holds-file/1/api/json", &b)
+	if b.Result != "ABORTED" {
+		t.Errorf("the killed build: %q", b.Result)
+	}
+}
