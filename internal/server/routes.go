@@ -14,6 +14,12 @@ const (
 	routeReadWrite
 	// routePublic needs no permission (the login pages, whoAmI).
 	routePublic
+	// routeHook is a push hook servers call (a git hook, GitHub,
+	// GitLab): it needs no login and no crumb, and its own rules decide
+	// (a notifyCommit token, a signature, a job's trigger token, or Perm
+	// without one). It may act on a GET (/git/notifyCommit, as the git
+	// plugin does).
+	routeHook
 )
 
 // route is one URL the walker answers. Placeholders in path name the
@@ -21,7 +27,8 @@ const (
 // build number, {view} a list view, {user} a user, {node} an agent,
 // {item} a queue item id, {label} a label, {token} one of the user's
 // token uuids, {fresh} an unused name, {value} an unused API token
-// value, {victim} a fresh user, {asset} a static file. "DELETE " before
+// value, {victim} a fresh user, {asset} a static file, {gittoken} a
+// notifyCommit token's uuid, {repo} a repository URL. "DELETE " before
 // a path is the HTTP DELETE method on it.
 type route struct {
 	Path string
@@ -156,4 +163,20 @@ var routes = []route{
 	{"manage/configure", routeAction, permAdminister},
 	{"manage/users/", routeRead, permAdminister},
 	{"manage/audit/", routeRead, permAdminister},
+
+	// The git plugin (walk_git.go).
+	{"git/notifyCommit?url={repo}", routeHook, ""},
+	{"github-webhook/", routeHook, ""},
+	{"project/{job}", routeHook, permBuild},
+	{"job/{job}/scmPollLog/", routeRead, permItemRead},
+	{"job/{job}/GitHubPollLog/", routeRead, permItemRead},
+	{"job/{job}/changes", routeRead, permItemRead},
+	{"job/{job}/{n}/changes", routeRead, permItemRead},
+	{"job/{job}/{n}/pollingLog/", routeRead, permItemRead},
+	{"job/{job}/{n}/pollingLog/pollingLog", routeRead, permItemRead},
+	{"descriptorByName/hudson.plugins.git.ApiTokenPropertyConfiguration/generate?apiTokenName={fresh}", routeAction, permAdminister},
+	{"descriptorByName/hudson.plugins.git.ApiTokenPropertyConfiguration/revoke?apiTokenUuid={gittoken}", routeAction, permAdminister},
+	{"manage/git/configure", routeAction, permAdminister},
+	{"manage/git/generateToken?apiTokenName={fresh}", routeAction, permAdminister},
+	{"manage/git/revokeToken?uuid={gittoken}", routeAction, permAdminister},
 }

@@ -15,8 +15,10 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/builds"
+	"github.com/jeeves-ci/jeeves/internal/credstore"
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/flash"
+	"github.com/jeeves-ci/jeeves/internal/gitscm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/settings"
 )
@@ -36,6 +38,9 @@ type UI struct {
 	// summaries remembers what the dashboard shows of each job's history
 	// (job id → historySummary).
 	summaries sync.Map
+
+	git   *gitscm.Plugin     // the git plugin's pages and settings
+	creds *credstore.Service // the credentials the forms offer
 }
 
 // Services are what the web UI reads and changes.
@@ -46,6 +51,11 @@ type Services struct {
 	Builds   *builds.Service
 	Settings *settings.Service
 	Audit    *audit.Log // nil: no audit log
+	// Git is the git plugin: its pages, the source section of the job
+	// form, the git settings.
+	Git *gitscm.Plugin
+	// Credentials lists the credentials the forms offer.
+	Credentials *credstore.Service
 }
 
 // New parses the templates and returns the UI over svc; version is
@@ -60,7 +70,7 @@ func New(svc Services, held *flash.Store, version string, log *slog.Logger) (*UI
 	}
 	ui := &UI{
 		version: version, auth: svc.Auth, jobs: svc.Jobs, farm: svc.Farm, builds: svc.Builds, settings: svc.Settings,
-		audit: svc.Audit, flash: held, log: log, t: t,
+		audit: svc.Audit, git: svc.Git, creds: svc.Credentials, flash: held, log: log, t: t,
 	}
 	// A deleted build may be the last success or failure the dashboard
 	// remembers of its job.
