@@ -358,3 +358,15 @@ func gitCauseClass(k model.CauseKind) string {
 	}
 	return ""
 }
+
+// scmClass is the class of a job's SCM, as its api/json "scm" names it:
+// the first SCM of its config.xml jeeves lists (a GitSCM, which the git
+// contributor runs, or another plugin's), else hudson.scm.NullSCM.
+func scmClass(job *model.Job) string {
+	for _, u := range job.Config.Unsupported {
+		if u.Kind == model.KindSCM {
+			return u.Class
+		}
+	}
+	return "hudson.scm.NullSCM"
+}
