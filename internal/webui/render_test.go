@@ -108,9 +108,10 @@ var pageCases = []struct {
 		`id="username" name="username" value="carol` + escaped + `"`, `id="password2-error">Password didn&#39;t match`,
 	}},
 	{"audit", map[string]any{"Q": audit.Query{User: "bob" + hostile}, "Total": 1, "Next": "/manage/audit/?offset=100",
-		"Entries": []audit.Entry{{Time: time.Now(), User: "bob", Auth: "token", TokenUUID: "u-1", Addr: "127.0.0.1", Action: "POST /job/" + hostile, Status: 403, Detail: "d"}}}, []string{
-		`id="f-user" name="user" value="bob` + escaped + `"`, `1 matching entries`, `<td>POST /job/` + escaped + `</td>`, `<td>403</td>`,
-		`<span class="muted">u-1</span>`, `<a href="/manage/audit/?offset=100">Older</a>`,
+		"Entries": []auditRow{{Entry: audit.Entry{Time: time.Date(2024, 5, 1, 12, 3, 4, 0, time.UTC), User: "bob", Auth: "token", TokenUUID: "u-1", Addr: "127.0.0.1", Action: "POST /job/" + hostile, Status: 403, Detail: "d"}, Token: "ci" + hostile}}}, []string{
+		`id="f-user" name="user" value="bob` + escaped + `"`, `1 matching entries`, `<td data-label="Action" class="words">POST /job/` + escaped + `</td>`, `<td data-label="Status" class="nowrap">403</td>`,
+		`<span class="token" title="Token UUID u-1">‘ci` + escaped + `’<span class="sr"> (UUID u-1)</span></span>`, `<a href="/manage/audit/?offset=100">Older</a>`,
+		`<time datetime="2024-05-01T12:03:04Z" title="2024-05-01 12:03:04 UTC">2024-05-01 12:03:04 UTC</time>`,
 	}},
 }
 

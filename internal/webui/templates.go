@@ -68,12 +68,19 @@ func parseTemplates() (*templates, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Every page is parsed with the layout and every partials*.html.
+	shared := []string{"templates/layout.html"}
+	for _, f := range files {
+		if strings.HasPrefix(path.Base(f), "partials") {
+			shared = append(shared, f)
+		}
+	}
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".html")
-		if name == "layout" || name == "partials" {
+		if name == "layout" || strings.HasPrefix(name, "partials") {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", f)
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, append(shared, f)...)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
@@ -114,11 +121,13 @@ func (u *templates) Render(w io.Writer, page string, data any) error {
 var funcs = template.FuncMap{
 	"ago":      timespan.Ago,
 	"duration": timespan.Format,
+	// when is a time as pages show it without script: in UTC, said so;
+	// the page's script shows it in the browser's time zone.
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return "never"
 		}
-		return t.Local().Format("2006-01-02 15:04:05")
+		return t.UTC().Format("2006-01-02 15:04:05 UTC")
 	},
 	"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"ball":  Ball,

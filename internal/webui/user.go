@@ -3,12 +3,10 @@ package webui
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/model"
@@ -216,45 +214,6 @@ func (ui *UI) usersPage(c *request.Call, status int, msg string, typed *userForm
 	return ui.render(c, status, "users", page{Title: "Users", Trail: []trail{{"Manage jeeves", c.Root + "manage/"}, {"Users", c.Root + "manage/users/"}}, P: map[string]any{
 		"Users": users, "Error": msg, "Self": c.SelfID(), "Typed": typed,
 	}})
-}
-
-// AuditPage is /manage/audit/: the audit log, newest first, filtered by
-// user and action, 100 entries a page.
-func (ui *UI) AuditPage(c *request.Call) error {
-	if err := c.Require(authz.Administer); err != nil {
-		return err
-	}
-	if ui.audit == nil {
-		return request.NewError(http.StatusNotFound, "The audit log is off")
-	}
-	v := c.R.URL.Query()
-	q := audit.Query{User: strings.TrimSpace(v.Get("user")), Action: strings.TrimSpace(v.Get("action")), Limit: 100}
-	if n, err := strconv.Atoi(v.Get("offset")); err == nil && n > 0 {
-		q.Offset = n // else the first page
-	}
-	entries, total, err := ui.audit.Find(q)
-	if err != nil {
-		return err
-	}
-	link := func(offset int) string {
-		u := url.Values{}
-		if q.User != "" {
-			u.Set("user", q.User)
-		}
-		if q.Action != "" {
-			u.Set("action", q.Action)
-		}
-		u.Set("offset", strconv.Itoa(offset))
-		return c.Root + "manage/audit/?" + u.Encode()
-	}
-	data := map[string]any{"Q": q, "Entries": entries, "Total": total}
-	if q.Offset > 0 {
-		data["Prev"] = link(max(0, q.Offset-q.Limit))
-	}
-	if q.Offset+len(entries) < total {
-		data["Next"] = link(q.Offset + q.Limit)
-	}
-	return ui.render(c, http.StatusOK, "audit", page{Title: "Audit log", Trail: []trail{{"Manage jeeves", c.Root + "manage/"}, {"Audit log", c.Root + "manage/audit/"}}, P: data})
 }
 
 // CreateUserRefused is the Users page again after the Create User form
