@@ -382,6 +382,7 @@ func (ui *UI) NewJob(c *request.Call, folder *model.Job) error {
 		if f.Errors == nil {
 			job, err := create(xml)
 			if err == nil {
+				c.Notify("Created ‘" + job.Name + "’")
 				return request.SeeOther(c, c.Root+jobPath(job.Name))
 			}
 			if errors.Is(err, errRefused) {
@@ -438,6 +439,7 @@ func (ui *UI) NewJob(c *request.Call, folder *model.Job) error {
 		f.fail(map[bool]string{true: "form", false: "name"}[errors.Is(err, jobs.ErrBadConfig)], msg)
 		return show(http.StatusBadRequest, t)
 	}
+	c.Notify("Created ‘" + job.Name + "’")
 	return request.SeeOther(c, c.Root+jobPath(job.Name))
 }
 
@@ -520,6 +522,7 @@ func (ui *UI) ConfigSubmit(c *request.Call, job *model.Job) error {
 			}
 			return request.Refused(err)
 		}
+		c.Notify("Saved")
 		return request.SeeOther(c, c.Root+jobPath(job.Name))
 	}
 	if jobs.IsFolder(job) {
@@ -552,6 +555,7 @@ func (ui *UI) ConfigSubmit(c *request.Call, job *model.Job) error {
 		f.fail("form", msg)
 		return back()
 	}
+	c.Notify("Saved")
 	return request.SeeOther(c, c.Root+jobPath(job.Name))
 }
 

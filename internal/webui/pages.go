@@ -44,6 +44,9 @@ func (ui *UI) render(c *request.Call, status int, name string, pg page) error {
 	pg.User = c.ID.User
 	pg.Crumb = ui.crumbValue(c)
 	pg.Admin = c.ID.User != nil && c.HasOn(nil, authz.Administer)
+	if pg.Flash == "" {
+		pg.Flash = ui.takeNotice(c)
+	}
 	var buf bytes.Buffer
 	if err := ui.t.Render(&buf, name, pg); err != nil {
 		return err

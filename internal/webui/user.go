@@ -76,8 +76,21 @@ func (ui *UI) SecurityForm(c *request.Call, u *model.User, form string) error {
 		}
 		return ui.securityPage(c, u, http.StatusOK, securityState{NewToken: value, NewTokenName: t.Name})
 	case "revoke":
-		if err := ui.auth.RevokeToken(c.Ctx(), u.ID, c.R.URL.Query().Get("tokenUuid")); err != nil && !errors.Is(err, store.ErrNotFound) {
+		uuid := c.R.URL.Query().Get("tokenUuid")
+		name := ""
+		if tokens, err := ui.auth.Tokens(c.Ctx(), u.ID); err == nil {
+			for _, t := range tokens {
+				if t.UUID == uuid {
+					name = t.Name
+				}
+			}
+		}
+		err := ui.auth.RevokeToken(c.Ctx(), u.ID, uuid)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
+		}
+		if err == nil {
+			c.Notify("Revoked the token ‘" + name + "’")
 		}
 		return request.SeeOther(c, back)
 	case "password":
@@ -190,6 +203,7 @@ func (ui *UI) ManageConfigure(c *request.Call) error {
 		typed.Errors[field] = usererr.Message(err)
 		return ui.managePage(c, http.StatusBadRequest, typed)
 	}
+	c.Notify("Saved")
 	return request.SeeOther(c, c.Root+"manage/")
 }
 
