@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/authz"
+	"github.com/jeeves-ci/jeeves/internal/builds"
 	"github.com/jeeves-ci/jeeves/internal/executor"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
@@ -107,6 +108,7 @@ func jobTrail(c *request.Call, name string) []trail {
 type dashboardRow struct {
 	Name, URL                        string
 	Ball                             BallInfo
+	Health                           *builds.Health // nil: no completed build
 	Folder, CanBuild, Params         bool
 	LastSuccess, LastFailure         int64 // build numbers; 0 = none
 	SuccessAgo, FailureAgo, Duration string
@@ -118,7 +120,12 @@ type queueRow struct {
 	CanCancel      bool
 }
 
-type executorRow struct{ Build, URL string }
+// executorRow is one executor of the built-in node: idle (Build ""), or
+// the build it runs and how far it has come against its job's estimate.
+type executorRow struct {
+	Build, URL string
+	Progress   progress
+}
 
 // Dashboard renders the jobs of folder ("" = the root) with the queue
 // and the executors beside them.
@@ -153,6 +160,10 @@ func (ui *UI) Dashboard(c *request.Call, folder *model.Job) error {
 			if sum.status.CompletedNumber > 0 {
 				r.Duration = timespan.Format(sum.duration)
 			}
+			if sum.healthOK {
+				h := sum.health
+				r.Health = &h
+			}
 			busy = busy || j.Status.LastBuilding
 		}
 		rows = append(rows, r)
@@ -177,7 +188,12 @@ func (ui *UI) Dashboard(c *request.Call, folder *model.Job) error {
 			execs = append(execs, executorRow{Build: "busy"})
 			continue
 		}
-		execs = append(execs, executorRow{Build: j.Name + " #" + strconv.FormatInt(b.Number, 10), URL: c.Root + jobPath(j.Name) + strconv.FormatInt(b.Number, 10) + "/console"})
+		sum, err := ui.summarizeHistory(c, j)
+		if err != nil {
+			return err
+		}
+		execs = append(execs, executorRow{Build: j.Name + " #" + strconv.FormatInt(b.Number, 10), URL: c.Root + jobPath(j.Name) + strconv.FormatInt(b.Number, 10) + "/console",
+			Progress: progressOf(time.Since(b.StartedAt), sum.estimate)})
 	}
 	offline := ""
 	if off, why := ui.farm.Offline(); off {
@@ -216,6 +232,9 @@ type historySummary struct {
 	status           model.JobStatus
 	success, failure *model.Build
 	duration         time.Duration
+	health           builds.Health // Jenkins's weather, when healthOK
+	healthOK         bool
+	estimate         time.Duration // how long a build takes; 0: unknown
 }
 
 // summarizeHistory is j's historySummary, remembered or read; one that
@@ -240,6 +259,12 @@ func (ui *UI) summarizeHistory(c *request.Call, j *model.Job) (historySummary, e
 		if b != nil {
 			sum.duration = b.Duration
 		}
+		if sum.health, sum.healthOK, err = ui.builds.Health(c.Ctx(), j.ID); err != nil {
+			return sum, err
+		}
+		if sum.estimate, _, err = ui.builds.EstimatedDuration(c.Ctx(), j.ID); err != nil {
+			return sum, err
+		}
 	}
 	ui.summaries.Store(j.ID, sum)
 	return sum, nil
@@ -253,55 +278,6 @@ func ignoreGone(err error) error {
 	return err
 }
 
-// trendBar is one build in the build-time trend chart.
-type trendBar struct {
-	Number     int64
-	X, Y, W, H float64
-	Class      string
-	Result     string
-	Duration   time.Duration
-}
-
-type trendChart struct {
-	Width, Height float64
-	Max           time.Duration
-	Bars          []trendBar
-}
-
-// trend draws the last builds' durations as bars, oldest on the left.
-func trend(builds []*model.Build) trendChart {
-	const width, height, n = 600.0, 140.0, 30
-	ch := trendChart{Width: width, Height: height}
-	if len(builds) > n {
-		builds = builds[:n]
-	}
-	for _, b := range builds {
-		d := b.Duration
-		if b.Building {
-			d = time.Since(b.StartedAt)
-		}
-		ch.Max = max(ch.Max, d)
-	}
-	if len(builds) == 0 {
-		return ch
-	}
-	slot := width / float64(n)
-	for i, b := range builds {
-		d := b.Duration
-		class, result := strings.ToLower(string(b.Result)), string(b.Result)
-		if b.Building {
-			d, class, result = time.Since(b.StartedAt), "building", "running"
-		}
-		h := 2.0
-		if ch.Max > 0 {
-			h = max(2, (height-10)*float64(d)/float64(ch.Max))
-		}
-		x := width - float64(i+1)*slot
-		ch.Bars = append(ch.Bars, trendBar{Number: b.Number, X: x + slot*0.15, Y: height - h, W: slot * 0.7, H: h, Class: class, Result: result, Duration: d})
-	}
-	return ch
-}
-
 type historyRow struct {
 	Number    int64
 	Color     string
@@ -313,13 +289,13 @@ type historyRow struct {
 // JobPage is /job/N/: history, Build Now or the parameters form,
 // Configure, Disable/Enable, Delete, and the build-time trend.
 func (ui *UI) JobPage(c *request.Call, job *model.Job) error {
-	builds, err := ui.builds.List(c.Ctx(), job.ID, 30)
+	recent, err := ui.builds.List(c.Ctx(), job.ID, 30)
 	if err != nil {
 		return err
 	}
 	var hist []historyRow
 	busy := false
-	for _, b := range builds {
+	for _, b := range recent {
 		color := b.Result.Color()
 		if b.Building {
 			color, busy = "grey_anime", true
@@ -343,6 +319,12 @@ func (ui *UI) JobPage(c *request.Call, job *model.Job) error {
 	if busy {
 		live = liveBusy
 	}
+	var health *builds.Health
+	if h, ok, err := ui.builds.Health(c.Ctx(), job.ID); err != nil {
+		return err
+	} else if ok {
+		health = &h
+	}
 	params := make([]model.ParamDef, len(job.Config.Params))
 	copy(params, job.Config.Params)
 	for i := range params {
@@ -354,9 +336,9 @@ func (ui *UI) JobPage(c *request.Call, job *model.Job) error {
 		"Name": job.Name, "URL": c.Root + jobPath(job.Name), "Color": job.Color(),
 		"Description": job.Config.Description, "Disabled": job.Config.Disabled, "Params": params,
 		"CanBuild": c.Has(authz.ItemBuild), "CanConfigure": c.Has(authz.ItemConfigure), "CanDelete": c.Has(authz.ItemDelete),
-		"Builds": hist, "Waiting": waiting, "Trend": trend(builds),
+		"Builds": hist, "Waiting": waiting, "Trend": trend(recent),
 		"Upstream": refs(ui.jobs.Upstream(job)), "Downstream": refs(ui.jobs.Downstream(job)),
-		"NotRun": job.Config.Unsupported,
+		"NotRun": job.Config.Unsupported, "Health": health,
 	}})
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/audit"
+	"github.com/jeeves-ci/jeeves/internal/builds"
 	"github.com/jeeves-ci/jeeves/internal/model"
 )
 
@@ -25,12 +26,16 @@ var pageCases = []struct {
 	want []string
 }{
 	{"dashboard", map[string]any{
-		"Jobs":      []dashboardRow{{Name: "a" + hostile, URL: "/job/a/", Ball: Ball("blue"), CanBuild: true, LastSuccess: 3, SuccessAgo: "1 min", Duration: "2 sec"}},
+		"Jobs": []dashboardRow{{Name: "a" + hostile, URL: "/job/a/", Ball: Ball("blue_anime"), CanBuild: true, LastSuccess: 3, SuccessAgo: "1 min", Duration: "2 sec",
+			Health: &builds.Health{Score: 60, Description: "Build stability: 2 out of the last 5 builds failed.", Bucket: "40to59"}}},
 		"Queue":     []queueRow{{ID: 7, Name: "waiting", URL: "/job/waiting/", Why: "In the quiet period", CanCancel: true}},
-		"Executors": []executorRow{{Build: "a #4", URL: "/job/a/4/console"}, {}},
+		"Executors": []executorRow{{Build: "a #4", URL: "/job/a/4/console", Progress: progressOf(30*time.Second, time.Minute)}, {Build: "b #1", URL: "/job/b/1/console", Progress: progressOf(time.Second, 0)}, {}},
 		"CanCreate": true, "NewItemPath": "view/all/newJob", "Offline": "maintenance " + hostile,
 	}, []string{
-		`<a href="/job/a/">a` + escaped + `</a>`, `class="ball ball-blue"`, `aria-label="Success"`, `1 min ago · #3`, `<td>2 sec</td>`,
+		`<a href="/job/a/">a` + escaped + `</a>`, `class="ball ball-blue ball-anime"`, `aria-label="Success, building"`, `1 min ago · #3`, `<td data-label="Last Duration">2 sec</td>`,
+		`class="weather weather-40to59" role="img" aria-label="Build stability: 2 out of the last 5 builds failed. Score 60%"`,
+		`<progress class="" max="100" value="50" aria-label="Started 30 sec ago; estimated remaining time: 30 sec (50%)"`,
+		`<progress class="" aria-label="Started 1 sec ago; no estimate yet"`, `<td data-label="Last Failure">N/A</td>`,
 		`formaction="/job/a/build?delay=0sec"`, `id="new-item" href="/view/all/newJob"`,
 		`action="/queue/cancelItem?id=7"`, `In the quiet period`, `<a href="/job/a/4/console">a #4</a>`, `<span class="muted">Idle</span>`,
 		`The built-in node is offline: maintenance ` + escaped,
@@ -42,7 +47,10 @@ var pageCases = []struct {
 		"Builds":   []historyRow{{Number: 2, Color: "blue", Duration: 1500 * time.Millisecond}, {Number: 3, Color: "grey_anime", Building: true}},
 		"Trend":    trend([]*model.Build{{Number: 2, Result: model.Success, Duration: time.Second}}),
 		"Upstream": []trail{{"up" + hostile, "/job/up/"}}, "NotRun": []model.Unsupported{{Kind: model.KindSCM, Name: "Git", Class: "hudson.plugins.git.GitSCM"}},
+		"Health": &builds.Health{Score: 100, Description: "Build stability: No recent builds failed.", Bucket: "80plus"},
 	}, []string{
+		`class="weather weather-80plus" role="img" aria-label="Build stability: No recent builds failed. Score 100%"`,
+		`<text class="axis-title" x="263" y="214" text-anchor="middle">Build</text>`, `Duration (seconds)</text>`, `aria-hidden="true">#2</text>`,
 		`j` + escaped, `aria-label="Failed, building"`, `<p class="description">about ` + escaped + `</p>`,
 		`id="configure" href="/job/j/configure"`, `action="/job/j/disable"`, `id="delete" href="/job/j/delete"`,
 		`action="/job/j/buildWithParameters?delay=0sec"`, `name="WHO" value="world` + escaped + `"`, `type="password" id="param-1" name="PW"`,
@@ -109,7 +117,7 @@ var pageCases = []struct {
 	}},
 	{"audit", map[string]any{"Q": audit.Query{User: "bob" + hostile}, "Total": 1, "Next": "/manage/audit/?offset=100",
 		"Entries": []auditRow{{Entry: audit.Entry{Time: time.Date(2024, 5, 1, 12, 3, 4, 0, time.UTC), User: "bob", Auth: "token", TokenUUID: "u-1", Addr: "127.0.0.1", Action: "POST /job/" + hostile, Status: 403, Detail: "d"}, Token: "ci" + hostile}}}, []string{
-		`id="f-user" name="user" value="bob` + escaped + `"`, `1 matching entries`, `<td data-label="Action" class="words">POST /job/` + escaped + `</td>`, `<td data-label="Status" class="nowrap">403</td>`,
+		`id="f-user" name="user" value="bob` + escaped + `"`, `1 matching entries`, `<td data-label="Action" class="words">POST /<wbr>job/<wbr>&lt;script&gt;alert(&#34;x&#34;)&lt;/<wbr>script&gt;</td>`, `<td data-label="Status" class="nowrap">403</td>`,
 		`<span class="token" title="Token UUID u-1">‘ci` + escaped + `’<span class="sr"> (UUID u-1)</span></span>`, `<a href="/manage/audit/?offset=100">Older</a>`,
 		`<time datetime="2024-05-01T12:03:04Z" title="2024-05-01 12:03:04 UTC">2024-05-01 12:03:04 UTC</time>`,
 	}},

@@ -131,6 +131,7 @@ var funcs = template.FuncMap{
 	},
 	"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"ball":  Ball,
+	"wbr":   breakable,
 	"lower": strings.ToLower,
 }
 
@@ -158,10 +159,35 @@ func Ball(color string) BallInfo {
 		words = base
 	}
 	if anime {
-		return BallInfo{Class: "ball ball-" + base + " ball-anime", Words: words + ", building"}
+		// Running: the last result's colour (none yet: "not built"),
+		// with a turning ring that tells it apart from a still ball.
+		if base == "notbuilt" || base == "grey" {
+			words = "Building"
+		} else {
+			words += ", building"
+		}
+		return BallInfo{Class: "ball ball-" + base + " ball-anime", Words: words}
 	}
 	return BallInfo{Class: "ball ball-" + base, Words: words}
 }
 
 // BallInfo is how a status icon is drawn and said.
 type BallInfo struct{ Class, Words string }
+
+// breakable is s, escaped, with a line-break opportunity (<wbr>) after
+// each '/', '.', '?', '&' and '=': a long path or class name wraps between
+// its parts, never in the middle of one.
+func breakable(s string) template.HTML {
+	var b strings.Builder
+	start := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '/', '.', '?', '&', '=':
+			b.WriteString(template.HTMLEscapeString(s[start : i+1]))
+			b.WriteString("<wbr>")
+			start = i + 1
+		}
+	}
+	b.WriteString(template.HTMLEscapeString(s[start:]))
+	return template.HTML(b.String())
+}

@@ -15,7 +15,10 @@
         document.querySelectorAll("[data-live-part]").forEach(function (el) {
           var fresh = el.id && doc.getElementById(el.id);
           if (fresh && fresh.innerHTML !== el.innerHTML) {
-            el.replaceWith(document.importNode(fresh, true));
+            var node = document.importNode(fresh, true);
+            localTimes(node);
+            if (node.innerHTML === el.innerHTML) { return; }
+            el.replaceWith(node);
           }
         });
         schedule(doc.body.getAttribute("data-live"));
@@ -59,7 +62,35 @@
     poll();
   }
 
+  // Times: the server writes each moment in UTC (<time datetime=…>);
+  // here it is shown in the browser's time zone, the exact time with the
+  // zone on hover. A "… ago" keeps its words and gets the exact time.
+  var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+  function localTimes(root) {
+    root.querySelectorAll("time[datetime]").forEach(function (el) {
+      var d = new Date(el.getAttribute("datetime"));
+      if (isNaN(d.getTime())) { return; }
+      var exact = d.toLocaleString(undefined, { dateStyle: "full", timeStyle: "long" });
+      el.setAttribute("title", exact);
+      if (!el.hasAttribute("data-ago")) {
+        el.textContent = d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " +
+          pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
+      }
+    });
+  }
+
+  // A notice (flash=ID) is shown once: the address bar drops its id, so
+  // that a reload, a bookmark or a live refresh does not carry it.
+  function dropFlash() {
+    var url = new URL(location.href);
+    if (!url.searchParams.has("flash")) { return; }
+    url.searchParams.delete("flash");
+    history.replaceState(history.state, "", url.pathname + url.search + url.hash);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    localTimes(document);
+    dropFlash();
     var pre = document.getElementById("console");
     if (pre && pre.hasAttribute("data-more")) { follow(pre); }
     schedule(document.body.getAttribute("data-live"));
