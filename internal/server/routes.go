@@ -156,4 +156,8 @@ var routes = []route{
 	{"manage/configure", routeAction, permAdminister},
 	{"manage/users/", routeRead, permAdminister},
 	{"manage/audit/", routeRead, permAdminister},
+	{"pluginManager/", routeRead, permRead},
+	{"api/", routeRead, permRead},
+	{"job/{job}/api/", routeRead, permItemRead},
+	{"job/{job}/{n}/api/", routeRead, permItemRead},
 }

@@ -490,7 +490,7 @@ func (ui *UI) showConfigure(c *request.Call, job *model.Job, status int, msg, xm
 		xml = string(redacted)
 	}
 	tr := append(jobTrail(c, job.Name), trail{"Configure", c.Root + jobPath(job.Name) + "configure"})
-	return ui.render(c, status, "configure", page{Title: job.Name + " Config", Trail: tr, P: map[string]any{
+	return ui.render(c, status, "configure", page{Title: job.Name + " Config", Trail: tr, API: c.Root + jobPath(job.Name) + "api/", P: map[string]any{
 		"Name": job.Name, "URL": c.Root + jobPath(job.Name), "Error": msg, "XML": xml, "Form": f,
 	}})
 }

@@ -33,6 +33,7 @@ type trail struct{ Name, URL string }
 type page struct {
 	Title, Root, Static, Crumb, Version, Flash string
 	Live                                       string // refresh interval in ms; "" = none
+	API                                        string // the REST API page of the page's object; "" = the root's
 	User                                       *model.User
 	Admin                                      bool
 	Trail                                      []trail
@@ -216,7 +217,11 @@ func (ui *UI) Dashboard(c *request.Call, folder *model.Job) error {
 		title = folder.Name
 		tr = jobTrail(c, folder.Name)
 	}
-	return ui.render(c, http.StatusOK, "dashboard", page{Title: title, Live: live, Trail: tr, P: map[string]any{
+	api := ""
+	if folder != nil {
+		api = folderURL + "api/"
+	}
+	return ui.render(c, http.StatusOK, "dashboard", page{Title: title, Live: live, Trail: tr, API: api, P: map[string]any{
 		"Jobs": rows, "Queue": queue, "Executors": execs, "Offline": offline,
 		"CanCreate": c.ID.User != nil && c.HasOn(folder, authz.ItemCreate), "NewItemPath": newItem,
 		"Folder": map[bool]string{true: name}[folder != nil], "FolderURL": folderURL,
@@ -332,7 +337,7 @@ func (ui *UI) JobPage(c *request.Call, job *model.Job) error {
 			params[i].Default = "" // never sent to the browser
 		}
 	}
-	return ui.render(c, http.StatusOK, "job", page{Title: job.Name, Live: live, Trail: jobTrail(c, job.Name), P: map[string]any{
+	return ui.render(c, http.StatusOK, "job", page{Title: job.Name, Live: live, Trail: jobTrail(c, job.Name), API: c.Root + jobPath(job.Name) + "api/", P: map[string]any{
 		"Name": job.Name, "URL": c.Root + jobPath(job.Name), "Color": job.Color(),
 		"Description": job.Config.Description, "Disabled": job.Config.Disabled, "Params": params,
 		"CanBuild": c.Has(authz.ItemBuild), "CanConfigure": c.Has(authz.ItemConfigure), "CanDelete": c.Has(authz.ItemDelete),
@@ -394,7 +399,7 @@ func (ui *UI) BuildPage(c *request.Call, job *model.Job, b *model.Build, console
 		title += " Console"
 	}
 	tr := append(jobTrail(c, job.Name), trail{"#" + strconv.FormatInt(b.Number, 10), data["URL"].(string)})
-	return ui.render(c, http.StatusOK, "build", page{Title: title, Live: live, Trail: tr, P: data})
+	return ui.render(c, http.StatusOK, "build", page{Title: title, Live: live, Trail: tr, API: data["URL"].(string) + "api/", P: data})
 }
 
 // byteSize says a size the way people read it.

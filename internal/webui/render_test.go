@@ -8,6 +8,7 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/builds"
+	"github.com/jeeves-ci/jeeves/internal/configxml"
 	"github.com/jeeves-ci/jeeves/internal/model"
 )
 
@@ -120,6 +121,22 @@ var pageCases = []struct {
 		`id="f-user" name="user" value="bob` + escaped + `"`, `1 matching entries`, `<td data-label="Action" class="words">POST /<wbr>job/<wbr>&lt;script&gt;alert(&#34;x&#34;)&lt;/<wbr>script&gt;</td>`, `<td data-label="Status" class="nowrap">403</td>`,
 		`<span class="token" title="Token UUID u-1">‘ci` + escaped + `’<span class="sr"> (UUID u-1)</span></span>`, `<a href="/manage/audit/?offset=100">Older</a>`,
 		`<time datetime="2024-05-01T12:03:04Z" title="2024-05-01 12:03:04 UTC">2024-05-01 12:03:04 UTC</time>`,
+	}},
+	{"error", map[string]any{"Status": 403, "Heading": "Access Denied", "Perm": "Job/Configure", "From": "/job/x/?a=" + hostile, "Root": "/",
+		"Login": "/login?from=%2Fjob%2Fx%2F"}, []string{
+		`<p class="status muted">Error 403</p>`, `<h1 id="error-h">Access Denied</h1>`, `id="error-message">admin is missing the Job/Configure permission</p>`,
+		`You are signed in as <strong>Ad ` + escaped + `</strong> (admin).`, `<summary class="button secondary">Sign in as another user</summary>`,
+		`action="/j_spring_security_check"`, `name="from" value="/job/x/?a=` + escaped + `"`, `href="/login?from=%2Fjob%2Fx%2F"`,
+	}},
+	{"apihelp", map[string]any{"Kind": "Project", "Class": "hudson.model.FreeStyleProject", "URL": "/job/j" + hostile + "/", "Props": []string{"name", "color"},
+		"Tree": "builds[number]", "TreeURL": "/job/j/api/json?tree=builds%5Bnumber%5D", "Actions": []apiAction{{"POST", "build?delay=0sec", "Build it " + hostile}}}, []string{
+		`<h1>Project: REST API</h1>`, `id="api-json"`, `<code>name</code>, <code>color</code>`, `id="api-tree"><code>tree=builds[number]</code>`,
+		`<td data-label="What it does">Build it ` + escaped + `</td>`, `/<wbr>build?<wbr>delay=<wbr>0sec</code>`,
+	}},
+	{"plugins", map[string]any{"Core": []configxml.Feature{{Name: "Freestyle projects", What: "shell " + hostile}},
+		"Plugins": []configxml.Feature{{Name: "Git", Plugin: "git", What: "checkout"}}}, []string{
+		`id="no-plugins">jeeves has no plugins`, `<th scope="row" data-label="Feature">Freestyle projects</th><td data-label="What jeeves does">shell ` + escaped + `</td>`,
+		`<td data-label="Plugin"><code>git</code></td>`,
 	}},
 }
 

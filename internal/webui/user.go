@@ -131,7 +131,7 @@ func (ui *UI) securityPage(c *request.Call, u *model.User, status int, st securi
 	}
 	self := strings.EqualFold(c.ID.User.ID, u.ID)
 	base := c.Root + "user/" + u.ID + "/security/"
-	return ui.render(c, status, "security", page{Title: "Security", Trail: []trail{{u.ID, base}, {"Security", base}}, P: map[string]any{
+	return ui.render(c, status, "security", page{Title: "Security", Trail: []trail{{u.ID, base}, {"Security", base}}, API: c.Root + "user/" + u.ID + "/api/", P: map[string]any{
 		"UserID": u.ID, "Self": self, "Base": base, "Tokens": tokens,
 		"NewToken": st.NewToken, "NewTokenName": st.NewTokenName, "Error": st.Error,
 		"PasswordMessage": st.PasswordMessage, "PasswordError": st.PasswordError, "Typed": st.Typed,
