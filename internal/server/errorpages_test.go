@@ -40,7 +40,7 @@ func TestErrorPagesAreStyledForBrowsersAndJenkinsForClients(t *testing.T) {
 			headers: map[string]string{"X-Required-Permission": "hudson.model.Hudson.Administer", "X-You-Are-Authenticated-As": "bob"}},
 		{name: "an anonymous caller", method: "GET", path: "job/base/", status: 403,
 			page: []string{`<h1 id="error-h">Sign in to see this page</h1>`, `You are not signed in.`, `name="from" value="/job/base/"`,
-				`href="` + rs.url + `login?from=%2Fjob%2Fbase%2F"`, `id="err-sign-in"`},
+				`href="` + rs.url + `login?from=%2Fjob%2Fbase%2F"`, `id="sign-in"`},
 			client:  []string{"<title>Authentication required</title>", "<meta http-equiv='refresh' content='1;url=" + rs.url + "login?from=%2Fjob%2Fbase%2F'/>"},
 			headers: map[string]string{"X-Required-Permission": "hudson.model.Hudson.Read"}},
 		{name: "a GET of an action", method: "GET", path: "job/base/build", cookie: rs.session, status: 405,

@@ -72,12 +72,24 @@ var pageCases = []struct {
 	{"configure", map[string]any{
 		"Name": "j" + hostile, "URL": "/job/j/", "Error": "bad " + hostile, "XML": "<project>" + hostile + "</project>",
 		"Form": jobForm{Description: "d" + hostile, Disabled: true, Timer: "H * * * *", TimerCheck: fieldCheck{"ok", "Would next run at noon"},
-			Steps: []stepRow{{Command: "echo " + hostile, Orig: "0"}, {}}, Kept: []string{"Git (hudson.plugins.git.GitSCM)"}},
+			Parameterized: true, Params: []paramRow{{ParamDef: model.ParamDef{Kind: model.ParamBoolean, Name: "B" + hostile, Default: "true"}, Orig: "0"}},
+			Blank: paramRow{ParamDef: model.ParamDef{Kind: model.ParamString}},
+			Steps: []stepRow{{Command: "echo " + hostile, Orig: "0"}}, Kept: []string{"Git (hudson.plugins.git.GitSCM)"}},
 	}, []string{
-		`Configure j` + escaped, `id="form-error">bad ` + escaped, `action="/job/j/configSubmit"`,
+		`Configure j` + escaped, `id="form-error">bad ` + escaped, `action="/job/j/configSubmit"`, `id="tab-form" aria-current="page"`, `href="/job/j/configure?tab=xml" id="tab-xml"`,
 		">\nd" + escaped + "</textarea>", `id="disabled" name="disabled" value="true" checked`, `<p class="check-ok">Would next run at noon</p>`,
+		`<input type="hidden" name="parameterized" value="false">`, `id="parameterized" name="parameterized" value="true" checked`,
+		`<option value="boolean" selected>Boolean Parameter</option>`, `name="param.name" value="B` + escaped + `"`, `<option value="true" selected>Yes (true)</option>`,
+		`<template id="param-template">`, `data-kind="choice">Choice Parameter</button>`, `<template id="step-template">`,
 		`name="shell.orig" value="0"`, ">\necho " + escaped + "</textarea>", `<li>Git (hudson.plugins.git.GitSCM)</li>`,
-		">\n&lt;project&gt;" + escaped + "&lt;/project&gt;</textarea>",
+		`<button type="submit" id="save">Save</button>`, `id="form-note"`,
+	}},
+	{"configure", map[string]any{
+		"Name": "j", "URL": "/job/j/", "Tab": "xml", "XML": "<project>" + hostile + "</project>", "Redacted": "{jeeves-redacted-password-default}",
+		"Form": jobForm{Description: "never shown"},
+	}, []string{
+		`id="tab-xml" aria-current="page"`, `<input type="hidden" name="mode" value="xml">`, ">\n&lt;project&gt;" + escaped + "&lt;/project&gt;</textarea>",
+		`id="xml-note"`, `What you save last is what the job has`, `<code>{jeeves-redacted-password-default}</code>: leave them so to keep them`, `id="save-xml"`,
 	}},
 	{"newjob", map[string]any{
 		"Action": "/view/all/newJob", "Error": "taken " + hostile, "Name": "n" + hostile, "NameError": "in use",

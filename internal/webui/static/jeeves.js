@@ -1,6 +1,7 @@
 // jeeves's only script: live parts of pages, the streaming console,
-// repeated form rows and the copy button. No inline script anywhere: the
-// Content-Security-Policy forbids it.
+// times in the browser's time zone, form rows added and deleted, and the
+// copy button. No inline script anywhere: the Content-Security-Policy
+// forbids it.
 (function () {
   "use strict";
 
@@ -95,19 +96,33 @@
     if (pre && pre.hasAttribute("data-more")) { follow(pre); }
     schedule(document.body.getAttribute("data-live"));
 
-    // "Add Parameter" / "Add build step": clone the last row, emptied.
-    document.querySelectorAll("[data-clone]").forEach(function (btn) {
+    // "Add Parameter" / "Add build step": a new row from the form's
+    // <template>, of the type asked for; "Delete" removes its row (the
+    // server removes what a missing row stood for).
+    document.querySelectorAll("[data-add]").forEach(function (btn) {
       btn.addEventListener("click", function () {
-        var box = document.getElementById(btn.getAttribute("data-clone"));
-        var last = box && box.lastElementChild;
-        if (!last) { return; }
-        var copy = last.cloneNode(true);
-        copy.querySelectorAll("input, textarea").forEach(function (el) { el.value = ""; });
-        copy.querySelectorAll("select").forEach(function (el) { el.selectedIndex = 0; });
-        box.appendChild(copy);
-        var first = copy.querySelector("input, textarea, select");
+        var tpl = document.getElementById(btn.getAttribute("data-add"));
+        var box = document.getElementById(btn.getAttribute("data-into"));
+        if (!tpl || !box) { return; }
+        var row = tpl.content.firstElementChild.cloneNode(true);
+        var kind = btn.getAttribute("data-kind");
+        var select = row.querySelector("select.param-kind");
+        if (kind && select) { select.value = kind; }
+        box.appendChild(row);
+        var menu = btn.closest("details");
+        if (menu) { menu.open = false; }
+        var first = row.querySelector("input:not([type=hidden]), textarea");
         if (first) { first.focus(); }
       });
+    });
+    document.addEventListener("click", function (e) {
+      var btn = e.target.closest && e.target.closest("[data-remove-row]");
+      if (!btn) { return; }
+      var row = btn.closest("fieldset");
+      var next = row && (row.nextElementSibling || row.previousElementSibling);
+      if (row) { row.remove(); }
+      var focus = next && next.querySelector && next.querySelector("input:not([type=hidden]), textarea");
+      if (focus) { focus.focus(); }
     });
 
     // A schedule is checked as it is typed, as Jenkins's form does
