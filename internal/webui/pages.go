@@ -113,6 +113,7 @@ type dashboardRow struct {
 	Folder, CanBuild, Params         bool
 	LastSuccess, LastFailure         int64 // build numbers; 0 = none
 	SuccessAgo, FailureAgo, Duration string
+	SuccessAt, FailureAt             time.Time
 }
 
 type queueRow struct {
@@ -153,10 +154,10 @@ func (ui *UI) Dashboard(c *request.Call, folder *model.Job) error {
 				return err
 			}
 			if sum.success != nil {
-				r.LastSuccess, r.SuccessAgo = sum.success.Number, timespan.Ago(sum.success.StartedAt)
+				r.LastSuccess, r.SuccessAgo, r.SuccessAt = sum.success.Number, timespan.Ago(sum.success.StartedAt), sum.success.StartedAt
 			}
 			if sum.failure != nil {
-				r.LastFailure, r.FailureAgo = sum.failure.Number, timespan.Ago(sum.failure.StartedAt)
+				r.LastFailure, r.FailureAgo, r.FailureAt = sum.failure.Number, timespan.Ago(sum.failure.StartedAt), sum.failure.StartedAt
 			}
 			if sum.status.CompletedNumber > 0 {
 				r.Duration = timespan.Format(sum.duration)

@@ -33,7 +33,7 @@ var pageCases = []struct {
 		"Executors": []executorRow{{Build: "a #4", URL: "/job/a/4/console", Progress: progressOf(30*time.Second, time.Minute)}, {Build: "b #1", URL: "/job/b/1/console", Progress: progressOf(time.Second, 0)}, {}},
 		"CanCreate": true, "NewItemPath": "view/all/newJob", "Offline": "maintenance " + hostile,
 	}, []string{
-		`<a href="/job/a/">a` + escaped + `</a>`, `class="ball ball-blue ball-anime"`, `aria-label="Success, building"`, `1 min ago · #3`, `<td data-label="Last Duration">2 sec</td>`,
+		`<a href="/job/a/">a` + escaped + `</a>`, `class="ball ball-blue ball-anime"`, `aria-label="Success, building"`, `1 min ago</time> · #3`, `<td data-label="Last Duration">2 sec</td>`,
 		`class="weather weather-40to59" role="img" aria-label="Build stability: 2 out of the last 5 builds failed. Score 60%"`,
 		`<progress class="" max="100" value="50" aria-label="Started 30 sec ago; estimated remaining time: 30 sec (50%)"`,
 		`<progress class="" aria-label="Started 1 sec ago; no estimate yet"`, `<td data-label="Last Failure">N/A</td>`,
@@ -55,7 +55,7 @@ var pageCases = []struct {
 		`j` + escaped, `aria-label="Failed, building"`, `<p class="description">about ` + escaped + `</p>`,
 		`id="configure" href="/job/j/configure"`, `action="/job/j/disable"`, `id="delete" href="/job/j/delete"`,
 		`action="/job/j/buildWithParameters?delay=0sec"`, `name="WHO" value="world` + escaped + `"`, `type="password" id="param-1" name="PW"`,
-		`<a href="/job/j/2/">#2</a>`, `<td>1.5 sec</td>`, `<td>running</td>`, `#2 SUCCESS 1 sec`,
+		`<a href="/job/j/2/">#2</a>`, `<td data-label="Duration" class="nowrap">1.5 sec</td>`, `<td data-label="Duration" class="nowrap">running</td>`, `#2 SUCCESS 1 sec`,
 		`Upstream Projects: <a href="/job/up/">up` + escaped + `</a>`, `id="not-run"`, `builds fail, since they cannot do without it`,
 	}},
 	{"build", map[string]any{
@@ -65,7 +65,7 @@ var pageCases = []struct {
 		"Skipped": "1.0 MB",
 	}, []string{
 		`j` + escaped + ` #5`, `action="/job/j/5/stop"`, `<dd id="result">Running</dd>`, `2 sec so far`,
-		`<dd>Started by user ` + escaped + `</dd>`, `<th scope="row">P</th><td>v` + escaped + `</td>`,
+		`<dd>Started by user ` + escaped + `</dd>`, `<th scope="row">P</th><td class="words">v` + escaped + `</td>`,
 		`data-progressive="/job/j/5/logText/progressiveText" data-start="42" data-more="true">line ` + escaped,
 		`Skipping 1.0 MB of the log.`,
 	}},
@@ -114,7 +114,7 @@ var pageCases = []struct {
 		"ExpiryOptions": [][2]string{{"never", "Never"}, {"30", "In 30 days"}}, "ScopeNames": []string{"read", "build"},
 	}, []string{
 		`<h1>Security: bob</h1>`, `<code id="new-token-value">11abc</code>`, `<strong>fresh` + escaped + `</strong>`, `id="token-error">no ` + escaped,
-		`data-token-uuid="u-1"`, `<td>ci` + escaped + `</td>`, `<td>read; jobs team-*</td>`, `action="/user/bob/security/revoke?tokenUuid=u-1"`,
+		`data-token-uuid="u-1"`, `<td class="name">ci` + escaped + `</td>`, `<td data-label="Scopes">read; jobs team-*</td>`, `action="/user/bob/security/revoke?tokenUuid=u-1"`,
 		`id="token-name" name="newTokenName" placeholder="Default name" maxlength="200" value="typed` + escaped + `"`,
 		`<option value="30" selected>In 30 days</option>`, `value="build" checked`, `id="password-message">changed`, `action="/user/bob/security/password"`,
 	}},
@@ -125,7 +125,7 @@ var pageCases = []struct {
 	}},
 	{"users", map[string]any{"Users": []*model.User{{ID: "admin", Admin: true}, {ID: "bob", FullName: "Bob " + hostile}}, "Self": "admin",
 		"Typed": &userForm{Username: "carol" + hostile, Errors: map[string]string{"password2": "Password didn't match"}}}, []string{
-		`<a href="/user/bob/">bob</a></td><td>Bob ` + escaped + `</td>`, `action="/user/bob/doDelete"`,
+		`<a href="/user/bob/">bob</a></td><td data-label="Name">Bob ` + escaped + `</td>`, `action="/user/bob/doDelete"`,
 		`id="username" name="username" value="carol` + escaped + `"`, `id="password2-error">Password didn&#39;t match`,
 	}},
 	{"audit", map[string]any{"Q": audit.Query{User: "bob" + hostile}, "Total": 1, "Next": "/manage/audit/?offset=100",

@@ -99,18 +99,20 @@ func trendAt(builds []*model.Build, now time.Time) trendChart {
 }
 
 // axisUnit is the unit the duration axis counts in, for a longest build
-// of m: seconds, minutes or hours.
+// of m: milliseconds, seconds, minutes or hours.
 func axisUnit(m time.Duration) (string, time.Duration) {
 	switch {
 	case m >= 2*time.Hour:
 		return "hours", time.Hour
 	case m >= 2*time.Minute:
 		return "minutes", time.Minute
+	case m >= time.Second:
+		return "seconds", time.Second
 	}
-	return "seconds", time.Second
+	return "milliseconds", time.Millisecond
 }
 
-// niceStep is a step of 1, 2 or 5 times a power of ten that cuts top into
+// niceStep is a step of 1, 2, 2.5 or 5 times a power of ten that cuts top into
 // about n parts.
 func niceStep(top float64, n int) float64 {
 	if top <= 0 {
@@ -118,7 +120,7 @@ func niceStep(top float64, n int) float64 {
 	}
 	raw := top / float64(n)
 	p := math.Pow(10, math.Floor(math.Log10(raw)))
-	for _, m := range []float64{1, 2, 5, 10} {
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
 		if raw <= m*p {
 			return m * p
 		}
