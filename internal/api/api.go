@@ -21,8 +21,10 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/builds"
+	"github.com/jeeves-ci/jeeves/internal/credstore"
 	"github.com/jeeves-ci/jeeves/internal/export"
 	"github.com/jeeves-ci/jeeves/internal/farm"
+	"github.com/jeeves-ci/jeeves/internal/gitscm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
 	"github.com/jeeves-ci/jeeves/internal/request"
@@ -41,6 +43,8 @@ type API struct {
 	builds   *builds.Service
 	settings *settings.Service
 	audit    *audit.Log // nil: no audit log
+	creds    *credstore.Service
+	git      *gitscm.Plugin
 	log      *slog.Logger
 	pages    Pages
 	// staticPrefix is where the web UI's assets are (itemCategories
@@ -62,6 +66,10 @@ type Services struct {
 	Builds   *builds.Service
 	Settings *settings.Service
 	Audit    *audit.Log // nil: no audit log
+	Creds    *credstore.Service
+	// Git is the git plugin: the push hooks, and what builds checked
+	// out.
+	Git *gitscm.Plugin
 }
 
 // Pages are the web UI's pages an API action answers with when one of
@@ -83,7 +91,7 @@ func New(svc Services, pages Pages, staticPrefix string, log *slog.Logger) *API 
 	}
 	return &API{
 		auth: svc.Auth, authz: svc.Authz, jobs: svc.Jobs, views: svc.Views, nodes: svc.Nodes, farm: svc.Farm,
-		builds: svc.Builds, settings: svc.Settings, audit: svc.Audit, log: log, pages: pages, staticPrefix: staticPrefix,
+		builds: svc.Builds, settings: svc.Settings, audit: svc.Audit, creds: svc.Creds, git: svc.Git, log: log, pages: pages, staticPrefix: staticPrefix,
 	}
 }
 
@@ -239,16 +247,3 @@ func (b *answerBuffer) finish() error {
 // answers only repeat themselves and cost the server; tree= reaches
 // anything deeper.
 const maxQueryDepth = 5
-
-// HelpPage is an object's api/: how to read it.
-func (a *API) HelpPage(c *request.Call) error {
-	request.PageHeaders(c.W.Header())
-	c.W.WriteHeader(http.StatusOK)
-	_, err := c.W.Write([]byte(`<!DOCTYPE html><html><head><title>Remote API</title></head><body>
-<h1>Remote API</h1>
-<p>This object can be read as <a href="json?pretty=true">JSON</a>, <a href="xml">XML</a> or <a href="python">Python</a>,
-with the <code>tree</code>, <code>depth</code> and <code>pretty</code> parameters, as in Jenkins.</p>
-</body></html>
-`))
-	return err
-}

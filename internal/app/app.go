@@ -2,9 +2,10 @@
 // from Options, and nothing else wires services together. It opens the
 // store (SQLite, under the home) and the blob store of console logs,
 // makes the services (auth, authz, jobs, views, nodes, builds,
-// settings, the audit log), puts the build farm together (queue,
-// scheduler, executors) with the timer, and makes the HTTP server over
-// them. internal/cli runs what it builds; the route tests and the
+// settings, the audit log, the credentials), puts the build farm
+// together (queue, scheduler, executors, and the contributors that bind
+// credentials into builds) with the timer, and makes the HTTP server
+// over them. internal/cli runs what it builds; the route tests and the
 // benchmarks build theirs with it too.
 package app
 
@@ -26,9 +27,15 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/blob"
 	"github.com/jeeves-ci/jeeves/internal/builds"
+	"github.com/jeeves-ci/jeeves/internal/credbind"
+	"github.com/jeeves-ci/jeeves/internal/credentials"
+	"github.com/jeeves-ci/jeeves/internal/credstore"
+	"github.com/jeeves-ci/jeeves/internal/executor"
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/flash"
+	"github.com/jeeves-ci/jeeves/internal/gitscm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/launcher/local"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
 	"github.com/jeeves-ci/jeeves/internal/request"
@@ -94,12 +101,18 @@ type App struct {
 	Builds   *builds.Service
 	Settings *settings.Service
 	Audit    *audit.Log
+	Creds    *credstore.Service // the credentials, sealed under HOME/secrets
 	Farm     *farm.Farm
 	Timer    *timer.Scheduler
 	Flash    *flash.Store // the pages held for Post/Redirect/Get
 	API      *api.API     // the remote access API's handlers
 	UI       *webui.UI    // the web UI's handlers
 	Server   *server.Server
+
+	// Git is the git plugin: GitSCM checkouts, SCM polling and the push
+	// hooks; GitSettings are its settings.
+	Git         *gitscm.Plugin
+	GitSettings *gitscm.Settings
 
 	// InitialAdminPassword is the password generated for the first
 	// admin when this home had no user; "" otherwise.
@@ -117,6 +130,11 @@ func New(ctx context.Context, opt Options) (*App, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	a := &App{log: logger}
+	release, err := lockHome(opt.Home)
+	if err != nil {
+		return nil, err
+	}
+	a.onClose(release)
 	if err := a.build(ctx, opt, logger); err != nil {
 		a.Close(0)
 		return nil, err
@@ -169,23 +187,6 @@ func (a *App) build(ctx context.Context, opt Options, logger *slog.Logger) error
 	if a.Settings, err = loadSettings(ctx, st, opt); err != nil {
 		return err
 	}
-	cur := a.Settings.Get()
-	a.Farm, err = farm.New(ctx, farm.Config{
-		Executors: cur.Executors, QuietPeriod: cur.QuietPeriod, Home: opt.Home, RootURL: cur.RootURL,
-		ListenURL: opt.ListenURL, Logger: logger, OnFinish: opt.OnFinish, Logs: blobs,
-		Permits: request.TriggerPermits(a.Auth, request.NewPerms(a.Authz, a.Jobs), logger),
-	}, st, a.Jobs)
-	if err != nil {
-		return err
-	}
-	// A workspace left under a new item's name (by an older jeeves, or a
-	// removal that failed) is not the new item's: it starts empty.
-	a.Jobs.OnCreated(func(j *model.Job) {
-		if err := a.Farm.RemoveWorkspace(j.Name); err != nil {
-			logger.Error("cannot remove the workspace left under a new item's name", "item", j.Name, "err", err)
-		}
-	})
-	a.Timer = timer.New(timer.Config{Logger: logger}, a.Jobs, a.Farm.Queue())
 	if a.Audit, err = audit.Open(filepath.Join(opt.Home, "audit"), opt.Audit); err != nil {
 		return fmt.Errorf("open the audit log: %w", err)
 	}
@@ -194,15 +195,45 @@ func (a *App) build(ctx context.Context, opt Options, logger *slog.Logger) error
 			logger.Error("cannot close the audit log", "err", err)
 		}
 	})
+	// Credentials, before the farm: its builds bind them, and their
+	// changes and uses are audited.
+	if a.Creds, err = credstore.Open(opt.Home, st, credstore.AuditTo(a.Audit, func(err error) {
+		logger.Error("cannot write the audit log", "err", err)
+	})); err != nil {
+		return fmt.Errorf("open the credentials: %w", err)
+	}
+	if err := a.buildGit(ctx, opt, st, blobs, logger); err != nil {
+		return err
+	}
+	cur := a.Settings.Get()
+	a.Farm, err = farm.New(ctx, farm.Config{
+		Executors: cur.Executors, QuietPeriod: cur.QuietPeriod, Home: opt.Home, RootURL: cur.RootURL,
+		ListenURL: opt.ListenURL, Logger: logger, OnFinish: opt.OnFinish, Logs: blobs,
+		Permits:      request.TriggerPermits(a.Auth, request.NewPerms(a.Authz, a.Jobs), logger),
+		Contributors: []executor.Contributor{credbind.New(a.Creds, logger), a.Git},
+	}, st, a.Jobs)
+	if err != nil {
+		return err
+	}
+	a.Git.SetQueue(a.Farm)
+	// A workspace left under a new item's name (by an older jeeves, or a
+	// removal that failed) is not the new item's: it starts empty.
+	a.Jobs.OnCreated(func(j *model.Job) {
+		if err := a.Farm.RemoveWorkspace(j.Name); err != nil {
+			logger.Error("cannot remove the workspace left under a new item's name", "item", j.Name, "err", err)
+		}
+	})
+	a.Timer = timer.New(timer.Config{Logger: logger}, a.Jobs, a.Farm.Queue())
 	a.Flash = &flash.Store{}
 	if a.UI, err = webui.New(webui.Services{
-		Auth: a.Auth, Jobs: a.Jobs, Farm: a.Farm, Builds: a.Builds, Settings: a.Settings, Audit: a.Audit,
+		Auth: a.Auth, Jobs: a.Jobs, Farm: a.Farm, Builds: a.Builds, Settings: a.Settings, Audit: a.Audit, Creds: a.Creds,
+		Git: a.Git,
 	}, a.Flash, opt.Version, logger); err != nil {
 		return err
 	}
 	a.API = api.New(api.Services{
 		Auth: a.Auth, Authz: a.Authz, Jobs: a.Jobs, Views: a.Views, Nodes: a.Nodes, Farm: a.Farm, Builds: a.Builds,
-		Settings: a.Settings, Audit: a.Audit,
+		Settings: a.Settings, Audit: a.Audit, Creds: a.Creds, Git: a.Git,
 	}, a.UI, a.UI.StaticPrefix(), logger)
 	a.Server, err = server.New(server.Config{
 		Version: opt.Version, Logger: logger, TrustedProxies: opt.TrustedProxies, MaxBody: opt.MaxBody,
@@ -215,11 +246,38 @@ func (a *App) build(ctx context.Context, opt Options, logger *slog.Logger) error
 	if err != nil {
 		return err
 	}
+	a.Git.ServeHooks()
 	a.Settings.OnChange(func(v settings.Values) {
 		a.Farm.SetExecutors(v.Executors)
 		a.Farm.SetDefaults(v.QuietPeriod, v.RootURL)
 		logger.Info("settings changed", "executors", v.Executors, "quietPeriod", v.QuietPeriod, "csrf", v.CSRF, "rootURL", v.RootURL)
 	})
+	return nil
+}
+
+// buildGit makes the git plugin (a.Git) and loads its settings: it
+// resolves its remotes' credentials as a build of their job may
+// (credstore.Resolve: GLOBAL ones), and the GitHub hook secrets as
+// jeeves's own (ResolveForJeeves, audited). It is made before the farm,
+// which runs its checkouts, and given the farm's queue after.
+func (a *App) buildGit(ctx context.Context, opt Options, st store.Store, blobs blob.Store, logger *slog.Logger) error {
+	var err error
+	if a.GitSettings, err = gitscm.LoadSettings(ctx, st); err != nil {
+		return err
+	}
+	creds := a.Creds
+	a.Git = gitscm.New(gitscm.Config{
+		Jobs: a.Jobs, Builds: st, Blobs: blobs,
+		Credentials: gitscm.CredentialsFunc(func(ctx context.Context, id string, j *model.Job) (*credentials.Credential, error) {
+			if j == nil {
+				return creds.ResolveForJeeves(ctx, id, "GitHub hook signature")
+			}
+			return creds.Resolve(ctx, id, credstore.Build{JobID: j.ID, JobName: j.Name})
+		}),
+		Settings: a.GitSettings, Launcher: local.New(), Home: opt.Home,
+		Env: executor.InheritedEnv(os.Environ()), Logger: logger,
+	})
+	a.onClose(a.Git.Close)
 	return nil
 }
 
@@ -279,13 +337,14 @@ func (a *App) HTTPServer(errorLog *log.Logger) *http.Server { return a.Server.HT
 // server.Server.Listener).
 func (a *App) Listener(ln net.Listener) net.Listener { return a.Server.Listener(ln) }
 
-// Run runs the background work until ctx ends: the timer triggers and
-// the purge of expired sessions. It returns at once.
+// Run runs the background work until ctx ends: the timer triggers, the
+// SCM polling and the purge of expired sessions. It returns at once.
 func (a *App) Run(ctx context.Context) {
 	go a.Auth.PurgeSessionsEvery(ctx, auth.SessionPurgeInterval, func(err error) {
 		a.log.Warn("cannot delete expired sessions", "err", err)
 	})
 	go a.Timer.Run(ctx)
+	go a.Git.Run(ctx)
 }
 
 // Close stops the farm, letting running builds finish within grace and

@@ -14,14 +14,22 @@ const (
 	routeReadWrite
 	// routePublic needs no permission (the login pages, whoAmI).
 	routePublic
+	// routeHook is a push hook servers call (a git hook, GitHub,
+	// GitLab): it needs no login and no crumb, and its own rules decide
+	// (a notifyCommit token, a signature, a job's trigger token, or Perm
+	// without one). It may act on a GET (/git/notifyCommit, as the git
+	// plugin does).
+	routeHook
 )
 
 // route is one URL the walker answers. Placeholders in path name the
 // objects walked through: {job} a freestyle job, {folder} a folder, {n} a
 // build number, {view} a list view, {user} a user, {node} an agent,
 // {item} a queue item id, {label} a label, {token} one of the user's
-// token uuids, {fresh} an unused name, {value} an unused API token
-// value, {victim} a fresh user, {asset} a static file. "DELETE " before
+// token uuids, {cred} a credential, {fresh} an unused name, {value} an
+// unused API token value, {victim} a fresh user, {asset} a static file,
+// {gittoken} a notifyCommit token's uuid, {repo} a repository URL.
+// "DELETE " before
 // a path is the HTTP DELETE method on it.
 type route struct {
 	Path string
@@ -156,4 +164,52 @@ var routes = []route{
 	{"manage/configure", routeAction, permAdminister},
 	{"manage/users/", routeRead, permAdminister},
 	{"manage/audit/", routeRead, permAdminister},
+	{"pluginManager/", routeRead, permRead},
+	{"api/", routeRead, permRead},
+	{"job/{job}/api/", routeRead, permItemRead},
+	{"job/{job}/{n}/api/", routeRead, permItemRead},
+
+	// The credentials plugin's API and pages (walk_credentials.go), under
+	// /credentials/ and /manage/credentials/, as credential/ID and
+	// credentials/ID; {cred} is a credential's id.
+	{"credentials/api/json", routeRead, permCredView},
+	{"manage/credentials/api/json", routeRead, permCredView},
+	{"credentials/store/system/api/json", routeRead, permCredView},
+	{"credentials/store/system/domain/_/api/json?depth=1", routeRead, permCredView},
+	{"credentials/store/system/createDomain", routeAction, permCredDomains},
+	{"credentials/store/system/domain/_/config.xml", routeReadWrite, permCredDomains},
+	{"credentials/store/system/domain/_/createCredentials", routeAction, permCredCreate},
+	{"manage/credentials/store/system/domain/_/createCredentials", routeAction, permCredCreate},
+	{"credentials/store/system/domain/_/credential/{cred}/api/json", routeRead, permCredView},
+	{"manage/credentials/store/system/domain/_/credentials/{cred}/api/json", routeRead, permCredView},
+	{"credentials/store/system/domain/_/credential/{cred}/config.xml", routeReadWrite, permCredUpdate},
+	{"DELETE credentials/store/system/domain/_/credential/{cred}/config.xml", routeAction, permCredDelete},
+	{"credentials/store/system/domain/_/credential/{cred}/updateSubmit", routeAction, permCredUpdate},
+	{"credentials/store/system/domain/_/credential/{cred}/doDelete", routeAction, permCredDelete},
+	{"manage/credentials/store/system/domain/_/credentials/{cred}/doDelete", routeAction, permCredDelete},
+	{"credentials/store/system/domain/_/credential/{cred}/doMove?destination=system/_", routeAction, permCredDelete},
+	{"manage/credentials/", routeRead, permCredView},
+	{"credentials/", routeRead, permCredView},
+	{"credentials/store/system/", routeRead, permCredView},
+	{"credentials/store/system/domain/_/", routeRead, permCredView},
+	{"credentials/store/system/domain/_/newCredentials", routeReadWrite, permCredCreate},
+	{"credentials/store/system/domain/_/credential/{cred}/", routeRead, permCredView},
+	{"credentials/store/system/domain/_/credential/{cred}/update", routeReadWrite, permCredUpdate},
+	{"credentials/store/system/domain/_/credential/{cred}/delete", routeRead, permCredDelete},
+
+	// The git plugin (walk_git.go).
+	{"git/notifyCommit?url={repo}", routeHook, ""},
+	{"github-webhook/", routeHook, ""},
+	{"project/{job}", routeHook, permBuild},
+	{"job/{job}/scmPollLog/", routeRead, permItemRead},
+	{"job/{job}/GitHubPollLog/", routeRead, permItemRead},
+	{"job/{job}/changes", routeRead, permItemRead},
+	{"job/{job}/{n}/changes", routeRead, permItemRead},
+	{"job/{job}/{n}/pollingLog/", routeRead, permItemRead},
+	{"job/{job}/{n}/pollingLog/pollingLog", routeRead, permItemRead},
+	{"descriptorByName/hudson.plugins.git.ApiTokenPropertyConfiguration/generate?apiTokenName={fresh}", routeAction, permAdminister},
+	{"descriptorByName/hudson.plugins.git.ApiTokenPropertyConfiguration/revoke?apiTokenUuid={gittoken}", routeAction, permAdminister},
+	{"manage/git/configure", routeAction, permAdminister},
+	{"manage/git/generateToken?apiTokenName={fresh}", routeAction, permAdminister},
+	{"manage/git/revokeToken?uuid={gittoken}", routeAction, permAdminister},
 }

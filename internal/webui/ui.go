@@ -15,8 +15,10 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/builds"
+	"github.com/jeeves-ci/jeeves/internal/credstore"
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/flash"
+	"github.com/jeeves-ci/jeeves/internal/gitscm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/settings"
 )
@@ -29,13 +31,16 @@ type UI struct {
 	farm     *farm.Farm
 	builds   *builds.Service
 	settings *settings.Service
-	audit    *audit.Log   // nil: no audit log
-	flash    *flash.Store // the pages held for Post/Redirect/Get
+	audit    *audit.Log         // nil: no audit log
+	creds    *credstore.Service // the credentials the forms offer
+	flash    *flash.Store       // the pages held for Post/Redirect/Get
 	log      *slog.Logger
 	t        *templates
 	// summaries remembers what the dashboard shows of each job's history
 	// (job id → historySummary).
 	summaries sync.Map
+
+	git *gitscm.Plugin // the git plugin's pages and settings
 }
 
 // Services are what the web UI reads and changes.
@@ -45,7 +50,11 @@ type Services struct {
 	Farm     *farm.Farm
 	Builds   *builds.Service
 	Settings *settings.Service
-	Audit    *audit.Log // nil: no audit log
+	Audit    *audit.Log         // nil: no audit log
+	Creds    *credstore.Service // the credentials the forms offer
+	// Git is the git plugin: its pages, the source section of the job
+	// form, the git settings.
+	Git *gitscm.Plugin
 }
 
 // New parses the templates and returns the UI over svc; version is
@@ -60,7 +69,7 @@ func New(svc Services, held *flash.Store, version string, log *slog.Logger) (*UI
 	}
 	ui := &UI{
 		version: version, auth: svc.Auth, jobs: svc.Jobs, farm: svc.Farm, builds: svc.Builds, settings: svc.Settings,
-		audit: svc.Audit, flash: held, log: log, t: t,
+		audit: svc.Audit, git: svc.Git, creds: svc.Creds, flash: held, log: log, t: t,
 	}
 	// A deleted build may be the last success or failure the dashboard
 	// remembers of its job.
