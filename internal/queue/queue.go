@@ -295,15 +295,22 @@ type DueItem struct{ ID, JobID int64 }
 // Due lists the items whose quiet period is over at now, oldest first,
 // in buf's space (the scheduler asks after every build: it keeps one
 // buffer rather than a new list each time).
-func (q *Queue) Due(now time.Time, buf []DueItem) []DueItem {
+func (q *Queue) Due(now time.Time, buf []DueItem) []DueItem { return q.DueAfter(now, buf, 0, 0) }
+
+// DueAfter is Due for the items after the item id after (0: from the
+// oldest), at most max of them (0: all): the scheduler reads the due
+// items a page at a time and stops once its executors are taken, so a
+// start does not cost a walk of a queue of thousands. Items are in id
+// order, oldest first.
+func (q *Queue) DueAfter(now time.Time, buf []DueItem, after int64, max int) []DueItem {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	out := buf[:0]
 	q.each(func(it *model.QueueItem) bool {
-		if !it.DueAt.After(now) {
+		if it.ID > after && !it.DueAt.After(now) {
 			out = append(out, DueItem{it.ID, it.JobID})
 		}
-		return true
+		return max == 0 || len(out) < max
 	})
 	return out
 }
