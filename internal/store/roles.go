@@ -102,6 +102,10 @@ type Builds interface {
 	// before (before <= 0: from the newest), newest first: one page of
 	// its history, read from the newest down without counting the rest.
 	BuildsBefore(ctx context.Context, jobID, before int64, limit int) ([]*model.Build, error)
+	// BuildsAfter lists the (up to) limit builds of a job numbered just
+	// above after, newest first: the page of history before the one
+	// that starts at after.
+	BuildsAfter(ctx context.Context, jobID, after int64, limit int) ([]*model.Build, error)
 	// AdjacentBuilds is the number of the job's build just below number
 	// and of the one just above it (either 0 when there is none); number
 	// itself need not exist.

@@ -21,6 +21,7 @@ func TestHistoryQueriesUseIndexes(t *testing.T) {
 		want        string
 	}{
 		{"a page of a job's history", buildsBeforeQuery, []any{1, 10, 5}, "USING PRIMARY KEY"},
+		{"the page above a build", buildsAfterQuery, []any{1, 10, 5}, "USING PRIMARY KEY"},
 		{"a build's neighbours", adjacentBuildsQuery, []any{1, 5, 1, 5}, "USING PRIMARY KEY"},
 		{"a user's builds", userBuildsQuery, []any{"alice", 5}, "USING INDEX builds_started_by"},
 	} {

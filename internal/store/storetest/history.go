@@ -68,6 +68,25 @@ func testHistory(t *testing.T, open func(t *testing.T) store.Store) {
 			}
 		}
 	})
+	t.Run("the page above a build ends just above it, newest first, across holes", func(t *testing.T) {
+		for _, c := range []struct {
+			after int64
+			limit int
+			want  []int64
+		}{
+			{1, 3, []int64{4, 3, 2}},
+			{4, 3, []int64{8, 7, 6}},
+			{7, 3, []int64{9, 8}},
+			{9, 3, nil},
+			{0, 0, []int64{9, 8, 7, 6, 4, 3, 2, 1}},
+		} {
+			bs, err := st.BuildsAfter(ctx, job.ID, c.after, c.limit)
+			must(t, err)
+			if got := numbers(bs); !slices.Equal(got, c.want) {
+				t.Errorf("after %d, limit %d: %v, want %v", c.after, c.limit, got, c.want)
+			}
+		}
+	})
 	t.Run("a build's neighbours skip the numbers no build has", func(t *testing.T) {
 		for _, c := range []struct{ n, prev, next int64 }{
 			{4, 3, 6}, {5, 4, 6}, {1, 0, 2}, {9, 8, 0}, {42, 9, 0},
