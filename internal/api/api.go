@@ -23,6 +23,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/export"
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
 	"github.com/jeeves-ci/jeeves/internal/request"
 	"github.com/jeeves-ci/jeeves/internal/settings"
@@ -72,6 +73,9 @@ type Pages interface {
 	// CreateUserRefused is the Users page again, as typed, after the
 	// Create User form was refused with err (a 400).
 	CreateUserRefused(c *request.Call, err error) error
+	// RenameRefused is the Rename page again, as typed, after
+	// confirmRename refused newName with err (a 400).
+	RenameRefused(c *request.Call, job *model.Job, newName string, err error) error
 }
 
 // New returns the API over svc. pages answers what the web UI's forms

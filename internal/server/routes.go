@@ -156,4 +156,14 @@ var routes = []route{
 	{"manage/configure", routeAction, permAdminister},
 	{"manage/users/", routeRead, permAdminister},
 	{"manage/audit/", routeRead, permAdminister},
+
+	// Items, views, nodes, people and history: their pages, the checks
+	// their forms make as they are typed, and the search box.
+	{"view/all/checkJobName?value={fresh}", routeRead, permCreate},
+	{"job/{folder}/view/all/checkJobName?value={fresh}", routeRead, permCreate},
+	{"view/all/descriptorByName/hudson.model.AllView/autoCompleteCopyNewItemFrom?value=job", routeRead, permCreate},
+	{"job/{folder}/view/all/descriptorByName/hudson.model.AllView/autoCompleteCopyNewItemFrom?value=job", routeRead, permCreate},
+	{"job/{job}/confirm-rename", routeRead, permConfigure},
+	{"job/{folder}/confirm-rename", routeRead, permConfigure},
+	{"job/{job}/checkNewName?newName={fresh}", routeRead, permConfigure},
 }

@@ -84,6 +84,10 @@ func (s *Server) walkItemPages(c *request.Call, job *model.Job, p []string) (han
 		return true, s.ui.DeletePage(c, job)
 	case "descriptorByName":
 		return true, s.ui.CheckSpec(c, job, p[1:])
+	case "confirm-rename":
+		return true, s.ui.RenamePage(c, job)
+	case "checkNewName":
+		return true, s.ui.CheckNewName(c, job)
 	}
 	return false, nil
 }
@@ -341,6 +345,10 @@ func (s *Server) walkAllView(c *request.Call, folder *model.Job, p []string) err
 		return s.walkJobs(c, folderName(folder), p[1:])
 	case "newJob":
 		return s.ui.NewJob(c, folder)
+	case "checkJobName":
+		return s.ui.CheckJobName(c, folder)
+	case "descriptorByName":
+		return s.ui.ViewDescriptor(c, folder, p[1:])
 	}
 	return request.NotFound()
 }
