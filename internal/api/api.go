@@ -76,6 +76,12 @@ type Pages interface {
 	// RenameRefused is the Rename page again, as typed, after
 	// confirmRename refused newName with err (a 400).
 	RenameRefused(c *request.Call, job *model.Job, newName string, err error) error
+	// NewViewRefused is the New View page again, as typed, after
+	// createView refused the form with err (a 400).
+	NewViewRefused(c *request.Call, err error) error
+	// ViewConfigRefused is the Edit View page again, as typed, after
+	// configSubmit refused the form with err (a 400).
+	ViewConfigRefused(c *request.Call, v *model.View, err error) error
 }
 
 // New returns the API over svc. pages answers what the web UI's forms

@@ -166,4 +166,8 @@ var routes = []route{
 	{"job/{job}/confirm-rename", routeRead, permConfigure},
 	{"job/{folder}/confirm-rename", routeRead, permConfigure},
 	{"job/{job}/checkNewName?newName={fresh}", routeRead, permConfigure},
+	{"newView", routeRead, permViewCreate},
+	{"view/{view}/", routeRead, permRead},
+	{"view/{view}/configure", routeRead, permViewConfigure},
+	{"view/{view}/delete", routeRead, permViewDelete},
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/authz"
 )
 
@@ -57,6 +58,15 @@ func has(t *testing.T, body string, want ...string) {
 	}
 	if t.Failed() {
 		t.Logf("answer:\n%s", body)
+	}
+}
+
+func hasNot(t *testing.T, body string, unwanted ...string) {
+	t.Helper()
+	for _, w := range unwanted {
+		if strings.Contains(body, w) {
+			t.Errorf("the answer has %q", w)
+		}
 	}
 }
 
@@ -235,7 +245,107 @@ func crumbOf(t *testing.T, rs *routeStack, header map[string]string) string {
 	return c.Crumb
 }
 
-// The Rename form under Post/Redirect/Get, with
+func TestViewPages(t *testing.T) {
+	rs := newRouteStack(t)
+	admin := basic("admin", rs.adminToken)
+	for _, n := range []string{"a1", "a2", "b1"} {
+		rs.adminDo(t, "POST", "createItem?name="+n, shellXML)
+	}
+	rs.adminDo(t, "POST", "job/a2/disable", "")
+	rs.adminDo(t, "POST", "createView?name=picked&mode=hudson.model.ListView", "")
+	rs.adminDo(t, "POST", "view/picked/addJobToView?name=a1", "")
+	rs.adminDo(t, "POST", "view/picked/addJobToView?name=b1", "")
+
+	t.Run("a view's page lists its jobs only, under the tabs of every view", func(t *testing.T) {
+		body := rs.page(t, "view/picked/", admin, 200)
+		has(t, body, `<a href="`+rs.url+`view/picked/" aria-current="page">picked</a>`, `<a href="`+rs.url+`">All</a>`,
+			`href="`+rs.url+`job/a1/"`, `href="`+rs.url+`job/b1/"`, `id="edit-view"`, `id="delete-view"`, `id="new-view"`)
+		hasNot(t, body, `href="`+rs.url+`job/a2/"`)
+		all := rs.page(t, "", admin, 200)
+		has(t, all, `<a href="`+rs.url+`" aria-current="page">All</a>`, `href="`+rs.url+`job/a2/"`, `<a href="`+rs.url+`view/picked/">picked</a>`)
+	})
+	t.Run("New View from its form lands on Edit View; one refused comes back as typed", func(t *testing.T) {
+		has(t, rs.page(t, "newView", admin, 200), `action="`+rs.url+`createView"`, `value="hudson.model.ListView" checked`)
+		res := rs.browserPost(t, "createView", "newView", "name=fresh&mode=hudson.model.ListView", rs.session, rs.sessionCrumb)
+		if res.status != http.StatusSeeOther || res.header.Get("Location") != rs.url+"view/fresh/configure" {
+			t.Fatalf("%d %q", res.status, res.header.Get("Location"))
+		}
+		for _, c := range []struct{ name, want string }{
+			{"picked", "A view already exists with the name"},
+			{"all", "A view already exists with the name"},
+			{"a<b", "is an unsafe character"},
+		} {
+			res := rs.uiForm(t, "createView", url.Values{"name": {c.name}, "mode": {"hudson.model.ListView"}}, admin)
+			if res.status != 400 {
+				t.Fatalf("%s: %d", c.name, res.status)
+			}
+			has(t, res.body, c.want, `id="new-view-form"`)
+		}
+		if r := rs.raw(t, "GET", "newView", "", basic("bob", "bob-pw")); r.status != 403 {
+			t.Errorf("bob, who may not create views, was answered %d", r.status)
+		}
+	})
+	t.Run("Edit View sets the jobs by checkbox and by regex, the status filter and the description", func(t *testing.T) {
+		has(t, rs.page(t, "view/picked/configure", admin, 200), `name="item_a1" checked`, `name="item_a2">`, `name="item_b1" checked`, `name="json" value="{}"`)
+		res := rs.uiForm(t, "view/picked/configSubmit", url.Values{"json": {"{}"}, "name": {"picked"}, "description": {"Team A"},
+			"item_a2": {"on"}, "useincluderegex": {"on"}, "includeRegex": {"a.*"}, "statusFilter": {"1"}}, admin)
+		if res.status != http.StatusSeeOther {
+			t.Fatalf("%d\n%s", res.status, res.body)
+		}
+		v := view(rs, "picked")
+		if v.Config.Description != "Team A" || !slices.Equal(v.Config.JobNames, []string{"a2"}) || v.Config.IncludeRegex != "a.*" || v.Config.StatusFilter == nil || !*v.Config.StatusFilter {
+			t.Fatalf("%+v", v.Config)
+		}
+		body := rs.page(t, "view/picked/", admin, 200)
+		has(t, body, `href="`+rs.url+`job/a1/"`, "Team A")
+		hasNot(t, body, `href="`+rs.url+`job/a2/"`, `href="`+rs.url+`job/b1/"`) // a2 is disabled; b1 left the view
+	})
+	t.Run("Edit View with a regex that does not compile comes back as typed, and changes nothing", func(t *testing.T) {
+		before := view(rs, "picked").Config
+		res := rs.uiForm(t, "view/picked/configSubmit", url.Values{"json": {"{}"}, "name": {"picked"}, "description": {"typed"},
+			"item_b1": {"on"}, "useincluderegex": {"on"}, "includeRegex": {"a("}}, admin)
+		if res.status != 400 {
+			t.Fatalf("%d", res.status)
+		}
+		has(t, res.body, "is not valid", `name="includeRegex" value="a("`, `name="item_b1" checked`, ">\ntyped</textarea>")
+		if after := view(rs, "picked").Config; after.Description != before.Description || after.IncludeRegex != before.IncludeRegex {
+			t.Fatalf("the view changed: %+v", after)
+		}
+	})
+	t.Run("Edit View keeps the jobs the editor cannot see", func(t *testing.T) {
+		rs.adminDo(t, "POST", "view/picked/addJobToView?name=b1", "")
+		value, _ := rs.newToken(t, "a-only", auth.TokenOptions{Jobs: "a*"})
+		limited := basic("admin", value)
+		has(t, rs.page(t, "view/picked/configure", limited, 200), `name="item_a1"`)
+		hasNot(t, rs.page(t, "view/picked/configure", limited, 200), `name="item_b1"`)
+		res := rs.uiForm(t, "view/picked/configSubmit", url.Values{"json": {"{}"}, "name": {"picked"}, "item_a1": {"on"}}, limited)
+		if res.status != http.StatusSeeOther {
+			t.Fatalf("%d\n%s", res.status, res.body)
+		}
+		if got := view(rs, "picked").Config.JobNames; !slices.Equal(got, []string{"a1", "b1"}) {
+			t.Fatalf("the view lists %v, want a1 and the hidden b1", got)
+		}
+	})
+	t.Run("Delete View asks, then its button deletes the view", func(t *testing.T) {
+		has(t, rs.page(t, "view/fresh/delete", admin, 200), `action="`+rs.url+`view/fresh/doDelete"`, "Delete the view ‘fresh’?")
+		res := rs.uiForm(t, "view/fresh/doDelete", nil, admin)
+		if res.status != http.StatusSeeOther {
+			t.Fatalf("%d", res.status)
+		}
+		if _, err := rs.app.Views.Get("fresh"); err == nil {
+			t.Fatal("the view is still there")
+		}
+	})
+	t.Run("a folder's page has its All tab", func(t *testing.T) {
+		rs.adminDo(t, "POST", "createItem?name=f&mode=com.cloudbees.hudson.plugins.folder.Folder", "")
+		body := rs.page(t, "job/f/", admin, 200)
+		has(t, body, `<a href="`+rs.url+`job/f/" aria-current="page">All</a>`)
+		hasNot(t, body, `view/picked/`)
+	})
+}
+
+// sshAgentForm is the agent form for an SSH agent with every setting.
+// The Rename and view forms under Post/Redirect/Get, with
 // TestEveryUIFormPOSTAnswersSeeOther's.
 func init() {
 	uiPOSTRoutes = append(uiPOSTRoutes, []struct {
@@ -245,5 +355,10 @@ func init() {
 		status               int
 	}{
 		{route: "job/{job}/confirmRename?newName={fresh}", referer: "job/{job}/confirm-rename"},
+		{route: "createView?name={fresh}&mode=hudson.model.ListView", referer: "newView"},
+		// The form's name is the view's; the table cannot fill it in, so
+		// it posts none: the refusal comes back through the flash store.
+		{route: "view/{view}/configSubmit", referer: "view/{view}/configure", body: "json={}", held: "No name is specified", status: http.StatusBadRequest},
+		{route: "view/{view}/doDelete", referer: "view/{view}/delete"},
 	}...)
 }

@@ -53,6 +53,8 @@ func (s *Server) walkRoot(c *request.Call, p []string) error {
 		return s.walkView(c, p[1:])
 	case "newJob":
 		return s.ui.NewJob(c, nil)
+	case "newView":
+		return s.ui.NewViewPage(c)
 	case "descriptorByName":
 		return s.ui.CheckSpec(c, nil, p[1:])
 	case "computer":

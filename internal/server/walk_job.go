@@ -282,7 +282,7 @@ func (s *Server) walkView(c *request.Call, p []string) error {
 		if c.R.Method == http.MethodDelete {
 			return s.api.DeleteView(c, v)
 		}
-		return s.ui.Dashboard(c, nil)
+		return s.ui.ViewPage(c, v)
 	}
 	if ok, err := dispatch(s, c, v, p[1:], walkViewMethods); ok {
 		return err
@@ -292,6 +292,10 @@ func (s *Server) walkView(c *request.Call, p []string) error {
 		return s.serveAPI(c, p[1:], "listView", s.api.ListViewObject(c, v))
 	case "job":
 		return s.walkJobs(c, "", p[2:])
+	case "configure":
+		return s.ui.ViewConfigurePage(c, v)
+	case "delete":
+		return s.ui.ViewDeletePage(c, v)
 	}
 	return request.NotFound()
 }

@@ -120,14 +120,21 @@ type executorRow struct{ Build, URL string }
 // Dashboard renders the jobs of folder ("" = the root) with the queue
 // and the executors beside them.
 func (ui *UI) Dashboard(c *request.Call, folder *model.Job) error {
+	return ui.dashboard(c, folder, nil)
+}
+
+// dashboard renders the jobs of folder, or of the root's view v when v
+// is not nil (views.go), with the view tabs above them.
+func (ui *UI) dashboard(c *request.Call, folder *model.Job, v *model.View) error {
 	name := ""
 	if folder != nil {
 		name = folder.Name
 	}
+	shows := ui.viewFilter(c, v)
 	busy := false
 	var rows []dashboardRow
 	for _, j := range ui.jobs.Children(name) {
-		if !c.CanSee(j) {
+		if !c.CanSee(j) || !shows(j) {
 			continue
 		}
 		r := dashboardRow{Name: j.Name, URL: c.Root + jobPath(j.Name), Ball: Ball(j.Color()), Folder: jobs.IsFolder(j), Duration: "N/A"}
@@ -197,12 +204,14 @@ func (ui *UI) Dashboard(c *request.Call, folder *model.Job) error {
 		title = folder.Name
 		tr = jobTrail(c, folder.Name)
 	}
-	return ui.render(c, http.StatusOK, "dashboard", page{Title: title, Live: live, Trail: tr, P: map[string]any{
+	data := map[string]any{
 		"Jobs": rows, "Queue": queue, "Executors": execs, "Offline": offline,
 		"CanCreate": c.ID.User != nil && c.HasOn(folder, authz.ItemCreate), "NewItemPath": newItem,
 		"Folder": map[bool]string{true: name}[folder != nil], "FolderURL": folderURL,
 		"CanConfigure": folder != nil && c.HasOn(folder, authz.ItemConfigure), "CanDelete": folder != nil && c.HasOn(folder, authz.ItemDelete),
-	}})
+	}
+	title, tr = ui.viewData(c, folder, v, data, title, tr)
+	return ui.render(c, http.StatusOK, "dashboard", page{Title: title, Live: live, Trail: tr, P: data})
 }
 
 // historySummary is what the dashboard shows of a job's history,

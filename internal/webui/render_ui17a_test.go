@@ -24,4 +24,24 @@ var ui17aPageCases = []struct {
 		`Rename Project j` + escaped, `action="/job/j/confirmRename"`, `id="newName" name="newName" value="n` + escaped + `"`,
 		`data-check="/job/j/checkNewName" data-check-param="newName"`, `aria-invalid="true"`, `<p class="check-error" role="alert">taken ` + escaped + `</p>`,
 	}},
+	{"dashboard", map[string]any{
+		"Jobs": []dashboardRow{{Name: "in-view", URL: "/job/in-view/", Ball: Ball("blue")}},
+		"Tabs": []viewTab{{Name: "All", URL: "/"}, {Name: "v" + hostile, URL: "/view/v/", Current: true}}, "CanCreateView": true,
+		"View": map[string]any{"Name": "v" + hostile, "URL": "/view/v/", "Description": "about " + hostile, "CanConfigure": true, "CanDelete": true},
+	}, []string{
+		`<nav class="tabs" aria-label="Views">`, `<a href="/">All</a>`, `<a href="/view/v/" aria-current="page">v` + escaped + `</a>`,
+		`id="new-view" href="/newView"`, `<h1 id="jobs-h">v` + escaped + `</h1>`, `id="view-description">about ` + escaped,
+		`id="edit-view" href="/view/v/configure"`, `id="delete-view" href="/view/v/delete"`,
+	}},
+	{"newview", map[string]any{"Name": "v" + hostile, "Mode": "hudson.model.MyView", "Types": viewTypes, "Error": "taken " + hostile}, []string{
+		`id="form-error">taken ` + escaped, `action="/createView"`, `id="view-name" name="name" value="v` + escaped + `"`,
+		`value="hudson.model.MyView" checked`, `List View`,
+	}},
+	{"viewconfig", map[string]any{"URL": "/view/v/", "Form": viewForm{Name: "v" + hostile, Description: "d" + hostile, Regex: "a.*" + hostile, UseRegex: true, Status: "2",
+		Jobs: []viewJobBox{{Name: "a" + hostile, Checked: true}, {Name: "b"}}, Error: "bad regex " + hostile}}, []string{
+		`id="form-error">bad regex ` + escaped, `action="/view/v/configSubmit"`, `name="json" value="{}"`, `id="view-name" name="name" value="v` + escaped + `"`,
+		">\nd" + escaped + "</textarea>", `<option value="2" selected>Disabled jobs only</option>`,
+		`name="item_a` + escaped + `" checked> a` + escaped, `name="item_b"> b`, `id="use-regex" name="useincluderegex" checked`,
+		`name="includeRegex" value="a.*` + escaped + `"`,
+	}},
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/flash"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/settings"
+	"github.com/jeeves-ci/jeeves/internal/views"
 )
 
 // UI serves the web UI's pages over the services.
@@ -29,6 +30,7 @@ type UI struct {
 	farm     *farm.Farm
 	builds   *builds.Service
 	settings *settings.Service
+	views    *views.Service
 	audit    *audit.Log   // nil: no audit log
 	flash    *flash.Store // the pages held for Post/Redirect/Get
 	log      *slog.Logger
@@ -45,6 +47,7 @@ type Services struct {
 	Farm     *farm.Farm
 	Builds   *builds.Service
 	Settings *settings.Service
+	Views    *views.Service
 	Audit    *audit.Log // nil: no audit log
 }
 
@@ -60,6 +63,7 @@ func New(svc Services, held *flash.Store, version string, log *slog.Logger) (*UI
 	}
 	ui := &UI{
 		version: version, auth: svc.Auth, jobs: svc.Jobs, farm: svc.Farm, builds: svc.Builds, settings: svc.Settings,
+		views: svc.Views,
 		audit: svc.Audit, flash: held, log: log, t: t,
 	}
 	// A deleted build may be the last success or failure the dashboard
