@@ -170,4 +170,13 @@ var routes = []route{
 	{"view/{view}/", routeRead, permRead},
 	{"view/{view}/configure", routeRead, permViewConfigure},
 	{"view/{view}/delete", routeRead, permViewDelete},
+	{"computer/", routeRead, permRead},
+	{"computer/(built-in)/", routeRead, permRead},
+	{"computer/{node}/", routeRead, permRead},
+	{"computer/new", routeReadWrite, permNodeCreate},
+	{"computer/checkName?value={fresh}", routeRead, permNodeCreate},
+	{"computer/{node}/configure", routeRead, permNodeConfigure},
+	{"computer/{node}/configSubmit", routeAction, permNodeConfigure},
+	{"computer/{node}/delete", routeRead, permNodeDelete},
+	{"computer/{node}/log", routeRead, permNodeExtRead},
 }

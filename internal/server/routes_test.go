@@ -471,6 +471,8 @@ func eventually(t *testing.T, what string, ok func() bool) {
 // what changes the object it reaches, visibly (routeEffects).
 func (rs *routeStack) bodyFor(path string) string {
 	switch {
+	case path == "computer/new" || strings.HasPrefix(path, "computer/") && strings.HasSuffix(path, "/configSubmit"):
+		return "name=" + rs.fx["{fresh}"] + "&" + agentForm
 	case strings.HasPrefix(path, "job/") && strings.HasSuffix(path, "/config.xml"):
 		return postedXML
 	case strings.HasPrefix(path, "view/") && strings.HasSuffix(path, "/config.xml"):

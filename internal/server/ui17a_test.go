@@ -11,6 +11,8 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/authz"
+	"github.com/jeeves-ci/jeeves/internal/nodeconfig"
+	"github.com/jeeves-ci/jeeves/internal/sshagent"
 )
 
 // The pages of items, views, nodes, people and history over real HTTP:
@@ -345,7 +347,167 @@ func TestViewPages(t *testing.T) {
 }
 
 // sshAgentForm is the agent form for an SSH agent with every setting.
-// The Rename and view forms under Post/Redirect/Get, with
+func sshAgentForm(name string) url.Values {
+	return url.Values{
+		"name": {name}, "nodeDescription": {"builds <things>"}, "numExecutors": {"2"}, "remoteFS": {"/home/jenkins"}, "labelString": {"linux x64"},
+		"mode": {"EXCLUSIVE"}, "launcher": {nodeconfig.ClassSSHLauncher}, "host": {"agent.example.com"}, "port": {"2222"}, "credentialsId": {"deploy-key"},
+		"hostKey": {sshagent.ClassManuallyTrusted}, "requireInitialManualTrust": {"true"}, "launchTimeoutSeconds": {"30"}, "maxNumRetries": {"3"},
+		"retryWaitTime": {"5"}, "prefixStartSlaveCmd": {"sudo -u ci"}, "suffixStartSlaveCmd": {""},
+		"retention": {nodeconfig.ClassDemand}, "inDemandDelay": {"1"}, "idleDelay": {"5"},
+		"env.name": {"JAVA_HOME", ""}, "env.value": {"/opt/jdk", ""},
+	}
+}
+
+func TestNodePages(t *testing.T) {
+	rs := newRouteStack(t)
+	admin := basic("admin", rs.adminToken)
+	rs.adminDo(t, "POST", "computer/doCreateItem?name=plain&type=hudson.slaves.DumbSlave", `json={"nodeDescription":"","numExecutors":"1","remoteFS":"/tmp","labelString":"docker","mode":"NORMAL"}`)
+
+	t.Run("/computer/ lists every node with its state, labels and executors", func(t *testing.T) {
+		body := rs.page(t, "computer/", admin, 200)
+		has(t, body, `Built-In Node</a>`, `href="`+rs.url+`computer/plain/">plain</a>`, "Offline: not connected", "docker", `<span class="muted">Idle</span>`, `id="new-node"`)
+		hasNot(t, rs.page(t, "computer/", basic("bob", "bob-pw"), 200), `id="new-node"`)
+	})
+	t.Run("New Node's form makes an SSH agent with every setting in its config.xml", func(t *testing.T) {
+		has(t, rs.page(t, "computer/new", admin, 200), `id="node-form"`, `value="`+sshagent.ClassKnownHostsFile+`" selected`, `name="port" type="number" min="1" max="65535" value="22"`)
+		res := rs.browserPost(t, "computer/new", "computer/new", sshAgentForm("ssh-1").Encode(), rs.session, rs.sessionCrumb)
+		if res.status != http.StatusSeeOther || res.header.Get("Location") != rs.url+"computer/ssh-1/" {
+			t.Fatalf("%d %q\n%s", res.status, res.header.Get("Location"), res.body)
+		}
+		n, err := rs.app.Nodes.Get("ssh-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := nodeconfig.Parse(n.ConfigXML)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, n.ConfigXML)
+		}
+		s := cfg.Launcher.SSH
+		if cfg.Description != "builds <things>" || cfg.NumExecutors != 2 || cfg.RemoteFS != "/home/jenkins" || cfg.LabelString != "linux x64" || cfg.Mode != nodeconfig.Exclusive ||
+			s == nil || s.Host != "agent.example.com" || s.Port != 2222 || s.CredentialsID != "deploy-key" || s.HostKey.Class != sshagent.ClassManuallyTrusted ||
+			!s.HostKey.RequireInitialManualTrust || s.LaunchTimeoutSeconds != 30 || s.MaxNumRetries != 3 || s.RetryWaitTime != 5 || s.Prefix != "sudo -u ci" ||
+			cfg.Retention.Class != nodeconfig.ClassDemand || cfg.Retention.InDemandDelay != 1 || cfg.Retention.IdleDelay != 5 ||
+			!slices.Equal(cfg.Env, []nodeconfig.EnvVar{{Name: "JAVA_HOME", Value: "/opt/jdk"}}) {
+			t.Fatalf("%+v %+v\n%s", cfg, s, n.ConfigXML)
+		}
+		body := rs.page(t, "computer/ssh-1/", admin, 200)
+		has(t, body, "Agent ssh-1", "builds &lt;things&gt;", "<code>agent.example.com:2222</code>", "<code>deploy-key</code>", "Manually trusted key Verification Strategy",
+			"3 retries, 5 s apart; 30 s to connect", "<code>sudo -u ci</code>", "Only build jobs with label expressions matching this node",
+			"<code>JAVA_HOME</code>", "<code>/opt/jdk</code>", `<span class="tag">linux</span> <span class="tag">x64</span>`, `id="never-connected"`, `id="mark-offline"`)
+	})
+	t.Run("New Node refuses what Jenkins's form refuses, as typed, the reason beside the field, and stores nothing", func(t *testing.T) {
+		for _, c := range []struct {
+			name   string
+			change func(url.Values)
+			want   string
+		}{
+			{"no host", func(v url.Values) { v.Set("host", "") }, `id="host-error">launcher/host: The Host must be specified`},
+			{"a port that is no number", func(v url.Values) { v.Set("port", "ssh") }, `id="port-error">launcher/port must be a whole number`},
+			{"no credential", func(v url.Values) { v.Set("credentialsId", "") }, `id="credentials-error">launcher/credentialsId: The selected credentials cannot be found`},
+			{"a relative remote root", func(v url.Values) { v.Set("remoteFS", "work") }, `id="remote-fs-error">remoteFS: an SSH agent&#39;s remote root directory must be an absolute path`},
+			{"no executors", func(v url.Values) { v.Set("numExecutors", "0") }, `id="num-executors-error">numExecutors must be a positive whole number`},
+			{"a manually provided key that does not parse", func(v url.Values) {
+				v.Set("hostKey", sshagent.ClassManuallyProvided)
+				v.Set("hostKeyValue", "ssh-ed25519 not-base64")
+			}, `id="host-key-value-error">launcher/sshHostKeyVerificationStrategy/key`},
+			{"a variable without a name", func(v url.Values) { v["env.name"], v["env.value"] = []string{""}, []string{"x"} }, "An environment variable has a value but no name"},
+			{"a name taken", func(v url.Values) { v.Set("name", "plain") }, "already exists"},
+			{"no name", func(v url.Values) { v.Set("name", "") }, "Enter a node name"},
+			{"the built-in node's name", func(v url.Values) { v.Set("name", "built-in") }, "is the built-in node"},
+			{"a 2 KB label", func(v url.Values) { v.Set("labelString", strings.Repeat("l", 2048)) }, "labelString is 2048 bytes long"},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				v := sshAgentForm("refused")
+				c.change(v)
+				res := rs.uiForm(t, "computer/new", v, admin)
+				if res.status != 400 {
+					t.Fatalf("%d\n%s", res.status, res.body)
+				}
+				has(t, res.body, c.want, `id="form-error"`, `id="node-form"`)
+				if _, err := rs.app.Nodes.Get("refused"); err == nil {
+					t.Fatal("the agent was stored")
+				}
+			})
+		}
+	})
+	t.Run("Configure shows the agent's settings and saves them, keeping what the form does not show", func(t *testing.T) {
+		xml := `<slave><name>kept</name><remoteFS>/srv</remoteFS><numExecutors>1</numExecutors><mode>NORMAL</mode>` +
+			`<launcher class="hudson.plugins.sshslaves.SSHLauncher"><host>h</host><port>22</port><credentialsId>c</credentialsId><javaPath>/opt/java</javaPath><jvmOptions>-Xmx1g</jvmOptions></launcher></slave>`
+		if r := rs.raw(t, "POST", "computer/createItem?name=kept", xml, admin); r.status != 200 {
+			t.Fatalf("%d %s", r.status, r.body)
+		}
+		body := rs.page(t, "computer/kept/configure", admin, 200)
+		has(t, body, `action="`+rs.url+`computer/kept/configSubmit"`, `name="host" value="h"`, `name="remoteFS" value="/srv"`,
+			`value="`+sshagent.ClassNonVerifying+`" selected`)
+		hasNot(t, body, `id="node-name"`)
+		v := sshAgentForm("kept")
+		v.Set("nodeDescription", "changed")
+		res := rs.uiForm(t, "computer/kept/configSubmit", v, admin)
+		if res.status != http.StatusSeeOther || res.header.Get("Location") != rs.url+"computer/kept/" {
+			t.Fatalf("%d %q\n%s", res.status, res.header.Get("Location"), res.body)
+		}
+		n, _ := rs.app.Nodes.Get("kept")
+		cfg, err := nodeconfig.Parse(n.ConfigXML)
+		if err != nil || cfg.Description != "changed" || cfg.Launcher.SSH.JavaPath != "/opt/java" || cfg.Launcher.SSH.JVMOptions != "-Xmx1g" || cfg.Launcher.SSH.Host != "agent.example.com" {
+			t.Fatalf("%v %+v\n%s", err, cfg, n.ConfigXML)
+		}
+	})
+	t.Run("Configure refuses to drop the node properties it does not show", func(t *testing.T) {
+		xml := `<slave><name>props</name><remoteFS>/srv</remoteFS><numExecutors>1</numExecutors><mode>NORMAL</mode><launcher class="hudson.slaves.JNLPLauncher"/>` +
+			`<nodeProperties><hudson.tools.ToolLocationNodeProperty/></nodeProperties></slave>`
+		if r := rs.raw(t, "POST", "computer/createItem?name=props", xml, admin); r.status != 200 {
+			t.Fatalf("%d %s", r.status, r.body)
+		}
+		has(t, rs.page(t, "computer/props/configure", admin, 200), `id="node-kept"`, "hudson.tools.ToolLocationNodeProperty")
+		v := sshAgentForm("props")
+		res := rs.uiForm(t, "computer/props/configSubmit", v, admin)
+		if res.status != 400 {
+			t.Fatalf("%d", res.status)
+		}
+		has(t, res.body, "which saving the form would drop")
+		n, _ := rs.app.Nodes.Get("props")
+		if !strings.Contains(string(n.ConfigXML), "ToolLocationNodeProperty") {
+			t.Fatal("the property was dropped")
+		}
+	})
+	t.Run("New Node copies an agent; checkName says what is wrong with a name", func(t *testing.T) {
+		res := rs.uiForm(t, "computer/new", url.Values{"mode": {"copy"}, "name": {"ssh-2"}, "from": {"ssh-1"}}, admin)
+		if res.status != http.StatusSeeOther || res.header.Get("Location") != rs.url+"computer/ssh-2/configure" {
+			t.Fatalf("%d %q\n%s", res.status, res.header.Get("Location"), res.body)
+		}
+		res = rs.uiForm(t, "computer/new", url.Values{"mode": {"copy"}, "name": {"ssh-3"}, "from": {"nowhere"}}, admin)
+		if res.status != 400 {
+			t.Fatalf("%d", res.status)
+		}
+		has(t, res.body, `id="copy-node-from-error">No such agent: nowhere`)
+		for _, c := range []struct{ value, want string }{
+			{"fine", ""},
+			{"plain", `<div class="error">Agent called ‘plain’ already exists</div>`},
+			{"a%3Cb", `<div class="error">‘&lt;’ is an unsafe character</div>`},
+		} {
+			if r := rs.raw(t, "GET", "computer/checkName?value="+c.value, "", admin); r.status != 200 || r.body != c.want {
+				t.Errorf("%s: %d %q, want %q", c.value, r.status, r.body, c.want)
+			}
+		}
+	})
+	t.Run("an agent's log, delete page, and taking it offline from its page", func(t *testing.T) {
+		has(t, rs.page(t, "computer/plain/log", admin, 200), `data-progressive="`+rs.url+`computer/plain/logText/progressiveText"`, `id="no-log"`)
+		hasNot(t, rs.page(t, "computer/plain/log", admin, 200), `data-more`)
+		rs.page(t, "computer/plain/log", basic("bob", "bob-pw"), 403)
+		has(t, rs.page(t, "computer/plain/delete", admin, 200), `action="`+rs.url+`computer/plain/doDelete"`)
+		res := rs.uiForm(t, "computer/plain/toggleOffline", url.Values{"offlineMessage": {"disk <full>"}}, admin)
+		if res.status != http.StatusSeeOther || res.header.Get("Location") != rs.url+"computer/plain/" {
+			t.Fatalf("%d %q", res.status, res.header.Get("Location"))
+		}
+		has(t, rs.page(t, "computer/plain/", admin, 200), "Offline: taken offline (disk &lt;full&gt;)", `id="bring-online"`)
+	})
+	t.Run("the built-in node's page shows its executors and takes it offline", func(t *testing.T) {
+		body := rs.page(t, "computer/(built-in)/", admin, 200)
+		has(t, body, "Built-In Node", "Online", `id="node-executors"`, `action="`+rs.url+`computer/%28built-in%29/toggleOffline"`)
+	})
+}
+
+// The Rename, view and node forms under Post/Redirect/Get, with
 // TestEveryUIFormPOSTAnswersSeeOther's.
 func init() {
 	uiPOSTRoutes = append(uiPOSTRoutes, []struct {
@@ -360,5 +522,12 @@ func init() {
 		// it posts none: the refusal comes back through the flash store.
 		{route: "view/{view}/configSubmit", referer: "view/{view}/configure", body: "json={}", held: "No name is specified", status: http.StatusBadRequest},
 		{route: "view/{view}/doDelete", referer: "view/{view}/delete"},
+		{route: "computer/new", referer: "computer/new", body: "name=ui-node&" + agentForm},
+		{route: "computer/{node}/configSubmit", referer: "computer/{node}/configure", body: agentForm},
+		{route: "computer/{node}/toggleOffline", referer: "computer/{node}/"},
+		{route: "computer/(built-in)/toggleOffline", referer: "computer/(built-in)/"},
+		{route: "computer/{node}/doDelete", referer: "computer/{node}/delete"},
+		// Agents do not connect yet: the answer is the refusal, shown once.
+		{route: "computer/{node}/launchSlaveAgent", referer: "computer/{node}/", held: "cannot launch agents yet", status: http.StatusConflict},
 	}...)
 }

@@ -1,5 +1,11 @@
 package webui
 
+import (
+	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/nodeconfig"
+	"github.com/jeeves-ci/jeeves/internal/sshagent"
+)
+
 // The pages of items, views, nodes, people and history, and what they
 // add to the dashboard, job, build and New Item pages: their cases join
 // TestEveryPageRendersWhatItIsGiven's.
@@ -43,5 +49,47 @@ var ui17aPageCases = []struct {
 		">\nd" + escaped + "</textarea>", `<option value="2" selected>Disabled jobs only</option>`,
 		`name="item_a` + escaped + `" checked> a` + escaped, `name="item_b"> b`, `id="use-regex" name="useincluderegex" checked`,
 		`name="includeRegex" value="a.*` + escaped + `"`,
+	}},
+	{"computers", map[string]any{"CanCreate": true, "Nodes": []nodeRow{
+		{Name: "Built-In Node", URL: "/computer/(built-in)/", State: "Online", Labels: "built-in", Executors: []executorRun{{Number: 1, Build: "j #3", URL: "/job/j/3/console"}, {Number: 2}}},
+		{Name: "a" + hostile, URL: "/computer/a/", State: "Offline: " + hostile, Offline: true, Labels: "linux " + hostile, Executors: []executorRun{{Number: 1, Build: "busy"}}},
+	}}, []string{
+		`id="new-node" href="/computer/new"`, `<a href="/computer/%28built-in%29/">Built-In Node</a>`, `<a href="/job/j/3/console">j #3</a>`, `<span class="muted">Idle</span>`,
+		`<a href="/computer/a/">a` + escaped + `</a>`, `class="state-offline">Offline: ` + escaped, `linux ` + escaped, `<li>busy</li>`, `data-label="Executors"`,
+	}},
+	{"computer", map[string]any{"Name": "a" + hostile, "URL": "/computer/a/", "State": "Offline: taken offline (" + hostile + ")", "Offline": true, "TempOffline": true,
+		"Agent": AgentState{OfflineDetail: "refused " + hostile}, "Description": "desc " + hostile, "Labels": []string{"linux" + hostile}, "NumExecutors": 2,
+		"Executors": []executorRun{{Number: 1}, {Number: 2}}, "CanConfigure": true, "CanDelete": true, "CanDisconnect": true, "CanLog": true,
+		"Facts": agentFacts{Launch: "Launch agents via SSH", Host: "h" + hostile + ":22", Credential: "cred" + hostile, HostKey: "Known hosts file Verification Strategy",
+			Retries: "10 retries", Prefix: "sudo " + hostile, Mode: "Use this node as much as possible", RemoteFS: "/home/" + hostile,
+			Env: []nodeconfig.EnvVar{{Name: "PATH" + hostile, Value: "/bin" + hostile}}}}, []string{
+		`Agent a` + escaped, `id="configure-node" href="/computer/a/configure"`, `id="node-log" href="/computer/a/log"`, `id="delete-node" href="/computer/a/delete"`,
+		`<p class="description">desc ` + escaped, `Offline: taken offline (` + escaped + `)`, `<p class="error">refused ` + escaped,
+		`action="/computer/a/toggleOffline"`, `id="bring-online"`, `<span class="tag">linux` + escaped + `</span>`, `<code>h` + escaped + `:22</code>`,
+		`<code>cred` + escaped + `</code>`, `<code>sudo ` + escaped + `</code>`, `<code>/home/` + escaped + `</code>`, `<code>PATH` + escaped + `</code>`,
+		`<code>/bin` + escaped + `</code>`, `href="/computer/a/config.xml"`,
+	}},
+	{"nodeform", map[string]any{"Action": "/computer/new", "CheckName": "/computer/checkName", "Error": "no host " + hostile, "Note": "note " + hostile,
+		"Form": nodeForm{Name: "n" + hostile, Description: "d" + hostile, Executors: "2", RemoteFS: "/r" + hostile, Labels: "l" + hostile, Mode: "EXCLUSIVE",
+			Launcher: nodeconfig.ClassSSHLauncher, Host: "h" + hostile, Port: "2222", CredentialsID: "c" + hostile, HostKey: sshagent.ClassManuallyTrusted, ManualTrust: true,
+			Timeout: "60", Retries: "3", RetryWait: "5", Prefix: "p" + hostile, Suffix: "s" + hostile, Retention: nodeconfig.ClassDemand, InDemandDelay: "1", IdleDelay: "2",
+			Env: []nodeconfig.EnvVar{{Name: "K" + hostile, Value: "V" + hostile}, {}}, Errors: map[string]string{"host": "The Host must be specified " + hostile}},
+		"HostKeys": hostKeyWords, "Credentials": []CredentialChoice{{ID: "key-1", Description: "deploy key " + hostile}},
+		"SSH": nodeconfig.ClassSSHLauncher, "JNLP": nodeconfig.ClassJNLPLauncher, "Always": nodeconfig.ClassAlways, "Demand": nodeconfig.ClassDemand,
+		"Copy": copyForm{Name: "copy" + hostile, Errors: map[string]string{"from": "No such agent"}}, "Agents": []*model.Node{{Name: "old" + hostile}},
+	}, []string{
+		`id="form-error">no host ` + escaped, `id="form-note">note ` + escaped, `action="/computer/new"`, `id="node-name" name="name" value="n` + escaped + `"`,
+		`data-check="/computer/checkName"`, ">\nd" + escaped + "</textarea>", `name="numExecutors" type="number" min="1" max="1024" value="2"`,
+		`name="remoteFS" value="/r` + escaped + `"`, `name="labelString" value="l` + escaped + `"`, `<option value="EXCLUSIVE" selected>`,
+		`id="launch-ssh" name="launcher" value="hudson.plugins.sshslaves.SSHLauncher" checked`, `name="host" value="h` + escaped + `"`,
+		`aria-invalid="true" aria-describedby="host-error"`, `id="host-error">The Host must be specified ` + escaped, `list="credential-ids"`,
+		`<option value="key-1">deploy key ` + escaped + `</option>`, `Manually trusted key Verification Strategy`, `value="` + sshagent.ClassManuallyTrusted + `" selected`,
+		`id="manual-trust" name="requireInitialManualTrust" value="true" checked`, `name="port" type="number" min="1" max="65535" value="2222"`,
+		`name="prefixStartSlaveCmd" value="p` + escaped + `"`, `id="retention-demand" name="retention" value="hudson.slaves.RetentionStrategy$Demand" checked`,
+		`name="env.name" value="K` + escaped + `"`, `name="env.value" value="V` + escaped + `"`, `data-clone="env-rows"`,
+		`id="copy-node"`, `id="copy-node-name" name="name" value="copy` + escaped + `"`, `id="copy-node-from-error">No such agent`, `<option value="old` + escaped + `">`,
+	}},
+	{"nodelog", map[string]any{"Name": "a" + hostile, "URL": "/computer/a/", "Text": "[01/02/26] " + hostile + "\n", "Size": int64(30), "Follow": true, "Connected": true}, []string{
+		`Log of a` + escaped, `data-progressive="/computer/a/logText/progressiveText" data-start="30" data-more="true">[01/02/26] ` + escaped,
 	}},
 }

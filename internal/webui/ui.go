@@ -18,6 +18,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/flash"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/nodes"
 	"github.com/jeeves-ci/jeeves/internal/settings"
 	"github.com/jeeves-ci/jeeves/internal/views"
 )
@@ -31,6 +32,9 @@ type UI struct {
 	builds   *builds.Service
 	settings *settings.Service
 	views    *views.Service
+	nodes    *nodes.Service
+	agents   Agents       // nil: no agent has connected (nodes.go)
+	sshCreds Credentials  // nil: the agent form takes a credential id as typed
 	audit    *audit.Log   // nil: no audit log
 	flash    *flash.Store // the pages held for Post/Redirect/Get
 	log      *slog.Logger
@@ -48,7 +52,12 @@ type Services struct {
 	Builds   *builds.Service
 	Settings *settings.Service
 	Views    *views.Service
-	Audit    *audit.Log // nil: no audit log
+	Nodes    *nodes.Service
+	// Agents and Credentials are the hooks of the node pages (nodes.go);
+	// nil until the services behind them are wired.
+	Agents      Agents
+	Credentials Credentials
+	Audit       *audit.Log // nil: no audit log
 }
 
 // New parses the templates and returns the UI over svc; version is
@@ -63,7 +72,7 @@ func New(svc Services, held *flash.Store, version string, log *slog.Logger) (*UI
 	}
 	ui := &UI{
 		version: version, auth: svc.Auth, jobs: svc.Jobs, farm: svc.Farm, builds: svc.Builds, settings: svc.Settings,
-		views: svc.Views,
+		views: svc.Views, nodes: svc.Nodes, agents: svc.Agents, sshCreds: svc.Credentials,
 		audit: svc.Audit, flash: held, log: log, t: t,
 	}
 	// A deleted build may be the last success or failure the dashboard
