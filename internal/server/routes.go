@@ -159,6 +159,8 @@ var routes = []route{
 
 	// Items, views, nodes, people and history: their pages, the checks
 	// their forms make as they are typed, and the search box.
+	{"search/?q={job}", routeRead, permRead},
+	{"search/suggest?query={job}", routeRead, permRead},
 	{"view/all/checkJobName?value={fresh}", routeRead, permCreate},
 	{"job/{folder}/view/all/checkJobName?value={fresh}", routeRead, permCreate},
 	{"view/all/descriptorByName/hudson.model.AllView/autoCompleteCopyNewItemFrom?value=job", routeRead, permCreate},
@@ -166,6 +168,7 @@ var routes = []route{
 	{"job/{job}/confirm-rename", routeRead, permConfigure},
 	{"job/{folder}/confirm-rename", routeRead, permConfigure},
 	{"job/{job}/checkNewName?newName={fresh}", routeRead, permConfigure},
+	{"job/{job}/builds", routeRead, permItemRead},
 	{"newView", routeRead, permViewCreate},
 	{"view/{view}/", routeRead, permRead},
 	{"view/{view}/configure", routeRead, permViewConfigure},

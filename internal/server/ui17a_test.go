@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/authz"
+	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/nodeconfig"
 	"github.com/jeeves-ci/jeeves/internal/sshagent"
 )
@@ -507,8 +510,184 @@ func TestNodePages(t *testing.T) {
 	})
 }
 
-// The Rename, view and node forms under Post/Redirect/Get, with
-// TestEveryUIFormPOSTAnswersSeeOther's.
+func importBuilds(t *testing.T, rs *routeStack, name string, n int64, holes ...int64) {
+	t.Helper()
+	ctx := context.Background()
+	j := job(t, rs, name)
+	var bs []model.Build
+	base := time.Now().Add(-time.Duration(n) * time.Hour)
+	for i := int64(1); i <= n; i++ {
+		if slices.Contains(holes, i) {
+			continue
+		}
+		r := model.Success
+		if i%10 == 0 {
+			r = model.Failure
+		}
+		bs = append(bs, model.Build{Number: i, Result: r, StartedAt: base.Add(time.Duration(i) * time.Hour), Duration: time.Second,
+			Causes: []model.Cause{{Kind: model.CauseUser, UserID: "admin"}}})
+	}
+	if err := rs.app.Store.ImportBuilds(ctx, j.ID, bs); err != nil {
+		t.Fatal(err)
+	}
+	st, err := rs.app.Store.JobStatus(ctx, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs.jobs.SetStatus(j.ID, st)
+}
+
+func TestHistoryPages(t *testing.T) {
+	rs := newRouteStack(t)
+	admin := basic("admin", rs.adminToken)
+	rs.adminDo(t, "POST", "createItem?name=long", shellXML)
+	importBuilds(t, rs, "long", 75, 40, 41)
+	u := rs.url + "job/long/"
+	row := regexp.MustCompile(`<a href="` + regexp.QuoteMeta(u) + `(\d+)/">#`)
+	rows := func(body string) []string {
+		var out []string
+		for _, m := range row.FindAllStringSubmatch(body, -1) {
+			out = append(out, m[1])
+		}
+		return out
+	}
+
+	t.Run("the job page's history pages back to the first build and forward again", func(t *testing.T) {
+		body := rs.page(t, "job/long/", admin, 200)
+		got := rows(body)
+		if len(got) != 30 || got[0] != "75" || got[29] != "46" {
+			t.Fatalf("the first page lists %v", got)
+		}
+		has(t, body, `href="`+u+`?older-than=46" id="history-older"`, `href="`+u+`builds" id="history-full"`)
+		hasNot(t, body, `id="history-newer"`)
+		body = rs.page(t, "job/long/?older-than=46", admin, 200)
+		if got := rows(body); len(got) != 30 || got[0] != "45" || got[4] != "39" || got[29] != "14" {
+			t.Fatalf("the second page lists %v", got)
+		}
+		has(t, body, `href="`+u+`?newer-than=45" id="history-newer"`, `href="`+u+`?older-than=14"`)
+		body = rs.page(t, "job/long/?older-than=14", admin, 200)
+		if got := rows(body); len(got) != 13 || got[0] != "13" || got[12] != "1" {
+			t.Fatalf("the last page lists %v", got)
+		}
+		hasNot(t, body, `id="history-older"`)
+		body = rs.page(t, "job/long/?newer-than=45", admin, 200)
+		if got := rows(body); len(got) != 30 || got[0] != "75" || got[29] != "46" {
+			t.Fatalf("back to the newest: %v", got)
+		}
+		hasNot(t, body, `id="history-newer"`)
+	})
+	t.Run("the full history page lists 50 builds a page", func(t *testing.T) {
+		body := rs.page(t, "job/long/builds", admin, 200)
+		if got := rows(body); len(got) != 50 || got[0] != "75" || got[49] != "24" {
+			t.Fatalf("%v", got)
+		}
+		has(t, body, `href="`+u+`builds?older-than=24"`)
+	})
+	t.Run("a build links to the builds before and after it, across deleted ones", func(t *testing.T) {
+		for _, c := range []struct {
+			n          string
+			prev, next string
+		}{{"42", "39", "43"}, {"39", "38", "42"}, {"1", "", "2"}, {"75", "74", ""}} {
+			body := rs.page(t, "job/long/"+c.n+"/", admin, 200)
+			if c.prev != "" {
+				has(t, body, `<a href="`+u+c.prev+`/" id="previous-build"`)
+			} else {
+				hasNot(t, body, `id="previous-build"`)
+			}
+			if c.next != "" {
+				has(t, body, `<a href="`+u+c.next+`/" id="next-build"`)
+			} else {
+				hasNot(t, body, `id="next-build"`)
+			}
+		}
+	})
+	t.Run("the job page lists its permalinks", func(t *testing.T) {
+		has(t, rs.page(t, "job/long/", admin, 200), `<a href="`+u+`75/">Last build (#75)`, `<a href="`+u+`70/">Last failed build (#70)`,
+			`<a href="`+u+`75/">Last successful build (#75)`, `<a href="`+u+`70/">Last unsuccessful build (#70)`)
+	})
+	t.Run("a paging link that is not a number is the first page", func(t *testing.T) {
+		if got := rows(rs.page(t, "job/long/?older-than=x&newer-than=-3", admin, 200)); len(got) != 30 || got[0] != "75" {
+			t.Fatalf("%v", got)
+		}
+	})
+}
+
+func TestSearch(t *testing.T) {
+	rs := newRouteStack(t)
+	admin := basic("admin", rs.adminToken)
+	rs.adminDo(t, "POST", "createItem?name=web&mode=com.cloudbees.hudson.plugins.folder.Folder", "")
+	rs.adminDo(t, "POST", "job/web/createItem?name=deploy", shellXML)
+	rs.adminDo(t, "POST", "createItem?name=deploy-docs", shellXML)
+	rs.adminDo(t, "POST", "createItem?name=api", shellXML)
+	rs.adminDo(t, "POST", "createView?name=deployments&mode=hudson.model.ListView", "")
+
+	t.Run("a query that names one item goes to it", func(t *testing.T) {
+		for _, c := range []struct{ q, to string }{
+			{"web/deploy", "job/web/job/deploy/"},
+			{"DEPLOY", "job/web/job/deploy/"},
+			{"api", "job/api/"},
+			{"deployments", "view/deployments/"},
+			{"built-in", ""},
+		} {
+			r := rs.raw(t, "GET", "search/?q="+url.QueryEscape(c.q), "", admin)
+			if c.to == "" {
+				if r.status != 404 {
+					t.Errorf("%s: %d, want the 404 page", c.q, r.status)
+				}
+				continue
+			}
+			if r.status != http.StatusFound || r.header.Get("Location") != rs.url+c.to {
+				t.Errorf("%s: %d %q, want 302 to %s", c.q, r.status, r.header.Get("Location"), c.to)
+			}
+		}
+	})
+	t.Run("a query that names none lists what holds it, with Jenkins's 404", func(t *testing.T) {
+		body := rs.page(t, "search/?q=dep", admin, 404)
+		has(t, body, `<a href="`+rs.url+`job/deploy-docs/">deploy-docs</a>`, `<a href="`+rs.url+`job/web/job/deploy/">web/deploy</a>`, `<a href="`+rs.url+`view/deployments/">deployments</a>`)
+		has(t, rs.page(t, "search/?q=zzz", admin, 404), "Nothing seems to match.")
+		rs.page(t, "search/", admin, 200)
+		rs.page(t, "search/?q="+strings.Repeat("x", 2000), admin, 400)
+	})
+	t.Run("suggest answers as Jenkins's Search.doSuggest, the closest first, and only what the caller may see", func(t *testing.T) {
+		suggest := func(h map[string]string, q string) []map[string]string {
+			r := rs.raw(t, "GET", "search/suggest?query="+url.QueryEscape(q), "", h)
+			var got struct {
+				Class       string `json:"_class"`
+				Suggestions []map[string]string
+			}
+			if err := json.Unmarshal([]byte(r.body), &got); err != nil || r.status != 200 || got.Class != "hudson.search.Search$Result" {
+				t.Fatalf("%d %s", r.status, r.body)
+			}
+			return got.Suggestions
+		}
+		got := suggest(admin, "deploy")
+		var names []string
+		for _, s := range got {
+			names = append(names, s["name"])
+		}
+		if !slices.Equal(names, []string{"web/deploy", "deploy-docs", "deployments"}) {
+			t.Fatalf("%v", names)
+		}
+		if got[0]["url"] != "/job/web/job/deploy/" || got[0]["group"] != "Items" || got[2]["group"] != "Views" {
+			t.Fatalf("%v", got)
+		}
+		value, _ := rs.newToken(t, "api-only", auth.TokenOptions{Jobs: "api"})
+		for _, s := range suggest(basic("admin", value), "d") {
+			if s["group"] == "Items" {
+				t.Errorf("a hidden item was suggested: %v", s)
+			}
+		}
+		if n := len(suggest(admin, "")); n != 0 {
+			t.Errorf("an empty query suggests %d", n)
+		}
+	})
+	t.Run("the header's search box is on every page", func(t *testing.T) {
+		has(t, rs.page(t, "job/api/", admin, 200), `action="`+rs.url+`search/"`, `data-suggest="`+rs.url+`search/suggest"`, `<label for="search-box" class="sr">`)
+	})
+}
+
+// The forms of the node, view and people pages under
+// Post/Redirect/Get, with TestEveryUIFormPOSTAnswersSeeOther's.
 func init() {
 	uiPOSTRoutes = append(uiPOSTRoutes, []struct {
 		route, referer, body string

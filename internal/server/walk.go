@@ -55,6 +55,8 @@ func (s *Server) walkRoot(c *request.Call, p []string) error {
 		return s.ui.NewJob(c, nil)
 	case "newView":
 		return s.ui.NewViewPage(c)
+	case "search":
+		return s.walkSearch(c, p[1:])
 	case "descriptorByName":
 		return s.ui.CheckSpec(c, nil, p[1:])
 	case "computer":

@@ -105,8 +105,11 @@ func (s *Server) walkJob(c *request.Call, job *model.Job, p []string) error {
 	if handled, err := s.walkItemPages(c, job, p); handled {
 		return err
 	}
-	if p[0] == "api" {
+	switch p[0] {
+	case "api":
 		return s.serveAPI(c, p, "freeStyleProject", s.api.JobObject(c, job))
+	case "builds":
+		return s.ui.BuildHistoryPage(c, job)
 	}
 	if n, ok, err := s.buildNumber(c, job, p[0]); err != nil {
 		return err

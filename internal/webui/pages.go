@@ -319,18 +319,23 @@ type historyRow struct {
 // JobPage is /job/N/: history, Build Now or the parameters form,
 // Configure, Disable/Enable, Delete, and the build-time trend.
 func (ui *UI) JobPage(c *request.Call, job *model.Job) error {
-	builds, err := ui.builds.List(c.Ctx(), job.ID, 30)
+	pager, builds, err := ui.historyOf(c, job, c.Root+jobPath(job.Name), historyWidgetSize)
 	if err != nil {
 		return err
 	}
-	var hist []historyRow
 	busy := false
-	for _, b := range builds {
-		color := b.Result.Color()
-		if b.Building {
-			color, busy = "grey_anime", true
+	for _, r := range pager.Rows {
+		busy = busy || r.Building
+	}
+	if pager.Newest != "" {
+		// A page of older builds: the trend still shows the newest.
+		if builds, err = ui.builds.List(c.Ctx(), job.ID, historyWidgetSize); err != nil {
+			return err
 		}
-		hist = append(hist, historyRow{Number: b.Number, Color: color, StartedAt: b.StartedAt, Duration: b.Duration, Building: b.Building})
+	}
+	links, err := ui.permalinks(c.Ctx(), c, job)
+	if err != nil {
+		return err
 	}
 	waiting := ""
 	if w := ui.farm.JobItem(job.ID); w != nil {
@@ -360,7 +365,7 @@ func (ui *UI) JobPage(c *request.Call, job *model.Job) error {
 		"Name": job.Name, "URL": c.Root + jobPath(job.Name), "Color": job.Color(),
 		"Description": job.Config.Description, "Disabled": job.Config.Disabled, "Params": params,
 		"CanBuild": c.Has(authz.ItemBuild), "CanConfigure": c.Has(authz.ItemConfigure), "CanDelete": c.Has(authz.ItemDelete),
-		"Builds": hist, "Waiting": waiting, "Trend": trend(builds),
+		"Builds": pager.Rows, "Pager": pager, "Permalinks": links, "Waiting": waiting, "Trend": trend(builds),
 		"Upstream": refs(ui.jobs.Upstream(job)), "Downstream": refs(ui.jobs.Downstream(job)),
 		"NotRun": job.Config.Unsupported,
 	}})
@@ -417,6 +422,11 @@ func (ui *UI) BuildPage(c *request.Call, job *model.Job, b *model.Build, console
 	if console {
 		title += " Console"
 	}
+	nav, err := ui.navOf(c, job, b)
+	if err != nil {
+		return err
+	}
+	data["Nav"] = nav
 	tr := append(jobTrail(c, job.Name), trail{"#" + strconv.FormatInt(b.Number, 10), data["URL"].(string)})
 	return ui.render(c, http.StatusOK, "build", page{Title: title, Live: live, Trail: tr, P: data})
 }

@@ -1,6 +1,8 @@
 package webui
 
 import (
+	"time"
+
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/nodeconfig"
 	"github.com/jeeves-ci/jeeves/internal/sshagent"
@@ -91,5 +93,27 @@ var ui17aPageCases = []struct {
 	}},
 	{"nodelog", map[string]any{"Name": "a" + hostile, "URL": "/computer/a/", "Text": "[01/02/26] " + hostile + "\n", "Size": int64(30), "Follow": true, "Connected": true}, []string{
 		`Log of a` + escaped, `data-progressive="/computer/a/logText/progressiveText" data-start="30" data-more="true">[01/02/26] ` + escaped,
+	}},
+	{"history", map[string]any{"Name": "j" + hostile, "URL": "/job/j/", "Descriptions": map[int64]string{7: "rc " + hostile},
+		"Pager": historyPager{URL: "/job/j/", Rows: []historyRow{{Number: 7, Color: "blue", StartedAt: time.Now(), Duration: time.Second}, {Number: 5, Color: "red", Building: true}},
+			Newer: "/job/j/builds?newer-than=7", Older: "/job/j/builds?older-than=5", Newest: "/job/j/builds"}}, []string{
+		`Build History of j` + escaped, `<a href="/job/j/7/">#7</a>`, `<td data-label="Description">rc ` + escaped + `</td>`, `<td data-label="Duration">running</td>`,
+		`id="history-newer" rel="prev"`, `href="/job/j/builds?older-than=5"`, `id="history-newest"`,
+	}},
+	{"job", map[string]any{"Name": "j", "URL": "/job/j/", "Color": "blue", "CanConfigure": true,
+		"Builds": []historyRow{{Number: 40, Color: "blue"}}, "Trend": trend(nil),
+		"Pager":      historyPager{URL: "/job/j/", Rows: []historyRow{{Number: 40, Color: "blue"}}, Older: "/job/j/?older-than=40", Full: "/job/j/builds"},
+		"Permalinks": []permalink{{Words: "Last build", Number: 40, URL: "/job/j/40/", Ago: "3 min"}, {Words: "Last failed build", Number: 38, URL: "/job/j/38/", Ago: "1 hr"}},
+	}, []string{
+		`id="rename" href="/job/j/confirm-rename"`, `<a href="/job/j/?older-than=40" id="history-older" rel="next">Older ›</a>`, `id="history-full"`,
+		`<a href="/job/j/40/">Last build (#40), 3 min ago</a>`, `<a href="/job/j/38/">Last failed build (#38), 1 hr ago</a>`,
+	}},
+	{"build", map[string]any{"JobName": "j", "Number": int64(5), "URL": "/job/j/5/", "Color": "blue", "StartedAt": time.Now(), "Duration": time.Second,
+		"Nav": buildNav{Prev: 3, Next: 6, URL: "/job/j/"}}, []string{
+		`<a href="/job/j/3/" id="previous-build" rel="prev">‹ Previous Build (#3)</a>`, `<a href="/job/j/6/" id="next-build" rel="next">Next Build (#6) ›</a>`,
+	}},
+	{"search", map[string]any{"Query": "q" + hostile, "Hits": []searchHit{{Name: "team/j" + hostile, URL: "/job/team/job/j/", Group: "Items"}}, "More": true}, []string{
+		`Search for ‘q` + escaped + `’`, `id="search-again" name="q" value="q` + escaped + `"`, `<a href="/job/team/job/j/">team/j` + escaped + `</a> <span class="tag">Items</span>`,
+		`Only the first matches are shown`,
 	}},
 }
