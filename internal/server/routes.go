@@ -182,4 +182,5 @@ var routes = []route{
 	{"computer/{node}/configSubmit", routeAction, permNodeConfigure},
 	{"computer/{node}/delete", routeRead, permNodeDelete},
 	{"computer/{node}/log", routeRead, permNodeExtRead},
+	{"user/{user}/", routeRead, permRead},
 }

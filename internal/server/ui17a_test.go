@@ -510,6 +510,54 @@ func TestNodePages(t *testing.T) {
 	})
 }
 
+func TestUserPage(t *testing.T) {
+	rs := newRouteStack(t)
+	admin := basic("admin", rs.adminToken)
+	rs.adminDo(t, "POST", "createItem?name=mine", shellXML)
+	rs.adminDo(t, "POST", "createItem?name=secret", shellXML)
+	for _, name := range []string{"mine", "secret"} {
+		rs.adminDo(t, "POST", "job/"+name+"/build?delay=0sec", "")
+	}
+	for seen := 0; seen < 2; {
+		select {
+		case <-rs.finished:
+			seen++
+		case <-time.After(20 * time.Second):
+			t.Fatal("the builds did not finish")
+		}
+	}
+	if err := rs.au.SetUserDescription(context.Background(), "admin", "Runs <the> place"); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("a user's page shows their name, description and the builds they started", func(t *testing.T) {
+		body := rs.page(t, "user/admin/", map[string]string{"Accept": "text/html", "Authorization": admin["Authorization"]}, 200)
+		has(t, body, `<h1 id="user-h">admin</h1>`, "Runs &lt;the&gt; place", `href="`+rs.url+`job/mine/1/">mine #1</a>`, `href="`+rs.url+`job/secret/1/">secret #1</a>`,
+			`id="user-security" href="`+rs.url+`user/admin/security/"`, `action="`+rs.url+`user/admin/submitDescription"`)
+	})
+	t.Run("another user sees neither the Security link nor the description form, and only the builds they may see", func(t *testing.T) {
+		body := rs.page(t, "user/admin/", basic("bob", "bob-pw"), 200)
+		hasNot(t, body, `id="user-security"`, `submitDescription`)
+		value, _ := rs.newToken(t, "mine-only", auth.TokenOptions{Jobs: "mine"})
+		body = rs.page(t, "user/admin/", basic("admin", value), 200)
+		has(t, body, "mine #1")
+		hasNot(t, body, "secret #1")
+		has(t, rs.page(t, "user/bob/", basic("bob", "bob-pw"), 200), `id="user-security"`, "No builds they started")
+	})
+	t.Run("the description form saves through submitDescription", func(t *testing.T) {
+		res := rs.uiForm(t, "user/admin/submitDescription", url.Values{"description": {"new words"}}, admin)
+		if res.status != http.StatusSeeOther || res.header.Get("Location") != rs.url+"user/admin/" {
+			t.Fatalf("%d %q", res.status, res.header.Get("Location"))
+		}
+		has(t, rs.page(t, "user/admin/", admin, 200), "new words")
+	})
+	t.Run("Manage → Users and the user menu link to the user's page", func(t *testing.T) {
+		has(t, rs.page(t, "manage/users/", admin, 200), `<a href="`+rs.url+`user/bob/">bob</a>`, `id="user-page-link" href="`+rs.url+`user/admin/"`)
+	})
+}
+
+// importBuilds records finished builds of job numbered 1…n but the
+// holes, and tells the job registry its new status.
 func importBuilds(t *testing.T, rs *routeStack, name string, n int64, holes ...int64) {
 	t.Helper()
 	ctx := context.Background()
@@ -701,6 +749,7 @@ func init() {
 		// it posts none: the refusal comes back through the flash store.
 		{route: "view/{view}/configSubmit", referer: "view/{view}/configure", body: "json={}", held: "No name is specified", status: http.StatusBadRequest},
 		{route: "view/{view}/doDelete", referer: "view/{view}/delete"},
+		{route: "user/{user}/submitDescription?description=new", referer: "user/{user}/"},
 		{route: "computer/new", referer: "computer/new", body: "name=ui-node&" + agentForm},
 		{route: "computer/{node}/configSubmit", referer: "computer/{node}/configure", body: agentForm},
 		{route: "computer/{node}/toggleOffline", referer: "computer/{node}/"},

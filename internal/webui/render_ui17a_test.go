@@ -116,4 +116,9 @@ var ui17aPageCases = []struct {
 		`Search for ‘q` + escaped + `’`, `id="search-again" name="q" value="q` + escaped + `"`, `<a href="/job/team/job/j/">team/j` + escaped + `</a> <span class="tag">Items</span>`,
 		`Only the first matches are shown`,
 	}},
+	{"user", map[string]any{"ID": "bob", "FullName": "Bob " + hostile, "Email": "bob@example.com", "Description": "about " + hostile, "URL": "/user/bob/",
+		"Builds": []userBuild{{Name: "j #4", URL: "/job/j/4/", Color: "red", StartedAt: time.Now()}}, "Self": true, "CanEdit": true, "ShowEmail": true, "Shown": 25}, []string{
+		`<h1 id="user-h">Bob ` + escaped + `</h1>`, `id="user-security" href="/user/bob/security/"`, `<dd>bob</dd>`, `<dd>bob@example.com</dd>`,
+		`id="user-description">about ` + escaped, `action="/user/bob/submitDescription"`, `<a href="/job/j/4/">j #4</a>`, `aria-label="Failed"`,
+	}},
 }
