@@ -78,6 +78,24 @@ type Selection struct {
 	Pattern string
 }
 
+// Set returns the include list as the build expands it and the file
+// set Select matches: a walker of a remote workspace can skip the
+// directories the set cannot reach (Set.Descend).
+func (a Archiver) Set(in Input) (pattern string, set *antglob.Set) {
+	pattern = a.Artifacts
+	if in.Freestyle && in.Lookup != nil {
+		pattern = macro.Expand(pattern, in.Lookup)
+	}
+	var excludes []string
+	if a.Excludes != "" {
+		excludes = antglob.Split(a.Excludes)
+	}
+	return pattern, antglob.NewSet(antglob.Split(pattern), excludes, antglob.Options{
+		CaseInsensitive:   !a.CaseSensitive,
+		NoDefaultExcludes: !a.DefaultExcludes,
+	})
+}
+
 // Select decides what the archiver archives from the workspace ws, and
 // what it prints, as ArtifactArchiver.perform does:
 //
@@ -110,19 +128,8 @@ func (a Archiver) Select(ctx context.Context, ws fs.FS, in Input) (*Selection, e
 		return sel, nil
 	}
 	sel.Lines = append(sel.Lines, LineArchiving)
-	pattern := a.Artifacts
-	if in.Freestyle && in.Lookup != nil {
-		pattern = macro.Expand(pattern, in.Lookup)
-	}
+	pattern, set := a.Set(in)
 	sel.Pattern = pattern
-	var excludes []string
-	if a.Excludes != "" {
-		excludes = antglob.Split(a.Excludes)
-	}
-	set := antglob.NewSet(antglob.Split(pattern), excludes, antglob.Options{
-		CaseInsensitive:   !a.CaseSensitive,
-		NoDefaultExcludes: !a.DefaultExcludes,
-	})
 	max := in.MaxEntries
 	if max <= 0 {
 		max = DefaultMaxEntries

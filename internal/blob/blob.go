@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/store"
@@ -65,4 +66,18 @@ type Info struct {
 	Key     string
 	Size    int64
 	ModTime time.Time
+}
+
+// FilePutter is implemented by a Store on the local file system, so that
+// a file on the same machine is stored without its bytes passing
+// through jeeves: the built-in node's artifacts.
+type FilePutter interface {
+	// PutFile replaces key with the n bytes f holds from its current
+	// offset, copied by the kernel (copy_file_range: the file system
+	// clones the blocks where it can, as Btrfs and XFS do). Readers see
+	// the old stream or the new one, never part of it. The copy is not
+	// synced to the disk, as cp does not sync: PutFile serves files a
+	// build can produce again. io.ErrUnexpectedEOF if f ends before n
+	// bytes, and nothing is stored.
+	PutFile(key string, f *os.File, n int64) (int64, error)
 }

@@ -17,6 +17,8 @@ type Dir struct {
 	root string
 }
 
+var _ FilePutter = (*Dir)(nil)
+
 // NewDir returns the Store rooted at root, which need not exist yet.
 func NewDir(root string) *Dir { return &Dir{root: root} }
 
@@ -111,6 +113,37 @@ func (d *Dir) Put(key string, r io.Reader) (int64, error) {
 		return n, err
 	}
 	return n, nil
+}
+
+// PutFile implements FilePutter: a temporary file beside key's, filled
+// by copy_file_range (os.File.ReadFrom), renamed over key's.
+func (d *Dir) PutFile(key string, f *os.File, n int64) (int64, error) {
+	p, err := d.path(key)
+	if err != nil {
+		return 0, err
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return 0, err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(p), ".put-*")
+	if err != nil {
+		return 0, err
+	}
+	written, err := tmp.ReadFrom(io.LimitReader(f, n))
+	if err == nil && written < n {
+		err = io.ErrUnexpectedEOF
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), p)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return written, err
+	}
+	return written, nil
 }
 
 // Delete implements Store.

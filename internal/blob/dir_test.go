@@ -77,13 +77,52 @@ func TestDir(t *testing.T) {
 			t.Fatalf("read %q", b)
 		}
 	})
+	t.Run("a local file is stored whole, from its offset, up to the size given", func(t *testing.T) {
+		src := filepath.Join(t.TempDir(), "src")
+		if err := os.WriteFile(src, []byte("headbodytail"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		f.Seek(4, io.SeekStart)
+		if n, err := d.PutFile("builds/3/7/archive/b.txt", f, 4); err != nil || n != 4 {
+			t.Fatal(n, err)
+		}
+		r, _ := d.Open("builds/3/7/archive/b.txt")
+		b, _ := io.ReadAll(r)
+		r.Close()
+		if string(b) != "body" {
+			t.Fatalf("read %q", b)
+		}
+		if fi, err := os.Stat(filepath.Join(root, "builds/3/7/archive/b.txt")); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Fatalf("stored file %v %v", fi.Mode(), err)
+		}
+	})
+	t.Run("a local file shorter than said stores nothing", func(t *testing.T) {
+		src := filepath.Join(t.TempDir(), "short")
+		os.WriteFile(src, []byte("abc"), 0o644)
+		f, _ := os.Open(src)
+		defer f.Close()
+		if _, err := d.PutFile("builds/3/7/archive/short", f, 10); !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Fatalf("err %v", err)
+		}
+		if _, err := d.Stat("builds/3/7/archive/short"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("stored anyway: %v", err)
+		}
+		if _, err := d.PutFile("../x", f, 1); !errors.Is(err, ErrBadKey) {
+			t.Fatalf("bad key: %v", err)
+		}
+	})
 	t.Run("walk lists the keys below a prefix in order", func(t *testing.T) {
 		var keys []string
 		err := d.Walk("builds/3", func(i Info) error { keys = append(keys, i.Key); return nil })
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.Join(keys, " ") != "builds/3/7/archive/a.txt builds/3/7.log" {
+		if strings.Join(keys, " ") != "builds/3/7/archive/a.txt builds/3/7/archive/b.txt builds/3/7.log" {
 			t.Fatalf("keys %q", keys)
 		}
 		if err := d.Walk("builds/99", func(Info) error { t.Fatal("called"); return nil }); err != nil {

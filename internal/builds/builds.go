@@ -1,18 +1,23 @@
 // Package builds serves what the HTTP edge reads and changes of builds:
 // their records (one, a job's newest, their numbers, the build a
 // permalink names, recent results), a build's description and display
-// name, its console log, and deleting a finished build with its log.
+// name, whether it is kept forever, its console log, and deleting a
+// finished build with its log.
 // Records are in the store (store.Builds); logs are blobs (blob.LogKey).
 // Builds are started and finished by the queue, not here.
 package builds
 
 import (
 	"context"
+	"errors"
 	"io"
+	"strconv"
+	"strings"
 
 	"github.com/jeeves-ci/jeeves/internal/blob"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/usererr"
 )
 
 // Statuses is told a job's status after one of its builds is deleted:
@@ -21,9 +26,16 @@ type Statuses interface {
 	SetStatus(jobID int64, status model.JobStatus)
 }
 
+// Store is what the service keeps in the store: the builds, and a
+// job's disk usage.
+type Store interface {
+	store.Builds
+	JobDiskUsage(ctx context.Context, jobID int64) (int64, error)
+}
+
 // Service reads and changes builds. Create it with New.
 type Service struct {
-	store    store.Builds
+	store    Store
 	blobs    blob.Store
 	statuses Statuses
 	deleted  []func(jobID, number int64) // set before use; read-only afterwards
@@ -36,7 +48,7 @@ func (s *Service) OnDeleted(fn func(jobID, number int64)) { s.deleted = append(s
 
 // New returns the service over the store's builds and the home's blobs,
 // keeping statuses up to date.
-func New(st store.Builds, blobs blob.Store, statuses Statuses) *Service {
+func New(st Store, blobs blob.Store, statuses Statuses) *Service {
 	return &Service{store: st, blobs: blobs, statuses: statuses}
 }
 
@@ -78,6 +90,13 @@ func (s *Service) RecentResults(ctx context.Context, jobID int64, n int) ([]mode
 	return s.store.RecentResults(ctx, jobID, n)
 }
 
+// JobDiskUsage is the bytes a job's builds take (their logs, artifacts
+// and reports, as counted when written): one row, whatever the
+// history. A build's own is model.Build.DiskUsage.
+func (s *Service) JobDiskUsage(ctx context.Context, jobID int64) (int64, error) {
+	return s.store.JobDiskUsage(ctx, jobID)
+}
+
 // SetDescription sets a build's description (Run.doSubmitDescription);
 // store.ErrNotFound if there is no such build.
 func (s *Service) SetDescription(ctx context.Context, jobID, number int64, description string) error {
@@ -91,10 +110,40 @@ func (s *Service) SetInfo(ctx context.Context, jobID, number int64, displayName,
 	return s.store.SetBuildInfo(ctx, jobID, number, displayName, description)
 }
 
+// ErrKept is the kind of the refusal to delete a build kept forever.
+var ErrKept = errors.New("build is kept")
+
+// FullDisplayName is how Jenkins names a build in messages and mail
+// subjects (Run.getFullDisplayName): the job's full name with " » "
+// between folders, then the build's display name or "#N".
+func FullDisplayName(b *model.Build) string {
+	display := b.DisplayName
+	if display == "" {
+		display = "#" + strconv.FormatInt(b.Number, 10)
+	}
+	return strings.ReplaceAll(b.JobName, "/", " » ") + " " + display
+}
+
+// SetKeepLog keeps a build forever, or stops keeping it (Jenkins's
+// Run.keepLog, what toggleLogKeep flips): a kept build is never
+// discarded and cannot be deleted. store.ErrNotFound if there is no such
+// build.
+func (s *Service) SetKeepLog(ctx context.Context, jobID, number int64, keep bool) error {
+	return s.store.SetKeepLog(ctx, jobID, number, keep)
+}
+
 // Delete removes a finished build and its log, and brings its job's
-// status up to date; store.ErrNotFound if there is no such build. The
-// caller refuses a running build (it must be stopped first).
+// status up to date; store.ErrNotFound if there is no such build, a
+// refusal of kind ErrKept (Jenkins's words) for a build kept forever.
+// The caller refuses a running build (it must be stopped first).
 func (s *Service) Delete(ctx context.Context, jobID, number int64) error {
+	b, err := s.store.Build(ctx, jobID, number)
+	if err != nil {
+		return err
+	}
+	if b.KeepLog {
+		return usererr.New(ErrKept, "Unable to delete "+FullDisplayName(b)+": This record is explicitly marked to be kept.")
+	}
 	if err := s.store.DeleteBuild(ctx, jobID, number); err != nil {
 		return err
 	}

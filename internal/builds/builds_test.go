@@ -13,6 +13,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/store"
 	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
+	"github.com/jeeves-ci/jeeves/internal/usererr"
 )
 
 // statuses records what the service tells the job registry.
@@ -73,6 +74,35 @@ func TestBuildsAndTheirLogs(t *testing.T) {
 			t.Fatalf("%+v %v", b, err)
 		}
 	})
+	t.Run("a job's disk usage is its builds', and goes down when one is deleted", func(t *testing.T) {
+		if err := st.AddBuildDisk(ctx, job.ID, 1, 10); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.AddBuildDisk(ctx, job.ID, 2, 32); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.JobDiskUsage(ctx, job.ID); err != nil || n != 42 {
+			t.Fatalf("%d %v", n, err)
+		}
+	})
+	t.Run("a build kept forever cannot be deleted until it is unmarked", func(t *testing.T) {
+		if err := s.SetKeepLog(ctx, job.ID, 2, true); err != nil {
+			t.Fatal(err)
+		}
+		err := s.Delete(ctx, job.ID, 2)
+		if !errors.Is(err, builds.ErrKept) || usererr.Message(err) != "Unable to delete j #2: This record is explicitly marked to be kept." {
+			t.Fatalf("%v", err)
+		}
+		if b, err := s.Get(ctx, job.ID, 2); err != nil || !b.KeepLog {
+			t.Fatalf("%+v %v", b, err)
+		}
+		if err := s.SetKeepLog(ctx, job.ID, 2, false); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetKeepLog(ctx, job.ID, 9, true); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("unknown build: %v", err)
+		}
+	})
 	t.Run("a deleted build goes with its log and what it left beside it, and the registry learns the job's status", func(t *testing.T) {
 		left := blob.BuildKey(job.ID, 2) + "/archive/app.jar"
 		if _, err := blobs.Put(left, strings.NewReader("jar")); err != nil {
@@ -89,6 +119,9 @@ func TestBuildsAndTheirLogs(t *testing.T) {
 		}
 		if _, err := blobs.Stat(blob.LogKey(job.ID, 2)); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("log: %v", err)
+		}
+		if n, _ := s.JobDiskUsage(ctx, job.ID); n != 10 {
+			t.Fatalf("job disk usage %d after the delete", n)
 		}
 		want := model.JobStatus{LastNumber: 1, CompletedNumber: 1, CompletedResult: model.Success}
 		if told[job.ID] != want {

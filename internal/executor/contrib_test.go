@@ -163,6 +163,19 @@ func TestContributors(t *testing.T) {
 			t.Errorf("console:\n%s", log.String())
 		}
 	})
+	t.Run("an element a contributor runs is not warned about, the others still are", func(t *testing.T) {
+		job := shellJob("echo hi")
+		job.Config.Unsupported = []model.Unsupported{
+			{Kind: model.KindPublisher, Class: "hudson.tasks.ArtifactArchiver", Name: "Archive the artifacts"},
+			{Kind: model.KindPublisher, Class: "hudson.tasks.Mailer", Name: "E-mail Notification"},
+		}
+		var log bytes.Buffer
+		runSteps(context.Background(), steps{job: job, build: &model.Build{}, workspace: "/ws/job", log: &log,
+			launcher: newFakeLauncher(), parts: []*Part{{Runs: []string{"hudson.tasks.ArtifactArchiver"}}}, ctx: &Build{}})
+		if strings.Contains(log.String(), "Archive the artifacts") || !strings.Contains(log.String(), "WARNING: jeeves does not run E-mail Notification (hudson.tasks.Mailer)") {
+			t.Fatalf("console:\n%s", log.String())
+		}
+	})
 	t.Run("the console masks what was bound, also in the steps' output", func(t *testing.T) {
 		var log bytes.Buffer
 		b := &Build{}

@@ -63,6 +63,17 @@ type Outcome struct {
 	Fail *buildstep.Error
 }
 
+// Set returns the report files' pattern as the build expands it and the
+// file set Record matches: a walker of a remote workspace can skip the
+// directories the set cannot reach (Set.Descend).
+func (a Archiver) Set(in Input) (pattern string, set *antglob.Set) {
+	pattern = a.TestResults
+	if in.Lookup != nil {
+		pattern = macro.Expand(pattern, in.Lookup)
+	}
+	return pattern, antglob.NewSet(antglob.Split(pattern), nil, antglob.Options{})
+}
+
 // Record runs the publisher on the workspace ws as
 // JUnitResultArchiver.perform does: it prints LineRecording, finds the
 // report files with Ant's rules (default excludes on, case-sensitive,
@@ -88,11 +99,7 @@ func (a Archiver) Record(ctx context.Context, ws fs.FS, in Input) (*Outcome, err
 		out.Fail = &buildstep.Error{Step: DisplayName, Message: msg, Exception: exception}
 		return out, nil
 	}
-	pattern := a.TestResults
-	if in.Lookup != nil {
-		pattern = macro.Expand(pattern, in.Lookup)
-	}
-	set := antglob.NewSet(antglob.Split(pattern), nil, antglob.Options{})
+	_, set := a.Set(in)
 	res, err := antglob.Scan(ctx, ws, set, antglob.ScanOptions{Root: in.Root, MaxEntries: MaxEntries})
 	if errors.Is(err, antglob.ErrBudget) {
 		return fail("the workspace holds more than "+strconv.Itoa(MaxEntries)+" entries where the pattern could match; narrow the pattern", false)

@@ -152,6 +152,12 @@ type JobConfig struct {
 	SCMSpecs  string   `json:",omitempty"`
 	Children  []string // hudson.tasks.BuildTrigger childProjects
 	Threshold Result   // BuildTrigger threshold; "" when no BuildTrigger
+	// AssignedLabel is the label expression of the nodes the job's
+	// builds may run on, as Jenkins's AbstractProject.getAssignedLabel
+	// reads <assignedNode> and <canRoam>: "" (any node) when canRoam is
+	// true; else the assignedNode, or "built-in" (the built-in node's
+	// label) when there is none.
+	AssignedLabel string
 	// Authorization is the item's permission matrix; nil when it has none.
 	Authorization *AuthMatrix
 	// Unsupported lists, in document order, what the config.xml asks for
@@ -431,6 +437,14 @@ type Build struct {
 	// what a user wrote about the build.
 	DisplayName string
 	Description string
+	// KeepLog marks a build kept forever (Jenkins's keepLog): the
+	// discarder leaves it, and it cannot be deleted until unmarked.
+	KeepLog bool
+	// HasArtifacts is true while the build keeps archived artifacts.
+	HasArtifacts bool
+	// DiskUsage is the bytes the build's log, artifacts and reports
+	// take, as counted when they were written.
+	DiskUsage int64
 }
 
 // StartedLines is what a build's console starts with: a line per

@@ -1,7 +1,8 @@
 // Package settings holds what an admin changes at run time (executors,
-// quiet period, CSRF protection, the root URL): loaded at start, safe to
-// read from any goroutine, persisted in the store's settings table, and
-// announced to whoever must act on a change (the queue).
+// quiet period, CSRF protection, the root URL; and, apart, how mail is
+// sent): loaded at start, safe to read from any goroutine, persisted in
+// the store's settings table, and announced to whoever must act on a
+// change (the queue).
 package settings
 
 import (

@@ -90,6 +90,10 @@ type Builds interface {
 	JobStatus(ctx context.Context, jobID int64) (model.JobStatus, error)
 	// DeleteBuild removes a build's record; ErrNotFound if there is none.
 	DeleteBuild(ctx context.Context, jobID, number int64) error
+	// SetKeepLog marks a build kept forever, or unmarks it (Jenkins's
+	// keepLog, which model.Build.KeepLog reads back); ErrNotFound if
+	// there is no such build.
+	SetKeepLog(ctx context.Context, jobID, number int64, keep bool) error
 	// ImportBuilds records finished builds of a job as given (Number,
 	// Result, StartedAt, Duration, Causes) and moves the job's next
 	// build number past the highest of them. It prepares a home before

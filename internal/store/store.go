@@ -38,6 +38,8 @@ type Store interface {
 	Views
 	Settings
 	Credentials
+	Records
+	Fingerprints
 	Transactor
 	// Close releases the store; nothing may use it afterwards.
 	Close() error

@@ -68,20 +68,13 @@ func parseTemplates() (*templates, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Every page is parsed with the layout and every partials*.html file:
-	// the templates that pages share.
-	shared := []string{"templates/layout.html"}
-	for _, f := range files {
-		if strings.HasPrefix(path.Base(f), "partials") {
-			shared = append(shared, f)
-		}
-	}
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".html")
 		if name == "layout" || strings.HasPrefix(name, "partials") {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, append(shared, f)...)
+		// partials*.html: the templates pages share, a file per feature.
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials*.html", f)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}

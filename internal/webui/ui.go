@@ -15,6 +15,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/builds"
+	"github.com/jeeves-ci/jeeves/internal/credstore"
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/flash"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
@@ -33,9 +34,10 @@ type UI struct {
 	settings *settings.Service
 	views    *views.Service
 	nodes    *nodes.Service
-	agents   Agents       // nil: no agent has connected (nodes.go)
-	sshCreds Credentials  // nil: the agent form takes a credential id as typed
-	audit    *audit.Log   // nil: no audit log
+	agents   Agents      // nil: no agent has connected (nodes.go)
+	sshCreds Credentials // nil: the agent form takes a credential id as typed
+	audit    *audit.Log  // nil: no audit log
+	creds    *credstore.Service
 	flash    *flash.Store // the pages held for Post/Redirect/Get
 	log      *slog.Logger
 	t        *templates
@@ -58,6 +60,7 @@ type Services struct {
 	Agents      Agents
 	Credentials Credentials
 	Audit       *audit.Log // nil: no audit log
+	Creds       *credstore.Service
 }
 
 // New parses the templates and returns the UI over svc; version is
@@ -73,7 +76,7 @@ func New(svc Services, held *flash.Store, version string, log *slog.Logger) (*UI
 	ui := &UI{
 		version: version, auth: svc.Auth, jobs: svc.Jobs, farm: svc.Farm, builds: svc.Builds, settings: svc.Settings,
 		views: svc.Views, nodes: svc.Nodes, agents: svc.Agents, sshCreds: svc.Credentials,
-		audit: svc.Audit, flash: held, log: log, t: t,
+		audit: svc.Audit, creds: svc.Creds, flash: held, log: log, t: t,
 	}
 	// A deleted build may be the last success or failure the dashboard
 	// remembers of its job.

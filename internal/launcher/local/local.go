@@ -27,7 +27,10 @@ type Launcher struct {
 	scopes map[string]scope
 }
 
-var _ launcher.Launcher = (*Launcher)(nil)
+var (
+	_ launcher.Launcher = (*Launcher)(nil)
+	_ launcher.Rooter   = (*Launcher)(nil)
+)
 
 // New returns the local launcher.
 func New() *Launcher { return &Launcher{scopes: map[string]scope{}} }
@@ -226,6 +229,10 @@ func (l *Launcher) Walk(ctx context.Context, root string, fn fs.WalkDirFunc) err
 		return fn(path, d, err)
 	})
 }
+
+// OpenRoot implements launcher.Rooter: the built-in node's files are
+// jeeves's own.
+func (l *Launcher) OpenRoot(dir string) (*os.Root, error) { return os.OpenRoot(dir) }
 
 // Rename implements launcher.Launcher.
 func (l *Launcher) Rename(_ context.Context, from, to string) error {

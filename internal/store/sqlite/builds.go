@@ -11,13 +11,13 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
-const buildCols = `b.job_id, j.name, b.number, b.queue_id, b.result, b.building, b.started_at, b.duration_ms, b.causes, b.params, b.executor, b.display_name, b.description`
+const buildCols = `b.job_id, j.name, b.number, b.queue_id, b.result, b.building, b.started_at, b.duration_ms, b.causes, b.params, b.executor, b.display_name, b.description, b.keep_log, b.has_artifacts, b.disk_bytes`
 
 func scanBuild(row interface{ Scan(...any) error }) (*model.Build, error) {
 	var b model.Build
 	var started, dur int64
 	var causes, params string
-	err := row.Scan(&b.JobID, &b.JobName, &b.Number, &b.QueueID, &b.Result, &b.Building, &started, &dur, &causes, &params, &b.Executor, &b.DisplayName, &b.Description)
+	err := row.Scan(&b.JobID, &b.JobName, &b.Number, &b.QueueID, &b.Result, &b.Building, &started, &dur, &causes, &params, &b.Executor, &b.DisplayName, &b.Description, &b.KeepLog, &b.HasArtifacts, &b.DiskUsage)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -224,6 +224,11 @@ func (s *Store) JobStatuses(ctx context.Context) (map[int64]model.JobStatus, err
 // DeleteBuild implements store.Builds.
 func (s *Store) DeleteBuild(ctx context.Context, jobID, number int64) error {
 	return s.change(ctx, `DELETE FROM builds WHERE job_id = ? AND number = ?`, jobID, number)
+}
+
+// SetKeepLog implements store.Builds.
+func (s *Store) SetKeepLog(ctx context.Context, jobID, number int64, keep bool) error {
+	return s.change(ctx, `UPDATE builds SET keep_log = ? WHERE job_id = ? AND number = ?`, keep, jobID, number)
 }
 
 // JobStatus implements store.Builds.
