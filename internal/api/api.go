@@ -23,6 +23,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/credstore"
 	"github.com/jeeves-ci/jeeves/internal/export"
 	"github.com/jeeves-ci/jeeves/internal/farm"
+	"github.com/jeeves-ci/jeeves/internal/gitscm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
@@ -43,6 +44,7 @@ type API struct {
 	settings *settings.Service
 	audit    *audit.Log // nil: no audit log
 	creds    *credstore.Service
+	git      *gitscm.Plugin
 	log      *slog.Logger
 	pages    Pages
 	// staticPrefix is where the web UI's assets are (itemCategories
@@ -65,6 +67,9 @@ type Services struct {
 	Settings *settings.Service
 	Audit    *audit.Log // nil: no audit log
 	Creds    *credstore.Service
+	// Git is the git plugin: the push hooks, and what builds checked
+	// out.
+	Git *gitscm.Plugin
 }
 
 // Pages are the web UI's pages an API action answers with when one of
@@ -95,7 +100,7 @@ func New(svc Services, pages Pages, staticPrefix string, log *slog.Logger) *API 
 	}
 	return &API{
 		auth: svc.Auth, authz: svc.Authz, jobs: svc.Jobs, views: svc.Views, nodes: svc.Nodes, farm: svc.Farm,
-		builds: svc.Builds, settings: svc.Settings, audit: svc.Audit, creds: svc.Creds, log: log, pages: pages, staticPrefix: staticPrefix,
+		builds: svc.Builds, settings: svc.Settings, audit: svc.Audit, creds: svc.Creds, git: svc.Git, log: log, pages: pages, staticPrefix: staticPrefix,
 	}
 }
 

@@ -111,6 +111,9 @@ func (s *Server) walkJob(c *request.Call, job *model.Job, p []string) error {
 	case "builds":
 		return s.ui.BuildHistoryPage(c, job)
 	}
+	if handled, err := s.walkJobGit(c, job, p); handled {
+		return err
+	}
 	if n, ok, err := s.buildNumber(c, job, p[0]); err != nil {
 		return err
 	} else if ok {
@@ -217,6 +220,9 @@ func (s *Server) walkBuild(c *request.Call, job *model.Job, number int64, p []st
 		return s.walkBuildLog(c, b, p[1:])
 	case "console":
 		return s.ui.BuildPage(c, job, b, true)
+	}
+	if handled, err := s.walkBuildGit(c, job, b, p); handled {
+		return err
 	}
 	return request.NotFound()
 }

@@ -31,6 +31,7 @@ type jobForm struct {
 	CheckURL             string     // where the page's script checks a schedule as it is typed
 	Steps                []stepRow
 	Kept                 []string          // what the form keeps but does not edit, named
+	Git                  gitSection        // the source section (gitform.go)
 	Errors               map[string]string // a message beside the field it names
 	Bindings             *bindingsSection  // Configure's credentials bindings (credentials_configure.go)
 }
@@ -53,7 +54,7 @@ type fieldCheck struct{ Kind, Message string }
 // formOf is the form of a stored project (nil: a new one), with what the
 // form keeps named, and the schedule's hint for the job named seed.
 func formOf(cfg *model.JobConfig, seed string) jobForm {
-	f := jobForm{Blank: paramRow{ParamDef: model.ParamDef{Kind: model.ParamString}}}
+	f := jobForm{Blank: paramRow{ParamDef: model.ParamDef{Kind: model.ParamString}}, Git: newGitSection()}
 	if cfg == nil {
 		f.Steps = []stepRow{{}}
 		return f
@@ -88,6 +89,7 @@ func readForm(form url.Values) (jobForm, error) {
 	f.Disabled = form.Get("disabled") == "true"
 	f.Concurrent = form.Get("concurrent") == "true"
 	f.Timer = strings.ReplaceAll(form.Get("timer"), "\r\n", "\n")
+	f.Git = readGitSection(form)
 	kinds, names, defs, choices, descs, origs := form["param.kind"], form["param.name"], form["param.default"], form["param.choices"], form["param.description"], form["param.orig"]
 	_, withOrigs := form["param.orig"]
 	if len(names) != len(kinds) || len(defs) != len(kinds) || len(choices) != len(kinds) || len(descs) != len(kinds) || withOrigs && len(origs) != len(kinds) {
@@ -162,7 +164,7 @@ func (f *jobForm) fail(field, msg string) {
 
 // firstError is one of the form's messages, for the top of the page.
 func (f *jobForm) firstError() string {
-	for _, field := range []string{"form", "name", "xml-name", "config.xml", "params", "timer", "steps"} {
+	for _, field := range []string{"form", "name", "xml-name", "config.xml", "params", "scm.url", "scm.credentialsId", "scm.branches", "timer", "pollscm", "steps"} {
 		if m := f.Errors[field]; m != "" {
 			return m
 		}
@@ -211,6 +213,11 @@ func projectForm(f *jobForm, base *model.JobConfig, seed string) (configxml.Proj
 	}
 	pf := configxml.ProjectForm{Description: f.Description, Disabled: f.Disabled, Concurrent: f.Concurrent, Timer: strings.TrimSpace(f.Timer)}
 	ok := true
+	if sf, gitOK := f.gitForm(seed); gitOK {
+		pf.SCM = sf
+	} else {
+		ok = false
+	}
 	if pf.Timer != "" {
 		if c := timerCheck(pf.Timer, seed, time.Now()); c.Kind == "error" {
 			f.fail("timer", c.Message)
@@ -344,6 +351,9 @@ func (ui *UI) NewJob(c *request.Call, folder *model.Job) error {
 			f = t.form.shown(joinName(parent, t.name))
 		}
 		f.CheckURL = check
+		if err := ui.fillGit(c, &f.Git, nil, joinName(parent, t.name)); err != nil {
+			return err
+		}
 		msg := f.firstError()
 		if msg == "" {
 			msg = t.copy.Errors["copy-name"] + t.copy.Errors["from"]
@@ -486,6 +496,7 @@ func (ui *UI) showConfigure(c *request.Call, job *model.Job, status int, msg, xm
 	var f *jobForm
 	if !jobs.IsFolder(job) {
 		ff := formOf(&job.Config, job.Name)
+		ff.Git = gitSectionOf(job.ConfigXML)
 		if form != nil {
 			kept := ff.Kept
 			ff = form.shown(job.Name)
@@ -496,6 +507,9 @@ func (ui *UI) showConfigure(c *request.Call, job *model.Job, status int, msg, xm
 		}
 		ff.CheckURL = c.Root + jobPath(job.Name) + "descriptorByName/" + timerCheckPath
 		if err := ui.showBindings(c, job, &ff); err != nil {
+			return err
+		}
+		if err := ui.fillGit(c, &ff.Git, job.ConfigXML, job.Name); err != nil {
 			return err
 		}
 		f = &ff

@@ -367,7 +367,7 @@ func (ui *UI) JobPage(c *request.Call, job *model.Job) error {
 		"CanBuild": c.Has(authz.ItemBuild), "CanConfigure": c.Has(authz.ItemConfigure), "CanDelete": c.Has(authz.ItemDelete),
 		"Builds": pager.Rows, "Pager": pager, "Permalinks": links, "Waiting": waiting, "Trend": trend(builds),
 		"Upstream": refs(ui.jobs.Upstream(job)), "Downstream": refs(ui.jobs.Downstream(job)),
-		"NotRun": job.Config.Unsupported,
+		"NotRun": ui.farm.Unsupported(job), "Git": ui.jobGit(c, job),
 	}})
 }
 
@@ -400,6 +400,13 @@ func (ui *UI) BuildPage(c *request.Call, job *model.Job, b *model.Build, console
 		"Color": color, "Building": b.Building, "Result": string(b.Result), "StartedAt": b.StartedAt,
 		"Duration": b.Duration, "Elapsed": time.Since(b.StartedAt), "Causes": causes, "Params": params,
 		"CanStop": c.Has(authz.ItemCancel), "CanDelete": c.Has(authz.RunDelete), "Console": console,
+	}
+	if !console {
+		g, err := ui.buildGit(c, job, b)
+		if err != nil {
+			return err
+		}
+		data["Git"] = g
 	}
 	if console {
 		text, size, skipped, err := ui.logTail(b, consoleTail)

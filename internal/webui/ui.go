@@ -18,6 +18,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/credstore"
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/flash"
+	"github.com/jeeves-ci/jeeves/internal/gitscm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
 	"github.com/jeeves-ci/jeeves/internal/settings"
@@ -34,16 +35,18 @@ type UI struct {
 	settings *settings.Service
 	views    *views.Service
 	nodes    *nodes.Service
-	agents   Agents      // nil: no agent has connected (nodes.go)
-	sshCreds Credentials // nil: the agent form takes a credential id as typed
-	audit    *audit.Log  // nil: no audit log
-	creds    *credstore.Service
-	flash    *flash.Store // the pages held for Post/Redirect/Get
+	agents   Agents             // nil: no agent has connected (nodes.go)
+	sshCreds Credentials        // nil: the agent form takes a credential id as typed
+	audit    *audit.Log         // nil: no audit log
+	creds    *credstore.Service // the credentials the forms offer
+	flash    *flash.Store       // the pages held for Post/Redirect/Get
 	log      *slog.Logger
 	t        *templates
 	// summaries remembers what the dashboard shows of each job's history
 	// (job id → historySummary).
 	summaries sync.Map
+
+	git *gitscm.Plugin // the git plugin's pages and settings
 }
 
 // Services are what the web UI reads and changes.
@@ -59,8 +62,11 @@ type Services struct {
 	// nil until the services behind them are wired.
 	Agents      Agents
 	Credentials Credentials
-	Audit       *audit.Log // nil: no audit log
-	Creds       *credstore.Service
+	Audit       *audit.Log         // nil: no audit log
+	Creds       *credstore.Service // the credentials the forms offer
+	// Git is the git plugin: its pages, the source section of the job
+	// form, the git settings.
+	Git *gitscm.Plugin
 }
 
 // New parses the templates and returns the UI over svc; version is
@@ -76,7 +82,7 @@ func New(svc Services, held *flash.Store, version string, log *slog.Logger) (*UI
 	ui := &UI{
 		version: version, auth: svc.Auth, jobs: svc.Jobs, farm: svc.Farm, builds: svc.Builds, settings: svc.Settings,
 		views: svc.Views, nodes: svc.Nodes, agents: svc.Agents, sshCreds: svc.Credentials,
-		audit: svc.Audit, creds: svc.Creds, flash: held, log: log, t: t,
+		audit: svc.Audit, git: svc.Git, creds: svc.Creds, flash: held, log: log, t: t,
 	}
 	// A deleted build may be the last success or failure the dashboard
 	// remembers of its job.
