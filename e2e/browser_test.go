@@ -167,8 +167,13 @@ func TestBrowser(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS("#name")),
 			chromedp.SendKeys(chromedp.CSS("#name"), "browser-job"),
 			chromedp.SendKeys(chromedp.CSS("#description"), "made <em>in</em> the browser"),
+			// No blank rows: the parameter and the step are added.
+			click("#parameterized"),
+			click("#add-parameter > summary"),
+			click(`#add-parameter button[data-kind="string"]`),
 			chromedp.SendKeys(chromedp.CSS(`#param-rows input[name="param.name"]`), "WHO"),
 			chromedp.SendKeys(chromedp.CSS(`#param-rows input[name="param.default"]`), "world"),
+			click("#add-step"),
 			chromedp.SetValue(chromedp.CSS(`#step-rows textarea[name="shell"]`), script),
 			click("#ok"),
 			chromedp.WaitVisible(chromedp.CSS("#build-button")),

@@ -37,7 +37,7 @@ func typeInto(sel, text string) chromedp.Action[chromedp.Void] {
 // new SSH agent, its Configure page, offline and log; a user's page;
 // the build history paged back to #1, previous and next builds,
 // permalinks and the search box. Every page is then read at phone width.
-func TestBrowserFirstDay(t *testing.T) {
+func TestBrowserUI17aFirstDay(t *testing.T) {
 	j := start(t, "", nil)
 	ctx := browser(t)
 	j.createJob(t, "alpha", shellJob("echo alpha"))

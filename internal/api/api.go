@@ -245,16 +245,3 @@ func (b *answerBuffer) finish() error {
 // answers only repeat themselves and cost the server; tree= reaches
 // anything deeper.
 const maxQueryDepth = 5
-
-// HelpPage is an object's api/: how to read it.
-func (a *API) HelpPage(c *request.Call) error {
-	request.PageHeaders(c.W.Header())
-	c.W.WriteHeader(http.StatusOK)
-	_, err := c.W.Write([]byte(`<!DOCTYPE html><html><head><title>Remote API</title></head><body>
-<h1>Remote API</h1>
-<p>This object can be read as <a href="json?pretty=true">JSON</a>, <a href="xml">XML</a> or <a href="python">Python</a>,
-with the <code>tree</code>, <code>depth</code> and <code>pretty</code> parameters, as in Jenkins.</p>
-</body></html>
-`))
-	return err
-}

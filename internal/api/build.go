@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/export"
@@ -87,7 +86,9 @@ func (a *API) StopBuild(c *request.Call, job *model.Job, b *model.Build) error {
 	if c.ID.User != nil {
 		by = c.ID.User.DisplayName()
 	}
-	a.farm.Stop(job.ID, b.Number, by)
+	if a.farm.Stop(job.ID, b.Number, by) {
+		c.Notify("Aborting " + job.Name + " #" + strconv.FormatInt(b.Number, 10))
+	}
 	url := c.Root + jobPath(job.Name) + strconv.FormatInt(b.Number, 10) + "/"
 	return request.RedirectAfterPost(c, url, url+"api/json")
 }
@@ -190,27 +191,18 @@ func (a *API) BuildObject(c *request.Call, job *model.Job, b *model.Build) *expo
 	)
 }
 
-// estimatedDuration averages the last three successful builds, -1 if none.
+// estimatedDuration averages the last three successful builds, -1 if
+// none (builds.EstimatedDuration).
 func (a *API) estimatedDuration(c *request.Call, job *model.Job) any {
-	bs, err := a.builds.List(c.Ctx(), job.ID, 20)
+	d, ok, err := a.builds.EstimatedDuration(c.Ctx(), job.ID)
 	if err != nil {
 		c.Fail(err)
 		return -1
 	}
-	var sum time.Duration
-	n := 0
-	for _, b := range bs {
-		if !b.Building && (b.Result == model.Success || b.Result == model.Unstable) {
-			sum += b.Duration
-			if n++; n == 3 {
-				break
-			}
-		}
-	}
-	if n == 0 {
+	if !ok {
 		return -1
 	}
-	return (sum / time.Duration(n)).Milliseconds()
+	return d.Milliseconds()
 }
 
 func causeObject(c model.Cause) *export.Object {
@@ -342,6 +334,7 @@ func (a *API) DeleteBuild(c *request.Call, job *model.Job, b *model.Build) error
 	if err := a.builds.Delete(c.Ctx(), job.ID, b.Number); err != nil {
 		return request.Refused(err)
 	}
+	c.Notify("Deleted " + job.Name + " #" + strconv.FormatInt(b.Number, 10))
 	url := c.Root + jobPath(job.Name)
 	return request.RedirectAfterPost(c, url, url+"api/json")
 }

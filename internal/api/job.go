@@ -2,7 +2,6 @@ package api
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -236,6 +235,7 @@ func (a *API) EnableJob(c *request.Call, job *model.Job, enable bool) error {
 	if !enable {
 		a.farm.CancelJob(c.Ctx(), job.ID, c.ID.Name(), false)
 	}
+	c.Notify(map[bool]string{true: "Enabled", false: "Disabled"}[enable] + " ‘" + job.Name + "’")
 	url := c.Root + jobPath(job.Name)
 	return request.RedirectAfterPost(c, url, url+"api/json")
 }
@@ -281,6 +281,7 @@ func (a *API) DeleteJob(c *request.Call, job *model.Job) error {
 	if f := jobs.Parent(job.Name); f != "" {
 		parent += jobPath(f)
 	}
+	c.Notify("Deleted ‘" + job.Name + "’")
 	return request.RedirectAfterPost(c, parent, parent+"api/json")
 }
 
@@ -405,46 +406,18 @@ func (a *API) JobObject(c *request.Call, job *model.Job) *export.Object {
 }
 
 // healthReport is Jenkins's build stability report over the last five
-// completed builds.
+// completed builds (builds.HealthOf).
 func (a *API) healthReport(c *request.Call, job *model.Job) any {
-	results, err := a.builds.RecentResults(c.Ctx(), job.ID, 5)
+	h, ok, err := a.builds.Health(c.Ctx(), job.ID)
 	c.Fail(err)
-	if err != nil || len(results) == 0 {
+	if err != nil || !ok {
 		return []*export.Object{}
 	}
-	failed := 0
-	for _, r := range results {
-		if r == model.Failure {
-			failed++
-		}
-	}
-	total := len(results)
-	score := 100 * (total - failed) / total
-	var desc string
-	switch failed {
-	case 0:
-		desc = "No recent builds failed."
-	case total:
-		desc = "All recent builds failed."
-	default:
-		desc = fmt.Sprintf("%d out of the last %d builds failed.", failed, total)
-	}
-	bucket := "80plus"
-	switch {
-	case score <= 20:
-		bucket = "00to19"
-	case score <= 40:
-		bucket = "20to39"
-	case score <= 60:
-		bucket = "40to59"
-	case score <= 80:
-		bucket = "60to79"
-	}
 	return []*export.Object{newObject("",
-		propVis("description", 2, "Build stability: "+desc),
-		propVis("iconClassName", 2, "icon-health-"+bucket),
-		propVis("iconUrl", 2, "health-"+bucket+".png"),
-		propVis("score", 2, score),
+		propVis("description", 2, h.Description),
+		propVis("iconClassName", 2, "icon-health-"+h.Bucket),
+		propVis("iconUrl", 2, "health-"+h.Bucket+".png"),
+		propVis("score", 2, h.Score),
 	)}
 }
 

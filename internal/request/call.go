@@ -32,8 +32,11 @@ type Call struct {
 	// (what a hook did); set, it has the request audited whatever its
 	// method.
 	AuditDetail string
+	// Notices keeps the notice a UI form's success shows (Notify).
+	Notices Notices
 
-	perms *Perms
+	perms  *Perms
+	notice string // set by Notify
 	// failed is the first error met reading what an API object's lazy
 	// properties show (Fail): the answer is that error, not an object
 	// quietly missing what could not be read.

@@ -58,7 +58,7 @@ func (s *Server) auditRequest(c *request.Call, status int) {
 		return
 	}
 	s.addAudit(audit.Entry{
-		Time: time.Now(), User: c.ID.Name(), Auth: c.ID.Method.String(), TokenUUID: c.ID.TokenUUID,
+		Time: time.Now(), User: c.ID.Name(), Auth: c.ID.Method.String(), TokenUUID: c.ID.TokenUUID, TokenName: c.ID.TokenName,
 		Addr: c.Addr, Action: c.R.Method + " " + c.R.URL.Path, Status: status, Detail: c.AuditDetail,
 	})
 }

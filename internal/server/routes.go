@@ -164,6 +164,10 @@ var routes = []route{
 	{"manage/configure", routeAction, permAdminister},
 	{"manage/users/", routeRead, permAdminister},
 	{"manage/audit/", routeRead, permAdminister},
+	{"pluginManager/", routeRead, permRead},
+	{"api/", routeRead, permRead},
+	{"job/{job}/api/", routeRead, permItemRead},
+	{"job/{job}/{n}/api/", routeRead, permItemRead},
 
 	// The credentials plugin's API and pages (walk_credentials.go), under
 	// /credentials/ and /manage/credentials/, as credential/ID and

@@ -37,11 +37,12 @@ var gitUIPOSTRoutes = []struct {
 	route, referer, body string
 	setup                func(t *testing.T, rs *routeStack, path string)
 	held                 string
+	notice               string
 	status               int
 }{
-	{route: "manage/git/configure", referer: "manage/", body: "hostKeyVerification=AcceptFirstConnectionStrategy&notifyCommitAccess=enabled"},
+	{route: "manage/git/configure", referer: "manage/", body: "hostKeyVerification=AcceptFirstConnectionStrategy&notifyCommitAccess=enabled", notice: "Saved the git settings"},
 	{route: "manage/git/generateToken?apiTokenName={fresh}", referer: "manage/", held: `id="new-notify-token-value"`},
-	{route: "manage/git/revokeToken?uuid={gittoken}", referer: "manage/"},
+	{route: "manage/git/revokeToken?uuid={gittoken}", referer: "manage/", notice: "Revoked the notifyCommit token"},
 }
 
 // gitRouteEffects are the effects of the git plugin's action routes.

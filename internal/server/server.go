@@ -143,6 +143,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	sw := &statusWriter{ResponseWriter: w}
 	c := request.New(sw, r, s.perms)
+	c.Notices = s.ui
 	c.Path, c.Root = splitPath(r.URL.Path), rootURL(s.sys().RootURL, r, s.proxies)
 	c.Addr, _ = s.proxies.clientAddr(r)
 	err := s.serveRecovering(c)

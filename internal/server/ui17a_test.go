@@ -741,6 +741,7 @@ func init() {
 		route, referer, body string
 		setup                func(t *testing.T, rs *routeStack, path string)
 		held                 string
+		notice               string
 		status               int
 	}{
 		{route: "job/{job}/confirmRename?newName={fresh}", referer: "job/{job}/confirm-rename"},

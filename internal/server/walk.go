@@ -164,11 +164,11 @@ func dispatch[T any](s *Server, c *request.Call, obj T, p []string, methods func
 	return true, m(s, c, obj)
 }
 
-// walkPluginManager serves /pluginManager/: its API, an empty list.
+// walkPluginManager serves /pluginManager/: a page saying jeeves has no
+// plugins and what it has built in, and its API, an empty list.
 func (s *Server) walkPluginManager(c *request.Call, p []string) error {
 	if len(p) == 0 {
-		c.W.WriteHeader(http.StatusOK)
-		return nil
+		return s.ui.PluginsPage(c)
 	}
 	return s.serveAPI(c, p, "localPluginManager", s.api.PluginManagerObject())
 }

@@ -374,6 +374,7 @@ func (ui *UI) ManageGitConfigure(c *request.Call) error {
 		}
 		return ui.manageWith(c, http.StatusBadRequest, nil, &gitSettingsForm{V: v, Errors: map[string]string{field: usererr.Message(err)}})
 	}
+	c.Notify("Saved the git settings")
 	return request.SeeOther(c, c.Root+"manage/#git")
 }
 
@@ -419,5 +420,6 @@ func (ui *UI) ManageGitRevokeToken(c *request.Call) error {
 		}
 		return err
 	}
+	c.Notify("Revoked the notifyCommit token")
 	return request.SeeOther(c, c.Root+"manage/#git")
 }

@@ -24,12 +24,14 @@ import (
 type jobForm struct {
 	Description          string
 	Disabled, Concurrent bool
+	Parameterized        bool // "This project is parameterized" is checked
 	Params               []paramRow
-	Blank                paramRow
+	Blank                paramRow // what "Add Parameter" adds
 	Timer                string
 	TimerCheck           fieldCheck // Jenkins's hint under the schedule
 	CheckURL             string     // where the page's script checks a schedule as it is typed
 	Steps                []stepRow
+	BlankStep            stepRow           // what "Add build step" adds
 	Kept                 []string          // what the form keeps but does not edit, named
 	Git                  gitSection        // the source section (gitform.go)
 	Errors               map[string]string // a message beside the field it names
@@ -56,7 +58,6 @@ type fieldCheck struct{ Kind, Message string }
 func formOf(cfg *model.JobConfig, seed string) jobForm {
 	f := jobForm{Blank: paramRow{ParamDef: model.ParamDef{Kind: model.ParamString}}, Git: newGitSection()}
 	if cfg == nil {
-		f.Steps = []stepRow{{}}
 		return f
 	}
 	pf := configxml.FormOf(cfg)
@@ -68,10 +69,10 @@ func formOf(cfg *model.JobConfig, seed string) jobForm {
 		}
 		f.Params = append(f.Params, paramRow{ParamDef: d, Orig: strconv.Itoa(p.Orig), ChoicesText: strings.Join(d.Choices, "\n")})
 	}
+	f.Parameterized = len(f.Params) > 0
 	for _, st := range pf.Steps {
 		f.Steps = append(f.Steps, stepRow{Command: st.Command, Orig: strconv.Itoa(st.Orig)})
 	}
-	f.Steps = append(f.Steps, stepRow{})
 	for _, k := range configxml.FormKeeps(cfg) {
 		f.Kept = append(f.Kept, k.String())
 	}
@@ -83,6 +84,14 @@ func formOf(cfg *model.JobConfig, seed string) jobForm {
 // rows with an empty name (parameters) or command (steps) stand for
 // nothing and are dropped; a row that shows a stored element is kept,
 // for the editor to remove that element (configxml.EditProject).
+//
+// The page's form posts "This project is parameterized" (parameterized:
+// "false" from a hidden field, "true" too when checked): unchecked, it
+// drops every parameter row, so that the editor removes them all. Each
+// row posts a default field per type (param.default for a string,
+// param.defaultText, param.defaultBool, param.defaultPassword), of which
+// the row's type picks one; a client that posts param.default alone (an
+// older page, a script) has it read for every type.
 func readForm(form url.Values) (jobForm, error) {
 	f := jobForm{Blank: paramRow{ParamDef: model.ParamDef{Kind: model.ParamString}}}
 	f.Description = strings.ReplaceAll(form.Get("description"), "\r\n", "\n")
@@ -91,12 +100,31 @@ func readForm(form url.Values) (jobForm, error) {
 	f.Timer = strings.ReplaceAll(form.Get("timer"), "\r\n", "\n")
 	f.Git = readGitSection(form)
 	kinds, names, defs, choices, descs, origs := form["param.kind"], form["param.name"], form["param.default"], form["param.choices"], form["param.description"], form["param.orig"]
+	texts, bools, passwords := form["param.defaultText"], form["param.defaultBool"], form["param.defaultPassword"]
 	_, withOrigs := form["param.orig"]
-	if len(names) != len(kinds) || len(defs) != len(kinds) || len(choices) != len(kinds) || len(descs) != len(kinds) || withOrigs && len(origs) != len(kinds) {
+	_, typed := form["param.defaultText"]
+	if len(names) != len(kinds) || len(defs) != len(kinds) || len(choices) != len(kinds) || len(descs) != len(kinds) || withOrigs && len(origs) != len(kinds) ||
+		typed && (len(texts) != len(kinds) || len(bools) != len(kinds) || len(passwords) != len(kinds)) {
 		return f, request.BadRequest("The parameter rows are incomplete; reload the page and try again")
 	}
+	checked, shown := form["parameterized"]
+	f.Parameterized = !shown && len(kinds) > 0 || slices.Contains(checked, "true")
 	for i := range kinds {
-		r := paramRow{ParamDef: model.ParamDef{Kind: model.ParamKind(kinds[i]), Name: strings.TrimSpace(names[i]), Description: descs[i], Default: defs[i]},
+		if shown && !f.Parameterized {
+			break // unchecked: the parameters go, whatever the rows say
+		}
+		def := defs[i]
+		if typed {
+			switch model.ParamKind(kinds[i]) {
+			case model.ParamText:
+				def = texts[i]
+			case model.ParamBoolean:
+				def = bools[i]
+			case model.ParamPassword:
+				def = passwords[i]
+			}
+		}
+		r := paramRow{ParamDef: model.ParamDef{Kind: model.ParamKind(kinds[i]), Name: strings.TrimSpace(names[i]), Description: descs[i], Default: strings.ReplaceAll(def, "\r\n", "\n")},
 			ChoicesText: strings.ReplaceAll(choices[i], "\r\n", "\n"), Orig: "-"}
 		if withOrigs {
 			r.Orig = origs[i]
@@ -123,9 +151,8 @@ func readForm(form url.Values) (jobForm, error) {
 	return f, nil
 }
 
-// shown is f as the page shows it again: a blank step row at the end,
-// passwords never sent back, rows from a client that sent no row indexes
-// shown as new.
+// shown is f as the page shows it again: passwords never sent back,
+// rows from a client that sent no row indexes shown as new.
 func (f jobForm) shown(seed string) jobForm {
 	out := f
 	out.Params = nil
@@ -145,7 +172,6 @@ func (f jobForm) shown(seed string) jobForm {
 		}
 		out.Steps = append(out.Steps, r)
 	}
-	out.Steps = append(out.Steps, stepRow{})
 	if out.Errors["timer"] == "" {
 		out.TimerCheck = timerCheck(f.Timer, seed, time.Now())
 	}
@@ -409,6 +435,7 @@ func (ui *UI) NewJob(c *request.Call, folder *model.Job) error {
 		if f.Errors == nil {
 			job, err := create(xml)
 			if err == nil {
+				c.Notify("Created ‘" + job.Name + "’")
 				return request.SeeOther(c, c.Root+jobPath(job.Name))
 			}
 			if errors.Is(err, errRefused) {
@@ -465,6 +492,7 @@ func (ui *UI) NewJob(c *request.Call, folder *model.Job) error {
 		f.fail(map[bool]string{true: "form", false: "name"}[errors.Is(err, jobs.ErrBadConfig)], msg)
 		return show(http.StatusBadRequest, t)
 	}
+	c.Notify("Created ‘" + job.Name + "’")
 	return request.SeeOther(c, c.Root+jobPath(job.Name))
 }
 
@@ -481,18 +509,37 @@ func (r refused) Is(target error) bool { return target == errRefused }
 
 func (r refused) Unwrap() error { return r.err }
 
-// ConfigurePage is GET /job/N/configure: the form (freestyle jobs) and
-// the raw config.xml.
+// ConfigurePage is GET /job/N/configure: the form (freestyle jobs), or
+// with ?tab=xml (and for folders) the whole config.xml, indented.
 func (ui *UI) ConfigurePage(c *request.Call, job *model.Job) error {
 	if err := c.Require(authz.ItemConfigure); err != nil {
 		return err
 	}
-	return ui.showConfigure(c, job, http.StatusOK, "", string(job.ConfigXML), nil)
+	tab := ""
+	if c.R.URL.Query().Get("tab") == "xml" || jobs.IsFolder(job) {
+		tab = "xml"
+	}
+	return ui.showConfigure(c, job, http.StatusOK, "", tab, shownXML(job.ConfigXML), nil)
 }
 
-// showConfigure renders the Configure page: form is the freestyle form as
-// typed (nil: the stored job's), xml the config.xml editor's text.
-func (ui *UI) showConfigure(c *request.Call, job *model.Job, status int, msg, xml string, form *jobForm) error {
+// shownXML is a stored config.xml as the config.xml tab shows it: as the
+// API serves it (password defaults redacted), indented as Jenkins writes
+// it (configxml.Pretty). Saving it back unchanged changes nothing.
+func shownXML(stored []byte) string {
+	xml, err := configxml.Redact(stored)
+	if err != nil {
+		return string(stored) // unreadable: shown as it is
+	}
+	if pretty, err := configxml.Pretty(xml); err == nil {
+		xml = pretty
+	}
+	return string(xml)
+}
+
+// showConfigure renders the Configure page on tab ("" the form, "xml"
+// the config.xml): form is the freestyle form as typed (nil: the stored
+// job's), xml the config.xml tab's text.
+func (ui *UI) showConfigure(c *request.Call, job *model.Job, status int, msg, tab, xml string, form *jobForm) error {
 	var f *jobForm
 	if !jobs.IsFolder(job) {
 		ff := formOf(&job.Config, job.Name)
@@ -514,23 +561,28 @@ func (ui *UI) showConfigure(c *request.Call, job *model.Job, status int, msg, xm
 		}
 		f = &ff
 	}
-	// The editor shows config.xml as the API serves it: password
-	// defaults redacted, whether it is the stored document or one the
-	// form rendered with them. A posted document that cannot be read is
-	// shown as it came: it holds only what its sender typed.
+	// A posted document the server did not take is shown as it came,
+	// but redacted like the stored one: it holds only what its sender
+	// typed, or the stored defaults Restore put back.
 	if redacted, err := configxml.Redact([]byte(xml)); err == nil {
 		xml = string(redacted)
 	}
+	redactedMark := ""
+	if strings.Contains(xml, configxml.RedactedDefault) {
+		redactedMark = configxml.RedactedDefault
+	}
 	tr := append(jobTrail(c, job.Name), trail{"Configure", c.Root + jobPath(job.Name) + "configure"})
-	return ui.render(c, status, "configure", page{Title: job.Name + " Config", Trail: tr, P: map[string]any{
-		"Name": job.Name, "URL": c.Root + jobPath(job.Name), "Error": msg, "XML": xml, "Form": f,
+	return ui.render(c, status, "configure", page{Title: job.Name + " Config", Trail: tr, API: c.Root + jobPath(job.Name) + "api/", P: map[string]any{
+		"Name": job.Name, "URL": c.Root + jobPath(job.Name), "Error": msg, "XML": xml, "Form": f, "Tab": tab, "Redacted": redactedMark,
 	}})
 }
 
-// ConfigSubmit is POST /job/N/configSubmit, from either form. The
+// ConfigSubmit is POST /job/N/configSubmit, from either tab. The
 // freestyle form edits the stored config.xml in place
 // (configxml.EditProject): what it does not show is kept byte for byte.
-// A form that fails comes back (400) as typed, the reason beside the field.
+// The config.xml tab replaces the document, unless it comes back as the
+// tab showed it (then nothing changes: the stored bytes stay). A form
+// that fails comes back (400) as typed, the reason beside the field.
 func (ui *UI) ConfigSubmit(c *request.Call, job *model.Job) error {
 	if err := request.RequirePOST(c); err != nil {
 		return err
@@ -543,17 +595,27 @@ func (ui *UI) ConfigSubmit(c *request.Call, job *model.Job) error {
 	}
 	form := c.R.PostForm
 	if form.Get("mode") == "xml" {
-		xml := []byte(form.Get("config.xml"))
+		posted := form.Get("config.xml")
+		if request.FromForm(c) {
+			// A browser's textarea sends its lines ended CRLF.
+			posted = strings.ReplaceAll(posted, "\r\n", "\n")
+		}
+		if strings.TrimSpace(posted) == strings.TrimSpace(shownXML(job.ConfigXML)) {
+			c.Notify("Saved (config.xml unchanged)")
+			return request.SeeOther(c, c.Root+jobPath(job.Name))
+		}
+		xml := []byte(posted)
 		if err := c.CheckDownstream(job.Name, xml); err != nil {
 			msg, _ := request.FormMessage(err)
-			return ui.showConfigure(c, job, http.StatusBadRequest, msg, string(xml), nil)
+			return ui.showConfigure(c, job, http.StatusBadRequest, msg, "xml", string(xml), nil)
 		}
 		if _, err := ui.jobs.UpdateConfig(c.Ctx(), job.Name, xml, c.Authority()); err != nil {
 			if msg, ok := request.FormMessage(request.Refused(err)); ok {
-				return ui.showConfigure(c, job, http.StatusBadRequest, msg, string(xml), nil)
+				return ui.showConfigure(c, job, http.StatusBadRequest, msg, "xml", string(xml), nil)
 			}
 			return request.Refused(err)
 		}
+		c.Notify("Saved")
 		return request.SeeOther(c, c.Root+jobPath(job.Name))
 	}
 	if jobs.IsFolder(job) {
@@ -567,7 +629,9 @@ func (ui *UI) ConfigSubmit(c *request.Call, job *model.Job) error {
 	if err != nil {
 		return err
 	}
-	back := func() error { return ui.showConfigure(c, job, http.StatusBadRequest, "", string(job.ConfigXML), &f) }
+	back := func() error {
+		return ui.showConfigure(c, job, http.StatusBadRequest, "", "", shownXML(job.ConfigXML), &f)
+	}
 	pf, ok := projectForm(&f, &job.Config, job.Name)
 	if !ok {
 		return back()
@@ -596,6 +660,7 @@ func (ui *UI) ConfigSubmit(c *request.Call, job *model.Job) error {
 		f.fail("form", msg)
 		return back()
 	}
+	c.Notify("Saved")
 	return request.SeeOther(c, c.Root+jobPath(job.Name))
 }
 

@@ -3,12 +3,10 @@ package webui
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/model"
@@ -78,8 +76,21 @@ func (ui *UI) SecurityForm(c *request.Call, u *model.User, form string) error {
 		}
 		return ui.securityPage(c, u, http.StatusOK, securityState{NewToken: value, NewTokenName: t.Name})
 	case "revoke":
-		if err := ui.auth.RevokeToken(c.Ctx(), u.ID, c.R.URL.Query().Get("tokenUuid")); err != nil && !errors.Is(err, store.ErrNotFound) {
+		uuid := c.R.URL.Query().Get("tokenUuid")
+		name := ""
+		if tokens, err := ui.auth.Tokens(c.Ctx(), u.ID); err == nil {
+			for _, t := range tokens {
+				if t.UUID == uuid {
+					name = t.Name
+				}
+			}
+		}
+		err := ui.auth.RevokeToken(c.Ctx(), u.ID, uuid)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
+		}
+		if err == nil {
+			c.Notify("Revoked the token ‘" + name + "’")
 		}
 		return request.SeeOther(c, back)
 	case "password":
@@ -120,7 +131,7 @@ func (ui *UI) securityPage(c *request.Call, u *model.User, status int, st securi
 	}
 	self := strings.EqualFold(c.ID.User.ID, u.ID)
 	base := c.Root + "user/" + u.ID + "/security/"
-	return ui.render(c, status, "security", page{Title: "Security", Trail: []trail{{u.ID, base}, {"Security", base}}, P: map[string]any{
+	return ui.render(c, status, "security", page{Title: "Security", Trail: []trail{{u.ID, base}, {"Security", base}}, API: c.Root + "user/" + u.ID + "/api/", P: map[string]any{
 		"UserID": u.ID, "Self": self, "Base": base, "Tokens": tokens,
 		"NewToken": st.NewToken, "NewTokenName": st.NewTokenName, "Error": st.Error,
 		"PasswordMessage": st.PasswordMessage, "PasswordError": st.PasswordError, "Typed": st.Typed,
@@ -207,6 +218,7 @@ func (ui *UI) ManageConfigure(c *request.Call) error {
 		typed.Errors[field] = usererr.Message(err)
 		return ui.managePage(c, http.StatusBadRequest, typed)
 	}
+	c.Notify("Saved")
 	return request.SeeOther(c, c.Root+"manage/")
 }
 
@@ -231,45 +243,6 @@ func (ui *UI) usersPage(c *request.Call, status int, msg string, typed *userForm
 	return ui.render(c, status, "users", page{Title: "Users", Trail: []trail{{"Manage jeeves", c.Root + "manage/"}, {"Users", c.Root + "manage/users/"}}, P: map[string]any{
 		"Users": users, "Error": msg, "Self": c.SelfID(), "Typed": typed,
 	}})
-}
-
-// AuditPage is /manage/audit/: the audit log, newest first, filtered by
-// user and action, 100 entries a page.
-func (ui *UI) AuditPage(c *request.Call) error {
-	if err := c.Require(authz.Administer); err != nil {
-		return err
-	}
-	if ui.audit == nil {
-		return request.NewError(http.StatusNotFound, "The audit log is off")
-	}
-	v := c.R.URL.Query()
-	q := audit.Query{User: strings.TrimSpace(v.Get("user")), Action: strings.TrimSpace(v.Get("action")), Limit: 100}
-	if n, err := strconv.Atoi(v.Get("offset")); err == nil && n > 0 {
-		q.Offset = n // else the first page
-	}
-	entries, total, err := ui.audit.Find(q)
-	if err != nil {
-		return err
-	}
-	link := func(offset int) string {
-		u := url.Values{}
-		if q.User != "" {
-			u.Set("user", q.User)
-		}
-		if q.Action != "" {
-			u.Set("action", q.Action)
-		}
-		u.Set("offset", strconv.Itoa(offset))
-		return c.Root + "manage/audit/?" + u.Encode()
-	}
-	data := map[string]any{"Q": q, "Entries": entries, "Total": total}
-	if q.Offset > 0 {
-		data["Prev"] = link(max(0, q.Offset-q.Limit))
-	}
-	if q.Offset+len(entries) < total {
-		data["Next"] = link(q.Offset + q.Limit)
-	}
-	return ui.render(c, http.StatusOK, "audit", page{Title: "Audit log", Trail: []trail{{"Manage jeeves", c.Root + "manage/"}, {"Audit log", c.Root + "manage/audit/"}}, P: data})
 }
 
 // CreateUserRefused is the Users page again after the Create User form
