@@ -25,6 +25,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/gitscm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
 	"github.com/jeeves-ci/jeeves/internal/request"
 	"github.com/jeeves-ci/jeeves/internal/settings"
@@ -80,6 +81,15 @@ type Pages interface {
 	// CreateUserRefused is the Users page again, as typed, after the
 	// Create User form was refused with err (a 400).
 	CreateUserRefused(c *request.Call, err error) error
+	// RenameRefused is the Rename page again, as typed, after
+	// confirmRename refused newName with err (a 400).
+	RenameRefused(c *request.Call, job *model.Job, newName string, err error) error
+	// NewViewRefused is the New View page again, as typed, after
+	// createView refused the form with err (a 400).
+	NewViewRefused(c *request.Call, err error) error
+	// ViewConfigRefused is the Edit View page again, as typed, after
+	// configSubmit refused the form with err (a 400).
+	ViewConfigRefused(c *request.Call, v *model.View, err error) error
 }
 
 // New returns the API over svc. pages answers what the web UI's forms

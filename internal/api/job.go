@@ -174,11 +174,22 @@ func (a *API) RenameItem(c *request.Call, job *model.Job) error {
 	if newName == "" {
 		newName = c.R.PostFormValue("newName")
 	}
+	// The Rename page's form comes back with the reason beside the name.
+	refused := func(err error) error {
+		if _, ok := request.FormMessage(err); ok && request.FromForm(c) {
+			return a.pages.RenameRefused(c, job, newName, err)
+		}
+		return err
+	}
+	if request.FromForm(c) {
+		// Jenkins's confirmRename trims the name its form sends.
+		newName = strings.TrimSpace(newName)
+	}
 	if newName == "" {
-		return request.BadRequest("Query parameter 'newName' is required")
+		return refused(request.BadRequest("Query parameter 'newName' is required"))
 	}
 	if err := jobs.CheckName(newName); err != nil {
-		return request.Refused(err)
+		return refused(request.Refused(err))
 	}
 	if err := c.MayRename(job, inFolder(jobs.Parent(job.Name), newName)); err != nil {
 		return err
@@ -188,14 +199,14 @@ func (a *API) RenameItem(c *request.Call, job *model.Job) error {
 	release, err := a.farm.HoldIdle(append(a.jobs.Inside(job.Name), job.ID))
 	if errors.Is(err, farm.ErrBusy) {
 		if jobs.IsFolder(job) {
-			return request.BadRequest("Cannot rename a folder while a job in it is building")
+			return refused(request.BadRequest("Cannot rename a folder while a job in it is building"))
 		}
-		return request.BadRequest("Cannot rename a job while it is building")
+		return refused(request.BadRequest("Cannot rename a job while it is building"))
 	}
 	defer release()
 	renamed, err := a.jobs.Rename(c.Ctx(), job.Name, newName)
 	if err != nil {
-		return request.Refused(err)
+		return refused(request.Refused(err))
 	}
 	if renamed.Name != job.Name {
 		if err := a.farm.MoveWorkspace(job.Name, renamed.Name); err != nil {

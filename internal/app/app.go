@@ -227,6 +227,7 @@ func (a *App) build(ctx context.Context, opt Options, logger *slog.Logger) error
 	a.Flash = &flash.Store{}
 	if a.UI, err = webui.New(webui.Services{
 		Auth: a.Auth, Jobs: a.Jobs, Farm: a.Farm, Builds: a.Builds, Settings: a.Settings, Audit: a.Audit, Creds: a.Creds,
+		Views: a.Views, Nodes: a.Nodes,
 		Git: a.Git,
 	}, a.Flash, opt.Version, logger); err != nil {
 		return err

@@ -477,6 +477,8 @@ func (rs *routeStack) bodyFor(path string) string {
 		return body
 	}
 	switch {
+	case path == "computer/new" || strings.HasPrefix(path, "computer/") && strings.HasSuffix(path, "/configSubmit"):
+		return "name=" + rs.fx["{fresh}"] + "&" + agentForm
 	case strings.HasPrefix(path, "job/") && strings.HasSuffix(path, "/config.xml"):
 		return postedXML
 	case strings.HasPrefix(path, "view/") && strings.HasSuffix(path, "/config.xml"):

@@ -19,7 +19,7 @@ func (s *Server) walkUser(c *request.Call, id string, p []string) error {
 		return err
 	}
 	if len(p) == 0 {
-		return s.serveAPI(c, []string{"api", "json"}, "user", s.api.UserObject(c, u))
+		return s.ui.UserPage(c, u)
 	}
 	if ok, err := dispatch(s, c, u, p, walkUserMethods); ok {
 		return err

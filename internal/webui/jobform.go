@@ -352,10 +352,12 @@ func (ui *UI) NewJob(c *request.Call, folder *model.Job) error {
 	parent := ""
 	action := c.Root + "view/all/newJob"
 	check := c.Root + "descriptorByName/" + timerCheckPath
+	viewURL := c.Root + "view/all/" // its checks and completion (items.go)
 	var tr []trail
 	if folder != nil {
 		parent = folder.Name
 		action = c.Root + jobPath(folder.Name) + "newJob"
+		viewURL = c.Root + jobPath(folder.Name) + "view/all/"
 		tr = jobTrail(c, folder.Name)
 	}
 	tr = append(tr, trail{"New Item", action})
@@ -367,6 +369,7 @@ func (ui *UI) NewJob(c *request.Call, folder *model.Job) error {
 	type typed struct {
 		name, mode, xmlName, xml string
 		form                     *jobForm
+		copy                     copyForm
 	}
 	show := func(status int, t typed) error {
 		f := formOf(nil, "")
@@ -377,9 +380,14 @@ func (ui *UI) NewJob(c *request.Call, folder *model.Job) error {
 		if err := ui.fillGit(c, &f.Git, nil, joinName(parent, t.name)); err != nil {
 			return err
 		}
+		msg := f.firstError()
+		if msg == "" {
+			msg = t.copy.Errors["copy-name"] + t.copy.Errors["from"]
+		}
 		return ui.render(c, status, "newjob", page{Title: "New Item", Trail: tr, P: map[string]any{
-			"Action": action, "Error": f.firstError(), "NameError": f.Errors["name"], "Name": t.name, "Mode": t.mode, "Form": f,
+			"Action": action, "Error": msg, "NameError": f.Errors["name"], "Name": t.name, "Mode": t.mode, "Form": f,
 			"XMLName": t.xmlName, "XML": t.xml, "XMLError": f.Errors["config.xml"], "XMLNameError": f.Errors["xml-name"],
+			"Copy": t.copy, "CheckName": viewURL + "checkJobName", "CompleteFrom": viewURL + "descriptorByName/" + copyFromPath,
 		}})
 	}
 	if c.R.Method != http.MethodPost {
@@ -391,6 +399,14 @@ func (ui *UI) NewJob(c *request.Call, folder *model.Job) error {
 	form := c.R.PostForm
 	name := strings.TrimSpace(form.Get("name"))
 	mode := form.Get("mode")
+	if mode == "copy" {
+		t := typed{copy: copyForm{Name: form.Get("name"), From: form.Get("from")}}
+		done, status, err := ui.copyItem(c, parent, &t.copy)
+		if done || err != nil {
+			return err
+		}
+		return show(status, t)
+	}
 	// create makes the item from xml, as every create route does: the
 	// token's job glob holds the new full name (a refusal is the caller's
 	// 403, not a form error), and the saver must be able to build the
@@ -659,8 +675,12 @@ func (ui *UI) DeletePage(c *request.Call, job *model.Job) error {
 		what = "Folder"
 	}
 	url := c.Root + jobPath(job.Name)
+	text := "Delete the " + what + " ‘" + job.Name + "’?"
+	if n := len(ui.jobs.Inside(job.Name)); n > 0 {
+		text = "Delete the " + what + " ‘" + job.Name + "’ and the " + strconv.Itoa(n) + " items in it, with their builds?"
+	}
 	return ui.render(c, http.StatusOK, "message", page{Title: "Delete " + job.Name, Trail: jobTrail(c, job.Name), P: map[string]any{
-		"Heading": "Delete " + what, "Text": "Delete the " + what + " ‘" + job.Name + "’?",
+		"Heading": "Delete " + what, "Text": text,
 		"Form": url + "doDelete", "Button": "Yes", "Back": url, "BackText": "No, go back",
 	}})
 }

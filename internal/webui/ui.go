@@ -20,7 +20,9 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/flash"
 	"github.com/jeeves-ci/jeeves/internal/gitscm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/nodes"
 	"github.com/jeeves-ci/jeeves/internal/settings"
+	"github.com/jeeves-ci/jeeves/internal/views"
 )
 
 // UI serves the web UI's pages over the services.
@@ -31,6 +33,10 @@ type UI struct {
 	farm     *farm.Farm
 	builds   *builds.Service
 	settings *settings.Service
+	views    *views.Service
+	nodes    *nodes.Service
+	agents   Agents             // nil: no agent has connected (nodes.go)
+	sshCreds Credentials        // nil: the agent form takes a credential id as typed
 	audit    *audit.Log         // nil: no audit log
 	creds    *credstore.Service // the credentials the forms offer
 	flash    *flash.Store       // the pages held for Post/Redirect/Get
@@ -50,8 +56,14 @@ type Services struct {
 	Farm     *farm.Farm
 	Builds   *builds.Service
 	Settings *settings.Service
-	Audit    *audit.Log         // nil: no audit log
-	Creds    *credstore.Service // the credentials the forms offer
+	Views    *views.Service
+	Nodes    *nodes.Service
+	// Agents and Credentials are the hooks of the node pages (nodes.go);
+	// nil until the services behind them are wired.
+	Agents      Agents
+	Credentials Credentials
+	Audit       *audit.Log         // nil: no audit log
+	Creds       *credstore.Service // the credentials the forms offer
 	// Git is the git plugin: its pages, the source section of the job
 	// form, the git settings.
 	Git *gitscm.Plugin
@@ -69,6 +81,7 @@ func New(svc Services, held *flash.Store, version string, log *slog.Logger) (*UI
 	}
 	ui := &UI{
 		version: version, auth: svc.Auth, jobs: svc.Jobs, farm: svc.Farm, builds: svc.Builds, settings: svc.Settings,
+		views: svc.Views, nodes: svc.Nodes, agents: svc.Agents, sshCreds: svc.Credentials,
 		audit: svc.Audit, git: svc.Git, creds: svc.Creds, flash: held, log: log, t: t,
 	}
 	// A deleted build may be the last success or failure the dashboard
