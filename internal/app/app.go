@@ -18,6 +18,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/api"
@@ -26,11 +27,14 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/blob"
 	"github.com/jeeves-ci/jeeves/internal/builds"
+	"github.com/jeeves-ci/jeeves/internal/credstore"
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/flash"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/mailer"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
+	"github.com/jeeves-ci/jeeves/internal/outputs"
 	"github.com/jeeves-ci/jeeves/internal/request"
 	"github.com/jeeves-ci/jeeves/internal/server"
 	"github.com/jeeves-ci/jeeves/internal/settings"
@@ -81,6 +85,13 @@ type Options struct {
 	// OnFinish, when set, is called after each build is recorded as
 	// finished (tests wait on it).
 	OnFinish func(model.Build)
+
+	// Mail is the mail settings' defaults; MailFlags, when set, are the
+	// mail flags given on the command line or in the environment, and
+	// MailExplicit names those that win over what an admin saved.
+	Mail         settings.Mail
+	MailFlags    *settings.MailFlags
+	MailExplicit map[string]bool
 }
 
 // App is a server, built: its services, its farm and its HTTP edge.
@@ -93,13 +104,20 @@ type App struct {
 	Nodes    *nodes.Service
 	Builds   *builds.Service
 	Settings *settings.Service
+	Mail     *settings.MailService
 	Audit    *audit.Log
-	Farm     *farm.Farm
-	Timer    *timer.Scheduler
-	Flash    *flash.Store // the pages held for Post/Redirect/Get
-	API      *api.API     // the remote access API's handlers
-	UI       *webui.UI    // the web UI's handlers
-	Server   *server.Server
+	// Credentials is the credentials service (the SMTP password is read
+	// from it).
+	Credentials *credstore.Service
+	// Outputs are what builds leave behind: artifacts, test reports,
+	// the discarder of old builds, the mailer.
+	Outputs *outputs.Parts
+	Farm    *farm.Farm
+	Timer   *timer.Scheduler
+	Flash   *flash.Store // the pages held for Post/Redirect/Get
+	API     *api.API     // the remote access API's handlers
+	UI      *webui.UI    // the web UI's handlers
+	Server  *server.Server
 
 	// InitialAdminPassword is the password generated for the first
 	// admin when this home had no user; "" otherwise.
@@ -107,6 +125,10 @@ type App struct {
 
 	log    *slog.Logger
 	closed []func() // in the order they run
+	// stopRun ends what Run started, and running waits for it, before
+	// Close closes what it uses.
+	stopRun context.CancelFunc
+	running sync.WaitGroup
 }
 
 // New builds the server on opt.Home. When it fails, what it had opened
@@ -169,11 +191,32 @@ func (a *App) build(ctx context.Context, opt Options, logger *slog.Logger) error
 	if a.Settings, err = loadSettings(ctx, st, opt); err != nil {
 		return err
 	}
+	if a.Mail, err = loadMail(ctx, st, opt); err != nil {
+		return err
+	}
+	if a.Audit, err = audit.Open(filepath.Join(opt.Home, "audit"), opt.Audit); err != nil {
+		return fmt.Errorf("open the audit log: %w", err)
+	}
+	a.onClose(func() {
+		if err := a.Audit.Close(); err != nil {
+			logger.Error("cannot close the audit log", "err", err)
+		}
+	})
+	if a.Credentials, err = credstore.Open(opt.Home, st, credstore.AuditTo(a.Audit, func(err error) {
+		logger.Error("cannot write the audit log", "err", err)
+	})); err != nil {
+		return fmt.Errorf("open the credentials: %w", err)
+	}
+	a.Outputs = outputs.New(outputs.Deps{
+		Logger: logger, Store: st, Blobs: blobs, Builds: a.Builds, Jobs: a.Jobs, Settings: a.Settings, Mail: a.Mail,
+		Credentials: mailer.FromCredentials(a.Credentials), ListenURL: opt.ListenURL,
+	})
 	cur := a.Settings.Get()
 	a.Farm, err = farm.New(ctx, farm.Config{
 		Executors: cur.Executors, QuietPeriod: cur.QuietPeriod, Home: opt.Home, RootURL: cur.RootURL,
 		ListenURL: opt.ListenURL, Logger: logger, OnFinish: opt.OnFinish, Logs: blobs,
-		Permits: request.TriggerPermits(a.Auth, request.NewPerms(a.Authz, a.Jobs), logger),
+		Permits:      request.TriggerPermits(a.Auth, request.NewPerms(a.Authz, a.Jobs), logger),
+		Contributors: a.Outputs.Contributors(),
 	}, st, a.Jobs)
 	if err != nil {
 		return err
@@ -186,14 +229,6 @@ func (a *App) build(ctx context.Context, opt Options, logger *slog.Logger) error
 		}
 	})
 	a.Timer = timer.New(timer.Config{Logger: logger}, a.Jobs, a.Farm.Queue())
-	if a.Audit, err = audit.Open(filepath.Join(opt.Home, "audit"), opt.Audit); err != nil {
-		return fmt.Errorf("open the audit log: %w", err)
-	}
-	a.onClose(func() {
-		if err := a.Audit.Close(); err != nil {
-			logger.Error("cannot close the audit log", "err", err)
-		}
-	})
 	a.Flash = &flash.Store{}
 	if a.UI, err = webui.New(webui.Services{
 		Auth: a.Auth, Jobs: a.Jobs, Farm: a.Farm, Builds: a.Builds, Settings: a.Settings, Audit: a.Audit,
@@ -268,6 +303,21 @@ func loadSettings(ctx context.Context, st store.Settings, opt Options) (*setting
 	return sv, nil
 }
 
+// loadMail reads the saved mail settings over opt's defaults, then puts
+// back those the mail flags name as explicit.
+func loadMail(ctx context.Context, st store.Settings, opt Options) (*settings.MailService, error) {
+	m, err := settings.LoadMail(ctx, st, opt.Mail)
+	if err != nil {
+		return nil, err
+	}
+	if opt.MailFlags != nil {
+		if err := m.Override(func(v *settings.Mail) error { return opt.MailFlags.Apply(v, opt.MailExplicit) }); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
 // Handler is the HTTP handler of the whole server.
 func (a *App) Handler() http.Handler { return a.Server }
 
@@ -279,20 +329,34 @@ func (a *App) HTTPServer(errorLog *log.Logger) *http.Server { return a.Server.HT
 // server.Server.Listener).
 func (a *App) Listener(ln net.Listener) net.Listener { return a.Server.Listener(ln) }
 
-// Run runs the background work until ctx ends: the timer triggers and
-// the purge of expired sessions. It returns at once.
+// Run runs the background work until ctx ends or Close: the timer
+// triggers, the purge of expired sessions and the periodic discarder of
+// old builds. It returns at once.
 func (a *App) Run(ctx context.Context) {
+	ctx, a.stopRun = context.WithCancel(ctx)
 	go a.Auth.PurgeSessionsEvery(ctx, auth.SessionPurgeInterval, func(err error) {
 		a.log.Warn("cannot delete expired sessions", "err", err)
 	})
 	go a.Timer.Run(ctx)
+	a.running.Go(func() { a.Outputs.Run(ctx) })
 }
 
 // Close stops the farm, letting running builds finish within grace and
-// aborting the rest, then closes the audit log, auth and the store.
+// aborting the rest, stops the background work, waits (within grace)
+// for the fingerprints of archived files still being computed, then
+// closes the audit log, auth and the store.
 func (a *App) Close(grace time.Duration) {
 	if a.Farm != nil {
 		a.Farm.Shutdown(grace)
+	}
+	if a.stopRun != nil {
+		a.stopRun()
+	}
+	a.running.Wait()
+	if a.Outputs != nil {
+		if err := a.Outputs.Close(grace); err != nil {
+			a.log.Warn("fingerprints still being computed at shutdown are not recorded", "err", err)
+		}
 	}
 	a.closeAll()
 }

@@ -465,12 +465,15 @@ func (pe *projectEdit) steps(old []model.Builder, rows []FormStep) error {
 	return nil
 }
 
-// FormKeeps lists what a project has that the Configure form keeps as it
-// is but does not show: every element jeeves does not run but parameter
-// definitions (the form shows those as string parameters), and those it
-// runs that the form does not edit.
-func FormKeeps(cfg *model.JobConfig) []model.Unsupported {
+// FormKeeps lists what a project (cfg, read from data) has that the
+// Configure form keeps as it is but does not show: every element jeeves
+// does not run but parameter definitions (the form shows those as string
+// parameters), and those it runs that the form does not edit.
+func FormKeeps(cfg *model.JobConfig, data []byte) []model.Unsupported {
 	var out []model.Unsupported
+	for _, k := range formKeepsRun(data) {
+		out = append(out, unsupportedItem(k.kind, k.class))
+	}
 	for _, u := range cfg.Unsupported {
 		if u.Kind != model.KindParameter {
 			out = append(out, u)

@@ -49,9 +49,10 @@ type stepRow struct{ Command, Orig string }
 // as Jenkins's FormValidation.
 type fieldCheck struct{ Kind, Message string }
 
-// formOf is the form of a stored project (nil: a new one), with what the
-// form keeps named, and the schedule's hint for the job named seed.
-func formOf(cfg *model.JobConfig, seed string) jobForm {
+// formOf is the form of a stored project (nil: a new one) and its
+// config.xml, with what the form keeps named, and the schedule's hint
+// for the job named seed.
+func formOf(cfg *model.JobConfig, xml []byte, seed string) jobForm {
 	f := jobForm{Blank: paramRow{ParamDef: model.ParamDef{Kind: model.ParamString}}}
 	if cfg == nil {
 		f.Steps = []stepRow{{}}
@@ -70,7 +71,7 @@ func formOf(cfg *model.JobConfig, seed string) jobForm {
 		f.Steps = append(f.Steps, stepRow{Command: st.Command, Orig: strconv.Itoa(st.Orig)})
 	}
 	f.Steps = append(f.Steps, stepRow{})
-	for _, k := range configxml.FormKeeps(cfg) {
+	for _, k := range configxml.FormKeeps(cfg, xml) {
 		f.Kept = append(f.Kept, k.String())
 	}
 	f.TimerCheck = timerCheck(f.Timer, seed, time.Now())
@@ -335,7 +336,7 @@ func (ui *UI) NewJob(c *request.Call, folder *model.Job) error {
 		form                     *jobForm
 	}
 	show := func(status int, t typed) error {
-		f := formOf(nil, "")
+		f := formOf(nil, nil, "")
 		if t.form != nil {
 			f = t.form.shown(joinName(parent, t.name))
 		}
@@ -370,7 +371,7 @@ func (ui *UI) NewJob(c *request.Call, folder *model.Job) error {
 		return ui.jobs.Create(c.Ctx(), parent, name, xml, c.Authority())
 	}
 	if mode == "xml" {
-		f := formOf(nil, "")
+		f := formOf(nil, nil, "")
 		t := typed{xmlName: form.Get("name"), xml: form.Get("config.xml"), form: &f}
 		xml := []byte(t.xml)
 		switch {
@@ -468,7 +469,7 @@ func (ui *UI) ConfigurePage(c *request.Call, job *model.Job) error {
 func (ui *UI) showConfigure(c *request.Call, job *model.Job, status int, msg, xml string, form *jobForm) error {
 	var f *jobForm
 	if !jobs.IsFolder(job) {
-		ff := formOf(&job.Config, job.Name)
+		ff := formOf(&job.Config, job.ConfigXML, job.Name)
 		if form != nil {
 			kept := ff.Kept
 			ff = form.shown(job.Name)
