@@ -21,6 +21,9 @@ type ProjectForm struct {
 	Timer       string // the TimerTrigger's spec; "" for none
 	Params      []FormParam
 	Steps       []FormStep
+	// Discard is the "Discard old builds" section; nil when the form did
+	// not carry it, which keeps the job's discarder as it is.
+	Discard *FormDiscard
 }
 
 // FormParam is one parameter row of the form. Orig is the index, in the
@@ -136,6 +139,13 @@ func EditProject(data []byte, f ProjectForm) ([]byte, error) {
 	out, err := pe.e.apply()
 	if err != nil {
 		return nil, err
+	}
+	if f.Discard != nil {
+		// On the document as edited so far: the parameters may have
+		// added the <properties> the discarder goes in.
+		if out, err = editDiscard(out, *f.Discard); err != nil {
+			return nil, err
+		}
 	}
 	if _, err := Parse(out); err != nil {
 		return nil, fmt.Errorf("the edited config.xml does not read back: %w", err)

@@ -165,13 +165,19 @@ func TestConfigureFormKeepsConfiguration(t *testing.T) {
 			"Archive the artifacts (hudson.tasks.ArtifactArchiver)",
 			"Publish JUnit test result report (hudson.tasks.junit.JUnitResultArchiver)",
 			"E-mail Notification (hudson.tasks.Mailer)",
-			"Discard old builds (jenkins.model.BuildDiscarderProperty)",
 			"Poll SCM (hudson.triggers.SCMTrigger)",
 			"Use secret text(s) or file(s) (org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper)",
 		} {
 			if !strings.Contains(html.UnescapeString(page.body), want) {
 				t.Errorf("the Configure page does not name %q", want)
 			}
+		}
+		if strings.Contains(html.UnescapeString(page.body), "Discard old builds (jenkins.model.BuildDiscarderProperty)") {
+			t.Error("the Configure page says it keeps the build discarder, which its own section edits")
+		}
+		form := formValues(t, page.body, "configure-form")
+		if form.Get("discard") != "true" || form.Get("discard.numToKeep") != "5" || form.Get("discard.daysToKeep") != "" {
+			t.Errorf("the Discard old builds section does not show the job's LogRotator: %v", form)
 		}
 	})
 

@@ -32,6 +32,7 @@ type jobForm struct {
 	Steps                []stepRow
 	Kept                 []string          // what the form keeps but does not edit, named
 	Errors               map[string]string // a message beside the field it names
+	Discard              *discardRow       // "Discard old builds"; nil: not in the form
 }
 
 // paramRow is one parameter row. Orig is the index of the definition it
@@ -74,6 +75,7 @@ func formOf(cfg *model.JobConfig, xml []byte, seed string) jobForm {
 	for _, k := range configxml.FormKeeps(cfg, xml) {
 		f.Kept = append(f.Kept, k.String())
 	}
+	f.Discard = discardOf(xml)
 	f.TimerCheck = timerCheck(f.Timer, seed, time.Now())
 	return f
 }
@@ -103,6 +105,7 @@ func readForm(form url.Values) (jobForm, error) {
 			f.Params = append(f.Params, r)
 		}
 	}
+	f.Discard = readDiscard(form)
 	shells, shellOrigs := form["shell"], form["shell.orig"]
 	_, withShellOrigs := form["shell.orig"]
 	if withShellOrigs && len(shellOrigs) != len(shells) {
@@ -166,6 +169,9 @@ func (f *jobForm) firstError() string {
 		if m := f.Errors[field]; m != "" {
 			return m
 		}
+	}
+	if m := f.Discard.firstError(); m != "" {
+		return m
 	}
 	for _, r := range f.Params {
 		if r.Error != "" {
@@ -299,6 +305,9 @@ func projectForm(f *jobForm, base *model.JobConfig, seed string) (configxml.Proj
 		}
 		r.Orig = canonicalIndex(orig)
 		pf.Steps = append(pf.Steps, configxml.FormStep{Orig: orig, Command: r.Command})
+	}
+	if !discardForm(f.Discard, &pf) {
+		ok = false
 	}
 	return pf, ok
 }
