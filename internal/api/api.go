@@ -24,6 +24,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
+	"github.com/jeeves-ci/jeeves/internal/outputs"
 	"github.com/jeeves-ci/jeeves/internal/request"
 	"github.com/jeeves-ci/jeeves/internal/settings"
 	"github.com/jeeves-ci/jeeves/internal/views"
@@ -40,6 +41,7 @@ type API struct {
 	builds   *builds.Service
 	settings *settings.Service
 	audit    *audit.Log // nil: no audit log
+	outputs  *outputs.Parts
 	log      *slog.Logger
 	pages    Pages
 	// staticPrefix is where the web UI's assets are (itemCategories
@@ -61,6 +63,8 @@ type Services struct {
 	Builds   *builds.Service
 	Settings *settings.Service
 	Audit    *audit.Log // nil: no audit log
+	// Outputs are what builds leave behind: artifacts, test reports.
+	Outputs *outputs.Parts
 }
 
 // Pages are the web UI's pages an API action answers with when one of
@@ -72,6 +76,9 @@ type Pages interface {
 	// CreateUserRefused is the Users page again, as typed, after the
 	// Create User form was refused with err (a 400).
 	CreateUserRefused(c *request.Call, err error) error
+	// Listing is the page of a directory, or of a glob's matches, of a
+	// build's artifacts or a job's workspace.
+	Listing(c *request.Call, l *Listing) error
 }
 
 // New returns the API over svc. pages answers what the web UI's forms
@@ -82,7 +89,7 @@ func New(svc Services, pages Pages, staticPrefix string, log *slog.Logger) *API 
 	}
 	return &API{
 		auth: svc.Auth, authz: svc.Authz, jobs: svc.Jobs, views: svc.Views, nodes: svc.Nodes, farm: svc.Farm,
-		builds: svc.Builds, settings: svc.Settings, audit: svc.Audit, log: log, pages: pages, staticPrefix: staticPrefix,
+		builds: svc.Builds, settings: svc.Settings, audit: svc.Audit, outputs: svc.Outputs, log: log, pages: pages, staticPrefix: staticPrefix,
 	}
 }
 

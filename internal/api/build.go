@@ -161,8 +161,8 @@ func (a *API) BuildObject(c *request.Call, job *model.Job, b *model.Build) *expo
 		desc = b.Description
 	}
 	return newObject("hudson.model.FreeStyleBuild",
-		prop("actions", actions),
-		prop("artifacts", []*export.Object{}),
+		lazyProp("actions", func() any { return append(actions, a.outputActions(c, b)...) }),
+		lazyProp("artifacts", func() any { return a.buildArtifacts(c, b) }),
 		prop("building", b.Building),
 		prop("description", desc),
 		prop("displayName", display),
@@ -172,7 +172,7 @@ func (a *API) BuildObject(c *request.Call, job *model.Job, b *model.Build) *expo
 		prop("fullDisplayName", strings.ReplaceAll(job.Name, "/", " » ")+" "+display),
 		prop("id", num),
 		prop("inProgress", b.Building),
-		prop("keepLog", false),
+		prop("keepLog", b.KeepLog),
 		propVis("number", 999, b.Number),
 		prop("queueId", b.QueueID),
 		prop("result", result),

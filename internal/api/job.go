@@ -330,6 +330,7 @@ func (a *API) JobObject(c *request.Call, job *model.Job) *export.Object {
 		actions = append(actions, params)
 		props = append(props, params)
 	}
+	actions = append(actions, a.jobDiskUsage(c, job))
 	// A build list at the default depth shows each build's number and
 	// url only: those need no more than the numbers.
 	builds := func(limit int) export.Pruned {
@@ -393,13 +394,19 @@ func (a *API) JobObject(c *request.Call, job *model.Job) *export.Object {
 	)
 }
 
-// healthReport is Jenkins's build stability report over the last five
-// completed builds.
+// healthReport is Jenkins's health of a job (Job.getBuildHealthReports):
+// the build stability over the last five completed builds and the test
+// health of the last finished build, the worst first.
 func (a *API) healthReport(c *request.Call, job *model.Job) any {
+	var reports []*export.Object
+	var scores []int
+	if h, ok := a.testHealth(c, job); ok {
+		reports, scores = append(reports, healthObject(h.Description, h.Score)), append(scores, h.Score)
+	}
 	results, err := a.builds.RecentResults(c.Ctx(), job.ID, 5)
 	c.Fail(err)
 	if err != nil || len(results) == 0 {
-		return []*export.Object{}
+		return append([]*export.Object{}, reports...)
 	}
 	failed := 0
 	for _, r := range results {
@@ -418,23 +425,8 @@ func (a *API) healthReport(c *request.Call, job *model.Job) any {
 	default:
 		desc = fmt.Sprintf("%d out of the last %d builds failed.", failed, total)
 	}
-	bucket := "80plus"
-	switch {
-	case score <= 20:
-		bucket = "00to19"
-	case score <= 40:
-		bucket = "20to39"
-	case score <= 60:
-		bucket = "40to59"
-	case score <= 80:
-		bucket = "60to79"
-	}
-	return []*export.Object{newObject("",
-		propVis("description", 2, "Build stability: "+desc),
-		propVis("iconClassName", 2, "icon-health-"+bucket),
-		propVis("iconUrl", 2, "health-"+bucket+".png"),
-		propVis("score", 2, score),
-	)}
+	reports, scores = append(reports, healthObject("Build stability: "+desc, score)), append(scores, score)
+	return sortHealth(reports, scores)
 }
 
 var paramDefClass = map[model.ParamKind]string{

@@ -537,6 +537,9 @@ func TestNothingConfiguredIsSilentlyIgnored(t *testing.T) {
 			strings.Contains(log, "jeeves does not run Archive the artifacts") {
 			t.Fatalf("result %s, console:\n%s", b.Result, log)
 		}
+		if got := rs.asToken(t, "GET", "job/archiving/"+itoa(b.Number)+"/artifact/out/made.txt", ""); got.status != 200 || got.body != "made\n" {
+			t.Fatalf("the archived file: %d %q", got.status, got.body)
+		}
 	})
 
 	t.Run("a config.xml with unknown elements is served back byte for byte", func(t *testing.T) {

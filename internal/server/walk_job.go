@@ -104,6 +104,9 @@ func (s *Server) walkJob(c *request.Call, job *model.Job, p []string) error {
 	if p[0] == "api" {
 		return s.serveAPI(c, p, "freeStyleProject", s.api.JobObject(c, job))
 	}
+	if p[0] == "ws" {
+		return s.api.Workspace(c, job, p[1:])
+	}
 	if n, ok, err := s.buildNumber(c, job, p[0]); err != nil {
 		return err
 	} else if ok {
@@ -210,6 +213,10 @@ func (s *Server) walkBuild(c *request.Call, job *model.Job, number int64, p []st
 		return s.walkBuildLog(c, b, p[1:])
 	case "console":
 		return s.ui.BuildPage(c, job, b, true)
+	case "artifact":
+		return s.api.Artifacts(c, job, b, p[1:])
+	case "testReport":
+		return s.walkTestReport(c, job, b, p[1:])
 	}
 	return request.NotFound()
 }
@@ -240,6 +247,8 @@ func walkBuildMethods(name string) webMethod[runRef] {
 		return func(s *Server, c *request.Call, r runRef) error { return s.api.SubmitBuildDescription(c, r.job, r.b) }
 	case "configSubmit":
 		return func(s *Server, c *request.Call, r runRef) error { return s.api.BuildConfigSubmit(c, r.job, r.b) }
+	case "toggleLogKeep":
+		return func(s *Server, c *request.Call, r runRef) error { return s.api.ToggleLogKeep(c, r.job, r.b) }
 	}
 	return nil
 }

@@ -347,14 +347,18 @@ func (ui *UI) JobPage(c *request.Call, job *model.Job) error {
 			params[i].Default = "" // never sent to the browser
 		}
 	}
-	return ui.render(c, http.StatusOK, "job", page{Title: job.Name, Live: live, Trail: jobTrail(c, job.Name), P: map[string]any{
+	data := map[string]any{
 		"Name": job.Name, "URL": c.Root + jobPath(job.Name), "Color": job.Color(),
 		"Description": job.Config.Description, "Disabled": job.Config.Disabled, "Params": params,
 		"CanBuild": c.Has(authz.ItemBuild), "CanConfigure": c.Has(authz.ItemConfigure), "CanDelete": c.Has(authz.ItemDelete),
 		"Builds": hist, "Waiting": waiting, "Trend": trend(builds),
 		"Upstream": refs(ui.jobs.Upstream(job)), "Downstream": refs(ui.jobs.Downstream(job)),
 		"NotRun": job.Config.Unsupported,
-	}})
+	}
+	if err := ui.addJobOutputs(c, job, data); err != nil {
+		return err
+	}
+	return ui.render(c, http.StatusOK, "job", page{Title: job.Name, Live: live, Trail: jobTrail(c, job.Name), P: data})
 }
 
 // consoleTail is how much of a log the console page shows inline; the
@@ -386,6 +390,9 @@ func (ui *UI) BuildPage(c *request.Call, job *model.Job, b *model.Build, console
 		"Color": color, "Building": b.Building, "Result": string(b.Result), "StartedAt": b.StartedAt,
 		"Duration": b.Duration, "Elapsed": time.Since(b.StartedAt), "Causes": causes, "Params": params,
 		"CanStop": c.Has(authz.ItemCancel), "CanDelete": c.Has(authz.RunDelete), "Console": console,
+	}
+	if err := ui.addBuildOutputs(c, b, data); err != nil {
+		return err
 	}
 	if console {
 		text, size, skipped, err := ui.logTail(b, consoleTail)

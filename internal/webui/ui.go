@@ -18,6 +18,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/flash"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/outputs"
 	"github.com/jeeves-ci/jeeves/internal/settings"
 )
 
@@ -29,7 +30,9 @@ type UI struct {
 	farm     *farm.Farm
 	builds   *builds.Service
 	settings *settings.Service
-	audit    *audit.Log   // nil: no audit log
+	audit    *audit.Log // nil: no audit log
+	outputs  *outputs.Parts
+	mail     *settings.MailService
 	flash    *flash.Store // the pages held for Post/Redirect/Get
 	log      *slog.Logger
 	t        *templates
@@ -46,6 +49,9 @@ type Services struct {
 	Builds   *builds.Service
 	Settings *settings.Service
 	Audit    *audit.Log // nil: no audit log
+	// Outputs are what builds leave behind; Mail the mail settings.
+	Outputs *outputs.Parts
+	Mail    *settings.MailService
 }
 
 // New parses the templates and returns the UI over svc; version is
@@ -60,7 +66,7 @@ func New(svc Services, held *flash.Store, version string, log *slog.Logger) (*UI
 	}
 	ui := &UI{
 		version: version, auth: svc.Auth, jobs: svc.Jobs, farm: svc.Farm, builds: svc.Builds, settings: svc.Settings,
-		audit: svc.Audit, flash: held, log: log, t: t,
+		audit: svc.Audit, outputs: svc.Outputs, mail: svc.Mail, flash: held, log: log, t: t,
 	}
 	// A deleted build may be the last success or failure the dashboard
 	// remembers of its job.
