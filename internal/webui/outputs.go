@@ -105,6 +105,9 @@ func (ui *UI) addBuildOutputs(c *request.Call, b *model.Build, data map[string]a
 	}
 	data["KeepLog"] = b.KeepLog
 	data["CanKeep"] = !b.KeepLog && c.Has(authz.RunUpdate) || b.KeepLog && c.Has(authz.RunDelete)
+	if b.KeepLog {
+		data["CanDelete"] = false // refused while kept (Run.canDelete)
+	}
 	data["DiskUsage"] = byteSize(b.DiskUsage)
 	return nil
 }
