@@ -20,6 +20,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/builds"
+	"github.com/jeeves-ci/jeeves/internal/credstore"
 	"github.com/jeeves-ci/jeeves/internal/export"
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
@@ -40,6 +41,7 @@ type API struct {
 	builds   *builds.Service
 	settings *settings.Service
 	audit    *audit.Log // nil: no audit log
+	creds    *credstore.Service
 	log      *slog.Logger
 	pages    Pages
 	// staticPrefix is where the web UI's assets are (itemCategories
@@ -61,6 +63,7 @@ type Services struct {
 	Builds   *builds.Service
 	Settings *settings.Service
 	Audit    *audit.Log // nil: no audit log
+	Creds    *credstore.Service
 }
 
 // Pages are the web UI's pages an API action answers with when one of
@@ -82,7 +85,7 @@ func New(svc Services, pages Pages, staticPrefix string, log *slog.Logger) *API 
 	}
 	return &API{
 		auth: svc.Auth, authz: svc.Authz, jobs: svc.Jobs, views: svc.Views, nodes: svc.Nodes, farm: svc.Farm,
-		builds: svc.Builds, settings: svc.Settings, audit: svc.Audit, log: log, pages: pages, staticPrefix: staticPrefix,
+		builds: svc.Builds, settings: svc.Settings, audit: svc.Audit, creds: svc.Creds, log: log, pages: pages, staticPrefix: staticPrefix,
 	}
 }
 

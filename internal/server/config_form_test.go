@@ -167,11 +167,16 @@ func TestConfigureFormKeepsConfiguration(t *testing.T) {
 			"E-mail Notification (hudson.tasks.Mailer)",
 			"Discard old builds (jenkins.model.BuildDiscarderProperty)",
 			"Poll SCM (hudson.triggers.SCMTrigger)",
-			"Use secret text(s) or file(s) (org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper)",
+			// The credentials binding has its own section, which edits it.
+			`name="binding.usernameVariable" value="NEXUS_USER"`,
+			`<option value="nexus-deploy" selected>`,
 		} {
 			if !strings.Contains(html.UnescapeString(page.body), want) {
 				t.Errorf("the Configure page does not name %q", want)
 			}
+		}
+		if strings.Contains(page.body, "(org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper)") {
+			t.Error("the Configure page says it keeps the credentials binding without editing it")
 		}
 	})
 
@@ -501,12 +506,15 @@ func TestNothingConfiguredIsSilentlyIgnored(t *testing.T) {
 			"ERROR: jeeves cannot run Git (hudson.plugins.git.GitSCM): ",
 			"ERROR: jeeves cannot run Invoke top-level Maven targets (hudson.tasks.Maven): ",
 			"WARNING: jeeves does not run Archive the artifacts (hudson.tasks.ArtifactArchiver); it is kept in config.xml but ignored\n",
-			"WARNING: jeeves does not run Use secret text(s) or file(s) (org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper)",
 			"Finished: FAILURE\n",
 		} {
 			if !strings.Contains(log, want) {
 				t.Errorf("the console lacks %q:\n%s", want, log)
 			}
+		}
+		// jeeves runs the credentials binding (internal/credbind).
+		if strings.Contains(log, "does not run Use secret text(s) or file(s)") {
+			t.Errorf("the console says the credentials binding is not run:\n%s", log)
 		}
 		if strings.Contains(log, "prepare.sh") {
 			t.Errorf("a step ran:\n%s", log)

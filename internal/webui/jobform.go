@@ -32,6 +32,7 @@ type jobForm struct {
 	Steps                []stepRow
 	Kept                 []string          // what the form keeps but does not edit, named
 	Errors               map[string]string // a message beside the field it names
+	Bindings             *bindingsSection  // Configure's credentials bindings (credentials_configure.go)
 }
 
 // paramRow is one parameter row. Orig is the index of the definition it
@@ -478,6 +479,9 @@ func (ui *UI) showConfigure(c *request.Call, job *model.Job, status int, msg, xm
 			}
 		}
 		ff.CheckURL = c.Root + jobPath(job.Name) + "descriptorByName/" + timerCheckPath
+		if err := ui.showBindings(c, job, &ff); err != nil {
+			return err
+		}
 		f = &ff
 	}
 	// The editor shows config.xml as the API serves it: password
@@ -529,6 +533,10 @@ func (ui *UI) ConfigSubmit(c *request.Call, job *model.Job) error {
 	if err != nil {
 		return err
 	}
+	withBindings, err := readBindings(form, &f)
+	if err != nil {
+		return err
+	}
 	back := func() error { return ui.showConfigure(c, job, http.StatusBadRequest, "", string(job.ConfigXML), &f) }
 	pf, ok := projectForm(&f, &job.Config, job.Name)
 	if !ok {
@@ -538,6 +546,12 @@ func (ui *UI) ConfigSubmit(c *request.Call, job *model.Job) error {
 	if err != nil {
 		f.fail("form", err.Error())
 		return back()
+	}
+	if withBindings {
+		if xml, ok = ui.applyBindings(c, job, &f, xml); !ok {
+			f.fail("form", f.Bindings.Error)
+			return back()
+		}
 	}
 	if err := c.CheckDownstream(job.Name, xml); err != nil {
 		msg, _ := request.FormMessage(err)

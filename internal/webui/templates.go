@@ -70,10 +70,11 @@ func parseTemplates() (*templates, error) {
 	}
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".html")
-		if name == "layout" || name == "partials" {
+		if name == "layout" || strings.HasPrefix(name, "partials") {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", f)
+		// partials*.html: the templates pages share, a file per feature.
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials*.html", f)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/builds"
+	"github.com/jeeves-ci/jeeves/internal/credstore"
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/flash"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
@@ -29,7 +30,8 @@ type UI struct {
 	farm     *farm.Farm
 	builds   *builds.Service
 	settings *settings.Service
-	audit    *audit.Log   // nil: no audit log
+	audit    *audit.Log // nil: no audit log
+	creds    *credstore.Service
 	flash    *flash.Store // the pages held for Post/Redirect/Get
 	log      *slog.Logger
 	t        *templates
@@ -46,6 +48,7 @@ type Services struct {
 	Builds   *builds.Service
 	Settings *settings.Service
 	Audit    *audit.Log // nil: no audit log
+	Creds    *credstore.Service
 }
 
 // New parses the templates and returns the UI over svc; version is
@@ -60,7 +63,7 @@ func New(svc Services, held *flash.Store, version string, log *slog.Logger) (*UI
 	}
 	ui := &UI{
 		version: version, auth: svc.Auth, jobs: svc.Jobs, farm: svc.Farm, builds: svc.Builds, settings: svc.Settings,
-		audit: svc.Audit, flash: held, log: log, t: t,
+		audit: svc.Audit, creds: svc.Creds, flash: held, log: log, t: t,
 	}
 	// A deleted build may be the last success or failure the dashboard
 	// remembers of its job.
