@@ -20,8 +20,9 @@ package e2e
 //     GetAllNodes names the built-in node "Built-In Node".
 //
 // Left out: History (parses the buildHistory/ajax HTML widget),
-// GetInjectedEnvVars, GetResultSet, pipeline, credentials and plugin
-// installation (plugins jeeves does not have), LaunchNodeBySSH and
+// GetInjectedEnvVars, GetResultSet, pipeline and plugin installation
+// (plugins jeeves does not have; its CredentialsManager is driven in
+// credentials_test.go), LaunchNodeBySSH and
 // GetLogText (agents do not connect to jeeves yet), SafeRestart.
 
 import (

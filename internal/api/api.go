@@ -20,6 +20,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/builds"
+	"github.com/jeeves-ci/jeeves/internal/credstore"
 	"github.com/jeeves-ci/jeeves/internal/export"
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
@@ -42,6 +43,7 @@ type API struct {
 	settings *settings.Service
 	audit    *audit.Log // nil: no audit log
 	outputs  *outputs.Parts
+	creds    *credstore.Service
 	log      *slog.Logger
 	pages    Pages
 	// staticPrefix is where the web UI's assets are (itemCategories
@@ -65,6 +67,7 @@ type Services struct {
 	Audit    *audit.Log // nil: no audit log
 	// Outputs are what builds leave behind: artifacts, test reports.
 	Outputs *outputs.Parts
+	Creds   *credstore.Service
 }
 
 // Pages are the web UI's pages an API action answers with when one of
@@ -89,7 +92,7 @@ func New(svc Services, pages Pages, staticPrefix string, log *slog.Logger) *API 
 	}
 	return &API{
 		auth: svc.Auth, authz: svc.Authz, jobs: svc.Jobs, views: svc.Views, nodes: svc.Nodes, farm: svc.Farm,
-		builds: svc.Builds, settings: svc.Settings, audit: svc.Audit, outputs: svc.Outputs, log: log, pages: pages, staticPrefix: staticPrefix,
+		builds: svc.Builds, settings: svc.Settings, audit: svc.Audit, outputs: svc.Outputs, creds: svc.Creds, log: log, pages: pages, staticPrefix: staticPrefix,
 	}
 }
 

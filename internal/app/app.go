@@ -2,9 +2,10 @@
 // from Options, and nothing else wires services together. It opens the
 // store (SQLite, under the home) and the blob store of console logs,
 // makes the services (auth, authz, jobs, views, nodes, builds,
-// settings, the audit log), puts the build farm together (queue,
-// scheduler, executors) with the timer, and makes the HTTP server over
-// them. internal/cli runs what it builds; the route tests and the
+// settings, the audit log, the credentials), puts the build farm
+// together (queue, scheduler, executors, and the contributors that bind
+// credentials into builds) with the timer, and makes the HTTP server
+// over them. internal/cli runs what it builds; the route tests and the
 // benchmarks build theirs with it too.
 package app
 
@@ -27,7 +28,9 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/blob"
 	"github.com/jeeves-ci/jeeves/internal/builds"
+	"github.com/jeeves-ci/jeeves/internal/credbind"
 	"github.com/jeeves-ci/jeeves/internal/credstore"
+	"github.com/jeeves-ci/jeeves/internal/executor"
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/flash"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
@@ -106,9 +109,9 @@ type App struct {
 	Settings *settings.Service
 	Mail     *settings.MailService
 	Audit    *audit.Log
-	// Credentials is the credentials service (the SMTP password is read
-	// from it).
-	Credentials *credstore.Service
+	// Creds are the credentials, sealed under HOME/secrets (builds bind
+	// them; the SMTP password is read from them).
+	Creds *credstore.Service
 	// Outputs are what builds leave behind: artifacts, test reports,
 	// the discarder of old builds, the mailer.
 	Outputs *outputs.Parts
@@ -139,6 +142,11 @@ func New(ctx context.Context, opt Options) (*App, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	a := &App{log: logger}
+	release, err := lockHome(opt.Home)
+	if err != nil {
+		return nil, err
+	}
+	a.onClose(release)
 	if err := a.build(ctx, opt, logger); err != nil {
 		a.Close(0)
 		return nil, err
@@ -202,21 +210,23 @@ func (a *App) build(ctx context.Context, opt Options, logger *slog.Logger) error
 			logger.Error("cannot close the audit log", "err", err)
 		}
 	})
-	if a.Credentials, err = credstore.Open(opt.Home, st, credstore.AuditTo(a.Audit, func(err error) {
+	// Credentials, before the farm: its builds bind them, and their
+	// changes and uses are audited.
+	if a.Creds, err = credstore.Open(opt.Home, st, credstore.AuditTo(a.Audit, func(err error) {
 		logger.Error("cannot write the audit log", "err", err)
 	})); err != nil {
 		return fmt.Errorf("open the credentials: %w", err)
 	}
 	a.Outputs = outputs.New(outputs.Deps{
 		Logger: logger, Store: st, Blobs: blobs, Builds: a.Builds, Jobs: a.Jobs, Settings: a.Settings, Mail: a.Mail,
-		Credentials: mailer.FromCredentials(a.Credentials), ListenURL: opt.ListenURL,
+		Credentials: mailer.FromCredentials(a.Creds), ListenURL: opt.ListenURL,
 	})
 	cur := a.Settings.Get()
 	a.Farm, err = farm.New(ctx, farm.Config{
 		Executors: cur.Executors, QuietPeriod: cur.QuietPeriod, Home: opt.Home, RootURL: cur.RootURL,
 		ListenURL: opt.ListenURL, Logger: logger, OnFinish: opt.OnFinish, Logs: blobs,
 		Permits:      request.TriggerPermits(a.Auth, request.NewPerms(a.Authz, a.Jobs), logger),
-		Contributors: a.Outputs.Contributors(),
+		Contributors: append([]executor.Contributor{credbind.New(a.Creds, logger)}, a.Outputs.Contributors()...),
 	}, st, a.Jobs)
 	if err != nil {
 		return err
@@ -231,14 +241,14 @@ func (a *App) build(ctx context.Context, opt Options, logger *slog.Logger) error
 	a.Timer = timer.New(timer.Config{Logger: logger}, a.Jobs, a.Farm.Queue())
 	a.Flash = &flash.Store{}
 	if a.UI, err = webui.New(webui.Services{
-		Auth: a.Auth, Jobs: a.Jobs, Farm: a.Farm, Builds: a.Builds, Settings: a.Settings, Audit: a.Audit,
+		Auth: a.Auth, Jobs: a.Jobs, Farm: a.Farm, Builds: a.Builds, Settings: a.Settings, Audit: a.Audit, Creds: a.Creds,
 		Outputs: a.Outputs, Mail: a.Mail,
 	}, a.Flash, opt.Version, logger); err != nil {
 		return err
 	}
 	a.API = api.New(api.Services{
 		Auth: a.Auth, Authz: a.Authz, Jobs: a.Jobs, Views: a.Views, Nodes: a.Nodes, Farm: a.Farm, Builds: a.Builds,
-		Settings: a.Settings, Audit: a.Audit, Outputs: a.Outputs,
+		Settings: a.Settings, Audit: a.Audit, Creds: a.Creds, Outputs: a.Outputs,
 	}, a.UI, a.UI.StaticPrefix(), logger)
 	a.Server, err = server.New(server.Config{
 		Version: opt.Version, Logger: logger, TrustedProxies: opt.TrustedProxies, MaxBody: opt.MaxBody,

@@ -36,7 +36,7 @@ func TestNewBuildsAServerOnAHome(t *testing.T) {
 	})
 	t.Run("every part is built", func(t *testing.T) {
 		if a.Store == nil || a.Jobs == nil || a.Farm == nil || a.Timer == nil || a.API == nil || a.UI == nil || a.Server == nil || a.Handler() == nil ||
-			a.Mail == nil || a.Credentials == nil || a.Outputs == nil {
+			a.Mail == nil || a.Creds == nil || a.Outputs == nil {
 			t.Fatalf("%+v", a)
 		}
 	})

@@ -1,4 +1,5 @@
-// Package cli is jeeves's command line: `jeeves serve` and `jeeves version`.
+// Package cli is jeeves's command line: `jeeves serve`, `jeeves
+// rotate-key` and `jeeves version`.
 package cli
 
 import (
@@ -31,6 +32,7 @@ const usage = `jeeves: a Jenkins-compatible automation server
 
 Usage:
   jeeves serve [flags]   start the server (jeeves serve -h lists the flags)
+  jeeves rotate-key      replace the key that seals the credentials (jeeves stopped)
   jeeves version         print the version
 `
 
@@ -60,6 +62,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
+	case "rotate-key":
+		return rotateKey(args[1:], os.Getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -14,7 +14,7 @@ import (
 // holds other things too.
 var homeEntries = []string{
 	"jeeves.db", "jeeves.db-wal", "jeeves.db-shm", "jeeves.db-journal",
-	"builds", "workspace", "secrets", "audit", "trash",
+	"builds", "workspace", "secrets", "audit", "trash", "jeeves.lock",
 }
 
 // makePrivate takes group and other access away from the home and what

@@ -148,6 +148,10 @@ func (p reader) optInt(n *node) (*int, error) {
 
 func isTrue(s string) bool { return strings.EqualFold(strings.TrimSpace(s), "true") }
 
+// BuiltInLabel is the built-in node's label (its self label since
+// Jenkins 2.307; "master" before).
+const BuiltInLabel = "built-in"
+
 // project reads a freestyle project.
 func (p reader) project(root *node) (*model.JobConfig, error) {
 	cfg := &model.JobConfig{
@@ -158,6 +162,14 @@ func (p reader) project(root *node) (*model.JobConfig, error) {
 		AuthToken:   p.str(root.child("authToken")),
 		TimerSpecs:  p.str(root.child("triggers").child(timerClass).child("spec")),
 		SCMSpecs:    p.str(root.child("triggers").child(scmTriggerClass).child("spec")),
+	}
+	if !p.bool(root.child("canRoam")) {
+		// Trimmed, as Jenkins's Util.fixEmptyAndTrim does when the form
+		// sets it.
+		cfg.AssignedLabel = strings.TrimSpace(p.str(root.child("assignedNode")))
+		if cfg.AssignedLabel == "" {
+			cfg.AssignedLabel = BuiltInLabel
+		}
 	}
 	var err error
 	if cfg.QuietPeriod, err = p.optInt(root.child("quietPeriod")); err != nil {

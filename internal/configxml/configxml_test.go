@@ -414,3 +414,39 @@ func TestNotRunListsWhatBuildsLeaveBehindOnlyWhenJeevesCannotRunIt(t *testing.T)
 		})
 	}
 }
+
+func TestAssignedLabel(t *testing.T) {
+	cases := []struct {
+		name, xml, want string
+	}{
+		{"canRoam true runs anywhere", `<canRoam>true</canRoam>`, ""},
+		{"canRoam true wins over an assignedNode", `<assignedNode>linux</assignedNode><canRoam>true</canRoam>`, ""},
+		{"an assignedNode with canRoam false is the label expression", `<assignedNode> linux &amp;&amp; !arm </assignedNode><canRoam>false</canRoam>`, "linux && !arm"},
+		{"an assignedNode without canRoam is the label expression", `<assignedNode>agent1</assignedNode>`, "agent1"},
+		{"canRoam false without an assignedNode is the built-in node", `<canRoam>false</canRoam>`, "built-in"},
+		{"no canRoam and no assignedNode is the built-in node, as in Jenkins", ``, "built-in"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := Parse([]byte(`<project>` + c.xml + `<builders/></project>`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.AssignedLabel != c.want {
+				t.Fatalf("AssignedLabel %q, want %q", cfg.AssignedLabel, c.want)
+			}
+			if len(cfg.Unsupported) != 0 {
+				t.Fatalf("listed as not run: %v", cfg.Unsupported)
+			}
+			again, err := Parse(Render(cfg))
+			if err != nil || again.AssignedLabel != c.want {
+				t.Fatalf("after Render: %q %v", again.AssignedLabel, err)
+			}
+		})
+	}
+	t.Run("a new project roams", func(t *testing.T) {
+		if !strings.Contains(string(Render(&model.JobConfig{Kind: KindProject})), "<canRoam>true</canRoam>") {
+			t.Fatal("a new project is tied to a node")
+		}
+	})
+}

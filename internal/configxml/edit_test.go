@@ -301,6 +301,12 @@ func FuzzEditProject(f *testing.F) {
 		}
 	}
 	f.Add([]byte("<project><!-- <builders> --><builders><![CDATA[<x>]]><hudson.tasks.Shell a='>'><command>x</command></hudson.tasks.Shell></builders></project>"))
+	// Markup that ends as encoding/xml ends it: a comment with a quote
+	// inside a DOCTYPE, nested brackets in a directive, a comment that
+	// opens with "-->" in it.
+	f.Add([]byte("<!DOCTYPE project <!-- ' --> ><project><description>d</description></project>"))
+	f.Add([]byte("<!DOCTYPE project <!ELEMENT project ANY> ><project><builders/></project>"))
+	f.Add([]byte("<project><!-->--><description>d</description></project>"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, err := Parse(data)
 		if err != nil || cfg.Kind != KindProject {

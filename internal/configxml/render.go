@@ -108,7 +108,12 @@ func (w *writer) project(cfg *model.JobConfig) {
 	if cfg.QuietPeriod != nil {
 		w.leaf("quietPeriod", strconv.Itoa(*cfg.QuietPeriod))
 	}
-	w.leaf("canRoam", "true")
+	if cfg.AssignedLabel != "" {
+		w.leaf("assignedNode", cfg.AssignedLabel)
+		w.leaf("canRoam", "false")
+	} else {
+		w.leaf("canRoam", "true")
+	}
 	w.leaf("disabled", strconv.FormatBool(cfg.Disabled))
 	w.leaf("blockBuildWhenDownstreamBuilding", "false")
 	w.leaf("blockBuildWhenUpstreamBuilding", "false")

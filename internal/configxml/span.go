@@ -47,36 +47,31 @@ func spans(data []byte) (*span, error) {
 			continue
 		}
 		rest := data[i:]
-		var skipTo []byte
+		// Each kind of markup ends as encoding/xml ends it: the terminator is
+		// looked for after the opening, so "<!-->" and "<?>" do not close
+		// themselves.
+		var open, skipTo string
 		switch {
 		case bytes.HasPrefix(rest, []byte("<!--")):
-			skipTo = []byte("-->")
+			open, skipTo = "<!--", "-->"
 		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
-			skipTo = []byte("]]>")
+			open, skipTo = "<![CDATA[", "]]>"
 		case bytes.HasPrefix(rest, []byte("<?")):
-			skipTo = []byte("?>")
+			open, skipTo = "<?", "?>"
 		case bytes.HasPrefix(rest, []byte("<!")):
-			// A DOCTYPE, perhaps with an internal subset in brackets.
-			end := tagEnd(data, i)
-			if open := bytes.IndexByte(rest, '['); open >= 0 && (end < 0 || i+open < end) {
-				close := bytes.Index(rest[open:], []byte("]"))
-				if close < 0 {
-					return nil, errors.New("unterminated DOCTYPE")
-				}
-				end = tagEnd(data, i+open+close)
-			}
+			end := directiveEnd(data, i)
 			if end < 0 {
 				return nil, errors.New("unterminated declaration")
 			}
 			i = end + 1
 			continue
 		}
-		if skipTo != nil {
-			k := bytes.Index(rest, skipTo)
+		if skipTo != "" {
+			k := bytes.Index(rest[len(open):], []byte(skipTo))
 			if k < 0 {
 				return nil, errors.New("unterminated markup")
 			}
-			i += k + len(skipTo)
+			i += len(open) + k + len(skipTo)
 			continue
 		}
 		end := tagEnd(data, i)
@@ -112,6 +107,39 @@ func spans(data []byte) (*span, error) {
 		return nil, errors.New("no complete root element")
 	}
 	return root, nil
+}
+
+// directiveEnd is the index of the '>' that ends the directive (a
+// DOCTYPE, an ENTITY...) starting at data[i] == '<', or -1. It reads as
+// encoding/xml reads one: quoted text is skipped, nested angle brackets
+// count, and a comment inside is skipped whole, quotes and all.
+func directiveEnd(data []byte, i int) int {
+	var quote byte
+	depth := 0
+	for j := i + 2; j < len(data); j++ {
+		c := data[j]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '>' && depth == 0:
+			return j
+		case c == '>':
+			depth--
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '<' && bytes.HasPrefix(data[j:], []byte("<!--")):
+			k := bytes.Index(data[j+4:], []byte("-->"))
+			if k < 0 {
+				return -1
+			}
+			j += 4 + k + 2
+		case c == '<':
+			depth++
+		}
+	}
+	return -1
 }
 
 // splice is one replacement of data[from:to].

@@ -12,14 +12,15 @@ import (
 // unsupported walks a freestyle project and lists, in document order,
 // every element that asks for something jeeves does not do. Elements
 // jeeves acts on are: description, disabled, concurrentBuild, quietPeriod,
-// authToken, a NullSCM (or no SCM), hudson.tasks.Shell steps, the
-// TimerTrigger, the BuildTrigger, ArtifactArchiver, JUnitResultArchiver
-// and Mailer publishers, the ParametersDefinitionProperty (with string,
-// boolean, choice, text and password parameters),
-// AuthorizationMatrixProperty and BuildDiscarderProperty properties, and
-// the legacy <logRotator>, each discarder with a LogRotator strategy.
-// Elements that only restate Jenkins's defaults (canRoam, actions, an
-// empty jdk or assignedNode, blockBuildWhen… false) are not listed.
+// authToken, assignedNode and canRoam, a NullSCM (or no SCM),
+// hudson.tasks.Shell steps, the TimerTrigger, the BuildTrigger,
+// ArtifactArchiver, JUnitResultArchiver and Mailer publishers, the
+// ParametersDefinitionProperty (with string, boolean, choice, text and
+// password parameters), AuthorizationMatrixProperty and
+// BuildDiscarderProperty properties, and the legacy <logRotator>, each
+// discarder with a LogRotator strategy. Elements that only restate
+// Jenkins's defaults (actions, an empty jdk, blockBuildWhen… false) are
+// not listed.
 //
 // When later work makes jeeves run one of these, it leaves the list by
 // being added to the supported sets below. An element a build
@@ -342,10 +343,6 @@ func (p reader) unsupported(root *node) []model.Unsupported {
 			}
 		case "displayName", "customWorkspace":
 			if text != "" {
-				add(model.KindSetting, n.name)
-			}
-		case "assignedNode":
-			if text != "" && !model.IsBuiltInLabel(text) {
 				add(model.KindSetting, n.name)
 			}
 		case "jdk":

@@ -377,7 +377,7 @@ func TestCrashCleanup(t *testing.T) {
 	}
 
 	w := open(t, home)
-	if err := w.ex.Recover(context.Background(), w.node); err != nil {
+	if _, err := w.ex.Recover(context.Background(), w.node); err != nil {
 		t.Fatal(err)
 	}
 	t.Run("the secret files are gone", func(t *testing.T) {

@@ -50,10 +50,18 @@ func (e *Executor) environment(job *model.Job, b *model.Build, node *Node, ws st
 			vars = append(vars, up+"="+p.Value)
 		}
 	}
-	// Later entries win in os/exec, so Jenkins's variables override the
-	// inherited ones. Clip: builds run at once and must not share the
-	// inherited slice's spare capacity.
-	return append(slices.Clip(e.cfg.Env), vars...)
+	// Later entries win in os/exec (and in the script an agent's step
+	// exports), so the node's variables override the inherited ones and
+	// Jenkins's override both. A build on an agent inherits nothing of
+	// jeeves's: its machine's own environment is its base.
+	var env []string
+	if node.BuiltIn {
+		env = e.cfg.Env
+	}
+	// Clip: builds run at once and must not share the inherited slice's
+	// spare capacity.
+	env = append(slices.Clip(env), node.Env...)
+	return append(slices.Clip(env), vars...)
 }
 
 // InheritedEnv is the part of the server's environment (environ, as

@@ -62,9 +62,17 @@ type Registry interface {
 // Node is a machine builds run on, as the executor needs it.
 type Node struct {
 	Name       string   // NODE_NAME
-	Labels     []string // NODE_LABELS
+	Labels     []string // NODE_LABELS: its labels and its name
 	Launcher   launcher.Launcher
 	Workspaces *workspace.Set
+	// BuiltIn marks the controller's own node. Builds elsewhere (on
+	// agents) do not inherit jeeves's environment (Config.Env): the
+	// environment their machine gives its processes is their base.
+	BuiltIn bool
+	// Env is the node's environment variables ("NAME=value", its
+	// EnvironmentVariablesNodeProperty): they override the inherited
+	// environment, and Jenkins's variables override them.
+	Env []string
 }
 
 // StepsDone is what a build's subscribers get once its steps are over
@@ -85,8 +93,13 @@ type StepsDone struct {
 }
 
 // Aborted is the cause a build is stopped with; By names who. Reason,
-// when set, is the console's line instead of "Aborted by …".
-type Aborted struct{ By, Reason string }
+// when set, is the console's line instead of "Aborted by …". Detach
+// (jeeves shuts down) leaves a build whose step runs durably on an agent
+// running there, for the next start to resume; other builds it aborts.
+type Aborted struct {
+	By, Reason string
+	Detach     bool
+}
 
 func (a *Aborted) Error() string {
 	if a.Reason != "" {
@@ -102,6 +115,7 @@ type Executor struct {
 	logs    blob.Store
 	reg     Registry
 	rootURL atomic.Pointer[string]
+	agents  atomic.Bool
 
 	mu           sync.Mutex
 	runs         map[*Run]struct{}
@@ -131,6 +145,10 @@ func New(cfg Config, builds store.Builds, logs blob.Store, reg Registry) *Execut
 // builds started from now on.
 func (e *Executor) SetRootURL(u string) { e.rootURL.Store(&u) }
 
+// SetAgents says whether any agent is configured: builds then say, in
+// their console, which node they run on, as Jenkins's do.
+func (e *Executor) SetAgents(any bool) { e.agents.Store(any) }
+
 // OnStepsDone subscribes fn to every build's end of steps (see
 // StepsDone). Subscribers run in the order they subscribed, in the
 // build's goroutine; ctx is not cancelled when the build is aborted.
@@ -152,6 +170,7 @@ func (e *Executor) OnFinished(fn func(model.Build)) {
 type Run struct {
 	build     model.Build
 	workspace string
+	remote    bool // on an agent: detached, not aborted, at shutdown
 	cancel    context.CancelCauseFunc
 	finished  chan struct{}
 }
@@ -193,15 +212,17 @@ func (e *Executor) Start(it *model.QueueItem, job *model.Job, node *Node, slot i
 	e.reg.BuildStarted(job.ID, b.Number)
 	ws, release := node.Workspaces.Lease(job.Name)
 	ctx, cancel := context.WithCancelCause(context.Background())
-	r := &Run{build: b, workspace: ws, cancel: cancel, finished: make(chan struct{})}
+	r := &Run{build: b, workspace: ws, remote: !node.BuiltIn, cancel: cancel, finished: make(chan struct{})}
 	e.runs[r] = struct{}{}
 	e.inProgress.Add(1)
-	go e.run(ctx, r, job, it.Auth, node, release, done)
+	go e.run(ctx, r, job, it.Auth, node, release, done, nil, nil)
 	return r, nil
 }
 
-// run runs a build acting for by.
-func (e *Executor) run(ctx context.Context, r *Run, job *model.Job, by *model.Authority, node *Node, release, done func()) {
+// run runs a build acting for by; from the step resume names when it
+// resumes one a previous run of jeeves left running (cp being its
+// checkpoint).
+func (e *Executor) run(ctx context.Context, r *Run, job *model.Job, by *model.Authority, node *Node, release, done func(), resume *resumePoint, cp *checkpoint) {
 	defer e.inProgress.Done()
 	b := &r.build
 	result := model.Failure
@@ -217,11 +238,16 @@ func (e *Executor) run(ctx context.Context, r *Run, job *model.Job, by *model.Au
 	stepsDone := func(console io.Writer, result model.Result) {
 		e.publishStepsDone(&StepsDone{Job: job, Build: *b, By: by, Result: result, Console: console, Node: node, Workspace: r.workspace})
 	}
+	var tr *tracker
 	if err != nil {
 		e.cfg.Logger.Error("cannot open build log", "job", b.JobName, "build", b.Number, "err", err)
 		stepsDone(io.Discard, result)
 		note = fmt.Sprintf("ERROR: jeeves could not write this console log (%v); the build did not run\nFinished: %s\n", store.Cause(err), result)
 	} else {
+		console := &counter{w: log}
+		if info, err := e.logs.Stat(key); err == nil {
+			console.n.Store(info.Size)
+		}
 		// Password parameters show as **** in the console, with the
 		// rules bound credentials follow (internal/mask: their encoded
 		// forms too; values shorter than mask.MinLen are not masked and
@@ -229,6 +255,15 @@ func (e *Executor) run(ctx context.Context, r *Run, job *model.Job, by *model.Au
 		// copy; the rest write straight to the log, which the local
 		// launcher hands to the steps as their output.
 		var out io.Writer = log
+		if !node.BuiltIn {
+			// A build on an agent counts its console, for its checkpoint.
+			out = console
+			at := checkpoint{Node: node.Name, Slot: b.Executor, Workspace: r.workspace, By: by, Step: -1}
+			if cp != nil {
+				at = *cp
+			}
+			tr = newTracker(e.logs, b.JobID, b.Number, at, console, e.cfg.Logger)
+		}
 		var masker *mask.Masker
 		var secrets, notes []string
 		for _, v := range b.Params {
@@ -241,7 +276,7 @@ func (e *Executor) run(ctx context.Context, r *Run, job *model.Job, by *model.Au
 			}
 		}
 		if mask.Needed(secrets) {
-			masker = mask.NewMasker(log, secrets)
+			masker = mask.NewMasker(out, secrets)
 			out = masker
 		}
 		var logErr error
@@ -255,6 +290,7 @@ func (e *Executor) run(ctx context.Context, r *Run, job *model.Job, by *model.Au
 				Job: job, Build: b, By: by, Node: node, Launcher: node.Launcher,
 				TmpDir: r.workspace + "@tmp", Blobs: e.logs, Cookie: cookie,
 			},
+			node: node, agents: e.agents.Load(), tracker: tr, resume: resume,
 		})
 		if masker != nil {
 			if err := masker.Close(); err != nil && logErr == nil {
@@ -262,11 +298,40 @@ func (e *Executor) run(ctx context.Context, r *Run, job *model.Job, by *model.Au
 			}
 		}
 		log.Close()
+		if result == "" {
+			// Detached: the step goes on on its agent, and the build
+			// stays running in the store, for the next start.
+			e.cfg.Logger.Info("left a build running on its agent", "job", b.JobName, "build", b.Number, "node", node.Name)
+			e.detached(r, release, done)
+			return
+		}
 		if logErr != nil {
 			e.cfg.Logger.Error("cannot write build log", "job", b.JobName, "build", b.Number, "err", logErr)
 			note = fmt.Sprintf("\nERROR: jeeves could not write all of this console log (%v); output is missing\nFinished: %s\n", store.Cause(logErr), result)
 		}
 	}
+	e.finish(r, job, parts, result, key, note, release, done)
+	if tr != nil {
+		tr.remove()
+	}
+}
+
+// detached lets go of a build left running on its agent: its executor is
+// freed, and it is not recorded finished.
+func (e *Executor) detached(r *Run, release, done func()) {
+	release()
+	e.mu.Lock()
+	delete(e.runs, r)
+	e.mu.Unlock()
+	done()
+	r.cancel(nil)
+	close(r.finished)
+}
+
+// finish records a build's result (with note appended to its log), frees
+// its executor, and tells the contributors' Finished and the subscribers.
+func (e *Executor) finish(r *Run, job *model.Job, parts []*Part, result model.Result, key, note string, release, done func()) {
+	b := &r.build
 	d := time.Since(b.StartedAt)
 	// If jeeves shuts down with the disk still full, the build stays marked
 	// running in the store, and the next start ends it ABORTED with a line
@@ -338,9 +403,11 @@ func (e *Executor) record(b *model.Build, result model.Result, d time.Duration, 
 }
 
 // Shutdown starts no more builds, gives running ones up to grace to
-// finish, then aborts the rest and waits until they are recorded. A build
-// whose result the disk refuses is given up on at once: the next start
-// ends it.
+// finish, then aborts the rest and waits until they are recorded. A
+// build on an agent whose step runs durably there is not aborted but
+// left running, still marked running in the store: the next start
+// resumes it (see Resume). A build whose result the disk refuses is
+// given up on at once: the next start ends it.
 func (e *Executor) Shutdown(grace time.Duration) {
 	e.mu.Lock()
 	if !e.stopping {
@@ -359,7 +426,10 @@ func (e *Executor) Shutdown(grace time.Duration) {
 	}
 	e.mu.Lock()
 	for r := range e.runs {
-		r.cancel(&Aborted{By: "jeeves shutting down", Reason: fmt.Sprintf("jeeves is shutting down: the build did not finish within the shutdown grace (%s)", grace)})
+		// A build on an agent whose step runs durably is left running
+		// there (Detach), for the next start to resume; the rest are
+		// aborted.
+		r.cancel(&Aborted{By: "jeeves shutting down", Reason: fmt.Sprintf("jeeves is shutting down: the build did not finish within the shutdown grace (%s)", grace), Detach: r.remote})
 	}
 	e.mu.Unlock()
 	<-all

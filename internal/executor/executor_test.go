@@ -59,7 +59,7 @@ func newWorld(t *testing.T, cfg Config, logs func(blob.Store) blob.Store) *world
 	w.ex = New(cfg, st, w.logs, js)
 	w.ex.OnFinished(func(b model.Build) { w.finished <- b })
 	l := local.New()
-	w.node = &Node{Name: "built-in", Labels: []string{"built-in"}, Launcher: l, Workspaces: workspace.New(l, home, nil)}
+	w.node = &Node{Name: "built-in", Labels: []string{"built-in"}, Launcher: l, Workspaces: workspace.New(l, home, nil), BuiltIn: true}
 	t.Cleanup(func() { w.ex.Shutdown(0) })
 	return w
 }
@@ -218,7 +218,7 @@ func TestAbort(t *testing.T) {
 
 func TestEnvironment(t *testing.T) {
 	job := &model.Job{Name: "f/my job"}
-	node := &Node{Name: "built-in", Labels: []string{"built-in"}}
+	node := &Node{Name: "built-in", Labels: []string{"built-in"}, BuiltIn: true}
 	b := &model.Build{Number: 3, Executor: 1, Params: []model.ParamValue{{Name: "greeting", Value: "hi"}}}
 	cases := []struct {
 		name, root, listen, set string
@@ -299,8 +299,8 @@ func TestRecover(t *testing.T) {
 
 	rec := recoverer{contributorFunc: func(*model.Job) *Part { return nil }, got: make(chan []*model.Build, 1)}
 	w.ex.Register(rec)
-	if err := w.ex.Recover(ctx, w.node); err != nil {
-		t.Fatal(err)
+	if res, err := w.ex.Recover(ctx, w.node); err != nil || len(res) != 0 {
+		t.Fatal(res, err)
 	}
 	t.Run("the contributors that recover are given the builds left running", func(t *testing.T) {
 		select {

@@ -41,6 +41,47 @@ type steps struct {
 	// ctx what they see of the build; ctx may be nil when parts is.
 	parts []*Part
 	ctx   *Build
+	// node is where the build runs (nil: the built-in node), and agents
+	// says whether any agent is configured: the console's "Building …"
+	// line says where the build runs only then, as Jenkins's does.
+	node   *Node
+	agents bool
+	// tracker records where a build on an agent stands, so that a later
+	// start resumes it (nil: nothing recorded); resume, when set, is
+	// where this run of the steps takes over from an earlier one.
+	tracker *tracker
+	resume  *resumePoint
+}
+
+// bounded is the context of a call made outside the build's own (a kill,
+// a clean-up): a local machine answers at once, but an agent's
+// connection may be down, and the build must not wait for it long.
+func (s steps) bounded() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), s.grace+30*time.Second)
+}
+
+// buildingLine is the console's line saying where the build runs
+// (AbstractBuild's Messages): "Building in workspace W" while jeeves has
+// no agents; else "Building on the built-in node in workspace W" or
+// "Building remotely on agent1 (linux docker) in workspace W".
+func buildingLine(n *Node, agents bool, ws string) string {
+	switch {
+	case n == nil || n.BuiltIn && !agents:
+		return "Building in workspace " + ws
+	case n.BuiltIn:
+		return "Building on the built-in node in workspace " + ws
+	}
+	var labels []string
+	for _, l := range n.Labels {
+		if l != n.Name {
+			labels = append(labels, l)
+		}
+	}
+	where := n.Name
+	if len(labels) > 0 {
+		where += " (" + strings.Join(labels, " ") + ")"
+	}
+	return "Building remotely on " + where + " in workspace " + ws
 }
 
 // errWriter remembers the first error writing the log (a full disk).
@@ -66,7 +107,14 @@ func (e *errWriter) Write(p []byte) (int, error) {
 //
 // Cancelling ctx with an *Aborted cause (context.WithCancelCause) stops
 // the running step, with every process carrying the cookie, and ends the
-// build ABORTED.
+// build ABORTED. A cause with Detach set instead leaves a durable step
+// running on its agent (see tracker): runSteps then returns at once with
+// the result "", the build still running, for a later start to resume.
+//
+// A step whose machine went away for good (launcher.ErrOffline) fails
+// the build with Jenkins's "Agent went offline during the build"; what
+// runs after it (teardowns, publishers) then finds the machine gone at
+// once, and nothing is killed there.
 //
 // logErr is the first error writing the log (a full disk): the build is
 // then at best a FAILURE, since its output is incomplete, and no step
@@ -98,30 +146,37 @@ func runSteps(ctx context.Context, s steps) (result model.Result, logErr error) 
 		log.w, s.log = m, m
 	}
 	started := false // whether a step's process ran
-	for _, c := range s.build.Causes {
-		fmt.Fprintln(log, c.Description())
-	}
-	if len(s.build.Causes) == 0 {
-		fmt.Fprintln(log, "Started")
-	}
-	fmt.Fprintln(log, "Running as SYSTEM")
-	fmt.Fprintf(log, "Building in workspace %s\n", s.workspace)
-	for _, n := range s.notes {
-		fmt.Fprintln(log, n)
-	}
 	result = model.Success
-	if log.err != nil {
-		result = model.Failure
-	} else if err := s.launcher.MkdirAll(ctx, s.workspace, 0o700); err != nil {
-		fmt.Fprintf(log, "ERROR: cannot create the workspace: %v\n", err)
-		result = model.Failure
-	}
-	if result == model.Success && !reportUnsupported(log, notRun(s.job.Config.Unsupported, s.parts)) {
-		result = model.Failure
+	if s.resume == nil {
+		for _, c := range s.build.Causes {
+			fmt.Fprintln(log, c.Description())
+		}
+		if len(s.build.Causes) == 0 {
+			fmt.Fprintln(log, "Started")
+		}
+		fmt.Fprintln(log, "Running as SYSTEM")
+		fmt.Fprintln(log, buildingLine(s.node, s.agents, s.workspace))
+		for _, n := range s.notes {
+			fmt.Fprintln(log, n)
+		}
+		if log.err != nil {
+			result = model.Failure
+		} else if err := s.launcher.MkdirAll(ctx, s.workspace, 0o700); err != nil {
+			fmt.Fprintf(log, "ERROR: cannot create the workspace: %v\n", err)
+			result = model.Failure
+		}
+		if result == model.Success && !reportUnsupported(log, notRun(s.job.Config.Unsupported, s.parts)) {
+			result = model.Failure
+		}
+	} else {
+		// The steps before the one resumed ran in the previous run of
+		// jeeves, as did the checkout; the build wrappers are set up
+		// again, for the variables, files and masks the rest needs.
+		result, started = s.resume.result, true
 	}
 	bc.Result = result
 	for _, p := range s.parts {
-		if p.Checkout == nil || bc.Result != model.Success {
+		if p.Checkout == nil || bc.Result != model.Success || s.resume != nil {
 			continue
 		}
 		if err := p.Checkout(ctx, bc); err != nil || ctx.Err() != nil {
@@ -130,7 +185,7 @@ func runSteps(ctx context.Context, s steps) (result model.Result, logErr error) 
 	}
 	var teardowns []func(context.Context, *Build)
 	for _, p := range s.parts {
-		if p.Setup == nil || bc.Result != model.Success || ctx.Err() != nil {
+		if p.Setup == nil || bc.Result.Rank() > model.Unstable.Rank() || ctx.Err() != nil {
 			continue
 		}
 		undo, err := p.Setup(ctx, bc)
@@ -142,7 +197,12 @@ func runSteps(ctx context.Context, s steps) (result model.Result, logErr error) 
 		}
 	}
 	result = bc.Result
-	for _, step := range s.job.Config.Builders {
+	gone := false  // the build's machine went away for good
+	swept := false // the last step's launcher swept the cookie after it
+	for i, step := range s.job.Config.Builders {
+		if s.resume != nil && i < s.resume.step {
+			continue
+		}
 		if result != model.Success && result != model.Unstable {
 			break
 		}
@@ -156,8 +216,23 @@ func runSteps(ctx context.Context, s steps) (result model.Result, logErr error) 
 			result = model.Aborted
 			break
 		}
-		code, err := runShell(ctx, s, log, step.Command, &started)
+		var code int
+		var err error
+		if s.resume != nil && i == s.resume.step {
+			code, err = reattachShell(ctx, s, *s.resume)
+		} else {
+			code, err = runShell(ctx, s, log, i, result, step.Command, &started, &swept)
+		}
 		switch {
+		case errors.Is(err, errDetached):
+			return "", log.err
+		case errors.Is(err, launcher.ErrOffline):
+			// AbstractBuild.reportBrokenChannel's lines.
+			fmt.Fprintln(log, "Agent went offline during the build")
+			fmt.Fprintf(log, "ERROR: Connection was broken: %s\n", strings.TrimPrefix(err.Error(), "Agent went offline during the build: "))
+			fmt.Fprintln(log, "Build step 'Execute shell' marked build as failure")
+			result, gone = model.Failure, true
+			bc.Launcher = offlineLauncher{}
 		case ctx.Err() != nil:
 			result = model.Aborted
 		case err != nil:
@@ -172,11 +247,20 @@ func runSteps(ctx context.Context, s steps) (result model.Result, logErr error) 
 			fmt.Fprintln(log, "Build step 'Execute shell' marked build as failure")
 			result = model.Failure
 		}
+		if gone {
+			break
+		}
+	}
+	if s.tracker != nil {
+		s.tracker.stepEnded()
 	}
 	// Jenkins's rule: nothing the build started outlives it, unless it
-	// opted out with dontKillMe.
-	if s.cookie != "" && started {
-		s.launcher.KillAll(context.Background(), s.grace, s.cookie)
+	// opted out with dontKillMe. A machine that went away is spared the
+	// sweep, as Jenkins spares it.
+	if s.cookie != "" && started && !gone && !swept {
+		kctx, cancel := s.bounded()
+		s.launcher.KillAll(kctx, s.grace, s.cookie)
+		cancel()
 	}
 	for i := len(teardowns) - 1; i >= 0; i-- {
 		teardowns[i](context.Background(), bc)
@@ -263,44 +347,162 @@ func reportUnsupported(log io.Writer, list []model.Unsupported) (ok bool) {
 	return ok
 }
 
-// runShell runs one shell step and returns its exit code. err is set when
-// the step could not be started at all, or its end could not be known.
-// started is set once a process ran.
-func runShell(ctx context.Context, s steps, log io.Writer, command string, started *bool) (int, error) {
+// errDetached is runShell's error when the build detached from its
+// durable step (jeeves shuts down; the step goes on on its agent).
+var errDetached = errors.New("detached from the running step")
+
+// runShell runs one shell step, the i-th of the job, and returns its
+// exit code. err is set when the step could not be started at all, or
+// its end could not be known. started is set once a process ran; result
+// is the build's result so far (for the tracker).
+func runShell(ctx context.Context, s steps, log io.Writer, i int, result model.Result, command string, started, swept *bool) (code int, err error) {
 	l := s.launcher
 	script := strings.ReplaceAll(command, "\r\n", "\n")
 	shebang := strings.HasPrefix(script, "#!")
 	if !shebang {
 		script = "\n" + script
 	}
-	name, err := l.CreateTemp(ctx, "", "jeeves*.sh", strings.NewReader(script))
-	if err != nil {
-		return -1, fmt.Errorf("cannot write the step's script: %w", err)
-	}
-	defer l.Remove(context.Background(), name)
-	argv := []string{Shell, "-xe", name}
+	argv := []string{Shell, "-xe", launcher.ScriptArg}
 	if shebang {
 		line, _, _ := strings.Cut(script[2:], "\n")
-		argv = append(strings.Fields(line), name)
+		argv = append(strings.Fields(line), launcher.ScriptArg)
 	}
 	if len(argv) < 2 {
 		return -1, errors.New("the script's #! line names no interpreter")
 	}
-	fmt.Fprintf(log, "[%s] $ %s\n", path.Base(s.workspace), quoteArgs(argv))
-
-	p, err := l.Start(ctx, launcher.Proc{Argv: argv, Dir: s.workspace, Env: s.env, Stdout: s.log, Stderr: s.log, Cookie: s.cookie})
-	if err != nil {
-		return -1, err
+	proc := launcher.Proc{Dir: s.workspace, Env: s.env, Cookie: s.cookie}
+	if i == len(s.job.Config.Builders)-1 && s.cookie != "" && s.resume == nil {
+		// The last step: the end-of-build sweep may go with it (not
+		// after a restart: the launcher knows nothing then of the
+		// build's earlier processes).
+		proc.KillAllAfter = s.grace
+	}
+	var name string
+	announce := func(file string) {
+		name = file
+		fmt.Fprintf(log, "[%s] $ %s\n", path.Base(s.workspace), quoteArgs(withScript(argv, file)))
+	}
+	proc.Stdout = s.log
+	if s.tracker != nil {
+		proc.Stdout = s.tracker.output(s.log, 0)
+	}
+	proc.Stderr = proc.Stdout
+	var p launcher.Process
+	if ss, ok := l.(launcher.ScriptStarter); ok {
+		// The script is written by the command that starts the step,
+		// beside the step's own files, and goes with them.
+		proc.Argv = argv
+		p, err = ss.StartScript(ctx, proc, []byte(script), announce)
+		if err != nil {
+			return -1, err
+		}
+	} else {
+		name, err = l.CreateTemp(ctx, "", "jeeves*.sh", strings.NewReader(script))
+		if err != nil {
+			return -1, fmt.Errorf("cannot write the step's script: %w", err)
+		}
+		defer func() {
+			if !errors.Is(err, errDetached) {
+				c, cancel := s.bounded()
+				l.Remove(c, name)
+				cancel()
+			}
+		}()
+		announce(name)
+		proc.Argv = withScript(argv, name)
+		if p, err = l.Start(ctx, proc); err != nil {
+			return -1, err
+		}
 	}
 	*started = true
+	d, durable := p.(launcher.Durable)
+	if durable && s.tracker != nil {
+		s.tracker.stepStarted(i, result, name, d.Handle())
+	}
+	code, err = follow(ctx, s, p, durable)
+	if sw, ok := p.(launcher.Swept); ok && sw.Swept() && err == nil {
+		*swept = true
+	}
+	if s.tracker != nil && !errors.Is(err, errDetached) {
+		s.tracker.stepEnded()
+	}
+	return code, err
+}
+
+// withScript is argv with launcher.ScriptArg replaced by path.
+func withScript(argv []string, path string) []string {
+	out := make([]string, len(argv))
+	for i, a := range argv {
+		if a == launcher.ScriptArg {
+			a = path
+		}
+		out[i] = a
+	}
+	return out
+}
+
+// reattachShell follows again the step a previous run of jeeves left
+// running (see resumePoint), and removes its script once it is over.
+func reattachShell(ctx context.Context, s steps, at resumePoint) (int, error) {
+	r, ok := s.launcher.(launcher.Reattacher)
+	if !ok {
+		return -1, errors.New("the node's launcher cannot follow a step again")
+	}
+	out := s.log
+	if s.tracker != nil {
+		out = s.tracker.output(s.log, at.offset)
+	}
+	p, err := r.Reattach(ctx, at.handle, at.offset, out)
+	if err != nil {
+		if errors.Is(err, launcher.ErrOffline) || ctx.Err() != nil {
+			return -1, err
+		}
+		return -1, fmt.Errorf("cannot follow the running step again: %w", err)
+	}
+	if s.tracker != nil {
+		s.tracker.stepStarted(at.step, at.result, at.script, at.handle)
+	}
+	code, err := follow(ctx, s, p, true)
+	if !errors.Is(err, errDetached) {
+		if s.tracker != nil {
+			s.tracker.stepEnded()
+		}
+		if at.script != "" && !strings.HasPrefix(at.script, at.handle+"/") {
+			// A script of its own (CreateTemp); one in the step's
+			// control directory goes with it.
+			c, cancel := s.bounded()
+			s.launcher.Remove(c, at.script)
+			cancel()
+		}
+	}
+	return code, err
+}
+
+// follow waits for a step's end. When ctx is cancelled, the step is
+// stopped (every process with the cookie, else its process group), or,
+// for a durable step and a cause that says Detach, left running.
+func follow(ctx context.Context, s steps, p launcher.Process, durable bool) (int, error) {
 	select {
 	case <-p.Done():
 	case <-ctx.Done():
+		var a *Aborted
+		if d, ok := p.(launcher.Durable); ok && durable && errors.As(context.Cause(ctx), &a) && a.Detach {
+			if d.Detach() {
+				if s.tracker != nil {
+					s.tracker.snapshot()
+				}
+				return -1, errDetached
+			}
+			// It ended meanwhile: its end is the build's.
+			return p.Wait()
+		}
+		kctx, cancel := s.bounded()
 		if s.cookie != "" {
-			l.KillAll(context.Background(), s.grace, s.cookie)
+			s.launcher.KillAll(kctx, s.grace, s.cookie)
 		} else {
 			p.Kill(s.grace)
 		}
+		cancel()
 		<-p.Done()
 	}
 	return p.Wait()

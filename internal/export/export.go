@@ -43,7 +43,8 @@ type Prop struct {
 	// Value is nil, a string, bool, int, int8…int64, uint…uint64,
 	// float32, float64, time.Time (written as epoch milliseconds), a
 	// fmt.Stringer (written as a string), *Object, []*Object, []any of
-	// these, []string, []int, []int64, []float64, []bool, or a Lazy. Any
+	// these, a Map of these, []string, []int, []int64, []float64, []bool,
+	// or a Lazy. Any
 	// other value is written as an empty object, as Stapler writes beans
 	// it cannot export.
 	Value any
@@ -361,6 +362,8 @@ func (e *encoder) value(v any, th int, t *Tree) {
 		scalars(e, x, t, func(e *encoder, f float64) { e.float(f, 64) })
 	case []bool:
 		scalars(e, x, t, (*encoder).boolean)
+	case Map:
+		e.mapValue(x, th, t)
 	case time.Time:
 		e.integer(x.UnixMilli())
 	case fmt.Stringer:

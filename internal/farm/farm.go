@@ -3,8 +3,9 @@
 // executors of the nodes (internal/scheduler), the executor that runs
 // each build through its node's launcher (internal/executor), and the
 // downstream triggers that subscribe to the end of builds
-// (internal/downstream), put together behind one type, with today's one
-// node: the built-in node, on the local launcher.
+// (internal/downstream), put together behind one type. Its nodes are the
+// built-in node, on the local launcher, and the agents the nodes service
+// sets (SetNode, RemoveNode) as they are configured, connect and go.
 //
 // It holds no logic of its own beyond delegating: each method is the
 // part's that owns it.
@@ -13,8 +14,10 @@ package farm
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/blob"
@@ -59,12 +62,24 @@ type Config struct {
 	Logs blob.Store
 	// Launcher reaches the built-in node; nil: the local launcher.
 	Launcher launcher.Launcher
-	// Contributors take part in builds (executor.Contributor): they are
-	// registered before the recovery from an unclean stop, so those that
-	// are executor.Recoverers clean up after the builds it ends, and
-	// before any build starts, so that a waiting item picked up again at
-	// start is built with them.
+	// Contributors take part in builds (executor.Contributor), in this
+	// order: they are registered before the recovery from an unclean
+	// stop, so those that are executor.Recoverers clean up after the
+	// builds it ends, and before any build starts, so that a waiting item
+	// picked up again at start is built with them.
 	Contributors []executor.Contributor
+	// Agents gives the agents' nodes to the builds that a previous run
+	// of jeeves left running on them (see executor.Resume); nil: those
+	// builds end FAILURE, their agent unknown.
+	Agents Agents
+}
+
+// Agents is the nodes service as the farm needs it at start.
+type Agents interface {
+	// Await returns the node of the agent named name once it is
+	// connected, or an error once it has stayed away longer than the
+	// agents' offline timeout (or ctx ends).
+	Await(ctx context.Context, name string) (*executor.Node, error)
 }
 
 // Store is the part of the store the farm uses.
@@ -82,10 +97,14 @@ type Jobs interface {
 
 // Farm is the queue, the nodes' executors and what runs builds.
 type Farm struct {
-	queue *queue.Queue
-	sched *scheduler.Scheduler
-	exec  *executor.Executor
-	nodes []*executor.Node
+	queue  *queue.Queue
+	sched  *scheduler.Scheduler
+	exec   *executor.Executor
+	logger *slog.Logger
+
+	mu     sync.Mutex
+	agents map[string]scheduler.NodeConfig
+	nodes  []*executor.Node // the built-in node's
 }
 
 // New puts the farm together on the built-in node, recovering from an
@@ -110,7 +129,7 @@ func New(ctx context.Context, cfg Config, st Store, js Jobs) (*Farm, error) {
 		cfg.Launcher = local.New()
 	}
 	builtIn := &executor.Node{
-		Name: model.BuiltInNode, Labels: []string{model.BuiltInNode}, Launcher: cfg.Launcher,
+		Name: model.BuiltInNode, Labels: []string{model.BuiltInNode}, Launcher: cfg.Launcher, BuiltIn: true,
 		Workspaces: workspace.New(cfg.Launcher, cfg.Home, cfg.Logger),
 	}
 	ex := executor.New(executor.Config{
@@ -119,7 +138,8 @@ func New(ctx context.Context, cfg Config, st Store, js Jobs) (*Farm, error) {
 	for _, c := range cfg.Contributors {
 		ex.Register(c)
 	}
-	if err := ex.Recover(ctx, builtIn); err != nil {
+	resumable, err := ex.Recover(ctx, builtIn)
+	if err != nil {
 		return nil, err
 	}
 	q, err := queue.New(ctx, queue.Config{QuietPeriod: cfg.QuietPeriod, Logger: cfg.Logger}, st)
@@ -137,8 +157,78 @@ func New(ctx context.Context, cfg Config, st Store, js Jobs) (*Farm, error) {
 		q.Close()
 		return nil, err
 	}
-	return &Farm{queue: q, sched: sched, exec: ex, nodes: []*executor.Node{builtIn}}, nil
+	f := &Farm{queue: q, sched: sched, exec: ex, logger: cfg.Logger, agents: map[string]scheduler.NodeConfig{}, nodes: []*executor.Node{builtIn}}
+	await := func(ctx context.Context, name string) (*executor.Node, error) {
+		if cfg.Agents == nil {
+			return nil, fmt.Errorf("the agent ‘%s’ is not known", name)
+		}
+		return cfg.Agents.Await(ctx, name)
+	}
+	for _, res := range resumable {
+		job, err := js.ByID(res.Build.JobID)
+		if err != nil {
+			cfg.Logger.Error("a build left running on an agent has no job", "job", res.Build.JobID, "build", res.Build.Number, "err", err)
+			continue
+		}
+		err = sched.Adopt(res.Node, res.Slot, func(done func()) (scheduler.Run, error) {
+			r, err := ex.Resume(res, job, await, done)
+			if err != nil {
+				return nil, err
+			}
+			return r, nil
+		})
+		if err != nil {
+			cfg.Logger.Error("cannot resume a build left running on an agent", "job", job.Name, "build", res.Build.Number, "err", err)
+		}
+	}
+	return f, nil
 }
+
+// SetNode adds an agent, or changes one (by name): its node, executors,
+// mode and state (see scheduler.NodeConfig).
+func (f *Farm) SetNode(cfg scheduler.NodeConfig) error {
+	if err := f.sched.SetNode(cfg); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	f.agents[cfg.Node.Name] = cfg
+	f.exec.SetAgents(len(f.agents) > 0)
+	f.mu.Unlock()
+	return nil
+}
+
+// RemoveNode forgets an agent: builds running there go on.
+func (f *Farm) RemoveNode(name string) {
+	f.sched.RemoveNode(name)
+	f.mu.Lock()
+	delete(f.agents, name)
+	f.exec.SetAgents(len(f.agents) > 0)
+	f.mu.Unlock()
+}
+
+// NodeExecutors: see scheduler.Scheduler.NodeExecutors.
+func (f *Farm) NodeExecutors(name string) []*model.Build { return f.sched.NodeExecutors(name) }
+
+// workspaceSets are the workspaces of the built-in node and of the
+// agents connected now.
+func (f *Farm) workspaceSets() []*workspace.Set {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []*workspace.Set
+	for _, n := range f.nodes {
+		out = append(out, n.Workspaces)
+	}
+	for _, a := range f.agents {
+		if a.Connected && a.Node.Workspaces != nil {
+			out = append(out, a.Node.Workspaces)
+		}
+	}
+	return out
+}
+
+// AgentWorkspaceTimeout bounds how long removing or moving a job's
+// workspace waits for one agent.
+const AgentWorkspaceTimeout = 30 * time.Second
 
 // starter is the executor as the scheduler starts builds.
 type starter struct{ ex *executor.Executor }
@@ -225,22 +315,38 @@ func (f *Farm) SetDefaults(quiet time.Duration, rootURL string) {
 }
 
 // RemoveWorkspace deletes the workspaces of the item named fullName on
-// every node (see workspace.Set.Remove); ErrBusy while a build works in
-// one.
+// the built-in node and the agents connected now (see
+// workspace.Set.Remove); ErrBusy while a build works in one. An agent
+// that cannot be reached keeps its workspace (Jenkins does not delete
+// agents' workspaces with their job either).
 func (f *Farm) RemoveWorkspace(fullName string) error {
-	var errs []error
-	for _, n := range f.nodes {
-		errs = append(errs, n.Workspaces.Remove(context.Background(), fullName))
-	}
-	return errors.Join(errs...)
+	return f.eachWorkspaceSet(func(ctx context.Context, s *workspace.Set) error { return s.Remove(ctx, fullName) })
 }
 
 // MoveWorkspace moves the workspaces of an item renamed from oldName to
-// newName on every node (see workspace.Set.Move).
+// newName on the built-in node and the agents connected now (see
+// workspace.Set.Move).
 func (f *Farm) MoveWorkspace(oldName, newName string) error {
+	return f.eachWorkspaceSet(func(ctx context.Context, s *workspace.Set) error { return s.Move(ctx, oldName, newName) })
+}
+
+// eachWorkspaceSet calls fn for each node's workspaces; an agent's error
+// other than ErrBusy is logged, not returned.
+func (f *Farm) eachWorkspaceSet(fn func(context.Context, *workspace.Set) error) error {
 	var errs []error
-	for _, n := range f.nodes {
-		errs = append(errs, n.Workspaces.Move(context.Background(), oldName, newName))
+	for i, s := range f.workspaceSets() {
+		if i == 0 {
+			errs = append(errs, fn(context.Background(), s))
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), AgentWorkspaceTimeout)
+		err := fn(ctx, s)
+		cancel()
+		if err != nil && !errors.Is(err, ErrBusy) {
+			f.logger.Warn("cannot change a job's workspace on an agent", "err", err)
+			err = nil
+		}
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

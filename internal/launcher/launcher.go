@@ -16,8 +16,14 @@
 // A connection to the machine may drop at any time. A process whose fate
 // is unknown (the connection dropped before its exit was seen) ends its
 // Wait with an error, never with exit code 0: a build must not pass
-// because its machine went away. Every other method reports such a loss
+// because its machine went away; when the machine stayed away for good,
+// that error wraps ErrOffline. Every other method reports such a loss
 // as an error too, and none of them blocks past its context.
+//
+// A remote launcher may run processes durably: they outlive the
+// connection and jeeves itself. Their Process is then also Durable, and
+// the launcher a Reattacher that finds such a process again, from its
+// handle, after jeeves restarted.
 //
 // Processes carry a cookie: Start adds CookieVar=cookie to their
 // environment, children inherit it, and KillAll finds them by it however
@@ -28,6 +34,7 @@ package launcher
 
 import (
 	"context"
+	"errors"
 	"io"
 	"io/fs"
 	"os"
@@ -43,6 +50,35 @@ const CookieVar = "JENKINS_NODE_COOKIE"
 // has BUILD_ID=dontKillMe or JENKINS_NODE_COOKIE=dontKillMe outlives its
 // build.
 const DontKillMe = "dontKillMe"
+
+// ErrOffline is wrapped by the error of a Process's Wait when the
+// machine went away during the process and did not come back in time:
+// Jenkins's "Agent went offline during the build".
+var ErrOffline = errors.New("the machine went offline during the build")
+
+// Durable is a Process that outlives the connection to its machine and
+// jeeves itself (a step on an agent, under its supervisor).
+type Durable interface {
+	// Handle names the process for Reattach: text to keep.
+	Handle() string
+	// Offset is how many bytes of the process's output were delivered
+	// so far.
+	Offset() int64
+	// Detach lets go of the process, which goes on, so that a later
+	// Reattach finds it whole: its end is not collected (what it leaves
+	// on its machine stays for the one that reattaches). It reports
+	// false when the process had ended already: its end is Wait's.
+	Detach() bool
+}
+
+// Reattacher is a Launcher whose durable processes can be found again
+// after jeeves restarted.
+type Reattacher interface {
+	// Reattach follows the process named by handle (Durable.Handle),
+	// delivering its output from offset on to out (stdout and stderr
+	// merged).
+	Reattach(ctx context.Context, handle string, offset int64, out io.Writer) (Process, error)
+}
 
 // Proc describes a process to start.
 type Proc struct {
@@ -65,7 +101,35 @@ type Proc struct {
 	// that can be found again, and what it leaves in it is killed when
 	// it exits.
 	Cookie string
+	// KillAllAfter, when set, asks for KillAll(Cookie) once the process
+	// has exited, with this grace, before its end is reported: a
+	// build's end-of-build sweep, done by a remote machine in the same
+	// round trip as its last step. A launcher may ignore it; one that
+	// did it says so through Swept.
+	KillAllAfter time.Duration
 }
+
+// Swept is a Process that reports whether it did its Proc's
+// KillAllAfter.
+type Swept interface {
+	Swept() bool
+}
+
+// ScriptStarter is a Launcher that writes a step's script and starts it
+// in one round trip (what CreateTemp, Start and Remove do in three): the
+// script lives beside the process's own files on the machine, and goes
+// with them.
+type ScriptStarter interface {
+	// StartScript starts p with every argument equal to ScriptArg
+	// replaced by the path of a new private file holding script. It
+	// calls announce with that path before the process can write
+	// anything.
+	StartScript(ctx context.Context, p Proc, script []byte, announce func(path string)) (Process, error)
+}
+
+// ScriptArg stands for the script's path in the Argv given to
+// StartScript.
+const ScriptArg = "\x00script\x00"
 
 // Process is a started process.
 type Process interface {

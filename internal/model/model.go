@@ -152,6 +152,12 @@ type JobConfig struct {
 	SCMSpecs  string   `json:",omitempty"`
 	Children  []string // hudson.tasks.BuildTrigger childProjects
 	Threshold Result   // BuildTrigger threshold; "" when no BuildTrigger
+	// AssignedLabel is the label expression of the nodes the job's
+	// builds may run on, as Jenkins's AbstractProject.getAssignedLabel
+	// reads <assignedNode> and <canRoam>: "" (any node) when canRoam is
+	// true; else the assignedNode, or "built-in" (the built-in node's
+	// label) when there is none.
+	AssignedLabel string
 	// Authorization is the item's permission matrix; nil when it has none.
 	Authorization *AuthMatrix
 	// Unsupported lists, in document order, what the config.xml asks for

@@ -41,10 +41,10 @@ func FromForm(name, form string) (*Node, error) {
 		}
 	}
 	l, ok := f["launcher"].(map[string]any)
-	if !ok {
-		return nil, invalid("launcher is missing: jeeves connects agents with %s", ClassSSHLauncher)
+	n.Launcher.Class = ClassJNLPLauncher // Slave.getLauncher's default
+	if ok {
+		n.Launcher.Class = class(l)
 	}
-	n.Launcher.Class = class(l)
 	if n.Launcher.Class == ClassSSHLauncher {
 		s := &SSHLauncher{
 			Host:          strings.TrimSpace(str(l["host"])),

@@ -20,7 +20,9 @@
 // missing, ≤ 0 or the legacy 210 is 60; maxNumRetries missing or < 0 is
 // 10; retryWaitTime missing or < 0 is 15; a missing host-key strategy is
 // NonVerifyingKeyVerificationStrategy (HostKey.Missing says so, for an
-// administrator's warning); a missing retentionStrategy is Always.
+// administrator's warning); a missing retentionStrategy is Always; a
+// missing launcher is an inbound agent's (JNLPLauncher), as Jenkins's
+// Slave.getLauncher has it.
 //
 // Every error wraps ErrInvalid and names the element or field at fault:
 // a launcher or strategy class jeeves does not know, a missing host or
@@ -283,11 +285,11 @@ func Parse(data []byte) (*Node, error) {
 		}
 	}
 	l := root.child("launcher")
-	if l == nil {
-		return nil, invalid("<launcher> is missing: jeeves connects agents with %s", ClassSSHLauncher)
+	n.Launcher.Class = ClassJNLPLauncher // Slave.getLauncher's default
+	if l != nil {
+		n.Launcher.Class = l.class
 	}
-	n.Launcher.Class = l.class
-	if l.class == ClassSSHLauncher {
+	if l != nil && l.class == ClassSSHLauncher {
 		if n.Launcher.SSH, err = parseSSH(l); err != nil {
 			return nil, err
 		}
@@ -462,6 +464,9 @@ func (n *Node) Validate() error {
 	default:
 		return invalid("retentionStrategy: the class %q is not one jeeves knows (%s, %s)", truncate(n.Retention.Class), ClassAlways, ClassDemand)
 	}
+	if q := unterminatedQuote(n.LabelString); q != 0 {
+		return invalid("label: the label string %q opens a quote (%c) it does not close", truncate(n.LabelString), q)
+	}
 	for _, a := range n.Labels {
 		for _, r := range a {
 			if unicode.IsControl(r) {
@@ -483,6 +488,26 @@ func (n *Node) Validate() error {
 		return invalid("launcher: no class; jeeves connects agents with %s", ClassSSHLauncher)
 	}
 	return invalid("launcher: the class %q is not a launcher jeeves knows; it connects agents with %s (and keeps inbound %s agents without connecting them)", truncate(n.Launcher.Class), ClassSSHLauncher, ClassJNLPLauncher)
+}
+
+// unterminatedQuote is the quote a label string opens and does not
+// close (label.ParseAtoms reads it to the end), or 0.
+func unterminatedQuote(labels string) rune {
+	var quote rune
+	esc := false
+	for _, r := range labels {
+		switch {
+		case quote != 0 && esc:
+			esc = false
+		case quote != 0 && r == '\\':
+			esc = true
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote == 0 && (r == '"' || r == '\''):
+			quote = r
+		}
+	}
+	return quote
 }
 
 func (s *SSHLauncher) validate(remoteFS string) error {

@@ -110,6 +110,16 @@ func TestParse(t *testing.T) {
 			t.Fatal("an inbound agent got an SSH config")
 		}
 	})
+	t.Run("a node without a launcher is an inbound agent, as Slave.getLauncher has it", func(t *testing.T) {
+		n, err := Parse([]byte(`<slave><name>a</name><remoteFS>/tmp</remoteFS></slave>`))
+		if err != nil || n.Launcher.Class != ClassJNLPLauncher {
+			t.Fatal(n, err)
+		}
+		f, err := FromForm("b", `{"remoteFS":"/tmp"}`)
+		if err != nil || f.Launcher.Class != ClassJNLPLauncher {
+			t.Fatal(f, err)
+		}
+	})
 }
 
 func TestParseErrors(t *testing.T) {
@@ -120,7 +130,8 @@ func TestParseErrors(t *testing.T) {
 	tests := []struct{ name, xml, want string }{
 		{"not XML", `<slave>`, "not well-formed"},
 		{"another root", `<project/>`, "<project>"},
-		{"no launcher", `<slave/>`, "<launcher> is missing"},
+		{"a launcher without a class", `<slave><launcher/></slave>`, "launcher: no class"},
+		{"a label string with an open quote", `<slave><label>linux "my label</label></slave>`, `opens a quote (") it does not close`},
 		{"an unknown launcher class", `<slave><launcher class="hudson.slaves.CommandLauncher"/></slave>`, `"hudson.slaves.CommandLauncher" is not a launcher jeeves knows`},
 		{"no host", ssh(`<credentialsId>c</credentialsId>`), "The Host must be specified"},
 		{"no credentials", ssh(`<host>h</host>`), "launcher/credentialsId"},
@@ -199,7 +210,7 @@ func TestFromForm(t *testing.T) {
 	}
 	for _, bad := range []struct{ form, want string }{
 		{`[1]`, "not a JSON object"},
-		{`{"remoteFS":"/r"}`, "launcher is missing"},
+		{`{"remoteFS":"/r","labelString":"a 'b"}`, "opens a quote"},
 		{`{"remoteFS":"/r","numExecutors":"two","launcher":{"stapler-class":"hudson.slaves.JNLPLauncher"}}`, "numExecutors"},
 		{`{"remoteFS":"/r","launcher":{"stapler-class":"hudson.plugins.sshslaves.SSHLauncher","host":"h","credentialsId":"k","sshHostKeyVerificationStrategy":{"stapler-class":"hudson.plugins.sshslaves.verifiers.ManuallyProvidedKeyVerificationStrategy","key":"onepart"}}}`, "Key should be 2 parts"},
 	} {

@@ -1,10 +1,18 @@
 // Package nodes manages permanent agents (hudson.slaves.DumbSlave): their
-// config.xml, stored as posted, and the offline state users give them.
+// config.xml, stored as posted and read with internal/nodeconfig, the
+// offline state users give them, and, once Start is called, their
+// connections (agents.go): each agent with an SSH launcher is connected
+// over SSH (internal/sshagent) and kept connected, with its connection
+// log, its state and offline cause, and is given to the build farm as a
+// node with its executors, labels and mode.
 //
-// jeeves does not connect to agents yet: every agent is reported as
-// Jenkins reports one that has never connected (offline, idle), so the
-// clients that create, configure, toggle and delete nodes work against
-// it. Builds run on the built-in node.
+// A node's configuration is checked when it is saved: a launcher class
+// jeeves does not know, an SSH launcher without a credential, a
+// credential that does not exist or is of the wrong kind (once Start has
+// given the service its credentials), a label string that does not
+// parse, each is refused with a message naming it (a *usererr.Error of
+// kind ErrBad). A node that was stored before, and no longer passes, is
+// kept and reported offline with the reason.
 package nodes
 
 import (
@@ -22,6 +30,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/limits"
 	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/nodeconfig"
 	"github.com/jeeves-ci/jeeves/internal/store"
 	"github.com/jeeves-ci/jeeves/internal/usererr"
 )
@@ -45,12 +54,20 @@ var agentTypes = map[string]bool{"hudson.slaves.DumbSlave": true, "hudson.slaves
 type Service struct {
 	store store.Nodes
 	mu    sync.RWMutex
-	nodes map[string]*model.Node
+	nodes map[string]*agent
+
+	// What Start set; the zero values before it.
+	cfg     Config
+	started bool
+	closed  bool
+	wg      sync.WaitGroup
 }
 
-// New loads every agent.
+// New loads every agent. A stored agent that nodeconfig no longer
+// accepts is kept, and is reported offline, its configuration's fault
+// as the cause.
 func New(ctx context.Context, st store.Nodes) (*Service, error) {
-	s := &Service{store: st, nodes: map[string]*model.Node{}}
+	s := &Service{store: st, nodes: map[string]*agent{}}
 	all, err := st.Nodes(ctx)
 	if err != nil {
 		return nil, err
@@ -61,7 +78,8 @@ func New(ctx context.Context, st store.Nodes) (*Service, error) {
 			return nil, fmt.Errorf("node %s: stored config.xml: %w", n.Name, err)
 		}
 		n.Config = *cfg
-		s.nodes[n.Name] = n
+		parsed, err := nodeconfig.Parse(n.ConfigXML)
+		s.nodes[n.Name] = newAgent(s, n, parsed, err)
 	}
 	return s, nil
 }
@@ -70,8 +88,8 @@ func New(ctx context.Context, st store.Nodes) (*Service, error) {
 func (s *Service) List() []*model.Node {
 	s.mu.RLock()
 	out := make([]*model.Node, 0, len(s.nodes))
-	for _, n := range s.nodes {
-		c := *n
+	for _, a := range s.nodes {
+		c := *a.m
 		out = append(out, &c)
 	}
 	s.mu.RUnlock()
@@ -83,12 +101,49 @@ func (s *Service) List() []*model.Node {
 func (s *Service) Get(name string) (*model.Node, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	n, ok := s.nodes[name]
+	a, ok := s.nodes[name]
 	if !ok {
 		return nil, notFound(name)
 	}
-	c := *n
+	c := *a.m
 	return &c, nil
+}
+
+// Config returns an agent's configuration as nodeconfig reads it, or the
+// reason it does not read.
+func (s *Service) Config(name string) (*nodeconfig.Node, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	a, ok := s.nodes[name]
+	if !ok {
+		return nil, notFound(name)
+	}
+	if a.cfgErr != nil {
+		return nil, a.cfgErr
+	}
+	c := *a.cfg
+	return &c, nil
+}
+
+// parseResult is what nodeconfig read.
+type parseResult struct {
+	n   *nodeconfig.Node
+	err error
+}
+
+func fromNodeconfig(n *nodeconfig.Node, err error) parseResult { return parseResult{n, err} }
+
+// parse reads a node's configuration as nodeconfig does, and checks it:
+// a refusal is a *usererr.Error naming the fault.
+func (s *Service) parse(ctx context.Context, r parseResult) (*nodeconfig.Node, error) {
+	n, err := r.n, r.err
+	if err != nil {
+		return nil, usererr.New(ErrBad, err.Error())
+	}
+	if err := s.checkCredential(ctx, n); err != nil {
+		return nil, err
+	}
+	return n, nil
 }
 
 func checkName(name string) error {
@@ -112,36 +167,30 @@ func (s *Service) CreateFromForm(ctx context.Context, name, typ, form string) (*
 	if !agentTypes[typ] {
 		return nil, usererr.Newf(ErrBad, "No node type ‘%s’ is known; jeeves has permanent agents (hudson.slaves.DumbSlave)", typ)
 	}
-	cfg, fields, err := fromForm(form)
+	if err := fromForm(form); err != nil {
+		return nil, err
+	}
+	parsed, err := s.parse(ctx, fromNodeconfig(nodeconfig.FromForm(name, form)))
 	if err != nil {
 		return nil, err
 	}
-	xml := configxml.RenderNode(name, cfg, fields)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.nodes[name]; ok {
-		return nil, usererr.Newf(ErrExists, "Agent called ‘%s’ already exists", name)
+	xml := nodeconfig.Render(parsed)
+	_, cfg, err := configxml.ParseNode(xml)
+	if err != nil {
+		return nil, usererr.New(ErrBad, err.Error())
 	}
-	now := time.Now()
-	if err := s.store.CreateNode(ctx, name, xml, now); err != nil {
-		if errors.Is(err, store.ErrExists) {
-			return nil, usererr.Newf(ErrExists, "Agent called ‘%s’ already exists", name)
-		}
-		return nil, err
-	}
-	n := &model.Node{Name: name, ConfigXML: xml, Config: *cfg, CreatedAt: now}
-	s.nodes[name] = n
-	c := *n
-	return &c, nil
+	return s.create(ctx, name, xml, cfg, parsed, "Agent called ‘"+name+"’ already exists")
 }
 
-// fromForm reads the json form field of a node creation request.
-func fromForm(form string) (*model.NodeConfig, []configxml.Field, error) {
+// fromForm checks the json form field of a node creation request as
+// jeeves always has, with its messages: JSON, lengths, mode and
+// executors. nodeconfig.FromForm reads it then.
+func fromForm(form string) error {
 	var f map[string]any
 	if strings.TrimSpace(form) == "" {
 		f = map[string]any{}
 	} else if err := json.Unmarshal([]byte(form), &f); err != nil {
-		return nil, nil, usererr.Newf(ErrBad, "the json field is not a JSON object: %v", err)
+		return usererr.Newf(ErrBad, "the json field is not a JSON object: %v", err)
 	}
 	cfg := &model.NodeConfig{
 		Description: str(f["nodeDescription"]),
@@ -150,50 +199,32 @@ func fromForm(form string) (*model.NodeConfig, []configxml.Field, error) {
 		Labels:      strings.Fields(str(f["labelString"])),
 	}
 	if err := checkLengths(cfg, "nodeDescription", "labelString"); err != nil {
-		return nil, nil, err
+		return err
 	}
-	if cfg.Mode == "" {
-		cfg.Mode = "NORMAL"
-	}
-	if cfg.Mode != "NORMAL" && cfg.Mode != "EXCLUSIVE" {
-		return nil, nil, usererr.Newf(ErrBad, "mode must be NORMAL or EXCLUSIVE, not %q", cfg.Mode)
+	if cfg.Mode != "" && cfg.Mode != "NORMAL" && cfg.Mode != "EXCLUSIVE" {
+		return usererr.Newf(ErrBad, "mode must be NORMAL or EXCLUSIVE, not %q", cfg.Mode)
 	}
 	n := strings.TrimSpace(str(f["numExecutors"]))
 	if n == "" {
 		n = "1"
 	}
-	v, err := strconv.Atoi(n)
-	if err != nil || v <= 0 {
-		return nil, nil, usererr.Newf(ErrBad, "Invalid agent configuration. The number of executors must be a positive integer, not %q", n)
+	if v, err := strconv.Atoi(n); err != nil || v <= 0 {
+		return usererr.Newf(ErrBad, "Invalid agent configuration. The number of executors must be a positive integer, not %q", n)
 	}
-	cfg.NumExecutors = v
-	var fields []configxml.Field
 	if l, ok := f["launcher"].(map[string]any); ok {
-		cfg.Launcher = str(l["stapler-class"])
-		if cfg.Launcher == "" {
-			cfg.Launcher = str(l["$class"])
-		}
-		keys := make([]string, 0, len(l))
-		for k := range l {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			switch l[k].(type) {
+		for k, v := range l {
+			switch v.(type) {
 			case string, float64, bool:
-				if k != "stapler-class" && k != "$class" && k != "kind" {
-					if err := limits.Check("a launcher setting's name", k, limits.Name); err != nil {
-						return nil, nil, usererr.Wrap(ErrBad, err)
-					}
-					if err := limits.Check("the launcher setting "+k, str(l[k]), limits.Value); err != nil {
-						return nil, nil, usererr.Wrap(ErrBad, err)
-					}
-					fields = append(fields, configxml.Field{Name: k, Value: str(l[k])})
+				if err := limits.Check("a launcher setting's name", k, limits.Name); err != nil {
+					return usererr.Wrap(ErrBad, err)
+				}
+				if err := limits.Check("the launcher setting "+k, str(v), limits.Value); err != nil {
+					return usererr.Wrap(ErrBad, err)
 				}
 			}
 		}
 	}
-	return cfg, fields, nil
+	return nil
 }
 
 // checkLengths holds an agent's settings to their bounds (see package
@@ -242,53 +273,92 @@ func (s *Service) UpdateConfig(ctx context.Context, name string, xml []byte) (*m
 	if inner != "" && inner != name {
 		return nil, usererr.Newf(ErrBad, "the config.xml names the agent ‘%s’, not ‘%s’; agents cannot be renamed here", inner, name)
 	}
+	parsed, err := s.parse(ctx, fromNodeconfig(nodeconfig.Parse(xml)))
+	if err != nil {
+		return nil, err
+	}
+	parsed.Name = name
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	n, ok := s.nodes[name]
+	a, ok := s.nodes[name]
 	if !ok {
+		s.mu.Unlock()
 		return nil, notFound(name)
 	}
 	if err := s.store.UpdateNodeConfig(ctx, name, xml); err != nil {
+		s.mu.Unlock()
 		return nil, err
 	}
-	n.ConfigXML, n.Config = xml, *cfg
-	c := *n
+	a.m.ConfigXML, a.m.Config = xml, *cfg
+	s.reconfigure(a, parsed)
+	c := *a.m
+	s.mu.Unlock()
+	s.publish(a)
 	return &c, nil
 }
 
 // SetOffline takes an agent offline (or back) with a reason, as
-// toggleOffline and changeOfflineCause do.
+// toggleOffline and changeOfflineCause do; see SetOfflineBy.
 func (s *Service) SetOffline(ctx context.Context, name string, offline bool, reason string) error {
+	return s.SetOfflineBy(ctx, name, offline, "", reason)
+}
+
+// SetOfflineBy marks an agent temporarily offline (or clears the mark)
+// on behalf of the user by, with a message: Computer.setTemporarilyOffline
+// with an OfflineCause.UserCause. No new build starts there meanwhile;
+// running builds go on, and the agent stays connected. The mark and the
+// message outlive a restart; who set it does not.
+func (s *Service) SetOfflineBy(ctx context.Context, name string, offline bool, by, reason string) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	n, ok := s.nodes[name]
+	a, ok := s.nodes[name]
 	if !ok {
+		s.mu.Unlock()
 		return notFound(name)
 	}
 	if !offline {
 		reason = ""
 	}
 	if err := limits.Check("offlineMessage", reason, limits.Message); err != nil {
+		s.mu.Unlock()
 		return usererr.Wrap(ErrBad, err)
 	}
 	if err := s.store.SetNodeOffline(ctx, name, offline, reason); err != nil {
+		s.mu.Unlock()
 		return err
 	}
-	n.TempOffline, n.OfflineReason = offline, reason
+	a.m.TempOffline, a.m.OfflineReason = offline, reason
+	a.offlineBy, a.offlineAt = by, time.Now()
+	s.mu.Unlock()
+	s.publish(a)
 	return nil
 }
 
-// Delete removes an agent.
+// ToggleOffline is Computer.doToggleOffline: it marks the agent
+// temporarily offline with the message, or clears the mark.
+func (s *Service) ToggleOffline(ctx context.Context, name, by, message string) error {
+	n, err := s.Get(name)
+	if err != nil {
+		return err
+	}
+	return s.SetOfflineBy(ctx, name, !n.TempOffline, by, message)
+}
+
+// Delete removes an agent: it is disconnected (builds running there end
+// FAILURE, their agent gone), and its connection log and trusted host
+// key are deleted.
 func (s *Service) Delete(ctx context.Context, name string) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.nodes[name]; !ok {
+	a, ok := s.nodes[name]
+	if !ok {
+		s.mu.Unlock()
 		return notFound(name)
 	}
 	if err := s.store.DeleteNode(ctx, name); err != nil {
+		s.mu.Unlock()
 		return err
 	}
 	delete(s.nodes, name)
+	s.mu.Unlock()
+	s.retire(a)
 	return nil
 }
 
@@ -334,7 +404,14 @@ func (s *Service) CreateFromXML(ctx context.Context, name string, xml []byte) (*
 			return nil, usererr.New(ErrBad, err.Error())
 		}
 	}
-	return s.create(ctx, name, xml, cfg, "Node '"+name+"' already exists")
+	if err := checkLengths(cfg, "description", "label"); err != nil {
+		return nil, err
+	}
+	parsed, err := s.parse(ctx, fromNodeconfig(nodeconfig.Parse(xml)))
+	if err != nil {
+		return nil, err
+	}
+	return s.create(ctx, name, xml, cfg, parsed, "Node '"+name+"' already exists")
 }
 
 // Copy is ComputerSet.doCreateItem's mode=copy: a new agent named name
@@ -356,29 +433,40 @@ func (s *Service) Copy(ctx context.Context, name, from string) (*model.Node, err
 		return nil, usererr.New(ErrBad, err.Error())
 	}
 	cfg := src.Config
-	return s.create(ctx, name, xml, &cfg, "Agent called ‘"+name+"’ already exists")
+	parsed, err := s.parse(ctx, fromNodeconfig(nodeconfig.Parse(xml)))
+	if err != nil {
+		return nil, err
+	}
+	return s.create(ctx, name, xml, &cfg, parsed, "Agent called ‘"+name+"’ already exists")
 }
 
-// create stores a new agent; taken is the message when the name is.
-func (s *Service) create(ctx context.Context, name string, xml []byte, cfg *model.NodeConfig, taken string) (*model.Node, error) {
+// create stores a new agent, and connects it once the service has
+// started; taken is the message when the name is.
+func (s *Service) create(ctx context.Context, name string, xml []byte, cfg *model.NodeConfig, parsed *nodeconfig.Node, taken string) (*model.Node, error) {
 	if err := checkName(name); err != nil {
 		return nil, err
 	}
+	parsed.Name = name
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if _, ok := s.nodes[name]; ok {
+		s.mu.Unlock()
 		return nil, usererr.New(ErrExists, taken)
 	}
 	now := time.Now()
 	if err := s.store.CreateNode(ctx, name, xml, now); err != nil {
+		s.mu.Unlock()
 		if errors.Is(err, store.ErrExists) {
 			return nil, usererr.New(ErrExists, taken)
 		}
 		return nil, err
 	}
 	n := &model.Node{Name: name, ConfigXML: xml, Config: *cfg, CreatedAt: now}
-	s.nodes[name] = n
+	a := newAgent(s, n, parsed, nil)
+	s.nodes[name] = a
+	s.adopt(a)
 	c := *n
+	s.mu.Unlock()
+	s.publish(a)
 	return &c, nil
 }
 

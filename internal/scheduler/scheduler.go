@@ -1,9 +1,16 @@
 // Package scheduler turns due queue items into builds: it gives each to a
 // free executor of a node that can take it, as Jenkins's Queue.maintain
-// and LoadBalancer do. A node can take a build when it is online, has a
-// free executor and carries the job's label (a job without one runs
-// anywhere). A job that is not concurrent waits while one of its builds
-// runs; nothing starts while jeeves quiets down or shuts down.
+// and LoadBalancer do. The nodes are the built-in node and the agents
+// (SetNode, RemoveNode), each with its executors, labels and mode. A
+// node can take a build when it is online (connected, not marked
+// offline), has a free executor and label.CanTake accepts it: the job's
+// label expression (Jenkins's grammar, internal/label) matches the
+// node's labels and name, and an EXCLUSIVE node takes only jobs with
+// one. Among those, the Balancer chooses: by default Jenkins's
+// CONSISTENT_HASH, so a job keeps to one node while it has a free
+// executor. A job that is not concurrent waits while one of its builds
+// runs; nothing starts while jeeves quiets down or shuts down. Why says
+// why an item waits, in Jenkins's words (label.Why).
 //
 // It is event-driven: the queue's Ready event, a build's end, a change of
 // executors, holds, quiet-down or a node's state wake it at once; there
@@ -16,10 +23,12 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/executor"
+	"github.com/jeeves-ci/jeeves/internal/label"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/queue"
 	"github.com/jeeves-ci/jeeves/internal/workspace"
@@ -48,65 +57,159 @@ type Starter interface {
 	Start(it *model.QueueItem, job *model.Job, node *executor.Node, slot int, done func()) (Run, error)
 }
 
-// Label selects the nodes a job may run on, as Jenkins's
-// hudson.model.Label. Today's only kind is Atom; the agents add label
-// expressions ("linux && !arm").
-type Label interface {
-	// Matches reports whether a node carrying atoms (its labels and its
-	// own name) is selected.
-	Matches(atoms []string) bool
+// Balancer chooses, among the nodes that can take a build of job now,
+// the one it runs on: Jenkins's LoadBalancer. candidates is never empty;
+// Choose returns an index into it.
+type Balancer interface {
+	Choose(job *model.Job, candidates []Candidate) int
 }
 
-// Atom is a label that one name selects: a label of nodes, or a node's
-// name.
-type Atom string
+// Candidate is a node that can take a build now, with its idle
+// executors.
+type Candidate struct {
+	Node *executor.Node
+	Idle int
+}
 
-// Matches implements Label.
-func (a Atom) Matches(atoms []string) bool { return slices.Contains(atoms, string(a)) }
+// ConsistentHash is Jenkins's default LoadBalancer.CONSISTENT_HASH: the
+// candidates on a hash ring (each idle executor a hundred points, keyed
+// by the node's name, the built-in node's being ""), walked from the
+// hash of the job's full name. A job keeps to one node, and its
+// workspace, while that node has a free executor.
+type ConsistentHash struct{}
 
-// Balancer chooses, among the nodes that can take a build of job now,
-// the one it runs on: Jenkins's LoadBalancer. candidates is never empty.
-type Balancer interface {
-	Choose(job *model.Job, candidates []*executor.Node) int
+// Choose implements Balancer.
+func (ConsistentHash) Choose(job *model.Job, candidates []Candidate) int {
+	cands := make([]label.Candidate, len(candidates))
+	for i, c := range candidates {
+		cands[i] = label.Candidate{Name: hashName(c.Node), IdleExecutors: c.Idle}
+	}
+	name, ok := label.Choose(job.Name, cands)
+	if !ok {
+		return 0
+	}
+	for i, c := range cands {
+		if c.Name == name {
+			return i
+		}
+	}
+	return 0
+}
+
+// hashName is a node's name on the hash ring: Jenkins names the built-in
+// node "" there.
+func hashName(n *executor.Node) string {
+	if n.BuiltIn {
+		return ""
+	}
+	return n.Name
 }
 
 // FirstFit chooses the first node that can take the build, in the order
-// the nodes were given. With one node it is what Jenkins's default,
-// LoadBalancer.CONSISTENT_HASH, does; a consistent hash of the job's name
-// over the nodes' belongs here once there are agents.
+// the nodes are kept (the built-in node first, then the agents by name).
 type FirstFit struct{}
 
 // Choose implements Balancer.
-func (FirstFit) Choose(*model.Job, []*executor.Node) int { return 0 }
+func (FirstFit) Choose(*model.Job, []Candidate) int { return 0 }
+
+// LabelOf is the label expression a job's builds need, read from its
+// configuration (AssignedLabel) as Jenkins.getLabel reads one: an
+// expression that does not parse is one atom. nil: any node.
+func LabelOf(job *model.Job) *label.Expr { return label.ParseLax(job.Config.AssignedLabel) }
 
 // Config sets up a Scheduler.
 type Config struct {
 	Logger *slog.Logger
-	// LabelOf is the label a job's builds need; nil, or a nil Label: any
-	// node.
-	LabelOf  func(*model.Job) Label
-	Balancer Balancer // nil: FirstFit
+	// LabelOf is the label expression a job's builds need (nil: any
+	// node); nil: the package's LabelOf.
+	LabelOf  func(*model.Job) *label.Expr
+	Balancer Balancer // nil: ConsistentHash
 }
 
-// NodeConfig is a node builds run on and its number of executors.
+// NodeConfig is a node builds run on, its executors and its state.
 type NodeConfig struct {
 	Node      *executor.Node
 	Executors int
+	// Exclusive is mode EXCLUSIVE: only jobs whose label expression
+	// matches the node run there.
+	Exclusive bool
+	// Connected says an agent is connected (the built-in node always
+	// is); an agent that is not takes no builds.
+	Connected bool
+	// Offline is a user's mark (toggleOffline): no new builds; Reason is
+	// their message.
+	Offline bool
+	Reason  string
 }
 
 // computer is a node's state: Jenkins's Computer.
 type computer struct {
-	node    *executor.Node
-	atoms   []string   // its labels and its name
-	slots   []*running // the build on each executor; nil: idle. Longer than limit after a shrink, while those builds finish.
-	limit   int        // executors in use for new builds
-	offline bool
-	reason  string
+	node      *executor.Node // nil for a node known only from an adopted build, until SetNode
+	name      string
+	atoms     map[string]bool // its labels and its name
+	slots     []*running      // the build on each executor; nil: idle. Longer than limit after a shrink, while those builds finish.
+	limit     int             // executors in use for new builds
+	exclusive bool
+	connected bool
+	offline   bool
+	reason    string
 }
 
 // free is the first idle executor that may take a build, or -1.
 func (c *computer) free() int {
-	return slices.Index(c.slots[:c.limit], nil)
+	return slices.Index(c.slots[:min(c.limit, len(c.slots))], nil)
+}
+
+// idle counts the executors that may take a build now.
+func (c *computer) idle() int {
+	n := 0
+	for _, e := range c.slots[:min(c.limit, len(c.slots))] {
+		if e == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// takes reports whether new builds may start on c.
+func (c *computer) takes() bool { return c.node != nil && c.connected && !c.offline }
+
+// resize sets c's executors to n: growing starts waiting builds at once;
+// shrinking lets builds running on the executors that go finish.
+func (c *computer) resize(n int) {
+	n = max(n, 0)
+	for len(c.slots) < n {
+		c.slots = append(c.slots, nil)
+	}
+	c.limit = n
+}
+
+// configure applies cfg to c.
+func (c *computer) configure(cfg NodeConfig) {
+	c.node, c.name = cfg.Node, cfg.Node.Name
+	c.atoms = map[string]bool{cfg.Node.Name: true}
+	for _, l := range cfg.Node.Labels {
+		c.atoms[l] = true
+	}
+	if cfg.Node.BuiltIn {
+		// Jobs of Jenkins installs from before 2.307 name the built-in
+		// node "master".
+		c.atoms["master"] = true
+	}
+	c.exclusive, c.connected = cfg.Exclusive, cfg.Connected || cfg.Node.BuiltIn
+	c.offline, c.reason = cfg.Offline, cfg.Reason
+	if !c.offline {
+		c.reason = ""
+	}
+	c.resize(cfg.Executors)
+}
+
+// labelNode is c as label.Why and label.CanTake see it.
+func (c *computer) labelNode() label.Node {
+	return label.Node{
+		Name: c.name, Atoms: c.atoms, Online: c.takes(), Exclusive: c.exclusive,
+		Accepting: !c.offline, IdleExecutors: c.idle(),
+	}
 }
 
 type buildKey struct{ job, number int64 }
@@ -133,7 +236,7 @@ type Scheduler struct {
 	stopping  bool
 	due       []queue.DueItem // scratch for startDue
 	cands     []*computer     // scratch for pick
-	candNodes []*executor.Node
+	candNodes []Candidate
 
 	wake    chan struct{}
 	done    chan struct{}
@@ -148,7 +251,10 @@ func New(cfg Config, q *queue.Queue, js Jobs, starter Starter, nodes ...NodeConf
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Balancer == nil {
-		cfg.Balancer = FirstFit{}
+		cfg.Balancer = ConsistentHash{}
+	}
+	if cfg.LabelOf == nil {
+		cfg.LabelOf = LabelOf
 	}
 	if len(nodes) == 0 {
 		return nil, errors.New("no node to run builds on")
@@ -158,14 +264,16 @@ func New(cfg Config, q *queue.Queue, js Jobs, starter Starter, nodes ...NodeConf
 		running: map[buildKey]*running{}, held: map[int64]int{},
 		wake: make(chan struct{}, 1), done: make(chan struct{}), stopped: make(chan struct{}),
 	}
-	for _, n := range nodes {
+	for i, n := range nodes {
 		if n.Executors < 0 {
 			return nil, fmt.Errorf("executors must not be negative")
 		}
-		s.computers = append(s.computers, &computer{
-			node: n.Node, atoms: append(slices.Clip(n.Node.Labels), n.Node.Name),
-			slots: make([]*running, n.Executors), limit: n.Executors,
-		})
+		if i == 0 {
+			n.Connected = true
+		}
+		c := &computer{}
+		c.configure(n)
+		s.computers = append(s.computers, c)
 	}
 	q.SetBlocker(s)
 	go s.loop()
@@ -267,7 +375,7 @@ func (s *Scheduler) finished(e *running) {
 // with s.mu.
 func (s *Scheduler) anyFree() bool {
 	for _, c := range s.computers {
-		if !c.offline && c.free() >= 0 {
+		if c.takes() && c.free() >= 0 {
 			return true
 		}
 	}
@@ -275,19 +383,18 @@ func (s *Scheduler) anyFree() bool {
 }
 
 // pick chooses the node a build of job runs on, or nil when none can
-// take it now. Called with s.mu.
+// take it now: those online with a free executor that can take it
+// (label.CanTake: its label expression matches, an EXCLUSIVE node only
+// for a job with one), then the Balancer's choice. Called with s.mu.
 func (s *Scheduler) pick(job *model.Job) *computer {
-	var label Label
-	if s.cfg.LabelOf != nil {
-		label = s.cfg.LabelOf(job)
-	}
+	l := s.cfg.LabelOf(job)
 	s.cands, s.candNodes = s.cands[:0], s.candNodes[:0]
 	for _, c := range s.computers {
-		if c.offline || c.free() < 0 || label != nil && !label.Matches(c.atoms) {
+		if !c.takes() || c.free() < 0 || label.CanTake(c.labelNode(), l) != "" {
 			continue
 		}
 		s.cands = append(s.cands, c)
-		s.candNodes = append(s.candNodes, c.node)
+		s.candNodes = append(s.candNodes, Candidate{Node: c.node, Idle: c.idle()})
 	}
 	switch len(s.cands) {
 	case 0:
@@ -295,7 +402,11 @@ func (s *Scheduler) pick(job *model.Job) *computer {
 	case 1:
 		return s.cands[0]
 	}
-	return s.cands[s.cfg.Balancer.Choose(job, s.candNodes)]
+	i := s.cfg.Balancer.Choose(job, s.candNodes)
+	if i < 0 || i >= len(s.cands) {
+		i = 0
+	}
+	return s.cands[i]
 }
 
 // jobRunning reports whether a build of the job runs. Called with s.mu.
@@ -308,26 +419,41 @@ func (s *Scheduler) jobRunning(jobID int64) bool {
 	return false
 }
 
-// Why implements queue.Blocker, in Jenkins's words.
+// Why implements queue.Blocker, in Jenkins's words: another build of a
+// job that is not concurrent runs ("Build #3 is already in progress"),
+// jeeves shuts down, or label.Why: what the nodes the job's label
+// expression selects say ("There are no nodes with the label ‘x’",
+// "‘agent1’ is offline", "Waiting for next available executor on
+// ‘linux’"…).
 func (s *Scheduler) Why(it *model.QueueItem) (why string, blocked bool) {
+	job, err := s.jobs.ByID(it.JobID)
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	var last int64
 	for k := range s.running {
 		if k.job == it.JobID && k.number > last {
 			last = k.number
 		}
 	}
-	stopping := s.stopping
-	s.mu.Unlock()
-	job, err := s.jobs.ByID(it.JobID)
 	switch {
 	case last > 0 && err == nil && !job.Config.Concurrent:
 		return fmt.Sprintf("Build #%d is already in progress", last), true
-	case stopping:
-		return "Jenkins is about to shut down", false
-	default:
-		return "Waiting for next available executor", false
+	case s.stopping:
+		return label.MsgShuttingDown, false
+	case err != nil:
+		return label.MsgWaiting, false
 	}
+	in := label.WhyInput{Label: s.cfg.LabelOf(job), HasAgents: len(s.computers) > 1}
+	for _, c := range s.computers {
+		n := c.labelNode()
+		in.Nodes = append(in.Nodes, n)
+		if n.Online && n.IdleExecutors > 0 {
+			if r := label.CanTake(n, in.Label); r != "" {
+				in.Refusals = append(in.Refusals, r)
+			}
+		}
+	}
+	return label.Why(in), false
 }
 
 // Running returns the running build of a job with that number, if any.
@@ -368,17 +494,123 @@ func (s *Scheduler) Executors() []*model.Build {
 	return out
 }
 
+// NodeExecutors describes each executor of the node named name: the
+// build it runs, if any (executors beyond its count, after a shrink,
+// show while their builds finish); nil for a node the scheduler does
+// not know.
+func (s *Scheduler) NodeExecutors(name string) []*model.Build {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.computer(name)
+	if c == nil {
+		return nil
+	}
+	out := make([]*model.Build, len(c.slots))
+	for i, e := range c.slots {
+		if e != nil {
+			b := e.run.Build()
+			out[i] = &b
+		}
+	}
+	for len(out) > c.limit && out[len(out)-1] == nil {
+		out = out[:len(out)-1]
+	}
+	return out
+}
+
+// computer is the node named name, or nil. Called with s.mu.
+func (s *Scheduler) computer(name string) *computer {
+	for _, c := range s.computers {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// SetNode adds an agent, or changes one (by its name): its executors,
+// labels, mode and state. Builds running on it go on; new builds start
+// there only while it is connected and not marked offline. The built-in
+// node is not changed here (SetExecutors, SetOffline).
+func (s *Scheduler) SetNode(cfg NodeConfig) error {
+	if cfg.Node == nil || cfg.Node.BuiltIn {
+		return errors.New("SetNode: not an agent")
+	}
+	if cfg.Executors < 0 {
+		return fmt.Errorf("executors must not be negative")
+	}
+	s.mu.Lock()
+	c := s.computer(cfg.Node.Name)
+	if c == nil {
+		c = &computer{}
+		s.computers = append(s.computers, c)
+	}
+	c.configure(cfg)
+	// The built-in node first, then the agents by name.
+	slices.SortStableFunc(s.computers[1:], func(a, b *computer) int { return strings.Compare(a.name, b.name) })
+	s.mu.Unlock()
+	s.poke()
+	return nil
+}
+
+// RemoveNode forgets the agent named name: no build starts there any
+// more; builds running there go on until they end.
+func (s *Scheduler) RemoveNode(name string) {
+	s.mu.Lock()
+	for i, c := range s.computers {
+		if i > 0 && c.name == name {
+			s.computers = slices.Delete(s.computers, i, i+1)
+			break
+		}
+	}
+	s.mu.Unlock()
+	s.poke()
+}
+
+// Adopt gives a build that was running before jeeves restarted its
+// executor again: executor slot of the node named node (known or not
+// yet: an agent that has not connected again), so that no other build
+// takes it. start makes the Run; done, which it must call once the build
+// is over, frees the executor.
+func (s *Scheduler) Adopt(node string, slot int, start func(done func()) (Run, error)) error {
+	if slot < 0 {
+		return fmt.Errorf("adopt: executor %d", slot)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.computer(node)
+	if c == nil {
+		c = &computer{name: node, atoms: map[string]bool{node: true}}
+		s.computers = append(s.computers, c)
+		slices.SortStableFunc(s.computers[1:], func(a, b *computer) int { return strings.Compare(a.name, b.name) })
+	}
+	for len(c.slots) <= slot {
+		c.slots = append(c.slots, nil)
+	}
+	if c.slots[slot] != nil {
+		// Two builds claim one executor: the second gets one of its own
+		// beyond the node's count, shown while it finishes.
+		slot = len(c.slots)
+		c.slots = append(c.slots, nil)
+	}
+	e := &running{on: c, slot: slot}
+	run, err := start(func() { s.finished(e) })
+	if err != nil {
+		return err
+	}
+	b := run.Build()
+	e.run, e.key = run, buildKey{b.JobID, b.Number}
+	c.slots[slot] = e
+	s.running[e.key] = e
+	return nil
+}
+
 // SetExecutors changes the number of executors of the built-in node at
 // run time. Growing starts waiting builds at once; shrinking lets builds
 // running on the executors that go finish, and starts none there.
 func (s *Scheduler) SetExecutors(n int) {
-	n = max(n, 0)
 	s.mu.Lock()
-	c := s.computers[0]
-	for len(c.slots) < n {
-		c.slots = append(c.slots, nil)
-	}
-	c.limit = n
+	s.computers[0].resize(n)
 	s.mu.Unlock()
 	s.poke()
 }

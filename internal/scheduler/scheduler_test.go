@@ -4,13 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/jeeves-ci/jeeves/internal/blob"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jeeves-ci/jeeves/internal/blob"
 	"github.com/jeeves-ci/jeeves/internal/executor"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/label"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/queue"
 	"github.com/jeeves-ci/jeeves/internal/store/sqlite"
@@ -87,7 +89,7 @@ func newWorld(t *testing.T, n int, cfg Config) *world {
 		t.Fatal(err)
 	}
 	w := &world{q: q, js: js, starter: &fakeStarter{numbers: map[int64]int64{}, started: make(chan *fakeRun, 64)},
-		node: &executor.Node{Name: "built-in", Labels: []string{"built-in"}}}
+		node: &executor.Node{Name: "built-in", Labels: []string{"built-in"}, BuiltIn: true}}
 	if w.s, err = New(cfg, q, js, w.starter, NodeConfig{Node: w.node, Executors: n}); err != nil {
 		t.Fatal(err)
 	}
@@ -254,12 +256,12 @@ func TestSetExecutors(t *testing.T) {
 }
 
 func TestLabels(t *testing.T) {
-	labels := map[string]Label{"linux": Atom("linux"), "here": Atom("built-in")}
-	w := newWorld(t, 2, Config{LabelOf: func(j *model.Job) Label { return labels[j.Name] }})
+	labels := map[string]*label.Expr{"linux": label.Atom("linux"), "here": label.Atom("built-in")}
+	w := newWorld(t, 2, Config{LabelOf: func(j *model.Job) *label.Expr { return labels[j.Name] }})
 	linux := w.schedule(t, w.job(t, "linux", false), "a")
-	t.Run("a job whose label no node carries does not start", func(t *testing.T) {
+	t.Run("a job whose label no node carries does not start, and the node says why", func(t *testing.T) {
 		w.startsNothing(t)
-		if got := w.why(t, linux.ID); got.Why != "Waiting for next available executor" {
+		if got := w.why(t, linux.ID); got.Why != "‘built-in’ doesn’t have label ‘linux’" {
 			t.Fatalf("item %+v", got)
 		}
 	})
@@ -402,6 +404,190 @@ func TestStartErrors(t *testing.T) {
 		w.startsNothing(t)
 		if items := w.q.Items(); len(items) != 0 {
 			t.Fatalf("items %+v", items)
+		}
+	})
+}
+
+// labelled creates a job whose builds need the label expression expr
+// ("" runs anywhere).
+func (w *world) labelled(t *testing.T, name, expr string, concurrent bool) *model.Job {
+	t.Helper()
+	where := "<canRoam>true</canRoam>"
+	if expr != "" {
+		where = "<assignedNode>" + strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(expr) + "</assignedNode><canRoam>false</canRoam>"
+	}
+	j, err := w.js.Create(context.Background(), "", name, []byte("<project>"+where+"<concurrentBuild>"+fmt.Sprint(concurrent)+"</concurrentBuild></project>"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+// agent adds an agent to the scheduler.
+func (w *world) agent(t *testing.T, name string, executors int, labels string, mutate ...func(*NodeConfig)) *executor.Node {
+	t.Helper()
+	n := &executor.Node{Name: name, Labels: append(label.ParseAtoms(labels), name)}
+	cfg := NodeConfig{Node: n, Executors: executors, Connected: true}
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	if err := w.s.SetNode(cfg); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestAgents(t *testing.T) {
+	w := newWorld(t, 1, Config{})
+	a1 := w.agent(t, "agent1", 2, "linux x86")
+	w.agent(t, "agent2", 1, "linux arm", func(c *NodeConfig) { c.Connected = false })
+	excl := w.agent(t, "special", 1, "gpu", func(c *NodeConfig) { c.Exclusive = true })
+	busy := w.job(t, "busy", false)
+	w.schedule(t, busy, "a")
+	if r := w.started(t); r.node != w.node {
+		t.Fatalf("a job without canRoam ran on %s, not the built-in node", r.node.Name)
+	}
+	t.Run("a label expression picks the nodes it matches, up to their executors", func(t *testing.T) {
+		j := w.labelled(t, "x86", "linux && !arm", true)
+		for _, by := range []string{"a", "b"} {
+			w.schedule(t, j, by)
+			if r := w.started(t); r.node != a1 {
+				t.Fatalf("started on %s", r.node.Name)
+			}
+		}
+		it := w.schedule(t, j, "c")
+		w.startsNothing(t)
+		if got := w.why(t, it.ID); got.Why != "Waiting for next available executor on ‘agent1’" {
+			t.Fatalf("why %q", got.Why)
+		}
+		if ex := w.s.NodeExecutors("agent1"); len(ex) != 2 || ex[0] == nil || ex[1] == nil {
+			t.Fatalf("executors %+v", ex)
+		}
+		w.q.Cancel(context.Background(), it.ID)
+	})
+	cases := []struct{ expr, why string }{
+		{"arm", "‘agent2’ is offline"},
+		{"linux", "Waiting for next available executor on ‘linux’"},
+		{"windows", "There are no nodes with the label ‘windows’"},
+		{"linux && (", "There are no nodes with the label ‘linux && (’"},
+	}
+	for i, c := range cases {
+		t.Run("a job waiting for "+c.expr+" says "+c.why, func(t *testing.T) {
+			it := w.schedule(t, w.labelled(t, fmt.Sprint("job-", i), c.expr, false), "a")
+			w.startsNothing(t)
+			if got := w.why(t, it.ID); got.Why != c.why {
+				t.Fatalf("why %q", got.Why)
+			}
+			w.q.Cancel(context.Background(), it.ID)
+		})
+	}
+	t.Run("an EXCLUSIVE node takes only jobs whose expression matches it", func(t *testing.T) {
+		roam := w.labelled(t, "roam", "", false)
+		it := w.schedule(t, roam, "a")
+		w.startsNothing(t)
+		if got := w.why(t, it.ID); !strings.Contains(got.Why, "‘special’ is reserved for jobs with matching label expression") {
+			t.Fatalf("why %q", got.Why)
+		}
+		w.q.Cancel(context.Background(), it.ID)
+		w.schedule(t, w.labelled(t, "gpu-job", "gpu", false), "a")
+		if r := w.started(t); r.node != excl {
+			t.Fatalf("started on %s", r.node.Name)
+		}
+	})
+	t.Run("an agent marked offline takes no new builds, and one connecting takes them", func(t *testing.T) {
+		w.agent(t, "agent2", 1, "linux arm", func(c *NodeConfig) { c.Offline, c.Reason = true, "maintenance" })
+		it := w.schedule(t, w.labelled(t, "arm-job", "arm", false), "a")
+		w.startsNothing(t)
+		if got := w.why(t, it.ID); got.Why != "‘agent2’ is offline" {
+			t.Fatalf("why %q", got.Why)
+		}
+		a2 := w.agent(t, "agent2", 1, "linux arm")
+		if r := w.started(t); r.node != a2 || r.b.QueueID != it.ID {
+			t.Fatalf("started %+v on %s", r.b, r.node.Name)
+		}
+	})
+	t.Run("a removed agent takes no new builds; its running build goes on", func(t *testing.T) {
+		w.s.RemoveNode("special")
+		it := w.schedule(t, w.labelled(t, "gpu-2", "gpu", false), "a")
+		w.startsNothing(t)
+		if got := w.why(t, it.ID); got.Why != "There are no nodes with the label ‘gpu’" {
+			t.Fatalf("why %q", got.Why)
+		}
+		if w.s.NodeExecutors("special") != nil {
+			t.Fatal("the removed node still shows")
+		}
+	})
+}
+
+func TestConsistentHash(t *testing.T) {
+	w := newWorld(t, 0, Config{})
+	nodes := map[string]*executor.Node{}
+	for _, n := range []string{"a1", "a2", "a3"} {
+		nodes[n] = w.agent(t, n, 2, "pool")
+	}
+	for _, name := range []string{"j1", "j2", "j3", "j4", "j5", "j6"} {
+		t.Run(name+" keeps to one node while it is free", func(t *testing.T) {
+			j := w.labelled(t, name, "pool", false)
+			var first *executor.Node
+			for range 3 {
+				w.schedule(t, j, "a")
+				r := w.started(t)
+				if first == nil {
+					first = r.node
+				} else if r.node != first {
+					t.Fatalf("ran on %s, then %s", first.Name, r.node.Name)
+				}
+				r.end()
+			}
+			cands := []Candidate{{Node: nodes["a1"], Idle: 2}, {Node: nodes["a2"], Idle: 2}, {Node: nodes["a3"], Idle: 2}}
+			if got := cands[ConsistentHash{}.Choose(j, cands)].Node; got != first {
+				t.Fatalf("ConsistentHash chooses %s, the scheduler %s", got.Name, first.Name)
+			}
+		})
+	}
+	t.Run("the jobs spread over the nodes", func(t *testing.T) {
+		used := map[string]bool{}
+		for i := range 20 {
+			j := &model.Job{Name: fmt.Sprintf("job-%d", i)}
+			cands := []Candidate{{Node: nodes["a1"], Idle: 2}, {Node: nodes["a2"], Idle: 2}, {Node: nodes["a3"], Idle: 2}}
+			used[cands[ConsistentHash{}.Choose(j, cands)].Node.Name] = true
+		}
+		if len(used) != 3 {
+			t.Fatalf("used only %v", used)
+		}
+	})
+}
+
+func TestAdopt(t *testing.T) {
+	w := newWorld(t, 1, Config{})
+	j := w.labelled(t, "j", "linux", true)
+	var adopted *fakeRun
+	err := w.s.Adopt("agent1", 1, func(done func()) (Run, error) {
+		adopted = &fakeRun{b: model.Build{JobID: j.ID, JobName: j.Name, Number: 7, Building: true}, slot: 1, done: done, over: make(chan struct{})}
+		return adopted, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("an adopted build shows on its node's executor, even before the node connects", func(t *testing.T) {
+		if b, ok := w.s.Running(j.ID, 7); !ok || b.Number != 7 {
+			t.Fatalf("running %v %+v", ok, b)
+		}
+		if ex := w.s.NodeExecutors("agent1"); len(ex) != 2 || ex[1] == nil || ex[1].Number != 7 {
+			t.Fatalf("executors %+v", ex)
+		}
+	})
+	t.Run("its executor stays taken once the node connects", func(t *testing.T) {
+		a1 := w.agent(t, "agent1", 2, "linux")
+		w.schedule(t, j, "a")
+		if r := w.started(t); r.node != a1 || r.slot != 0 {
+			t.Fatalf("started on %s slot %d", r.node.Name, r.slot)
+		}
+		it := w.schedule(t, j, "b")
+		w.startsNothing(t)
+		adopted.end()
+		if r := w.started(t); r.b.QueueID != it.ID || r.slot != 1 {
+			t.Fatalf("started %+v slot %d", r.b, r.slot)
 		}
 	})
 }

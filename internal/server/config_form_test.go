@@ -166,7 +166,9 @@ func TestConfigureFormKeepsConfiguration(t *testing.T) {
 			"Publish JUnit test result report (hudson.tasks.junit.JUnitResultArchiver)",
 			"E-mail Notification (hudson.tasks.Mailer)",
 			"Poll SCM (hudson.triggers.SCMTrigger)",
-			"Use secret text(s) or file(s) (org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper)",
+			// The credentials binding has its own section, which edits it.
+			`name="binding.usernameVariable" value="NEXUS_USER"`,
+			`<option value="nexus-deploy" selected>`,
 		} {
 			if !strings.Contains(html.UnescapeString(page.body), want) {
 				t.Errorf("the Configure page does not name %q", want)
@@ -178,6 +180,9 @@ func TestConfigureFormKeepsConfiguration(t *testing.T) {
 		form := formValues(t, page.body, "configure-form")
 		if form.Get("discard") != "true" || form.Get("discard.numToKeep") != "5" || form.Get("discard.daysToKeep") != "" {
 			t.Errorf("the Discard old builds section does not show the job's LogRotator: %v", form)
+		}
+		if strings.Contains(page.body, "(org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper)") {
+			t.Error("the Configure page says it keeps the credentials binding without editing it")
 		}
 	})
 
@@ -509,7 +514,6 @@ func TestNothingConfiguredIsSilentlyIgnored(t *testing.T) {
 		for _, want := range []string{
 			"ERROR: jeeves cannot run Git (hudson.plugins.git.GitSCM): ",
 			"ERROR: jeeves cannot run Invoke top-level Maven targets (hudson.tasks.Maven): ",
-			"WARNING: jeeves does not run Use secret text(s) or file(s) (org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper)",
 			"Finished: FAILURE\n",
 		} {
 			if !strings.Contains(log, want) {
@@ -518,6 +522,10 @@ func TestNothingConfiguredIsSilentlyIgnored(t *testing.T) {
 		}
 		if strings.Contains(log, "jeeves does not run Discard old builds") || strings.Contains(log, "jeeves does not run Archive the artifacts") {
 			t.Errorf("the console says jeeves does not run what it runs:\n%s", log)
+		}
+		// jeeves runs the credentials binding (internal/credbind).
+		if strings.Contains(log, "does not run Use secret text(s) or file(s)") {
+			t.Errorf("the console says the credentials binding is not run:\n%s", log)
 		}
 		if strings.Contains(log, "prepare.sh") {
 			t.Errorf("a step ran:\n%s", log)

@@ -30,4 +30,10 @@ const (
 	permViewCreate    = authz.ViewCreate
 	permViewConfigure = authz.ViewConfigure
 	permViewDelete    = authz.ViewDelete
+
+	permCredView    = authz.CredentialsView
+	permCredCreate  = authz.CredentialsCreate
+	permCredUpdate  = authz.CredentialsUpdate
+	permCredDelete  = authz.CredentialsDelete
+	permCredDomains = authz.CredentialsManageDomains
 )

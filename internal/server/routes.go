@@ -20,7 +20,7 @@ const (
 // objects walked through: {job} a freestyle job, {folder} a folder, {n} a
 // build number, {view} a list view, {user} a user, {node} an agent,
 // {item} a queue item id, {label} a label, {token} one of the user's
-// token uuids, {fresh} an unused name, {value} an unused API token
+// token uuids, {cred} a credential, {fresh} an unused name, {value} an unused API token
 // value, {victim} a fresh user, {asset} a static file. "DELETE " before
 // a path is the HTTP DELETE method on it.
 type route struct {
@@ -182,4 +182,32 @@ var routes = []route{
 	{"manage/mail", routeRead, permAdminister},
 	{"manage/mail/configure", routeAction, permAdminister},
 	{"manage/mail/sendTestMail", routeAction, permAdminister},
+
+	// The credentials plugin's API and pages (walk_credentials.go), under
+	// /credentials/ and /manage/credentials/, as credential/ID and
+	// credentials/ID; {cred} is a credential's id.
+	{"credentials/api/json", routeRead, permCredView},
+	{"manage/credentials/api/json", routeRead, permCredView},
+	{"credentials/store/system/api/json", routeRead, permCredView},
+	{"credentials/store/system/domain/_/api/json?depth=1", routeRead, permCredView},
+	{"credentials/store/system/createDomain", routeAction, permCredDomains},
+	{"credentials/store/system/domain/_/config.xml", routeReadWrite, permCredDomains},
+	{"credentials/store/system/domain/_/createCredentials", routeAction, permCredCreate},
+	{"manage/credentials/store/system/domain/_/createCredentials", routeAction, permCredCreate},
+	{"credentials/store/system/domain/_/credential/{cred}/api/json", routeRead, permCredView},
+	{"manage/credentials/store/system/domain/_/credentials/{cred}/api/json", routeRead, permCredView},
+	{"credentials/store/system/domain/_/credential/{cred}/config.xml", routeReadWrite, permCredUpdate},
+	{"DELETE credentials/store/system/domain/_/credential/{cred}/config.xml", routeAction, permCredDelete},
+	{"credentials/store/system/domain/_/credential/{cred}/updateSubmit", routeAction, permCredUpdate},
+	{"credentials/store/system/domain/_/credential/{cred}/doDelete", routeAction, permCredDelete},
+	{"manage/credentials/store/system/domain/_/credentials/{cred}/doDelete", routeAction, permCredDelete},
+	{"credentials/store/system/domain/_/credential/{cred}/doMove?destination=system/_", routeAction, permCredDelete},
+	{"manage/credentials/", routeRead, permCredView},
+	{"credentials/", routeRead, permCredView},
+	{"credentials/store/system/", routeRead, permCredView},
+	{"credentials/store/system/domain/_/", routeRead, permCredView},
+	{"credentials/store/system/domain/_/newCredentials", routeReadWrite, permCredCreate},
+	{"credentials/store/system/domain/_/credential/{cred}/", routeRead, permCredView},
+	{"credentials/store/system/domain/_/credential/{cred}/update", routeReadWrite, permCredUpdate},
+	{"credentials/store/system/domain/_/credential/{cred}/delete", routeRead, permCredDelete},
 }

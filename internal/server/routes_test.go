@@ -386,6 +386,7 @@ func (rs *routeStack) fixtures(t *testing.T, path string) string {
 		}
 	}
 	repl["{asset}"] = strings.TrimPrefix(rs.app.UI.StaticPrefix(), "static/") + "jeeves.css"
+	rs.credentialFixtures(t, path, n, repl)
 	if strings.Contains(path, "{token}") {
 		value, tok, err := rs.au.GenerateToken(ctx, "admin", fmt.Sprintf("victim-%d", n), auth.TokenOptions{})
 		if err != nil {
@@ -472,6 +473,9 @@ func eventually(t *testing.T, what string, ok func() bool) {
 // bodyFor is what a POST to a route sends, for the fixtures made last:
 // what changes the object it reaches, visibly (routeEffects).
 func (rs *routeStack) bodyFor(path string) string {
+	if body, ok := rs.credentialBody(path); ok {
+		return body
+	}
 	switch {
 	case strings.HasPrefix(path, "job/") && strings.HasSuffix(path, "/config.xml"):
 		return postedXML

@@ -84,6 +84,8 @@ func (s *Server) walkRoot(c *request.Call, p []string) error {
 		return s.walkSecurityRealm(c, p[1:])
 	case "fingerprint":
 		return s.walkFingerprint(c, p[1:])
+	case "credentials":
+		return s.walkCredentials(c, "credentials/", p[1:])
 	}
 	return request.NotFound()
 }

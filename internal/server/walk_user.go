@@ -116,6 +116,8 @@ func (s *Server) walkManage(c *request.Call, p []string) error {
 				return request.NotFound()
 			}
 			return s.ui.UsersPage(c)
+		case "credentials":
+			return s.walkCredentials(c, "manage/credentials/", p[1:])
 		default:
 			return request.NotFound()
 		}

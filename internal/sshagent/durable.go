@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -22,6 +23,7 @@ import (
 const (
 	LogFile    = "jenkins-log.txt"
 	ResultFile = "jenkins-result.txt"
+	ScriptFile = "script.sh"
 	pidFile    = "pid"
 	runFile    = "run.sh"
 	stdinFile  = "stdin"
@@ -51,8 +53,9 @@ const SoftKillWait = 5 * time.Second
 // Proc is a process to start: the launcher's Proc.
 type Proc struct {
 	Argv []string
-	// Dir is the working directory, absolute. It must exist. The step's
-	// control directory is Dir+"@tmp/durable-ID", as durable-task's.
+	// Dir is the working directory, absolute; the start makes it when it
+	// is missing. The step's control directory is
+	// Dir+"@tmp/durable-ID", as durable-task's.
 	Dir string
 	// Env is "NAME=value" pairs added to the agent user's login
 	// environment. Names must be valid shell names.
@@ -64,7 +67,40 @@ type Proc struct {
 	Stdout, Stderr io.Writer
 	// Cookie is exported as JENKINS_NODE_COOKIE (when not empty).
 	Cookie string
+	// ID names the step (its control directory is ControlDirFor(Dir,
+	// ID)): 1 to 32 lower-case hexadecimal digits, unique on the agent;
+	// "" picks a random one.
+	ID string
+	// Script, when set, is written to the control directory as
+	// ScriptFile (ScriptPathFor(Dir, ID)) before the step starts, in the
+	// same command: Argv may run it.
+	Script []byte
+	// KillAfter, when set, kills every process carrying Cookie once the
+	// step has exited (as KillAll does, with KillAfter between TERM and
+	// KILL), before its end is reported; Process.Swept then says it was
+	// done. A build's last step sweeps so in the same round trip.
+	KillAfter time.Duration
+	// SweepFrom narrows that sweep to the processes whose pid was handed
+	// out since SweepFrom's (pids are handed out in increasing order;
+	// should they have wrapped around since, or many processes have
+	// started, all are looked at): the Pid of the first process that
+	// carried the cookie. SweepSelf: none did before this step. 0: all
+	// processes.
+	SweepFrom int
 }
+
+// SweepSelf as Proc.SweepFrom says that no process carried the cookie
+// before the step.
+const SweepSelf = -1
+
+// ScriptPathFor is where the Script of the step with the given id whose
+// working directory is dir is written.
+func ScriptPathFor(dir, id string) string { return ControlDirFor(dir, id) + "/" + ScriptFile }
+
+var idRE = regexp.MustCompile(`^[0-9a-f]{1,32}$`)
+
+// NewID is a step id for Proc.ID: random.
+func NewID() string { return randomID() }
 
 // randomID is 16 hex characters from crypto/rand.
 func randomID() string {
@@ -99,54 +135,151 @@ func runScript(p Proc) (string, error) {
 // heartbeat touches the log every Heartbeat until the result exists.
 const heartbeat = `{ while sleep 3 && [ -d "$c" ] && [ ! -f "$c/` + ResultFile + `" ]; do touch "$c/` + LogFile + `"; done; }`
 
+// sweepRange is the most pids a narrowed sweep probes one by one; more,
+// and it reads every process's environment.
+const sweepRange = 256
+
+// sweepScript kills every process whose environment holds
+// JENKINS_NODE_COOKIE set to one of cookies, sparing dontKillMe ones
+// and the shell itself: TERM, then KILL to those alive after grace,
+// then it waits up to 5 s for them to go. It leaves in $n how many it
+// signalled. It uses the positional parameters.
+func sweepScript(cookies []string, grace time.Duration, from string) string {
+	pats := ""
+	for _, c := range cookies {
+		pats += " -e " + shq(CookieVar+"="+c)
+	}
+	ticks := max(int(grace/(100*time.Millisecond)), 1)
+	find := `set -- $(grep -lzxF` + pats + ` /proc/[0-9]*/environ 2>/dev/null)
+`
+	if from != "" {
+		// Only the processes started since from (pids from it up to the
+		// last one handed out, that of a subshell forked now) can carry
+		// the cookie: the
+		// environment of those of them that are the agent user's alone is
+		// read, when they are few (the pids did not wrap around since,
+		// and not many processes started).
+		find = `f0=` + from + `; : & l0=$!; wait $l0
+set --
+if [ -n "$l0" ] && [ "$l0" -ge "$f0" ] && [ $((l0 - f0)) -lt ` + strconv.Itoa(sweepRange) + ` ]; then
+  q=$f0; while [ $q -le $l0 ]; do [ -O /proc/$q ] && set -- "$@" /proc/$q/environ; q=$((q+1)); done
+  if [ $# -gt 0 ]; then set -- $(grep -lzxF` + pats + ` "$@" 2>/dev/null); fi
+else
+  ` + find + `fi
+`
+	}
+	return find + `pids=
+for f; do
+  grep -qzxF -e BUILD_ID=` + DontKillMe + ` -e ` + CookieVar + `=` + DontKillMe + ` "$f" 2>/dev/null && continue
+  q=${f#/proc/}; q=${q%/environ}
+  [ "$q" = "$$" ] || pids="$pids $q"
+done
+n=0
+for q in $pids; do kill -TERM $q 2>/dev/null && n=$((n+1)); done
+alive() { left=; for q in $1; do grep -qs '^State:[[:space:]]*[^ZX]' /proc/$q/status && left="$left $q"; done; }
+i=0; alive "$pids"
+while [ -n "$left" ] && [ $i -lt ` + strconv.Itoa(ticks) + ` ]; do sleep 0.1; i=$((i+1)); alive "$left"; done
+if [ -n "$left" ]; then
+  for q in $left; do kill -KILL $q 2>/dev/null; done
+  i=0; while [ -n "$left" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); alive "$left"; done
+fi`
+}
+
 // runStep runs the step in a session of its own (its own process group,
-// which Stop kills), records its pid, waits for it and writes its exit
-// status ($r) to the result file through a temporary file and mv.
-func runStep(stdin string) string {
-	return `setsid sh "$c/` + runFile + `" <` + stdin + ` >>"$c/` + LogFile + `" 2>&1 &
+// which Stop kills), records its pid, waits for it, sweeps its cookie
+// when sweep is set (leaving s=swept), and writes its exit status ($r)
+// to the result file. stdin is the shell word of its input.
+func runStep(stdin, sweep string) string {
+	s := `setsid sh "$c/` + runFile + `" <` + stdin + ` >>"$c/` + LogFile + `" 2>&1 &
 p=$!
 echo $p > "$c/` + pidFile + `"
 wait $p; r=$?
-echo $r > "$c/` + ResultFile + `.tmp" && mv -f "$c/` + ResultFile + `.tmp" "$c/` + ResultFile + `"`
+s=-
+`
+	if sweep != "" {
+		s += sweep + "\ns=swept\n"
+	}
+	// One write of a few bytes: a reader sees no result, an empty file
+	// (no result yet either) or the whole status; no mv needed.
+	return s + `echo $r > "$c/` + ResultFile + `"`
 }
 
 // supervisor is the sh script that runs a step durably when the launch
 // does not watch it; $1 is the control directory, $2 the step's stdin.
 // It runs in a session of its own (setsid), touches the log every
 // Heartbeat, and at the end kills its own group (the heartbeat loop).
-var supervisor = `c=$1
+func supervisor(sweep string) string {
+	return `c=$1; i=$2
 ` + heartbeat + ` &
-` + runStep(`"$2"`) + `
+` + runStep(`"$i"`, sweep) + `
 kill -TERM -$$ 2>/dev/null`
+}
 
-// launchScript creates the control directory, copies run.sh from stdin
-// (with the shell's own read and printf: one process less to start)
-// and runs the step.
+// launchScript creates the control directory (and the working directory
+// dir, should it be missing), copies run.sh and the step's script from
+// stdin (a first line giving their sizes, then their bytes, each copied
+// by one head -c) and runs the step.
 //
 // Without watch it starts the supervisor, detached (setsid), and exits.
 // With watch the launch shell is the supervisor itself (two processes
 // fewer to start): it streams the log (tail -f) while the step runs,
-// writes the result file, then reports "jeeves-result STATUS SIZE" on
-// stderr, SIZE being the log's length, so the controller knows whether
-// tail stopped before sending all of it. A lost connection does not stop
-// it: sshd sends no signal to a session without a terminal, and the
-// shell writes to the connection only after the result file is written;
-// the step runs in a session of its own either way.
-func launchScript(ctl string, stdin string, watch bool) string {
+// writes the result file, then reports "jeeves-result STATUS SIZE SWEPT
+// PID" on stderr, SIZE being the log's length, so the controller knows
+// whether tail stopped before sending all of it, SWEPT "swept" when it
+// swept the cookie, PID its own pid. It then reads the controller's
+// answer: "ok" (the whole log came) removes the control directory;
+// anything else, or the connection's end, leaves it for the controller
+// to read. A lost connection does not stop it: sshd sends no signal to
+// a session without a terminal, and the shell writes to the connection
+// only after the result file is written; the step runs in a session of
+// its own either way.
+func launchScript(ctl, dir, stdin string, watch bool, sweep string, inline []byte) string {
 	s := `c=` + shq(ctl) + `
-mkdir -p -m 700 "$c" && : >> "$c/` + LogFile + `" || exit 90
-while IFS= read -r l; do printf '%s\n' "$l"; done > "$c/` + runFile + `" || exit 90
+mkdir -p -m 700 "$c" ` + shq(dir) + ` && : >> "$c/` + LogFile + `" || exit 90
+IFS=' ' read -r n1 n2 || exit 90
+head -c "$n1" > "$c/` + runFile + `" || exit 90
+if [ "$n2" -gt 0 ]; then head -c "$n2" > "$c/` + ScriptFile + `" || exit 90; fi
 `
+	if inline != nil {
+		s += `printf '%s' ` + shq(string(inline)) + ` > "$c/` + ScriptFile + `" || exit 90
+`
+	}
 	if !watch {
-		return s + `setsid sh -c ` + shq(supervisor) + ` jeeves-supervisor "$c" ` + shq(stdin) + ` </dev/null >/dev/null 2>&1 &
+		return s + `setsid sh -c ` + shq(supervisor(sweep)) + ` jeeves-supervisor "$c" ` + shq(stdin) + ` </dev/null >/dev/null 2>&1 &
 exit 0`
 	}
 	return s + heartbeat + ` </dev/null >/dev/null 2>&1 & h=$!
 tail -c +1 -f "$c/` + LogFile + `" & t=$!
-` + runStep(shq(stdin)) + `
+` + runStep(shq(stdin), sweep) + `
 kill $h $t 2>/dev/null
 n=0; [ -s "$c/` + LogFile + `" ] && n=$(wc -c < "$c/` + LogFile + `")
-printf 'jeeves-result %s %s\n' "$r" $n >&2`
+printf 'jeeves-result %s %s %s %s\n' "$r" $n "$s" $$ >&2
+IFS= read -r a && [ "$a" = ok ] && rm -rf "$c"
+exit 0`
+}
+
+// InlineScript is the largest script the launch command carries itself
+// (written by the shell's printf: no process to start); a larger one, or
+// one with a NUL byte, comes on its stdin (and head -c writes it). A
+// step's script is no secret (it is the job's configuration); its
+// environment, which may hold secrets, always comes on stdin, never on a
+// command line.
+const InlineScript = 16 << 10
+
+// splitScript says how the launch carries a script: inline (on its
+// command line) or on its stdin.
+func splitScript(script []byte) (inline, stdin []byte) {
+	if len(script) > 0 && len(script) <= InlineScript && !bytes.ContainsRune(script, 0) {
+		return script, nil
+	}
+	return nil, script
+}
+
+// launchInput is the launch command's stdin: the sizes of run.sh and of
+// the script, then their bytes.
+func launchInput(run string, script []byte) io.Reader {
+	head := strconv.Itoa(len(run)) + " " + strconv.Itoa(len(script)) + "\n"
+	return io.MultiReader(strings.NewReader(head), strings.NewReader(run), bytes.NewReader(script))
 }
 
 // pollScript prints the log from offset off and, on stderr, the state:
@@ -167,14 +300,29 @@ type Process struct {
 	ctl string
 
 	out     io.Writer
+	wrote   chan struct{} // a value after each Write
 	mu      sync.Mutex
 	off     int64
 	started bool // launched by this Process (a missing control dir may be a launch in flight)
 
-	done chan struct{}
-	code int
-	err  error
+	done     chan struct{}
+	ended    bool // guarded by mu
+	detached bool // guarded by mu
+	code     int
+	err      error
+	swept    atomic.Bool
+	pid      atomic.Int64
 }
+
+// Pid is the pid of the step's supervisor, once its end was reported by
+// the command that started it (0 otherwise): every process the step
+// started has a higher one, unless pids wrapped around.
+func (p *Process) Pid() int { return int(p.pid.Load()) }
+
+// Swept reports whether the step's supervisor swept its cookie after it
+// (Proc.KillAfter) and said so: false when its end was read from its
+// files (a dropped connection), even if it did.
+func (p *Process) Swept() bool { return p.swept.Load() }
 
 // ID is the step's id: Attach takes it back (with the control directory).
 func (p *Process) ID() string { return p.id }
@@ -196,7 +344,35 @@ func (p *Process) Write(b []byte) (int, error) {
 	p.mu.Lock()
 	p.off += int64(n)
 	p.mu.Unlock()
+	select {
+	case p.wrote <- struct{}{}:
+	default:
+	}
 	return n, err
+}
+
+// CatchUpWait is how long the launch waits, once the supervisor says how
+// long the log is, for the log bytes still on their way (the stdout and
+// stderr of a session arrive apart) before it reads the rest from the
+// log file instead.
+const CatchUpWait = 50 * time.Millisecond
+
+// caughtUp reports whether the log delivered reaches size, waiting up to
+// CatchUpWait for bytes on their way (or until the session ends).
+func (p *Process) caughtUp(size int64, ended chan error) bool {
+	t := time.NewTimer(CatchUpWait)
+	defer t.Stop()
+	for p.Offset() < size {
+		select {
+		case <-p.wrote:
+		case <-t.C:
+			return false
+		case err := <-ended:
+			ended <- err // back, for the caller (its buffer is free now)
+			return p.Offset() >= size
+		}
+	}
+	return true
 }
 
 // Done is closed when the step has ended (Wait then returns at once).
@@ -213,8 +389,48 @@ func (p *Process) Wait() (int, error) {
 }
 
 func (p *Process) finish(code int, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.finishLocked(code, err)
+}
+
+func (p *Process) finishLocked(code int, err error) {
+	if p.ended {
+		return
+	}
+	p.ended = true
 	p.code, p.err = code, err
 	close(p.done)
+}
+
+// Detach lets go of the step: it goes on, and its end is not collected
+// (the control directory stays, for an Attach after a restart); Wait
+// then returns ErrDetached. It reports false, doing nothing, when the
+// step's end was collected already.
+func (p *Process) Detach() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ended {
+		return false
+	}
+	p.detached = true
+	p.finishLocked(-1, ErrDetached)
+	return true
+}
+
+// ErrDetached is Wait's error for a step let go of (Detach).
+var ErrDetached = errors.New("detached from the step")
+
+// collect ends the step with code, unless it was let go of; it reports
+// whether it did (the caller may then remove the control directory).
+func (p *Process) collect(code int) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.detached || p.ended {
+		return false
+	}
+	p.finishLocked(code, nil)
+	return true
 }
 
 // Start starts a step durably (see the package comment) and returns once
@@ -234,8 +450,30 @@ func (a *Agent) Start(ctx context.Context, pr Proc) (*Process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start: %w", err)
 	}
-	id := randomID()
+	id := pr.ID
+	if id == "" {
+		id = randomID()
+	} else if !idRE.MatchString(id) {
+		return nil, fmt.Errorf("start: %q is not a step id (1 to 32 lower-case hexadecimal digits)", id)
+	}
+	sweep := ""
+	if strings.ContainsAny(pr.Cookie, "\x00\n") {
+		return nil, fmt.Errorf("start: %q is not a cookie", pr.Cookie)
+	}
+	if pr.KillAfter > 0 && pr.Cookie != "" {
+		from := ""
+		switch {
+		case pr.SweepFrom == SweepSelf:
+			// The step's own pid: its supervisor's helpers (tail, the
+			// heartbeat) started before it.
+			from = "$p"
+		case pr.SweepFrom > 0:
+			from = strconv.Itoa(pr.SweepFrom)
+		}
+		sweep = sweepScript([]string{pr.Cookie}, pr.KillAfter, from)
+	}
 	ctl := ControlDirFor(pr.Dir, id)
+	inline, viaStdin := splitScript(pr.Script)
 	p := a.newProcess(id, ctl, pr.Stdout, pr.Stderr)
 	p.started = true
 	stdin := "/dev/null"
@@ -260,7 +498,7 @@ func (a *Agent) Start(ctx context.Context, pr Proc) (*Process, error) {
 	}
 	if !watch {
 		var e bytes.Buffer
-		code, err := a.exec(ctx, c, launchScript(ctl, stdin, false), strings.NewReader(run), io.Discard, &e)
+		code, err := a.exec(ctx, c, launchScript(ctl, pr.Dir, stdin, false, sweep, inline), launchInput(run, viaStdin), io.Discard, &e)
 		if err != nil {
 			return nil, fmt.Errorf("start: %w", err)
 		}
@@ -275,20 +513,45 @@ func (a *Agent) Start(ctx context.Context, pr Proc) (*Process, error) {
 		<-a.watchers
 		return nil, err
 	}
-	res := &resultWriter{}
-	s.Stdin, s.Stdout, s.Stderr = strings.NewReader(run), p, res
-	if err := s.Start(a.wrap(launchScript(ctl, stdin, true))); err != nil {
+	res := &resultWriter{got: make(chan struct{})}
+	in := &launchStdin{r: launchInput(run, viaStdin), reply: make(chan string, 1)}
+	s.Stdin, s.Stdout, s.Stderr = in, p, res
+	if err := s.Start(a.wrap(launchScript(ctl, pr.Dir, stdin, true, sweep, inline))); err != nil {
 		release()
 		<-a.watchers
 		return nil, fmt.Errorf("start: %w", err)
 	}
+	ended := make(chan error, 1)
+	go func() { ended <- s.Wait() }()
 	go func() {
-		err := s.Wait()
-		release()
-		<-a.watchers
-		if code, size, ok := res.result(); ok {
+		defer func() {
+			release()
+			<-a.watchers
+		}()
+		var err error
+		select {
+		case err = <-ended:
+		case <-res.got:
+			code, size, swept, pid, _ := res.parse()
+			p.swept.Store(swept)
+			p.pid.Store(int64(pid))
+			if p.caughtUp(size, ended) && p.collect(code) {
+				// The whole log came: the supervisor removes the
+				// control directory (its log, its run.sh) and ends.
+				in.answer("ok\n")
+				<-ended
+				return
+			}
+			in.answer("")
+			err = <-ended
+		}
+		in.answer("")
+		if code, size, swept, ok := res.result(); ok {
+			p.swept.Store(swept)
 			if p.Offset() >= size {
-				p.finish(code, nil)
+				if p.collect(code) {
+					a.cleanup(ctl)
+				}
 				return
 			}
 			// tail stopped before the end of the log: fetch the rest.
@@ -314,17 +577,20 @@ func (a *Agent) newProcess(id, ctl string, stdout, stderr io.Writer) *Process {
 	if out == nil {
 		out = io.Discard
 	}
-	return &Process{a: a, id: id, ctl: ctl, out: out, done: make(chan struct{})}
+	return &Process{a: a, id: id, ctl: ctl, out: out, wrote: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
 // resultWriter is a launch session's stderr, where the
-// "jeeves-result STATUS SIZE" line comes.
+// "jeeves-result STATUS SIZE SWEPT PID" line comes; got is closed when it
+// has.
 type resultWriter struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	got  chan struct{}
+	seen bool
 }
 
-var resultRE = regexp.MustCompile(`(?m)^jeeves-result (-?\d*) (\d+)$`)
+var resultRE = regexp.MustCompile(`(?m)^jeeves-result (-?\d*) (\d+) (swept|-) (\d+)$`)
 
 func (r *resultWriter) Write(b []byte) (int, error) {
 	r.mu.Lock()
@@ -332,25 +598,72 @@ func (r *resultWriter) Write(b []byte) (int, error) {
 	if r.buf.Len() < 64<<10 {
 		r.buf.Write(b)
 	}
+	if !r.seen && resultRE.Match(r.buf.Bytes()) {
+		r.seen = true
+		close(r.got)
+	}
 	return len(b), nil
 }
 
-// result is the status and the log's size, once the line came; a
-// status that is not a number (no result file: the supervisor was
-// killed) is -1.
-func (r *resultWriter) result() (code int, size int64, ok bool) {
+// launchStdin is a launch session's stdin: the launch input, then the
+// controller's answer to the result line ("ok": the whole log came,
+// remove the control directory), then the end.
+type launchStdin struct {
+	r     io.Reader
+	reply chan string
+	once  sync.Once
+	left  string // what is left of the answer
+	done  bool
+}
+
+func (l *launchStdin) Read(b []byte) (int, error) {
+	if l.r != nil {
+		n, err := l.r.Read(b)
+		if err != io.EOF {
+			return n, err
+		}
+		l.r = nil
+		if n > 0 {
+			return n, nil
+		}
+	}
+	if !l.done {
+		l.left, l.done = <-l.reply, true
+	}
+	if l.left == "" {
+		return 0, io.EOF
+	}
+	n := copy(b, l.left)
+	l.left = l.left[n:]
+	return n, nil
+}
+
+// answer sends the controller's answer (once; "": none, the end).
+func (l *launchStdin) answer(a string) { l.once.Do(func() { l.reply <- a }) }
+
+// result is the status, the log's size and whether the cookie was
+// swept, once the line came; a status that is not a number (no result
+// file: the supervisor was killed) is -1.
+func (r *resultWriter) result() (code int, size int64, swept, ok bool) {
+	code, size, swept, _, ok = r.parse()
+	return
+}
+
+// parse reads the result line, with the supervisor's pid.
+func (r *resultWriter) parse() (code int, size int64, swept bool, pid int, ok bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	m := resultRE.FindSubmatch(r.buf.Bytes())
 	if m == nil {
-		return 0, 0, false
+		return 0, 0, false, 0, false
 	}
 	code = -1
 	if v, err := strconv.Atoi(string(m[1])); err == nil {
 		code = v
 	}
 	size, _ = strconv.ParseInt(string(m[2]), 10, 64)
-	return code, size, true
+	pid, _ = strconv.Atoi(string(m[4]))
+	return code, size, string(m[3]) == "swept", pid, true
 }
 
 func (r *resultWriter) stderr() string {
@@ -369,6 +682,12 @@ func (p *Process) poll(budget time.Duration) {
 	var awaySince time.Time
 	var firstMissing time.Time
 	for {
+		p.mu.Lock()
+		detached := p.detached
+		p.mu.Unlock()
+		if detached {
+			return
+		}
 		c, err := a.connWithin(context.Background(), remaining(awaySince, budget))
 		if err != nil {
 			if errors.Is(err, ErrClosed) {
@@ -407,7 +726,9 @@ func (p *Process) poll(budget time.Duration) {
 			}
 		case m[4] != "":
 			code, _ := strconv.Atoi(m[4])
-			p.finish(code, nil)
+			if p.collect(code) {
+				a.cleanup(p.ctl)
+			}
 			return
 		default:
 			now, _ := strconv.ParseInt(m[2], 10, 64)
@@ -431,6 +752,22 @@ func remaining(since time.Time, budget time.Duration) time.Duration {
 		return budget
 	}
 	return max(budget-time.Since(since), 0)
+}
+
+// cleanup removes a finished step's control directory (its log, and its
+// run.sh with the step's environment), in the background, once its end
+// was read from its files; a launch whose whole log came lets the
+// supervisor remove it.
+func (a *Agent) cleanup(ctl string) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), a.cfg.LaunchTimeout)
+		defer cancel()
+		c, err := a.connWithin(ctx, 0)
+		if err != nil {
+			return
+		}
+		a.exec(ctx, c, "rm -rf -- "+shq(ctl), nil, io.Discard, io.Discard)
+	}()
 }
 
 // ControlDirFor is the control directory of the step with the given id
@@ -494,33 +831,26 @@ while [ ! -s "$c/` + pidFile + `" ] && [ ! -f "$c/` + ResultFile + `" ] && [ $i 
 }
 
 // KillAll kills every process on the agent whose environment holds
-// JENKINS_NODE_COOKIE=cookie, except those whose BUILD_ID or
-// JENKINS_NODE_COOKIE is dontKillMe: TERM, then KILL after SoftKillWait
-// for those still alive. It reads /proc/*/environ in one command (so it
-// sees only what the agent's user may read) and returns how many
-// processes it signalled.
-func (a *Agent) KillAll(ctx context.Context, cookie string) (int, error) {
-	if cookie == "" || cookie == DontKillMe || strings.ContainsAny(cookie, "\x00\n") {
-		return 0, fmt.Errorf("killall: %q is not a cookie", cookie)
+// JENKINS_NODE_COOKIE set to one of cookies, except those whose BUILD_ID
+// or JENKINS_NODE_COOKIE is dontKillMe: TERM, then KILL after grace
+// (SoftKillWait when 0) for those still alive; it returns once they are
+// gone (or, for a process stuck in the kernel, 5 s after the KILL). It
+// reads /proc/*/environ in one command (so it sees only what the agent's
+// user may read) and returns how many processes it signalled.
+func (a *Agent) KillAll(ctx context.Context, grace time.Duration, cookies ...string) (int, error) {
+	if len(cookies) == 0 {
+		return 0, nil
 	}
-	script := `set -- $(grep -lzxF ` + shq(CookieVar+"="+cookie) + ` /proc/[0-9]*/environ 2>/dev/null)
-pids=
-for f; do
-  grep -qzxF -e BUILD_ID=` + DontKillMe + ` -e ` + CookieVar + `=` + DontKillMe + ` "$f" 2>/dev/null && continue
-  p=${f#/proc/}; p=${p%/environ}
-  [ "$p" = "$$" ] || pids="$pids $p"
-done
-n=0
-for p in $pids; do kill -TERM $p 2>/dev/null && n=$((n+1)); done
-i=0; alive=$pids
-while [ -n "$alive" ] && [ $i -lt ` + strconv.Itoa(int(SoftKillWait/(100*time.Millisecond))) + ` ]; do
-  sleep 0.1; i=$((i+1)); left=
-  for p in $alive; do grep -qs '^State:[[:space:]]*[^ZX]' /proc/$p/status && left="$left $p"; done
-  alive=$left
-done
-for p in $alive; do kill -KILL $p 2>/dev/null; done
-echo $n`
-	out, err := a.simple(ctx, "killall", cookie, script, nil)
+	if grace <= 0 {
+		grace = SoftKillWait
+	}
+	for _, cookie := range cookies {
+		if cookie == "" || cookie == DontKillMe || strings.ContainsAny(cookie, "\x00\n") {
+			return 0, fmt.Errorf("killall: %q is not a cookie", cookie)
+		}
+	}
+	script := sweepScript(cookies, grace, "") + "\necho $n"
+	out, err := a.simple(ctx, "killall", strings.Join(cookies, ","), script, nil)
 	if err != nil {
 		return 0, err
 	}

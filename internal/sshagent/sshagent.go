@@ -32,10 +32,10 @@
 // to 10); commands are POSIX sh, wrapped in the node's
 // prefixStartSlaveCmd/suffixStartSlaveCmd as `prefix sh -c '…' suffix`
 // when those are set. Run runs a command. The file operations (MkdirAll,
-// WriteFile, Open, Stat, Walk, RemoveAll, Rename) take absolute paths
-// and run GNU coreutils/findutils commands (mkdir -p, head -c, cat, find
-// -printf, rm -rf, mv -T); a missing file gives an error wrapping
-// fs.ErrNotExist.
+// MkdirTemp, CreateTemp, WriteFile, Open, Stat, ReadDir, Walk, Remove,
+// RemoveAll, Rename) take absolute paths and run GNU coreutils/findutils
+// commands (mkdir -p, mktemp, head -c, cat, find -printf, rm -rf, mv -T);
+// a missing file gives an error wrapping fs.ErrNotExist.
 //
 // # Steps
 //
@@ -45,7 +45,8 @@
 // process group. Its Process streams the output, survives dropped
 // connections and controller restarts (Attach), and ends on the result
 // file. Stop kills the step's process group (TERM, then KILL after a
-// grace); KillAll kills every process carrying a JENKINS_NODE_COOKIE.
+// grace); KillAll kills every process carrying one of the given
+// JENKINS_NODE_COOKIEs.
 // Environment variables travel in a generated script, never on a command
 // line (sshd refuses Setenv, and command lines show in ps).
 //

@@ -325,6 +325,84 @@ func TestFiles(t *testing.T) {
 			t.Fatal("a file replaced a directory")
 		}
 	})
+	t.Run("temporary files and directories get unique names, mode 0600 and 0700", func(t *testing.T) {
+		f1, err := a.CreateTemp(c, root, "jeeves*.sh", strings.NewReader("echo hi\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pr, pw := io.Pipe()
+		go func() { pw.Write([]byte("piped")); pw.Close() }()
+		f2, err := a.CreateTemp(c, root, "jeeves*.sh", pr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f1 == f2 || !strings.HasPrefix(f1, root+"/jeeves") || !strings.HasSuffix(f1, ".sh") {
+			t.Fatalf("%q %q", f1, f2)
+		}
+		if fi, err := a.Stat(c, f1); err != nil || fi.Mode().Perm() != 0o600 || fi.Size() != 8 {
+			t.Fatalf("%v %+v", err, fi)
+		}
+		if f, err := a.CreateTemp(c, "", "x-*", strings.NewReader("")); err != nil || !strings.HasPrefix(f, "/tmp/x-") {
+			t.Fatalf("in the temporary directory: %q %v", f, err)
+		} else {
+			a.Remove(c, f)
+		}
+		d, err := a.MkdirTemp(c, root, "workspace-")
+		if err != nil || !strings.HasPrefix(d, root+"/workspace-") {
+			t.Fatalf("%q %v", d, err)
+		}
+		if fi, err := a.Stat(c, d); err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
+			t.Fatalf("%v %+v", err, fi)
+		}
+		if _, err := a.CreateTemp(c, root+"/nope", "x", strings.NewReader("")); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("into a missing directory: %v", err)
+		}
+		if _, err := a.CreateTemp(c, root, "a/b", strings.NewReader("")); err == nil {
+			t.Fatal("took a pattern with a slash")
+		}
+		for _, p := range []string{f1, f2, d} {
+			if err := a.Remove(c, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := a.Remove(c, f1); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("removing it again: %v", err)
+		}
+		if err := a.Remove(c, root+"/a"); err == nil {
+			t.Fatal("removed a directory that is not empty")
+		}
+	})
+	t.Run("readdir lists entries sorted by name, links as links", func(t *testing.T) {
+		if _, err := a.Run(c, "ln -s b "+shq(root+"/a/link"), io.Discard, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		list, err := a.ReadDir(c, root+"/a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range list {
+			got = append(got, fmt.Sprintf("%s:%v:%v", e.Name(), e.IsDir(), e.Type()&fs.ModeSymlink != 0))
+		}
+		if strings.Join(got, ",") != "b:true:false,link:false:true,q.txt:false:false" {
+			t.Fatalf("%q", got)
+		}
+		if _, err := a.ReadDir(c, root+"/nope"); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("a missing directory: %v", err)
+		}
+	})
+	t.Run("remove removes a tree left without write permission", func(t *testing.T) {
+		ro := root + "/ro"
+		if _, err := a.Run(c, "mkdir -p "+shq(ro+"/d")+" && touch "+shq(ro+"/d/f")+" && chmod 500 "+shq(ro+"/d"), io.Discard, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.RemoveAll(c, ro); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Stat(c, ro); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
+	})
 	t.Run("remove removes a tree and refuses /", func(t *testing.T) {
 		if err := a.RemoveAll(c, root); err != nil {
 			t.Fatal(err)
@@ -395,6 +473,19 @@ func TestStep(t *testing.T) {
 			t.Fatalf("offset %d", p.Offset())
 		}
 	})
+	t.Run("a finished step leaves no control directory, so no copy of its environment", func(t *testing.T) {
+		p, err := a.Start(ctx(t), Proc{Argv: []string{"true"}, Dir: ws, Env: []string{"SECRET=s3cret"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code, err := p.Wait(); err != nil || code != 0 {
+			t.Fatal(code, err)
+		}
+		sshtest.Eventually(t, 10*time.Second, "the control directory goes", func() bool {
+			_, err := os.Stat(p.ControlDir())
+			return errors.Is(err, fs.ErrNotExist)
+		})
+	})
 	t.Run("secrets in the environment never show on a command line", func(t *testing.T) {
 		secret := "hunter2-" + randomID()
 		p, err := a.Start(ctx(t), Proc{Argv: []string{"sleep", "2"}, Dir: ws, Env: []string{"SECRET=" + secret}})
@@ -418,14 +509,46 @@ func TestStep(t *testing.T) {
 			t.Fatal("started")
 		}
 	})
-	t.Run("a missing working directory fails the step", func(t *testing.T) {
+	t.Run("a missing working directory is made", func(t *testing.T) {
 		var out syncBuf
-		p, err := a.Start(ctx(t), Proc{Argv: []string{"true"}, Dir: ws + "/missing", Stdout: &out})
+		p, err := a.Start(ctx(t), Proc{Argv: []string{"pwd"}, Dir: ws + "/missing", Stdout: &out})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if code, err := p.Wait(); err != nil || code == 0 {
+		if code, err := p.Wait(); err != nil || code != 0 || out.String() != ws+"/missing\n" {
 			t.Fatalf("%d %v %q", code, err, out.String())
+		}
+	})
+	t.Run("a working directory that cannot be made fails the step", func(t *testing.T) {
+		p, err := a.Start(ctx(t), Proc{Argv: []string{"true"}, Dir: "/proc/missing"})
+		if err == nil {
+			var code int
+			code, err = p.Wait()
+			if err == nil && code == 0 {
+				t.Fatal("ran")
+			}
+		}
+		if !strings.Contains(err.Error(), "/proc/missing") {
+			t.Fatal(err)
+		}
+	})
+	t.Run("a script goes with the step, and the last step sweeps its cookie", func(t *testing.T) {
+		var out syncBuf
+		id := NewID()
+		script := "echo from the script $0\nsetsid sleep 4001 </dev/null >/dev/null 2>&1 &\n"
+		p, err := a.Start(ctx(t), Proc{Argv: []string{"sh", ScriptPathFor(ws, id)}, Dir: ws, Stdout: &out, ID: id, Script: []byte(script),
+			Cookie: "sweep-me", KillAfter: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code, err := p.Wait(); err != nil || code != 0 || out.String() != "from the script "+ScriptPathFor(ws, id)+"\n" || !p.Swept() {
+			t.Fatalf("%d %v %q swept %v", code, err, out.String(), p.Swept())
+		}
+		if n, err := a.KillAll(ctx(t), 0, "sweep-me"); err != nil || n != 0 {
+			t.Fatalf("left %d: %v", n, err)
+		}
+		if _, err := a.Start(ctx(t), Proc{Argv: []string{"true"}, Dir: ws, ID: "../x"}); err == nil {
+			t.Fatal("took a bad id")
 		}
 	})
 	t.Run("more steps than sessions all finish", func(t *testing.T) {
@@ -488,15 +611,15 @@ trap '' TERM; echo started; sleep 1003; echo never`
 		if strings.Contains(out.String(), "never") {
 			t.Fatal("the step went on")
 		}
-		if find("1003") != 0 {
-			t.Fatal("the step's sleep survived")
-		}
+		// SIGKILL went to the whole group at once; the sleep may take a
+		// moment longer than the shell to go.
+		sshtest.Eventually(t, 5*time.Second, "the step's sleep dies", func() bool { return find("1003") == 0 })
 		if find("1001") == 0 {
 			t.Fatal("the detached child left the group but died too")
 		}
 	})
 	t.Run("killall finds the leftover by its cookie and spares dontKillMe", func(t *testing.T) {
-		n, err := a.KillAll(ctx(t), "build-42")
+		n, err := a.KillAll(ctx(t), 0, "build-42")
 		if err != nil || n != 1 {
 			t.Fatalf("KillAll: %d %v", n, err)
 		}
@@ -504,10 +627,10 @@ trap '' TERM; echo started; sleep 1003; echo never`
 		if find("1002") == 0 {
 			t.Fatal("dontKillMe was killed")
 		}
-		if n, err := a.KillAll(ctx(t), "build-42"); err != nil || n != 0 {
+		if n, err := a.KillAll(ctx(t), 0, "build-42"); err != nil || n != 0 {
 			t.Fatalf("a second KillAll: %d %v", n, err)
 		}
-		if _, err := a.KillAll(ctx(t), DontKillMe); err == nil {
+		if _, err := a.KillAll(ctx(t), 0, DontKillMe); err == nil {
 			t.Fatal("took dontKillMe as a cookie")
 		}
 	})
@@ -561,6 +684,10 @@ func TestDroppedConnection(t *testing.T) {
 			if !a.Connected() {
 				t.Fatal("not reconnected")
 			}
+			sshtest.Eventually(t, 10*time.Second, "the control directory of a step followed from its files goes", func() bool {
+				_, err := os.Stat(p.ControlDir())
+				return errors.Is(err, fs.ErrNotExist)
+			})
 		})
 	}
 	if !strings.Contains(states.String(), "disconnected\nconnecting") && !strings.Contains(states.String(), "disconnected\nconnected") {

@@ -33,6 +33,7 @@ type jobForm struct {
 	Kept                 []string          // what the form keeps but does not edit, named
 	Errors               map[string]string // a message beside the field it names
 	Discard              *discardRow       // "Discard old builds"; nil: not in the form
+	Bindings             *bindingsSection  // Configure's credentials bindings (credentials_configure.go)
 }
 
 // paramRow is one parameter row. Orig is the index of the definition it
@@ -488,6 +489,9 @@ func (ui *UI) showConfigure(c *request.Call, job *model.Job, status int, msg, xm
 			}
 		}
 		ff.CheckURL = c.Root + jobPath(job.Name) + "descriptorByName/" + timerCheckPath
+		if err := ui.showBindings(c, job, &ff); err != nil {
+			return err
+		}
 		f = &ff
 	}
 	// The editor shows config.xml as the API serves it: password
@@ -539,6 +543,10 @@ func (ui *UI) ConfigSubmit(c *request.Call, job *model.Job) error {
 	if err != nil {
 		return err
 	}
+	withBindings, err := readBindings(form, &f)
+	if err != nil {
+		return err
+	}
 	back := func() error { return ui.showConfigure(c, job, http.StatusBadRequest, "", string(job.ConfigXML), &f) }
 	pf, ok := projectForm(&f, &job.Config, job.Name)
 	if !ok {
@@ -548,6 +556,12 @@ func (ui *UI) ConfigSubmit(c *request.Call, job *model.Job) error {
 	if err != nil {
 		f.fail("form", err.Error())
 		return back()
+	}
+	if withBindings {
+		if xml, ok = ui.applyBindings(c, job, &f, xml); !ok {
+			f.fail("form", f.Bindings.Error)
+			return back()
+		}
 	}
 	if err := c.CheckDownstream(job.Name, xml); err != nil {
 		msg, _ := request.FormMessage(err)

@@ -100,7 +100,7 @@ var pageCases = []struct {
 	{"manage", map[string]any{"Error": "wrong", "Executors": "2", "Quiet": "5", "CSRF": true, "RootURL": "https://ci.example.com/" + hostile,
 		"Errors": map[string]string{"rootURL": "bad URL"}}, []string{
 		`id="form-error">wrong`, `id="executors" name="executors" type="number" min="0" max="1024" value="2"`, `value="5"`,
-		`value="https://ci.example.com/` + escaped + `"`, `id="rooturl-error">bad URL`, `id="csrf" name="csrf" value="true" checked`,
+		`value="https://ci.example.com/` + escaped + `"`, `id="rooturl-error">bad URL`, `id="csrf" name="csrf" value="true" checked`, `id="manage-credentials"`,
 	}},
 	{"users", map[string]any{"Users": []*model.User{{ID: "admin", Admin: true}, {ID: "bob", FullName: "Bob " + hostile}}, "Self": "admin",
 		"Typed": &userForm{Username: "carol" + hostile, Errors: map[string]string{"password2": "Password didn't match"}}}, []string{

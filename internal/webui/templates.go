@@ -73,8 +73,7 @@ func parseTemplates() (*templates, error) {
 		if name == "layout" || strings.HasPrefix(name, "partials") {
 			continue
 		}
-		// partials*.html hold the pieces every page may use (one file per
-		// feature).
+		// partials*.html: the templates pages share, a file per feature.
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials*.html", f)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)

@@ -15,6 +15,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/builds"
+	"github.com/jeeves-ci/jeeves/internal/credstore"
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/flash"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
@@ -33,6 +34,7 @@ type UI struct {
 	audit    *audit.Log // nil: no audit log
 	outputs  *outputs.Parts
 	mail     *settings.MailService
+	creds    *credstore.Service
 	flash    *flash.Store // the pages held for Post/Redirect/Get
 	log      *slog.Logger
 	t        *templates
@@ -52,6 +54,7 @@ type Services struct {
 	// Outputs are what builds leave behind; Mail the mail settings.
 	Outputs *outputs.Parts
 	Mail    *settings.MailService
+	Creds   *credstore.Service
 }
 
 // New parses the templates and returns the UI over svc; version is
@@ -66,7 +69,7 @@ func New(svc Services, held *flash.Store, version string, log *slog.Logger) (*UI
 	}
 	ui := &UI{
 		version: version, auth: svc.Auth, jobs: svc.Jobs, farm: svc.Farm, builds: svc.Builds, settings: svc.Settings,
-		audit: svc.Audit, outputs: svc.Outputs, mail: svc.Mail, flash: held, log: log, t: t,
+		audit: svc.Audit, outputs: svc.Outputs, mail: svc.Mail, creds: svc.Creds, flash: held, log: log, t: t,
 	}
 	// A deleted build may be the last success or failure the dashboard
 	// remembers of its job.

@@ -79,6 +79,23 @@ func (s *Set) Lease(fullName string) (dir string, release func()) {
 	}
 }
 
+// Claim takes dir, a workspace a build already works in (one that
+// outlived a restart of jeeves), so that no other build is leased it;
+// release gives it back and may be called more than once.
+func (s *Set) Claim(dir string) (release func()) {
+	s.mu.Lock()
+	s.leased[dir] = true
+	s.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			delete(s.leased, dir)
+			s.mu.Unlock()
+		})
+	}
+}
+
 // inUse reports whether a running build works in base, one of its
 // siblings (base@N) or below it (base is a folder's). Called with s.mu.
 func (s *Set) inUse(base string) bool {
