@@ -23,6 +23,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/credstore"
 	"github.com/jeeves-ci/jeeves/internal/export"
 	"github.com/jeeves-ci/jeeves/internal/farm"
+	"github.com/jeeves-ci/jeeves/internal/gitscm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
 	"github.com/jeeves-ci/jeeves/internal/outputs"
@@ -44,6 +45,7 @@ type API struct {
 	audit    *audit.Log // nil: no audit log
 	outputs  *outputs.Parts
 	creds    *credstore.Service
+	git      *gitscm.Plugin
 	log      *slog.Logger
 	pages    Pages
 	// staticPrefix is where the web UI's assets are (itemCategories
@@ -68,6 +70,9 @@ type Services struct {
 	// Outputs are what builds leave behind: artifacts, test reports.
 	Outputs *outputs.Parts
 	Creds   *credstore.Service
+	// Git is the git plugin: the push hooks, and what builds checked
+	// out.
+	Git *gitscm.Plugin
 }
 
 // Pages are the web UI's pages an API action answers with when one of
@@ -92,7 +97,7 @@ func New(svc Services, pages Pages, staticPrefix string, log *slog.Logger) *API 
 	}
 	return &API{
 		auth: svc.Auth, authz: svc.Authz, jobs: svc.Jobs, views: svc.Views, nodes: svc.Nodes, farm: svc.Farm,
-		builds: svc.Builds, settings: svc.Settings, audit: svc.Audit, outputs: svc.Outputs, creds: svc.Creds, log: log, pages: pages, staticPrefix: staticPrefix,
+		builds: svc.Builds, settings: svc.Settings, audit: svc.Audit, outputs: svc.Outputs, creds: svc.Creds, git: svc.Git, log: log, pages: pages, staticPrefix: staticPrefix,
 	}
 }
 

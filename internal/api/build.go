@@ -142,6 +142,15 @@ func (a *API) BuildObject(c *request.Call, job *model.Job, b *model.Build) *expo
 		}
 		actions = append(actions, newObject("hudson.model.ParametersAction", propVis("parameters", 2, vals)))
 	}
+	// The git plugin's BuildData comes before what the publishers
+	// added, as Jenkins adds them: at checkout, then after the steps.
+	allActions := func() any {
+		acts := actions[:len(actions):len(actions)]
+		if bd := a.gitBuildData(c, job, b.Number); bd != nil {
+			acts = append(acts, bd)
+		}
+		return append(acts, a.outputActions(c, b)...)
+	}
 	var result any
 	if !b.Building {
 		result = string(b.Result)
@@ -161,7 +170,7 @@ func (a *API) BuildObject(c *request.Call, job *model.Job, b *model.Build) *expo
 		desc = b.Description
 	}
 	return newObject("hudson.model.FreeStyleBuild",
-		lazyProp("actions", func() any { return append(actions, a.outputActions(c, b)...) }),
+		prop("actions", export.Lazy(allActions)),
 		lazyProp("artifacts", func() any { return a.buildArtifacts(c, b) }),
 		prop("building", b.Building),
 		prop("description", desc),
@@ -179,7 +188,7 @@ func (a *API) BuildObject(c *request.Call, job *model.Job, b *model.Build) *expo
 		prop("timestamp", b.StartedAt.UnixMilli()),
 		propVis("url", 2, url),
 		prop("builtOn", ""),
-		prop("changeSet", newObject("hudson.scm.EmptyChangeLogSet", prop("items", []*export.Object{}), prop("kind", nil))),
+		lazyProp("changeSet", func() any { return a.changeSetObject(c, job, b.Number) }),
 		prop("culprits", []*export.Object{}),
 	)
 }
@@ -226,6 +235,9 @@ func causeObject(c model.Cause) *export.Object {
 	case model.CauseUpstream:
 		return newObject("hudson.model.Cause$UpstreamCause", propVis("shortDescription", 3, c.Description()),
 			propVis("upstreamBuild", 3, c.Build), propVis("upstreamProject", 3, c.Project), propVis("upstreamUrl", 3, jobPath(c.Project)))
+	}
+	if class := gitCauseClass(c.Kind); class != "" {
+		return newObject(class, propVis("shortDescription", 3, c.Description()))
 	}
 	return newObject("hudson.model.Cause", propVis("shortDescription", 3, c.Description()))
 }

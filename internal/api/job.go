@@ -388,7 +388,7 @@ func (a *API) JobObject(c *request.Call, job *model.Job) *export.Object {
 		prop("disabled", job.Config.Disabled),
 		lazyProp("downstreamProjects", func() any { return a.projectRefs(c, a.jobs.Downstream(job)) }),
 		prop("labelExpression", nil),
-		prop("scm", newObject("hudson.scm.NullSCM")),
+		prop("scm", newObject(scmClass(job))),
 		lazyProp("upstreamProjects", func() any { return a.projectRefs(c, a.jobs.Upstream(job)) }),
 		export.Prop{Name: "allBuilds", Vis: -2, Value: builds(0)},
 	)

@@ -29,11 +29,14 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/blob"
 	"github.com/jeeves-ci/jeeves/internal/builds"
 	"github.com/jeeves-ci/jeeves/internal/credbind"
+	"github.com/jeeves-ci/jeeves/internal/credentials"
 	"github.com/jeeves-ci/jeeves/internal/credstore"
 	"github.com/jeeves-ci/jeeves/internal/executor"
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/flash"
+	"github.com/jeeves-ci/jeeves/internal/gitscm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/launcher/local"
 	"github.com/jeeves-ci/jeeves/internal/mailer"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
@@ -121,6 +124,11 @@ type App struct {
 	API     *api.API     // the remote access API's handlers
 	UI      *webui.UI    // the web UI's handlers
 	Server  *server.Server
+
+	// Git is the git plugin: GitSCM checkouts, SCM polling and the push
+	// hooks; GitSettings are its settings.
+	Git         *gitscm.Plugin
+	GitSettings *gitscm.Settings
 
 	// InitialAdminPassword is the password generated for the first
 	// admin when this home had no user; "" otherwise.
@@ -221,16 +229,20 @@ func (a *App) build(ctx context.Context, opt Options, logger *slog.Logger) error
 		Logger: logger, Store: st, Blobs: blobs, Builds: a.Builds, Jobs: a.Jobs, Settings: a.Settings, Mail: a.Mail,
 		Credentials: mailer.FromCredentials(a.Creds), ListenURL: opt.ListenURL,
 	})
+	if err := a.buildGit(ctx, opt, st, blobs, logger); err != nil {
+		return err
+	}
 	cur := a.Settings.Get()
 	a.Farm, err = farm.New(ctx, farm.Config{
 		Executors: cur.Executors, QuietPeriod: cur.QuietPeriod, Home: opt.Home, RootURL: cur.RootURL,
 		ListenURL: opt.ListenURL, Logger: logger, OnFinish: opt.OnFinish, Logs: blobs,
 		Permits:      request.TriggerPermits(a.Auth, request.NewPerms(a.Authz, a.Jobs), logger),
-		Contributors: append([]executor.Contributor{credbind.New(a.Creds, logger)}, a.Outputs.Contributors()...),
+		Contributors: append([]executor.Contributor{credbind.New(a.Creds, logger), a.Git}, a.Outputs.Contributors()...),
 	}, st, a.Jobs)
 	if err != nil {
 		return err
 	}
+	a.Git.SetQueue(a.Farm)
 	// A workspace left under a new item's name (by an older jeeves, or a
 	// removal that failed) is not the new item's: it starts empty.
 	a.Jobs.OnCreated(func(j *model.Job) {
@@ -242,13 +254,13 @@ func (a *App) build(ctx context.Context, opt Options, logger *slog.Logger) error
 	a.Flash = &flash.Store{}
 	if a.UI, err = webui.New(webui.Services{
 		Auth: a.Auth, Jobs: a.Jobs, Farm: a.Farm, Builds: a.Builds, Settings: a.Settings, Audit: a.Audit, Creds: a.Creds,
-		Outputs: a.Outputs, Mail: a.Mail,
+		Outputs: a.Outputs, Mail: a.Mail, Git: a.Git,
 	}, a.Flash, opt.Version, logger); err != nil {
 		return err
 	}
 	a.API = api.New(api.Services{
 		Auth: a.Auth, Authz: a.Authz, Jobs: a.Jobs, Views: a.Views, Nodes: a.Nodes, Farm: a.Farm, Builds: a.Builds,
-		Settings: a.Settings, Audit: a.Audit, Creds: a.Creds, Outputs: a.Outputs,
+		Settings: a.Settings, Audit: a.Audit, Creds: a.Creds, Outputs: a.Outputs, Git: a.Git,
 	}, a.UI, a.UI.StaticPrefix(), logger)
 	a.Server, err = server.New(server.Config{
 		Version: opt.Version, Logger: logger, TrustedProxies: opt.TrustedProxies, MaxBody: opt.MaxBody,
@@ -261,11 +273,38 @@ func (a *App) build(ctx context.Context, opt Options, logger *slog.Logger) error
 	if err != nil {
 		return err
 	}
+	a.Git.ServeHooks()
 	a.Settings.OnChange(func(v settings.Values) {
 		a.Farm.SetExecutors(v.Executors)
 		a.Farm.SetDefaults(v.QuietPeriod, v.RootURL)
 		logger.Info("settings changed", "executors", v.Executors, "quietPeriod", v.QuietPeriod, "csrf", v.CSRF, "rootURL", v.RootURL)
 	})
+	return nil
+}
+
+// buildGit makes the git plugin (a.Git) and loads its settings: it
+// resolves its remotes' credentials as a build of their job may
+// (credstore.Resolve: GLOBAL ones), and the GitHub hook secrets as
+// jeeves's own (ResolveForJeeves, audited). It is made before the farm,
+// which runs its checkouts, and given the farm's queue after.
+func (a *App) buildGit(ctx context.Context, opt Options, st store.Store, blobs blob.Store, logger *slog.Logger) error {
+	var err error
+	if a.GitSettings, err = gitscm.LoadSettings(ctx, st); err != nil {
+		return err
+	}
+	creds := a.Creds
+	a.Git = gitscm.New(gitscm.Config{
+		Jobs: a.Jobs, Builds: st, Blobs: blobs,
+		Credentials: gitscm.CredentialsFunc(func(ctx context.Context, id string, j *model.Job) (*credentials.Credential, error) {
+			if j == nil {
+				return creds.ResolveForJeeves(ctx, id, "GitHub hook signature")
+			}
+			return creds.Resolve(ctx, id, credstore.Build{JobID: j.ID, JobName: j.Name})
+		}),
+		Settings: a.GitSettings, Launcher: local.New(), Home: opt.Home,
+		Env: executor.InheritedEnv(os.Environ()), Logger: logger,
+	})
+	a.onClose(a.Git.Close)
 	return nil
 }
 
@@ -341,14 +380,15 @@ func (a *App) HTTPServer(errorLog *log.Logger) *http.Server { return a.Server.HT
 func (a *App) Listener(ln net.Listener) net.Listener { return a.Server.Listener(ln) }
 
 // Run runs the background work until ctx ends or Close: the timer
-// triggers, the purge of expired sessions and the periodic discarder of
-// old builds. It returns at once.
+// triggers, the SCM polling, the purge of expired sessions and the
+// periodic discarder of old builds. It returns at once.
 func (a *App) Run(ctx context.Context) {
 	ctx, a.stopRun = context.WithCancel(ctx)
 	go a.Auth.PurgeSessionsEvery(ctx, auth.SessionPurgeInterval, func(err error) {
 		a.log.Warn("cannot delete expired sessions", "err", err)
 	})
 	go a.Timer.Run(ctx)
+	go a.Git.Run(ctx)
 	a.running.Go(func() { a.Outputs.Run(ctx) })
 }
 

@@ -160,18 +160,24 @@ func TestConfigureFormKeepsConfiguration(t *testing.T) {
 		}
 		for _, want := range []string{
 			"Kept as they are",
-			"Git (hudson.plugins.git.GitSCM)",
 			"Invoke top-level Maven targets (hudson.tasks.Maven)",
 			"Archive the artifacts (hudson.tasks.ArtifactArchiver)",
 			"Publish JUnit test result report (hudson.tasks.junit.JUnitResultArchiver)",
 			"E-mail Notification (hudson.tasks.Mailer)",
-			"Poll SCM (hudson.triggers.SCMTrigger)",
 			// The credentials binding has its own section, which edits it.
 			`name="binding.usernameVariable" value="NEXUS_USER"`,
 			`<option value="nexus-deploy" selected>`,
+			// The source section shows the GitSCM and Poll SCM, and names
+			// the extension it keeps.
+			`value="git@github.com:acme/app.git"`,
+			`<option value="github-ssh" selected>github-ssh (not found, or not one jobs may use with git)</option>`,
+			"*/main</textarea>",
+			`name="pollscm" value="true" checked`,
+			"H/5 * * * *</textarea>",
+			"Also kept as they are (edit them in config.xml): CleanBeforeCheckout.",
 		} {
 			if !strings.Contains(html.UnescapeString(page.body), want) {
-				t.Errorf("the Configure page does not name %q", want)
+				t.Errorf("the Configure page does not show %q", want)
 			}
 		}
 		if strings.Contains(html.UnescapeString(page.body), "Discard old builds (jenkins.model.BuildDiscarderProperty)") {
@@ -183,6 +189,10 @@ func TestConfigureFormKeepsConfiguration(t *testing.T) {
 		}
 		if strings.Contains(page.body, "(org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper)") {
 			t.Error("the Configure page says it keeps the credentials binding without editing it")
+		}
+		kept := page.body[strings.Index(page.body, `id="kept"`):]
+		if kept = kept[:strings.Index(kept, "</div>")]; strings.Contains(kept, "GitSCM") || strings.Contains(kept, "SCMTrigger") {
+			t.Errorf("the list of what the form does not edit names the Git source or Poll SCM, which it edits")
 		}
 	})
 
@@ -472,7 +482,10 @@ func TestNothingConfiguredIsSilentlyIgnored(t *testing.T) {
 
 	t.Run("the job page lists what jeeves does not run", func(t *testing.T) {
 		page := html.UnescapeString(rs.asSession(t, "GET", "job/imported/", nil).body)
-		for _, want := range []string{"Not run by jeeves", "Git (hudson.plugins.git.GitSCM): builds fail", "Invoke top-level Maven targets (hudson.tasks.Maven): builds fail"} {
+		if strings.Contains(page, "GitSCM") {
+			t.Errorf("the job page lists the Git SCM, which jeeves runs, as not run")
+		}
+		for _, want := range []string{"Not run by jeeves", "Invoke top-level Maven targets (hudson.tasks.Maven): builds fail"} {
 			if !strings.Contains(page, want) {
 				t.Errorf("the job page lacks %q", want)
 			}
@@ -512,7 +525,6 @@ func TestNothingConfiguredIsSilentlyIgnored(t *testing.T) {
 		}
 		log := rs.asToken(t, "GET", "job/imported/"+itoa(b.Number)+"/consoleText", "").body
 		for _, want := range []string{
-			"ERROR: jeeves cannot run Git (hudson.plugins.git.GitSCM): ",
 			"ERROR: jeeves cannot run Invoke top-level Maven targets (hudson.tasks.Maven): ",
 			"Finished: FAILURE\n",
 		} {
@@ -529,6 +541,9 @@ func TestNothingConfiguredIsSilentlyIgnored(t *testing.T) {
 		}
 		if strings.Contains(log, "prepare.sh") {
 			t.Errorf("a step ran:\n%s", log)
+		}
+		if strings.Contains(log, "GitSCM") || strings.Contains(log, "git fetch") {
+			t.Errorf("jeeves reports the Git SCM as not run, or checked out before a build that cannot run:\n%s", log)
 		}
 	})
 

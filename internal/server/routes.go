@@ -14,14 +14,22 @@ const (
 	routeReadWrite
 	// routePublic needs no permission (the login pages, whoAmI).
 	routePublic
+	// routeHook is a push hook servers call (a git hook, GitHub,
+	// GitLab): it needs no login and no crumb, and its own rules decide
+	// (a notifyCommit token, a signature, a job's trigger token, or Perm
+	// without one). It may act on a GET (/git/notifyCommit, as the git
+	// plugin does).
+	routeHook
 )
 
 // route is one URL the walker answers. Placeholders in path name the
 // objects walked through: {job} a freestyle job, {folder} a folder, {n} a
 // build number, {view} a list view, {user} a user, {node} an agent,
 // {item} a queue item id, {label} a label, {token} one of the user's
-// token uuids, {cred} a credential, {fresh} an unused name, {value} an unused API token
-// value, {victim} a fresh user, {asset} a static file. "DELETE " before
+// token uuids, {cred} a credential, {fresh} an unused name, {value} an
+// unused API token value, {victim} a fresh user, {asset} a static file,
+// {gittoken} a notifyCommit token's uuid, {repo} a repository URL.
+// "DELETE " before
 // a path is the HTTP DELETE method on it.
 type route struct {
 	Path string
@@ -210,4 +218,20 @@ var routes = []route{
 	{"credentials/store/system/domain/_/credential/{cred}/", routeRead, permCredView},
 	{"credentials/store/system/domain/_/credential/{cred}/update", routeReadWrite, permCredUpdate},
 	{"credentials/store/system/domain/_/credential/{cred}/delete", routeRead, permCredDelete},
+
+	// The git plugin (walk_git.go).
+	{"git/notifyCommit?url={repo}", routeHook, ""},
+	{"github-webhook/", routeHook, ""},
+	{"project/{job}", routeHook, permBuild},
+	{"job/{job}/scmPollLog/", routeRead, permItemRead},
+	{"job/{job}/GitHubPollLog/", routeRead, permItemRead},
+	{"job/{job}/changes", routeRead, permItemRead},
+	{"job/{job}/{n}/changes", routeRead, permItemRead},
+	{"job/{job}/{n}/pollingLog/", routeRead, permItemRead},
+	{"job/{job}/{n}/pollingLog/pollingLog", routeRead, permItemRead},
+	{"descriptorByName/hudson.plugins.git.ApiTokenPropertyConfiguration/generate?apiTokenName={fresh}", routeAction, permAdminister},
+	{"descriptorByName/hudson.plugins.git.ApiTokenPropertyConfiguration/revoke?apiTokenUuid={gittoken}", routeAction, permAdminister},
+	{"manage/git/configure", routeAction, permAdminister},
+	{"manage/git/generateToken?apiTokenName={fresh}", routeAction, permAdminister},
+	{"manage/git/revokeToken?uuid={gittoken}", routeAction, permAdminister},
 }

@@ -35,6 +35,9 @@ func (s *Server) walkRoot(c *request.Call, p []string) error {
 	case "static":
 		return s.ui.ServeStatic(c, p[1:])
 	}
+	if handled, err := s.walkHooks(c, p); handled {
+		return err
+	}
 	if err := c.Require(permRead); err != nil {
 		return err
 	}
@@ -54,6 +57,9 @@ func (s *Server) walkRoot(c *request.Call, p []string) error {
 	case "newJob":
 		return s.ui.NewJob(c, nil)
 	case "descriptorByName":
+		if len(p) > 1 && p[1] == api.NotifyTokenClass {
+			return s.walkNotifyTokens(c, p[2:])
+		}
 		return s.ui.CheckSpec(c, nil, p[1:])
 	case "computer":
 		return s.walkComputer(c, p[1:])

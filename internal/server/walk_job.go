@@ -107,6 +107,9 @@ func (s *Server) walkJob(c *request.Call, job *model.Job, p []string) error {
 	if p[0] == "ws" {
 		return s.api.Workspace(c, job, p[1:])
 	}
+	if handled, err := s.walkJobGit(c, job, p); handled {
+		return err
+	}
 	if n, ok, err := s.buildNumber(c, job, p[0]); err != nil {
 		return err
 	} else if ok {
@@ -217,6 +220,9 @@ func (s *Server) walkBuild(c *request.Call, job *model.Job, number int64, p []st
 		return s.api.Artifacts(c, job, b, p[1:])
 	case "testReport":
 		return s.walkTestReport(c, job, b, p[1:])
+	}
+	if handled, err := s.walkBuildGit(c, job, b, p); handled {
+		return err
 	}
 	return request.NotFound()
 }

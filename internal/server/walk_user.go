@@ -111,6 +111,8 @@ func (s *Server) walkManage(c *request.Call, p []string) error {
 			return s.ui.ManageConfigure(c)
 		case "mail":
 			return s.walkMail(c, p[1:])
+		case "git":
+			return s.walkManageGit(c, p[1:])
 		case "users":
 			if len(p) > 1 {
 				return request.NotFound()

@@ -31,6 +31,7 @@ type jobForm struct {
 	CheckURL             string     // where the page's script checks a schedule as it is typed
 	Steps                []stepRow
 	Kept                 []string          // what the form keeps but does not edit, named
+	Git                  gitSection        // the source section (gitform.go)
 	Errors               map[string]string // a message beside the field it names
 	Discard              *discardRow       // "Discard old builds"; nil: not in the form
 	Bindings             *bindingsSection  // Configure's credentials bindings (credentials_configure.go)
@@ -55,7 +56,7 @@ type fieldCheck struct{ Kind, Message string }
 // config.xml, with what the form keeps named, and the schedule's hint
 // for the job named seed.
 func formOf(cfg *model.JobConfig, xml []byte, seed string) jobForm {
-	f := jobForm{Blank: paramRow{ParamDef: model.ParamDef{Kind: model.ParamString}}}
+	f := jobForm{Blank: paramRow{ParamDef: model.ParamDef{Kind: model.ParamString}}, Git: newGitSection()}
 	if cfg == nil {
 		f.Steps = []stepRow{{}}
 		return f
@@ -91,6 +92,7 @@ func readForm(form url.Values) (jobForm, error) {
 	f.Disabled = form.Get("disabled") == "true"
 	f.Concurrent = form.Get("concurrent") == "true"
 	f.Timer = strings.ReplaceAll(form.Get("timer"), "\r\n", "\n")
+	f.Git = readGitSection(form)
 	kinds, names, defs, choices, descs, origs := form["param.kind"], form["param.name"], form["param.default"], form["param.choices"], form["param.description"], form["param.orig"]
 	_, withOrigs := form["param.orig"]
 	if len(names) != len(kinds) || len(defs) != len(kinds) || len(choices) != len(kinds) || len(descs) != len(kinds) || withOrigs && len(origs) != len(kinds) {
@@ -166,7 +168,7 @@ func (f *jobForm) fail(field, msg string) {
 
 // firstError is one of the form's messages, for the top of the page.
 func (f *jobForm) firstError() string {
-	for _, field := range []string{"form", "name", "xml-name", "config.xml", "params", "timer", "steps"} {
+	for _, field := range []string{"form", "name", "xml-name", "config.xml", "params", "scm.url", "scm.credentialsId", "scm.branches", "timer", "pollscm", "steps"} {
 		if m := f.Errors[field]; m != "" {
 			return m
 		}
@@ -218,6 +220,11 @@ func projectForm(f *jobForm, base *model.JobConfig, seed string) (configxml.Proj
 	}
 	pf := configxml.ProjectForm{Description: f.Description, Disabled: f.Disabled, Concurrent: f.Concurrent, Timer: strings.TrimSpace(f.Timer)}
 	ok := true
+	if sf, gitOK := f.gitForm(seed); gitOK {
+		pf.SCM = sf
+	} else {
+		ok = false
+	}
 	if pf.Timer != "" {
 		if c := timerCheck(pf.Timer, seed, time.Now()); c.Kind == "error" {
 			f.fail("timer", c.Message)
@@ -351,6 +358,9 @@ func (ui *UI) NewJob(c *request.Call, folder *model.Job) error {
 			f = t.form.shown(joinName(parent, t.name))
 		}
 		f.CheckURL = check
+		if err := ui.fillGit(c, &f.Git, nil, joinName(parent, t.name)); err != nil {
+			return err
+		}
 		return ui.render(c, status, "newjob", page{Title: "New Item", Trail: tr, P: map[string]any{
 			"Action": action, "Error": f.firstError(), "NameError": f.Errors["name"], "Name": t.name, "Mode": t.mode, "Form": f,
 			"XMLName": t.xmlName, "XML": t.xml, "XMLError": f.Errors["config.xml"], "XMLNameError": f.Errors["xml-name"],
@@ -480,6 +490,7 @@ func (ui *UI) showConfigure(c *request.Call, job *model.Job, status int, msg, xm
 	var f *jobForm
 	if !jobs.IsFolder(job) {
 		ff := formOf(&job.Config, job.ConfigXML, job.Name)
+		ff.Git = gitSectionOf(job.ConfigXML)
 		if form != nil {
 			kept := ff.Kept
 			ff = form.shown(job.Name)
@@ -490,6 +501,9 @@ func (ui *UI) showConfigure(c *request.Call, job *model.Job, status int, msg, xm
 		}
 		ff.CheckURL = c.Root + jobPath(job.Name) + "descriptorByName/" + timerCheckPath
 		if err := ui.showBindings(c, job, &ff); err != nil {
+			return err
+		}
+		if err := ui.fillGit(c, &ff.Git, job.ConfigXML, job.Name); err != nil {
 			return err
 		}
 		f = &ff

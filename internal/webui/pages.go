@@ -353,7 +353,7 @@ func (ui *UI) JobPage(c *request.Call, job *model.Job) error {
 		"CanBuild": c.Has(authz.ItemBuild), "CanConfigure": c.Has(authz.ItemConfigure), "CanDelete": c.Has(authz.ItemDelete),
 		"Builds": hist, "Waiting": waiting, "Trend": trend(builds),
 		"Upstream": refs(ui.jobs.Upstream(job)), "Downstream": refs(ui.jobs.Downstream(job)),
-		"NotRun": job.Config.Unsupported,
+		"NotRun": ui.farm.Unsupported(job), "Git": ui.jobGit(c, job),
 	}
 	if err := ui.addJobOutputs(c, job, data); err != nil {
 		return err
@@ -393,6 +393,13 @@ func (ui *UI) BuildPage(c *request.Call, job *model.Job, b *model.Build, console
 	}
 	if err := ui.addBuildOutputs(c, b, data); err != nil {
 		return err
+	}
+	if !console {
+		g, err := ui.buildGit(c, job, b)
+		if err != nil {
+			return err
+		}
+		data["Git"] = g
 	}
 	if console {
 		text, size, skipped, err := ui.logTail(b, consoleTail)

@@ -18,6 +18,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/credstore"
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/flash"
+	"github.com/jeeves-ci/jeeves/internal/gitscm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/outputs"
 	"github.com/jeeves-ci/jeeves/internal/settings"
@@ -34,13 +35,15 @@ type UI struct {
 	audit    *audit.Log // nil: no audit log
 	outputs  *outputs.Parts
 	mail     *settings.MailService
-	creds    *credstore.Service
-	flash    *flash.Store // the pages held for Post/Redirect/Get
+	creds    *credstore.Service // the credentials the forms offer
+	flash    *flash.Store       // the pages held for Post/Redirect/Get
 	log      *slog.Logger
 	t        *templates
 	// summaries remembers what the dashboard shows of each job's history
 	// (job id → historySummary).
 	summaries sync.Map
+
+	git *gitscm.Plugin // the git plugin's pages and settings
 }
 
 // Services are what the web UI reads and changes.
@@ -54,7 +57,10 @@ type Services struct {
 	// Outputs are what builds leave behind; Mail the mail settings.
 	Outputs *outputs.Parts
 	Mail    *settings.MailService
-	Creds   *credstore.Service
+	Creds   *credstore.Service // the credentials the forms offer
+	// Git is the git plugin: its pages, the source section of the job
+	// form, the git settings.
+	Git *gitscm.Plugin
 }
 
 // New parses the templates and returns the UI over svc; version is
@@ -69,7 +75,7 @@ func New(svc Services, held *flash.Store, version string, log *slog.Logger) (*UI
 	}
 	ui := &UI{
 		version: version, auth: svc.Auth, jobs: svc.Jobs, farm: svc.Farm, builds: svc.Builds, settings: svc.Settings,
-		audit: svc.Audit, outputs: svc.Outputs, mail: svc.Mail, creds: svc.Creds, flash: held, log: log, t: t,
+		audit: svc.Audit, outputs: svc.Outputs, mail: svc.Mail, git: svc.Git, creds: svc.Creds, flash: held, log: log, t: t,
 	}
 	// A deleted build may be the last success or failure the dashboard
 	// remembers of its job.

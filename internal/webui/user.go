@@ -139,6 +139,16 @@ type settingsForm struct {
 }
 
 func (ui *UI) managePage(c *request.Call, status int, f *settingsForm) error {
+	return ui.manageWith(c, status, f, nil)
+}
+
+// manageWith is the Manage page with the system settings form f and the
+// git settings form g as typed (nil: the current values).
+func (ui *UI) manageWith(c *request.Call, status int, f *settingsForm, g *gitSettingsForm) error {
+	g, err := ui.gitSettingsSection(c, g)
+	if err != nil {
+		return err
+	}
 	if f == nil {
 		v := ui.sys()
 		f = &settingsForm{Executors: strconv.Itoa(v.Executors), Quiet: strconv.Itoa(int(v.QuietPeriod / time.Second)), CSRF: v.CSRF, RootURL: v.RootURL}
@@ -149,8 +159,13 @@ func (ui *UI) managePage(c *request.Call, status int, f *settingsForm) error {
 			msg = m
 		}
 	}
+	for _, m := range g.Errors {
+		if msg == "" {
+			msg = m
+		}
+	}
 	return ui.render(c, status, "manage", page{Title: "Manage jeeves", Trail: []trail{{"Manage jeeves", c.Root + "manage/"}}, P: map[string]any{
-		"Error": msg, "Executors": f.Executors, "Quiet": f.Quiet, "CSRF": f.CSRF, "RootURL": f.RootURL, "Errors": f.Errors,
+		"Error": msg, "Executors": f.Executors, "Quiet": f.Quiet, "CSRF": f.CSRF, "RootURL": f.RootURL, "Errors": f.Errors, "Git": g,
 	}})
 }
 
