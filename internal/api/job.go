@@ -342,6 +342,7 @@ func (a *API) JobObject(c *request.Call, job *model.Job) *export.Object {
 		actions = append(actions, params)
 		props = append(props, params)
 	}
+	actions = append(actions, a.jobDiskUsage(c, job))
 	// A build list at the default depth shows each build's number and
 	// url only: those need no more than the numbers.
 	builds := func(limit int) export.Pruned {
@@ -405,20 +406,22 @@ func (a *API) JobObject(c *request.Call, job *model.Job) *export.Object {
 	)
 }
 
-// healthReport is Jenkins's build stability report over the last five
-// completed builds (builds.HealthOf).
+// healthReport is Jenkins's health of a job (Job.getBuildHealthReports):
+// the build stability over the last five completed builds
+// (builds.HealthOf) and the test health of the last finished build, the
+// worst first.
 func (a *API) healthReport(c *request.Call, job *model.Job) any {
+	var reports []*export.Object
+	var scores []int
+	if h, ok := a.testHealth(c, job); ok {
+		reports, scores = append(reports, healthObject(h.Description, h.Score)), append(scores, h.Score)
+	}
 	h, ok, err := a.builds.Health(c.Ctx(), job.ID)
 	c.Fail(err)
-	if err != nil || !ok {
-		return []*export.Object{}
+	if err == nil && ok {
+		reports, scores = append(reports, healthObject(h.Description, h.Score)), append(scores, h.Score)
 	}
-	return []*export.Object{newObject("",
-		propVis("description", 2, h.Description),
-		propVis("iconClassName", 2, "icon-health-"+h.Bucket),
-		propVis("iconUrl", 2, "health-"+h.Bucket+".png"),
-		propVis("score", 2, h.Score),
-	)}
+	return sortHealth(append([]*export.Object{}, reports...), scores)
 }
 
 var paramDefClass = map[model.ParamKind]string{

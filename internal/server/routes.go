@@ -169,6 +169,32 @@ var routes = []route{
 	{"job/{job}/api/", routeRead, permItemRead},
 	{"job/{job}/{n}/api/", routeRead, permItemRead},
 
+	// What builds leave behind: the fixtures' builds of these routes
+	// archive out/a.txt ("hello\n", whose MD5 names the fingerprint) and
+	// record a report of the test pkg.Suite.passes.
+	{"job/{job}/{n}/artifact/", routeRead, permItemRead},
+	{"job/{job}/{n}/artifact/out/a.txt", routeRead, permItemRead},
+	{"job/{job}/{n}/artifact/out/a.txt/*view*/", routeRead, permItemRead},
+	{"job/{job}/{n}/artifact/out/*plain*", routeRead, permItemRead},
+	{"job/{job}/{n}/artifact/**/*.txt", routeRead, permItemRead},
+	{"job/{job}/{n}/artifact/*zip*/archive.zip", routeRead, permItemRead},
+	{"job/{job}/lastSuccessfulBuild/artifact/out/a.txt", routeRead, permItemRead},
+	{"job/{job}/{n}/testReport/", routeRead, permItemRead},
+	{"job/{job}/{n}/testReport/api/json", routeRead, permItemRead},
+	{"job/{job}/{n}/testReport/pkg/", routeRead, permItemRead},
+	{"job/{job}/{n}/testReport/pkg/Suite/api/json", routeRead, permItemRead},
+	{"job/{job}/{n}/testReport/pkg/Suite/passes/", routeRead, permItemRead},
+	{"job/{job}/{n}/testReport/pkg/Suite/passes/api/json", routeRead, permItemRead},
+	{"job/{job}/{n}/toggleLogKeep", routeAction, permRunUpdate},
+	{"job/{job}/ws/", routeRead, permWorkspace},
+	{"job/{job}/ws/out/a.txt", routeRead, permWorkspace},
+	{"job/{job}/ws/*zip*/ws.zip", routeRead, permWorkspace},
+	{"fingerprint/b1946ac92492d2347c6235b4d2611184/", routeRead, permRead},
+	{"fingerprint/b1946ac92492d2347c6235b4d2611184/api/json", routeRead, permRead},
+	{"manage/mail", routeRead, permAdminister},
+	{"manage/mail/configure", routeAction, permAdminister},
+	{"manage/mail/sendTestMail", routeAction, permAdminister},
+
 	// The credentials plugin's API and pages (walk_credentials.go), under
 	// /credentials/ and /manage/credentials/, as credential/ID and
 	// credentials/ID; {cred} is a credential's id.

@@ -239,17 +239,6 @@ func TestItemPages(t *testing.T) {
 	})
 }
 
-// crumbOf is the crumb of the caller header authenticates.
-func crumbOf(t *testing.T, rs *routeStack, header map[string]string) string {
-	t.Helper()
-	r := rs.raw(t, "GET", "crumbIssuer/api/json", "", header)
-	var c struct{ Crumb string }
-	if err := json.Unmarshal([]byte(r.body), &c); err != nil || c.Crumb == "" {
-		t.Fatalf("crumb: %d %s", r.status, r.body)
-	}
-	return c.Crumb
-}
-
 func TestViewPages(t *testing.T) {
 	rs := newRouteStack(t)
 	admin := basic("admin", rs.adminToken)

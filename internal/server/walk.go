@@ -92,6 +92,8 @@ func (s *Server) walkRoot(c *request.Call, p []string) error {
 		return s.walkUser(c, p[1], p[2:])
 	case "securityRealm":
 		return s.walkSecurityRealm(c, p[1:])
+	case "fingerprint":
+		return s.walkFingerprint(c, p[1:])
 	case "credentials":
 		return s.walkCredentials(c, "credentials/", p[1:])
 	}

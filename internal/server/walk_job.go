@@ -111,6 +111,9 @@ func (s *Server) walkJob(c *request.Call, job *model.Job, p []string) error {
 	case "builds":
 		return s.ui.BuildHistoryPage(c, job)
 	}
+	if p[0] == "ws" {
+		return s.api.Workspace(c, job, p[1:])
+	}
 	if handled, err := s.walkJobGit(c, job, p); handled {
 		return err
 	}
@@ -220,6 +223,10 @@ func (s *Server) walkBuild(c *request.Call, job *model.Job, number int64, p []st
 		return s.walkBuildLog(c, b, p[1:])
 	case "console":
 		return s.ui.BuildPage(c, job, b, true)
+	case "artifact":
+		return s.api.Artifacts(c, job, b, p[1:])
+	case "testReport":
+		return s.walkTestReport(c, job, b, p[1:])
 	}
 	if handled, err := s.walkBuildGit(c, job, b, p); handled {
 		return err
@@ -253,6 +260,8 @@ func walkBuildMethods(name string) webMethod[runRef] {
 		return func(s *Server, c *request.Call, r runRef) error { return s.api.SubmitBuildDescription(c, r.job, r.b) }
 	case "configSubmit":
 		return func(s *Server, c *request.Call, r runRef) error { return s.api.BuildConfigSubmit(c, r.job, r.b) }
+	case "toggleLogKeep":
+		return func(s *Server, c *request.Call, r runRef) error { return s.api.ToggleLogKeep(c, r.job, r.b) }
 	}
 	return nil
 }

@@ -109,6 +109,8 @@ func (s *Server) walkManage(c *request.Call, p []string) error {
 			return request.NotFound()
 		case "configure":
 			return s.ui.ManageConfigure(c)
+		case "mail":
+			return s.walkMail(c, p[1:])
 		case "git":
 			return s.walkManageGit(c, p[1:])
 		case "users":

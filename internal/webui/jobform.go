@@ -35,6 +35,7 @@ type jobForm struct {
 	Kept                 []string          // what the form keeps but does not edit, named
 	Git                  gitSection        // the source section (gitform.go)
 	Errors               map[string]string // a message beside the field it names
+	Discard              *discardRow       // "Discard old builds"; nil: not in the form
 	Bindings             *bindingsSection  // Configure's credentials bindings (credentials_configure.go)
 }
 
@@ -53,9 +54,10 @@ type stepRow struct{ Command, Orig string }
 // as Jenkins's FormValidation.
 type fieldCheck struct{ Kind, Message string }
 
-// formOf is the form of a stored project (nil: a new one), with what the
-// form keeps named, and the schedule's hint for the job named seed.
-func formOf(cfg *model.JobConfig, seed string) jobForm {
+// formOf is the form of a stored project (nil: a new one) and its
+// config.xml, with what the form keeps named, and the schedule's hint
+// for the job named seed.
+func formOf(cfg *model.JobConfig, xml []byte, seed string) jobForm {
 	f := jobForm{Blank: paramRow{ParamDef: model.ParamDef{Kind: model.ParamString}}, Git: newGitSection()}
 	if cfg == nil {
 		return f
@@ -73,9 +75,10 @@ func formOf(cfg *model.JobConfig, seed string) jobForm {
 	for _, st := range pf.Steps {
 		f.Steps = append(f.Steps, stepRow{Command: st.Command, Orig: strconv.Itoa(st.Orig)})
 	}
-	for _, k := range configxml.FormKeeps(cfg) {
+	for _, k := range configxml.FormKeeps(cfg, xml) {
 		f.Kept = append(f.Kept, k.String())
 	}
+	f.Discard = discardOf(xml)
 	f.TimerCheck = timerCheck(f.Timer, seed, time.Now())
 	return f
 }
@@ -133,6 +136,7 @@ func readForm(form url.Values) (jobForm, error) {
 			f.Params = append(f.Params, r)
 		}
 	}
+	f.Discard = readDiscard(form)
 	shells, shellOrigs := form["shell"], form["shell.orig"]
 	_, withShellOrigs := form["shell.orig"]
 	if withShellOrigs && len(shellOrigs) != len(shells) {
@@ -194,6 +198,9 @@ func (f *jobForm) firstError() string {
 		if m := f.Errors[field]; m != "" {
 			return m
 		}
+	}
+	if m := f.Discard.firstError(); m != "" {
+		return m
 	}
 	for _, r := range f.Params {
 		if r.Error != "" {
@@ -333,6 +340,9 @@ func projectForm(f *jobForm, base *model.JobConfig, seed string) (configxml.Proj
 		r.Orig = canonicalIndex(orig)
 		pf.Steps = append(pf.Steps, configxml.FormStep{Orig: orig, Command: r.Command})
 	}
+	if !discardForm(f.Discard, &pf) {
+		ok = false
+	}
 	return pf, ok
 }
 
@@ -372,7 +382,7 @@ func (ui *UI) NewJob(c *request.Call, folder *model.Job) error {
 		copy                     copyForm
 	}
 	show := func(status int, t typed) error {
-		f := formOf(nil, "")
+		f := formOf(nil, nil, "")
 		if t.form != nil {
 			f = t.form.shown(joinName(parent, t.name))
 		}
@@ -423,7 +433,7 @@ func (ui *UI) NewJob(c *request.Call, folder *model.Job) error {
 		return ui.jobs.Create(c.Ctx(), parent, name, xml, c.Authority())
 	}
 	if mode == "xml" {
-		f := formOf(nil, "")
+		f := formOf(nil, nil, "")
 		t := typed{xmlName: form.Get("name"), xml: form.Get("config.xml"), form: &f}
 		xml := []byte(t.xml)
 		switch {
@@ -542,7 +552,7 @@ func shownXML(stored []byte) string {
 func (ui *UI) showConfigure(c *request.Call, job *model.Job, status int, msg, tab, xml string, form *jobForm) error {
 	var f *jobForm
 	if !jobs.IsFolder(job) {
-		ff := formOf(&job.Config, job.Name)
+		ff := formOf(&job.Config, job.ConfigXML, job.Name)
 		ff.Git = gitSectionOf(job.ConfigXML)
 		if form != nil {
 			kept := ff.Kept

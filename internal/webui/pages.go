@@ -352,14 +352,18 @@ func (ui *UI) JobPage(c *request.Call, job *model.Job) error {
 			params[i].Default = "" // never sent to the browser
 		}
 	}
-	return ui.render(c, http.StatusOK, "job", page{Title: job.Name, Live: live, Trail: jobTrail(c, job.Name), API: c.Root + jobPath(job.Name) + "api/", P: map[string]any{
+	data := map[string]any{
 		"Name": job.Name, "URL": c.Root + jobPath(job.Name), "Color": job.Color(),
 		"Description": job.Config.Description, "Disabled": job.Config.Disabled, "Params": params,
 		"CanBuild": c.Has(authz.ItemBuild), "CanConfigure": c.Has(authz.ItemConfigure), "CanDelete": c.Has(authz.ItemDelete),
 		"Builds": pager.Rows, "Pager": pager, "Permalinks": links, "Waiting": waiting, "Trend": trend(recent),
 		"Upstream": refs(ui.jobs.Upstream(job)), "Downstream": refs(ui.jobs.Downstream(job)),
 		"NotRun": ui.farm.Unsupported(job), "Git": ui.jobGit(c, job), "Health": health,
-	}})
+	}
+	if err := ui.addJobOutputs(c, job, data); err != nil {
+		return err
+	}
+	return ui.render(c, http.StatusOK, "job", page{Title: job.Name, Live: live, Trail: jobTrail(c, job.Name), API: c.Root + jobPath(job.Name) + "api/", P: data})
 }
 
 // consoleTail is how much of a log the console page shows inline; the
@@ -391,6 +395,9 @@ func (ui *UI) BuildPage(c *request.Call, job *model.Job, b *model.Build, console
 		"Color": color, "Building": b.Building, "Result": string(b.Result), "StartedAt": b.StartedAt,
 		"Duration": b.Duration, "Elapsed": time.Since(b.StartedAt), "Causes": causes, "Params": params,
 		"CanStop": c.Has(authz.ItemCancel), "CanDelete": c.Has(authz.RunDelete), "Console": console,
+	}
+	if err := ui.addBuildOutputs(c, b, data); err != nil {
+		return err
 	}
 	if !console {
 		g, err := ui.buildGit(c, job, b)

@@ -21,6 +21,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/gitscm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
+	"github.com/jeeves-ci/jeeves/internal/outputs"
 	"github.com/jeeves-ci/jeeves/internal/settings"
 	"github.com/jeeves-ci/jeeves/internal/views"
 )
@@ -35,9 +36,11 @@ type UI struct {
 	settings *settings.Service
 	views    *views.Service
 	nodes    *nodes.Service
-	agents   Agents             // nil: no agent has connected (nodes.go)
-	sshCreds Credentials        // nil: the agent form takes a credential id as typed
-	audit    *audit.Log         // nil: no audit log
+	agents   Agents      // nil: no agent has connected (nodes.go)
+	sshCreds Credentials // nil: the agent form takes a credential id as typed
+	audit    *audit.Log  // nil: no audit log
+	outputs  *outputs.Parts
+	mail     *settings.MailService
 	creds    *credstore.Service // the credentials the forms offer
 	flash    *flash.Store       // the pages held for Post/Redirect/Get
 	log      *slog.Logger
@@ -64,6 +67,9 @@ type Services struct {
 	Credentials Credentials
 	Audit       *audit.Log         // nil: no audit log
 	Creds       *credstore.Service // the credentials the forms offer
+	// Outputs are what builds leave behind; Mail the mail settings.
+	Outputs *outputs.Parts
+	Mail    *settings.MailService
 	// Git is the git plugin: its pages, the source section of the job
 	// form, the git settings.
 	Git *gitscm.Plugin
@@ -82,7 +88,7 @@ func New(svc Services, held *flash.Store, version string, log *slog.Logger) (*UI
 	ui := &UI{
 		version: version, auth: svc.Auth, jobs: svc.Jobs, farm: svc.Farm, builds: svc.Builds, settings: svc.Settings,
 		views: svc.Views, nodes: svc.Nodes, agents: svc.Agents, sshCreds: svc.Credentials,
-		audit: svc.Audit, git: svc.Git, creds: svc.Creds, flash: held, log: log, t: t,
+		audit: svc.Audit, outputs: svc.Outputs, mail: svc.Mail, git: svc.Git, creds: svc.Creds, flash: held, log: log, t: t,
 	}
 	// A deleted build may be the last success or failure the dashboard
 	// remembers of its job.
