@@ -26,7 +26,9 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/gitscm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
+	"github.com/jeeves-ci/jeeves/internal/outputs"
 	"github.com/jeeves-ci/jeeves/internal/request"
 	"github.com/jeeves-ci/jeeves/internal/settings"
 	"github.com/jeeves-ci/jeeves/internal/views"
@@ -43,6 +45,7 @@ type API struct {
 	builds   *builds.Service
 	settings *settings.Service
 	audit    *audit.Log // nil: no audit log
+	outputs  *outputs.Parts
 	creds    *credstore.Service
 	git      *gitscm.Plugin
 	log      *slog.Logger
@@ -66,7 +69,9 @@ type Services struct {
 	Builds   *builds.Service
 	Settings *settings.Service
 	Audit    *audit.Log // nil: no audit log
-	Creds    *credstore.Service
+	// Outputs are what builds leave behind: artifacts, test reports.
+	Outputs *outputs.Parts
+	Creds   *credstore.Service
 	// Git is the git plugin: the push hooks, and what builds checked
 	// out.
 	Git *gitscm.Plugin
@@ -81,6 +86,18 @@ type Pages interface {
 	// CreateUserRefused is the Users page again, as typed, after the
 	// Create User form was refused with err (a 400).
 	CreateUserRefused(c *request.Call, err error) error
+	// RenameRefused is the Rename page again, as typed, after
+	// confirmRename refused newName with err (a 400).
+	RenameRefused(c *request.Call, job *model.Job, newName string, err error) error
+	// NewViewRefused is the New View page again, as typed, after
+	// createView refused the form with err (a 400).
+	NewViewRefused(c *request.Call, err error) error
+	// ViewConfigRefused is the Edit View page again, as typed, after
+	// configSubmit refused the form with err (a 400).
+	ViewConfigRefused(c *request.Call, v *model.View, err error) error
+	// Listing is the page of a directory, or of a glob's matches, of a
+	// build's artifacts or a job's workspace.
+	Listing(c *request.Call, l *Listing) error
 }
 
 // New returns the API over svc. pages answers what the web UI's forms
@@ -91,7 +108,7 @@ func New(svc Services, pages Pages, staticPrefix string, log *slog.Logger) *API 
 	}
 	return &API{
 		auth: svc.Auth, authz: svc.Authz, jobs: svc.Jobs, views: svc.Views, nodes: svc.Nodes, farm: svc.Farm,
-		builds: svc.Builds, settings: svc.Settings, audit: svc.Audit, creds: svc.Creds, git: svc.Git, log: log, pages: pages, staticPrefix: staticPrefix,
+		builds: svc.Builds, settings: svc.Settings, audit: svc.Audit, outputs: svc.Outputs, creds: svc.Creds, git: svc.Git, log: log, pages: pages, staticPrefix: staticPrefix,
 	}
 }
 

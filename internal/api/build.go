@@ -143,11 +143,14 @@ func (a *API) BuildObject(c *request.Call, job *model.Job, b *model.Build) *expo
 		}
 		actions = append(actions, newObject("hudson.model.ParametersAction", propVis("parameters", 2, vals)))
 	}
-	withGit := func() any {
+	// The git plugin's BuildData comes before what the publishers
+	// added, as Jenkins adds them: at checkout, then after the steps.
+	allActions := func() any {
+		acts := actions[:len(actions):len(actions)]
 		if bd := a.gitBuildData(c, job, b.Number); bd != nil {
-			return append(actions[:len(actions):len(actions)], bd)
+			acts = append(acts, bd)
 		}
-		return actions
+		return append(acts, a.outputActions(c, b)...)
 	}
 	var result any
 	if !b.Building {
@@ -168,8 +171,8 @@ func (a *API) BuildObject(c *request.Call, job *model.Job, b *model.Build) *expo
 		desc = b.Description
 	}
 	return newObject("hudson.model.FreeStyleBuild",
-		prop("actions", export.Lazy(withGit)),
-		prop("artifacts", []*export.Object{}),
+		prop("actions", export.Lazy(allActions)),
+		lazyProp("artifacts", func() any { return a.buildArtifacts(c, b) }),
 		prop("building", b.Building),
 		prop("description", desc),
 		prop("displayName", display),
@@ -179,7 +182,7 @@ func (a *API) BuildObject(c *request.Call, job *model.Job, b *model.Build) *expo
 		prop("fullDisplayName", strings.ReplaceAll(job.Name, "/", " » ")+" "+display),
 		prop("id", num),
 		prop("inProgress", b.Building),
-		prop("keepLog", false),
+		prop("keepLog", b.KeepLog),
 		propVis("number", 999, b.Number),
 		prop("queueId", b.QueueID),
 		prop("result", result),

@@ -174,11 +174,22 @@ func (a *API) RenameItem(c *request.Call, job *model.Job) error {
 	if newName == "" {
 		newName = c.R.PostFormValue("newName")
 	}
+	// The Rename page's form comes back with the reason beside the name.
+	refused := func(err error) error {
+		if _, ok := request.FormMessage(err); ok && request.FromForm(c) {
+			return a.pages.RenameRefused(c, job, newName, err)
+		}
+		return err
+	}
+	if request.FromForm(c) {
+		// Jenkins's confirmRename trims the name its form sends.
+		newName = strings.TrimSpace(newName)
+	}
 	if newName == "" {
-		return request.BadRequest("Query parameter 'newName' is required")
+		return refused(request.BadRequest("Query parameter 'newName' is required"))
 	}
 	if err := jobs.CheckName(newName); err != nil {
-		return request.Refused(err)
+		return refused(request.Refused(err))
 	}
 	if err := c.MayRename(job, inFolder(jobs.Parent(job.Name), newName)); err != nil {
 		return err
@@ -188,14 +199,14 @@ func (a *API) RenameItem(c *request.Call, job *model.Job) error {
 	release, err := a.farm.HoldIdle(append(a.jobs.Inside(job.Name), job.ID))
 	if errors.Is(err, farm.ErrBusy) {
 		if jobs.IsFolder(job) {
-			return request.BadRequest("Cannot rename a folder while a job in it is building")
+			return refused(request.BadRequest("Cannot rename a folder while a job in it is building"))
 		}
-		return request.BadRequest("Cannot rename a job while it is building")
+		return refused(request.BadRequest("Cannot rename a job while it is building"))
 	}
 	defer release()
 	renamed, err := a.jobs.Rename(c.Ctx(), job.Name, newName)
 	if err != nil {
-		return request.Refused(err)
+		return refused(request.Refused(err))
 	}
 	if renamed.Name != job.Name {
 		if err := a.farm.MoveWorkspace(job.Name, renamed.Name); err != nil {
@@ -331,6 +342,7 @@ func (a *API) JobObject(c *request.Call, job *model.Job) *export.Object {
 		actions = append(actions, params)
 		props = append(props, params)
 	}
+	actions = append(actions, a.jobDiskUsage(c, job))
 	// A build list at the default depth shows each build's number and
 	// url only: those need no more than the numbers.
 	builds := func(limit int) export.Pruned {
@@ -394,20 +406,22 @@ func (a *API) JobObject(c *request.Call, job *model.Job) *export.Object {
 	)
 }
 
-// healthReport is Jenkins's build stability report over the last five
-// completed builds (builds.HealthOf).
+// healthReport is Jenkins's health of a job (Job.getBuildHealthReports):
+// the build stability over the last five completed builds
+// (builds.HealthOf) and the test health of the last finished build, the
+// worst first.
 func (a *API) healthReport(c *request.Call, job *model.Job) any {
+	var reports []*export.Object
+	var scores []int
+	if h, ok := a.testHealth(c, job); ok {
+		reports, scores = append(reports, healthObject(h.Description, h.Score)), append(scores, h.Score)
+	}
 	h, ok, err := a.builds.Health(c.Ctx(), job.ID)
 	c.Fail(err)
-	if err != nil || !ok {
-		return []*export.Object{}
+	if err == nil && ok {
+		reports, scores = append(reports, healthObject(h.Description, h.Score)), append(scores, h.Score)
 	}
-	return []*export.Object{newObject("",
-		propVis("description", 2, h.Description),
-		propVis("iconClassName", 2, "icon-health-"+h.Bucket),
-		propVis("iconUrl", 2, "health-"+h.Bucket+".png"),
-		propVis("score", 2, h.Score),
-	)}
+	return sortHealth(append([]*export.Object{}, reports...), scores)
 }
 
 var paramDefClass = map[model.ParamKind]string{

@@ -19,6 +19,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/api"
@@ -36,8 +37,10 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/gitscm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/launcher/local"
+	"github.com/jeeves-ci/jeeves/internal/mailer"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
+	"github.com/jeeves-ci/jeeves/internal/outputs"
 	"github.com/jeeves-ci/jeeves/internal/request"
 	"github.com/jeeves-ci/jeeves/internal/server"
 	"github.com/jeeves-ci/jeeves/internal/settings"
@@ -88,6 +91,13 @@ type Options struct {
 	// OnFinish, when set, is called after each build is recorded as
 	// finished (tests wait on it).
 	OnFinish func(model.Build)
+
+	// Mail is the mail settings' defaults; MailFlags, when set, are the
+	// mail flags given on the command line or in the environment, and
+	// MailExplicit names those that win over what an admin saved.
+	Mail         settings.Mail
+	MailFlags    *settings.MailFlags
+	MailExplicit map[string]bool
 }
 
 // App is a server, built: its services, its farm and its HTTP edge.
@@ -100,14 +110,20 @@ type App struct {
 	Nodes    *nodes.Service
 	Builds   *builds.Service
 	Settings *settings.Service
+	Mail     *settings.MailService
 	Audit    *audit.Log
-	Creds    *credstore.Service // the credentials, sealed under HOME/secrets
-	Farm     *farm.Farm
-	Timer    *timer.Scheduler
-	Flash    *flash.Store // the pages held for Post/Redirect/Get
-	API      *api.API     // the remote access API's handlers
-	UI       *webui.UI    // the web UI's handlers
-	Server   *server.Server
+	// Creds are the credentials, sealed under HOME/secrets (builds bind
+	// them; the SMTP password is read from them).
+	Creds *credstore.Service
+	// Outputs are what builds leave behind: artifacts, test reports,
+	// the discarder of old builds, the mailer.
+	Outputs *outputs.Parts
+	Farm    *farm.Farm
+	Timer   *timer.Scheduler
+	Flash   *flash.Store // the pages held for Post/Redirect/Get
+	API     *api.API     // the remote access API's handlers
+	UI      *webui.UI    // the web UI's handlers
+	Server  *server.Server
 
 	// Git is the git plugin: GitSCM checkouts, SCM polling and the push
 	// hooks; GitSettings are its settings.
@@ -120,6 +136,10 @@ type App struct {
 
 	log    *slog.Logger
 	closed []func() // in the order they run
+	// stopRun ends what Run started, and running waits for it, before
+	// Close closes what it uses.
+	stopRun context.CancelFunc
+	running sync.WaitGroup
 }
 
 // New builds the server on opt.Home. When it fails, what it had opened
@@ -187,6 +207,9 @@ func (a *App) build(ctx context.Context, opt Options, logger *slog.Logger) error
 	if a.Settings, err = loadSettings(ctx, st, opt); err != nil {
 		return err
 	}
+	if a.Mail, err = loadMail(ctx, st, opt); err != nil {
+		return err
+	}
 	if a.Audit, err = audit.Open(filepath.Join(opt.Home, "audit"), opt.Audit); err != nil {
 		return fmt.Errorf("open the audit log: %w", err)
 	}
@@ -202,6 +225,10 @@ func (a *App) build(ctx context.Context, opt Options, logger *slog.Logger) error
 	})); err != nil {
 		return fmt.Errorf("open the credentials: %w", err)
 	}
+	a.Outputs = outputs.New(outputs.Deps{
+		Logger: logger, Store: st, Blobs: blobs, Builds: a.Builds, Jobs: a.Jobs, Settings: a.Settings, Mail: a.Mail,
+		Credentials: mailer.FromCredentials(a.Creds), ListenURL: opt.ListenURL,
+	})
 	if err := a.buildGit(ctx, opt, st, blobs, logger); err != nil {
 		return err
 	}
@@ -210,7 +237,7 @@ func (a *App) build(ctx context.Context, opt Options, logger *slog.Logger) error
 		Executors: cur.Executors, QuietPeriod: cur.QuietPeriod, Home: opt.Home, RootURL: cur.RootURL,
 		ListenURL: opt.ListenURL, Logger: logger, OnFinish: opt.OnFinish, Logs: blobs,
 		Permits:      request.TriggerPermits(a.Auth, request.NewPerms(a.Authz, a.Jobs), logger),
-		Contributors: []executor.Contributor{credbind.New(a.Creds, logger), a.Git},
+		Contributors: append([]executor.Contributor{credbind.New(a.Creds, logger), a.Git}, a.Outputs.Contributors()...),
 	}, st, a.Jobs)
 	if err != nil {
 		return err
@@ -227,13 +254,14 @@ func (a *App) build(ctx context.Context, opt Options, logger *slog.Logger) error
 	a.Flash = &flash.Store{}
 	if a.UI, err = webui.New(webui.Services{
 		Auth: a.Auth, Jobs: a.Jobs, Farm: a.Farm, Builds: a.Builds, Settings: a.Settings, Audit: a.Audit, Creds: a.Creds,
-		Git: a.Git,
+		Views: a.Views, Nodes: a.Nodes,
+		Outputs: a.Outputs, Mail: a.Mail, Git: a.Git,
 	}, a.Flash, opt.Version, logger); err != nil {
 		return err
 	}
 	a.API = api.New(api.Services{
 		Auth: a.Auth, Authz: a.Authz, Jobs: a.Jobs, Views: a.Views, Nodes: a.Nodes, Farm: a.Farm, Builds: a.Builds,
-		Settings: a.Settings, Audit: a.Audit, Creds: a.Creds, Git: a.Git,
+		Settings: a.Settings, Audit: a.Audit, Creds: a.Creds, Outputs: a.Outputs, Git: a.Git,
 	}, a.UI, a.UI.StaticPrefix(), logger)
 	a.Server, err = server.New(server.Config{
 		Version: opt.Version, Logger: logger, TrustedProxies: opt.TrustedProxies, MaxBody: opt.MaxBody,
@@ -326,6 +354,21 @@ func loadSettings(ctx context.Context, st store.Settings, opt Options) (*setting
 	return sv, nil
 }
 
+// loadMail reads the saved mail settings over opt's defaults, then puts
+// back those the mail flags name as explicit.
+func loadMail(ctx context.Context, st store.Settings, opt Options) (*settings.MailService, error) {
+	m, err := settings.LoadMail(ctx, st, opt.Mail)
+	if err != nil {
+		return nil, err
+	}
+	if opt.MailFlags != nil {
+		if err := m.Override(func(v *settings.Mail) error { return opt.MailFlags.Apply(v, opt.MailExplicit) }); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
 // Handler is the HTTP handler of the whole server.
 func (a *App) Handler() http.Handler { return a.Server }
 
@@ -337,21 +380,35 @@ func (a *App) HTTPServer(errorLog *log.Logger) *http.Server { return a.Server.HT
 // server.Server.Listener).
 func (a *App) Listener(ln net.Listener) net.Listener { return a.Server.Listener(ln) }
 
-// Run runs the background work until ctx ends: the timer triggers, the
-// SCM polling and the purge of expired sessions. It returns at once.
+// Run runs the background work until ctx ends or Close: the timer
+// triggers, the SCM polling, the purge of expired sessions and the
+// periodic discarder of old builds. It returns at once.
 func (a *App) Run(ctx context.Context) {
+	ctx, a.stopRun = context.WithCancel(ctx)
 	go a.Auth.PurgeSessionsEvery(ctx, auth.SessionPurgeInterval, func(err error) {
 		a.log.Warn("cannot delete expired sessions", "err", err)
 	})
 	go a.Timer.Run(ctx)
 	go a.Git.Run(ctx)
+	a.running.Go(func() { a.Outputs.Run(ctx) })
 }
 
 // Close stops the farm, letting running builds finish within grace and
-// aborting the rest, then closes the audit log, auth and the store.
+// aborting the rest, stops the background work, waits (within grace)
+// for the fingerprints of archived files still being computed, then
+// closes the audit log, auth and the store.
 func (a *App) Close(grace time.Duration) {
 	if a.Farm != nil {
 		a.Farm.Shutdown(grace)
+	}
+	if a.stopRun != nil {
+		a.stopRun()
+	}
+	a.running.Wait()
+	if a.Outputs != nil {
+		if err := a.Outputs.Close(grace); err != nil {
+			a.log.Warn("fingerprints still being computed at shutdown are not recorded", "err", err)
+		}
 	}
 	a.closeAll()
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/server"
+	"github.com/jeeves-ci/jeeves/internal/settings"
 	"github.com/jeeves-ci/jeeves/internal/store"
 	"github.com/jeeves-ci/jeeves/internal/version"
 )
@@ -93,6 +94,10 @@ type Options struct {
 	IdleTimeout     time.Duration
 	BodyTimeout     time.Duration
 	WriteTimeout    time.Duration
+	// MailFlags are the mail settings given as flags or in the
+	// environment; MailExplicit names those given.
+	MailFlags    *settings.MailFlags
+	MailExplicit map[string]bool
 	// Ready, when set, receives the address the server listens on once it
 	// accepts connections (tests use it with --listen 127.0.0.1:0).
 	Ready func(addr string)
@@ -140,7 +145,12 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&auditMB, "audit-max-mb", env("JEEVES_AUDIT_MAX_MB", "10"), "each audit log (audit.log, anonymous.log) rotates past this many megabytes (env JEEVES_AUDIT_MAX_MB)")
 	fs.StringVar(&auditKeep, "audit-keep", env("JEEVES_AUDIT_KEEP", "4"), "rotated files kept of each audit log (env JEEVES_AUDIT_KEEP)")
 	fs.StringVar(&auditDays, "audit-max-days", env("JEEVES_AUDIT_MAX_DAYS", "90"), "rotated audit log files older than this many days are deleted; 0 keeps them (env JEEVES_AUDIT_MAX_DAYS)")
+	o.MailFlags = settings.RegisterMailFlags(fs, getenv)
 	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	o.MailExplicit = o.MailFlags.Explicit(fs, getenv)
+	if err := o.MailFlags.Apply(&settings.Mail{}, o.MailExplicit); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
@@ -289,6 +299,7 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 		Throttle: &throttle, TokenPolicy: o.TokenPolicy, Audit: o.Audit,
 		TrustedProxies: o.TrustedProxies, MaxConns: maxConns, MaxConnsPerAddr: o.MaxConnsPerAddr,
 		IdleTimeout: o.IdleTimeout, BodyTimeout: o.BodyTimeout, WriteTimeout: o.WriteTimeout,
+		MailFlags: o.MailFlags, MailExplicit: o.MailExplicit,
 	})
 	if err != nil {
 		return err

@@ -22,6 +22,9 @@ type ProjectForm struct {
 	Timer       string // the TimerTrigger's spec; "" for none
 	Params      []FormParam
 	Steps       []FormStep
+	// Discard is the "Discard old builds" section; nil when the form did
+	// not carry it, which keeps the job's discarder as it is.
+	Discard *FormDiscard
 	// SCM is the source section ("Source Code Management" and "Poll
 	// SCM"); nil leaves the scm element and the SCMTrigger as they are.
 	SCM *SCMForm
@@ -167,6 +170,13 @@ func EditProject(data []byte, f ProjectForm) ([]byte, error) {
 	out, err := pe.e.apply()
 	if err != nil {
 		return nil, err
+	}
+	if f.Discard != nil {
+		// On the document as edited so far: the parameters may have
+		// added the <properties> the discarder goes in.
+		if out, err = editDiscard(out, *f.Discard); err != nil {
+			return nil, err
+		}
 	}
 	if _, err := Parse(out); err != nil {
 		return nil, fmt.Errorf("the edited config.xml does not read back: %w", err)
@@ -524,13 +534,16 @@ func (pe *projectEdit) steps(old []model.Builder, rows []FormStep) error {
 	return nil
 }
 
-// FormKeeps lists what a project has that the Configure form keeps as it
-// is but does not show: every element jeeves does not run but parameter
-// definitions (the form shows those as string parameters), a GitSCM and
-// the SCMTrigger (its source section shows them), and those it runs that
-// the form does not edit.
-func FormKeeps(cfg *model.JobConfig) []model.Unsupported {
+// FormKeeps lists what a project (cfg, read from data) has that the
+// Configure form keeps as it is but does not show: every element jeeves
+// does not run but parameter definitions (the form shows those as string
+// parameters), a GitSCM and the SCMTrigger (its source section shows
+// them), and those it runs that the form does not edit.
+func FormKeeps(cfg *model.JobConfig, data []byte) []model.Unsupported {
 	var out []model.Unsupported
+	for _, k := range formKeepsRun(data) {
+		out = append(out, unsupportedItem(k.kind, k.class))
+	}
 	for _, u := range cfg.Unsupported {
 		// The source section shows the GitSCM and Poll SCM.
 		if u.Class == git.SCMClass || u.Class == scmTriggerClass {

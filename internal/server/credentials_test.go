@@ -243,9 +243,15 @@ func TestCredentialsRESTAPI(t *testing.T) {
 		}
 	})
 	t.Run("an id with path characters in the URL names no credential", func(t *testing.T) {
-		for _, p := range []string{domainPath + "credential/..%2F..%2Fapi/json", domainPath + "credential/a%20b/api/json", domainPath + "credential/a%2Fb/config.xml"} {
-			if r := rs.asToken(t, "GET", p, ""); r.status != 404 {
-				t.Errorf("%s: %d %s", p, r.status, r.body)
+		// Encoded dot segments are refused before the walk (400, as
+		// Jetty's "Ambiguous URI path segment"); the others walk to no
+		// credential (404).
+		for _, c := range []struct {
+			path   string
+			status int
+		}{{domainPath + "credential/..%2F..%2Fapi/json", 400}, {domainPath + "credential/a%20b/api/json", 404}, {domainPath + "credential/a%2Fb/config.xml", 404}} {
+			if r := rs.asToken(t, "GET", c.path, ""); r.status != c.status || strings.Contains(r.body, "x-x-x") {
+				t.Errorf("%s: %d, want %d\n%s", c.path, r.status, c.status, r.body)
 			}
 		}
 	})

@@ -109,6 +109,13 @@ var uiPOSTRoutes = []struct {
 	{route: "logout", referer: "", status: http.StatusForbidden},
 	// Sign in has no session yet: the GET uses the one it opened.
 	{route: "j_spring_security_check", referer: "login", body: "j_username=admin&j_password=pw"},
+	{route: "job/{job}/doWipeOutWorkspace", referer: "job/{job}/ws/"},
+	{route: "job/{job}/{n}/toggleLogKeep", referer: "job/{job}/{n}/"},
+	{route: "manage/mail/configure", referer: "manage/mail", body: "mail.smtpHost=smtp.example.com&mail.adminAddress=ci%40example.com"},
+	// No SMTP server here: the test mail's answer is its failure (400),
+	// shown once by the GET after the 303.
+	{route: "manage/mail/sendTestMail", referer: "manage/mail", body: "mail.smtpHost=&mail.testRecipient=me%40example.com",
+		held: "Failed to send out e-mail: no SMTP server is set", status: http.StatusBadRequest},
 }
 
 // TestEveryUIFormPOSTAnswersSeeOther drives every route a UI form posts

@@ -321,6 +321,8 @@ func (rs *routeStack) fixtures(t *testing.T, path string) string {
 			xml = paramsXML
 		case strings.HasSuffix(path, "/stop"):
 			xml = sleepXML
+		case leavesOutputs(path):
+			xml = outputsXML
 		}
 		if strings.Contains(path, "{folder}") {
 			must("POST", fmt.Sprintf("createItem?name=folder-%d&mode=com.cloudbees.hudson.plugins.folder.Folder", n), "")
@@ -331,7 +333,7 @@ func (rs *routeStack) fixtures(t *testing.T, path string) string {
 		repl["{job}"] = job
 		if strings.HasSuffix(path, "/stop") {
 			repl["{n}"] = itoa(rs.runningBuild(t, job))
-		} else if strings.Contains(path, "{n}") {
+		} else if strings.Contains(path, "{n}") || leavesOutputs(path) {
 			j, err := rs.jobs.Get(job)
 			if err != nil {
 				t.Fatal(err)
@@ -477,6 +479,8 @@ func (rs *routeStack) bodyFor(path string) string {
 		return body
 	}
 	switch {
+	case path == "computer/new" || strings.HasPrefix(path, "computer/") && strings.HasSuffix(path, "/configSubmit"):
+		return "name=" + rs.fx["{fresh}"] + "&" + agentForm
 	case strings.HasPrefix(path, "job/") && strings.HasSuffix(path, "/config.xml"):
 		return postedXML
 	case strings.HasPrefix(path, "view/") && strings.HasSuffix(path, "/config.xml"):
@@ -502,6 +506,10 @@ func (rs *routeStack) bodyFor(path string) string {
 		return "password1=new-pw&password2=new-pw"
 	case path == "manage/configure":
 		return "executors=3&quietPeriod=0&csrf=true"
+	case path == "manage/mail/configure":
+		return "mail.smtpHost=posted.example.com&mail.adminAddress=ci%40example.com"
+	case path == "manage/mail/sendTestMail":
+		return "mail.smtpHost=&mail.testRecipient=me%40example.com"
 	case path == "manage/git/configure":
 		return "allowLocalCheckout=true&hostKeyVerification=AcceptFirstConnectionStrategy"
 	case path == "manage/security/authorization":

@@ -204,6 +204,9 @@ func (s *Server) serve(c *request.Call) error {
 			return request.ErrNoCrumb
 		}
 	}
+	if ambiguousPath(c.R) {
+		return request.BadRequest("Ambiguous URI path segment: a percent-encoded \".\" or \"..\" in the path")
+	}
 	return s.walkRoot(c, c.Path)
 }
 

@@ -56,6 +56,10 @@ func (s *Server) walkRoot(c *request.Call, p []string) error {
 		return s.walkView(c, p[1:])
 	case "newJob":
 		return s.ui.NewJob(c, nil)
+	case "newView":
+		return s.ui.NewViewPage(c)
+	case "search":
+		return s.walkSearch(c, p[1:])
 	case "descriptorByName":
 		if len(p) > 1 && p[1] == api.NotifyTokenClass {
 			return s.walkNotifyTokens(c, p[2:])
@@ -88,6 +92,8 @@ func (s *Server) walkRoot(c *request.Call, p []string) error {
 		return s.walkUser(c, p[1], p[2:])
 	case "securityRealm":
 		return s.walkSecurityRealm(c, p[1:])
+	case "fingerprint":
+		return s.walkFingerprint(c, p[1:])
 	case "credentials":
 		return s.walkCredentials(c, "credentials/", p[1:])
 	}

@@ -12,13 +12,18 @@ import (
 // agent that has not connected; builds run on the built-in node.
 func (s *Server) walkComputer(c *request.Call, p []string) error {
 	if len(p) == 0 {
-		return s.ui.Dashboard(c, nil)
+		return s.ui.ComputersPage(c)
 	}
 	if ok, err := dispatch(s, c, rootObj{}, p, walkComputerSetMethods); ok {
 		return err
 	}
-	if p[0] == "api" {
+	switch p[0] {
+	case "api":
 		return s.serveAPI(c, p, "computerSet", s.api.ComputerSetObject(c))
+	case "new":
+		return s.ui.NewNode(c)
+	case "checkName":
+		return s.ui.CheckNodeName(c)
 	}
 	if model.IsBuiltInName(p[0]) {
 		return s.walkBuiltIn(c, p[1:])
@@ -44,7 +49,7 @@ func walkComputerSetMethods(name string) webMethod[rootObj] {
 
 func (s *Server) walkBuiltIn(c *request.Call, p []string) error {
 	if len(p) == 0 {
-		return s.ui.Dashboard(c, nil)
+		return s.ui.BuiltInPage(c)
 	}
 	if ok, err := dispatch(s, c, rootObj{}, p, walkBuiltInMethods); ok {
 		return err
@@ -72,7 +77,7 @@ func walkBuiltInMethods(name string) webMethod[rootObj] {
 // walkAgent serves /computer/NAME/… for a permanent agent.
 func (s *Server) walkAgent(c *request.Call, n *model.Node, p []string) error {
 	if len(p) == 0 {
-		return s.ui.Dashboard(c, nil)
+		return s.ui.AgentPage(c, n)
 	}
 	if ok, err := dispatch(s, c, n, p, walkAgentMethods); ok {
 		return err
@@ -82,6 +87,12 @@ func (s *Server) walkAgent(c *request.Call, n *model.Node, p []string) error {
 		return s.serveAPI(c, p, "slaveComputer", s.api.AgentObject(c, n))
 	case "logText":
 		return s.walkComputerLog(c, p[1:])
+	case "configure":
+		return s.ui.AgentConfigurePage(c, n)
+	case "delete":
+		return s.ui.AgentDeletePage(c, n)
+	case "log":
+		return s.ui.AgentLogPage(c, n)
 	}
 	return request.NotFound()
 }
@@ -110,6 +121,8 @@ func walkAgentMethods(name string) webMethod[*model.Node] {
 	switch name {
 	case "config.xml":
 		return func(s *Server, c *request.Call, n *model.Node) error { return s.api.NodeConfigXML(c, n) }
+	case "configSubmit":
+		return func(s *Server, c *request.Call, n *model.Node) error { return s.ui.AgentConfigSubmit(c, n) }
 	case "doDelete":
 		return func(s *Server, c *request.Call, n *model.Node) error { return s.api.DeleteNode(c, n) }
 	case "toggleOffline", "changeOfflineCause", "doDisconnect", "disconnect":

@@ -104,15 +104,22 @@ func (s *Server) walkBuildGit(c *request.Call, job *model.Job, b *model.Build, p
 // walkManageGit serves /manage/git/…: the git settings form and the
 // notifyCommit tokens' forms.
 func (s *Server) walkManageGit(c *request.Call, p []string) error {
-	if len(p) == 1 {
-		switch p[0] {
-		case "configure":
-			return s.ui.ManageGitConfigure(c)
-		case "generateToken":
-			return s.ui.ManageGitGenerateToken(c)
-		case "revokeToken":
-			return s.ui.ManageGitRevokeToken(c)
-		}
+	if ok, err := dispatch(s, c, rootObj{}, p, walkManageGitMethods); ok {
+		return err
 	}
 	return request.NotFound()
+}
+
+// walkManageGitMethods are the git settings' web methods: as in Stapler,
+// each ends the walk (manage/git/configure/api/json is configure).
+func walkManageGitMethods(name string) webMethod[rootObj] {
+	switch name {
+	case "configure":
+		return func(s *Server, c *request.Call, _ rootObj) error { return s.ui.ManageGitConfigure(c) }
+	case "generateToken":
+		return func(s *Server, c *request.Call, _ rootObj) error { return s.ui.ManageGitGenerateToken(c) }
+	case "revokeToken":
+		return func(s *Server, c *request.Call, _ rootObj) error { return s.ui.ManageGitRevokeToken(c) }
+	}
+	return nil
 }

@@ -35,6 +35,7 @@ type jobForm struct {
 	Kept                 []string          // what the form keeps but does not edit, named
 	Git                  gitSection        // the source section (gitform.go)
 	Errors               map[string]string // a message beside the field it names
+	Discard              *discardRow       // "Discard old builds"; nil: not in the form
 	Bindings             *bindingsSection  // Configure's credentials bindings (credentials_configure.go)
 }
 
@@ -53,9 +54,10 @@ type stepRow struct{ Command, Orig string }
 // as Jenkins's FormValidation.
 type fieldCheck struct{ Kind, Message string }
 
-// formOf is the form of a stored project (nil: a new one), with what the
-// form keeps named, and the schedule's hint for the job named seed.
-func formOf(cfg *model.JobConfig, seed string) jobForm {
+// formOf is the form of a stored project (nil: a new one) and its
+// config.xml, with what the form keeps named, and the schedule's hint
+// for the job named seed.
+func formOf(cfg *model.JobConfig, xml []byte, seed string) jobForm {
 	f := jobForm{Blank: paramRow{ParamDef: model.ParamDef{Kind: model.ParamString}}, Git: newGitSection()}
 	if cfg == nil {
 		return f
@@ -73,9 +75,10 @@ func formOf(cfg *model.JobConfig, seed string) jobForm {
 	for _, st := range pf.Steps {
 		f.Steps = append(f.Steps, stepRow{Command: st.Command, Orig: strconv.Itoa(st.Orig)})
 	}
-	for _, k := range configxml.FormKeeps(cfg) {
+	for _, k := range configxml.FormKeeps(cfg, xml) {
 		f.Kept = append(f.Kept, k.String())
 	}
+	f.Discard = discardOf(xml)
 	f.TimerCheck = timerCheck(f.Timer, seed, time.Now())
 	return f
 }
@@ -133,6 +136,7 @@ func readForm(form url.Values) (jobForm, error) {
 			f.Params = append(f.Params, r)
 		}
 	}
+	f.Discard = readDiscard(form)
 	shells, shellOrigs := form["shell"], form["shell.orig"]
 	_, withShellOrigs := form["shell.orig"]
 	if withShellOrigs && len(shellOrigs) != len(shells) {
@@ -194,6 +198,9 @@ func (f *jobForm) firstError() string {
 		if m := f.Errors[field]; m != "" {
 			return m
 		}
+	}
+	if m := f.Discard.firstError(); m != "" {
+		return m
 	}
 	for _, r := range f.Params {
 		if r.Error != "" {
@@ -333,6 +340,9 @@ func projectForm(f *jobForm, base *model.JobConfig, seed string) (configxml.Proj
 		r.Orig = canonicalIndex(orig)
 		pf.Steps = append(pf.Steps, configxml.FormStep{Orig: orig, Command: r.Command})
 	}
+	if !discardForm(f.Discard, &pf) {
+		ok = false
+	}
 	return pf, ok
 }
 
@@ -352,10 +362,12 @@ func (ui *UI) NewJob(c *request.Call, folder *model.Job) error {
 	parent := ""
 	action := c.Root + "view/all/newJob"
 	check := c.Root + "descriptorByName/" + timerCheckPath
+	viewURL := c.Root + "view/all/" // its checks and completion (items.go)
 	var tr []trail
 	if folder != nil {
 		parent = folder.Name
 		action = c.Root + jobPath(folder.Name) + "newJob"
+		viewURL = c.Root + jobPath(folder.Name) + "view/all/"
 		tr = jobTrail(c, folder.Name)
 	}
 	tr = append(tr, trail{"New Item", action})
@@ -367,9 +379,10 @@ func (ui *UI) NewJob(c *request.Call, folder *model.Job) error {
 	type typed struct {
 		name, mode, xmlName, xml string
 		form                     *jobForm
+		copy                     copyForm
 	}
 	show := func(status int, t typed) error {
-		f := formOf(nil, "")
+		f := formOf(nil, nil, "")
 		if t.form != nil {
 			f = t.form.shown(joinName(parent, t.name))
 		}
@@ -377,9 +390,14 @@ func (ui *UI) NewJob(c *request.Call, folder *model.Job) error {
 		if err := ui.fillGit(c, &f.Git, nil, joinName(parent, t.name)); err != nil {
 			return err
 		}
+		msg := f.firstError()
+		if msg == "" {
+			msg = t.copy.Errors["copy-name"] + t.copy.Errors["from"]
+		}
 		return ui.render(c, status, "newjob", page{Title: "New Item", Trail: tr, P: map[string]any{
-			"Action": action, "Error": f.firstError(), "NameError": f.Errors["name"], "Name": t.name, "Mode": t.mode, "Form": f,
+			"Action": action, "Error": msg, "NameError": f.Errors["name"], "Name": t.name, "Mode": t.mode, "Form": f,
 			"XMLName": t.xmlName, "XML": t.xml, "XMLError": f.Errors["config.xml"], "XMLNameError": f.Errors["xml-name"],
+			"Copy": t.copy, "CheckName": viewURL + "checkJobName", "CompleteFrom": viewURL + "descriptorByName/" + copyFromPath,
 		}})
 	}
 	if c.R.Method != http.MethodPost {
@@ -391,6 +409,14 @@ func (ui *UI) NewJob(c *request.Call, folder *model.Job) error {
 	form := c.R.PostForm
 	name := strings.TrimSpace(form.Get("name"))
 	mode := form.Get("mode")
+	if mode == "copy" {
+		t := typed{copy: copyForm{Name: form.Get("name"), From: form.Get("from")}}
+		done, status, err := ui.copyItem(c, parent, &t.copy)
+		if done || err != nil {
+			return err
+		}
+		return show(status, t)
+	}
 	// create makes the item from xml, as every create route does: the
 	// token's job glob holds the new full name (a refusal is the caller's
 	// 403, not a form error), and the saver must be able to build the
@@ -407,7 +433,7 @@ func (ui *UI) NewJob(c *request.Call, folder *model.Job) error {
 		return ui.jobs.Create(c.Ctx(), parent, name, xml, c.Authority())
 	}
 	if mode == "xml" {
-		f := formOf(nil, "")
+		f := formOf(nil, nil, "")
 		t := typed{xmlName: form.Get("name"), xml: form.Get("config.xml"), form: &f}
 		xml := []byte(t.xml)
 		switch {
@@ -526,7 +552,7 @@ func shownXML(stored []byte) string {
 func (ui *UI) showConfigure(c *request.Call, job *model.Job, status int, msg, tab, xml string, form *jobForm) error {
 	var f *jobForm
 	if !jobs.IsFolder(job) {
-		ff := formOf(&job.Config, job.Name)
+		ff := formOf(&job.Config, job.ConfigXML, job.Name)
 		ff.Git = gitSectionOf(job.ConfigXML)
 		if form != nil {
 			kept := ff.Kept
@@ -659,8 +685,12 @@ func (ui *UI) DeletePage(c *request.Call, job *model.Job) error {
 		what = "Folder"
 	}
 	url := c.Root + jobPath(job.Name)
+	text := "Delete the " + what + " ‘" + job.Name + "’?"
+	if n := len(ui.jobs.Inside(job.Name)); n > 0 {
+		text = "Delete the " + what + " ‘" + job.Name + "’ and the " + strconv.Itoa(n) + " items in it, with their builds?"
+	}
 	return ui.render(c, http.StatusOK, "message", page{Title: "Delete " + job.Name, Trail: jobTrail(c, job.Name), P: map[string]any{
-		"Heading": "Delete " + what, "Text": "Delete the " + what + " ‘" + job.Name + "’?",
+		"Heading": "Delete " + what, "Text": text,
 		"Form": url + "doDelete", "Button": "Yes", "Back": url, "BackText": "No, go back",
 	}})
 }

@@ -132,14 +132,21 @@ type executorRow struct {
 // Dashboard renders the jobs of folder ("" = the root) with the queue
 // and the executors beside them.
 func (ui *UI) Dashboard(c *request.Call, folder *model.Job) error {
+	return ui.dashboard(c, folder, nil)
+}
+
+// dashboard renders the jobs of folder, or of the root's view v when v
+// is not nil (views.go), with the view tabs above them.
+func (ui *UI) dashboard(c *request.Call, folder *model.Job, v *model.View) error {
 	name := ""
 	if folder != nil {
 		name = folder.Name
 	}
+	shows := ui.viewFilter(c, v)
 	busy := false
 	var rows []dashboardRow
 	for _, j := range ui.jobs.Children(name) {
-		if !c.CanSee(j) {
+		if !c.CanSee(j) || !shows(j) {
 			continue
 		}
 		r := dashboardRow{Name: j.Name, URL: c.Root + jobPath(j.Name), Ball: Ball(j.Color()), Folder: jobs.IsFolder(j), Duration: "N/A"}
@@ -222,12 +229,14 @@ func (ui *UI) Dashboard(c *request.Call, folder *model.Job) error {
 	if folder != nil {
 		api = folderURL + "api/"
 	}
-	return ui.render(c, http.StatusOK, "dashboard", page{Title: title, Live: live, Trail: tr, API: api, P: map[string]any{
+	data := map[string]any{
 		"Jobs": rows, "Queue": queue, "Executors": execs, "Offline": offline,
 		"CanCreate": c.ID.User != nil && c.HasOn(folder, authz.ItemCreate), "NewItemPath": newItem,
 		"Folder": map[bool]string{true: name}[folder != nil], "FolderURL": folderURL,
 		"CanConfigure": folder != nil && c.HasOn(folder, authz.ItemConfigure), "CanDelete": folder != nil && c.HasOn(folder, authz.ItemDelete),
-	}})
+	}
+	title, tr = ui.viewData(c, folder, v, data, title, tr)
+	return ui.render(c, http.StatusOK, "dashboard", page{Title: title, Live: live, Trail: tr, API: api, P: data})
 }
 
 // historySummary is what the dashboard shows of a job's history,
@@ -295,18 +304,23 @@ type historyRow struct {
 // JobPage is /job/N/: history, Build Now or the parameters form,
 // Configure, Disable/Enable, Delete, and the build-time trend.
 func (ui *UI) JobPage(c *request.Call, job *model.Job) error {
-	recent, err := ui.builds.List(c.Ctx(), job.ID, 30)
+	pager, recent, err := ui.historyOf(c, job, c.Root+jobPath(job.Name), historyWidgetSize)
 	if err != nil {
 		return err
 	}
-	var hist []historyRow
 	busy := false
-	for _, b := range recent {
-		color := b.Result.Color()
-		if b.Building {
-			color, busy = "grey_anime", true
+	for _, r := range pager.Rows {
+		busy = busy || r.Building
+	}
+	if pager.Newest != "" {
+		// A page of older builds: the trend still shows the newest.
+		if recent, err = ui.builds.List(c.Ctx(), job.ID, historyWidgetSize); err != nil {
+			return err
 		}
-		hist = append(hist, historyRow{Number: b.Number, Color: color, StartedAt: b.StartedAt, Duration: b.Duration, Building: b.Building})
+	}
+	links, err := ui.permalinks(c.Ctx(), c, job)
+	if err != nil {
+		return err
 	}
 	waiting := ""
 	if w := ui.farm.JobItem(job.ID); w != nil {
@@ -338,14 +352,18 @@ func (ui *UI) JobPage(c *request.Call, job *model.Job) error {
 			params[i].Default = "" // never sent to the browser
 		}
 	}
-	return ui.render(c, http.StatusOK, "job", page{Title: job.Name, Live: live, Trail: jobTrail(c, job.Name), API: c.Root + jobPath(job.Name) + "api/", P: map[string]any{
+	data := map[string]any{
 		"Name": job.Name, "URL": c.Root + jobPath(job.Name), "Color": job.Color(),
 		"Description": job.Config.Description, "Disabled": job.Config.Disabled, "Params": params,
 		"CanBuild": c.Has(authz.ItemBuild), "CanConfigure": c.Has(authz.ItemConfigure), "CanDelete": c.Has(authz.ItemDelete),
-		"Builds": hist, "Waiting": waiting, "Trend": trend(recent),
+		"Builds": pager.Rows, "Pager": pager, "Permalinks": links, "Waiting": waiting, "Trend": trend(recent),
 		"Upstream": refs(ui.jobs.Upstream(job)), "Downstream": refs(ui.jobs.Downstream(job)),
 		"NotRun": ui.farm.Unsupported(job), "Git": ui.jobGit(c, job), "Health": health,
-	}})
+	}
+	if err := ui.addJobOutputs(c, job, data); err != nil {
+		return err
+	}
+	return ui.render(c, http.StatusOK, "job", page{Title: job.Name, Live: live, Trail: jobTrail(c, job.Name), API: c.Root + jobPath(job.Name) + "api/", P: data})
 }
 
 // consoleTail is how much of a log the console page shows inline; the
@@ -378,6 +396,9 @@ func (ui *UI) BuildPage(c *request.Call, job *model.Job, b *model.Build, console
 		"Duration": b.Duration, "Elapsed": time.Since(b.StartedAt), "Causes": causes, "Params": params,
 		"CanStop": c.Has(authz.ItemCancel), "CanDelete": c.Has(authz.RunDelete), "Console": console,
 	}
+	if err := ui.addBuildOutputs(c, b, data); err != nil {
+		return err
+	}
 	if !console {
 		g, err := ui.buildGit(c, job, b)
 		if err != nil {
@@ -406,6 +427,11 @@ func (ui *UI) BuildPage(c *request.Call, job *model.Job, b *model.Build, console
 	if console {
 		title += " Console"
 	}
+	nav, err := ui.navOf(c, job, b)
+	if err != nil {
+		return err
+	}
+	data["Nav"] = nav
 	tr := append(jobTrail(c, job.Name), trail{"#" + strconv.FormatInt(b.Number, 10), data["URL"].(string)})
 	return ui.render(c, http.StatusOK, "build", page{Title: title, Live: live, Trail: tr, API: data["URL"].(string) + "api/", P: data})
 }

@@ -161,7 +161,7 @@ func TestEveryPageRendersWhatItIsGiven(t *testing.T) {
 		t.Fatal(err)
 	}
 	tested := map[string]bool{}
-	for _, c := range pageCases {
+	for _, c := range append(pageCases, outputPageCases...) {
 		tested[c.name] = true
 		t.Run("the "+c.name+" page shows its data, escaped", func(t *testing.T) {
 			var buf bytes.Buffer

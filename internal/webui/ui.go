@@ -20,7 +20,10 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/flash"
 	"github.com/jeeves-ci/jeeves/internal/gitscm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/nodes"
+	"github.com/jeeves-ci/jeeves/internal/outputs"
 	"github.com/jeeves-ci/jeeves/internal/settings"
+	"github.com/jeeves-ci/jeeves/internal/views"
 )
 
 // UI serves the web UI's pages over the services.
@@ -31,7 +34,13 @@ type UI struct {
 	farm     *farm.Farm
 	builds   *builds.Service
 	settings *settings.Service
-	audit    *audit.Log         // nil: no audit log
+	views    *views.Service
+	nodes    *nodes.Service
+	agents   Agents      // nil: no agent has connected (nodes.go)
+	sshCreds Credentials // nil: the agent form takes a credential id as typed
+	audit    *audit.Log  // nil: no audit log
+	outputs  *outputs.Parts
+	mail     *settings.MailService
 	creds    *credstore.Service // the credentials the forms offer
 	flash    *flash.Store       // the pages held for Post/Redirect/Get
 	log      *slog.Logger
@@ -50,8 +59,17 @@ type Services struct {
 	Farm     *farm.Farm
 	Builds   *builds.Service
 	Settings *settings.Service
-	Audit    *audit.Log         // nil: no audit log
-	Creds    *credstore.Service // the credentials the forms offer
+	Views    *views.Service
+	Nodes    *nodes.Service
+	// Agents and Credentials are the hooks of the node pages (nodes.go);
+	// nil until the services behind them are wired.
+	Agents      Agents
+	Credentials Credentials
+	Audit       *audit.Log         // nil: no audit log
+	Creds       *credstore.Service // the credentials the forms offer
+	// Outputs are what builds leave behind; Mail the mail settings.
+	Outputs *outputs.Parts
+	Mail    *settings.MailService
 	// Git is the git plugin: its pages, the source section of the job
 	// form, the git settings.
 	Git *gitscm.Plugin
@@ -69,7 +87,8 @@ func New(svc Services, held *flash.Store, version string, log *slog.Logger) (*UI
 	}
 	ui := &UI{
 		version: version, auth: svc.Auth, jobs: svc.Jobs, farm: svc.Farm, builds: svc.Builds, settings: svc.Settings,
-		audit: svc.Audit, git: svc.Git, creds: svc.Creds, flash: held, log: log, t: t,
+		views: svc.Views, nodes: svc.Nodes, agents: svc.Agents, sshCreds: svc.Credentials,
+		audit: svc.Audit, outputs: svc.Outputs, mail: svc.Mail, git: svc.Git, creds: svc.Creds, flash: held, log: log, t: t,
 	}
 	// A deleted build may be the last success or failure the dashboard
 	// remembers of its job.

@@ -259,16 +259,6 @@ func (ui *UI) CreateUserRefused(c *request.Call, err error) error {
 	return ui.usersPage(c, http.StatusBadRequest, msg, typed)
 }
 
-// NewAgent is the page after a new permanent agent's name was checked.
-func (ui *UI) NewAgent(c *request.Call, name, mode string) error {
-	return ui.render(c, http.StatusOK, "message", page{Title: "New agent", P: map[string]any{
-		"Heading": "New agent " + name,
-		"Text":    "The name " + name + " is free for a permanent agent (" + mode + ").",
-		"Detail":  "POST its settings to " + c.Root + "computer/doCreateItem with name, type=" + mode + " and the json field, as Jenkins's form does.",
-		"Back":    c.Root + "computer/",
-	}})
-}
-
 // SecurityPage is /user/NAME/security/: the user's API tokens and
 // password forms.
 func (ui *UI) SecurityPage(c *request.Call, u *model.User) error {

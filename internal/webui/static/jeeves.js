@@ -177,3 +177,79 @@
     });
   });
 })();
+
+// ---- Items, views, nodes and the search box (ui17a) ----------------------
+// Live name checks, completion of "Copy from" and the search box's
+// suggestions: each fetches one of the server's JSON or FormValidation
+// answers and puts its text (never its markup) on the page.
+(function () {
+  "use strict";
+
+  function debounce(fn, ms) {
+    var t = null;
+    return function () { clearTimeout(t); t = setTimeout(fn, ms); };
+  }
+
+  // A field with data-check is checked as it is typed, as Jenkins's
+  // checkUrl does: the answer's class and text go under the field, in
+  // the element its aria-describedby names.
+  function liveCheck(field) {
+    var out = document.getElementById(field.getAttribute("aria-describedby"));
+    if (!out) { return; }
+    var param = field.getAttribute("data-check-param") || "value";
+    var check = function () {
+      var url = field.getAttribute("data-check") + "?" + param + "=" + encodeURIComponent(field.value);
+      fetch(url, { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+        .then(function (html) {
+          var div = new DOMParser().parseFromString(html, "text/html").querySelector("div");
+          out.textContent = "";
+          field.removeAttribute("aria-invalid");
+          if (!div) { return; }
+          var kind = ["ok", "warning", "error"].indexOf(div.className) >= 0 ? div.className : "ok";
+          var p = document.createElement("p");
+          p.className = "check-" + kind;
+          p.textContent = div.textContent;
+          if (kind === "error") { field.setAttribute("aria-invalid", "true"); }
+          out.appendChild(p);
+        })
+        .catch(function () { /* the server checks again on submit */ });
+    };
+    field.addEventListener("input", debounce(check, 300));
+  }
+
+  // A field with a datalist is completed as it is typed from a JSON
+  // answer {"suggestions":[{"name":…}]}: Jenkins's autoComplete… and
+  // search/suggest.
+  function complete(field, url, param) {
+    var list = document.getElementById(field.getAttribute("list"));
+    if (!list) { return; }
+    var fill = function () {
+      if (field.value === "" && param === "query") { list.textContent = ""; return; }
+      fetch(url + "?" + param + "=" + encodeURIComponent(field.value), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+        .then(function (data) {
+          list.textContent = "";
+          (data.suggestions || []).slice(0, 20).forEach(function (s) {
+            var o = document.createElement("option");
+            o.value = s.name;
+            if (s.group) { o.label = s.group; }
+            list.appendChild(o);
+          });
+        })
+        .catch(function () { /* no suggestions: typing still works */ });
+    };
+    field.addEventListener("input", debounce(fill, 200));
+    field.addEventListener("focus", fill);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("input[data-check]").forEach(liveCheck);
+    document.querySelectorAll("input[data-complete]").forEach(function (f) {
+      complete(f, f.getAttribute("data-complete"), "value");
+    });
+    document.querySelectorAll("input[data-suggest]").forEach(function (f) {
+      complete(f, f.getAttribute("data-suggest"), "query");
+    });
+  });
+})();
