@@ -67,7 +67,9 @@ func open(home string, every time.Duration) (*Store, error) {
 	// fsyncs, 10–25 ms on a virtual disk, on whichever build's or
 	// request's commit crossed 1,000 pages); the checkpointer does, off
 	// their path. The log is what makes a commit durable either way.
-	for _, p := range []string{"foreign_keys(1)", "journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)", "wal_autocheckpoint(0)"} {
+	// journal_size_limit: a burst between two checkpoints may grow the
+	// log past SQLite's usual 4 MB; it is cut back to 16 MB when reused.
+	for _, p := range []string{"foreign_keys(1)", "journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)", "wal_autocheckpoint(0)", "journal_size_limit(16777216)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
