@@ -19,6 +19,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -37,6 +38,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/gitscm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/launcher/local"
+	"github.com/jeeves-ci/jeeves/internal/mail"
 	"github.com/jeeves-ci/jeeves/internal/mailer"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
@@ -228,6 +230,9 @@ func (a *App) build(ctx context.Context, opt Options, logger *slog.Logger) error
 	a.Outputs = outputs.New(outputs.Deps{
 		Logger: logger, Store: st, Blobs: blobs, Builds: a.Builds, Jobs: a.Jobs, Settings: a.Settings, Mail: a.Mail,
 		Credentials: mailer.FromCredentials(a.Creds), ListenURL: opt.ListenURL,
+		Changes: func(job *model.Job, number int64) ([]mail.Change, []mail.Culprit, bool) {
+			return gitChanges(blobs, job, number, logger)
+		},
 	})
 	if err := a.buildGit(ctx, opt, st, blobs, logger); err != nil {
 		return err
@@ -421,4 +426,32 @@ func (a *App) closeAll() {
 		a.closed[i]()
 	}
 	a.closed = nil
+}
+
+// gitChanges is a build's git changelog as the mailer reads it: each
+// change with its author, and the authors (by e-mail, once each) for
+// sendToIndividuals, as Jenkins's build culprits.
+func gitChanges(blobs blob.Store, job *model.Job, number int64, logger *slog.Logger) ([]mail.Change, []mail.Culprit, bool) {
+	changes, ok, err := gitscm.ReadChanges(blobs, job, number)
+	if err != nil {
+		logger.Warn("cannot read a build's changes for its mail", "job", job.Name, "build", number, "err", err)
+	}
+	if !ok || err != nil {
+		return nil, nil, false
+	}
+	var out []mail.Change
+	var culprits []mail.Culprit
+	seen := map[string]bool{}
+	for _, c := range changes {
+		out = append(out, mail.Change{Author: c.Author, Message: c.Comment})
+		key := strings.ToLower(c.AuthorEmail)
+		if key == "" {
+			key = "name:" + c.Author
+		}
+		if !seen[key] {
+			seen[key] = true
+			culprits = append(culprits, mail.Culprit{FullName: c.Author, Email: c.AuthorEmail})
+		}
+	}
+	return out, culprits, true
 }
