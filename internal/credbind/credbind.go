@@ -19,8 +19,8 @@
 // credentials entry with ID 'x'", "ERROR: Credentials 'x' is of type …
 // where … was expected"), binding nothing.
 //
-// The files go away with the build: the teardown removes them however
-// the steps ended, aborted included. What a jeeves that died mid-build
+// The files go away with the build: the teardown removes them, and
+// their directory, however the steps ended, aborted included. What a jeeves that died mid-build
 // left is removed at the next start (Recover, an executor.Recoverer), and
 // a build's Setup also empties the directory of what an earlier build of
 // the same workspace left, since a workspace serves one build at a time.
@@ -50,8 +50,9 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/model"
 )
 
-// SecretFilesDir is the directory below WORKSPACE@tmp where builds'
-// secret files go, each build's in a directory of its own.
+// SecretFilesDir is the directory below WORKSPACE@tmp where a build's
+// secret files go. A workspace serves one build at a time, so it is that
+// build's alone: made at Setup, removed with its files by the teardown.
 const SecretFilesDir = "secretFiles"
 
 // cleanupTimeout bounds removing a build's secret files.
@@ -177,18 +178,20 @@ func needsFiles(bindings []binding.Binding) bool {
 
 // setup binds the credentials into build b and returns the ids of those
 // it bound. The teardown it returns, also with an error, removes the
-// secret files.
+// secret files and their directory.
 func (c *Contributor) setup(ctx context.Context, b *executor.Build, ref credstore.Build, bindings []binding.Binding) (func(context.Context, *executor.Build), []string, error) {
 	fail := func(err error) error {
 		fmt.Fprintf(b.Console(), "ERROR: %v\n", err)
 		return err
 	}
 	var dir string
+	var teardown func(context.Context, *executor.Build)
 	if needsFiles(bindings) {
 		var err error
 		if dir, err = c.prepareDir(ctx, b); err != nil {
 			return nil, nil, fail(fmt.Errorf("cannot make the directory for the secret files: %w", err))
 		}
+		teardown = func(_ context.Context, b *executor.Build) { c.remove(b, dir) }
 	}
 	var ids []string
 	plan, err := binding.Bind(bindings, dir, func(id string) (*credentials.Credential, error) {
@@ -199,7 +202,7 @@ func (c *Contributor) setup(ctx context.Context, b *executor.Build, ref credstor
 		return cred, err
 	})
 	if err != nil {
-		return nil, nil, fail(err)
+		return teardown, nil, fail(err)
 	}
 	// Nothing is masked before Mask, so every secret is masked before
 	// anything about the binding is printed; every use is audited
@@ -208,10 +211,6 @@ func (c *Contributor) setup(ctx context.Context, b *executor.Build, ref credstor
 	c.creds.AuditUse(ref, ids...)
 	for _, w := range plan.Warnings {
 		fmt.Fprintln(b.Console(), w)
-	}
-	var teardown func(context.Context, *executor.Build)
-	if len(plan.Files) > 0 {
-		teardown = func(_ context.Context, b *executor.Build) { c.remove(b, plan.Files) }
 	}
 	for _, f := range plan.Files {
 		if err := b.Launcher.WriteFile(ctx, f.Path, bytes.NewReader(f.Data), f.Mode); err != nil {
@@ -256,17 +255,16 @@ func (c *Contributor) prepareDir(ctx context.Context, b *executor.Build) (string
 	return dir, nil
 }
 
-// remove deletes a build's secret files, saying in the console when it
-// cannot (the next build of the workspace, or the next start, tries
-// again).
-func (c *Contributor) remove(b *executor.Build, files []binding.File) {
+// remove deletes the directory of a build's secret files with what it
+// holds, saying in the console when it cannot (the next build of the
+// workspace, or the next start, tries again). The workspace serves one
+// build at a time, so the directory is the build's alone.
+func (c *Contributor) remove(b *executor.Build, dir string) {
 	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 	defer cancel()
-	for _, f := range files {
-		if err := b.Launcher.RemoveAll(ctx, f.Path); err != nil {
-			fmt.Fprintf(b.Console(), "WARNING: cannot remove the secret file %s: %v\n", f.Path, err)
-			c.log.Error("cannot remove a build's secret file", "job", b.Job.Name, "build", b.Build.Number, "file", f.Path, "err", err)
-		}
+	if err := b.Launcher.RemoveAll(ctx, dir); err != nil {
+		fmt.Fprintf(b.Console(), "WARNING: cannot remove the secret files in %s: %v\n", dir, err)
+		c.log.Error("cannot remove a build's secret files", "job", b.Job.Name, "build", b.Build.Number, "dir", dir, "err", err)
 	}
 }
 

@@ -98,6 +98,7 @@ func TestBindings(t *testing.T) {
 		if d := w.secretDirs(t, "bound"); len(d) != 0 {
 			t.Errorf("left: %v", d)
 		}
+		w.secretDirLeft(t, "bound")
 	})
 	t.Run("each use is recorded as the credential's fingerprint and audited", func(t *testing.T) {
 		for _, id := range []string{"deploy", "gh-token", "npmrc", "github-ssh"} {
@@ -163,6 +164,7 @@ func TestBindingFailures(t *testing.T) {
 			if d := w.secretDirs(t, name); len(d) != 0 {
 				t.Fatalf("secret files left: %v", d)
 			}
+			w.secretDirLeft(t, name)
 			if uses, _ := w.svc.Uses(context.Background(), "npmrc"); len(uses) != 0 {
 				t.Fatalf("a failed binding recorded a use: %+v", uses)
 			}
@@ -171,7 +173,7 @@ func TestBindingFailures(t *testing.T) {
 }
 
 // TestAbort: a build aborted during its step has its secret file
-// removed.
+// removed, and their directory.
 func TestAbort(t *testing.T) {
 	w := open(t, "")
 	s := newSecrets(t)
@@ -187,6 +189,7 @@ func TestAbort(t *testing.T) {
 	if d := w.secretDirs(t, "aborted"); len(d) != 0 {
 		t.Fatalf("the aborted build left %v", d)
 	}
+	w.secretDirLeft(t, "aborted")
 }
 
 // TestLeftoversOfAnEarlierBuild: a build's setup removes what an earlier

@@ -181,6 +181,16 @@ func (w *world) secretDirs(t testing.TB, job string) []string {
 	return out
 }
 
+// secretDirLeft fails t if a job's WORKSPACE@tmp/secretFiles exists:
+// the teardown removes it with the files.
+func (w *world) secretDirLeft(t testing.TB, job string) {
+	t.Helper()
+	dir := filepath.Join(w.home, "workspace", job+"@tmp", SecretFilesDir)
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("%s is still there (%v)", dir, err)
+	}
+}
+
 // waitFor polls cond until it holds, failing t after a bound.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()

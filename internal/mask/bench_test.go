@@ -58,6 +58,16 @@ func BenchmarkNoSecrets(b *testing.B) { copyChunks(b, NewMasker(io.Discard, nil)
 // BenchmarkThreeSecrets masks three secrets (about 60 forms).
 func BenchmarkThreeSecrets(b *testing.B) { copyChunks(b, NewMasker(io.Discard, benchSecrets)) }
 
+// benchKey is an RSA private key's size and shape (1.7 KB of PEM).
+var benchKey = "-----BEGIN RSA PRIVATE KEY-----\n" + string(bytes.Repeat([]byte("MIIEowIBAAKCAQEAx3b1yrP4ZfWq9uE0oKj7N2m8dQv5tLc6hS1gR4aXyB0wZpJ\n"), 25)) + "-----END RSA PRIVATE KEY-----\n"
+
+// BenchmarkKeyAndThreeSecrets masks the three secrets and a private key
+// (its lines, escaped and base64 forms: 70 forms in all, the key's
+// lines repeating).
+func BenchmarkKeyAndThreeSecrets(b *testing.B) {
+	copyChunks(b, NewMasker(io.Discard, append([]string{benchKey}, benchSecrets...)))
+}
+
 // BenchmarkNewMasker is the set-up cost of masking three secrets.
 func BenchmarkNewMasker(b *testing.B) {
 	for b.Loop() {
@@ -68,8 +78,7 @@ func BenchmarkNewMasker(b *testing.B) {
 // BenchmarkNewMaskerKey is the set-up cost for an RSA private key (the
 // largest secret most jobs bind).
 func BenchmarkNewMaskerKey(b *testing.B) {
-	key := "-----BEGIN RSA PRIVATE KEY-----\n" + string(bytes.Repeat([]byte("MIIEowIBAAKCAQEAx3b1yrP4ZfWq9uE0oKj7N2m8dQv5tLc6hS1gR4aXyB0wZpJ\n"), 25)) + "-----END RSA PRIVATE KEY-----\n"
 	for b.Loop() {
-		NewMasker(io.Discard, append([]string{key}, benchSecrets...))
+		NewMasker(io.Discard, append([]string{benchKey}, benchSecrets...))
 	}
 }

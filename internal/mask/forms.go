@@ -18,11 +18,27 @@ import (
 // tells the build's log which variables are not masked (see Maskable).
 const MinLen = 3
 
-// MaxEncodedLen is the longest secret whose base64 forms are masked.
-// Longer secrets, and those of several lines (private keys, secret
-// files), are masked literally, line by line and in their escaped forms,
-// which keeps the matcher small.
+// MaxEncodedLen is the longest secret whose base64 forms are all masked
+// (every alignment, standard and URL-safe). Secrets up to MaxWrappedLen
+// get only their standard base64 from their first byte, whole and
+// wrapped, which is what tools print of a key or a file and keeps the
+// matcher's set-up short. Longer secrets are masked literally, line by
+// line and in their escaped forms.
 const MaxEncodedLen = 1024
+
+// MaxWrappedLen is the longest secret whose standard base64 (from its
+// first byte) is masked: 8 KiB, room for an RSA 4096-bit private key
+// with its passphrase (3.3 KB as PEM) or a secret file of that size.
+const MaxWrappedLen = 8 << 10
+
+// wrapWidths are the line lengths base64 tools wrap at: 76 (coreutils
+// base64, without -w 0) and 64 (openssl base64, PEM).
+var wrapWidths = [...]int{76, 64}
+
+// minWrappedLine is the shortest line of a wrapped base64 form that is
+// masked (see wrappedBase64Lines): 12 characters, 8 or 9 bytes of the
+// secret.
+const minWrappedLine = 12
 
 // Maskable reports whether a secret is long enough to be masked.
 func Maskable(secret string) bool { return len(secret) >= MinLen }
@@ -38,10 +54,18 @@ func Maskable(secret string) bool { return len(secret) >= MinLen }
 //     ^-escapes removed (as Jenkins's credentials-binding masks them);
 //   - URL-encoded (query and path escaping) and JSON-escaped (with and
 //     without HTML escaping), when these differ from the secret;
-//   - for one-line secrets up to MaxEncodedLen bytes, standard and URL-safe
-//     base64 at each of the three byte alignments a value can have inside
-//     a longer encoded text, padded, unpadded, and without the last
-//     character when that also encodes the bytes that follow;
+//   - for secrets up to MaxEncodedLen (1 KiB), of one line or several,
+//     standard and URL-safe base64 at each of the three byte alignments a
+//     value can have inside a longer encoded text, padded, unpadded, and
+//     without the last character when that also encodes the bytes that
+//     follow; for secrets up to MaxWrappedLen (8 KiB), the standard
+//     base64 from the secret's first byte (alignment 0) in these three
+//     ways;
+//   - for secrets up to MaxWrappedLen whose base64 is longer than a
+//     wrapped line, each line of their standard base64 (alignment 0)
+//     wrapped at 76 and at 64 characters (what "base64 FILE" and
+//     "openssl base64" print), the last one also without its padding and
+//     its last character, lines shorter than 12 characters left out;
 //   - for a secret of several lines (a private key), each line with at
 //     least MinLen characters once surrounding blanks are removed, except
 //     PEM armour lines ("-----BEGIN …-----"), so that a key printed in
@@ -74,8 +98,17 @@ func Forms(secret string) []string {
 	add(url.PathEscape(secret))
 	add(jsonEscaped(secret, true))
 	add(jsonEscaped(secret, false))
-	if len(secret) <= MaxEncodedLen && !strings.Contains(secret, "\n") {
+	if len(secret) <= MaxEncodedLen {
 		for _, f := range base64Forms(secret) {
+			add(f)
+		}
+	} else if len(secret) <= MaxWrappedLen {
+		for _, f := range base64Aligned(secret) {
+			add(f)
+		}
+	}
+	if len(secret) <= MaxWrappedLen {
+		for _, f := range wrappedBase64Lines(secret) {
 			add(f)
 		}
 	}
@@ -161,12 +194,58 @@ func base64Forms(s string) []string {
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
 		for k := 0; k < 3; k++ {
 			e := enc.EncodeToString(append(bytes.Repeat([]byte{0}, k), s...))[drop[k]:]
-			raw := strings.TrimRight(e, "=")
-			out = append(out, e, raw)
-			if pad := len(e) - len(raw); pad > 0 {
-				out = append(out, raw[:len(raw)-1])
+			out = appendEncoded(out, e)
+		}
+	}
+	return out
+}
+
+// base64Aligned is the standard base64 of s from its first byte, in
+// base64Forms's three ways.
+func base64Aligned(s string) []string {
+	return appendEncoded(nil, base64.StdEncoding.EncodeToString([]byte(s)))
+}
+
+// appendEncoded appends e, e unpadded and, when e is padded, e unpadded
+// without its last character (which also encodes what follows).
+func appendEncoded(out []string, e string) []string {
+	raw := strings.TrimRight(e, "=")
+	out = append(out, e, raw)
+	if len(raw) < len(e) {
+		out = append(out, raw[:len(raw)-1])
+	}
+	return out
+}
+
+// wrappedBase64Lines is each line of the standard base64 of s wrapped
+// at the wrapWidths, when it takes more than one line; the last line is
+// also given unpadded and, when padded, without its last character,
+// which also encodes whatever follows s (as in base64Forms). Only the
+// encoding of s from its first byte is wrapped: where a line breaks
+// depends on everything before s, so an s inside a longer wrapped text is
+// masked only where its lines fall as they would alone.
+func wrappedBase64Lines(s string) []string {
+	e := base64.StdEncoding.EncodeToString([]byte(s))
+	var out []string
+	for _, w := range wrapWidths {
+		if len(e) <= w {
+			continue
+		}
+		for i := 0; i < len(e); i += w {
+			line := e[i:min(i+w, len(e))]
+			out = append(out, line)
+			if i+w < len(e) {
+				continue
+			}
+			raw := strings.TrimRight(line, "=")
+			if len(raw) < len(line) {
+				out = append(out, raw, raw[:len(raw)-1])
 			}
 		}
+		// A short last line is left out: masking every "ZXk" in a log
+		// for the last two bytes of a long secret would hide more than
+		// it protects.
+		out = slices.DeleteFunc(out, func(f string) bool { return len(f) < minWrappedLine })
 	}
 	return out
 }

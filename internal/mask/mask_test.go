@@ -123,11 +123,82 @@ func TestForms(t *testing.T) {
 		}
 	})
 	t.Run("long secrets have no base64 forms", func(t *testing.T) {
-		long := strings.Repeat("k", MaxEncodedLen+1)
+		long := strings.Repeat("k", MaxWrappedLen+1)
 		b64 := base64.StdEncoding.EncodeToString([]byte(long))
 		for _, f := range Forms(long) {
 			if strings.Contains(b64, f) {
 				t.Errorf("a base64 form of %d bytes", len(f))
+			}
+		}
+	})
+}
+
+// wrap is base64 text wrapped at width, each line ending in a newline,
+// as coreutils base64 and openssl base64 print it.
+func wrap(e string, width int) string {
+	var b strings.Builder
+	for i := 0; i < len(e); i += width {
+		b.WriteString(e[i:min(i+width, len(e))])
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// chunks splits s into writes of n bytes, to split forms across writes.
+func chunks(s string, n int) []string {
+	var out []string
+	for ; len(s) > n; s = s[n:] {
+		out = append(out, s[:n])
+	}
+	return append(out, s)
+}
+
+func TestBase64OfAKey(t *testing.T) {
+	// A PEM key of 1.7 KB (over MaxEncodedLen), its body random.
+	body := make([]byte, 1200)
+	rand.NewChaCha8([32]byte{1}).Read(body)
+	key := "-----BEGIN RSA PRIVATE KEY-----\n" + wrap(base64.StdEncoding.EncodeToString(body), 64) + "-----END RSA PRIVATE KEY-----\n"
+	if len(key) <= MaxEncodedLen || len(key) > MaxWrappedLen {
+		t.Fatalf("the key is %d bytes", len(key))
+	}
+	std := base64.StdEncoding.EncodeToString([]byte(key))
+	withNewline := base64.StdEncoding.EncodeToString([]byte(key + "\n")) // echo "$KEY" | base64
+	cases := []struct {
+		name, text string
+	}{
+		{"base64 -w 0 (one line)", "data: " + std + "\n"},
+		{"base64 -w 0 of the key and a newline", "data: " + withNewline + "\n"},
+		{"base64, wrapped at 76", wrap(std, 76)},
+		{"base64 of the key and a newline, wrapped at 76", wrap(withNewline, 76)},
+		{"openssl base64, wrapped at 64", wrap(std, 64)},
+	}
+	for _, c := range cases {
+		t.Run(c.name+" shows no line of the encoded key", func(t *testing.T) {
+			got := masked(t, []string{key}, chunks(c.text, 100)...)
+			for line := range strings.Lines(got) {
+				line = strings.TrimSuffix(line, "\n")
+				if rest := strings.ReplaceAll(strings.TrimPrefix(line, "data: "), Mask, ""); len(rest) >= minWrappedLine {
+					t.Errorf("shown: %q", line)
+				}
+			}
+			// What is shown is at most the short tail of the last line.
+			if strings.Count(got, Mask) == 0 {
+				t.Errorf("nothing masked:\n%s", got)
+			}
+		})
+	}
+	t.Run("a key's base64 inside a longer encoding (another alignment) is not masked, as SECURITY.md says", func(t *testing.T) {
+		text := base64.StdEncoding.EncodeToString([]byte("x" + key))
+		if got := masked(t, []string{key}, text); got != text {
+			t.Errorf("masked: %q", got)
+		}
+	})
+	t.Run("a short key's base64 is masked at every alignment", func(t *testing.T) {
+		short := "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU\nAAAAC3NzaC1lZDI1NTE5AAAAIOx\n-----END OPENSSH PRIVATE KEY-----\n"
+		for k := range 3 {
+			text := base64.URLEncoding.EncodeToString([]byte(strings.Repeat("x", k) + short))
+			if got := masked(t, []string{short}, text); !strings.Contains(got, Mask) || len(got) > len(Mask)+8 {
+				t.Errorf("alignment %d: %q", k, got)
 			}
 		}
 	})
