@@ -11,6 +11,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"log/slog"
@@ -28,6 +29,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/blob"
 	"github.com/jeeves-ci/jeeves/internal/builds"
 	"github.com/jeeves-ci/jeeves/internal/credbind"
+	"github.com/jeeves-ci/jeeves/internal/credentials"
 	"github.com/jeeves-ci/jeeves/internal/credstore"
 	"github.com/jeeves-ci/jeeves/internal/executor"
 	"github.com/jeeves-ci/jeeves/internal/farm"
@@ -85,6 +87,11 @@ type Options struct {
 	// OnFinish, when set, is called after each build is recorded as
 	// finished (tests wait on it).
 	OnFinish func(model.Build)
+
+	// AgentOfflineTimeout is how long a build waits for its agent to
+	// come back after its connection dropped or jeeves restarted (0:
+	// nodes.DefaultOfflineTimeout).
+	AgentOfflineTimeout time.Duration
 }
 
 // App is a server, built: its services, its farm and its HTTP edge.
@@ -200,10 +207,20 @@ func (a *App) build(ctx context.Context, opt Options, logger *slog.Logger) error
 		ListenURL: opt.ListenURL, Logger: logger, OnFinish: opt.OnFinish, Logs: blobs,
 		Permits:      request.TriggerPermits(a.Auth, request.NewPerms(a.Authz, a.Jobs), logger),
 		Contributors: []executor.Contributor{credbind.New(a.Creds, logger)},
+		Agents:       a.Nodes,
 	}, st, a.Jobs)
 	if err != nil {
 		return err
 	}
+	// The agents connect now, and are closed after the farm is shut down
+	// (their durable steps go on running on them).
+	if err := a.Nodes.Start(ctx, nodes.Config{
+		Credentials: agentCredentials{a.Creds}, Farm: a.Farm, Blobs: blobs,
+		OfflineTimeout: opt.AgentOfflineTimeout, Logger: logger,
+	}); err != nil {
+		return err
+	}
+	a.onClose(a.Nodes.Close)
 	// A workspace left under a new item's name (by an older jeeves, or a
 	// removal that failed) is not the new item's: it starts empty.
 	a.Jobs.OnCreated(func(j *model.Job) {
@@ -239,6 +256,18 @@ func (a *App) build(ctx context.Context, opt Options, logger *slog.Logger) error
 		logger.Info("settings changed", "executors", v.Executors, "quietPeriod", v.QuietPeriod, "csrf", v.CSRF, "rootURL", v.RootURL)
 	})
 	return nil
+}
+
+// agentCredentials gives the agents' launchers the credentials their
+// credentialsId names, of either scope, each use audited.
+type agentCredentials struct{ c *credstore.Service }
+
+func (ac agentCredentials) Resolve(ctx context.Context, id string) (*credentials.Credential, error) {
+	c, err := ac.c.ResolveForJeeves(ctx, id, "an agent's SSH launcher")
+	if errors.Is(err, credstore.ErrNotFound) {
+		return nil, nil
+	}
+	return c, err
 }
 
 // ensureAdmin creates the first admin when the home has no user: with
