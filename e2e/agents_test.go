@@ -363,7 +363,7 @@ func TestAgentBuildsOutliveTheConnection(t *testing.T) {
 		j.waitConsole(t, b, "before")
 		j.stop()
 		old := j.url
-		j = start(top, j.home, nil, args...) // lives past this subtest
+		j = start(top, j.home, nil, args...)          // lives past this subtest
 		b.URL = strings.Replace(b.URL, old, j.url, 1) // a new port
 		b = j.finished(t, b, 60*time.Second)
 		if out := j.console(t, b); result(b) != "SUCCESS" || !strings.Contains(out, "after") {
