@@ -30,6 +30,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -249,6 +251,62 @@ func goJenkinsWorkflow(t *testing.T, j *jeeves, rec *recorder, secret string) {
 		}
 		return nil
 	}, job, build)
+	// What builds leave behind: GetArtifacts, Artifact.Save (which checks
+	// the download's MD5 against /fingerprint/<md5>/api/json) and the
+	// test report (GetResultSet).
+	var leaves *gojenkins.Build
+	step("a build that archives and records tests", func() error {
+		j, err := jk.CreateJob(ctx, withPublishers(shellJob("mkdir -p dist; head -c 300000 /dev/urandom > dist/app.bin; echo notes > dist/notes.txt; "+junitFile("TEST-gj.xml", "works", "breaks")),
+			archiverXML("dist/*")+junitXML("TEST-*.xml")), "gj-leaves")
+		if err != nil {
+			return err
+		}
+		id, err := j.InvokeSimple(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if leaves, err = jk.GetBuildFromQueueID(ctx, j, id); err != nil {
+			return err
+		}
+		if err := waitDone(leaves); err != nil {
+			return err
+		}
+		if leaves.GetResult() != "UNSTABLE" {
+			return fmt.Errorf("result %q", leaves.GetResult())
+		}
+		return nil
+	})
+	step("GetArtifacts and Artifact.Save with its MD5 check", func() error {
+		arts := leaves.GetArtifacts()
+		if len(arts) != 2 || arts[0].FileName != "app.bin" || arts[1].FileName != "notes.txt" {
+			return fmt.Errorf("artifacts %+v", arts)
+		}
+		dir := t.TempDir()
+		for _, a := range arts {
+			ok, err := a.Save(ctx, filepath.Join(dir, a.FileName))
+			if err != nil || !ok {
+				return fmt.Errorf("Save %s: %v %v", a.FileName, ok, err)
+			}
+		}
+		if b, err := os.ReadFile(filepath.Join(dir, "notes.txt")); err != nil || string(b) != "notes\n" {
+			return fmt.Errorf("notes.txt %q %v", b, err)
+		}
+		if fi, err := os.Stat(filepath.Join(dir, "app.bin")); err != nil || fi.Size() != 300000 {
+			return fmt.Errorf("app.bin %v %v", fi, err)
+		}
+		return nil
+	}, leaves)
+	step("GetResultSet", func() error {
+		rs, err := leaves.GetResultSet(ctx)
+		if err != nil {
+			return err
+		}
+		if rs.FailCount != 1 || rs.PassCount != 1 || len(rs.Suites) != 1 || len(rs.Suites[0].Cases) != 2 || rs.Suites[0].Cases[1].Status != "FAILED" {
+			return fmt.Errorf("%+v", rs)
+		}
+		_, err = jk.DeleteJob(ctx, "gj-leaves")
+		return err
+	}, leaves)
 	step("InvokeSimple with parameters", func() error {
 		var err error
 		if params, err = jk.CreateJob(ctx, paramJob, "gj-params"); err != nil {

@@ -72,11 +72,12 @@ func TestUIPages(t *testing.T) {
 	}
 
 	t.Run("the audit page lists changes newest first and filters by action", func(t *testing.T) {
-		body := j.page(t, "manage/audit/?action=POST+/job/plain/build").body
+		// The page lets long actions wrap at their slashes (<wbr>).
+		body := strings.ReplaceAll(j.page(t, "manage/audit/?action=POST+/job/plain/build").body, "<wbr>", "")
 		if !strings.Contains(body, "POST /job/plain/build") || strings.Contains(body, "POST /createItem") {
 			t.Errorf("filtered audit page:\n%s", body)
 		}
-		all := j.page(t, "manage/audit/").body
+		all := strings.ReplaceAll(j.page(t, "manage/audit/").body, "<wbr>", "")
 		if i, k := strings.Index(all, "POST /job/plain/build"), strings.Index(all, "generateNewToken"); i < 0 || k < 0 || i > k {
 			t.Errorf("audit page is not newest first (build at %d, the first token at %d)", i, k)
 		}

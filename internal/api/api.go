@@ -23,8 +23,11 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/credstore"
 	"github.com/jeeves-ci/jeeves/internal/export"
 	"github.com/jeeves-ci/jeeves/internal/farm"
+	"github.com/jeeves-ci/jeeves/internal/gitscm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
+	"github.com/jeeves-ci/jeeves/internal/outputs"
 	"github.com/jeeves-ci/jeeves/internal/request"
 	"github.com/jeeves-ci/jeeves/internal/settings"
 	"github.com/jeeves-ci/jeeves/internal/views"
@@ -41,7 +44,9 @@ type API struct {
 	builds   *builds.Service
 	settings *settings.Service
 	audit    *audit.Log // nil: no audit log
+	outputs  *outputs.Parts
 	creds    *credstore.Service
+	git      *gitscm.Plugin
 	log      *slog.Logger
 	pages    Pages
 	// staticPrefix is where the web UI's assets are (itemCategories
@@ -63,7 +68,12 @@ type Services struct {
 	Builds   *builds.Service
 	Settings *settings.Service
 	Audit    *audit.Log // nil: no audit log
-	Creds    *credstore.Service
+	// Outputs are what builds leave behind: artifacts, test reports.
+	Outputs *outputs.Parts
+	Creds   *credstore.Service
+	// Git is the git plugin: the push hooks, and what builds checked
+	// out.
+	Git *gitscm.Plugin
 }
 
 // Pages are the web UI's pages an API action answers with when one of
@@ -75,6 +85,18 @@ type Pages interface {
 	// CreateUserRefused is the Users page again, as typed, after the
 	// Create User form was refused with err (a 400).
 	CreateUserRefused(c *request.Call, err error) error
+	// RenameRefused is the Rename page again, as typed, after
+	// confirmRename refused newName with err (a 400).
+	RenameRefused(c *request.Call, job *model.Job, newName string, err error) error
+	// NewViewRefused is the New View page again, as typed, after
+	// createView refused the form with err (a 400).
+	NewViewRefused(c *request.Call, err error) error
+	// ViewConfigRefused is the Edit View page again, as typed, after
+	// configSubmit refused the form with err (a 400).
+	ViewConfigRefused(c *request.Call, v *model.View, err error) error
+	// Listing is the page of a directory, or of a glob's matches, of a
+	// build's artifacts or a job's workspace.
+	Listing(c *request.Call, l *Listing) error
 }
 
 // New returns the API over svc. pages answers what the web UI's forms
@@ -85,7 +107,7 @@ func New(svc Services, pages Pages, staticPrefix string, log *slog.Logger) *API 
 	}
 	return &API{
 		auth: svc.Auth, authz: svc.Authz, jobs: svc.Jobs, views: svc.Views, nodes: svc.Nodes, farm: svc.Farm,
-		builds: svc.Builds, settings: svc.Settings, audit: svc.Audit, creds: svc.Creds, log: log, pages: pages, staticPrefix: staticPrefix,
+		builds: svc.Builds, settings: svc.Settings, audit: svc.Audit, outputs: svc.Outputs, creds: svc.Creds, git: svc.Git, log: log, pages: pages, staticPrefix: staticPrefix,
 	}
 }
 
@@ -230,16 +252,3 @@ func (b *answerBuffer) finish() error {
 // answers only repeat themselves and cost the server; tree= reaches
 // anything deeper.
 const maxQueryDepth = 5
-
-// HelpPage is an object's api/: how to read it.
-func (a *API) HelpPage(c *request.Call) error {
-	request.PageHeaders(c.W.Header())
-	c.W.WriteHeader(http.StatusOK)
-	_, err := c.W.Write([]byte(`<!DOCTYPE html><html><head><title>Remote API</title></head><body>
-<h1>Remote API</h1>
-<p>This object can be read as <a href="json?pretty=true">JSON</a>, <a href="xml">XML</a> or <a href="python">Python</a>,
-with the <code>tree</code>, <code>depth</code> and <code>pretty</code> parameters, as in Jenkins.</p>
-</body></html>
-`))
-	return err
-}

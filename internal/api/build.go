@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/export"
@@ -87,7 +86,9 @@ func (a *API) StopBuild(c *request.Call, job *model.Job, b *model.Build) error {
 	if c.ID.User != nil {
 		by = c.ID.User.DisplayName()
 	}
-	a.farm.Stop(job.ID, b.Number, by)
+	if a.farm.Stop(job.ID, b.Number, by) {
+		c.Notify("Aborting " + job.Name + " #" + strconv.FormatInt(b.Number, 10))
+	}
 	url := c.Root + jobPath(job.Name) + strconv.FormatInt(b.Number, 10) + "/"
 	return request.RedirectAfterPost(c, url, url+"api/json")
 }
@@ -142,6 +143,15 @@ func (a *API) BuildObject(c *request.Call, job *model.Job, b *model.Build) *expo
 		}
 		actions = append(actions, newObject("hudson.model.ParametersAction", propVis("parameters", 2, vals)))
 	}
+	// The git plugin's BuildData comes before what the publishers
+	// added, as Jenkins adds them: at checkout, then after the steps.
+	allActions := func() any {
+		acts := actions[:len(actions):len(actions)]
+		if bd := a.gitBuildData(c, job, b.Number); bd != nil {
+			acts = append(acts, bd)
+		}
+		return append(acts, a.outputActions(c, b)...)
+	}
 	var result any
 	if !b.Building {
 		result = string(b.Result)
@@ -161,8 +171,8 @@ func (a *API) BuildObject(c *request.Call, job *model.Job, b *model.Build) *expo
 		desc = b.Description
 	}
 	return newObject("hudson.model.FreeStyleBuild",
-		prop("actions", actions),
-		prop("artifacts", []*export.Object{}),
+		prop("actions", export.Lazy(allActions)),
+		lazyProp("artifacts", func() any { return a.buildArtifacts(c, b) }),
 		prop("building", b.Building),
 		prop("description", desc),
 		prop("displayName", display),
@@ -172,39 +182,30 @@ func (a *API) BuildObject(c *request.Call, job *model.Job, b *model.Build) *expo
 		prop("fullDisplayName", strings.ReplaceAll(job.Name, "/", " » ")+" "+display),
 		prop("id", num),
 		prop("inProgress", b.Building),
-		prop("keepLog", false),
+		prop("keepLog", b.KeepLog),
 		propVis("number", 999, b.Number),
 		prop("queueId", b.QueueID),
 		prop("result", result),
 		prop("timestamp", b.StartedAt.UnixMilli()),
 		propVis("url", 2, url),
 		prop("builtOn", ""),
-		prop("changeSet", newObject("hudson.scm.EmptyChangeLogSet", prop("items", []*export.Object{}), prop("kind", nil))),
+		lazyProp("changeSet", func() any { return a.changeSetObject(c, job, b.Number) }),
 		prop("culprits", []*export.Object{}),
 	)
 }
 
-// estimatedDuration averages the last three successful builds, -1 if none.
+// estimatedDuration averages the last three successful builds, -1 if
+// none (builds.EstimatedDuration).
 func (a *API) estimatedDuration(c *request.Call, job *model.Job) any {
-	bs, err := a.builds.List(c.Ctx(), job.ID, 20)
+	d, ok, err := a.builds.EstimatedDuration(c.Ctx(), job.ID)
 	if err != nil {
 		c.Fail(err)
 		return -1
 	}
-	var sum time.Duration
-	n := 0
-	for _, b := range bs {
-		if !b.Building && (b.Result == model.Success || b.Result == model.Unstable) {
-			sum += b.Duration
-			if n++; n == 3 {
-				break
-			}
-		}
-	}
-	if n == 0 {
+	if !ok {
 		return -1
 	}
-	return (sum / time.Duration(n)).Milliseconds()
+	return d.Milliseconds()
 }
 
 func causeObject(c model.Cause) *export.Object {
@@ -226,6 +227,9 @@ func causeObject(c model.Cause) *export.Object {
 	case model.CauseUpstream:
 		return newObject("hudson.model.Cause$UpstreamCause", propVis("shortDescription", 3, c.Description()),
 			propVis("upstreamBuild", 3, c.Build), propVis("upstreamProject", 3, c.Project), propVis("upstreamUrl", 3, jobPath(c.Project)))
+	}
+	if class := gitCauseClass(c.Kind); class != "" {
+		return newObject(class, propVis("shortDescription", 3, c.Description()))
 	}
 	return newObject("hudson.model.Cause", propVis("shortDescription", 3, c.Description()))
 }
@@ -333,6 +337,7 @@ func (a *API) DeleteBuild(c *request.Call, job *model.Job, b *model.Build) error
 	if err := a.builds.Delete(c.Ctx(), job.ID, b.Number); err != nil {
 		return request.Refused(err)
 	}
+	c.Notify("Deleted " + job.Name + " #" + strconv.FormatInt(b.Number, 10))
 	url := c.Root + jobPath(job.Name)
 	return request.RedirectAfterPost(c, url, url+"api/json")
 }

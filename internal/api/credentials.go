@@ -249,6 +249,7 @@ func (a *API) CreateCredentials(c *request.Call, base string) error {
 	if wantsJSON(c) {
 		return jsonNotice(c, credentials.MsgCreated, "SUCCESS", p.ID)
 	}
+	c.Notify("Created the credential ‘" + p.ID + "’")
 	domain := request.CredentialsURL(c, base)
 	return request.RedirectAfterPost(c, domain, domain+"api/json")
 }
@@ -376,6 +377,7 @@ func (a *API) UpdateCredentialSubmit(c *request.Call, base, id string) error {
 	if wantsJSON(c) {
 		return jsonNotice(c, credentials.MsgUpdated, "SUCCESS", id)
 	}
+	c.Notify("Saved the credential ‘" + id + "’")
 	self := request.CredentialURL(c, base, id)
 	return request.RedirectAfterPost(c, self, self+"api/json")
 }
@@ -396,6 +398,7 @@ func (a *API) DeleteCredential(c *request.Call, base, id string) error {
 	if wantsJSON(c) {
 		return jsonNotice(c, credentials.MsgDeleted, "SUCCESS", id)
 	}
+	c.Notify("Deleted the credential ‘" + id + "’")
 	domain := request.CredentialsURL(c, base)
 	return request.RedirectAfterPost(c, domain, domain+"api/json")
 }

@@ -2,7 +2,6 @@ package api
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -175,11 +174,22 @@ func (a *API) RenameItem(c *request.Call, job *model.Job) error {
 	if newName == "" {
 		newName = c.R.PostFormValue("newName")
 	}
+	// The Rename page's form comes back with the reason beside the name.
+	refused := func(err error) error {
+		if _, ok := request.FormMessage(err); ok && request.FromForm(c) {
+			return a.pages.RenameRefused(c, job, newName, err)
+		}
+		return err
+	}
+	if request.FromForm(c) {
+		// Jenkins's confirmRename trims the name its form sends.
+		newName = strings.TrimSpace(newName)
+	}
 	if newName == "" {
-		return request.BadRequest("Query parameter 'newName' is required")
+		return refused(request.BadRequest("Query parameter 'newName' is required"))
 	}
 	if err := jobs.CheckName(newName); err != nil {
-		return request.Refused(err)
+		return refused(request.Refused(err))
 	}
 	if err := c.MayRename(job, inFolder(jobs.Parent(job.Name), newName)); err != nil {
 		return err
@@ -189,14 +199,14 @@ func (a *API) RenameItem(c *request.Call, job *model.Job) error {
 	release, err := a.farm.HoldIdle(append(a.jobs.Inside(job.Name), job.ID))
 	if errors.Is(err, farm.ErrBusy) {
 		if jobs.IsFolder(job) {
-			return request.BadRequest("Cannot rename a folder while a job in it is building")
+			return refused(request.BadRequest("Cannot rename a folder while a job in it is building"))
 		}
-		return request.BadRequest("Cannot rename a job while it is building")
+		return refused(request.BadRequest("Cannot rename a job while it is building"))
 	}
 	defer release()
 	renamed, err := a.jobs.Rename(c.Ctx(), job.Name, newName)
 	if err != nil {
-		return request.Refused(err)
+		return refused(request.Refused(err))
 	}
 	if renamed.Name != job.Name {
 		if err := a.farm.MoveWorkspace(job.Name, renamed.Name); err != nil {
@@ -225,6 +235,7 @@ func (a *API) EnableJob(c *request.Call, job *model.Job, enable bool) error {
 	if !enable {
 		a.farm.CancelJob(c.Ctx(), job.ID, c.ID.Name(), false)
 	}
+	c.Notify(map[bool]string{true: "Enabled", false: "Disabled"}[enable] + " ‘" + job.Name + "’")
 	url := c.Root + jobPath(job.Name)
 	return request.RedirectAfterPost(c, url, url+"api/json")
 }
@@ -270,6 +281,7 @@ func (a *API) DeleteJob(c *request.Call, job *model.Job) error {
 	if f := jobs.Parent(job.Name); f != "" {
 		parent += jobPath(f)
 	}
+	c.Notify("Deleted ‘" + job.Name + "’")
 	return request.RedirectAfterPost(c, parent, parent+"api/json")
 }
 
@@ -330,6 +342,7 @@ func (a *API) JobObject(c *request.Call, job *model.Job) *export.Object {
 		actions = append(actions, params)
 		props = append(props, params)
 	}
+	actions = append(actions, a.jobDiskUsage(c, job))
 	// A build list at the default depth shows each build's number and
 	// url only: those need no more than the numbers.
 	builds := func(limit int) export.Pruned {
@@ -387,54 +400,28 @@ func (a *API) JobObject(c *request.Call, job *model.Job) *export.Object {
 		prop("disabled", job.Config.Disabled),
 		lazyProp("downstreamProjects", func() any { return a.projectRefs(c, a.jobs.Downstream(job)) }),
 		prop("labelExpression", nil),
-		prop("scm", newObject("hudson.scm.NullSCM")),
+		prop("scm", newObject(scmClass(job))),
 		lazyProp("upstreamProjects", func() any { return a.projectRefs(c, a.jobs.Upstream(job)) }),
 		export.Prop{Name: "allBuilds", Vis: -2, Value: builds(0)},
 	)
 }
 
-// healthReport is Jenkins's build stability report over the last five
-// completed builds.
+// healthReport is Jenkins's health of a job (Job.getBuildHealthReports):
+// the build stability over the last five completed builds
+// (builds.HealthOf) and the test health of the last finished build, the
+// worst first.
 func (a *API) healthReport(c *request.Call, job *model.Job) any {
-	results, err := a.builds.RecentResults(c.Ctx(), job.ID, 5)
+	var reports []*export.Object
+	var scores []int
+	if h, ok := a.testHealth(c, job); ok {
+		reports, scores = append(reports, healthObject(h.Description, h.Score)), append(scores, h.Score)
+	}
+	h, ok, err := a.builds.Health(c.Ctx(), job.ID)
 	c.Fail(err)
-	if err != nil || len(results) == 0 {
-		return []*export.Object{}
+	if err == nil && ok {
+		reports, scores = append(reports, healthObject(h.Description, h.Score)), append(scores, h.Score)
 	}
-	failed := 0
-	for _, r := range results {
-		if r == model.Failure {
-			failed++
-		}
-	}
-	total := len(results)
-	score := 100 * (total - failed) / total
-	var desc string
-	switch failed {
-	case 0:
-		desc = "No recent builds failed."
-	case total:
-		desc = "All recent builds failed."
-	default:
-		desc = fmt.Sprintf("%d out of the last %d builds failed.", failed, total)
-	}
-	bucket := "80plus"
-	switch {
-	case score <= 20:
-		bucket = "00to19"
-	case score <= 40:
-		bucket = "20to39"
-	case score <= 60:
-		bucket = "40to59"
-	case score <= 80:
-		bucket = "60to79"
-	}
-	return []*export.Object{newObject("",
-		propVis("description", 2, "Build stability: "+desc),
-		propVis("iconClassName", 2, "icon-health-"+bucket),
-		propVis("iconUrl", 2, "health-"+bucket+".png"),
-		propVis("score", 2, score),
-	)}
+	return sortHealth(append([]*export.Object{}, reports...), scores)
 }
 
 var paramDefClass = map[model.ParamKind]string{

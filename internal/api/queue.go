@@ -46,6 +46,9 @@ func (a *API) CancelItem(c *request.Call, id int64) error {
 	} else if err != nil {
 		return err
 	}
+	if c.Item != nil {
+		c.Notify("Cancelled ‘" + c.Item.Name + "’ in the queue")
+	}
 	api := c.Root + "queue/item/" + strconv.FormatInt(id, 10) + "/api/json"
 	return request.RedirectAfterPost(c, c.Root, api)
 }

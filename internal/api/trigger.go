@@ -79,6 +79,7 @@ func (a *API) Build(c *request.Call, job *model.Job, withParams bool) error {
 		return err
 	}
 	if request.FromForm(c) {
+		c.Notify("Build scheduled")
 		return request.SeeOther(c, c.Root+jobPath(job.Name))
 	}
 	// Always 201 with the item's URL, also when the request was folded

@@ -292,6 +292,7 @@ func (a *API) createAccount(c *request.Call) error {
 		return err
 	}
 	if request.FromForm(c) {
+		c.Notify("Created the user ‘" + u.ID + "’")
 		return request.SeeOther(c, c.Root+"manage/users/")
 	}
 	return request.RedirectAfterPost(c, c.Root+"user/"+u.ID+"/", c.Root+"user/"+u.ID+"/api/json")
@@ -314,5 +315,6 @@ func (a *API) DeleteUser(c *request.Call, u *model.User) error {
 	if err := a.auth.DeleteUser(c.Ctx(), u.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
+	c.Notify("Deleted the user ‘" + u.ID + "’")
 	return request.RedirectAfterPost(c, c.Root+"manage/users/", c.Root+"api/json")
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/configxml"
 	"github.com/jeeves-ci/jeeves/internal/export"
-	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/request"
 	"github.com/jeeves-ci/jeeves/internal/store"
@@ -118,8 +117,20 @@ func (a *API) ViewConfigSubmit(c *request.Call, v *model.View) error {
 			f.StatusFilter = &enabled
 		}
 	}
+	if v.Config.Class == configxml.ListViewClass {
+		// The jobs the caller cannot see were not offered to tick: the
+		// view keeps them, as it does for a posted config.xml.
+		for _, n := range v.Config.JobNames {
+			if j, err := a.jobs.Get(n); err == nil && !c.CanSee(j) && !slices.Contains(f.JobNames, n) {
+				f.JobNames = append(f.JobNames, n)
+			}
+		}
+	}
 	nv, err := a.views.Submit(c.Ctx(), v.Name, f)
 	if err != nil {
+		if _, ok := request.FormMessage(request.Refused(err)); ok && request.FromForm(c) {
+			return a.pages.ViewConfigRefused(c, v, request.Refused(err))
+		}
 		return request.Refused(err)
 	}
 	u := c.Root + "view/" + url.PathEscape(nv.Name) + "/"
@@ -281,6 +292,13 @@ func (a *API) CreateView(c *request.Call) error {
 	name := c.R.URL.Query().Get("name")
 	var xml []byte
 	fromXML := request.IsXMLContentType(c.R.Header.Get("Content-Type"))
+	// The New View page's form comes back with the reason.
+	refused := func(err error) error {
+		if _, ok := request.FormMessage(err); ok && request.FromForm(c) {
+			return a.pages.NewViewRefused(c, err)
+		}
+		return err
+	}
 	if fromXML {
 		body, err := request.ReadBody(c)
 		if err != nil {
@@ -299,23 +317,30 @@ func (a *API) CreateView(c *request.Call) error {
 		case configxml.MyViewClass:
 			xml = configxml.NewMyView(name)
 		case "":
-			return request.BadRequest("No view type is specified")
+			return refused(request.BadRequest("No view type is specified"))
 		default:
-			return request.BadRequest("No view type ‘" + mode + "’ is known")
+			return refused(request.BadRequest("No view type ‘" + mode + "’ is known"))
 		}
 	}
 	if name == "" {
-		return request.BadRequest("Query parameter 'name' is required")
+		return refused(request.BadRequest("Query parameter 'name' is required"))
 	}
-	if _, err := a.views.Create(c.Ctx(), name, xml); err != nil {
-		return request.Refused(err)
+	v, err := a.views.Create(c.Ctx(), name, xml)
+	if err != nil {
+		return refused(request.Refused(err))
 	}
 	if fromXML {
 		c.W.WriteHeader(http.StatusOK)
 		return nil
 	}
+	// A browser lands where Jenkins's View.getPostConstructLandingPage
+	// sends it: a new list view's Edit View page.
 	u := c.Root + "view/" + url.PathEscape(name) + "/"
-	return request.RedirectAfterPost(c, u, u+"api/json")
+	page := u
+	if v.Config.Class == configxml.ListViewClass {
+		page += "configure"
+	}
+	return request.RedirectAfterPost(c, page, u+"api/json")
 }
 
 // ViewObject is a view's API object listing jobs.
@@ -367,18 +392,7 @@ func (a *API) ListViewObject(c *request.Call, v *model.View) *export.Object {
 
 // viewShows reports whether view v lists the top-level item j.
 func (a *API) viewShows(c *request.Call, v *model.View, j *model.Job, in func(string) bool) bool {
-	if v.Config.Class == configxml.MyViewClass {
-		return c.HasOn(j, authz.ItemConfigure)
-	}
-	if !in(j.Name) {
-		return false
-	}
-	// Jenkins's StatusFilter: true keeps enabled jobs, false disabled
-	// ones; folders are kept either way.
-	if sf := v.Config.StatusFilter; sf != nil && !jobs.IsFolder(j) && j.Config.Disabled == *sf {
-		return false
-	}
-	return true
+	return views.Shows(v, in, j, func(j *model.Job) bool { return c.HasOn(j, authz.ItemConfigure) })
 }
 
 // viewsList is the root's views: all, then the list views.

@@ -20,6 +20,8 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/api"
@@ -34,9 +36,14 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/executor"
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/flash"
+	"github.com/jeeves-ci/jeeves/internal/gitscm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/launcher/local"
+	"github.com/jeeves-ci/jeeves/internal/mail"
+	"github.com/jeeves-ci/jeeves/internal/mailer"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/nodes"
+	"github.com/jeeves-ci/jeeves/internal/outputs"
 	"github.com/jeeves-ci/jeeves/internal/request"
 	"github.com/jeeves-ci/jeeves/internal/server"
 	"github.com/jeeves-ci/jeeves/internal/settings"
@@ -92,6 +99,13 @@ type Options struct {
 	// come back after its connection dropped or jeeves restarted (0:
 	// nodes.DefaultOfflineTimeout).
 	AgentOfflineTimeout time.Duration
+
+	// Mail is the mail settings' defaults; MailFlags, when set, are the
+	// mail flags given on the command line or in the environment, and
+	// MailExplicit names those that win over what an admin saved.
+	Mail         settings.Mail
+	MailFlags    *settings.MailFlags
+	MailExplicit map[string]bool
 }
 
 // App is a server, built: its services, its farm and its HTTP edge.
@@ -104,14 +118,25 @@ type App struct {
 	Nodes    *nodes.Service
 	Builds   *builds.Service
 	Settings *settings.Service
+	Mail     *settings.MailService
 	Audit    *audit.Log
-	Creds    *credstore.Service // the credentials, sealed under HOME/secrets
-	Farm     *farm.Farm
-	Timer    *timer.Scheduler
-	Flash    *flash.Store // the pages held for Post/Redirect/Get
-	API      *api.API     // the remote access API's handlers
-	UI       *webui.UI    // the web UI's handlers
-	Server   *server.Server
+	// Creds are the credentials, sealed under HOME/secrets (builds bind
+	// them; the SMTP password is read from them).
+	Creds *credstore.Service
+	// Outputs are what builds leave behind: artifacts, test reports,
+	// the discarder of old builds, the mailer.
+	Outputs *outputs.Parts
+	Farm    *farm.Farm
+	Timer   *timer.Scheduler
+	Flash   *flash.Store // the pages held for Post/Redirect/Get
+	API     *api.API     // the remote access API's handlers
+	UI      *webui.UI    // the web UI's handlers
+	Server  *server.Server
+
+	// Git is the git plugin: GitSCM checkouts, SCM polling and the push
+	// hooks; GitSettings are its settings.
+	Git         *gitscm.Plugin
+	GitSettings *gitscm.Settings
 
 	// InitialAdminPassword is the password generated for the first
 	// admin when this home had no user; "" otherwise.
@@ -119,6 +144,10 @@ type App struct {
 
 	log    *slog.Logger
 	closed []func() // in the order they run
+	// stopRun ends what Run started, and running waits for it, before
+	// Close closes what it uses.
+	stopRun context.CancelFunc
+	running sync.WaitGroup
 }
 
 // New builds the server on opt.Home. When it fails, what it had opened
@@ -186,6 +215,9 @@ func (a *App) build(ctx context.Context, opt Options, logger *slog.Logger) error
 	if a.Settings, err = loadSettings(ctx, st, opt); err != nil {
 		return err
 	}
+	if a.Mail, err = loadMail(ctx, st, opt); err != nil {
+		return err
+	}
 	if a.Audit, err = audit.Open(filepath.Join(opt.Home, "audit"), opt.Audit); err != nil {
 		return fmt.Errorf("open the audit log: %w", err)
 	}
@@ -201,12 +233,22 @@ func (a *App) build(ctx context.Context, opt Options, logger *slog.Logger) error
 	})); err != nil {
 		return fmt.Errorf("open the credentials: %w", err)
 	}
+	a.Outputs = outputs.New(outputs.Deps{
+		Logger: logger, Store: st, Blobs: blobs, Builds: a.Builds, Jobs: a.Jobs, Settings: a.Settings, Mail: a.Mail,
+		Credentials: mailer.FromCredentials(a.Creds), ListenURL: opt.ListenURL,
+		Changes: func(job *model.Job, number int64) ([]mail.Change, []mail.Culprit, bool) {
+			return gitChanges(blobs, job, number, logger)
+		},
+	})
+	if err := a.buildGit(ctx, opt, st, blobs, logger); err != nil {
+		return err
+	}
 	cur := a.Settings.Get()
 	a.Farm, err = farm.New(ctx, farm.Config{
 		Executors: cur.Executors, QuietPeriod: cur.QuietPeriod, Home: opt.Home, RootURL: cur.RootURL,
 		ListenURL: opt.ListenURL, Logger: logger, OnFinish: opt.OnFinish, Logs: blobs,
 		Permits:      request.TriggerPermits(a.Auth, request.NewPerms(a.Authz, a.Jobs), logger),
-		Contributors: []executor.Contributor{credbind.New(a.Creds, logger)},
+		Contributors: append([]executor.Contributor{credbind.New(a.Creds, logger), a.Git}, a.Outputs.Contributors()...),
 		Agents:       a.Nodes,
 	}, st, a.Jobs)
 	if err != nil {
@@ -221,6 +263,8 @@ func (a *App) build(ctx context.Context, opt Options, logger *slog.Logger) error
 		return err
 	}
 	a.onClose(a.Nodes.Close)
+
+	a.Git.SetQueue(a.Farm)
 	// A workspace left under a new item's name (by an older jeeves, or a
 	// removal that failed) is not the new item's: it starts empty.
 	a.Jobs.OnCreated(func(j *model.Job) {
@@ -232,12 +276,14 @@ func (a *App) build(ctx context.Context, opt Options, logger *slog.Logger) error
 	a.Flash = &flash.Store{}
 	if a.UI, err = webui.New(webui.Services{
 		Auth: a.Auth, Jobs: a.Jobs, Farm: a.Farm, Builds: a.Builds, Settings: a.Settings, Audit: a.Audit, Creds: a.Creds,
+		Views: a.Views, Nodes: a.Nodes,
+		Outputs: a.Outputs, Mail: a.Mail, Git: a.Git,
 	}, a.Flash, opt.Version, logger); err != nil {
 		return err
 	}
 	a.API = api.New(api.Services{
 		Auth: a.Auth, Authz: a.Authz, Jobs: a.Jobs, Views: a.Views, Nodes: a.Nodes, Farm: a.Farm, Builds: a.Builds,
-		Settings: a.Settings, Audit: a.Audit, Creds: a.Creds,
+		Settings: a.Settings, Audit: a.Audit, Creds: a.Creds, Outputs: a.Outputs, Git: a.Git,
 	}, a.UI, a.UI.StaticPrefix(), logger)
 	a.Server, err = server.New(server.Config{
 		Version: opt.Version, Logger: logger, TrustedProxies: opt.TrustedProxies, MaxBody: opt.MaxBody,
@@ -250,11 +296,38 @@ func (a *App) build(ctx context.Context, opt Options, logger *slog.Logger) error
 	if err != nil {
 		return err
 	}
+	a.Git.ServeHooks()
 	a.Settings.OnChange(func(v settings.Values) {
 		a.Farm.SetExecutors(v.Executors)
 		a.Farm.SetDefaults(v.QuietPeriod, v.RootURL)
 		logger.Info("settings changed", "executors", v.Executors, "quietPeriod", v.QuietPeriod, "csrf", v.CSRF, "rootURL", v.RootURL)
 	})
+	return nil
+}
+
+// buildGit makes the git plugin (a.Git) and loads its settings: it
+// resolves its remotes' credentials as a build of their job may
+// (credstore.Resolve: GLOBAL ones), and the GitHub hook secrets as
+// jeeves's own (ResolveForJeeves, audited). It is made before the farm,
+// which runs its checkouts, and given the farm's queue after.
+func (a *App) buildGit(ctx context.Context, opt Options, st store.Store, blobs blob.Store, logger *slog.Logger) error {
+	var err error
+	if a.GitSettings, err = gitscm.LoadSettings(ctx, st); err != nil {
+		return err
+	}
+	creds := a.Creds
+	a.Git = gitscm.New(gitscm.Config{
+		Jobs: a.Jobs, Builds: st, Blobs: blobs,
+		Credentials: gitscm.CredentialsFunc(func(ctx context.Context, id string, j *model.Job) (*credentials.Credential, error) {
+			if j == nil {
+				return creds.ResolveForJeeves(ctx, id, "GitHub hook signature")
+			}
+			return creds.Resolve(ctx, id, credstore.Build{JobID: j.ID, JobName: j.Name})
+		}),
+		Settings: a.GitSettings, Launcher: local.New(), Home: opt.Home,
+		Env: executor.InheritedEnv(os.Environ()), Logger: logger,
+	})
+	a.onClose(a.Git.Close)
 	return nil
 }
 
@@ -315,6 +388,21 @@ func loadSettings(ctx context.Context, st store.Settings, opt Options) (*setting
 	return sv, nil
 }
 
+// loadMail reads the saved mail settings over opt's defaults, then puts
+// back those the mail flags name as explicit.
+func loadMail(ctx context.Context, st store.Settings, opt Options) (*settings.MailService, error) {
+	m, err := settings.LoadMail(ctx, st, opt.Mail)
+	if err != nil {
+		return nil, err
+	}
+	if opt.MailFlags != nil {
+		if err := m.Override(func(v *settings.Mail) error { return opt.MailFlags.Apply(v, opt.MailExplicit) }); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
 // Handler is the HTTP handler of the whole server.
 func (a *App) Handler() http.Handler { return a.Server }
 
@@ -326,20 +414,35 @@ func (a *App) HTTPServer(errorLog *log.Logger) *http.Server { return a.Server.HT
 // server.Server.Listener).
 func (a *App) Listener(ln net.Listener) net.Listener { return a.Server.Listener(ln) }
 
-// Run runs the background work until ctx ends: the timer triggers and
-// the purge of expired sessions. It returns at once.
+// Run runs the background work until ctx ends or Close: the timer
+// triggers, the SCM polling, the purge of expired sessions and the
+// periodic discarder of old builds. It returns at once.
 func (a *App) Run(ctx context.Context) {
+	ctx, a.stopRun = context.WithCancel(ctx)
 	go a.Auth.PurgeSessionsEvery(ctx, auth.SessionPurgeInterval, func(err error) {
 		a.log.Warn("cannot delete expired sessions", "err", err)
 	})
 	go a.Timer.Run(ctx)
+	go a.Git.Run(ctx)
+	a.running.Go(func() { a.Outputs.Run(ctx) })
 }
 
 // Close stops the farm, letting running builds finish within grace and
-// aborting the rest, then closes the audit log, auth and the store.
+// aborting the rest, stops the background work, waits (within grace)
+// for the fingerprints of archived files still being computed, then
+// closes the audit log, auth and the store.
 func (a *App) Close(grace time.Duration) {
 	if a.Farm != nil {
 		a.Farm.Shutdown(grace)
+	}
+	if a.stopRun != nil {
+		a.stopRun()
+	}
+	a.running.Wait()
+	if a.Outputs != nil {
+		if err := a.Outputs.Close(grace); err != nil {
+			a.log.Warn("fingerprints still being computed at shutdown are not recorded", "err", err)
+		}
 	}
 	a.closeAll()
 }
@@ -352,4 +455,32 @@ func (a *App) closeAll() {
 		a.closed[i]()
 	}
 	a.closed = nil
+}
+
+// gitChanges is a build's git changelog as the mailer reads it: each
+// change with its author, and the authors (by e-mail, once each) for
+// sendToIndividuals, as Jenkins's build culprits.
+func gitChanges(blobs blob.Store, job *model.Job, number int64, logger *slog.Logger) ([]mail.Change, []mail.Culprit, bool) {
+	changes, ok, err := gitscm.ReadChanges(blobs, job, number)
+	if err != nil {
+		logger.Warn("cannot read a build's changes for its mail", "job", job.Name, "build", number, "err", err)
+	}
+	if !ok || err != nil {
+		return nil, nil, false
+	}
+	var out []mail.Change
+	var culprits []mail.Culprit
+	seen := map[string]bool{}
+	for _, c := range changes {
+		out = append(out, mail.Change{Author: c.Author, Message: c.Comment})
+		key := strings.ToLower(c.AuthorEmail)
+		if key == "" {
+			key = "name:" + c.Author
+		}
+		if !seen[key] {
+			seen[key] = true
+			culprits = append(culprits, mail.Culprit{FullName: c.Author, Email: c.AuthorEmail})
+		}
+	}
+	return out, culprits, true
 }

@@ -2,12 +2,14 @@ package app
 
 import (
 	"context"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jeeves-ci/jeeves/internal/settings"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -33,13 +35,17 @@ func TestNewBuildsAServerOnAHome(t *testing.T) {
 		}
 	})
 	t.Run("every part is built", func(t *testing.T) {
-		if a.Store == nil || a.Jobs == nil || a.Farm == nil || a.Timer == nil || a.API == nil || a.UI == nil || a.Server == nil || a.Handler() == nil {
+		if a.Store == nil || a.Jobs == nil || a.Farm == nil || a.Timer == nil || a.API == nil || a.UI == nil || a.Server == nil || a.Handler() == nil ||
+			a.Mail == nil || a.Creds == nil || a.Outputs == nil {
 			t.Fatalf("%+v", a)
 		}
 	})
 	saved := a.Settings.Get()
 	saved.Executors, saved.QuietPeriod = 4, time.Second
 	if err := a.Settings.Set(ctx, saved); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Mail.Set(ctx, settings.Mail{SMTPHost: "saved.example.com", AdminAddress: "saved@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 	a.Close(0)
@@ -67,6 +73,23 @@ func TestNewBuildsAServerOnAHome(t *testing.T) {
 		defer again.Close(0)
 		if v := again.Settings.Get(); v.Executors != 2 || v.QuietPeriod != time.Second {
 			t.Fatalf("settings %+v", v)
+		}
+	})
+	t.Run("the saved mail settings are read back, and a mail flag given explicitly wins over its saved value", func(t *testing.T) {
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		mf := settings.RegisterMailFlags(fs, func(string) string { return "" })
+		if err := fs.Parse([]string{"--smtp-host", "flag.example.com"}); err != nil {
+			t.Fatal(err)
+		}
+		withFlags := opt
+		withFlags.MailFlags, withFlags.MailExplicit = mf, mf.Explicit(fs, func(string) string { return "" })
+		again, err := New(ctx, withFlags)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer again.Close(0)
+		if m := again.Mail.Get(); m.SMTPHost != "flag.example.com" || m.AdminAddress != "saved@example.com" {
+			t.Fatalf("mail settings %+v", m)
 		}
 	})
 }

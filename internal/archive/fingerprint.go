@@ -233,6 +233,16 @@ const MaxFingerprintWait = 30 * time.Second
 // hash not yet known waits for them (up to MaxFingerprintWait), so that
 // a client checking an artifact it just downloaded finds it.
 func (s *Service) Fingerprint(ctx context.Context, md5sum string, visible func(job string) bool) (*export.Object, error) {
+	f, err := s.FingerprintOf(ctx, md5sum)
+	if err != nil {
+		return nil, err
+	}
+	return f.Export(visible), nil
+}
+
+// FingerprintOf is what is known of a file by its MD5, for a page to
+// show (Fingerprint exports it), found as Fingerprint finds it.
+func (s *Service) FingerprintOf(ctx context.Context, md5sum string) (*artifact.Fingerprint, error) {
 	md5sum = strings.ToLower(md5sum)
 	if len(md5sum) != 32 || strings.Trim(md5sum, "0123456789abcdef") != "" {
 		return nil, store.ErrNotFound
@@ -249,7 +259,7 @@ func (s *Service) Fingerprint(ctx context.Context, md5sum string, visible func(j
 	if err != nil {
 		return nil, err
 	}
-	return FromRecord(rec).Export(visible), nil
+	return FromRecord(rec), nil
 }
 
 // FromRecord is a stored fingerprint as the artifact package exports it.

@@ -31,6 +31,7 @@ type Entry struct {
 	User      string    `json:"user"`                // "anonymous" when none
 	Auth      string    `json:"auth"`                // anonymous, session, password or token
 	TokenUUID string    `json:"tokenUuid,omitempty"` // for token requests
+	TokenName string    `json:"tokenName,omitempty"` // the token's name when it was used
 	Addr      string    `json:"addr"`
 	Action    string    `json:"action"` // auth.failure, token.use or the request: "POST /job/x/build"
 	Status    int       `json:"status"` // the HTTP status answered
@@ -39,11 +40,12 @@ type Entry struct {
 
 // The bounds on an entry's fields, in bytes of the JSON line (a quote
 // takes two, a control character or '<' six); a longer value is cut and
-// marked (see Truncate). A line is thus at most about 1.6 KB.
+// marked (see Truncate). A line is thus at most about 1.9 KB.
 const (
 	MaxUser   = 128
 	MaxAuth   = 16
 	MaxUUID   = 64
+	MaxToken  = 256 // a token's name
 	MaxAddr   = 64
 	MaxAction = 512
 	MaxDetail = 512
@@ -92,6 +94,7 @@ func (e Entry) bounded() Entry {
 	e.User = Truncate(e.User, MaxUser)
 	e.Auth = Truncate(e.Auth, MaxAuth)
 	e.TokenUUID = Truncate(e.TokenUUID, MaxUUID)
+	e.TokenName = Truncate(e.TokenName, MaxToken)
 	e.Addr = Truncate(e.Addr, MaxAddr)
 	e.Action = Truncate(e.Action, MaxAction)
 	e.Detail = Truncate(e.Detail, MaxDetail)

@@ -47,6 +47,7 @@ type Identity struct {
 	Method    Method
 	SessionID string // the raw session id, for Session
 	TokenUUID string // for Token
+	TokenName string // for Token: its name, as its owner gave it
 	// A token's limits beyond its owner's permissions (Token only).
 	Scopes []string // none: the owner's full rights
 	Jobs   string   // a glob of job full names; "" = every job
@@ -501,7 +502,7 @@ func (s *Service) reportFailure(ctx context.Context, via, userID, addr string, e
 // path is throttled.
 func (s *Service) Basic(ctx context.Context, userID, secret, addr string) (Identity, error) {
 	if u, t, err := s.CheckToken(ctx, userID, secret, addr); err == nil {
-		return Identity{User: u, Method: Token, TokenUUID: t.UUID, Scopes: t.Scopes, Jobs: t.Jobs, TokenExpires: t.ExpiresAt}, nil
+		return Identity{User: u, Method: Token, TokenUUID: t.UUID, TokenName: t.Name, Scopes: t.Scopes, Jobs: t.Jobs, TokenExpires: t.ExpiresAt}, nil
 	} else if !errors.Is(err, ErrBadCredentials) {
 		return Identity{}, err
 	}

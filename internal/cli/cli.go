@@ -23,6 +23,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/server"
+	"github.com/jeeves-ci/jeeves/internal/settings"
 	"github.com/jeeves-ci/jeeves/internal/store"
 	"github.com/jeeves-ci/jeeves/internal/version"
 )
@@ -95,6 +96,10 @@ type Options struct {
 	WriteTimeout    time.Duration
 	// AgentOfflineTimeout: see app.Options.
 	AgentOfflineTimeout time.Duration
+	// MailFlags are the mail settings given as flags or in the
+	// environment; MailExplicit names those given.
+	MailFlags    *settings.MailFlags
+	MailExplicit map[string]bool
 	// Ready, when set, receives the address the server listens on once it
 	// accepts connections (tests use it with --listen 127.0.0.1:0).
 	Ready func(addr string)
@@ -140,7 +145,12 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&auditKeep, "audit-keep", env("JEEVES_AUDIT_KEEP", "4"), "rotated files kept of each audit log (env JEEVES_AUDIT_KEEP)")
 	fs.StringVar(&auditDays, "audit-max-days", env("JEEVES_AUDIT_MAX_DAYS", "90"), "rotated audit log files older than this many days are deleted; 0 keeps them (env JEEVES_AUDIT_MAX_DAYS)")
 	fs.StringVar(&agentOffline, "agent-offline-timeout", env("JEEVES_AGENT_OFFLINE_TIMEOUT", "5m"), "how long a build on an agent waits for the agent to come back after its connection dropped or jeeves restarted, before it fails (env JEEVES_AGENT_OFFLINE_TIMEOUT)")
+	o.MailFlags = settings.RegisterMailFlags(fs, getenv)
 	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	o.MailExplicit = o.MailFlags.Explicit(fs, getenv)
+	if err := o.MailFlags.Apply(&settings.Mail{}, o.MailExplicit); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
@@ -281,6 +291,7 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 		TrustedProxies: o.TrustedProxies, MaxConns: maxConns, MaxConnsPerAddr: o.MaxConnsPerAddr,
 		IdleTimeout: o.IdleTimeout, BodyTimeout: o.BodyTimeout, WriteTimeout: o.WriteTimeout,
 		AgentOfflineTimeout: o.AgentOfflineTimeout,
+		MailFlags:           o.MailFlags, MailExplicit: o.MailExplicit,
 	})
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/jeeves-ci/jeeves/internal/executor"
+	"github.com/jeeves-ci/jeeves/internal/settings"
 )
 
 // TestServeReadsOnlyJEEVESVariables holds the rule builds rely on: every
@@ -52,6 +53,44 @@ func TestListenURL(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			if got := listenURL(c.listen, c.bound); got != c.want {
 				t.Fatalf("listenURL(%q, %v) = %q, want %q", c.listen, c.bound, got, c.want)
+			}
+		})
+	}
+}
+
+// TestServeMailFlags: the mail settings come from flags or JEEVES_*
+// variables, those given are named explicit (they win over what an admin
+// saved), and a bad value stops serve with the reason.
+func TestServeMailFlags(t *testing.T) {
+	env := map[string]string{"JEEVES_SMTP_HOST": "smtp.example.com", "JEEVES_ADMIN_ADDRESS": "ci@example.com"}
+	getenv := func(name string) string { return env[name] }
+	t.Run("flags and variables are read, and only those given are explicit", func(t *testing.T) {
+		o, err := parseServeFlags([]string{"--smtp-port", "2525", "--smtp-security", "STARTTLS", "--mail-from", "jeeves <ci@example.com>"}, getenv, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"smtp-host", "admin-address", "smtp-port", "smtp-security", "mail-from"} {
+			if !o.MailExplicit[name] {
+				t.Errorf("%s is not explicit", name)
+			}
+		}
+		if o.MailExplicit["smtp-credentials"] || o.MailExplicit["mail-reply-to"] {
+			t.Errorf("flags not given are explicit: %v", o.MailExplicit)
+		}
+		m := settings.Mail{ReplyTo: "saved@example.com"}
+		if err := o.MailFlags.Apply(&m, o.MailExplicit); err != nil {
+			t.Fatal(err)
+		}
+		want := settings.Mail{SMTPHost: "smtp.example.com", SMTPPort: 2525, Security: "starttls", AdminAddress: "ci@example.com",
+			From: "jeeves <ci@example.com>", ReplyTo: "saved@example.com"}
+		if m != want {
+			t.Fatalf("got %+v\nwant %+v", m, want)
+		}
+	})
+	for _, bad := range [][]string{{"--smtp-port", "twenty-five"}, {"--smtp-security", "tls13"}, {"--admin-address", "not an address"}, {"--smtp-host", "a/b"}} {
+		t.Run("serve refuses "+strings.Join(bad, " "), func(t *testing.T) {
+			if _, err := parseServeFlags(bad, getenv, io.Discard); err == nil {
+				t.Fatal("accepted")
 			}
 		})
 	}

@@ -34,7 +34,14 @@ const (
 	timerClass      = "hudson.triggers.TimerTrigger"
 	scmTriggerClass = "hudson.triggers.SCMTrigger"
 	buildTrigClass  = "hudson.tasks.BuildTrigger"
-	paramsProperty  = "hudson.model.ParametersDefinitionProperty"
+	archiverClass   = "hudson.tasks.ArtifactArchiver"
+	junitClass      = "hudson.tasks.junit.JUnitResultArchiver"
+	mailerClass     = "hudson.tasks.Mailer"
+	logRotatorClass = "hudson.tasks.LogRotator"
+	// The build discarder property, and its old Pipeline name.
+	discarderProperty = "jenkins.model.BuildDiscarderProperty"
+	pipelineDiscarder = "org.jenkinsci.plugins.workflow.job.properties.BuildDiscarderProperty"
+	paramsProperty    = "hudson.model.ParametersDefinitionProperty"
 	// matrix-auth's per-item permissions, on jobs and on folders.
 	matrixProperty       = "hudson.security.AuthorizationMatrixProperty"
 	folderMatrixProperty = "com.cloudbees.hudson.plugins.folder.properties.AuthorizationMatrixProperty"

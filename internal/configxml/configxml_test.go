@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -371,6 +372,47 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("round trip changed the config:\n got %#v\nwant %#v", again, cfg)
 		}
 	})
+}
+
+// TestNotRunListsWhatBuildsLeaveBehindOnlyWhenJeevesCannotRunIt: the
+// archiver, the JUnit recorder, the mailer and the build discarder run,
+// so a job asking for them is not told otherwise; a discarder strategy
+// other than LogRotator is not run, and is named.
+func TestNotRunListsWhatBuildsLeaveBehindOnlyWhenJeevesCannotRunIt(t *testing.T) {
+	cases := []struct {
+		name, xml string
+		want      []string
+	}{
+		{"the archiver, the JUnit recorder and the mailer run",
+			`<project><publishers><hudson.tasks.ArtifactArchiver><artifacts>x</artifacts></hudson.tasks.ArtifactArchiver>` +
+				`<hudson.tasks.junit.JUnitResultArchiver><testResults>x</testResults></hudson.tasks.junit.JUnitResultArchiver>` +
+				`<hudson.tasks.Mailer><recipients>a@b</recipients></hudson.tasks.Mailer></publishers></project>`, nil},
+		{"a second archiver is not run", `<project><publishers><hudson.tasks.ArtifactArchiver/><hudson.tasks.ArtifactArchiver/></publishers></project>`,
+			[]string{"hudson.tasks.ArtifactArchiver"}},
+		{"the build discarder property with a LogRotator runs",
+			`<project><properties><jenkins.model.BuildDiscarderProperty><strategy class="hudson.tasks.LogRotator"><numToKeep>1</numToKeep></strategy></jenkins.model.BuildDiscarderProperty></properties></project>`, nil},
+		{"another strategy is named",
+			`<project><properties><jenkins.model.BuildDiscarderProperty><strategy class="org.example.KeepEverything"/></jenkins.model.BuildDiscarderProperty></properties></project>`,
+			[]string{"org.example.KeepEverything"}},
+		{"the legacy logRotator without a class runs", `<project><logRotator><numToKeep>1</numToKeep></logRotator></project>`, nil},
+		{"the legacy logRotator of class LogRotator runs", `<project><logRotator class="hudson.tasks.LogRotator"><numToKeep>1</numToKeep></logRotator></project>`, nil},
+		{"a legacy logRotator of another class is named", `<project><logRotator class="org.example.Other"/></project>`, []string{"org.example.Other"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := Parse([]byte(c.xml))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, u := range cfg.Unsupported {
+				got = append(got, u.Class)
+			}
+			if !slices.Equal(got, c.want) {
+				t.Fatalf("not run: %v, want %v", got, c.want)
+			}
+		})
+	}
 }
 
 func TestAssignedLabel(t *testing.T) {

@@ -153,7 +153,7 @@ func TestEditProjectGolden(t *testing.T) {
 		{"removing every parameter removes the property and keeps the others", "imported.xml",
 			func(f *ProjectForm) { f.Params = nil },
 			func(t *testing.T, cfg *model.JobConfig) {
-				if len(cfg.Params) != 0 || len(cfg.Unsupported) != 9 {
+				if len(cfg.Params) != 0 || len(cfg.Unsupported) != 5 {
 					t.Errorf("params %+v, unsupported %v", cfg.Params, cfg.Unsupported)
 				}
 			}},

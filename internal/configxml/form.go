@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jeeves-ci/jeeves/internal/git"
 	"github.com/jeeves-ci/jeeves/internal/model"
 )
 
@@ -21,6 +22,12 @@ type ProjectForm struct {
 	Timer       string // the TimerTrigger's spec; "" for none
 	Params      []FormParam
 	Steps       []FormStep
+	// Discard is the "Discard old builds" section; nil when the form did
+	// not carry it, which keeps the job's discarder as it is.
+	Discard *FormDiscard
+	// SCM is the source section ("Source Code Management" and "Poll
+	// SCM"); nil leaves the scm element and the SCMTrigger as they are.
+	SCM *SCMForm
 }
 
 // FormParam is one parameter row of the form. Orig is the index, in the
@@ -98,6 +105,18 @@ var projectOrder = []string{
 //     settings (unstableReturn); a step whose row is emptied or missing
 //     is removed; new rows are appended after the last step, as Jenkins's
 //     "Add build step" does. Removing the last step leaves <builders/>.
+//   - Source (when the form has its section, ProjectForm.SCM): a GitSCM's
+//     first remote gets its url and credentialsId in place (an emptied
+//     credentialsId is removed), its branch specifiers are set in place,
+//     removed or appended; its other remotes, refspecs, extensions and
+//     legacy elements stay. Choosing Git for a project without an SCM
+//     writes a GitSCM as the git plugin saves one; choosing none for a
+//     Git project leaves a NullSCM. Another plugin's SCM is kept
+//     whatever the form says.
+//   - Poll SCM: the first SCMTrigger's spec is set in place (its
+//     ignorePostCommitHooks stays); unchecked, it is removed; checked on
+//     a project without one, it is appended to <triggers> (one <triggers>
+//     is added for it and a new schedule together).
 //
 // The result must read back (Parse); an error names what went wrong.
 // ErrStaleForm is returned when the rows do not fit the document.
@@ -114,6 +133,12 @@ func EditProject(data []byte, f ProjectForm) ([]byte, error) {
 		return nil, err
 	}
 	pe := &projectEdit{e: &edits{data: data}, root: root}
+	var oldSCM SCMForm
+	if f.SCM != nil {
+		if oldSCM, err = SCMFormOf(data); err != nil {
+			return nil, err
+		}
+	}
 	// In Jenkins's order, so that elements added at one place come in it.
 	if f.Description != old.Description {
 		pe.setTop("description", f.Description)
@@ -121,12 +146,21 @@ func EditProject(data []byte, f ProjectForm) ([]byte, error) {
 	if err := pe.params(old.Params, f.Params); err != nil {
 		return nil, err
 	}
+	if f.SCM != nil {
+		pe.scm(oldSCM, *f.SCM)
+	}
 	if f.Disabled != old.Disabled {
 		pe.setTop("disabled", strconv.FormatBool(f.Disabled))
 	}
+	var timer *string
 	if strings.TrimSpace(f.Timer) != strings.TrimSpace(old.TimerSpecs) {
-		pe.timer(f.Timer)
+		timer = &f.Timer
 	}
+	var poll *SCMForm
+	if f.SCM != nil && (f.SCM.Poll != oldSCM.Poll || f.SCM.Poll && strings.TrimSpace(f.SCM.PollSpec) != oldSCM.PollSpec) {
+		poll = f.SCM
+	}
+	pe.triggers(timer, poll)
 	if f.Concurrent != old.Concurrent {
 		pe.setTop("concurrentBuild", strconv.FormatBool(f.Concurrent))
 	}
@@ -136,6 +170,13 @@ func EditProject(data []byte, f ProjectForm) ([]byte, error) {
 	out, err := pe.e.apply()
 	if err != nil {
 		return nil, err
+	}
+	if f.Discard != nil {
+		// On the document as edited so far: the parameters may have
+		// added the <properties> the discarder goes in.
+		if out, err = editDiscard(out, *f.Discard); err != nil {
+			return nil, err
+		}
 	}
 	if _, err := Parse(out); err != nil {
 		return nil, fmt.Errorf("the edited config.xml does not read back: %w", err)
@@ -215,30 +256,58 @@ func (pe *projectEdit) setChild(s *span, name, text, after string) {
 	}
 }
 
-func (pe *projectEdit) timer(spec string) {
+// triggers applies a changed schedule (timer, nil when unchanged) and a
+// changed Poll SCM (poll, nil when unchanged) to <triggers>: the first
+// trigger of each class is edited in place or removed; a new one is
+// appended to <triggers>, which is added where Jenkins writes it when
+// the project has none.
+func (pe *projectEdit) triggers(timer *string, poll *SCMForm) {
 	e := pe.e
 	trig := pe.root.child("triggers")
-	tt := trig.child(timerClass)
-	switch {
-	case strings.TrimSpace(spec) == "":
-		if tt != nil {
-			e.remove(tt)
+	var added []func(w *writer)
+	if timer != nil {
+		spec := *timer
+		switch tt := trig.child(timerClass); {
+		case strings.TrimSpace(spec) == "":
+			if tt != nil {
+				e.remove(tt)
+			}
+		case tt != nil:
+			pe.setChild(tt, "spec", spec, "")
+		default:
+			added = append(added, func(w *writer) {
+				w.open(timerClass)
+				w.leaf("spec", spec)
+				w.close(timerClass)
+			})
 		}
-	case tt != nil:
-		pe.setChild(tt, "spec", spec, "")
+	}
+	if poll != nil {
+		spec := strings.TrimSpace(poll.PollSpec)
+		switch st := trig.child(scmTriggerClass); {
+		case !poll.Poll:
+			if st != nil {
+				e.remove(st)
+			}
+		case st != nil:
+			pe.setChild(st, "spec", spec, "")
+		default:
+			added = append(added, scmTrigger(spec))
+		}
+	}
+	switch {
+	case len(added) == 0:
 	case trig != nil:
-		e.appendChild(trig, fragment(e.kidIndent(trig), func(w *writer) {
-			w.open(timerClass)
-			w.leaf("spec", spec)
-			w.close(timerClass)
-		}))
+		for _, fn := range added {
+			e.appendChild(trig, fragment(e.kidIndent(trig), fn))
+		}
 	default:
 		pe.insertTop("triggers", func(in string) string {
 			return fragment(in, func(w *writer) {
 				w.open("triggers")
-				w.open(timerClass)
-				w.leaf("spec", spec)
-				w.close(timerClass)
+				for _, fn := range added {
+					fn(w)
+				}
 				w.close("triggers")
 			})
 		})
@@ -465,13 +534,21 @@ func (pe *projectEdit) steps(old []model.Builder, rows []FormStep) error {
 	return nil
 }
 
-// FormKeeps lists what a project has that the Configure form keeps as it
-// is but does not show: every element jeeves does not run but parameter
-// definitions (the form shows those as string parameters), and those it
-// runs that the form does not edit.
-func FormKeeps(cfg *model.JobConfig) []model.Unsupported {
+// FormKeeps lists what a project (cfg, read from data) has that the
+// Configure form keeps as it is but does not show: every element jeeves
+// does not run but parameter definitions (the form shows those as string
+// parameters), a GitSCM and the SCMTrigger (its source section shows
+// them), and those it runs that the form does not edit.
+func FormKeeps(cfg *model.JobConfig, data []byte) []model.Unsupported {
 	var out []model.Unsupported
+	for _, k := range formKeepsRun(data) {
+		out = append(out, unsupportedItem(k.kind, k.class))
+	}
 	for _, u := range cfg.Unsupported {
+		// The source section shows the GitSCM and Poll SCM.
+		if u.Class == git.SCMClass || u.Class == scmTriggerClass {
+			continue
+		}
 		if u.Kind != model.KindParameter {
 			out = append(out, u)
 		}

@@ -13,12 +13,14 @@ import (
 // every element that asks for something jeeves does not do. Elements
 // jeeves acts on are: description, disabled, concurrentBuild, quietPeriod,
 // authToken, assignedNode and canRoam, a NullSCM (or no SCM),
-// hudson.tasks.Shell steps, the
-// TimerTrigger, the BuildTrigger publisher, and the
+// hudson.tasks.Shell steps, the TimerTrigger, the BuildTrigger,
+// ArtifactArchiver, JUnitResultArchiver and Mailer publishers, the
 // ParametersDefinitionProperty (with string, boolean, choice, text and
-// password parameters) and AuthorizationMatrixProperty properties.
-// Elements that only restate Jenkins's defaults (actions, an empty jdk,
-// blockBuildWhen… false) are not listed.
+// password parameters), AuthorizationMatrixProperty and
+// BuildDiscarderProperty properties, and the legacy <logRotator>, each
+// discarder with a LogRotator strategy. Elements that only restate
+// Jenkins's defaults (actions, an empty jdk, blockBuildWhen… false) are
+// not listed.
 //
 // When later work makes jeeves run one of these, it leaves the list by
 // being added to the supported sets below. An element a build
@@ -31,9 +33,9 @@ import (
 // Classes jeeves runs, by the list they appear in.
 var (
 	runsBuilder   = map[string]bool{shellClass: true}
-	runsPublisher = map[string]bool{buildTrigClass: true}
+	runsPublisher = map[string]bool{buildTrigClass: true, archiverClass: true, junitClass: true, mailerClass: true}
 	runsTrigger   = map[string]bool{timerClass: true}
-	runsProperty  = map[string]bool{paramsProperty: true, matrixProperty: true}
+	runsProperty  = map[string]bool{paramsProperty: true, matrixProperty: true, discarderProperty: true, pipelineDiscarder: true}
 	runsParam     = map[string]bool{
 		"hudson.model.StringParameterDefinition":   true,
 		"hudson.model.BooleanParameterDefinition":  true,
@@ -312,7 +314,15 @@ func (p reader) unsupported(root *node) []model.Unsupported {
 					add(model.KindProperty, pr.name)
 					continue
 				}
-				if !first(model.KindProperty, pr.name) || pr.name != paramsProperty {
+				if !first(model.KindProperty, pr.name) {
+					continue
+				}
+				if pr.name == discarderProperty || pr.name == pipelineDiscarder {
+					if c := pr.child("strategy"); c != nil && c.class != "" && c.class != logRotatorClass {
+						add(model.KindProperty, c.class)
+					}
+				}
+				if pr.name != paramsProperty {
 					continue
 				}
 				for _, d := range pr.child("parameterDefinitions").kids() {
@@ -322,7 +332,11 @@ func (p reader) unsupported(root *node) []model.Unsupported {
 				}
 			}
 		case "logRotator":
-			add(model.KindProperty, "hudson.tasks.LogRotator")
+			// The legacy field is a LogRotator whatever its class says
+			// (BuildDiscarder.ConverterImpl); another class is not run.
+			if n.class != "" && n.class != logRotatorClass {
+				add(model.KindProperty, n.class)
+			}
 		case "keepDependencies", "blockBuildWhenDownstreamBuilding", "blockBuildWhenUpstreamBuilding":
 			if isTrue(text) {
 				add(model.KindSetting, n.name)

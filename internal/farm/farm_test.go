@@ -57,13 +57,28 @@ func TestWiring(t *testing.T) {
 		s, _ := io.ReadAll(r)
 		return string(s)
 	}
-	await := func() model.Build {
-		select {
-		case b := <-finished:
-			return b
-		case <-time.After(30 * time.Second):
-			t.Fatal("no build finished")
-			return model.Build{}
+	// await is the next build of job to finish; the others that finish
+	// meanwhile are kept for their turn (a downstream build may finish
+	// before its upstream's end is told).
+	var early []model.Build
+	await := func(job *model.Job) model.Build {
+		for i, b := range early {
+			if b.JobID == job.ID {
+				early = append(early[:i], early[i+1:]...)
+				return b
+			}
+		}
+		for {
+			select {
+			case b := <-finished:
+				if b.JobID == job.ID {
+					return b
+				}
+				early = append(early, b)
+			case <-time.After(30 * time.Second):
+				t.Fatal("no build of", job.Name, "finished")
+				return model.Build{}
+			}
 		}
 	}
 
@@ -71,7 +86,7 @@ func TestWiring(t *testing.T) {
 	if _, _, err := f.Schedule(ctx, up, model.Cause{Kind: model.CauseUser, UserID: "admin"}, &model.Authority{User: "admin"}, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	b := await()
+	b := await(up)
 	t.Run("SetDefaults reaches the queue's quiet period and the builds' root URL", func(t *testing.T) {
 		if b.JobID != up.ID || b.Result != model.Success || !strings.Contains(log(b), "\nurl=https://ci.example/\n") {
 			t.Fatalf("%+v:\n%s", b, log(b))
@@ -81,7 +96,7 @@ func TestWiring(t *testing.T) {
 		if !strings.HasSuffix(log(b), "Triggering a new build of child\nFinished: SUCCESS\n") {
 			t.Fatalf("console:\n%s", log(b))
 		}
-		if c := await(); c.JobID != child.ID || !strings.HasPrefix(log(c), `Started by upstream project "up" build number 1`) {
+		if c := await(child); c.JobID != child.ID || !strings.HasPrefix(log(c), `Started by upstream project "up" build number 1`) {
 			t.Fatalf("%+v:\n%s", c, log(c))
 		}
 	})

@@ -20,7 +20,8 @@ var _ executor.Contributor = (*Plugin)(nil)
 
 // For is the git checkout of a build of job, when job's SCM is
 // hudson.plugins.git.GitSCM (executor.Contributor). The part claims
-// GitSCM (and the SCM trigger while the poller runs), which configxml
+// GitSCM (and the SCM trigger while the poller runs, the GitHub and
+// GitLab push triggers once the edge serves their hooks), which configxml
 // lists as not run by jeeves.
 func (p *Plugin) For(job *model.Job) *executor.Part {
 	if !bytes.Contains(job.ConfigXML, []byte(git.SCMClass)) {
@@ -33,6 +34,9 @@ func (p *Plugin) For(job *model.Job) *executor.Part {
 	runs := []string{git.SCMClass}
 	if p.polling.Load() {
 		runs = append(runs, SCMTriggerClass)
+	}
+	if p.hooks.Load() {
+		runs = append(runs, GitHubTriggerClass, GitLabTriggerClass)
 	}
 	return &executor.Part{
 		Name: "git",

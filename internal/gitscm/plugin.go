@@ -76,6 +76,7 @@ type Plugin struct {
 	cfg     Config
 	queue   atomic.Pointer[queueBox]
 	polling atomic.Bool // Run is running
+	hooks   atomic.Bool // the HTTP edge serves the push hooks (ServeHooks)
 	wake    chan struct{}
 
 	// life bounds the polls hooks start, which outlive their request;
@@ -121,6 +122,12 @@ func New(cfg Config) *Plugin {
 // plugin: until SetQueue, nothing is scheduled (and the console or the
 // log says so).
 func (p *Plugin) SetQueue(q Queue) { p.queue.Store(&queueBox{q}) }
+
+// ServeHooks tells the plugin that the HTTP edge serves the push hooks
+// (/github-webhook/ and GitLab's /project/<job path>): from then on its
+// part claims the GitHubPushTrigger and the GitLabPushTrigger of a git
+// job, which are no longer reported as not run.
+func (p *Plugin) ServeHooks() { p.hooks.Store(true) }
 
 // errNoQueue is returned when something is to be scheduled before
 // SetQueue.

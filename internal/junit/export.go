@@ -148,14 +148,15 @@ type Health struct {
 }
 
 // Health is AbstractTestResultAction.getBuildHealth: the share of tests
-// passing, scaled by scale (the archiver's HealthScaleFactor); ok is
+// passing, scaled by scale (described as the plugin's Messages.properties
+// words it, "Test Result: …") (the archiver's HealthScaleFactor); ok is
 // false when the scale turns the report off (below 1e-7).
 func (s Summary) Health(scale float64) (h Health, ok bool) {
 	if scale < 1e-7 {
 		return Health{}, false
 	}
 	if s.TotalCount == 0 {
-		return Health{Score: 100, Description: "Tests: 0 tests in total."}, true
+		return Health{Score: 100, Description: "Test Result: 0 tests in total."}, true
 	}
 	ratio := 1.0 - (scale*float64(s.FailCount))/float64(s.TotalCount)
 	score := int(100.0 * max(0.0, min(1.0, ratio)))
@@ -167,7 +168,7 @@ func (s Summary) Health(scale float64) (h Health, ok bool) {
 	if s.TotalCount == 1 {
 		totalWord = "test"
 	}
-	return Health{Score: score, Description: "Tests: " + grouped(s.FailCount) + " " + failWord +
+	return Health{Score: score, Description: "Test Result: " + grouped(s.FailCount) + " " + failWord +
 		" failing out of a total of " + grouped(s.TotalCount) + " " + totalWord + "."}, true
 }
 

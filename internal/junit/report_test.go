@@ -134,12 +134,12 @@ func TestHealth(t *testing.T) {
 		want  Health
 		ok    bool
 	}{
-		{Summary{FailCount: 1, TotalCount: 3}, 1, Health{66, "Tests: 1 test failing out of a total of 3 tests."}, true},
-		{Summary{FailCount: 0, TotalCount: 1}, 1, Health{100, "Tests: 0 tests failing out of a total of 1 test."}, true},
-		{Summary{FailCount: 2, TotalCount: 10}, 2.5, Health{50, "Tests: 2 tests failing out of a total of 10 tests."}, true},
-		{Summary{FailCount: 9, TotalCount: 10}, 5, Health{0, "Tests: 9 tests failing out of a total of 10 tests."}, true},
-		{Summary{FailCount: 1234, TotalCount: 12345}, 1, Health{90, "Tests: 1,234 tests failing out of a total of 12,345 tests."}, true},
-		{Summary{}, 1, Health{100, "Tests: 0 tests in total."}, true},
+		{Summary{FailCount: 1, TotalCount: 3}, 1, Health{66, "Test Result: 1 test failing out of a total of 3 tests."}, true},
+		{Summary{FailCount: 0, TotalCount: 1}, 1, Health{100, "Test Result: 0 tests failing out of a total of 1 test."}, true},
+		{Summary{FailCount: 2, TotalCount: 10}, 2.5, Health{50, "Test Result: 2 tests failing out of a total of 10 tests."}, true},
+		{Summary{FailCount: 9, TotalCount: 10}, 5, Health{0, "Test Result: 9 tests failing out of a total of 10 tests."}, true},
+		{Summary{FailCount: 1234, TotalCount: 12345}, 1, Health{90, "Test Result: 1,234 tests failing out of a total of 12,345 tests."}, true},
+		{Summary{}, 1, Health{100, "Test Result: 0 tests in total."}, true},
 		{Summary{FailCount: 1, TotalCount: 1}, 0, Health{}, false},
 	}
 	for _, tc := range tests {

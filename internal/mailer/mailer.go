@@ -73,6 +73,10 @@ type Config struct {
 	Timeout time.Duration
 	// Now is the clock; nil: time.Now.
 	Now func() time.Time
+	// Changes gives a build's changes and the people who made them (the
+	// SCM's changelog: the git plugin's), for the mail's "Changes:" and
+	// sendToIndividuals; nil, or ok false: the build has no changelog.
+	Changes func(job *model.Job, number int64) (changes []mail.Change, culprits []mail.Culprit, ok bool)
 }
 
 // Service sends build mail and test mail. Create it with New.
@@ -198,9 +202,17 @@ func (s *Service) notify(ctx context.Context, b *executor.Build, m mail.Mailer, 
 	if d.Kind == mail.Failure {
 		in.Log = s.lastLines(jobID, number)
 	}
+	if s.cfg.Changes != nil {
+		in.Changes, in.Culprits, _ = s.cfg.Changes(b.Job, number)
+	}
 	for prev := range s.previous(ctx, jobID, number) {
 		in.PreviousResult = prev.Result
 		in.PreviousMessageID = s.messageID(jobID, int64(prev.Number))
+		in.PreviousChangesEmpty = true
+		if s.cfg.Changes != nil {
+			changes, _, _ := s.cfg.Changes(b.Job, int64(prev.Number))
+			in.PreviousChangesEmpty = len(changes) == 0
+		}
 		break
 	}
 	msg := m.Compose(s.composeSettings(ms), in)

@@ -27,6 +27,7 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/buildtest"
 	"github.com/jeeves-ci/jeeves/internal/credentials"
+	jmail "github.com/jeeves-ci/jeeves/internal/mail"
 	"github.com/jeeves-ci/jeeves/internal/mailer"
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/settings"
@@ -378,4 +379,42 @@ func TestCredentialsFromTheCredentialsService(t *testing.T) {
 	if _, _, err := c.UsernamePassword(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("%v", err)
 	}
+}
+
+// TestSendToIndividualsMailsTheChangesAuthors: with sendToIndividuals,
+// a failed build's mail also goes to the authors of its changes (the
+// SCM's changelog, Config.Changes), and names them under "Changes:"; an
+// author without an address is said in the console.
+func TestSendToIndividualsMailsTheChangesAuthors(t *testing.T) {
+	srv := startSMTP(t, "", "")
+	w := buildtest.New(t, nil)
+	m := settings.Mail{AdminAddress: "ci@example.com", SMTPHost: "127.0.0.1", SMTPPort: srv.port, Security: settings.SecurityStartTLS}
+	changes := func(job *model.Job, number int64) ([]jmail.Change, []jmail.Culprit, bool) {
+		return []jmail.Change{{Author: "Ann Author", Message: "Break the build\n"}, {Author: "Nomail", Message: "Also\n"}},
+			[]jmail.Culprit{{FullName: "Ann Author", Email: "ann@example.org"}, {FullName: "Nomail"}}, true
+	}
+	s := mailer.New(mailer.Config{Mail: func() settings.Mail { return m }, TLSConfig: srv.tls, Changes: changes}, w.Blobs, w.Store)
+	w.Exec.Register(s)
+	job := w.Job(t, "app", `<project><publishers><hudson.tasks.Mailer><recipients>dev@example.com</recipients><sendToIndividuals>true</sendToIndividuals></hudson.tasks.Mailer></publishers><builders><hudson.tasks.Shell><command>exit 1</command></hudson.tasks.Shell></builders></project>`)
+	b := w.Run(t, job)
+	log := w.Log(t, b)
+	t.Run("the console names every recipient and the author without an address", func(t *testing.T) {
+		for _, want := range []string{"Sending e-mails to: dev@example.com ann@example.org", "Failed to send e-mail to Nomail because no e-mail address is known"} {
+			if !strings.Contains(log, want) {
+				t.Errorf("console lacks %q:\n%s", want, log)
+			}
+		}
+	})
+	got := srv.delivered(t)
+	t.Run("the mail goes to the recipients and the author, and lists the changes", func(t *testing.T) {
+		if len(got) != 1 {
+			t.Fatalf("%d mails", len(got))
+		}
+		if to := got[0].Header.Get("To"); !strings.Contains(to, "dev@example.com") || !strings.Contains(to, "ann@example.org") {
+			t.Errorf("To: %q", to)
+		}
+		if b := body(got[0]); !strings.Contains(b, "Changes:") || !strings.Contains(b, "Ann Author") || !strings.Contains(b, "Break the build") {
+			t.Errorf("body:\n%s", b)
+		}
+	})
 }

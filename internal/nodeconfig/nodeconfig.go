@@ -60,10 +60,14 @@ const (
 	ClassDumbSlave    = "hudson.slaves.DumbSlave"
 	ClassSSHLauncher  = "hudson.plugins.sshslaves.SSHLauncher"
 	ClassJNLPLauncher = "hudson.slaves.JNLPLauncher"
-	ClassAlways       = "hudson.slaves.RetentionStrategy$Always"
-	ClassDemand       = "hudson.slaves.RetentionStrategy$Demand"
-	ClassEnvProperty  = "hudson.slaves.EnvironmentVariablesNodeProperty"
-	ClassHostKey      = "hudson.plugins.sshslaves.verifiers.HostKey"
+	// ClassCommandLauncher launches an agent by a command on the
+	// controller (python-jenkins's create_node default): jeeves keeps
+	// such a node, and says it does not connect it.
+	ClassCommandLauncher = "hudson.slaves.CommandLauncher"
+	ClassAlways          = "hudson.slaves.RetentionStrategy$Always"
+	ClassDemand          = "hudson.slaves.RetentionStrategy$Demand"
+	ClassEnvProperty     = "hudson.slaves.EnvironmentVariablesNodeProperty"
+	ClassHostKey         = "hudson.plugins.sshslaves.verifiers.HostKey"
 )
 
 // SSHLauncher defaults.
@@ -112,7 +116,8 @@ type Retention struct {
 }
 
 // Launcher is how the node is connected: an SSHLauncher, or an inbound
-// (JNLP) agent, which jeeves stores but does not connect.
+// (JNLP) agent or a CommandLauncher's, which jeeves stores but does not
+// connect.
 type Launcher struct {
 	Class string
 	SSH   *SSHLauncher // for ClassSSHLauncher
@@ -482,12 +487,12 @@ func (n *Node) Validate() error {
 	switch n.Launcher.Class {
 	case ClassSSHLauncher:
 		return n.Launcher.SSH.validate(n.RemoteFS)
-	case ClassJNLPLauncher:
+	case ClassJNLPLauncher, ClassCommandLauncher:
 		return nil
 	case "":
 		return invalid("launcher: no class; jeeves connects agents with %s", ClassSSHLauncher)
 	}
-	return invalid("launcher: the class %q is not a launcher jeeves knows; it connects agents with %s (and keeps inbound %s agents without connecting them)", truncate(n.Launcher.Class), ClassSSHLauncher, ClassJNLPLauncher)
+	return invalid("launcher: the class %q is not a launcher jeeves knows; it connects agents with %s (and keeps %s and %s agents without connecting them)", truncate(n.Launcher.Class), ClassSSHLauncher, ClassJNLPLauncher, ClassCommandLauncher)
 }
 
 // unterminatedQuote is the quote a label string opens and does not

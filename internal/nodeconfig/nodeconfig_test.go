@@ -132,7 +132,7 @@ func TestParseErrors(t *testing.T) {
 		{"another root", `<project/>`, "<project>"},
 		{"a launcher without a class", `<slave><launcher/></slave>`, "launcher: no class"},
 		{"a label string with an open quote", `<slave><label>linux "my label</label></slave>`, `opens a quote (") it does not close`},
-		{"an unknown launcher class", `<slave><launcher class="hudson.slaves.CommandLauncher"/></slave>`, `"hudson.slaves.CommandLauncher" is not a launcher jeeves knows`},
+		{"an unknown launcher class", `<slave><launcher class="com.example.MadeUpLauncher"/></slave>`, `"com.example.MadeUpLauncher" is not a launcher jeeves knows`},
 		{"no host", ssh(`<credentialsId>c</credentialsId>`), "The Host must be specified"},
 		{"no credentials", ssh(`<host>h</host>`), "launcher/credentialsId"},
 		{"a port that is no number", ssh(`<host>h</host><credentialsId>c</credentialsId><port>ssh</port>`), "launcher/port must be a whole number"},

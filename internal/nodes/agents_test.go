@@ -187,7 +187,7 @@ func TestBadInputAtSave(t *testing.T) {
 	cases := []struct {
 		name, xml, want string
 	}{
-		{"an unknown launcher class", `<slave><name>n</name><launcher class="hudson.slaves.CommandLauncher"/></slave>`, `"hudson.slaves.CommandLauncher" is not a launcher jeeves knows`},
+		{"an unknown launcher class", `<slave><name>n</name><launcher class="com.example.MadeUpLauncher"/></slave>`, `"com.example.MadeUpLauncher" is not a launcher jeeves knows`},
 		{"an SSH launcher without a credential", strings.Replace(good, "<credentialsId>key</credentialsId>", "", 1), "launcher/credentialsId"},
 		{"a credential that does not exist", strings.Replace(good, "<credentialsId>key</credentialsId>", "<credentialsId>nope</credentialsId>", 1), "Cannot find SSH User credentials with id: nope"},
 		{"a credential of the wrong kind", strings.Replace(good, "<credentialsId>key</credentialsId>", "<credentialsId>text</credentialsId>", 1), "credential ‘text’ is a ‘Secret text’"},
@@ -206,6 +206,21 @@ func TestBadInputAtSave(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a node launched by a command on the controller is kept as posted, offline, saying jeeves does not run its launcher", func(t *testing.T) {
+		// python-jenkins's create_node posts this launcher by default.
+		xml := `<slave><name>cmd</name><remoteFS>/r</remoteFS><numExecutors>1</numExecutors><launcher class="hudson.slaves.CommandLauncher"><agentCommand>ssh agent java -jar agent.jar</agentCommand></launcher></slave>`
+		if _, err := w.ns.CreateFromXML(ctx, "cmd", []byte(xml)); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := w.ns.Get("cmd"); err != nil || string(n.ConfigXML) != xml {
+			t.Fatalf("%v %s", err, n.ConfigXML)
+		}
+		c, err := w.ns.Computer("cmd")
+		if err != nil || !c.Offline || c.JNLPAgent || c.LaunchSupported || c.OfflineCause == nil ||
+			!strings.Contains(c.OfflineCause.Detail, "jeeves does not run hudson.slaves.CommandLauncher") {
+			t.Fatalf("%v %+v %+v", err, c, c.OfflineCause)
+		}
+	})
 	t.Run("the json form is checked the same way", func(t *testing.T) {
 		form := `{"remoteFS":"/r","launcher":{"stapler-class":"hudson.plugins.sshslaves.SSHLauncher","host":"h","credentialsId":"text"}}`
 		if _, err := w.ns.CreateFromForm(ctx, "f", "hudson.slaves.DumbSlave", form); !errors.Is(err, nodes.ErrBad) || !strings.Contains(usererr.Message(err), "Secret text") {

@@ -12,6 +12,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/blob"
 	"github.com/jeeves-ci/jeeves/internal/label"
 	"github.com/jeeves-ci/jeeves/internal/model"
+	"github.com/jeeves-ci/jeeves/internal/nodeconfig"
 	"github.com/jeeves-ci/jeeves/internal/sshagent"
 	"github.com/jeeves-ci/jeeves/internal/usererr"
 )
@@ -162,7 +163,7 @@ func (s *Service) computer(a *agent) *Computer {
 		AssignedLabels: append(append([]string(nil), a.labels()...), a.m.Name),
 		Offline:        !a.online || a.m.TempOffline, TemporarilyOffline: a.m.TempOffline, Connecting: a.connecting,
 		OfflineCause: a.cause,
-		JNLPAgent:    !a.launchable() && a.cfgErr == nil, LaunchSupported: a.launchable(),
+		JNLPAgent:    !a.launchable() && a.cfgErr == nil && !a.commandLauncher(), LaunchSupported: a.launchable(),
 	}
 	if a.cfg != nil {
 		c.NumExecutors, c.Mode = a.cfg.NumExecutors, string(a.cfg.Mode)
@@ -182,6 +183,9 @@ func (s *Service) computer(a *agent) *Computer {
 	}
 	if c.OfflineCause == nil && !a.online && a.cfgErr != nil {
 		c.OfflineCause = launchFailed(a.cfgErr)
+	}
+	if c.OfflineCause == nil && !a.online && a.commandLauncher() {
+		c.OfflineCause = launchFailed(errNotRunLauncher)
 	}
 	c.OfflineCauseReason = c.OfflineCause.Reason()
 	if a.cfgErr != nil {
@@ -308,4 +312,14 @@ func (s *Service) TrustHostKey(ctx context.Context, name, fingerprint string) er
 	trust.mu.Unlock()
 	_, err := s.Launch(ctx, name)
 	return err
+}
+
+// errNotRunLauncher is the offline cause of a node launched by a command
+// on the controller, which jeeves keeps but does not run.
+var errNotRunLauncher = errors.New("jeeves does not run " + nodeconfig.ClassCommandLauncher + " (Launch agent via execution of command on the controller): the node is kept as configured, not connected; use " + nodeconfig.ClassSSHLauncher)
+
+// commandLauncher is whether a is launched by a command on the
+// controller.
+func (a *agent) commandLauncher() bool {
+	return a.cfg != nil && a.cfg.Launcher.Class == nodeconfig.ClassCommandLauncher
 }

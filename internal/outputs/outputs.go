@@ -19,7 +19,9 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/blob"
 	"github.com/jeeves-ci/jeeves/internal/builds"
 	"github.com/jeeves-ci/jeeves/internal/executor"
+	"github.com/jeeves-ci/jeeves/internal/mail"
 	"github.com/jeeves-ci/jeeves/internal/mailer"
+	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/retention"
 	"github.com/jeeves-ci/jeeves/internal/settings"
 	"github.com/jeeves-ci/jeeves/internal/store"
@@ -45,6 +47,9 @@ type Deps struct {
 	// ListenURL is where jeeves listens: mail links to it when no root
 	// URL is configured.
 	ListenURL string
+	// Changes gives a build's changes and their authors, for the mail
+	// (mailer.Config.Changes); nil: none are known.
+	Changes func(job *model.Job, number int64) ([]mail.Change, []mail.Culprit, bool)
 }
 
 // Parts are what builds leave behind.
@@ -62,7 +67,7 @@ func New(d Deps) *Parts {
 		Tests:   testreport.New(testreport.Config{Logger: d.Logger}, d.Blobs, d.Store),
 	}
 	p.Discarder = retention.New(retention.Config{Logger: d.Logger}, d.Store, d.Builds, p.Archive, d.Jobs, d.Blobs)
-	mc := mailer.Config{Logger: d.Logger, ListenURL: d.ListenURL, Credentials: d.Credentials}
+	mc := mailer.Config{Logger: d.Logger, ListenURL: d.ListenURL, Credentials: d.Credentials, Changes: d.Changes}
 	if d.Mail != nil {
 		mc.Mail = d.Mail.Get
 	}

@@ -28,8 +28,15 @@ type Call struct {
 	Root string     // root URL with a trailing slash
 	Addr string     // the client's address (through trusted proxies)
 	Item *model.Job // the job or folder walked to; nil at the root
+	// AuditDetail is what the handler adds to the request's audit entry
+	// (what a hook did); set, it has the request audited whatever its
+	// method.
+	AuditDetail string
+	// Notices keeps the notice a UI form's success shows (Notify).
+	Notices Notices
 
-	perms *Perms
+	perms  *Perms
+	notice string // set by Notify
 	// failed is the first error met reading what an API object's lazy
 	// properties show (Fail): the answer is that error, not an object
 	// quietly missing what could not be read.

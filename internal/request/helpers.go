@@ -100,9 +100,10 @@ func Redirect(c *Call, url string, code int) {
 	http.Redirect(c.W, c.R, url, code)
 }
 
-// SeeOther sends a browser on to url after a form POST.
+// SeeOther sends a browser on to url after a form POST, with the
+// notice the handler set (Notify), if any.
 func SeeOther(c *Call, url string) error {
-	Redirect(c, url, http.StatusSeeOther)
+	Redirect(c, withNotice(c, url), http.StatusSeeOther)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"time"
 
@@ -40,6 +41,18 @@ func (w *statusWriter) Flush() {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// ReadFrom hands a copy (a file download through http.ServeContent) to
+// the connection's own ReadFrom, so that a file goes out with sendfile.
+func (w *statusWriter) ReadFrom(r io.Reader) (int64, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(struct{ io.Writer }{w.ResponseWriter}, r)
+}
+
 func (w *statusWriter) status() int {
 	if w.code == 0 {
 		return http.StatusOK
@@ -47,18 +60,19 @@ func (w *statusWriter) status() int {
 	return w.code
 }
 
-// auditRequest records every state change (any method but GET and HEAD)
-// and every request made with an API token. Only the path is kept: a
+// auditRequest records every state change (any method but GET and HEAD),
+// every request made with an API token, and every request whose handler
+// said what it did (Call.AuditDetail: a hook, which may come as a GET). Only the path is kept: a
 // query can carry a remote trigger token. The audit package cuts long
 // fields and rate-limits refused anonymous requests.
 func (s *Server) auditRequest(c *request.Call, status int) {
 	changes := c.R.Method != http.MethodGet && c.R.Method != http.MethodHead
-	if !changes && c.ID.TokenUUID == "" {
+	if !changes && c.ID.TokenUUID == "" && c.AuditDetail == "" {
 		return
 	}
 	s.addAudit(audit.Entry{
-		Time: time.Now(), User: c.ID.Name(), Auth: c.ID.Method.String(), TokenUUID: c.ID.TokenUUID,
-		Addr: c.Addr, Action: c.R.Method + " " + c.R.URL.Path, Status: status,
+		Time: time.Now(), User: c.ID.Name(), Auth: c.ID.Method.String(), TokenUUID: c.ID.TokenUUID, TokenName: c.ID.TokenName,
+		Addr: c.Addr, Action: c.R.Method + " " + c.R.URL.Path, Status: status, Detail: c.AuditDetail,
 	})
 }
 

@@ -69,6 +69,7 @@ var (
 	selectRE   = regexp.MustCompile(`(?s)<select\b([^>]*)>(.*?)</select>`)
 	optionRE   = regexp.MustCompile(`<option\b([^>]*)>([^<]*)`)
 	attrRE     = regexp.MustCompile(`([a-zA-Z.-]+)(?:="([^"]*)")?`)
+	unsentRE   = regexp.MustCompile(`(?s)<template\b.*?</template>|<noscript>.*?</noscript>`)
 )
 
 func attrs(tag string) map[string]string {
@@ -93,6 +94,9 @@ func formValues(t *testing.T, page, id string) url.Values {
 	if body == "" {
 		t.Fatalf("no form %q on the page:\n%s", id, page)
 	}
+	// A browser with script sends neither a <template>'s rows nor a
+	// <noscript>'s.
+	body = unsentRE.ReplaceAllString(body, "")
 	type field struct {
 		at          int
 		name, value string
@@ -160,23 +164,39 @@ func TestConfigureFormKeepsConfiguration(t *testing.T) {
 		}
 		for _, want := range []string{
 			"Kept as they are",
-			"Git (hudson.plugins.git.GitSCM)",
 			"Invoke top-level Maven targets (hudson.tasks.Maven)",
 			"Archive the artifacts (hudson.tasks.ArtifactArchiver)",
 			"Publish JUnit test result report (hudson.tasks.junit.JUnitResultArchiver)",
 			"E-mail Notification (hudson.tasks.Mailer)",
-			"Discard old builds (jenkins.model.BuildDiscarderProperty)",
-			"Poll SCM (hudson.triggers.SCMTrigger)",
 			// The credentials binding has its own section, which edits it.
 			`name="binding.usernameVariable" value="NEXUS_USER"`,
 			`<option value="nexus-deploy" selected>`,
+			// The source section shows the GitSCM and Poll SCM, and names
+			// the extension it keeps.
+			`value="git@github.com:acme/app.git"`,
+			`<option value="github-ssh" selected>github-ssh (not found, or not one jobs may use with git)</option>`,
+			"*/main</textarea>",
+			`name="pollscm" value="true" checked`,
+			"H/5 * * * *</textarea>",
+			"Also kept as they are (edit them in config.xml): CleanBeforeCheckout.",
 		} {
 			if !strings.Contains(html.UnescapeString(page.body), want) {
-				t.Errorf("the Configure page does not name %q", want)
+				t.Errorf("the Configure page does not show %q", want)
 			}
+		}
+		if strings.Contains(html.UnescapeString(page.body), "Discard old builds (jenkins.model.BuildDiscarderProperty)") {
+			t.Error("the Configure page says it keeps the build discarder, which its own section edits")
+		}
+		form := formValues(t, page.body, "configure-form")
+		if form.Get("discard") != "true" || form.Get("discard.numToKeep") != "5" || form.Get("discard.daysToKeep") != "" {
+			t.Errorf("the Discard old builds section does not show the job's LogRotator: %v", form)
 		}
 		if strings.Contains(page.body, "(org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper)") {
 			t.Error("the Configure page says it keeps the credentials binding without editing it")
+		}
+		kept := page.body[strings.Index(page.body, `id="kept"`):]
+		if kept = kept[:strings.Index(kept, "</div>")]; strings.Contains(kept, "GitSCM") || strings.Contains(kept, "SCMTrigger") {
+			t.Errorf("the list of what the form does not edit names the Git source or Poll SCM, which it edits")
 		}
 	})
 
@@ -455,7 +475,7 @@ func TestNothingConfiguredIsSilentlyIgnored(t *testing.T) {
       <strategy class="hudson.tasks.LogRotator"><numToKeep>5</numToKeep></strategy>
     </jenkins.model.BuildDiscarderProperty>
   </properties>
-  <builders><hudson.tasks.Shell><command>echo step ran</command></hudson.tasks.Shell></builders>
+  <builders><hudson.tasks.Shell><command>echo step ran; mkdir -p out; echo made &gt; out/made.txt</command></hudson.tasks.Shell></builders>
   <publishers>
     <hudson.tasks.ArtifactArchiver><artifacts>out/*</artifacts></hudson.tasks.ArtifactArchiver>
   </publishers>
@@ -466,10 +486,17 @@ func TestNothingConfiguredIsSilentlyIgnored(t *testing.T) {
 
 	t.Run("the job page lists what jeeves does not run", func(t *testing.T) {
 		page := html.UnescapeString(rs.asSession(t, "GET", "job/imported/", nil).body)
-		for _, want := range []string{"Not run by jeeves", "Git (hudson.plugins.git.GitSCM): builds fail", "Invoke top-level Maven targets (hudson.tasks.Maven): builds fail",
-			"Archive the artifacts (hudson.tasks.ArtifactArchiver)", "E-mail Notification (hudson.tasks.Mailer)", "Discard old builds (jenkins.model.BuildDiscarderProperty)"} {
+		if strings.Contains(page, "GitSCM") {
+			t.Errorf("the job page lists the Git SCM, which jeeves runs, as not run")
+		}
+		for _, want := range []string{"Not run by jeeves", "Invoke top-level Maven targets (hudson.tasks.Maven): builds fail"} {
 			if !strings.Contains(page, want) {
 				t.Errorf("the job page lacks %q", want)
+			}
+		}
+		for _, ran := range []string{"Archive the artifacts", "E-mail Notification", "Publish JUnit test result report", "Discard old builds"} {
+			if strings.Contains(page, ran) {
+				t.Errorf("the job page says jeeves does not run %q, which it runs", ran)
 			}
 		}
 		if page := rs.asSession(t, "GET", "job/archiving/", nil).body; strings.Contains(page, "builds fail") {
@@ -502,15 +529,15 @@ func TestNothingConfiguredIsSilentlyIgnored(t *testing.T) {
 		}
 		log := rs.asToken(t, "GET", "job/imported/"+itoa(b.Number)+"/consoleText", "").body
 		for _, want := range []string{
-			"WARNING: jeeves does not run Discard old builds (jenkins.model.BuildDiscarderProperty); it is kept in config.xml but ignored\n",
-			"ERROR: jeeves cannot run Git (hudson.plugins.git.GitSCM): ",
 			"ERROR: jeeves cannot run Invoke top-level Maven targets (hudson.tasks.Maven): ",
-			"WARNING: jeeves does not run Archive the artifacts (hudson.tasks.ArtifactArchiver); it is kept in config.xml but ignored\n",
 			"Finished: FAILURE\n",
 		} {
 			if !strings.Contains(log, want) {
 				t.Errorf("the console lacks %q:\n%s", want, log)
 			}
+		}
+		if strings.Contains(log, "jeeves does not run Discard old builds") || strings.Contains(log, "jeeves does not run Archive the artifacts") {
+			t.Errorf("the console says jeeves does not run what it runs:\n%s", log)
 		}
 		// jeeves runs the credentials binding (internal/credbind).
 		if strings.Contains(log, "does not run Use secret text(s) or file(s)") {
@@ -519,19 +546,26 @@ func TestNothingConfiguredIsSilentlyIgnored(t *testing.T) {
 		if strings.Contains(log, "prepare.sh") {
 			t.Errorf("a step ran:\n%s", log)
 		}
+		if strings.Contains(log, "GitSCM") || strings.Contains(log, "git fetch") {
+			t.Errorf("jeeves reports the Git SCM as not run, or checked out before a build that cannot run:\n%s", log)
+		}
 	})
 
-	t.Run("unsupported publishers, wrappers and properties warn before the steps and the build runs", func(t *testing.T) {
+	t.Run("unsupported wrappers warn before the steps, and the build runs and archives", func(t *testing.T) {
 		if r := rs.asToken(t, "POST", "job/archiving/build?delay=0sec", ""); r.status != 201 {
 			t.Fatalf("%d %s", r.status, r.body)
 		}
 		b := rs.waitBuild(t, "archiving")
 		log := rs.asToken(t, "GET", "job/archiving/"+itoa(b.Number)+"/consoleText", "").body
-		warn := strings.Index(log, "WARNING: jeeves does not run Archive the artifacts (hudson.tasks.ArtifactArchiver); it is kept in config.xml but ignored")
+		warn := strings.Index(log, "WARNING: jeeves does not run Add timestamps to the Console Output (hudson.plugins.timestamper.TimestamperBuildWrapper)")
 		step := strings.Index(log, "step ran")
-		if b.Result != model.Success || warn < 0 || step < 0 || warn > step ||
-			!strings.Contains(log, "WARNING: jeeves does not run Add timestamps to the Console Output (hudson.plugins.timestamper.TimestamperBuildWrapper)") {
+		archived := strings.Index(log, "Archiving artifacts")
+		if b.Result != model.Success || warn < 0 || step < 0 || warn > step || archived < step ||
+			strings.Contains(log, "jeeves does not run Archive the artifacts") {
 			t.Fatalf("result %s, console:\n%s", b.Result, log)
+		}
+		if got := rs.asToken(t, "GET", "job/archiving/"+itoa(b.Number)+"/artifact/out/made.txt", ""); got.status != 200 || got.body != "made\n" {
+			t.Fatalf("the archived file: %d %q", got.status, got.body)
 		}
 	})
 

@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"encoding/xml"
 	"fmt"
+	"github.com/jeeves-ci/jeeves/internal/webui"
 	"mime/multipart"
 	"net/url"
 	"os"
@@ -242,9 +243,15 @@ func TestCredentialsRESTAPI(t *testing.T) {
 		}
 	})
 	t.Run("an id with path characters in the URL names no credential", func(t *testing.T) {
-		for _, p := range []string{domainPath + "credential/..%2F..%2Fapi/json", domainPath + "credential/a%20b/api/json", domainPath + "credential/a%2Fb/config.xml"} {
-			if r := rs.asToken(t, "GET", p, ""); r.status != 404 {
-				t.Errorf("%s: %d %s", p, r.status, r.body)
+		// Encoded dot segments are refused before the walk (400, as
+		// Jetty's "Ambiguous URI path segment"); the others walk to no
+		// credential (404).
+		for _, c := range []struct {
+			path   string
+			status int
+		}{{domainPath + "credential/..%2F..%2Fapi/json", 400}, {domainPath + "credential/a%20b/api/json", 404}, {domainPath + "credential/a%2Fb/config.xml", 404}} {
+			if r := rs.asToken(t, "GET", c.path, ""); r.status != c.status || strings.Contains(r.body, "x-x-x") {
+				t.Errorf("%s: %d, want %d\n%s", c.path, r.status, c.status, r.body)
 			}
 		}
 	})
@@ -678,7 +685,7 @@ func TestCredentialsPages(t *testing.T) {
 	t.Run("a secret text is added through its form and its page shows it without the secret", func(t *testing.T) {
 		body, ct := multipartForm(map[string]string{"jeeves-form": "1", "kind": "string", "scope": "GLOBAL", "id": "ui-token", "secret": "ui-secret-1", "description": "from the page"}, nil)
 		r := post(domainPath+"newCredentials", body, ct)
-		if r.status != 303 || r.header.Get("Location") != rs.url+credPath("ui-token") {
+		if r.status != 303 || withoutFlash(r.header.Get("Location")) != rs.url+credPath("ui-token") {
 			t.Fatalf("%d %v %s", r.status, r.header, r.body)
 		}
 		page := rs.raw(t, "GET", credPath("ui-token"), "", nil, rs.session).body
@@ -727,11 +734,20 @@ func TestCredentialsPages(t *testing.T) {
 			t.Fatal(page)
 		}
 		r := rs.raw(t, "POST", credPath("ui-token")+"doDelete", "jeeves-form=1&Jenkins-Crumb="+rs.sessionCrumb, nil, rs.session)
-		if r.status != 303 || r.header.Get("Location") != rs.url+domainPath {
+		if r.status != 303 || withoutFlash(r.header.Get("Location")) != rs.url+domainPath {
 			t.Fatalf("%d %v", r.status, r.header)
 		}
 		if _, err := rs.app.Creds.Get(ctx, "ui-token"); err == nil {
 			t.Fatal("still there")
 		}
 	})
+}
+
+// withoutFlash is a Location without the flash parameter that carries a
+// form's notice ("Created the credential ‘x’") to the page.
+func withoutFlash(loc string) string {
+	if i := strings.Index(loc, "?"+webui.FlashParam+"="); i >= 0 {
+		return loc[:i]
+	}
+	return loc
 }

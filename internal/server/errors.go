@@ -15,6 +15,7 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/request"
 	"github.com/jeeves-ci/jeeves/internal/store"
+	"github.com/jeeves-ci/jeeves/internal/webui"
 )
 
 // renderError writes err as Jenkins would: the status, the headers
@@ -51,6 +52,9 @@ func (s *Server) renderError(c *request.Call, err error) {
 		h.Set("WWW-Authenticate", `Basic realm="Jenkins"`)
 	case http.StatusMethodNotAllowed:
 		h.Set("Allow", "POST")
+		if s.browserPage(c, he) {
+			return
+		}
 		s.writePage(c, he.Status, retryPage, map[string]any{"URL": c.Root + strings.TrimPrefix(c.R.URL.Path, "/")})
 		return
 	case http.StatusForbidden:
@@ -66,9 +70,15 @@ func (s *Server) renderError(c *request.Call, err error) {
 					c.W.WriteHeader(http.StatusForbidden)
 					return
 				}
+				if s.browserPage(c, he) {
+					return
+				}
 				from := c.R.URL.RequestURI()
 				login := c.Root + "login?from=" + url.QueryEscape(from)
 				s.writePage(c, he.Status, loginRedirectPage, map[string]any{"Login": login, "Perm": he.Perm, "Implied": authz.ImpliedBy(he.Perm)})
+				return
+			}
+			if s.browserPage(c, he) {
 				return
 			}
 			s.writePage(c, he.Status, accessDeniedPage, map[string]any{"User": c.ID.Name(), "Perm": authz.Title(he.Perm)})
@@ -89,7 +99,29 @@ func (s *Server) renderError(c *request.Call, err error) {
 			return
 		}
 	}
+	if s.browserPage(c, he) {
+		return
+	}
 	s.writePage(c, he.Status, errorPage, map[string]any{"Status": he.Status, "Msg": he.Msg, "URI": c.R.URL.Path})
+}
+
+// browserPage answers a browser's request (its Accept names HTML) with
+// the web UI's page for he: the site's header and navigation, the same
+// status and headers. It reports false for other callers, which get
+// Jenkins's pages (clients match their text), and when the page cannot
+// be rendered.
+func (s *Server) browserPage(c *request.Call, he *request.Error) bool {
+	if !request.WantsHTML(c) {
+		return false
+	}
+	if err := s.ui.ErrorPage(c, webui.Refusal{Status: he.Status, Msg: he.Msg, Perm: he.Perm}); err != nil {
+		if sw, ok := c.W.(*statusWriter); ok && sw.code != 0 {
+			return true // the page had begun: the client is gone
+		}
+		s.log.Error("cannot render an error page", "status", he.Status, "err", err)
+		return false
+	}
+	return true
 }
 
 // writePage writes an error page with the headers of every page (the

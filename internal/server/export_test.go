@@ -11,6 +11,7 @@ const (
 	RouteAction    = routeAction
 	RouteReadWrite = routeReadWrite
 	RoutePublic    = routePublic
+	RouteHook      = routeHook
 )
 
 // PanicMessage is what the log says when a handler panics.

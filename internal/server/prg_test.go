@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"os"
@@ -73,16 +74,17 @@ var uiPOSTRoutes = []struct {
 	route, referer, body string
 	setup                func(t *testing.T, rs *routeStack, path string)
 	held                 string // the answer is a page, shown once by the GET after the 303
+	notice               string // the notice the page after the 303 shows once
 	status               int    // the status of the GET after the 303; 0 = 200
 }{
 	{route: "job/{job}/{n}/stop", referer: "job/{job}/{n}/console"},
-	{route: "job/{job}/{n}/doDelete", referer: "job/{job}/{n}/"},
-	{route: "job/{job}/configSubmit", referer: "job/{job}/configure", body: "mode=xml&config.xml=" + url.QueryEscape(shellXML)},
-	{route: "queue/cancelItem?id={item}", referer: ""},
-	{route: "job/{job}/enable", referer: "job/{job}/"},
-	{route: "job/{job}/disable", referer: "job/{job}/"},
-	{route: "job/{job}/build?delay=0sec", referer: ""},
-	{route: "job/{job}/buildWithParameters?delay=0sec", referer: "job/{job}/", body: "WHO=world", setup: func(t *testing.T, rs *routeStack, path string) {
+	{route: "job/{job}/{n}/doDelete", referer: "job/{job}/{n}/", notice: "Deleted job-"},
+	{route: "job/{job}/configSubmit", referer: "job/{job}/configure", body: "mode=xml&config.xml=" + url.QueryEscape(shellXML), notice: "Saved"},
+	{route: "queue/cancelItem?id={item}", referer: "", notice: "Cancelled ‘waiting-"},
+	{route: "job/{job}/enable", referer: "job/{job}/", notice: "Enabled ‘job-"},
+	{route: "job/{job}/disable", referer: "job/{job}/", notice: "Disabled ‘job-"},
+	{route: "job/{job}/build?delay=0sec", referer: "", notice: "Build scheduled"},
+	{route: "job/{job}/buildWithParameters?delay=0sec", referer: "job/{job}/", body: "WHO=world", notice: "Build scheduled", setup: func(t *testing.T, rs *routeStack, path string) {
 		job := strings.Split(path, "/")[1]
 		r := rs.raw(t, "POST", "job/"+job+"/config.xml", `<project><properties><hudson.model.ParametersDefinitionProperty><parameterDefinitions>`+
 			`<hudson.model.StringParameterDefinition><name>WHO</name><defaultValue>x</defaultValue></hudson.model.StringParameterDefinition>`+
@@ -91,22 +93,29 @@ var uiPOSTRoutes = []struct {
 			t.Fatalf("making %s parameterized: %d %s", job, r.status, r.body)
 		}
 	}},
-	{route: "job/{job}/doDelete", referer: "job/{job}/delete"},
-	{route: "newJob", referer: "newJob", body: "name=ui-a&mode=hudson.model.FreeStyleProject&shell=true"},
-	{route: "view/all/newJob", referer: "view/all/newJob", body: "name=ui-b&mode=hudson.model.FreeStyleProject&shell=true"},
-	{route: "job/{folder}/newJob", referer: "job/{folder}/newJob", body: "name=ui-c&mode=hudson.model.FreeStyleProject&shell=true"},
-	{route: "job/{folder}/view/all/newJob", referer: "job/{folder}/view/all/newJob", body: "name=ui-d&mode=hudson.model.FreeStyleProject&shell=true"},
-	{route: "manage/configure", referer: "manage/", body: "executors=2&quietPeriod=0&csrf=true"},
+	{route: "job/{job}/doDelete", referer: "job/{job}/delete", notice: "Deleted ‘job-"},
+	{route: "newJob", referer: "newJob", body: "name=ui-a&mode=hudson.model.FreeStyleProject&shell=true", notice: "Created ‘ui-a’"},
+	{route: "view/all/newJob", referer: "view/all/newJob", body: "name=ui-b&mode=hudson.model.FreeStyleProject&shell=true", notice: "Created ‘ui-b’"},
+	{route: "job/{folder}/newJob", referer: "job/{folder}/newJob", body: "name=ui-c&mode=hudson.model.FreeStyleProject&shell=true", notice: "/ui-c’"},
+	{route: "job/{folder}/view/all/newJob", referer: "job/{folder}/view/all/newJob", body: "name=ui-d&mode=hudson.model.FreeStyleProject&shell=true", notice: "/ui-d’"},
+	{route: "manage/configure", referer: "manage/", body: "executors=2&quietPeriod=0&csrf=true", notice: "Saved"},
 	{route: "user/{user}/security/generate?newTokenName={fresh}", referer: "user/{user}/security/", held: `id="new-token-value"`},
-	{route: "user/{user}/security/revoke?tokenUuid={token}", referer: "user/{user}/security/"},
+	{route: "user/{user}/security/revoke?tokenUuid={token}", referer: "user/{user}/security/", notice: "Revoked the token ‘victim-"},
 	{route: "user/{victim}/security/password", referer: "user/{victim}/security/", body: "password1=new-pw&password2=new-pw", held: "was changed"},
-	{route: "user/{victim}/doDelete", referer: "manage/users/"},
-	{route: "securityRealm/createAccountByAdmin?username={fresh}&password1=pw&password2=pw", referer: "manage/users/"},
+	{route: "user/{victim}/doDelete", referer: "manage/users/", notice: "Deleted the user ‘victim-"},
+	{route: "securityRealm/createAccountByAdmin?username={fresh}&password1=pw&password2=pw", referer: "manage/users/", notice: "Created the user ‘fresh-"},
 	// Log out ends the session the test holds: it uses one of its own,
 	// and lands on the dashboard as anonymous (refused under this matrix).
 	{route: "logout", referer: "", status: http.StatusForbidden},
 	// Sign in has no session yet: the GET uses the one it opened.
 	{route: "j_spring_security_check", referer: "login", body: "j_username=admin&j_password=pw"},
+	{route: "job/{job}/doWipeOutWorkspace", referer: "job/{job}/ws/"},
+	{route: "job/{job}/{n}/toggleLogKeep", referer: "job/{job}/{n}/"},
+	{route: "manage/mail/configure", referer: "manage/mail", body: "mail.smtpHost=smtp.example.com&mail.adminAddress=ci%40example.com"},
+	// No SMTP server here: the test mail's answer is its failure (400),
+	// shown once by the GET after the 303.
+	{route: "manage/mail/sendTestMail", referer: "manage/mail", body: "mail.smtpHost=&mail.testRecipient=me%40example.com",
+		held: "Failed to send out e-mail: no SMTP server is set", status: http.StatusBadRequest},
 }
 
 // TestEveryUIFormPOSTAnswersSeeOther drives every route a UI form posts
@@ -156,17 +165,28 @@ func TestEveryUIFormPOSTAnswersSeeOther(t *testing.T) {
 			if page.status != want || !strings.HasPrefix(page.header.Get("Content-Type"), "text/html") {
 				t.Fatalf("GET %s after the POST: %d %s, want %d HTML\n%s", loc, page.status, page.header.Get("Content-Type"), want, page.body)
 			}
-			if row.held == "" {
+			shown := row.held
+			if row.notice != "" {
+				// A success says what it did, once, as a status notice.
+				shown = html.EscapeString(row.notice)
+				if !strings.Contains(page.body, `<p class="flash" role="status">`) {
+					t.Fatalf("the GET after the 303 shows no notice:\n%s", page.body)
+				}
+			}
+			if shown == "" {
 				if strings.Contains(loc, webui.FlashParam+"=") {
-					t.Fatalf("a success without a page to show went through the flash store: %s", loc)
+					t.Fatalf("a success without a page or notice to show went through the flash store: %s", loc)
+				}
+				if strings.Contains(page.body, `class="flash"`) {
+					t.Fatalf("a success without a notice shows one:\n%s", page.body)
 				}
 				return
 			}
-			if !strings.Contains(page.body, row.held) {
-				t.Fatalf("the GET after the 303 does not show %q:\n%s", row.held, page.body)
+			if !strings.Contains(page.body, shown) {
+				t.Fatalf("the GET after the 303 does not show %q:\n%s", shown, page.body)
 			}
-			if again := rs.browserGet(t, loc, session); again.status != 200 || strings.Contains(again.body, row.held) {
-				t.Fatalf("reloading %s shows %q again (%d)", loc, row.held, again.status)
+			if again := rs.browserGet(t, loc, session); again.status != 200 || strings.Contains(again.body, shown) {
+				t.Fatalf("reloading %s shows %q again (%d)", loc, shown, again.status)
 			}
 		})
 	}

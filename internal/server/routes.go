@@ -14,14 +14,22 @@ const (
 	routeReadWrite
 	// routePublic needs no permission (the login pages, whoAmI).
 	routePublic
+	// routeHook is a push hook servers call (a git hook, GitHub,
+	// GitLab): it needs no login and no crumb, and its own rules decide
+	// (a notifyCommit token, a signature, a job's trigger token, or Perm
+	// without one). It may act on a GET (/git/notifyCommit, as the git
+	// plugin does).
+	routeHook
 )
 
 // route is one URL the walker answers. Placeholders in path name the
 // objects walked through: {job} a freestyle job, {folder} a folder, {n} a
 // build number, {view} a list view, {user} a user, {node} an agent,
 // {item} a queue item id, {label} a label, {token} one of the user's
-// token uuids, {cred} a credential, {fresh} an unused name, {value} an unused API token
-// value, {victim} a fresh user, {asset} a static file. "DELETE " before
+// token uuids, {cred} a credential, {fresh} an unused name, {value} an
+// unused API token value, {victim} a fresh user, {asset} a static file,
+// {gittoken} a notifyCommit token's uuid, {repo} a repository URL.
+// "DELETE " before
 // a path is the HTTP DELETE method on it.
 type route struct {
 	Path string
@@ -157,6 +165,36 @@ var routes = []route{
 	{"manage/configure", routeAction, permAdminister},
 	{"manage/users/", routeRead, permAdminister},
 	{"manage/audit/", routeRead, permAdminister},
+	{"pluginManager/", routeRead, permRead},
+	{"api/", routeRead, permRead},
+	{"job/{job}/api/", routeRead, permItemRead},
+	{"job/{job}/{n}/api/", routeRead, permItemRead},
+
+	// What builds leave behind: the fixtures' builds of these routes
+	// archive out/a.txt ("hello\n", whose MD5 names the fingerprint) and
+	// record a report of the test pkg.Suite.passes.
+	{"job/{job}/{n}/artifact/", routeRead, permItemRead},
+	{"job/{job}/{n}/artifact/out/a.txt", routeRead, permItemRead},
+	{"job/{job}/{n}/artifact/out/a.txt/*view*/", routeRead, permItemRead},
+	{"job/{job}/{n}/artifact/out/*plain*", routeRead, permItemRead},
+	{"job/{job}/{n}/artifact/**/*.txt", routeRead, permItemRead},
+	{"job/{job}/{n}/artifact/*zip*/archive.zip", routeRead, permItemRead},
+	{"job/{job}/lastSuccessfulBuild/artifact/out/a.txt", routeRead, permItemRead},
+	{"job/{job}/{n}/testReport/", routeRead, permItemRead},
+	{"job/{job}/{n}/testReport/api/json", routeRead, permItemRead},
+	{"job/{job}/{n}/testReport/pkg/", routeRead, permItemRead},
+	{"job/{job}/{n}/testReport/pkg/Suite/api/json", routeRead, permItemRead},
+	{"job/{job}/{n}/testReport/pkg/Suite/passes/", routeRead, permItemRead},
+	{"job/{job}/{n}/testReport/pkg/Suite/passes/api/json", routeRead, permItemRead},
+	{"job/{job}/{n}/toggleLogKeep", routeAction, permRunUpdate},
+	{"job/{job}/ws/", routeRead, permWorkspace},
+	{"job/{job}/ws/out/a.txt", routeRead, permWorkspace},
+	{"job/{job}/ws/*zip*/ws.zip", routeRead, permWorkspace},
+	{"fingerprint/b1946ac92492d2347c6235b4d2611184/", routeRead, permRead},
+	{"fingerprint/b1946ac92492d2347c6235b4d2611184/api/json", routeRead, permRead},
+	{"manage/mail", routeRead, permAdminister},
+	{"manage/mail/configure", routeAction, permAdminister},
+	{"manage/mail/sendTestMail", routeAction, permAdminister},
 
 	// The credentials plugin's API and pages (walk_credentials.go), under
 	// /credentials/ and /manage/credentials/, as credential/ID and
@@ -185,4 +223,47 @@ var routes = []route{
 	{"credentials/store/system/domain/_/credential/{cred}/", routeRead, permCredView},
 	{"credentials/store/system/domain/_/credential/{cred}/update", routeReadWrite, permCredUpdate},
 	{"credentials/store/system/domain/_/credential/{cred}/delete", routeRead, permCredDelete},
+
+	// The git plugin (walk_git.go).
+	{"git/notifyCommit?url={repo}", routeHook, ""},
+	{"github-webhook/", routeHook, ""},
+	{"project/{job}", routeHook, permBuild},
+	{"job/{job}/scmPollLog/", routeRead, permItemRead},
+	{"job/{job}/GitHubPollLog/", routeRead, permItemRead},
+	{"job/{job}/changes", routeRead, permItemRead},
+	{"job/{job}/{n}/changes", routeRead, permItemRead},
+	{"job/{job}/{n}/pollingLog/", routeRead, permItemRead},
+	{"job/{job}/{n}/pollingLog/pollingLog", routeRead, permItemRead},
+	{"descriptorByName/hudson.plugins.git.ApiTokenPropertyConfiguration/generate?apiTokenName={fresh}", routeAction, permAdminister},
+	{"descriptorByName/hudson.plugins.git.ApiTokenPropertyConfiguration/revoke?apiTokenUuid={gittoken}", routeAction, permAdminister},
+	{"manage/git/configure", routeAction, permAdminister},
+	{"manage/git/generateToken?apiTokenName={fresh}", routeAction, permAdminister},
+	{"manage/git/revokeToken?uuid={gittoken}", routeAction, permAdminister},
+
+	// Items, views, nodes, people and history: their pages, the checks
+	// their forms make as they are typed, and the search box.
+	{"search/?q={job}", routeRead, permRead},
+	{"search/suggest?query={job}", routeRead, permRead},
+	{"view/all/checkJobName?value={fresh}", routeRead, permCreate},
+	{"job/{folder}/view/all/checkJobName?value={fresh}", routeRead, permCreate},
+	{"view/all/descriptorByName/hudson.model.AllView/autoCompleteCopyNewItemFrom?value=job", routeRead, permCreate},
+	{"job/{folder}/view/all/descriptorByName/hudson.model.AllView/autoCompleteCopyNewItemFrom?value=job", routeRead, permCreate},
+	{"job/{job}/confirm-rename", routeRead, permConfigure},
+	{"job/{folder}/confirm-rename", routeRead, permConfigure},
+	{"job/{job}/checkNewName?newName={fresh}", routeRead, permConfigure},
+	{"job/{job}/builds", routeRead, permItemRead},
+	{"newView", routeRead, permViewCreate},
+	{"view/{view}/", routeRead, permRead},
+	{"view/{view}/configure", routeRead, permViewConfigure},
+	{"view/{view}/delete", routeRead, permViewDelete},
+	{"computer/", routeRead, permRead},
+	{"computer/(built-in)/", routeRead, permRead},
+	{"computer/{node}/", routeRead, permRead},
+	{"computer/new", routeReadWrite, permNodeCreate},
+	{"computer/checkName?value={fresh}", routeRead, permNodeCreate},
+	{"computer/{node}/configure", routeRead, permNodeConfigure},
+	{"computer/{node}/configSubmit", routeAction, permNodeConfigure},
+	{"computer/{node}/delete", routeRead, permNodeDelete},
+	{"computer/{node}/log", routeRead, permNodeExtRead},
+	{"user/{user}/", routeRead, permRead},
 }

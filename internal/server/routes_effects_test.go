@@ -11,6 +11,7 @@ import (
 
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/server"
+	"github.com/jeeves-ci/jeeves/internal/settings"
 )
 
 // routeEffect is what an action route does, read back after a request:
@@ -363,4 +364,45 @@ func hasToken(name string) func(*testing.T, *routeStack, map[string]string, rawR
 
 func tokenRevoked(t *testing.T, rs *routeStack, fx map[string]string, _ rawResp) bool {
 	return !slices.ContainsFunc(tokens(t, rs), func(tok *model.Token) bool { return tok.UUID == fx["{token}"] })
+}
+
+// outputsXML is a job whose builds leave artifacts and a test report:
+// out/a.txt holds "hello\n" (MD5 b1946ac92492d2347c6235b4d2611184), and
+// the report has one passing test, pkg.Suite.passes.
+const outputsXML = `<project><builders><hudson.tasks.Shell><command>mkdir -p out; echo hello &gt; out/a.txt; ` +
+	`echo '&lt;testsuite name="pkg.Suite"&gt;&lt;testcase classname="pkg.Suite" name="passes" time="0.1"/&gt;&lt;/testsuite&gt;' &gt; out/report.xml</command></hudson.tasks.Shell></builders>` +
+	`<publishers><hudson.tasks.ArtifactArchiver><artifacts>out/a.txt</artifacts></hudson.tasks.ArtifactArchiver>` +
+	`<hudson.tasks.junit.JUnitResultArchiver><testResults>out/report.xml</testResults></hudson.tasks.junit.JUnitResultArchiver></publishers></project>`
+
+// leavesOutputs reports a route whose fixture build must leave artifacts,
+// a test report or a workspace.
+func leavesOutputs(path string) bool {
+	for _, s := range []string{"/artifact/", "/testReport/", "/ws/", "/toggleLogKeep"} {
+		if strings.Contains(path, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// The effects of the routes of what builds leave behind.
+func init() {
+	routeEffects["job/{job}/{n}/toggleLogKeep"] = routeEffect{done: func(t *testing.T, rs *routeStack, fx map[string]string, _ rawResp) bool {
+		return build(t, rs, fx).KeepLog
+	}}
+	routeEffects["manage/mail/configure"] = routeEffect{
+		prepare: func(t *testing.T, rs *routeStack, _ map[string]string) {
+			if err := rs.app.Mail.Set(context.Background(), settings.Mail{}); err != nil {
+				t.Fatal(err)
+			}
+		},
+		done: func(t *testing.T, rs *routeStack, _ map[string]string, _ rawResp) bool {
+			return rs.app.Mail.Get().SMTPHost == "posted.example.com"
+		},
+	}
+	// Without an SMTP server the test mail cannot go; that it was tried
+	// (and the settings as typed read) is what the answer says.
+	routeEffects["manage/mail/sendTestMail"] = routeEffect{done: func(t *testing.T, rs *routeStack, _ map[string]string, res rawResp) bool {
+		return res.status == 400 && strings.Contains(res.body, "Failed to send out e-mail: no SMTP server is set")
+	}}
 }

@@ -143,6 +143,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	sw := &statusWriter{ResponseWriter: w}
 	c := request.New(sw, r, s.perms)
+	c.Notices = s.ui
 	c.Path, c.Root = splitPath(r.URL.Path), rootURL(s.sys().RootURL, r, s.proxies)
 	c.Addr, _ = s.proxies.clientAddr(r)
 	err := s.serveRecovering(c)
@@ -199,9 +200,12 @@ func (s *Server) serve(c *request.Call) error {
 			}
 			return request.NewError(http.StatusForbidden, "Cross-site request refused: this form was not sent from "+c.Root)
 		}
-		if s.sys().CSRF && !isLogin(c) && !s.auth.ValidCrumb(c.ID, crumbFrom(c.R)) {
+		if s.sys().CSRF && !isLogin(c) && !isHook(c) && !s.auth.ValidCrumb(c.ID, crumbFrom(c.R)) {
 			return request.ErrNoCrumb
 		}
+	}
+	if ambiguousPath(c.R) {
+		return request.BadRequest("Ambiguous URI path segment: a percent-encoded \".\" or \"..\" in the path")
 	}
 	return s.walkRoot(c, c.Path)
 }

@@ -35,6 +35,9 @@ func (s *Server) walkRoot(c *request.Call, p []string) error {
 	case "static":
 		return s.ui.ServeStatic(c, p[1:])
 	}
+	if handled, err := s.walkHooks(c, p); handled {
+		return err
+	}
 	if err := c.Require(permRead); err != nil {
 		return err
 	}
@@ -53,7 +56,14 @@ func (s *Server) walkRoot(c *request.Call, p []string) error {
 		return s.walkView(c, p[1:])
 	case "newJob":
 		return s.ui.NewJob(c, nil)
+	case "newView":
+		return s.ui.NewViewPage(c)
+	case "search":
+		return s.walkSearch(c, p[1:])
 	case "descriptorByName":
+		if len(p) > 1 && p[1] == api.NotifyTokenClass {
+			return s.walkNotifyTokens(c, p[2:])
+		}
 		return s.ui.CheckSpec(c, nil, p[1:])
 	case "computer":
 		return s.walkComputer(c, p[1:])
@@ -82,6 +92,8 @@ func (s *Server) walkRoot(c *request.Call, p []string) error {
 		return s.walkUser(c, p[1], p[2:])
 	case "securityRealm":
 		return s.walkSecurityRealm(c, p[1:])
+	case "fingerprint":
+		return s.walkFingerprint(c, p[1:])
 	case "credentials":
 		return s.walkCredentials(c, "credentials/", p[1:])
 	}
@@ -154,11 +166,11 @@ func dispatch[T any](s *Server, c *request.Call, obj T, p []string, methods func
 	return true, m(s, c, obj)
 }
 
-// walkPluginManager serves /pluginManager/: its API, an empty list.
+// walkPluginManager serves /pluginManager/: a page saying jeeves has no
+// plugins and what it has built in, and its API, an empty list.
 func (s *Server) walkPluginManager(c *request.Call, p []string) error {
 	if len(p) == 0 {
-		c.W.WriteHeader(http.StatusOK)
-		return nil
+		return s.ui.PluginsPage(c)
 	}
 	return s.serveAPI(c, p, "localPluginManager", s.api.PluginManagerObject())
 }

@@ -12,6 +12,8 @@ func walkAgentMethods(name string) webMethod[*model.Node] {
 	switch name {
 	case "config.xml":
 		return func(s *Server, c *request.Call, n *model.Node) error { return s.api.NodeConfigXML(c, n) }
+	case "configSubmit":
+		return func(s *Server, c *request.Call, n *model.Node) error { return s.ui.AgentConfigSubmit(c, n) }
 	case "doDelete":
 		return func(s *Server, c *request.Call, n *model.Node) error { return s.api.DeleteNode(c, n) }
 	case "toggleOffline", "changeOfflineCause":

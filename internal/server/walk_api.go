@@ -12,7 +12,7 @@ func (s *Server) serveAPI(c *request.Call, p []string, xmlRoot string, obj *expo
 		return request.NotFound()
 	}
 	if len(p) == 1 {
-		return s.api.HelpPage(c)
+		return s.ui.APIPage(c, xmlRoot, obj)
 	}
 	ok, err := dispatch(s, c, apiTarget{xmlRoot, obj}, p[1:], walkAPIMethods)
 	if !ok {

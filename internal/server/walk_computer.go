@@ -10,13 +10,18 @@ import (
 // agent that has not connected; builds run on the built-in node.
 func (s *Server) walkComputer(c *request.Call, p []string) error {
 	if len(p) == 0 {
-		return s.ui.Dashboard(c, nil)
+		return s.ui.ComputersPage(c)
 	}
 	if ok, err := dispatch(s, c, rootObj{}, p, walkComputerSetMethods); ok {
 		return err
 	}
-	if p[0] == "api" {
+	switch p[0] {
+	case "api":
 		return s.serveAPI(c, p, "computerSet", s.api.ComputerSetObject(c))
+	case "new":
+		return s.ui.NewNode(c)
+	case "checkName":
+		return s.ui.CheckNodeName(c)
 	}
 	if model.IsBuiltInName(p[0]) {
 		return s.walkBuiltIn(c, p[1:])
@@ -42,7 +47,7 @@ func walkComputerSetMethods(name string) webMethod[rootObj] {
 
 func (s *Server) walkBuiltIn(c *request.Call, p []string) error {
 	if len(p) == 0 {
-		return s.ui.Dashboard(c, nil)
+		return s.ui.BuiltInPage(c)
 	}
 	if ok, err := dispatch(s, c, rootObj{}, p, walkBuiltInMethods); ok {
 		return err
@@ -70,7 +75,7 @@ func walkBuiltInMethods(name string) webMethod[rootObj] {
 // walkAgent serves /computer/NAME/… for a permanent agent.
 func (s *Server) walkAgent(c *request.Call, n *model.Node, p []string) error {
 	if len(p) == 0 {
-		return s.ui.Dashboard(c, nil)
+		return s.ui.AgentPage(c, n)
 	}
 	if ok, err := dispatch(s, c, n, p, walkAgentMethods); ok {
 		return err
@@ -81,6 +86,12 @@ func (s *Server) walkAgent(c *request.Call, n *model.Node, p []string) error {
 	switch p[0] {
 	case "api":
 		return s.serveAPI(c, p, "slaveComputer", s.api.AgentObject(c, n))
+	case "configure":
+		return s.ui.AgentConfigurePage(c, n)
+	case "delete":
+		return s.ui.AgentDeletePage(c, n)
+	case "log":
+		return s.ui.AgentLogPage(c, n)
 	}
 	return request.NotFound()
 }

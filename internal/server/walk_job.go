@@ -84,6 +84,10 @@ func (s *Server) walkItemPages(c *request.Call, job *model.Job, p []string) (han
 		return true, s.ui.DeletePage(c, job)
 	case "descriptorByName":
 		return true, s.ui.CheckSpec(c, job, p[1:])
+	case "confirm-rename":
+		return true, s.ui.RenamePage(c, job)
+	case "checkNewName":
+		return true, s.ui.CheckNewName(c, job)
 	}
 	return false, nil
 }
@@ -101,8 +105,17 @@ func (s *Server) walkJob(c *request.Call, job *model.Job, p []string) error {
 	if handled, err := s.walkItemPages(c, job, p); handled {
 		return err
 	}
-	if p[0] == "api" {
+	switch p[0] {
+	case "api":
 		return s.serveAPI(c, p, "freeStyleProject", s.api.JobObject(c, job))
+	case "builds":
+		return s.ui.BuildHistoryPage(c, job)
+	}
+	if p[0] == "ws" {
+		return s.api.Workspace(c, job, p[1:])
+	}
+	if handled, err := s.walkJobGit(c, job, p); handled {
+		return err
 	}
 	if n, ok, err := s.buildNumber(c, job, p[0]); err != nil {
 		return err
@@ -210,6 +223,13 @@ func (s *Server) walkBuild(c *request.Call, job *model.Job, number int64, p []st
 		return s.walkBuildLog(c, b, p[1:])
 	case "console":
 		return s.ui.BuildPage(c, job, b, true)
+	case "artifact":
+		return s.api.Artifacts(c, job, b, p[1:])
+	case "testReport":
+		return s.walkTestReport(c, job, b, p[1:])
+	}
+	if handled, err := s.walkBuildGit(c, job, b, p); handled {
+		return err
 	}
 	return request.NotFound()
 }
@@ -240,6 +260,8 @@ func walkBuildMethods(name string) webMethod[runRef] {
 		return func(s *Server, c *request.Call, r runRef) error { return s.api.SubmitBuildDescription(c, r.job, r.b) }
 	case "configSubmit":
 		return func(s *Server, c *request.Call, r runRef) error { return s.api.BuildConfigSubmit(c, r.job, r.b) }
+	case "toggleLogKeep":
+		return func(s *Server, c *request.Call, r runRef) error { return s.api.ToggleLogKeep(c, r.job, r.b) }
 	}
 	return nil
 }
@@ -278,7 +300,7 @@ func (s *Server) walkView(c *request.Call, p []string) error {
 		if c.R.Method == http.MethodDelete {
 			return s.api.DeleteView(c, v)
 		}
-		return s.ui.Dashboard(c, nil)
+		return s.ui.ViewPage(c, v)
 	}
 	if ok, err := dispatch(s, c, v, p[1:], walkViewMethods); ok {
 		return err
@@ -288,6 +310,10 @@ func (s *Server) walkView(c *request.Call, p []string) error {
 		return s.serveAPI(c, p[1:], "listView", s.api.ListViewObject(c, v))
 	case "job":
 		return s.walkJobs(c, "", p[2:])
+	case "configure":
+		return s.ui.ViewConfigurePage(c, v)
+	case "delete":
+		return s.ui.ViewDeletePage(c, v)
 	}
 	return request.NotFound()
 }
@@ -341,6 +367,10 @@ func (s *Server) walkAllView(c *request.Call, folder *model.Job, p []string) err
 		return s.walkJobs(c, folderName(folder), p[1:])
 	case "newJob":
 		return s.ui.NewJob(c, folder)
+	case "checkJobName":
+		return s.ui.CheckJobName(c, folder)
+	case "descriptorByName":
+		return s.ui.ViewDescriptor(c, folder, p[1:])
 	}
 	return request.NotFound()
 }

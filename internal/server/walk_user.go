@@ -19,7 +19,7 @@ func (s *Server) walkUser(c *request.Call, id string, p []string) error {
 		return err
 	}
 	if len(p) == 0 {
-		return s.serveAPI(c, []string{"api", "json"}, "user", s.api.UserObject(c, u))
+		return s.ui.UserPage(c, u)
 	}
 	if ok, err := dispatch(s, c, u, p, walkUserMethods); ok {
 		return err
@@ -109,6 +109,10 @@ func (s *Server) walkManage(c *request.Call, p []string) error {
 			return request.NotFound()
 		case "configure":
 			return s.ui.ManageConfigure(c)
+		case "mail":
+			return s.walkMail(c, p[1:])
+		case "git":
+			return s.walkManageGit(c, p[1:])
 		case "users":
 			if len(p) > 1 {
 				return request.NotFound()

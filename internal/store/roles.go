@@ -101,6 +101,23 @@ type Builds interface {
 	// StartBuild and FinishBuild. ErrExists if a number is taken,
 	// ErrNotFound if there is no job jobID.
 	ImportBuilds(ctx context.Context, jobID int64, builds []model.Build) error
+
+	// BuildsBefore lists up to limit of a job's builds numbered below
+	// before (before <= 0: from the newest), newest first: one page of
+	// its history, read from the newest down without counting the rest.
+	BuildsBefore(ctx context.Context, jobID, before int64, limit int) ([]*model.Build, error)
+	// BuildsAfter lists the (up to) limit builds of a job numbered just
+	// above after, newest first: the page of history before the one
+	// that starts at after.
+	BuildsAfter(ctx context.Context, jobID, after int64, limit int) ([]*model.Build, error)
+	// AdjacentBuilds is the number of the job's build just below number
+	// and of the one just above it (either 0 when there is none); number
+	// itself need not exist.
+	AdjacentBuilds(ctx context.Context, jobID, number int64) (prev, next int64, err error)
+	// UserBuilds lists up to limit builds, of every job, that the user
+	// userID (without case) started: those whose first cause names them,
+	// newest start first.
+	UserBuilds(ctx context.Context, userID string, limit int) ([]*model.Build, error)
 }
 
 // Queue keeps the build queue's waiting items, and those that left it

@@ -202,6 +202,7 @@ func (ui *UI) NewCredentials(c *request.Call, base string) error {
 	if err != nil {
 		return err
 	}
+	c.Notify("Created the credential ‘" + p.ID + "’")
 	return request.SeeOther(c, request.CredentialURL(c, base, p.ID))
 }
 
@@ -301,6 +302,7 @@ func (ui *UI) UpdateCredential(c *request.Call, base, id string) error {
 	if err != nil {
 		return err
 	}
+	c.Notify("Saved the credential ‘" + id + "’")
 	return request.SeeOther(c, self)
 }
 

@@ -24,14 +24,18 @@ import (
 type jobForm struct {
 	Description          string
 	Disabled, Concurrent bool
+	Parameterized        bool // "This project is parameterized" is checked
 	Params               []paramRow
-	Blank                paramRow
+	Blank                paramRow // what "Add Parameter" adds
 	Timer                string
 	TimerCheck           fieldCheck // Jenkins's hint under the schedule
 	CheckURL             string     // where the page's script checks a schedule as it is typed
 	Steps                []stepRow
+	BlankStep            stepRow           // what "Add build step" adds
 	Kept                 []string          // what the form keeps but does not edit, named
+	Git                  gitSection        // the source section (gitform.go)
 	Errors               map[string]string // a message beside the field it names
+	Discard              *discardRow       // "Discard old builds"; nil: not in the form
 	Bindings             *bindingsSection  // Configure's credentials bindings (credentials_configure.go)
 }
 
@@ -50,12 +54,12 @@ type stepRow struct{ Command, Orig string }
 // as Jenkins's FormValidation.
 type fieldCheck struct{ Kind, Message string }
 
-// formOf is the form of a stored project (nil: a new one), with what the
-// form keeps named, and the schedule's hint for the job named seed.
-func formOf(cfg *model.JobConfig, seed string) jobForm {
-	f := jobForm{Blank: paramRow{ParamDef: model.ParamDef{Kind: model.ParamString}}}
+// formOf is the form of a stored project (nil: a new one) and its
+// config.xml, with what the form keeps named, and the schedule's hint
+// for the job named seed.
+func formOf(cfg *model.JobConfig, xml []byte, seed string) jobForm {
+	f := jobForm{Blank: paramRow{ParamDef: model.ParamDef{Kind: model.ParamString}}, Git: newGitSection()}
 	if cfg == nil {
-		f.Steps = []stepRow{{}}
 		return f
 	}
 	pf := configxml.FormOf(cfg)
@@ -67,13 +71,14 @@ func formOf(cfg *model.JobConfig, seed string) jobForm {
 		}
 		f.Params = append(f.Params, paramRow{ParamDef: d, Orig: strconv.Itoa(p.Orig), ChoicesText: strings.Join(d.Choices, "\n")})
 	}
+	f.Parameterized = len(f.Params) > 0
 	for _, st := range pf.Steps {
 		f.Steps = append(f.Steps, stepRow{Command: st.Command, Orig: strconv.Itoa(st.Orig)})
 	}
-	f.Steps = append(f.Steps, stepRow{})
-	for _, k := range configxml.FormKeeps(cfg) {
+	for _, k := range configxml.FormKeeps(cfg, xml) {
 		f.Kept = append(f.Kept, k.String())
 	}
+	f.Discard = discardOf(xml)
 	f.TimerCheck = timerCheck(f.Timer, seed, time.Now())
 	return f
 }
@@ -82,19 +87,47 @@ func formOf(cfg *model.JobConfig, seed string) jobForm {
 // rows with an empty name (parameters) or command (steps) stand for
 // nothing and are dropped; a row that shows a stored element is kept,
 // for the editor to remove that element (configxml.EditProject).
+//
+// The page's form posts "This project is parameterized" (parameterized:
+// "false" from a hidden field, "true" too when checked): unchecked, it
+// drops every parameter row, so that the editor removes them all. Each
+// row posts a default field per type (param.default for a string,
+// param.defaultText, param.defaultBool, param.defaultPassword), of which
+// the row's type picks one; a client that posts param.default alone (an
+// older page, a script) has it read for every type.
 func readForm(form url.Values) (jobForm, error) {
 	f := jobForm{Blank: paramRow{ParamDef: model.ParamDef{Kind: model.ParamString}}}
 	f.Description = strings.ReplaceAll(form.Get("description"), "\r\n", "\n")
 	f.Disabled = form.Get("disabled") == "true"
 	f.Concurrent = form.Get("concurrent") == "true"
 	f.Timer = strings.ReplaceAll(form.Get("timer"), "\r\n", "\n")
+	f.Git = readGitSection(form)
 	kinds, names, defs, choices, descs, origs := form["param.kind"], form["param.name"], form["param.default"], form["param.choices"], form["param.description"], form["param.orig"]
+	texts, bools, passwords := form["param.defaultText"], form["param.defaultBool"], form["param.defaultPassword"]
 	_, withOrigs := form["param.orig"]
-	if len(names) != len(kinds) || len(defs) != len(kinds) || len(choices) != len(kinds) || len(descs) != len(kinds) || withOrigs && len(origs) != len(kinds) {
+	_, typed := form["param.defaultText"]
+	if len(names) != len(kinds) || len(defs) != len(kinds) || len(choices) != len(kinds) || len(descs) != len(kinds) || withOrigs && len(origs) != len(kinds) ||
+		typed && (len(texts) != len(kinds) || len(bools) != len(kinds) || len(passwords) != len(kinds)) {
 		return f, request.BadRequest("The parameter rows are incomplete; reload the page and try again")
 	}
+	checked, shown := form["parameterized"]
+	f.Parameterized = !shown && len(kinds) > 0 || slices.Contains(checked, "true")
 	for i := range kinds {
-		r := paramRow{ParamDef: model.ParamDef{Kind: model.ParamKind(kinds[i]), Name: strings.TrimSpace(names[i]), Description: descs[i], Default: defs[i]},
+		if shown && !f.Parameterized {
+			break // unchecked: the parameters go, whatever the rows say
+		}
+		def := defs[i]
+		if typed {
+			switch model.ParamKind(kinds[i]) {
+			case model.ParamText:
+				def = texts[i]
+			case model.ParamBoolean:
+				def = bools[i]
+			case model.ParamPassword:
+				def = passwords[i]
+			}
+		}
+		r := paramRow{ParamDef: model.ParamDef{Kind: model.ParamKind(kinds[i]), Name: strings.TrimSpace(names[i]), Description: descs[i], Default: strings.ReplaceAll(def, "\r\n", "\n")},
 			ChoicesText: strings.ReplaceAll(choices[i], "\r\n", "\n"), Orig: "-"}
 		if withOrigs {
 			r.Orig = origs[i]
@@ -103,6 +136,7 @@ func readForm(form url.Values) (jobForm, error) {
 			f.Params = append(f.Params, r)
 		}
 	}
+	f.Discard = readDiscard(form)
 	shells, shellOrigs := form["shell"], form["shell.orig"]
 	_, withShellOrigs := form["shell.orig"]
 	if withShellOrigs && len(shellOrigs) != len(shells) {
@@ -121,9 +155,8 @@ func readForm(form url.Values) (jobForm, error) {
 	return f, nil
 }
 
-// shown is f as the page shows it again: a blank step row at the end,
-// passwords never sent back, rows from a client that sent no row indexes
-// shown as new.
+// shown is f as the page shows it again: passwords never sent back,
+// rows from a client that sent no row indexes shown as new.
 func (f jobForm) shown(seed string) jobForm {
 	out := f
 	out.Params = nil
@@ -143,7 +176,6 @@ func (f jobForm) shown(seed string) jobForm {
 		}
 		out.Steps = append(out.Steps, r)
 	}
-	out.Steps = append(out.Steps, stepRow{})
 	if out.Errors["timer"] == "" {
 		out.TimerCheck = timerCheck(f.Timer, seed, time.Now())
 	}
@@ -162,10 +194,13 @@ func (f *jobForm) fail(field, msg string) {
 
 // firstError is one of the form's messages, for the top of the page.
 func (f *jobForm) firstError() string {
-	for _, field := range []string{"form", "name", "xml-name", "config.xml", "params", "timer", "steps"} {
+	for _, field := range []string{"form", "name", "xml-name", "config.xml", "params", "scm.url", "scm.credentialsId", "scm.branches", "timer", "pollscm", "steps"} {
 		if m := f.Errors[field]; m != "" {
 			return m
 		}
+	}
+	if m := f.Discard.firstError(); m != "" {
+		return m
 	}
 	for _, r := range f.Params {
 		if r.Error != "" {
@@ -211,6 +246,11 @@ func projectForm(f *jobForm, base *model.JobConfig, seed string) (configxml.Proj
 	}
 	pf := configxml.ProjectForm{Description: f.Description, Disabled: f.Disabled, Concurrent: f.Concurrent, Timer: strings.TrimSpace(f.Timer)}
 	ok := true
+	if sf, gitOK := f.gitForm(seed); gitOK {
+		pf.SCM = sf
+	} else {
+		ok = false
+	}
 	if pf.Timer != "" {
 		if c := timerCheck(pf.Timer, seed, time.Now()); c.Kind == "error" {
 			f.fail("timer", c.Message)
@@ -300,6 +340,9 @@ func projectForm(f *jobForm, base *model.JobConfig, seed string) (configxml.Proj
 		r.Orig = canonicalIndex(orig)
 		pf.Steps = append(pf.Steps, configxml.FormStep{Orig: orig, Command: r.Command})
 	}
+	if !discardForm(f.Discard, &pf) {
+		ok = false
+	}
 	return pf, ok
 }
 
@@ -319,10 +362,12 @@ func (ui *UI) NewJob(c *request.Call, folder *model.Job) error {
 	parent := ""
 	action := c.Root + "view/all/newJob"
 	check := c.Root + "descriptorByName/" + timerCheckPath
+	viewURL := c.Root + "view/all/" // its checks and completion (items.go)
 	var tr []trail
 	if folder != nil {
 		parent = folder.Name
 		action = c.Root + jobPath(folder.Name) + "newJob"
+		viewURL = c.Root + jobPath(folder.Name) + "view/all/"
 		tr = jobTrail(c, folder.Name)
 	}
 	tr = append(tr, trail{"New Item", action})
@@ -334,16 +379,25 @@ func (ui *UI) NewJob(c *request.Call, folder *model.Job) error {
 	type typed struct {
 		name, mode, xmlName, xml string
 		form                     *jobForm
+		copy                     copyForm
 	}
 	show := func(status int, t typed) error {
-		f := formOf(nil, "")
+		f := formOf(nil, nil, "")
 		if t.form != nil {
 			f = t.form.shown(joinName(parent, t.name))
 		}
 		f.CheckURL = check
+		if err := ui.fillGit(c, &f.Git, nil, joinName(parent, t.name)); err != nil {
+			return err
+		}
+		msg := f.firstError()
+		if msg == "" {
+			msg = t.copy.Errors["copy-name"] + t.copy.Errors["from"]
+		}
 		return ui.render(c, status, "newjob", page{Title: "New Item", Trail: tr, P: map[string]any{
-			"Action": action, "Error": f.firstError(), "NameError": f.Errors["name"], "Name": t.name, "Mode": t.mode, "Form": f,
+			"Action": action, "Error": msg, "NameError": f.Errors["name"], "Name": t.name, "Mode": t.mode, "Form": f,
 			"XMLName": t.xmlName, "XML": t.xml, "XMLError": f.Errors["config.xml"], "XMLNameError": f.Errors["xml-name"],
+			"Copy": t.copy, "CheckName": viewURL + "checkJobName", "CompleteFrom": viewURL + "descriptorByName/" + copyFromPath,
 		}})
 	}
 	if c.R.Method != http.MethodPost {
@@ -355,6 +409,14 @@ func (ui *UI) NewJob(c *request.Call, folder *model.Job) error {
 	form := c.R.PostForm
 	name := strings.TrimSpace(form.Get("name"))
 	mode := form.Get("mode")
+	if mode == "copy" {
+		t := typed{copy: copyForm{Name: form.Get("name"), From: form.Get("from")}}
+		done, status, err := ui.copyItem(c, parent, &t.copy)
+		if done || err != nil {
+			return err
+		}
+		return show(status, t)
+	}
 	// create makes the item from xml, as every create route does: the
 	// token's job glob holds the new full name (a refusal is the caller's
 	// 403, not a form error), and the saver must be able to build the
@@ -371,7 +433,7 @@ func (ui *UI) NewJob(c *request.Call, folder *model.Job) error {
 		return ui.jobs.Create(c.Ctx(), parent, name, xml, c.Authority())
 	}
 	if mode == "xml" {
-		f := formOf(nil, "")
+		f := formOf(nil, nil, "")
 		t := typed{xmlName: form.Get("name"), xml: form.Get("config.xml"), form: &f}
 		xml := []byte(t.xml)
 		switch {
@@ -383,6 +445,7 @@ func (ui *UI) NewJob(c *request.Call, folder *model.Job) error {
 		if f.Errors == nil {
 			job, err := create(xml)
 			if err == nil {
+				c.Notify("Created ‘" + job.Name + "’")
 				return request.SeeOther(c, c.Root+jobPath(job.Name))
 			}
 			if errors.Is(err, errRefused) {
@@ -439,6 +502,7 @@ func (ui *UI) NewJob(c *request.Call, folder *model.Job) error {
 		f.fail(map[bool]string{true: "form", false: "name"}[errors.Is(err, jobs.ErrBadConfig)], msg)
 		return show(http.StatusBadRequest, t)
 	}
+	c.Notify("Created ‘" + job.Name + "’")
 	return request.SeeOther(c, c.Root+jobPath(job.Name))
 }
 
@@ -455,21 +519,41 @@ func (r refused) Is(target error) bool { return target == errRefused }
 
 func (r refused) Unwrap() error { return r.err }
 
-// ConfigurePage is GET /job/N/configure: the form (freestyle jobs) and
-// the raw config.xml.
+// ConfigurePage is GET /job/N/configure: the form (freestyle jobs), or
+// with ?tab=xml (and for folders) the whole config.xml, indented.
 func (ui *UI) ConfigurePage(c *request.Call, job *model.Job) error {
 	if err := c.Require(authz.ItemConfigure); err != nil {
 		return err
 	}
-	return ui.showConfigure(c, job, http.StatusOK, "", string(job.ConfigXML), nil)
+	tab := ""
+	if c.R.URL.Query().Get("tab") == "xml" || jobs.IsFolder(job) {
+		tab = "xml"
+	}
+	return ui.showConfigure(c, job, http.StatusOK, "", tab, shownXML(job.ConfigXML), nil)
 }
 
-// showConfigure renders the Configure page: form is the freestyle form as
-// typed (nil: the stored job's), xml the config.xml editor's text.
-func (ui *UI) showConfigure(c *request.Call, job *model.Job, status int, msg, xml string, form *jobForm) error {
+// shownXML is a stored config.xml as the config.xml tab shows it: as the
+// API serves it (password defaults redacted), indented as Jenkins writes
+// it (configxml.Pretty). Saving it back unchanged changes nothing.
+func shownXML(stored []byte) string {
+	xml, err := configxml.Redact(stored)
+	if err != nil {
+		return string(stored) // unreadable: shown as it is
+	}
+	if pretty, err := configxml.Pretty(xml); err == nil {
+		xml = pretty
+	}
+	return string(xml)
+}
+
+// showConfigure renders the Configure page on tab ("" the form, "xml"
+// the config.xml): form is the freestyle form as typed (nil: the stored
+// job's), xml the config.xml tab's text.
+func (ui *UI) showConfigure(c *request.Call, job *model.Job, status int, msg, tab, xml string, form *jobForm) error {
 	var f *jobForm
 	if !jobs.IsFolder(job) {
-		ff := formOf(&job.Config, job.Name)
+		ff := formOf(&job.Config, job.ConfigXML, job.Name)
+		ff.Git = gitSectionOf(job.ConfigXML)
 		if form != nil {
 			kept := ff.Kept
 			ff = form.shown(job.Name)
@@ -482,25 +566,33 @@ func (ui *UI) showConfigure(c *request.Call, job *model.Job, status int, msg, xm
 		if err := ui.showBindings(c, job, &ff); err != nil {
 			return err
 		}
+		if err := ui.fillGit(c, &ff.Git, job.ConfigXML, job.Name); err != nil {
+			return err
+		}
 		f = &ff
 	}
-	// The editor shows config.xml as the API serves it: password
-	// defaults redacted, whether it is the stored document or one the
-	// form rendered with them. A posted document that cannot be read is
-	// shown as it came: it holds only what its sender typed.
+	// A posted document the server did not take is shown as it came,
+	// but redacted like the stored one: it holds only what its sender
+	// typed, or the stored defaults Restore put back.
 	if redacted, err := configxml.Redact([]byte(xml)); err == nil {
 		xml = string(redacted)
 	}
+	redactedMark := ""
+	if strings.Contains(xml, configxml.RedactedDefault) {
+		redactedMark = configxml.RedactedDefault
+	}
 	tr := append(jobTrail(c, job.Name), trail{"Configure", c.Root + jobPath(job.Name) + "configure"})
-	return ui.render(c, status, "configure", page{Title: job.Name + " Config", Trail: tr, P: map[string]any{
-		"Name": job.Name, "URL": c.Root + jobPath(job.Name), "Error": msg, "XML": xml, "Form": f,
+	return ui.render(c, status, "configure", page{Title: job.Name + " Config", Trail: tr, API: c.Root + jobPath(job.Name) + "api/", P: map[string]any{
+		"Name": job.Name, "URL": c.Root + jobPath(job.Name), "Error": msg, "XML": xml, "Form": f, "Tab": tab, "Redacted": redactedMark,
 	}})
 }
 
-// ConfigSubmit is POST /job/N/configSubmit, from either form. The
+// ConfigSubmit is POST /job/N/configSubmit, from either tab. The
 // freestyle form edits the stored config.xml in place
 // (configxml.EditProject): what it does not show is kept byte for byte.
-// A form that fails comes back (400) as typed, the reason beside the field.
+// The config.xml tab replaces the document, unless it comes back as the
+// tab showed it (then nothing changes: the stored bytes stay). A form
+// that fails comes back (400) as typed, the reason beside the field.
 func (ui *UI) ConfigSubmit(c *request.Call, job *model.Job) error {
 	if err := request.RequirePOST(c); err != nil {
 		return err
@@ -513,17 +605,27 @@ func (ui *UI) ConfigSubmit(c *request.Call, job *model.Job) error {
 	}
 	form := c.R.PostForm
 	if form.Get("mode") == "xml" {
-		xml := []byte(form.Get("config.xml"))
+		posted := form.Get("config.xml")
+		if request.FromForm(c) {
+			// A browser's textarea sends its lines ended CRLF.
+			posted = strings.ReplaceAll(posted, "\r\n", "\n")
+		}
+		if strings.TrimSpace(posted) == strings.TrimSpace(shownXML(job.ConfigXML)) {
+			c.Notify("Saved (config.xml unchanged)")
+			return request.SeeOther(c, c.Root+jobPath(job.Name))
+		}
+		xml := []byte(posted)
 		if err := c.CheckDownstream(job.Name, xml); err != nil {
 			msg, _ := request.FormMessage(err)
-			return ui.showConfigure(c, job, http.StatusBadRequest, msg, string(xml), nil)
+			return ui.showConfigure(c, job, http.StatusBadRequest, msg, "xml", string(xml), nil)
 		}
 		if _, err := ui.jobs.UpdateConfig(c.Ctx(), job.Name, xml, c.Authority()); err != nil {
 			if msg, ok := request.FormMessage(request.Refused(err)); ok {
-				return ui.showConfigure(c, job, http.StatusBadRequest, msg, string(xml), nil)
+				return ui.showConfigure(c, job, http.StatusBadRequest, msg, "xml", string(xml), nil)
 			}
 			return request.Refused(err)
 		}
+		c.Notify("Saved")
 		return request.SeeOther(c, c.Root+jobPath(job.Name))
 	}
 	if jobs.IsFolder(job) {
@@ -537,7 +639,9 @@ func (ui *UI) ConfigSubmit(c *request.Call, job *model.Job) error {
 	if err != nil {
 		return err
 	}
-	back := func() error { return ui.showConfigure(c, job, http.StatusBadRequest, "", string(job.ConfigXML), &f) }
+	back := func() error {
+		return ui.showConfigure(c, job, http.StatusBadRequest, "", "", shownXML(job.ConfigXML), &f)
+	}
 	pf, ok := projectForm(&f, &job.Config, job.Name)
 	if !ok {
 		return back()
@@ -566,6 +670,7 @@ func (ui *UI) ConfigSubmit(c *request.Call, job *model.Job) error {
 		f.fail("form", msg)
 		return back()
 	}
+	c.Notify("Saved")
 	return request.SeeOther(c, c.Root+jobPath(job.Name))
 }
 
@@ -580,8 +685,12 @@ func (ui *UI) DeletePage(c *request.Call, job *model.Job) error {
 		what = "Folder"
 	}
 	url := c.Root + jobPath(job.Name)
+	text := "Delete the " + what + " ‘" + job.Name + "’?"
+	if n := len(ui.jobs.Inside(job.Name)); n > 0 {
+		text = "Delete the " + what + " ‘" + job.Name + "’ and the " + strconv.Itoa(n) + " items in it, with their builds?"
+	}
 	return ui.render(c, http.StatusOK, "message", page{Title: "Delete " + job.Name, Trail: jobTrail(c, job.Name), P: map[string]any{
-		"Heading": "Delete " + what, "Text": "Delete the " + what + " ‘" + job.Name + "’?",
+		"Heading": "Delete " + what, "Text": text,
 		"Form": url + "doDelete", "Button": "Yes", "Back": url, "BackText": "No, go back",
 	}})
 }

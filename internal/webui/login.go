@@ -42,6 +42,10 @@ func (ui *UI) Login(c *request.Call) error {
 	if err != nil {
 		return err
 	}
+	// From here the caller is the user who signed in, with the password
+	// just checked: the request is audited as theirs, not as the
+	// anonymous caller (or the other user) the form came from.
+	c.ID = auth.Identity{User: id.User, Method: auth.Password}
 	// A new session id at each login (no fixation).
 	if ck, err := c.R.Cookie(ui.auth.CookieName()); err == nil {
 		ui.auth.Logout(c.Ctx(), ck.Value)

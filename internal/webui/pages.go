@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/authz"
+	"github.com/jeeves-ci/jeeves/internal/builds"
 	"github.com/jeeves-ci/jeeves/internal/executor"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
 	"github.com/jeeves-ci/jeeves/internal/model"
@@ -32,6 +33,7 @@ type trail struct{ Name, URL string }
 type page struct {
 	Title, Root, Static, Crumb, Version, Flash string
 	Live                                       string // refresh interval in ms; "" = none
+	API                                        string // the REST API page of the page's object; "" = the root's
 	User                                       *model.User
 	Admin                                      bool
 	Trail                                      []trail
@@ -44,6 +46,9 @@ func (ui *UI) render(c *request.Call, status int, name string, pg page) error {
 	pg.User = c.ID.User
 	pg.Crumb = ui.crumbValue(c)
 	pg.Admin = c.ID.User != nil && c.HasOn(nil, authz.Administer)
+	if pg.Flash == "" {
+		pg.Flash = ui.takeNotice(c)
+	}
 	var buf bytes.Buffer
 	if err := ui.t.Render(&buf, name, pg); err != nil {
 		return err
@@ -104,9 +109,11 @@ func jobTrail(c *request.Call, name string) []trail {
 type dashboardRow struct {
 	Name, URL                        string
 	Ball                             BallInfo
+	Health                           *builds.Health // nil: no completed build
 	Folder, CanBuild, Params         bool
 	LastSuccess, LastFailure         int64 // build numbers; 0 = none
 	SuccessAgo, FailureAgo, Duration string
+	SuccessAt, FailureAt             time.Time
 }
 
 type queueRow struct {
@@ -115,19 +122,31 @@ type queueRow struct {
 	CanCancel      bool
 }
 
-type executorRow struct{ Build, URL string }
+// executorRow is one executor of the built-in node: idle (Build ""), or
+// the build it runs and how far it has come against its job's estimate.
+type executorRow struct {
+	Build, URL string
+	Progress   progress
+}
 
 // Dashboard renders the jobs of folder ("" = the root) with the queue
 // and the executors beside them.
 func (ui *UI) Dashboard(c *request.Call, folder *model.Job) error {
+	return ui.dashboard(c, folder, nil)
+}
+
+// dashboard renders the jobs of folder, or of the root's view v when v
+// is not nil (views.go), with the view tabs above them.
+func (ui *UI) dashboard(c *request.Call, folder *model.Job, v *model.View) error {
 	name := ""
 	if folder != nil {
 		name = folder.Name
 	}
+	shows := ui.viewFilter(c, v)
 	busy := false
 	var rows []dashboardRow
 	for _, j := range ui.jobs.Children(name) {
-		if !c.CanSee(j) {
+		if !c.CanSee(j) || !shows(j) {
 			continue
 		}
 		r := dashboardRow{Name: j.Name, URL: c.Root + jobPath(j.Name), Ball: Ball(j.Color()), Folder: jobs.IsFolder(j), Duration: "N/A"}
@@ -142,13 +161,17 @@ func (ui *UI) Dashboard(c *request.Call, folder *model.Job) error {
 				return err
 			}
 			if sum.success != nil {
-				r.LastSuccess, r.SuccessAgo = sum.success.Number, timespan.Ago(sum.success.StartedAt)
+				r.LastSuccess, r.SuccessAgo, r.SuccessAt = sum.success.Number, timespan.Ago(sum.success.StartedAt), sum.success.StartedAt
 			}
 			if sum.failure != nil {
-				r.LastFailure, r.FailureAgo = sum.failure.Number, timespan.Ago(sum.failure.StartedAt)
+				r.LastFailure, r.FailureAgo, r.FailureAt = sum.failure.Number, timespan.Ago(sum.failure.StartedAt), sum.failure.StartedAt
 			}
 			if sum.status.CompletedNumber > 0 {
 				r.Duration = timespan.Format(sum.duration)
+			}
+			if sum.healthOK {
+				h := sum.health
+				r.Health = &h
 			}
 			busy = busy || j.Status.LastBuilding
 		}
@@ -174,7 +197,12 @@ func (ui *UI) Dashboard(c *request.Call, folder *model.Job) error {
 			execs = append(execs, executorRow{Build: "busy"})
 			continue
 		}
-		execs = append(execs, executorRow{Build: j.Name + " #" + strconv.FormatInt(b.Number, 10), URL: c.Root + jobPath(j.Name) + strconv.FormatInt(b.Number, 10) + "/console"})
+		sum, err := ui.summarizeHistory(c, j)
+		if err != nil {
+			return err
+		}
+		execs = append(execs, executorRow{Build: j.Name + " #" + strconv.FormatInt(b.Number, 10), URL: c.Root + jobPath(j.Name) + strconv.FormatInt(b.Number, 10) + "/console",
+			Progress: progressOf(time.Since(b.StartedAt), sum.estimate)})
 	}
 	offline := ""
 	if off, why := ui.farm.Offline(); off {
@@ -197,12 +225,18 @@ func (ui *UI) Dashboard(c *request.Call, folder *model.Job) error {
 		title = folder.Name
 		tr = jobTrail(c, folder.Name)
 	}
-	return ui.render(c, http.StatusOK, "dashboard", page{Title: title, Live: live, Trail: tr, P: map[string]any{
+	api := ""
+	if folder != nil {
+		api = folderURL + "api/"
+	}
+	data := map[string]any{
 		"Jobs": rows, "Queue": queue, "Executors": execs, "Offline": offline,
 		"CanCreate": c.ID.User != nil && c.HasOn(folder, authz.ItemCreate), "NewItemPath": newItem,
 		"Folder": map[bool]string{true: name}[folder != nil], "FolderURL": folderURL,
 		"CanConfigure": folder != nil && c.HasOn(folder, authz.ItemConfigure), "CanDelete": folder != nil && c.HasOn(folder, authz.ItemDelete),
-	}})
+	}
+	title, tr = ui.viewData(c, folder, v, data, title, tr)
+	return ui.render(c, http.StatusOK, "dashboard", page{Title: title, Live: live, Trail: tr, API: api, P: data})
 }
 
 // historySummary is what the dashboard shows of a job's history,
@@ -213,6 +247,9 @@ type historySummary struct {
 	status           model.JobStatus
 	success, failure *model.Build
 	duration         time.Duration
+	health           builds.Health // Jenkins's weather, when healthOK
+	healthOK         bool
+	estimate         time.Duration // how long a build takes; 0: unknown
 }
 
 // summarizeHistory is j's historySummary, remembered or read; one that
@@ -237,6 +274,12 @@ func (ui *UI) summarizeHistory(c *request.Call, j *model.Job) (historySummary, e
 		if b != nil {
 			sum.duration = b.Duration
 		}
+		if sum.health, sum.healthOK, err = ui.builds.Health(c.Ctx(), j.ID); err != nil {
+			return sum, err
+		}
+		if sum.estimate, _, err = ui.builds.EstimatedDuration(c.Ctx(), j.ID); err != nil {
+			return sum, err
+		}
 	}
 	ui.summaries.Store(j.ID, sum)
 	return sum, nil
@@ -250,55 +293,6 @@ func ignoreGone(err error) error {
 	return err
 }
 
-// trendBar is one build in the build-time trend chart.
-type trendBar struct {
-	Number     int64
-	X, Y, W, H float64
-	Class      string
-	Result     string
-	Duration   time.Duration
-}
-
-type trendChart struct {
-	Width, Height float64
-	Max           time.Duration
-	Bars          []trendBar
-}
-
-// trend draws the last builds' durations as bars, oldest on the left.
-func trend(builds []*model.Build) trendChart {
-	const width, height, n = 600.0, 140.0, 30
-	ch := trendChart{Width: width, Height: height}
-	if len(builds) > n {
-		builds = builds[:n]
-	}
-	for _, b := range builds {
-		d := b.Duration
-		if b.Building {
-			d = time.Since(b.StartedAt)
-		}
-		ch.Max = max(ch.Max, d)
-	}
-	if len(builds) == 0 {
-		return ch
-	}
-	slot := width / float64(n)
-	for i, b := range builds {
-		d := b.Duration
-		class, result := strings.ToLower(string(b.Result)), string(b.Result)
-		if b.Building {
-			d, class, result = time.Since(b.StartedAt), "building", "running"
-		}
-		h := 2.0
-		if ch.Max > 0 {
-			h = max(2, (height-10)*float64(d)/float64(ch.Max))
-		}
-		x := width - float64(i+1)*slot
-		ch.Bars = append(ch.Bars, trendBar{Number: b.Number, X: x + slot*0.15, Y: height - h, W: slot * 0.7, H: h, Class: class, Result: result, Duration: d})
-	}
-	return ch
-}
-
 type historyRow struct {
 	Number    int64
 	Color     string
@@ -310,18 +304,23 @@ type historyRow struct {
 // JobPage is /job/N/: history, Build Now or the parameters form,
 // Configure, Disable/Enable, Delete, and the build-time trend.
 func (ui *UI) JobPage(c *request.Call, job *model.Job) error {
-	builds, err := ui.builds.List(c.Ctx(), job.ID, 30)
+	pager, recent, err := ui.historyOf(c, job, c.Root+jobPath(job.Name), historyWidgetSize)
 	if err != nil {
 		return err
 	}
-	var hist []historyRow
 	busy := false
-	for _, b := range builds {
-		color := b.Result.Color()
-		if b.Building {
-			color, busy = "grey_anime", true
+	for _, r := range pager.Rows {
+		busy = busy || r.Building
+	}
+	if pager.Newest != "" {
+		// A page of older builds: the trend still shows the newest.
+		if recent, err = ui.builds.List(c.Ctx(), job.ID, historyWidgetSize); err != nil {
+			return err
 		}
-		hist = append(hist, historyRow{Number: b.Number, Color: color, StartedAt: b.StartedAt, Duration: b.Duration, Building: b.Building})
+	}
+	links, err := ui.permalinks(c.Ctx(), c, job)
+	if err != nil {
+		return err
 	}
 	waiting := ""
 	if w := ui.farm.JobItem(job.ID); w != nil {
@@ -340,6 +339,12 @@ func (ui *UI) JobPage(c *request.Call, job *model.Job) error {
 	if busy {
 		live = liveBusy
 	}
+	var health *builds.Health
+	if h, ok, err := ui.builds.Health(c.Ctx(), job.ID); err != nil {
+		return err
+	} else if ok {
+		health = &h
+	}
 	params := make([]model.ParamDef, len(job.Config.Params))
 	copy(params, job.Config.Params)
 	for i := range params {
@@ -347,14 +352,18 @@ func (ui *UI) JobPage(c *request.Call, job *model.Job) error {
 			params[i].Default = "" // never sent to the browser
 		}
 	}
-	return ui.render(c, http.StatusOK, "job", page{Title: job.Name, Live: live, Trail: jobTrail(c, job.Name), P: map[string]any{
+	data := map[string]any{
 		"Name": job.Name, "URL": c.Root + jobPath(job.Name), "Color": job.Color(),
 		"Description": job.Config.Description, "Disabled": job.Config.Disabled, "Params": params,
 		"CanBuild": c.Has(authz.ItemBuild), "CanConfigure": c.Has(authz.ItemConfigure), "CanDelete": c.Has(authz.ItemDelete),
-		"Builds": hist, "Waiting": waiting, "Trend": trend(builds),
+		"Builds": pager.Rows, "Pager": pager, "Permalinks": links, "Waiting": waiting, "Trend": trend(recent),
 		"Upstream": refs(ui.jobs.Upstream(job)), "Downstream": refs(ui.jobs.Downstream(job)),
-		"NotRun": job.Config.Unsupported,
-	}})
+		"NotRun": ui.farm.Unsupported(job), "Git": ui.jobGit(c, job), "Health": health,
+	}
+	if err := ui.addJobOutputs(c, job, data); err != nil {
+		return err
+	}
+	return ui.render(c, http.StatusOK, "job", page{Title: job.Name, Live: live, Trail: jobTrail(c, job.Name), API: c.Root + jobPath(job.Name) + "api/", P: data})
 }
 
 // consoleTail is how much of a log the console page shows inline; the
@@ -387,6 +396,16 @@ func (ui *UI) BuildPage(c *request.Call, job *model.Job, b *model.Build, console
 		"Duration": b.Duration, "Elapsed": time.Since(b.StartedAt), "Causes": causes, "Params": params,
 		"CanStop": c.Has(authz.ItemCancel), "CanDelete": c.Has(authz.RunDelete), "Console": console,
 	}
+	if err := ui.addBuildOutputs(c, b, data); err != nil {
+		return err
+	}
+	if !console {
+		g, err := ui.buildGit(c, job, b)
+		if err != nil {
+			return err
+		}
+		data["Git"] = g
+	}
 	if console {
 		text, size, skipped, err := ui.logTail(b, consoleTail)
 		if err != nil {
@@ -408,8 +427,13 @@ func (ui *UI) BuildPage(c *request.Call, job *model.Job, b *model.Build, console
 	if console {
 		title += " Console"
 	}
+	nav, err := ui.navOf(c, job, b)
+	if err != nil {
+		return err
+	}
+	data["Nav"] = nav
 	tr := append(jobTrail(c, job.Name), trail{"#" + strconv.FormatInt(b.Number, 10), data["URL"].(string)})
-	return ui.render(c, http.StatusOK, "build", page{Title: title, Live: live, Trail: tr, P: data})
+	return ui.render(c, http.StatusOK, "build", page{Title: title, Live: live, Trail: tr, API: data["URL"].(string) + "api/", P: data})
 }
 
 // byteSize says a size the way people read it.

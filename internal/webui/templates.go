@@ -68,13 +68,19 @@ func parseTemplates() (*templates, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Every page is parsed with the layout and every partials*.html.
+	shared := []string{"templates/layout.html"}
+	for _, f := range files {
+		if strings.HasPrefix(path.Base(f), "partials") {
+			shared = append(shared, f)
+		}
+	}
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".html")
 		if name == "layout" || strings.HasPrefix(name, "partials") {
 			continue
 		}
-		// partials*.html: the templates pages share, a file per feature.
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials*.html", f)
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, append(shared, f)...)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
@@ -115,14 +121,17 @@ func (u *templates) Render(w io.Writer, page string, data any) error {
 var funcs = template.FuncMap{
 	"ago":      timespan.Ago,
 	"duration": timespan.Format,
+	// when is a time as pages show it without script: in UTC, said so;
+	// the page's script shows it in the browser's time zone.
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return "never"
 		}
-		return t.Local().Format("2006-01-02 15:04:05")
+		return t.UTC().Format("2006-01-02 15:04:05 UTC")
 	},
 	"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"ball":  Ball,
+	"wbr":   breakable,
 	"lower": strings.ToLower,
 }
 
@@ -150,10 +159,35 @@ func Ball(color string) BallInfo {
 		words = base
 	}
 	if anime {
-		return BallInfo{Class: "ball ball-" + base + " ball-anime", Words: words + ", building"}
+		// Running: the last result's colour (none yet: "not built"),
+		// with a turning ring that tells it apart from a still ball.
+		if base == "notbuilt" || base == "grey" {
+			words = "Building"
+		} else {
+			words += ", building"
+		}
+		return BallInfo{Class: "ball ball-" + base + " ball-anime", Words: words}
 	}
 	return BallInfo{Class: "ball ball-" + base, Words: words}
 }
 
 // BallInfo is how a status icon is drawn and said.
 type BallInfo struct{ Class, Words string }
+
+// breakable is s, escaped, with a line-break opportunity (<wbr>) after
+// each '/', '.', '?', '&' and '=': a long path or class name wraps between
+// its parts, never in the middle of one.
+func breakable(s string) template.HTML {
+	var b strings.Builder
+	start := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '/', '.', '?', '&', '=':
+			b.WriteString(template.HTMLEscapeString(s[start : i+1]))
+			b.WriteString("<wbr>")
+			start = i + 1
+		}
+	}
+	b.WriteString(template.HTMLEscapeString(s[start:]))
+	return template.HTML(b.String())
+}

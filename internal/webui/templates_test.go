@@ -18,11 +18,11 @@ func TestEveryPageRendersWithEmptyData(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var buf bytes.Buffer
 			data := struct {
-				Title, Root, Static, Crumb, Version, Flash, Live string
-				User                                             any
-				Admin                                            bool
-				Trail                                            []struct{ Name, URL string }
-				P                                                map[string]any
+				Title, Root, Static, Crumb, Version, Flash, Live, API string
+				User                                                  any
+				Admin                                                 bool
+				Trail                                                 []struct{ Name, URL string }
+				P                                                     map[string]any
 			}{Title: "<t>", Root: "/", P: map[string]any{}}
 			if err := u.Render(&buf, name, data); err != nil {
 				t.Fatal(err)

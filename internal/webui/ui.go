@@ -18,8 +18,12 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/credstore"
 	"github.com/jeeves-ci/jeeves/internal/farm"
 	"github.com/jeeves-ci/jeeves/internal/flash"
+	"github.com/jeeves-ci/jeeves/internal/gitscm"
 	"github.com/jeeves-ci/jeeves/internal/jobs"
+	"github.com/jeeves-ci/jeeves/internal/nodes"
+	"github.com/jeeves-ci/jeeves/internal/outputs"
 	"github.com/jeeves-ci/jeeves/internal/settings"
+	"github.com/jeeves-ci/jeeves/internal/views"
 )
 
 // UI serves the web UI's pages over the services.
@@ -30,14 +34,22 @@ type UI struct {
 	farm     *farm.Farm
 	builds   *builds.Service
 	settings *settings.Service
-	audit    *audit.Log // nil: no audit log
-	creds    *credstore.Service
-	flash    *flash.Store // the pages held for Post/Redirect/Get
+	views    *views.Service
+	nodes    *nodes.Service
+	agents   Agents      // nil: no agent has connected (nodes.go)
+	sshCreds Credentials // nil: the agent form takes a credential id as typed
+	audit    *audit.Log  // nil: no audit log
+	outputs  *outputs.Parts
+	mail     *settings.MailService
+	creds    *credstore.Service // the credentials the forms offer
+	flash    *flash.Store       // the pages held for Post/Redirect/Get
 	log      *slog.Logger
 	t        *templates
 	// summaries remembers what the dashboard shows of each job's history
 	// (job id → historySummary).
 	summaries sync.Map
+
+	git *gitscm.Plugin // the git plugin's pages and settings
 }
 
 // Services are what the web UI reads and changes.
@@ -47,8 +59,20 @@ type Services struct {
 	Farm     *farm.Farm
 	Builds   *builds.Service
 	Settings *settings.Service
-	Audit    *audit.Log // nil: no audit log
-	Creds    *credstore.Service
+	Views    *views.Service
+	Nodes    *nodes.Service
+	// Agents and Credentials are the hooks of the node pages (nodes.go);
+	// nil until the services behind them are wired.
+	Agents      Agents
+	Credentials Credentials
+	Audit       *audit.Log         // nil: no audit log
+	Creds       *credstore.Service // the credentials the forms offer
+	// Outputs are what builds leave behind; Mail the mail settings.
+	Outputs *outputs.Parts
+	Mail    *settings.MailService
+	// Git is the git plugin: its pages, the source section of the job
+	// form, the git settings.
+	Git *gitscm.Plugin
 }
 
 // New parses the templates and returns the UI over svc; version is
@@ -63,7 +87,8 @@ func New(svc Services, held *flash.Store, version string, log *slog.Logger) (*UI
 	}
 	ui := &UI{
 		version: version, auth: svc.Auth, jobs: svc.Jobs, farm: svc.Farm, builds: svc.Builds, settings: svc.Settings,
-		audit: svc.Audit, creds: svc.Creds, flash: held, log: log, t: t,
+		views: svc.Views, nodes: svc.Nodes, agents: svc.Agents, sshCreds: svc.Credentials,
+		audit: svc.Audit, outputs: svc.Outputs, mail: svc.Mail, git: svc.Git, creds: svc.Creds, flash: held, log: log, t: t,
 	}
 	// A deleted build may be the last success or failure the dashboard
 	// remembers of its job.

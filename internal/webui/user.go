@@ -3,12 +3,10 @@ package webui
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/jeeves-ci/jeeves/internal/audit"
 	"github.com/jeeves-ci/jeeves/internal/auth"
 	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/model"
@@ -78,8 +76,21 @@ func (ui *UI) SecurityForm(c *request.Call, u *model.User, form string) error {
 		}
 		return ui.securityPage(c, u, http.StatusOK, securityState{NewToken: value, NewTokenName: t.Name})
 	case "revoke":
-		if err := ui.auth.RevokeToken(c.Ctx(), u.ID, c.R.URL.Query().Get("tokenUuid")); err != nil && !errors.Is(err, store.ErrNotFound) {
+		uuid := c.R.URL.Query().Get("tokenUuid")
+		name := ""
+		if tokens, err := ui.auth.Tokens(c.Ctx(), u.ID); err == nil {
+			for _, t := range tokens {
+				if t.UUID == uuid {
+					name = t.Name
+				}
+			}
+		}
+		err := ui.auth.RevokeToken(c.Ctx(), u.ID, uuid)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
+		}
+		if err == nil {
+			c.Notify("Revoked the token ‘" + name + "’")
 		}
 		return request.SeeOther(c, back)
 	case "password":
@@ -120,7 +131,7 @@ func (ui *UI) securityPage(c *request.Call, u *model.User, status int, st securi
 	}
 	self := strings.EqualFold(c.ID.User.ID, u.ID)
 	base := c.Root + "user/" + u.ID + "/security/"
-	return ui.render(c, status, "security", page{Title: "Security", Trail: []trail{{u.ID, base}, {"Security", base}}, P: map[string]any{
+	return ui.render(c, status, "security", page{Title: "Security", Trail: []trail{{u.ID, base}, {"Security", base}}, API: c.Root + "user/" + u.ID + "/api/", P: map[string]any{
 		"UserID": u.ID, "Self": self, "Base": base, "Tokens": tokens,
 		"NewToken": st.NewToken, "NewTokenName": st.NewTokenName, "Error": st.Error,
 		"PasswordMessage": st.PasswordMessage, "PasswordError": st.PasswordError, "Typed": st.Typed,
@@ -139,6 +150,16 @@ type settingsForm struct {
 }
 
 func (ui *UI) managePage(c *request.Call, status int, f *settingsForm) error {
+	return ui.manageWith(c, status, f, nil)
+}
+
+// manageWith is the Manage page with the system settings form f and the
+// git settings form g as typed (nil: the current values).
+func (ui *UI) manageWith(c *request.Call, status int, f *settingsForm, g *gitSettingsForm) error {
+	g, err := ui.gitSettingsSection(c, g)
+	if err != nil {
+		return err
+	}
 	if f == nil {
 		v := ui.sys()
 		f = &settingsForm{Executors: strconv.Itoa(v.Executors), Quiet: strconv.Itoa(int(v.QuietPeriod / time.Second)), CSRF: v.CSRF, RootURL: v.RootURL}
@@ -149,8 +170,13 @@ func (ui *UI) managePage(c *request.Call, status int, f *settingsForm) error {
 			msg = m
 		}
 	}
+	for _, m := range g.Errors {
+		if msg == "" {
+			msg = m
+		}
+	}
 	return ui.render(c, status, "manage", page{Title: "Manage jeeves", Trail: []trail{{"Manage jeeves", c.Root + "manage/"}}, P: map[string]any{
-		"Error": msg, "Executors": f.Executors, "Quiet": f.Quiet, "CSRF": f.CSRF, "RootURL": f.RootURL, "Errors": f.Errors,
+		"Error": msg, "Executors": f.Executors, "Quiet": f.Quiet, "CSRF": f.CSRF, "RootURL": f.RootURL, "Errors": f.Errors, "Git": g,
 	}})
 }
 
@@ -192,6 +218,7 @@ func (ui *UI) ManageConfigure(c *request.Call) error {
 		typed.Errors[field] = usererr.Message(err)
 		return ui.managePage(c, http.StatusBadRequest, typed)
 	}
+	c.Notify("Saved")
 	return request.SeeOther(c, c.Root+"manage/")
 }
 
@@ -218,45 +245,6 @@ func (ui *UI) usersPage(c *request.Call, status int, msg string, typed *userForm
 	}})
 }
 
-// AuditPage is /manage/audit/: the audit log, newest first, filtered by
-// user and action, 100 entries a page.
-func (ui *UI) AuditPage(c *request.Call) error {
-	if err := c.Require(authz.Administer); err != nil {
-		return err
-	}
-	if ui.audit == nil {
-		return request.NewError(http.StatusNotFound, "The audit log is off")
-	}
-	v := c.R.URL.Query()
-	q := audit.Query{User: strings.TrimSpace(v.Get("user")), Action: strings.TrimSpace(v.Get("action")), Limit: 100}
-	if n, err := strconv.Atoi(v.Get("offset")); err == nil && n > 0 {
-		q.Offset = n // else the first page
-	}
-	entries, total, err := ui.audit.Find(q)
-	if err != nil {
-		return err
-	}
-	link := func(offset int) string {
-		u := url.Values{}
-		if q.User != "" {
-			u.Set("user", q.User)
-		}
-		if q.Action != "" {
-			u.Set("action", q.Action)
-		}
-		u.Set("offset", strconv.Itoa(offset))
-		return c.Root + "manage/audit/?" + u.Encode()
-	}
-	data := map[string]any{"Q": q, "Entries": entries, "Total": total}
-	if q.Offset > 0 {
-		data["Prev"] = link(max(0, q.Offset-q.Limit))
-	}
-	if q.Offset+len(entries) < total {
-		data["Next"] = link(q.Offset + q.Limit)
-	}
-	return ui.render(c, http.StatusOK, "audit", page{Title: "Audit log", Trail: []trail{{"Manage jeeves", c.Root + "manage/"}, {"Audit log", c.Root + "manage/audit/"}}, P: data})
-}
-
 // CreateUserRefused is the Users page again after the Create User form
 // was refused with err: what was typed (never the passwords), and the
 // reason beside its field.
@@ -269,16 +257,6 @@ func (ui *UI) CreateUserRefused(c *request.Call, err error) error {
 		typed.Errors[fe.Field] = msg
 	}
 	return ui.usersPage(c, http.StatusBadRequest, msg, typed)
-}
-
-// NewAgent is the page after a new permanent agent's name was checked.
-func (ui *UI) NewAgent(c *request.Call, name, mode string) error {
-	return ui.render(c, http.StatusOK, "message", page{Title: "New agent", P: map[string]any{
-		"Heading": "New agent " + name,
-		"Text":    "The name " + name + " is free for a permanent agent (" + mode + ").",
-		"Detail":  "POST its settings to " + c.Root + "computer/doCreateItem with name, type=" + mode + " and the json field, as Jenkins's form does.",
-		"Back":    c.Root + "computer/",
-	}})
 }
 
 // SecurityPage is /user/NAME/security/: the user's API tokens and

@@ -22,6 +22,7 @@ import urllib.parse
 import urllib.request
 
 import jenkins
+import requests
 
 url, user, secret, mode = sys.argv[1:5]  # mode: password or token
 url = url.rstrip("/")
@@ -344,6 +345,28 @@ step("get_jobs view pv after reconfig", lambda: server.get_jobs(view_name="pv"),
      lambda r: want([j["name"] for j in r] == ["plain"], "want [plain]"))
 step("delete_view pv", lambda: server.delete_view("pv"))
 step("view_exists pv after delete", lambda: server.view_exists("pv"), lambda r: want(r is None, "want None (absent)"))
+
+# --- what builds leave behind (python-jenkins 1.4.0 has no artifact call:
+# its users read get_build_info's artifacts and fetch each URL themselves)
+LEAVES = """<?xml version='1.1' encoding='UTF-8'?>
+<project><builders><hudson.tasks.Shell><command>mkdir -p dist; printf 'py-bytes' &gt; dist/app.bin
+echo '&lt;testsuite name="t"&gt;&lt;testcase classname="t" name="works"/&gt;&lt;testcase classname="t" name="breaks"&gt;&lt;failure message="no"&gt;trace&lt;/failure&gt;&lt;/testcase&gt;&lt;/testsuite&gt;' &gt; TEST-t.xml</command></hudson.tasks.Shell></builders>
+<publishers><hudson.tasks.ArtifactArchiver><artifacts>dist/*</artifacts></hudson.tasks.ArtifactArchiver>
+<hudson.tasks.junit.JUnitResultArchiver><testResults>TEST-*.xml</testResults></hudson.tasks.junit.JUnitResultArchiver></publishers></project>"""
+step("create_job leaves", lambda: server.create_job("leaves", LEAVES))
+leaves = step("build leaves: get_build_info until finished", lambda: finished("leaves", started(server.build_job("leaves"))),
+              lambda r: want(r.get("result") == "UNSTABLE" and r.get("artifacts") ==
+                             [{"displayPath": "app.bin", "fileName": "app.bin", "relativePath": "dist/app.bin"}],
+                             "want UNSTABLE and dist/app.bin in artifacts"))
+step("fetch the artifact at url + artifact/relativePath", lambda: server.jenkins_request(requests.Request(
+    "GET", leaves["url"] + "artifact/" + leaves["artifacts"][0]["relativePath"])).content,
+     lambda r: want(r == b"py-bytes", "want the file's bytes"))
+step("get_build_test_report leaves", lambda: server.get_build_test_report("leaves", leaves["number"]),
+     lambda r: want(r and r.get("failCount") == 1 and r.get("passCount") == 1 and
+                    [(c["name"], c["status"], c.get("errorStackTrace")) for c in r["suites"][0]["cases"]] ==
+                    [("works", "PASSED", None), ("breaks", "FAILED", "trace")],
+                    "want works PASSED and breaks FAILED with its trace"))
+step("delete_job leaves", lambda: server.delete_job("leaves"))
 
 # --- listing and deleting jobs --------------------------------------------------
 # Folders (create_folder-like calls) need the cloudbees-folder plugin in

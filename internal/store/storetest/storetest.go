@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Views", func(t *testing.T) { testViews(t, open) })
 	t.Run("Settings", func(t *testing.T) { testSettings(t, open) })
 	t.Run("Credentials", func(t *testing.T) { testCredentials(t, open) })
+	t.Run("History", func(t *testing.T) { testHistory(t, open) })
 	t.Run("Records", func(t *testing.T) { testRecords(t, open) })
 	t.Run("Fingerprints", func(t *testing.T) { testFingerprints(t, open) })
 	t.Run("Transactions", func(t *testing.T) { testTransactions(t, open) })

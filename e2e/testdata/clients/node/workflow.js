@@ -131,6 +131,26 @@ const PLAIN = `<?xml version='1.1' encoding='UTF-8'?>
 const SLOW = `<?xml version='1.1' encoding='UTF-8'?>
 <project><builders><hudson.tasks.Shell><command>sleep 30</command></hudson.tasks.Shell></builders></project>`;
 
+const LEAVES = `<?xml version='1.1' encoding='UTF-8'?>
+<project><builders><hudson.tasks.Shell><command>mkdir -p dist; echo binary-ish &gt; dist/app.bin
+echo '&lt;testsuite name="t"&gt;&lt;testcase classname="t" name="works"/&gt;&lt;testcase classname="t" name="breaks"&gt;&lt;failure message="no"/&gt;&lt;/testcase&gt;&lt;/testsuite&gt;' &gt; TEST-t.xml</command></hudson.tasks.Shell></builders>
+<publishers><hudson.tasks.ArtifactArchiver><artifacts>dist/*</artifacts></hudson.tasks.ArtifactArchiver>
+<hudson.tasks.junit.JUnitResultArchiver><testResults>TEST-*.xml</testResults></hudson.tasks.junit.JUnitResultArchiver></publishers></project>`;
+
+// fetchText GETs url with the client's credentials, as node-jenkins's
+// users fetch what it has no call for.
+function fetchText(url) {
+  return new Promise((resolve, reject) => {
+    const auth = "Basic " + Buffer.from(user + ":" + secret).toString("base64");
+    http.get(url, { headers: { Authorization: auth } }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode, body }));
+    }).on("error", reject);
+  });
+}
+
 async function main() {
   // --- the server
   await step("info", () => jenkins.info(), (r) =>
@@ -272,6 +292,25 @@ async function main() {
     want(r && Array.isArray(r.jobs) && r.jobs.length === 0, "want no jobs"));
   await step("view.destroy nv", () => jenkins.view.destroy("nv"));
   await step("view.exists after destroy", () => jenkins.view.exists("nv"), (r) => want(r === false, "want false"));
+
+  // --- what builds leave behind: node-jenkins has no artifact or test
+  // report call; its users read both from build.get and fetch
+  // artifact/<relativePath> and testReport/api/json themselves.
+  await step("job.create leaves", () => jenkins.job.create("leaves", LEAVES));
+  const ln = await step("job.build leaves", async () => started(await jenkins.job.build("leaves")));
+  const lb = await step("build.get leaves: artifacts and the TestResultAction", () => finished("leaves", ln), (r) =>
+    want(r && r.result === "UNSTABLE" && JSON.stringify(r.artifacts) ===
+      '[{"displayPath":"app.bin","fileName":"app.bin","relativePath":"dist/app.bin"}]' &&
+      r.actions.some((a) => a && a._class === "hudson.tasks.junit.TestResultAction" && a.failCount === 1 && a.totalCount === 2),
+    "want UNSTABLE, dist/app.bin among the artifacts and a TestResultAction of 1 failure in 2 tests"));
+  await step("GET the artifact at url + artifact/relativePath", () => fetchText(lb.url + "artifact/" + lb.artifacts[0].relativePath),
+    (r) => want(r.status === 200 && r.body === "binary-ish\n", "want 200 and the file's bytes"));
+  await step("GET testReport/api/json", () => fetchText(lb.url + "testReport/api/json"), (r) => {
+    const rep = r.status === 200 && JSON.parse(r.body);
+    return want(rep && rep.failCount === 1 && rep.passCount === 1 && rep.suites[0].cases.some((c) => c.name === "breaks" && c.status === "FAILED"),
+      "want 1 failed (breaks) and 1 passed");
+  });
+  await step("job.destroy leaves", () => jenkins.job.destroy("leaves"));
 
   await step("job.destroy nj", () => jenkins.job.destroy("nj"));
   console.log("DONE");
