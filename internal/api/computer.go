@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 	"net/url"
-	"slices"
 
 	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/export"
@@ -128,75 +127,6 @@ func (a *API) DeleteNode(c *request.Call, n *model.Node) error {
 	return request.RedirectAfterPost(c, c.Root+"computer/", c.Root+"computer/api/json")
 }
 
-// AgentOffline is an agent's toggleOffline, changeOfflineCause,
-// doDisconnect and disconnect.
-func (a *API) AgentOffline(c *request.Call, n *model.Node, action string) error {
-	if err := request.RequirePOST(c); err != nil {
-		return err
-	}
-	if err := c.Require(authz.NodeDisconnect); err != nil {
-		return err
-	}
-	offline := n.TempOffline
-	switch action {
-	case "toggleOffline":
-		offline = !offline
-	case "changeOfflineCause":
-		offline = true
-	}
-	// doDisconnect: the agent is not connected, so there is nothing to
-	// drop; Jenkins answers the same redirect.
-	if action != "doDisconnect" && action != "disconnect" {
-		if err := a.nodes.SetOffline(c.Ctx(), n.Name, offline, c.R.FormValue("offlineMessage")); err != nil {
-			return request.Refused(err)
-		}
-	}
-	self := c.Root + "computer/" + url.PathEscape(n.Name) + "/"
-	return request.RedirectAfterPost(c, self, self+"api/json")
-}
-
-// AgentObject is a permanent agent's computer (hudson.slaves.SlaveComputer)
-// as Jenkins shows one that has never connected: offline, idle.
-func (a *API) AgentObject(c *request.Call, n *model.Node) *export.Object {
-	executors := make([]*export.Object, n.Config.NumExecutors)
-	for i := range executors {
-		executors[i] = newObject("hudson.model.Executor",
-			prop("currentExecutable", nil), prop("idle", true), prop("likelyStuck", false), prop("number", i), prop("progress", -1))
-	}
-	labels := make([]*export.Object, 0, len(n.Config.Labels)+1)
-	for _, l := range n.Config.Labels {
-		labels = append(labels, newObject("", propVis("name", 2, l)))
-	}
-	labels = append(labels, newObject("", propVis("name", 2, n.Name)))
-	var cause any
-	if n.TempOffline {
-		cause = newObject("hudson.slaves.OfflineCause$UserCause", propVis("description", 2, "Disconnected by "+c.ID.Name()+" : "+n.OfflineReason))
-	}
-	jnlp := n.Config.Launcher == "" || n.Config.Launcher == "hudson.slaves.JNLPLauncher"
-	return newObject("hudson.slaves.SlaveComputer",
-		prop("actions", []*export.Object{}),
-		prop("assignedLabels", labels),
-		prop("description", n.Config.Description),
-		prop("displayName", n.Name),
-		prop("executors", executors),
-		prop("icon", "symbol-computer-offline"),
-		prop("iconClassName", "symbol-computer-offline"),
-		prop("idle", true),
-		prop("jnlpAgent", jnlp),
-		prop("launchSupported", !jnlp),
-		prop("loadStatistics", newObject("hudson.model.Label$1")),
-		prop("manualLaunchAllowed", true),
-		prop("monitorData", newObject("")),
-		prop("numExecutors", n.Config.NumExecutors),
-		prop("offline", true),
-		prop("offlineCause", cause),
-		prop("offlineCauseReason", n.OfflineReason),
-		prop("oneOffExecutors", []*export.Object{}),
-		prop("temporarilyOffline", n.TempOffline),
-		prop("absoluteRemotePath", nil),
-	)
-}
-
 // ComputerSetObject is /computer/'s API object: the built-in node and
 // the agents (hudson.model.ComputerSet).
 func (a *API) ComputerSetObject(c *request.Call) *export.Object {
@@ -206,8 +136,9 @@ func (a *API) ComputerSetObject(c *request.Call) *export.Object {
 			busy++
 		}
 	}
+	agentTotal, agentBusy := a.agentExecutors()
 	return newObject("hudson.model.ComputerSet",
-		prop("busyExecutors", busy),
+		prop("busyExecutors", busy+agentBusy),
 		// Exported inline in Jenkins: each node's fields show at depth 0.
 		export.Prop{Name: "computer", Vis: 1, Inline: true, Value: export.Lazy(func() any {
 			out := []*export.Object{a.BuiltInObject(c)}
@@ -217,7 +148,7 @@ func (a *API) ComputerSetObject(c *request.Call) *export.Object {
 			return out
 		})},
 		prop("displayName", "Nodes"),
-		prop("totalExecutors", a.sys().Executors),
+		prop("totalExecutors", a.sys().Executors+agentTotal),
 	)
 }
 
@@ -279,13 +210,6 @@ func (a *API) LabelObject(c *request.Call, name string) *export.Object {
 		nodes = append(nodes, newObject("hudson.model.Hudson", propVis("nodeName", 2, "")))
 		total = a.sys().Executors
 	}
-	// Agents carry their labels and their own name; none is online, so
-	// they add no executors.
-	for _, n := range a.nodes.List() {
-		if n.Name == name || slices.Contains(n.Config.Labels, name) {
-			nodes = append(nodes, newObject("hudson.slaves.DumbSlave", propVis("nodeName", 2, n.Name)))
-		}
-	}
 	busy := 0
 	if total > 0 {
 		for _, b := range a.farm.Executors() {
@@ -294,6 +218,10 @@ func (a *API) LabelObject(c *request.Call, name string) *export.Object {
 			}
 		}
 	}
+	// The agents the label (an expression, or one atom) selects; those
+	// online add their executors.
+	agentTotal, agentBusy := a.labelAgents(name, &nodes)
+	total, busy = total+agentTotal, busy+agentBusy
 	return newObject("hudson.model.labels.LabelAtom",
 		prop("actions", []*export.Object{}),
 		prop("busyExecutors", busy),

@@ -11,6 +11,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"log/slog"
@@ -93,6 +94,11 @@ type Options struct {
 	// OnFinish, when set, is called after each build is recorded as
 	// finished (tests wait on it).
 	OnFinish func(model.Build)
+
+	// AgentOfflineTimeout is how long a build waits for its agent to
+	// come back after its connection dropped or jeeves restarted (0:
+	// nodes.DefaultOfflineTimeout).
+	AgentOfflineTimeout time.Duration
 
 	// Mail is the mail settings' defaults; MailFlags, when set, are the
 	// mail flags given on the command line or in the environment, and
@@ -243,10 +249,21 @@ func (a *App) build(ctx context.Context, opt Options, logger *slog.Logger) error
 		ListenURL: opt.ListenURL, Logger: logger, OnFinish: opt.OnFinish, Logs: blobs,
 		Permits:      request.TriggerPermits(a.Auth, request.NewPerms(a.Authz, a.Jobs), logger),
 		Contributors: append([]executor.Contributor{credbind.New(a.Creds, logger), a.Git}, a.Outputs.Contributors()...),
+		Agents:       a.Nodes,
 	}, st, a.Jobs)
 	if err != nil {
 		return err
 	}
+	// The agents connect now, and are closed after the farm is shut down
+	// (their durable steps go on running on them).
+	if err := a.Nodes.Start(ctx, nodes.Config{
+		Credentials: agentCredentials{a.Creds}, Farm: a.Farm, Blobs: blobs,
+		OfflineTimeout: opt.AgentOfflineTimeout, Logger: logger,
+	}); err != nil {
+		return err
+	}
+	a.onClose(a.Nodes.Close)
+
 	a.Git.SetQueue(a.Farm)
 	// A workspace left under a new item's name (by an older jeeves, or a
 	// removal that failed) is not the new item's: it starts empty.
@@ -312,6 +329,18 @@ func (a *App) buildGit(ctx context.Context, opt Options, st store.Store, blobs b
 	})
 	a.onClose(a.Git.Close)
 	return nil
+}
+
+// agentCredentials gives the agents' launchers the credentials their
+// credentialsId names, of either scope, each use audited.
+type agentCredentials struct{ c *credstore.Service }
+
+func (ac agentCredentials) Resolve(ctx context.Context, id string) (*credentials.Credential, error) {
+	c, err := ac.c.ResolveForJeeves(ctx, id, "an agent's SSH launcher")
+	if errors.Is(err, credstore.ErrNotFound) {
+		return nil, nil
+	}
+	return c, err
 }
 
 // ensureAdmin creates the first admin when the home has no user: with

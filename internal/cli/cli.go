@@ -94,6 +94,8 @@ type Options struct {
 	IdleTimeout     time.Duration
 	BodyTimeout     time.Duration
 	WriteTimeout    time.Duration
+	// AgentOfflineTimeout: see app.Options.
+	AgentOfflineTimeout time.Duration
 	// MailFlags are the mail settings given as flags or in the
 	// environment; MailExplicit names those given.
 	MailFlags    *settings.MailFlags
@@ -122,6 +124,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	var proxies, maxConns, maxPerAddr, idle, bodyTime, writeTime string
 	var tokenDays, tokenOver string
 	var auditMB, auditKeep, auditDays string
+	var agentOffline string
 	fs.StringVar(&o.Home, "home", env("JEEVES_HOME", "./jeeves-home"), "home directory: database, logs, workspaces, secrets (env JEEVES_HOME)")
 	fs.StringVar(&o.Listen, "listen", env("JEEVES_LISTEN", ":8080"), "address to listen on (env JEEVES_LISTEN)")
 	fs.StringVar(&o.URL, "url", env("JEEVES_URL", ""), "root URL used in absolute links and builds' JENKINS_URL; default: links from each request's Host, builds the listen address (env JEEVES_URL)")
@@ -145,6 +148,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&auditMB, "audit-max-mb", env("JEEVES_AUDIT_MAX_MB", "10"), "each audit log (audit.log, anonymous.log) rotates past this many megabytes (env JEEVES_AUDIT_MAX_MB)")
 	fs.StringVar(&auditKeep, "audit-keep", env("JEEVES_AUDIT_KEEP", "4"), "rotated files kept of each audit log (env JEEVES_AUDIT_KEEP)")
 	fs.StringVar(&auditDays, "audit-max-days", env("JEEVES_AUDIT_MAX_DAYS", "90"), "rotated audit log files older than this many days are deleted; 0 keeps them (env JEEVES_AUDIT_MAX_DAYS)")
+	fs.StringVar(&agentOffline, "agent-offline-timeout", env("JEEVES_AGENT_OFFLINE_TIMEOUT", "5m"), "how long a build on an agent waits for the agent to come back after its connection dropped or jeeves restarted, before it fails (env JEEVES_AGENT_OFFLINE_TIMEOUT)")
 	o.MailFlags = settings.RegisterMailFlags(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -174,6 +178,9 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	}
 	if o.ShutdownGrace, err = parseDuration(grace); err != nil {
 		return o, fmt.Errorf("--shutdown-grace: %v", err)
+	}
+	if o.AgentOfflineTimeout, err = parseDuration(agentOffline); err != nil || o.AgentOfflineTimeout <= 0 {
+		return o, fmt.Errorf("--agent-offline-timeout: want a duration above 0, such as 5m, got %q", agentOffline)
 	}
 	o.Throttle = auth.DefaultThrottle
 	if o.Throttle.UserFailures, err = strconv.Atoi(userFails); err != nil || o.Throttle.UserFailures < 0 {
@@ -299,7 +306,8 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 		Throttle: &throttle, TokenPolicy: o.TokenPolicy, Audit: o.Audit,
 		TrustedProxies: o.TrustedProxies, MaxConns: maxConns, MaxConnsPerAddr: o.MaxConnsPerAddr,
 		IdleTimeout: o.IdleTimeout, BodyTimeout: o.BodyTimeout, WriteTimeout: o.WriteTimeout,
-		MailFlags: o.MailFlags, MailExplicit: o.MailExplicit,
+		AgentOfflineTimeout: o.AgentOfflineTimeout,
+		MailFlags:           o.MailFlags, MailExplicit: o.MailExplicit,
 	})
 	if err != nil {
 		return err

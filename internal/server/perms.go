@@ -26,6 +26,7 @@ const (
 	permNodeDelete    = authz.NodeDelete
 	permNodeConfigure = authz.NodeConfigure
 	permNodeExtRead   = authz.NodeExtRead
+	permNodeConnect   = authz.NodeConnect
 	permViewRead      = authz.ViewRead
 	permViewCreate    = authz.ViewCreate
 	permViewConfigure = authz.ViewConfigure

@@ -83,7 +83,8 @@ var routes = []route{
 	{"computer/{node}/changeOfflineCause", routeAction, permDisconnect},
 	{"computer/{node}/doDisconnect", routeAction, permDisconnect},
 	{"computer/{node}/disconnect", routeAction, permDisconnect},
-	{"computer/{node}/launchSlaveAgent", routeAction, ""},
+	{"computer/{node}/launchSlaveAgent", routeAction, permNodeConnect},
+	{"computer/{node}/saveHostKey/submit?fingerprint=SHA256:none", routeAction, permNodeConfigure},
 	{"computer/{node}/logText/progressiveText", routeRead, permNodeExtRead},
 
 	{"job/{job}/", routeRead, permItemRead},

@@ -177,13 +177,17 @@ var routeEffects = map[string]routeEffect{
 		n := node(t, rs, fx)
 		return n.TempOffline && n.OfflineReason == "new cause"
 	}},
-	// No agent is connected, so disconnecting one is its answer alone:
-	// the redirect Jenkins answers with.
+	// The fixture agent is an inbound one, never connected, so
+	// disconnecting it is its answer alone: the redirect Jenkins answers
+	// with. Launching it, or trusting a host key for it, is refused
+	// naming why (e2e/agents_*_test.go drive both on real SSH agents).
 	"computer/{node}/doDisconnect": {done: redirectsTo("computer/{node}/api/json")},
 	"computer/{node}/disconnect":   {done: redirectsTo("computer/{node}/api/json")},
-	// Launching an agent is not there yet: the action is its refusal.
 	"computer/{node}/launchSlaveAgent": {done: func(t *testing.T, rs *routeStack, fx map[string]string, res rawResp) bool {
-		return res.status == 409 && strings.Contains(res.body, "cannot launch agents yet")
+		return res.status == 400 && strings.Contains(res.body, "is an inbound agent")
+	}},
+	"computer/{node}/saveHostKey/submit?fingerprint=SHA256:none": {done: func(t *testing.T, rs *routeStack, fx map[string]string, res rawResp) bool {
+		return res.status == 400 && strings.Contains(res.body, "does not trust host keys manually")
 	}},
 	"computer/{node}/config.xml": {done: func(t *testing.T, rs *routeStack, fx map[string]string, _ rawResp) bool {
 		return strings.Contains(string(node(t, rs, fx).ConfigXML), "posted")

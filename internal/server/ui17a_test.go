@@ -354,6 +354,11 @@ func TestNodePages(t *testing.T) {
 	rs := newRouteStack(t)
 	admin := basic("admin", rs.adminToken)
 	rs.adminDo(t, "POST", "computer/doCreateItem?name=plain&type=hudson.slaves.DumbSlave", `json={"nodeDescription":"","numExecutors":"1","remoteFS":"/tmp","labelString":"docker","mode":"NORMAL"}`)
+	// The SSH agents' credentials: an agent naming one that does not
+	// exist is refused at save.
+	for _, id := range []string{"deploy-key", "c"} {
+		rs.adminDo(t, "POST", "credentials/store/system/domain/_/createCredentials", sshKeyXML(id, "ci", agentKeyPEM(t), ""))
+	}
 
 	t.Run("/computer/ lists every node with its state, labels and executors", func(t *testing.T) {
 		body := rs.page(t, "computer/", admin, 200)
@@ -745,7 +750,7 @@ func init() {
 		{route: "computer/{node}/toggleOffline", referer: "computer/{node}/"},
 		{route: "computer/(built-in)/toggleOffline", referer: "computer/(built-in)/"},
 		{route: "computer/{node}/doDelete", referer: "computer/{node}/delete"},
-		// Agents do not connect yet: the answer is the refusal, shown once.
-		{route: "computer/{node}/launchSlaveAgent", referer: "computer/{node}/", held: "cannot launch agents yet", status: http.StatusConflict},
+		// The fixture agent is an inbound one: jeeves does not launch it, and the answer is the refusal, shown once.
+		{route: "computer/{node}/launchSlaveAgent", referer: "computer/{node}/", held: "is an inbound agent", status: http.StatusBadRequest},
 	}...)
 }

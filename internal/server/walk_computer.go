@@ -1,8 +1,6 @@
 package server
 
 import (
-	"net/http"
-
 	"github.com/jeeves-ci/jeeves/internal/model"
 	"github.com/jeeves-ci/jeeves/internal/request"
 )
@@ -82,11 +80,12 @@ func (s *Server) walkAgent(c *request.Call, n *model.Node, p []string) error {
 	if ok, err := dispatch(s, c, n, p, walkAgentMethods); ok {
 		return err
 	}
+	if ok, err := s.walkAgentParts(c, n, p); ok {
+		return err
+	}
 	switch p[0] {
 	case "api":
 		return s.serveAPI(c, p, "slaveComputer", s.api.AgentObject(c, n))
-	case "logText":
-		return s.walkComputerLog(c, p[1:])
 	case "configure":
 		return s.ui.AgentConfigurePage(c, n)
 	case "delete":
@@ -111,29 +110,6 @@ func walkComputerLogMethods(name string) webMethod[rootObj] {
 	switch name {
 	case "progressiveText":
 		return func(s *Server, c *request.Call, _ rootObj) error { return s.api.EmptyComputerLog(c) }
-	}
-	return nil
-}
-
-// walkAgentMethods are an agent's web methods (Computer's and
-// SlaveComputer's doConfigDotXml, doDoDelete, doToggleOffline…).
-func walkAgentMethods(name string) webMethod[*model.Node] {
-	switch name {
-	case "config.xml":
-		return func(s *Server, c *request.Call, n *model.Node) error { return s.api.NodeConfigXML(c, n) }
-	case "configSubmit":
-		return func(s *Server, c *request.Call, n *model.Node) error { return s.ui.AgentConfigSubmit(c, n) }
-	case "doDelete":
-		return func(s *Server, c *request.Call, n *model.Node) error { return s.api.DeleteNode(c, n) }
-	case "toggleOffline", "changeOfflineCause", "doDisconnect", "disconnect":
-		return func(s *Server, c *request.Call, n *model.Node) error { return s.api.AgentOffline(c, n, name) }
-	case "launchSlaveAgent":
-		return func(s *Server, c *request.Call, n *model.Node) error {
-			if err := request.RequirePOST(c); err != nil {
-				return err
-			}
-			return request.NewError(http.StatusConflict, "jeeves cannot launch agents yet: agents connect in a later version")
-		}
 	}
 	return nil
 }

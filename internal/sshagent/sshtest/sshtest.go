@@ -249,6 +249,9 @@ func (s *Server) startSSHD() error {
 	cmd := exec.Command("ip", "netns", "exec", s.NS, "sh", "-c", script)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
+	// The sshd serving a connection inherits the listener's stderr: Wait
+	// must not wait for it to close once the listener has exited.
+	cmd.WaitDelay = time.Second
 	if err := cmd.Start(); err != nil {
 		return err
 	}
