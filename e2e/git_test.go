@@ -536,7 +536,7 @@ func TestGitBadRemotes(t *testing.T) {
 			[]string{"ERROR: Error cloning remote repo 'origin'", "repository not exported", "Finished: FAILURE"}},
 		{"a file:// remote is refused with the SECURITY-2478 message and how to allow it in jeeves", "local", local,
 			[]string{"Checkout of Git remote '" + local + "' aborted because it references a local directory, which may be insecure.",
-				"Finished: FAILURE"}},
+				`with the git setting "Allow checkouts of local repositories" (allowLocalCheckout) on the Manage jeeves page`, "Finished: FAILURE"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			j.createJob(t, c.job, gitJobXML(c.url, "scm"))
