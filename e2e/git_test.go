@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // Git jobs with the real binary over real HTTP, against repositories the
@@ -556,6 +558,102 @@ func TestGitBadRemotes(t *testing.T) {
 		log := j.must(t, 200, req{path: "job/local/2/consoleText", user: "admin", secret: adminPassword}).body
 		if *b.Result != "SUCCESS" || !strings.Contains(log, "GIT_COMMIT="+repo.git("rev-parse", "HEAD")) {
 			t.Fatalf("result %s:\n%s", *b.Result, log)
+		}
+	})
+}
+
+// TestBrowserGit walks the git pages in a real browser, with a
+// screenshot of each: the Configure form's Source Code Management set to
+// Git (URL and branch) with Poll SCM, saved and built; the build's Changes page after
+// a new commit; the git settings and a notifyCommit token on Manage.
+func TestBrowserGit(t *testing.T) {
+	d := serveGit(t)
+	repo := d.repo("app.git")
+	j := start(t, "", nil)
+	ctx := browser(t)
+	tok := j.adminToken(t)
+	j.createJob(t, "ui-git", shellJob(`echo "GIT_COMMIT=$GIT_COMMIT"; cat README`))
+	run(t, ctx, "login",
+		chromedp.Navigate(j.url+"login"),
+		chromedp.WaitVisible(chromedp.CSS("#j_username")),
+		chromedp.SendKeys(chromedp.CSS("#j_username"), "admin"),
+		chromedp.SendKeys(chromedp.CSS("#j_password"), adminPassword),
+		click("#sign-in"),
+		chromedp.WaitVisible(chromedp.CSS("#user-menu")),
+	)
+
+	t.Run("Configure's Git section writes a GitSCM, and Build Now checks it out", func(t *testing.T) {
+		run(t, ctx, "configure-git",
+			chromedp.Navigate(j.url+"job/ui-git/configure"),
+			chromedp.WaitVisible(chromedp.CSS("#scm-git")),
+			click("#scm-git"),
+			chromedp.WaitVisible(chromedp.CSS("#git-url")),
+			chromedp.SendKeys(chromedp.CSS("#git-url"), repo.url),
+			chromedp.SetValue(chromedp.CSS("#git-branches"), "*/main"),
+			// Poll SCM with no schedule: polled only when a hook asks.
+			click("#pollscm"),
+		)
+		run(t, ctx, "configure-git-saved",
+			click("#save"),
+			chromedp.WaitVisible(chromedp.CSS("#job-title")),
+		)
+		xml := j.must(t, 200, req{path: "job/ui-git/config.xml", user: "admin", secret: tok}).body
+		if m := lacks(xml, `<scm class="hudson.plugins.git.GitSCM">`, "<url>"+repo.url+"</url>", "<name>*/main</name>", "<hudson.triggers.SCMTrigger>", "cat README"); len(m) > 0 {
+			t.Fatalf("config.xml lacks %q:\n%s", m, xml)
+		}
+		run(t, ctx, "git-build",
+			click("#build-now"),
+			chromedp.WaitVisible(chromedp.CSS(`#history a[href$="/1/"]`)),
+			chromedp.Navigate(j.url+"job/ui-git/1/console"),
+			waitText("#console", "Finished: SUCCESS"),
+		)
+		if m := lacks(get(t, ctx, text("#console")), "Checking out Revision "+repo.git("rev-parse", "HEAD"), `Commit message: "First commit"`, "hello"); len(m) > 0 {
+			t.Fatalf("the console lacks %q", m)
+		}
+	})
+	t.Run("the build page leads to its Changes, which list the new commit and its files", func(t *testing.T) {
+		second := repo.commit("Second commit", "NEW", "x\n")
+		if b := j.waitBuild(t, j.trigger(t, "ui-git")); *b.Result != "SUCCESS" {
+			t.Fatalf("result %s", *b.Result)
+		}
+		run(t, ctx, "build-changes",
+			chromedp.Navigate(j.url+"job/ui-git/2/"),
+			waitText("#git-revision", second),
+			click("#build-changes"),
+			waitText("#changes-2", "Second commit"),
+			waitText("#changes-2", "NEW"),
+		)
+		run(t, ctx, "job-changes",
+			chromedp.Navigate(j.url+"job/ui-git/changes"),
+			waitText("#changes-2", "Second commit"),
+		)
+	})
+	t.Run("Manage saves the git settings, and a token made there works with notifyCommit", func(t *testing.T) {
+		run(t, ctx, "manage-git",
+			chromedp.Navigate(j.url+"manage/#git"),
+			chromedp.WaitVisible(chromedp.CSS("#git-settings-form")),
+			click("#allow-local-checkout"),
+			chromedp.SetValue(chromedp.CSS("#git-name"), "Jeeves CI"),
+		)
+		run(t, ctx, "manage-git-saved",
+			click("#save-git-settings"),
+			chromedp.WaitVisible(chromedp.CSS("#git-settings-form")),
+		)
+		if checked := get(t, ctx, chromedp.Evaluate[bool](`document.querySelector("#allow-local-checkout").checked`)); !checked {
+			t.Fatal("allowLocalCheckout was not saved")
+		}
+		if name := get(t, ctx, chromedp.Evaluate[string](`document.querySelector("#git-name").value`)); name != "Jeeves CI" {
+			t.Fatalf("user.name is %q", name)
+		}
+		run(t, ctx, "manage-git-token",
+			chromedp.SendKeys(chromedp.CSS("#notify-token-name"), "forge"),
+			click("#generate-notify-token"),
+			chromedp.WaitVisible(chromedp.CSS("#new-notify-token-value")),
+		)
+		value := get(t, ctx, text("#new-notify-token-value"))
+		r := j.do(t, req{path: "git/notifyCommit?" + url.Values{"url": {repo.url}, "token": {value}}.Encode()})
+		if r.status != 200 || r.body != "Scheduled polling of ui-git\n" {
+			t.Fatalf("notifyCommit with the page's token: %d %q", r.status, r.body)
 		}
 	})
 }
