@@ -13,6 +13,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -229,13 +230,24 @@ func (b *answerBuffer) Write(p []byte) (int, error) {
 }
 
 // AvailableBuffer lends the free space of what is held, so the encoder
-// writes the answer in place (export.Write uses it).
+// writes the answer in place (export.Write uses it). It grows what is
+// held (up to answerBufferMax) rather than lend less than the encoder
+// needs, which would make it allocate a buffer of its own for every
+// answer larger than the pooled buffer; the grown buffer goes back to
+// the pool.
 func (b *answerBuffer) AvailableBuffer() []byte {
 	if b.streaming {
 		return nil
 	}
+	if free := cap(b.buf) - len(b.buf); free < answerLend && cap(b.buf)+answerLend <= answerBufferMax {
+		b.buf = slices.Grow(b.buf, max(answerLend, cap(b.buf)))
+	}
 	return b.buf[len(b.buf):]
 }
+
+// answerLend is the least free space AvailableBuffer lends: more than
+// the encoder's flush size (export's flushAt, 6 KiB).
+const answerLend = 8 << 10
 
 // finish sends what is held, if the answer was not already streamed.
 func (b *answerBuffer) finish() error {

@@ -123,7 +123,7 @@ func (a *API) QueueItemObject(c *request.Call, w *queue.Waiting, withActions boo
 	}
 	// task.name is the job's own name (Job.getName), not its full name.
 	task := newObject("hudson.model.FreeStyleProject", propVis("name", 999, it.JobName[strings.LastIndex(it.JobName, "/")+1:]), propVis("url", 999, c.Root+jobPath(it.JobName)))
-	if j, err := a.jobs.ByID(it.JobID); err == nil {
+	if j, ok := a.jobs.Shared(it.JobID); ok {
 		task.Props = append(task.Props, export.Prop{Name: "color", Vis: 2, Value: export.Lazy(func() any { return j.Color() })})
 	}
 	props = append(props,

@@ -36,12 +36,15 @@ type Config struct {
 	LogSize     int64         // the big console log
 	ConsoleSize int64         // what the printing build prints
 	Keep        bool          // keep the work directory
+	Smoke       bool          // a smoke test: budgets are not checked
+	Scale       Scale         // the large installation
 }
 
 // Full is the run BENCHMARKS.md documents.
 var Full = Config{
 	Executors: 2, Jobs: 1000, History: 100_000, Growth: 10_000, RateBuilds: 1000, APIJobs: 100,
 	Runs: 200, Conns: 16, LoadTime: 3 * time.Second, LogSize: 1 << 30, ConsoleSize: 200_000_000,
+	Scale: Scale{Folders: 100, PerFolder: 100, Builds: 1_000_000, History: 100_000, Queue: 10_000, Clients: 500},
 }
 
 // Quick is a scaled-down run for a quick look; its figures are not the
@@ -49,6 +52,18 @@ var Full = Config{
 var Quick = Config{
 	Executors: 2, Jobs: 100, History: 10_000, Growth: 1_000, RateBuilds: 200, APIJobs: 100,
 	Runs: 40, Conns: 16, LoadTime: time.Second, LogSize: 64 << 20, ConsoleSize: 20_000_000,
+	Scale: Scale{Folders: 20, PerFolder: 50, Builds: 100_000, History: 10_000, Queue: 1_000, Clients: 100},
+}
+
+// Smoke is the smallest run that still goes through every scenario: a
+// few seconds, for CI (.ci/run), to catch a change that breaks the
+// harness or a scenario. Its figures mean nothing, and its budgets are
+// not checked: only a scenario that fails makes it exit non-zero.
+var Smoke = Config{
+	Executors: 2, Jobs: 20, History: 200, Growth: 40, RateBuilds: 10, APIJobs: 10,
+	Runs: 5, Conns: 4, LoadTime: 300 * time.Millisecond, LogSize: 1 << 20, ConsoleSize: 1 << 20,
+	Smoke: true,
+	Scale: Scale{Folders: 10, PerFolder: 2, Builds: 200, History: 50, Queue: 20, Clients: 10},
 }
 
 // Main is jeeves-bench's command line.
@@ -56,10 +71,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("jeeves-bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	quick := fs.Bool("quick", false, "a scaled-down run (seconds, not minutes); not the budgets' conditions")
+	smoke := fs.Bool("smoke", false, "the smallest run through every scenario, for CI: no budget is checked, a failing scenario exits 1")
 	bin := fs.String("jeeves", "", "use this jeeves binary instead of building ./cmd/jeeves")
 	keep := fs.Bool("keep", false, "keep the work directory (homes, logs) after the run")
 	serveFile := fs.String("serve-file", "", "internal: serve this file as the bare net/http floor")
-	only := fs.String("only", "", "run only these groups, comma-separated: trigger,api,rate,console,big")
+	builds := fs.Int("builds", 0, "builds queued at once in the builds/s rows (default: the mode's)")
+	only := fs.String("only", "", "run only these groups, comma-separated: trigger,rate,param,console,api,big,scale")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -77,7 +94,13 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if *quick {
 		cfg = Quick
 	}
+	if *smoke {
+		cfg = Smoke
+	}
 	cfg.Jeeves, cfg.Keep = *bin, *keep
+	if *builds > 0 {
+		cfg.RateBuilds = *builds
+	}
 	groups := map[string]bool{}
 	for _, g := range strings.Split(*only, ",") {
 		if g != "" {
@@ -96,6 +119,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		if row.Err != nil {
 			return 1
 		}
+	}
+	if cfg.Smoke {
+		fmt.Fprintln(stderr, "jeeves-bench: smoke run: every scenario ran (budgets not checked)")
 	}
 	return 0
 }
@@ -138,7 +164,9 @@ func (r *run) logf(format string, args ...any) {
 
 func (r *run) header() string {
 	mode := "full"
-	if r.cfg.Jobs != Full.Jobs {
+	if r.cfg.Smoke {
+		mode = "smoke (tiny: figures mean nothing, budgets not checked)"
+	} else if r.cfg.Jobs != Full.Jobs {
 		mode = "quick (scaled down: not the budgets' conditions)"
 	}
 	return fmt.Sprintf("jeeves-bench %s run, %s, %s/%s, %d CPUs, %s, load average before: %s\n",
@@ -177,9 +205,11 @@ func (r *run) all() ([]Row, error) {
 	}{
 		{"trigger", r.triggerRows},
 		{"rate", r.rateRows},
+		{"param", r.paramRows},
 		{"console", r.consoleRows},
 		{"api", r.apiRows},
 		{"big", r.bigRows},
+		{"scale", r.scaleRows},
 	}
 	for _, s := range steps {
 		if !r.want(s.group) {

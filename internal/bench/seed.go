@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,16 +19,28 @@ import (
 // adminPassword is the seeded admin's password (loopback only).
 const adminPassword = "bench-password"
 
-// shellJob is a freestyle job's config.xml with one shell step.
-func shellJob(command string) []byte {
+// jobXML is a freestyle job's config.xml with one shell step, running
+// concurrent builds or not, with one string parameter if param is set.
+func jobXML(command string, concurrent bool, param string) []byte {
 	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "'", "&apos;", `"`, "&quot;")
+	props := ""
+	if param != "" {
+		props = `
+  <properties>
+    <hudson.model.ParametersDefinitionProperty>
+      <parameterDefinitions>
+        <hudson.model.StringParameterDefinition><name>` + r.Replace(param) + `</name><defaultValue></defaultValue><trim>false</trim></hudson.model.StringParameterDefinition>
+      </parameterDefinitions>
+    </hudson.model.ParametersDefinitionProperty>
+  </properties>`
+	}
 	return []byte(`<?xml version='1.1' encoding='UTF-8'?>
 <project>
   <description>seeded by jeeves-bench</description>
-  <keepDependencies>false</keepDependencies>
+  <keepDependencies>false</keepDependencies>` + props + `
   <canRoam>true</canRoam>
   <disabled>false</disabled>
-  <concurrentBuild>false</concurrentBuild>
+  <concurrentBuild>` + strconv.FormatBool(concurrent) + `</concurrentBuild>
   <builders>
     <hudson.tasks.Shell>
       <command>` + r.Replace(command) + `</command>
@@ -45,7 +58,20 @@ type seedJob struct {
 	command string
 	builds  int
 	logs    map[int64]int64 // build number → log size to create
+	// concurrent and param: the job runs concurrent builds, and takes
+	// one string parameter of that name.
+	concurrent bool
+	param      string
+	folder     bool // a folder (its items are named folder/item)
 }
+
+// folderXML is a folder's config.xml.
+const folderXML = `<?xml version='1.1' encoding='UTF-8'?>
+<com.cloudbees.hudson.plugins.folder.Folder plugin="cloudbees-folder">
+  <description>seeded by jeeves-bench</description>
+  <properties/>
+</com.cloudbees.hudson.plugins.folder.Folder>
+`
 
 // seed writes the admin user and an API token (through internal/app),
 // and jobs with their builds (through the store), into a new home, and
@@ -99,7 +125,11 @@ func seedJobs(ctx context.Context, st seedStore, jobs []seedJob, now time.Time) 
 		cause := []model.Cause{{Kind: model.CauseUser, UserID: "admin"}}
 		batch := make([]model.Build, 0, 1000)
 		for _, j := range jobs {
-			job, err := st.CreateJob(ctx, j.name, shellJob(j.command), now, nil)
+			xml := jobXML(j.command, j.concurrent, j.param)
+			if j.folder {
+				xml = []byte(folderXML)
+			}
+			job, err := st.CreateJob(ctx, j.name, xml, now, nil)
 			if err != nil {
 				return fmt.Errorf("job %s: %w", j.name, err)
 			}

@@ -101,6 +101,9 @@ type Options struct {
 	// Ready, when set, receives the address the server listens on once it
 	// accepts connections (tests use it with --listen 127.0.0.1:0).
 	Ready func(addr string)
+	// Pprof, when set, is a loopback address where Go's profiles are
+	// served (net/http/pprof); off by default.
+	Pprof string
 }
 
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (Options, error) {
@@ -138,6 +141,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&maxWait, "throttle-max-wait", env("JEEVES_THROTTLE_MAX_WAIT", "15m"), "the longest wait the password throttle imposes (env JEEVES_THROTTLE_MAX_WAIT)")
 	fs.StringVar(&tokenDays, "token-max-days", env("JEEVES_TOKEN_MAX_DAYS", "0"), "the longest lifetime of a new API token in days; 0 allows tokens that never expire (env JEEVES_TOKEN_MAX_DAYS)")
 	fs.StringVar(&tokenOver, "token-max-days-policy", env("JEEVES_TOKEN_MAX_DAYS_POLICY", "refuse"), "refuse a longer token request, or cap it to the maximum (env JEEVES_TOKEN_MAX_DAYS_POLICY)")
+	fs.StringVar(&o.Pprof, "pprof", env("JEEVES_PPROF", ""), "serve Go's profiles (net/http/pprof, unauthenticated) on this loopback address, such as 127.0.0.1:6060; off by default, for admins measuring jeeves (env JEEVES_PPROF)")
 	fs.StringVar(&auditMB, "audit-max-mb", env("JEEVES_AUDIT_MAX_MB", "10"), "each audit log (audit.log, anonymous.log) rotates past this many megabytes (env JEEVES_AUDIT_MAX_MB)")
 	fs.StringVar(&auditKeep, "audit-keep", env("JEEVES_AUDIT_KEEP", "4"), "rotated files kept of each audit log (env JEEVES_AUDIT_KEEP)")
 	fs.StringVar(&auditDays, "audit-max-days", env("JEEVES_AUDIT_MAX_DAYS", "90"), "rotated audit log files older than this many days are deleted; 0 keeps them (env JEEVES_AUDIT_MAX_DAYS)")
@@ -229,6 +233,11 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		}
 		o.URL = strings.TrimSuffix(o.URL, "/") + "/"
 	}
+	if o.Pprof != "" {
+		if err := checkPprofAddr(o.Pprof); err != nil {
+			return o, fmt.Errorf("--pprof: %v", err)
+		}
+	}
 	o.AdminPassword = getenv("JEEVES_ADMIN_PASSWORD")
 	return o, nil
 }
@@ -271,6 +280,13 @@ func Serve(ctx context.Context, o Options, logOut io.Writer) error {
 		return err
 	}
 	defer ln.Close()
+	if o.Pprof != "" {
+		pln, err := net.Listen("tcp", o.Pprof)
+		if err != nil {
+			return fmt.Errorf("--pprof: %v", err)
+		}
+		defer servePprof(pln, log).Close()
+	}
 	maxConns := o.MaxConns
 	if maxConns == 0 {
 		maxConns = connectionBudget()

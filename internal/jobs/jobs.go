@@ -59,6 +59,14 @@ type Service struct {
 	// sorted is every item in Jenkins's order, nil after a change until
 	// the next listing sorts again: listings come with every api/json.
 	sorted []*model.Job
+	// pos, children and childPos are made with sorted, and valid while
+	// it is not nil: each item's index in sorted, each folder's items
+	// (the root's under ""), in sorted's order, and each item's index
+	// there. A listing of one folder then costs its items, not every
+	// item at every depth, and a job's status changes in place.
+	pos      map[int64]int
+	children map[string][]*model.Job
+	childPos map[int64]int
 	// graph is what the items' BuildTriggers start (graph.go), nil after
 	// a change until the next read makes it again.
 	graph *graph
@@ -359,19 +367,31 @@ func (s *Service) ByID(id int64) (*model.Job, error) {
 	return copyJob(j), nil
 }
 
+// Shared returns the stored job with id itself, not a copy: like the
+// jobs Children hands out, it is never changed in place (see update),
+// and callers must not modify it. Listings that look up a job per row
+// (the queue's thousands of items) use it to copy nothing.
+func (s *Service) Shared(id int64) (*model.Job, bool) {
+	s.mu.RLock()
+	j, ok := s.byID[id]
+	s.mu.RUnlock()
+	return j, ok
+}
+
 // Children returns the items directly inside folder ("" = the top
 // level), sorted as Jenkins sorts them. They are the stored jobs, shared
 // and never changed in place (see update): callers must not modify them.
 // Every api/json lists them, so they are not copied.
 func (s *Service) Children(folder string) []*model.Job {
 	s.rlockSorted()
-	out := []*model.Job{}
-	for _, j := range s.sorted {
-		if Parent(j.Name) == folder {
-			out = append(out, j)
-		}
+	var out []*model.Job
+	if s.sorted != nil {
+		out = slices.Clone(s.children[folder])
 	}
 	s.mu.RUnlock()
+	if out == nil {
+		out = []*model.Job{}
+	}
 	return out
 }
 
@@ -392,6 +412,15 @@ func (s *Service) rlockSorted() {
 			}
 			sortJobs(all)
 			s.sorted = all
+			s.pos = make(map[int64]int, len(all))
+			s.children = map[string][]*model.Job{}
+			s.childPos = make(map[int64]int, len(all))
+			for i, j := range all {
+				s.pos[j.ID] = i
+				p := Parent(j.Name)
+				s.childPos[j.ID] = len(s.children[p])
+				s.children[p] = append(s.children[p], j)
+			}
 		}
 		s.mu.Unlock()
 	}
@@ -634,9 +663,20 @@ func (s *Service) update(id int64, change func(*model.Job)) *model.Job {
 	j := copyJob(old)
 	change(j)
 	s.byID[id] = j
-	if i := slices.Index(s.sorted, old); i >= 0 {
-		s.sorted[i] = j
+	if s.sorted == nil {
+		return j
 	}
+	i, ok := s.pos[id]
+	p := Parent(old.Name)
+	k, kok := s.childPos[id]
+	if j.Name != old.Name || !ok || i >= len(s.sorted) || s.sorted[i] != old || !kok || k >= len(s.children[p]) || s.children[p][k] != old {
+		// Renamed (its place changes) or not where the index says: sort
+		// again at the next listing.
+		s.sorted, s.graph = nil, nil
+		return j
+	}
+	s.sorted[i] = j
+	s.children[p][k] = j
 	return j
 }
 

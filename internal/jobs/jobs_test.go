@@ -218,3 +218,112 @@ func TestTheJobGraphFollowsEveryChange(t *testing.T) {
 		})
 	}
 }
+
+// TestEachFolderListsItsOwnItems: a folder's listing (kept per folder)
+// holds its items only, in order, follows builds, renames and deletions,
+// and is empty once every item is gone.
+func TestEachFolderListsItsOwnItems(t *testing.T) {
+	ctx := context.Background()
+	home := t.TempDir()
+	st, err := sqlite.Open(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s, err := jobs.New(ctx, st, blob.NewDir(home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const folder = `<com.cloudbees.hudson.plugins.folder.Folder plugin="cloudbees-folder"/>`
+	for _, f := range []string{"f", "g"} {
+		if _, err := s.Create(ctx, "", f, []byte(folder), nil); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"y", "x"} {
+			if _, err := s.Create(ctx, f, name, []byte(project), nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := s.Create(ctx, "", "top", []byte(project), nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("the root and each folder list their own items", func(t *testing.T) {
+		for folder, want := range map[string]string{"": "f g top", "f": "f/x f/y", "g": "g/x g/y", "f/x": ""} {
+			if got := strings.Join(names(s.Children(folder)), " "); got != want {
+				t.Errorf("Children(%q) = %q, want %q", folder, got, want)
+			}
+		}
+	})
+	t.Run("a build shows in its folder's listing", func(t *testing.T) {
+		gx := s.Children("g")[0]
+		s.BuildStarted(gx.ID, 1)
+		s.BuildFinished(gx.ID, 1, model.Success)
+		if got := s.Children("g")[0]; got.Status.CompletedNumber != 1 {
+			t.Fatalf("g/x listed with %+v", got.Status)
+		}
+	})
+	t.Run("a rename reorders its folder", func(t *testing.T) {
+		if _, err := s.Rename(ctx, "g/y", "a"); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(names(s.Children("g")), " "); got != "g/a g/x" {
+			t.Fatalf("g lists %q", got)
+		}
+	})
+	t.Run("a listing is the caller's to change", func(t *testing.T) {
+		l := s.Children("f")
+		l[0] = nil
+		if s.Children("f")[0] == nil {
+			t.Fatal("changing a listing changed the next one")
+		}
+	})
+	t.Run("nothing is listed once every item is gone", func(t *testing.T) {
+		for _, n := range []string{"f", "g", "top"} {
+			if err := s.Delete(ctx, n); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, folder := range []string{"", "f"} {
+			if got := s.Children(folder); got == nil || len(got) != 0 {
+				t.Errorf("Children(%q) = %v", folder, names(got))
+			}
+		}
+	})
+}
+
+// TestSharedJobsAreNeverChangedInPlace: Shared hands out the stored job
+// itself; a later build replaces it, so what a caller holds stays as it
+// was, and Shared then returns the new one.
+func TestSharedJobsAreNeverChangedInPlace(t *testing.T) {
+	ctx := context.Background()
+	home := t.TempDir()
+	st, err := sqlite.Open(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s, err := jobs.New(ctx, st, blob.NewDir(home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := s.Create(ctx, "", "a", []byte(project), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, ok := s.Shared(j.ID)
+	if !ok || held.Name != "a" {
+		t.Fatalf("Shared = %v, %v", held, ok)
+	}
+	s.BuildStarted(j.ID, 1)
+	s.BuildFinished(j.ID, 1, model.Success)
+	if held.Status != (model.JobStatus{}) {
+		t.Fatalf("the held job changed: %+v", held.Status)
+	}
+	if now, _ := s.Shared(j.ID); now.Status.CompletedNumber != 1 {
+		t.Fatalf("Shared after the build: %+v", now.Status)
+	}
+	if _, ok := s.Shared(j.ID + 100); ok {
+		t.Fatal("Shared found an unknown id")
+	}
+}

@@ -11,11 +11,14 @@
 package queue
 
 import (
+	"container/list"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -66,8 +69,13 @@ type Queue struct {
 	quietNanos atomic.Int64
 	ready      chan struct{}
 
-	mu       sync.Mutex
-	items    []*model.QueueItem // oldest first
+	mu sync.Mutex
+	// items are the waiting items, oldest first; byID and byFold find
+	// one without walking them (a queue may hold thousands): Schedule,
+	// Take and Cancel cost the same whatever its length.
+	items    list.List // of *model.QueueItem
+	byID     map[int64]*list.Element
+	byFold   map[string][]*model.QueueItem // foldKey → items, oldest first
 	stopping bool
 	blocker  Blocker
 	timer    *time.Timer // fires Ready when the next item becomes due
@@ -82,11 +90,14 @@ func New(ctx context.Context, cfg Config, st store.Queue) (*Queue, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	q := &Queue{cfg: cfg, store: st, ready: make(chan struct{}, 1)}
+	q := &Queue{cfg: cfg, store: st, ready: make(chan struct{}, 1), byID: map[int64]*list.Element{}, byFold: map[string][]*model.QueueItem{}}
 	q.quietNanos.Store(int64(cfg.QuietPeriod))
-	var err error
-	if q.items, err = st.Waiting(ctx); err != nil {
+	waiting, err := st.Waiting(ctx)
+	if err != nil {
 		return nil, err
+	}
+	for _, it := range waiting {
+		q.add(it)
 	}
 	if err := st.ForgetLeftItems(ctx, time.Now().Add(-LeftItemLifetime)); err != nil {
 		cfg.Logger.Warn("cannot forget the items that left the queue long ago", "err", err)
@@ -94,10 +105,59 @@ func New(ctx context.Context, cfg Config, st store.Queue) (*Queue, error) {
 	q.mu.Lock()
 	q.arm(time.Now())
 	q.mu.Unlock()
-	if len(q.items) > 0 {
+	if q.items.Len() > 0 {
 		q.signal()
 	}
 	return q, nil
+}
+
+// foldKey groups the items a request may fold into: the same job with
+// the same parameters (Schedule then compares their authority and
+// commit).
+func foldKey(jobID int64, params []model.ParamValue) string {
+	var b strings.Builder
+	b.WriteString(strconv.FormatInt(jobID, 10))
+	for _, p := range params {
+		// Each part length-prefixed: no two lists make the same key.
+		for _, part := range []string{string(p.Kind), p.Name, p.Value} {
+			b.WriteByte(' ')
+			b.WriteString(strconv.Itoa(len(part)))
+			b.WriteByte(':')
+			b.WriteString(part)
+		}
+	}
+	return b.String()
+}
+
+// add appends it to the waiting items. Called with q.mu (or before q is
+// shared).
+func (q *Queue) add(it *model.QueueItem) {
+	q.byID[it.ID] = q.items.PushBack(it)
+	k := foldKey(it.JobID, it.Params)
+	q.byFold[k] = append(q.byFold[k], it)
+}
+
+// remove takes the waiting item e out. Called with q.mu.
+func (q *Queue) remove(e *list.Element) {
+	it := q.items.Remove(e).(*model.QueueItem)
+	delete(q.byID, it.ID)
+	k := foldKey(it.JobID, it.Params)
+	same := slices.DeleteFunc(q.byFold[k], func(o *model.QueueItem) bool { return o == it })
+	if len(same) == 0 {
+		delete(q.byFold, k)
+	} else {
+		q.byFold[k] = same
+	}
+}
+
+// each calls fn for the waiting items, oldest first, until it returns
+// false. Called with q.mu.
+func (q *Queue) each(fn func(*model.QueueItem) bool) {
+	for e := q.items.Front(); e != nil; e = e.Next() {
+		if !fn(e.Value.(*model.QueueItem)) {
+			return
+		}
+	}
 }
 
 // SetBlocker makes b say why due items wait (see Blocker). Without one,
@@ -128,11 +188,12 @@ func (q *Queue) signal() {
 // with q.mu.
 func (q *Queue) arm(now time.Time) {
 	var next time.Time
-	for _, it := range q.items {
+	q.each(func(it *model.QueueItem) bool {
 		if it.DueAt.After(now) && (next.IsZero() || it.DueAt.Before(next)) {
 			next = it.DueAt
 		}
-	}
+		return true
+	})
 	if q.stopping {
 		next = time.Time{}
 	}
@@ -188,8 +249,8 @@ func (q *Queue) Schedule(ctx context.Context, job *model.Job, cause model.Cause,
 	if q.stopping {
 		return nil, false, ErrStopping
 	}
-	for _, it := range q.items {
-		if it.JobID == job.ID && slices.Equal(it.Params, params) && model.SameAuthority(it.Auth, by) && sameRevision(it.Causes, cause) {
+	for _, it := range q.byFold[foldKey(job.ID, params)] {
+		if model.SameAuthority(it.Auth, by) && sameRevision(it.Causes, cause) {
 			if !slices.Contains(it.Causes, cause) {
 				it.Causes = append(it.Causes, cause)
 			}
@@ -207,9 +268,13 @@ func (q *Queue) Schedule(ctx context.Context, job *model.Job, cause model.Cause,
 	if err := q.store.Enqueue(ctx, it); err != nil {
 		return nil, false, err
 	}
-	q.items = append(q.items, it)
+	q.add(it)
 	if it.DueAt.After(now) {
-		q.arm(now)
+		// The timer set for an earlier item fires first, and fire
+		// looks again: only an item due sooner needs a look now.
+		if q.timer == nil || it.DueAt.Before(q.timerAt) {
+			q.arm(now)
+		}
 	} else {
 		q.signal()
 	}
@@ -230,15 +295,23 @@ type DueItem struct{ ID, JobID int64 }
 // Due lists the items whose quiet period is over at now, oldest first,
 // in buf's space (the scheduler asks after every build: it keeps one
 // buffer rather than a new list each time).
-func (q *Queue) Due(now time.Time, buf []DueItem) []DueItem {
+func (q *Queue) Due(now time.Time, buf []DueItem) []DueItem { return q.DueAfter(now, buf, 0, 0) }
+
+// DueAfter is Due for the items after the item id after (0: from the
+// oldest), at most max of them (0: all): the scheduler reads the due
+// items a page at a time and stops once its executors are taken, so a
+// start does not cost a walk of a queue of thousands. Items are in id
+// order, oldest first.
+func (q *Queue) DueAfter(now time.Time, buf []DueItem, after int64, max int) []DueItem {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	out := buf[:0]
-	for _, it := range q.items {
-		if !it.DueAt.After(now) {
+	q.each(func(it *model.QueueItem) bool {
+		if it.ID > after && !it.DueAt.After(now) {
 			out = append(out, DueItem{it.ID, it.JobID})
 		}
-	}
+		return max == 0 || len(out) < max
+	})
 	return out
 }
 
@@ -250,14 +323,14 @@ func (q *Queue) Due(now time.Time, buf []DueItem) []DueItem {
 func (q *Queue) Take(id int64, start func(it *model.QueueItem) error) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	i := slices.IndexFunc(q.items, func(it *model.QueueItem) bool { return it.ID == id })
-	if i < 0 {
+	e, ok := q.byID[id]
+	if !ok {
 		return ErrNotFound
 	}
-	if err := start(q.items[i]); err != nil {
+	if err := start(e.Value.(*model.QueueItem)); err != nil {
 		return err
 	}
-	q.items = slices.Delete(q.items, i, i+1)
+	q.remove(e)
 	return nil
 }
 
@@ -265,17 +338,20 @@ func (q *Queue) Take(id int64, start func(it *model.QueueItem) error) error {
 // and the store dropped it with the job.
 func (q *Queue) Forget(id int64) {
 	q.mu.Lock()
-	q.items = slices.DeleteFunc(q.items, func(it *model.QueueItem) bool { return it.ID == id })
+	if e, ok := q.byID[id]; ok {
+		q.remove(e)
+	}
 	q.mu.Unlock()
 }
 
 // Items lists the waiting items, oldest first, each with why it waits.
 func (q *Queue) Items() []Waiting {
 	q.mu.Lock()
-	out := make([]Waiting, 0, len(q.items))
-	for _, it := range q.items {
+	out := make([]Waiting, 0, q.items.Len())
+	q.each(func(it *model.QueueItem) bool {
 		out = append(out, Waiting{Item: *it})
-	}
+		return true
+	})
 	b := q.blocker
 	q.mu.Unlock()
 	now := time.Now()
@@ -300,15 +376,26 @@ func describe(w *Waiting, b Blocker, now time.Time) {
 	}
 }
 
-// find returns the waiting item that matches, described.
+// find returns the oldest waiting item that matches, described.
 func (q *Queue) find(match func(*model.QueueItem) bool) *Waiting {
 	q.mu.Lock()
-	i := slices.IndexFunc(q.items, match)
-	if i < 0 {
+	var found *model.QueueItem
+	q.each(func(it *model.QueueItem) bool {
+		if match(it) {
+			found = it
+		}
+		return found == nil
+	})
+	return q.described(found)
+}
+
+// described is it (nil: none) copied and described; it releases q.mu.
+func (q *Queue) described(it *model.QueueItem) *Waiting {
+	if it == nil {
 		q.mu.Unlock()
 		return nil
 	}
-	w := &Waiting{Item: *q.items[i]}
+	w := &Waiting{Item: *it}
 	b := q.blocker
 	q.mu.Unlock()
 	describe(w, b, time.Now())
@@ -318,7 +405,12 @@ func (q *Queue) find(match func(*model.QueueItem) bool) *Waiting {
 // Item returns a queue item, waiting or recently left. Items that left
 // the queue more than LeftItemLifetime ago are gone, as in Jenkins.
 func (q *Queue) Item(ctx context.Context, id int64) (*Waiting, error) {
-	if w := q.find(func(it *model.QueueItem) bool { return it.ID == id }); w != nil {
+	q.mu.Lock()
+	var found *model.QueueItem
+	if e, ok := q.byID[id]; ok {
+		found = e.Value.(*model.QueueItem)
+	}
+	if w := q.described(found); w != nil {
 		return w, nil
 	}
 	it, err := q.store.QueueItem(ctx, id)
@@ -343,14 +435,14 @@ func (q *Queue) JobItem(jobID int64) *Waiting {
 func (q *Queue) Cancel(ctx context.Context, id int64) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	i := slices.IndexFunc(q.items, func(it *model.QueueItem) bool { return it.ID == id })
-	if i < 0 {
+	e, ok := q.byID[id]
+	if !ok {
 		return ErrNotFound
 	}
 	if err := q.store.CancelQueueItem(ctx, id, time.Now()); err != nil {
 		return err
 	}
-	q.items = slices.Delete(q.items, i, i+1)
+	q.remove(e)
 	return nil
 }
 
@@ -360,15 +452,16 @@ func (q *Queue) CancelJob(ctx context.Context, jobID int64) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	var err error
-	q.items = slices.DeleteFunc(q.items, func(it *model.QueueItem) bool {
-		if it.JobID != jobID {
-			return false
+	for e := q.items.Front(); e != nil; {
+		next := e.Next()
+		if it := e.Value.(*model.QueueItem); it.JobID == jobID {
+			if cerr := q.store.CancelQueueItem(ctx, it.ID, time.Now()); cerr != nil && err == nil {
+				err = cerr
+			}
+			q.remove(e)
 		}
-		if e := q.store.CancelQueueItem(ctx, it.ID, time.Now()); e != nil && err == nil {
-			err = e
-		}
-		return true
-	})
+		e = next
+	}
 	return err
 }
 

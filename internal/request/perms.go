@@ -246,8 +246,8 @@ func (c *Call) VisibleCause(cause model.Cause) model.Cause {
 // CanSeeQueued: a queue item is shown only to callers who can see its
 // job (one whose job is gone meanwhile is shown).
 func (c *Call) CanSeeQueued(it *model.QueueItem) bool {
-	job, err := c.perms.jobs.ByID(it.JobID)
-	return err != nil || c.CanSee(job)
+	job, ok := c.perms.jobs.Shared(it.JobID)
+	return !ok || c.CanSee(job)
 }
 
 // RequireSelfOrAdmin: what is a user's (their tokens, their security

@@ -316,7 +316,28 @@ func (s *Scheduler) startDue() (retry time.Time) {
 		return time.Time{}
 	}
 	now := time.Now()
-	s.due = s.q.Due(now, s.due)
+	for after := int64(0); s.anyFree(); {
+		// A page of due items at a time: most starts need the first.
+		s.due = s.q.DueAfter(now, s.due, after, duePage)
+		if len(s.due) == 0 {
+			break
+		}
+		after = s.due[len(s.due)-1].ID
+		if r := s.startPage(now); !r.IsZero() {
+			retry = r
+		}
+		if len(s.due) < duePage {
+			break
+		}
+	}
+	return retry
+}
+
+// duePage is how many due items startDue reads from the queue at once.
+const duePage = 64
+
+// startPage starts what it can of s.due. Called with s.mu.
+func (s *Scheduler) startPage(now time.Time) (retry time.Time) {
 	for _, it := range s.due {
 		if !s.anyFree() {
 			break

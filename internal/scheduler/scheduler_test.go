@@ -591,3 +591,28 @@ func TestAdopt(t *testing.T) {
 		}
 	})
 }
+
+// TestAnItemBehindManyBlockedOnesStarts: the scheduler reads due items a
+// page at a time; an item that can start behind more than a page of
+// blocked ones (a job that is not concurrent, its build running) still
+// starts, and the blocked ones keep their order.
+func TestAnItemBehindManyBlockedOnesStarts(t *testing.T) {
+	w := newWorld(t, 2, Config{})
+	solo := w.job(t, "solo", false)
+	other := w.job(t, "other", false)
+	w.schedule(t, solo, "first")
+	running := w.started(t)
+	var blocked []*model.QueueItem
+	for i := range 3*duePage + 5 {
+		blocked = append(blocked, w.schedule(t, solo, fmt.Sprint("u", i)))
+	}
+	last := w.schedule(t, other, "late")
+	r := w.started(t)
+	if r.b.JobID != other.ID || r.b.QueueID != last.ID {
+		t.Fatalf("started %+v, want other's item %d", r.b, last.ID)
+	}
+	running.end()
+	if r := w.started(t); r.b.QueueID != blocked[0].ID {
+		t.Fatalf("started item %d, want the oldest blocked one, %d", r.b.QueueID, blocked[0].ID)
+	}
+}
