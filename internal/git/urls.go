@@ -228,12 +228,15 @@ func mirrorKeyURL(s string) string {
 	return strings.TrimSpace(m + rest[at+1:])
 }
 
-// LocalCheckoutMessage is the git plugin's refusal (SECURITY-2478) of a
-// remote that is a local directory, for url.
+// LocalCheckoutMessage is the refusal (SECURITY-2478) of a remote that
+// is a local directory, for url: the git plugin's first sentence, then
+// how to allow it in jeeves. The plugin's second sentence names the Java
+// system property hudson.plugins.git.GitSCM.ALLOW_LOCAL_CHECKOUT, which
+// jeeves does not read; its git setting allowLocalCheckout is the switch.
 func LocalCheckoutMessage(url string) string {
 	return "Checkout of Git remote '" + url + "' aborted because it references a local directory, " +
-		"which may be insecure. You can allow local checkouts anyway by setting the system property " +
-		"'hudson.plugins.git.GitSCM.ALLOW_LOCAL_CHECKOUT' to true."
+		"which may be insecure. You can allow local checkouts anyway with the git setting " +
+		"\"Allow checkouts of local repositories\" (allowLocalCheckout) on the Manage jeeves page (manage/#git)."
 }
 
 // looksLocal reports whether url starts with file:// (any case) or is a
