@@ -276,7 +276,7 @@ func (a *App) build(ctx context.Context, opt Options, logger *slog.Logger) error
 	a.Flash = &flash.Store{}
 	if a.UI, err = webui.New(webui.Services{
 		Auth: a.Auth, Jobs: a.Jobs, Farm: a.Farm, Builds: a.Builds, Settings: a.Settings, Audit: a.Audit, Creds: a.Creds,
-		Views: a.Views, Nodes: a.Nodes,
+		Views: a.Views, Nodes: a.Nodes, Agents: nodePages{a.Nodes}, Credentials: agentCredentialChoices{a.Creds},
 		Outputs: a.Outputs, Mail: a.Mail, Git: a.Git,
 	}, a.Flash, opt.Version, logger); err != nil {
 		return err

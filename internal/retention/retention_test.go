@@ -215,6 +215,11 @@ func TestPeriodicDiscarding(t *testing.T) {
 		if err != nil || len(d.Delete) != 0 {
 			t.Fatalf("%+v %v", d, err)
 		}
+		// The build is recorded running before its step makes the
+		// workspace.
+		if err := os.MkdirAll(ws, 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(filepath.Join(ws, "go"), nil, 0o644); err != nil {
 			t.Fatal(err)
 		}

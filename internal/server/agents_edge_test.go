@@ -206,6 +206,20 @@ func TestAgentThatCannotConnect(t *testing.T) {
 			t.Fatalf("from %s: %d %s", size, again.status, again.body)
 		}
 	})
+	t.Run("the node's pages show its connection log, why it is offline, and offer the SSH credentials", func(t *testing.T) {
+		page := rs.asSession(t, "GET", "computer/far/log", nil)
+		if page.status != 200 || !strings.Contains(page.body, "[SSH] Opening SSH connection to 127.0.0.1:"+strconv.Itoa(port)) {
+			t.Fatalf("log page: %d %s", page.status, page.body)
+		}
+		node := rs.asSession(t, "GET", "computer/far/", nil)
+		if node.status != 200 || !strings.Contains(node.body, "failed to launch the agent process") {
+			t.Fatalf("node page: %d %s", node.status, node.body)
+		}
+		form := rs.asSession(t, "GET", "computer/far/configure", nil)
+		if form.status != 200 || !strings.Contains(form.body, `value="agent-key"`) {
+			t.Fatalf("configure: %d %s", form.status, form.body)
+		}
+	})
 	t.Run("launchSlaveAgent starts a launch and answers with the log", func(t *testing.T) {
 		r := rs.raw(t, "POST", "computer/far/launchSlaveAgent", "", admin)
 		if r.status != 302 || !strings.HasSuffix(r.header.Get("Location"), "computer/far/logText/progressiveText") {

@@ -390,7 +390,7 @@ func TestNodePages(t *testing.T) {
 		body := rs.page(t, "computer/ssh-1/", admin, 200)
 		has(t, body, "Agent ssh-1", "builds &lt;things&gt;", "<code>agent.example.com:2222</code>", "<code>deploy-key</code>", "Manually trusted key Verification Strategy",
 			"3 retries, 5 s apart; 30 s to connect", "<code>sudo -u ci</code>", "Only build jobs with label expressions matching this node",
-			"<code>JAVA_HOME</code>", "<code>/opt/jdk</code>", `<span class="tag">linux</span> <span class="tag">x64</span>`, `id="never-connected"`, `id="mark-offline"`)
+			"<code>JAVA_HOME</code>", "<code>/opt/jdk</code>", `<span class="tag">linux</span> <span class="tag">x64</span>`, `id="node-state-words"`, `id="mark-offline"`)
 	})
 	t.Run("New Node refuses what Jenkins's form refuses, as typed, the reason beside the field, and stores nothing", func(t *testing.T) {
 		for _, c := range []struct {

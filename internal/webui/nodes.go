@@ -320,7 +320,7 @@ func (ui *UI) AgentLogPage(c *request.Call, n *model.Node) error {
 	u := computerURL(c, n.Name)
 	return ui.render(c, http.StatusOK, "nodelog", page{Title: n.Name + " Log", Trail: []trail{{"Nodes", c.Root + "computer/"}, {n.Name, u}, {"Log", u + "log"}}, P: map[string]any{
 		"Name": n.Name, "URL": u, "Text": string(text), "Size": next, "Follow": st.Connecting || st.Connected,
-		"Connected": ui.agents != nil,
+		"Inbound": !st.LaunchSupported,
 	}})
 }
 
