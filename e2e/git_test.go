@@ -438,13 +438,28 @@ func TestGitHooksAndPolling(t *testing.T) {
 			t.Fatalf("next build %d, queue %d", n, j.queueLength(t))
 		}
 	})
+	t.Run("POST /job/X/polling polls now, as Jenkins's doPolling, and the changes it finds start a build", func(t *testing.T) {
+		fourth := repo.commit("Fourth commit", "README", "4\n")
+		r := j.do(t, req{method: "POST", path: "job/app/polling", user: "admin", secret: j.adminToken(t)})
+		if r.status != 302 || r.header.Get("Location") != j.url+"job/app/" {
+			t.Fatalf("%d %v %s", r.status, r.header, r.body)
+		}
+		b, log := j.nextBuild(t, "app", 4)
+		if b.cause() != "hudson.triggers.SCMTrigger$SCMTriggerCause: Started by an SCM change" || b.lastBuilt() != fourth {
+			t.Fatalf("cause %q, revision %q:\n%s", b.cause(), b.lastBuilt(), log)
+		}
+		if r := j.do(t, req{path: "job/app/polling", user: "admin", secret: j.adminToken(t)}); r.status == 302 || r.status == 200 {
+			t.Fatalf("a GET polled: %d", r.status)
+		}
+	})
 	t.Run("a URL no job uses gets the plugin's answer and schedules nothing", func(t *testing.T) {
 		other := d.root + "other.git"
+		before := j.nextBuildNumber(t, "app")
 		r := notify(q("url", other))
 		if r.status != 200 || r.body != "No git jobs using repository: "+other+" and branches: \n" || r.header.Get("Triggered") != "" {
 			t.Fatalf("%d %q %v", r.status, r.body, r.header)
 		}
-		if n := j.nextBuildNumber(t, "app"); n != 4 || j.queueLength(t) != 0 {
+		if n := j.nextBuildNumber(t, "app"); n != before || j.queueLength(t) != 0 {
 			t.Fatalf("next build %d, queue %d", n, j.queueLength(t))
 		}
 	})

@@ -2,10 +2,12 @@ package api
 
 import (
 	"errors"
+	"github.com/jeeves-ci/jeeves/internal/executor"
 	"net/http"
 	"net/url"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/authz"
 	"github.com/jeeves-ci/jeeves/internal/export"
@@ -370,3 +372,51 @@ func scmClass(job *model.Job) string {
 	}
 	return "hudson.scm.NullSCM"
 }
+
+// PollNow is POST /job/X/polling (AbstractProject.doPolling, Job/Build):
+// the job polls its repository now if it has a Poll SCM trigger. The
+// answer waits for the poll a little (pollWait), to say what it found;
+// a longer poll goes on, and the job's polling log (scmPollLog) will
+// say. The caller is sent to the job.
+func (a *API) PollNow(c *request.Call, job *model.Job) error {
+	if err := request.RequirePOST(c); err != nil {
+		return err
+	}
+	if err := c.Require(authz.ItemBuild); err != nil {
+		return err
+	}
+	var done <-chan gitscm.PollResult
+	ok := false
+	if a.git != nil {
+		done, ok = a.git.SchedulePolling(job)
+	}
+	switch {
+	case !ok:
+		c.Notify("‘" + job.Name + "’ does not poll: it has no Poll SCM trigger, or is disabled")
+	default:
+		t := time.NewTimer(pollWait)
+		defer t.Stop()
+		select {
+		case r := <-done:
+			switch {
+			case r.Err != nil:
+				c.Notify("Polling failed: see the polling log")
+			case r.Item != nil:
+				c.Notify("Polling found changes: build scheduled")
+			case r.Changes:
+				c.Notify("Polling found changes")
+			default:
+				c.Notify("Polling found no changes")
+			}
+		case <-t.C:
+			c.Notify("Polling scheduled")
+		case <-c.Ctx().Done():
+			return c.Ctx().Err()
+		}
+	}
+	u := c.Root + executor.JobPath(job.Name)
+	return request.RedirectAfterPost(c, u, u)
+}
+
+// pollWait is how long /job/X/polling waits for the poll it starts.
+const pollWait = 10 * time.Second

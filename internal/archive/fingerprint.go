@@ -102,7 +102,9 @@ func (h *hasher) fingerprint(ctx context.Context, jobID, number int64, start tim
 }
 
 func (h *hasher) work() {
-	buf := make([]byte, 256<<10)
+	// The read buffer is made at the first task, not at start: an
+	// installation that archives nothing keeps no buffer per worker.
+	var buf []byte
 	for {
 		h.mu.Lock()
 		for len(h.queue) == 0 && !h.closed {
@@ -117,6 +119,9 @@ func (h *hasher) work() {
 		h.queue = h.queue[1:]
 		h.mu.Unlock()
 
+		if buf == nil {
+			buf = make([]byte, 256<<10)
+		}
 		pb := t.pb
 		f := &pb.files[t.i]
 		sum, err := h.md5(fileKey(pb.jobID, pb.number, f.Path), buf)

@@ -459,3 +459,20 @@ func timeSpan(d time.Duration) string {
 }
 
 func trimFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// SchedulePolling polls job in the background now, as
+// AbstractProject.schedulePolling does for /job/X/polling; the channel
+// gets the poll's result when it is over. ok is false, and nothing done,
+// when the job is disabled or has no Poll SCM trigger.
+func (p *Plugin) SchedulePolling(job *model.Job) (done <-chan PollResult, ok bool) {
+	if job.Config.Disabled || ReadTriggers(job.ConfigXML).SCM == nil {
+		return nil, false
+	}
+	ch := make(chan PollResult, 1)
+	p.bg.Add(1)
+	go func() {
+		defer p.bg.Done()
+		ch <- p.poll(p.life, []*model.Job{job}, pollReq{kind: pollSCM})[0]
+	}()
+	return ch, true
+}

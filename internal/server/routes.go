@@ -231,6 +231,7 @@ var routes = []route{
 	{"job/{job}/scmPollLog/", routeRead, permItemRead},
 	{"job/{job}/GitHubPollLog/", routeRead, permItemRead},
 	{"job/{job}/changes", routeRead, permItemRead},
+	{"job/{job}/polling", routeAction, permBuild},
 	{"job/{job}/{n}/changes", routeRead, permItemRead},
 	{"job/{job}/{n}/pollingLog/", routeRead, permItemRead},
 	{"job/{job}/{n}/pollingLog/pollingLog", routeRead, permItemRead},

@@ -49,6 +49,20 @@ var gitUIPOSTRoutes = []struct {
 var gitRouteEffects = map[string]routeEffect{
 	"descriptorByName/hudson.plugins.git.ApiTokenPropertyConfiguration/generate?apiTokenName={fresh}":  {done: notifyTokenNamed("{fresh}")},
 	"descriptorByName/hudson.plugins.git.ApiTokenPropertyConfiguration/revoke?apiTokenUuid={gittoken}": {done: notifyTokenGone},
+	// The job polls its repository (which does not answer): its polling
+	// log says so.
+	"job/{job}/polling": {
+		prepare: func(t *testing.T, rs *routeStack, fx map[string]string) {
+			if _, err := rs.jobs.UpdateConfig(context.Background(), fx["{job}"], []byte(gitJobXML(`<hudson.triggers.SCMTrigger><spec></spec></hudson.triggers.SCMTrigger>`)), nil); err != nil {
+				t.Fatal(err)
+			}
+		},
+		// The answer waits for the poll, which fails at once.
+		done: func(t *testing.T, rs *routeStack, fx map[string]string, _ rawResp) bool {
+			_, err := blob.NewDir(rs.home).Stat(gitscm.PollingLogKey(job(t, rs, fx["{job}"]).ID))
+			return err == nil
+		},
+	},
 	"manage/git/configure": {done: func(t *testing.T, rs *routeStack, _ map[string]string, _ rawResp) bool {
 		v := rs.app.GitSettings.Get()
 		return v.AllowLocalCheckout && v.HostKeyVerification == "AcceptFirstConnectionStrategy"

@@ -82,6 +82,8 @@ func (s *Server) walkJobGit(c *request.Call, job *model.Job, p []string) (handle
 		return true, s.ui.PollingLogPage(c, job, true)
 	case "changes":
 		return true, s.ui.JobChangesPage(c, job)
+	case "polling":
+		return true, s.api.PollNow(c, job)
 	}
 	return false, nil
 }

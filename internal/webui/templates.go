@@ -12,6 +12,8 @@ import (
 	"mime"
 	"path"
 	"strings"
+	texttemplate "text/template"
+	"text/template/parse"
 	"time"
 
 	"github.com/jeeves-ci/jeeves/internal/timespan"
@@ -23,8 +25,9 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// templates are the pages, parsed with the layout, and the static
-// assets, both embedded in the binary.
+// templates are the pages, each parsed with the layout and the partials
+// it calls (parsePages), and the static assets, both embedded in the
+// binary.
 type templates struct {
 	pages  map[string]*template.Template
 	assets map[string]Asset
@@ -37,8 +40,16 @@ type Asset struct {
 	ContentType string
 }
 
-// parseTemplates parses every page with the layout and hashes the
-// assets.
+// assetTypes are the Content-Types of the assets jeeves ships, as Go's
+// own table has them: looking them up in package mime would load the
+// machine's MIME tables (hundreds of kilobytes, kept for the process's
+// life) and let them change what the assets are served as.
+var assetTypes = map[string]string{
+	".css": "text/css; charset=utf-8",
+	".js":  "text/javascript; charset=utf-8",
+}
+
+// parseTemplates parses the pages (parsePages) and hashes the assets.
 func parseTemplates() (*templates, error) {
 	u := &templates{pages: map[string]*template.Template{}, assets: map[string]Asset{}}
 	h := sha256.New()
@@ -51,7 +62,10 @@ func parseTemplates() (*templates, error) {
 			return err
 		}
 		name := strings.TrimPrefix(p, "static/")
-		ct := mime.TypeByExtension(path.Ext(name))
+		ct := assetTypes[path.Ext(name)]
+		if ct == "" {
+			ct = mime.TypeByExtension(path.Ext(name))
+		}
 		if ct == "" {
 			ct = "application/octet-stream"
 		}
@@ -64,29 +78,124 @@ func parseTemplates() (*templates, error) {
 		return nil, err
 	}
 	u.hash = hex.EncodeToString(h.Sum(nil))[:12]
-	files, err := fs.Glob(templateFS, "templates/*.html")
+	pages, err := parsePages(templateFS)
 	if err != nil {
 		return nil, err
 	}
-	// Every page is parsed with the layout and every partials*.html.
+	u.pages = pages
+	return u, nil
+}
+
+// parsePages parses each page (templates/NAME.html, not layout.html nor
+// partials*.html) into a set of its own, with the layout and the
+// partials' templates it calls, directly or through others: not all of
+// them, which kept a copy of every partial per page in memory (each
+// page's set needs its own copy, as html/template escapes a set's trees
+// in place for the contexts that set calls them in). The partials are
+// parsed once; a page gets copies of the trees it calls. A page's own
+// templates win over the partials' of the same name. The result maps
+// each page's name to its set, whose "layout.html" is executed.
+func parsePages(fsys fs.FS) (map[string]*template.Template, error) {
+	files, err := fs.Glob(fsys, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
 	shared := []string{"templates/layout.html"}
 	for _, f := range files {
 		if strings.HasPrefix(path.Base(f), "partials") {
 			shared = append(shared, f)
 		}
 	}
+	lib, err := texttemplate.New("").Funcs(texttemplate.FuncMap(funcs)).ParseFS(fsys, shared...)
+	if err != nil {
+		return nil, fmt.Errorf("template partials: %w", err)
+	}
+	pages := map[string]*template.Template{}
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".html")
 		if name == "layout" || strings.HasPrefix(name, "partials") {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, append(shared, f)...)
+		t, err := parsePage(fsys, f, lib)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
-		u.pages[name] = t
+		pages[name] = t
 	}
-	return u, nil
+	return pages, nil
+}
+
+// parsePage parses the page file f with the templates of lib that
+// "layout.html" and the page's templates call.
+func parsePage(fsys fs.FS, f string, lib *texttemplate.Template) (*template.Template, error) {
+	src, err := fs.ReadFile(fsys, f)
+	if err != nil {
+		return nil, err
+	}
+	own, err := texttemplate.New(path.Base(f)).Funcs(texttemplate.FuncMap(funcs)).Parse(string(src))
+	if err != nil {
+		return nil, err
+	}
+	set := template.New("layout.html").Funcs(funcs)
+	added := map[string]bool{}
+	add := func(name string, tree *parse.Tree) error {
+		added[name] = true
+		_, err := set.AddParseTree(name, tree)
+		return err
+	}
+	// The page's own templates, all of them (as before: a page may
+	// define templates it only calls through a partial).
+	for _, t := range own.Templates() {
+		if t.Tree != nil {
+			if err := add(t.Name(), t.Tree); err != nil {
+				return nil, err
+			}
+		}
+	}
+	need := []string{"layout.html"}
+	for _, t := range own.Templates() {
+		if t.Tree != nil {
+			need = calls(t.Tree.Root, need)
+		}
+	}
+	for len(need) > 0 {
+		name := need[len(need)-1]
+		need = need[:len(need)-1]
+		if added[name] {
+			continue
+		}
+		t := lib.Lookup(name)
+		if t == nil || t.Tree == nil {
+			continue // executing a call to it fails, as it did
+		}
+		tree := t.Tree.Copy()
+		if err := add(name, tree); err != nil {
+			return nil, err
+		}
+		need = calls(tree.Root, need)
+	}
+	return set, nil
+}
+
+// calls appends to out the names of the templates n calls.
+func calls(n parse.Node, out []string) []string {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n != nil {
+			for _, c := range n.Nodes {
+				out = calls(c, out)
+			}
+		}
+	case *parse.IfNode:
+		out = calls(n.ElseList, calls(n.List, out))
+	case *parse.RangeNode:
+		out = calls(n.ElseList, calls(n.List, out))
+	case *parse.WithNode:
+		out = calls(n.ElseList, calls(n.List, out))
+	case *parse.TemplateNode:
+		out = append(out, n.Name)
+	}
+	return out
 }
 
 // StaticPrefix is the path (under the root URL) assets are served from.
