@@ -190,6 +190,7 @@ type buildState struct {
 	Result   *string
 	Building bool
 	URL      string
+	BuiltOn  *string
 }
 
 // startedBuild waits for a queue item to start and returns its build.

@@ -83,6 +83,13 @@ print(s.get_node_info('agent1')['_class'])
 			!strings.Contains(out, h1.remoteFS("agent1")+"/workspace/on-py") || !strings.Contains(out, h1.User) {
 			t.Fatalf("%s\n%s", result(b), out)
 		}
+		if b.BuiltOn == nil || *b.BuiltOn != "agent1" {
+			t.Fatalf("builtOn %v, want agent1", b.BuiltOn)
+		}
+		page := j.must(t, 200, req{path: strings.TrimPrefix(b.URL, j.url), user: "admin", secret: adminPassword}).body
+		if !strings.Contains(page, `id="built-on">on <a href="`+j.url+`computer/agent1/">agent1</a>`) {
+			t.Fatalf("the build page does not say it ran on agent1:\n%s", page)
+		}
 		j.createJob(t, "on-curl", agentJob("curl || nothing", `echo "node=$NODE_NAME"`))
 		b = j.finished(t, j.startedBuild(t, j.trigger(t, "on-curl")), 60*time.Second)
 		if out := j.console(t, b); result(b) != "SUCCESS" || !strings.Contains(out, "Building remotely on agent2") || !strings.Contains(out, "node=agent2") {

@@ -188,7 +188,7 @@ func (a *API) BuildObject(c *request.Call, job *model.Job, b *model.Build) *expo
 		prop("result", result),
 		prop("timestamp", b.StartedAt.UnixMilli()),
 		propVis("url", 2, url),
-		prop("builtOn", ""),
+		prop("builtOn", b.BuiltOn),
 		lazyProp("changeSet", func() any { return a.changeSetObject(c, job, b.Number) }),
 		prop("culprits", []*export.Object{}),
 	)

@@ -206,6 +206,9 @@ func (e *Executor) Start(it *model.QueueItem, job *model.Job, node *Node, slot i
 		JobID: job.ID, JobName: job.Name, QueueID: it.ID, Building: true,
 		StartedAt: time.Now(), Causes: it.Causes, Params: it.Params, Executor: slot,
 	}
+	if !node.BuiltIn {
+		b.BuiltOn = node.Name
+	}
 	if err := e.builds.StartBuild(context.Background(), it.ID, &b); err != nil {
 		return nil, err
 	}

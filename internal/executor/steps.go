@@ -479,7 +479,7 @@ func reattachShell(ctx context.Context, s steps, at resumePoint) (int, error) {
 }
 
 // follow waits for a step's end. When ctx is cancelled, the step is
-// stopped (every process with the cookie, else its process group), or,
+// stopped (its process group, then every process with the cookie), or,
 // for a durable step and a cause that says Detach, left running.
 func follow(ctx context.Context, s steps, p launcher.Process, durable bool) (int, error) {
 	select {
@@ -496,13 +496,15 @@ func follow(ctx context.Context, s steps, p launcher.Process, durable bool) (int
 			// It ended meanwhile: its end is the build's.
 			return p.Wait()
 		}
-		kctx, cancel := s.bounded()
+		// The step's process group first: a step just starting may
+		// carry no cookie yet (its launcher remembers the stop and
+		// applies it as the step starts); then what left the group.
+		p.Kill(s.grace)
 		if s.cookie != "" {
+			kctx, cancel := s.bounded()
 			s.launcher.KillAll(kctx, s.grace, s.cookie)
-		} else {
-			p.Kill(s.grace)
+			cancel()
 		}
-		cancel()
 		<-p.Done()
 	}
 	return p.Wait()

@@ -312,7 +312,7 @@ func TestStepsAborted(t *testing.T) {
 		cause  *Aborted
 		line   string
 	}{
-		{"aborting kills every process with the cookie and says who", "cookie", &Aborted{By: "alice"}, "Aborted by alice\n"},
+		{"aborting kills the step's process group, then every process with the cookie, and says who", "cookie", &Aborted{By: "alice"}, "Aborted by alice\n"},
 		{"without a cookie, aborting kills the step's process group", "", &Aborted{By: "bob"}, "Aborted by bob\n"},
 		{"a reason replaces the line naming who", "cookie", &Aborted{By: "x", Reason: "jeeves is shutting down"}, "jeeves is shutting down\n"},
 	}
@@ -337,7 +337,7 @@ func TestStepsAborted(t *testing.T) {
 			if !strings.HasSuffix(log.String(), want) {
 				t.Fatalf("console:\n%s", log.String())
 			}
-			if c.cookie != "" && (len(l.swept) != 2 || l.killed != 0) || c.cookie == "" && (len(l.swept) != 0 || l.killed != 1) {
+			if c.cookie != "" && (len(l.swept) != 2 || l.killed != 1) || c.cookie == "" && (len(l.swept) != 0 || l.killed != 1) {
 				t.Fatalf("swept %q, killed %d", l.swept, l.killed)
 			}
 		})

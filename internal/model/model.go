@@ -433,6 +433,9 @@ type Build struct {
 	Causes    []Cause
 	Params    []ParamValue
 	Executor  int
+	// BuiltOn is the name of the node the build runs on, "" for the
+	// built-in node (Jenkins's AbstractBuild.builtOn).
+	BuiltOn string
 	// DisplayName replaces "#N" when a user gave one; Description is
 	// what a user wrote about the build.
 	DisplayName string

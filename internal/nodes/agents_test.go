@@ -509,3 +509,76 @@ func TestControllerRestart(t *testing.T) {
 		}
 	})
 }
+
+// TestStopAtOnce stops builds at moments close to their start: before
+// the step's process exists, while it is being launched, once it runs.
+// Each must end ABORTED at once, its step's processes gone, on an agent
+// as on the built-in node.
+func TestStopAtOnce(t *testing.T) {
+	sshtest.Require(t)
+	w := newWorld(t, 1, 20*time.Second)
+	w.agent("agent1", "", 1, "")
+	sleeping := func(arg string) []int {
+		var pids []int
+		dirs, _ := os.ReadDir("/proc")
+		for _, d := range dirs {
+			pid, err := strconv.Atoi(d.Name())
+			if err != nil {
+				continue
+			}
+			b, _ := os.ReadFile("/proc/" + d.Name() + "/cmdline")
+			if string(b) == "sleep\x00"+arg+"\x00" && sshtest.Alive(pid) {
+				pids = append(pids, pid)
+			}
+		}
+		return pids
+	}
+	delays := []time.Duration{-1, -1, -1, -1, 0, time.Millisecond, 5 * time.Millisecond, 20 * time.Millisecond, 50 * time.Millisecond, 150 * time.Millisecond}
+	for _, node := range []string{"agent1", "built-in"} {
+		for i, d := range delays {
+			when := fmt.Sprintf("%v after it starts", d)
+			if d < 0 {
+				when = "as its step is launched"
+			}
+			t.Run(fmt.Sprintf("a build on %s stopped %s ends ABORTED with its step killed (%d)", node, when, i), func(t *testing.T) {
+				arg := fmt.Sprintf("%d", 4000+i)
+				if node == "built-in" {
+					arg = fmt.Sprintf("%d", 4100+i)
+				}
+				j := w.job(fmt.Sprintf("stop-%s-%d", node, i), node, false, "sleep "+arg)
+				w.build(j)
+				eventually(t, 30*time.Second, "the build starts", func() bool {
+					_, ok := w.farm.Running(j.ID, 1)
+					return ok
+				})
+				if d < 0 {
+					// The moment the step is announced: its launch is
+					// on its way to the machine.
+					deadline := time.Now().Add(30 * time.Second)
+					for !strings.Contains(w.consoleOf(j, 1), "$ /bin/sh -xe ") {
+						if time.Now().After(deadline) {
+							t.Fatal("the step is never announced")
+						}
+						time.Sleep(100 * time.Microsecond)
+					}
+				}
+				time.Sleep(max(d, 0)) // the moment under test, not a wait for an event
+				stopped := make(chan bool, 1)
+				go func() { stopped <- w.farm.Stop(j.ID, 1, "alice") }()
+				var b model.Build
+				select {
+				case b = <-w.finished:
+				case <-time.After(20 * time.Second):
+					t.Fatalf("the stopped build still runs; sleep %s: %v", arg, sleeping(arg))
+				}
+				<-stopped
+				if b.Result != model.Aborted {
+					t.Fatalf("%s:\n%s", b.Result, w.console(b))
+				}
+				if p := sleeping(arg); len(p) != 0 {
+					t.Fatalf("the step outlived the stop: %v", p)
+				}
+			})
+		}
+	}
+}

@@ -298,3 +298,15 @@ func (w *world) conn(name string) *sshagent.Agent {
 	}
 	return c
 }
+
+// consoleOf is the console of build number of j so far ("" before it
+// has one).
+func (w *world) consoleOf(j *model.Job, number int64) string {
+	r, err := w.blobs.Open(blob.LogKey(j.ID, number))
+	if err != nil {
+		return ""
+	}
+	defer r.Close()
+	s, _ := io.ReadAll(r)
+	return string(s)
+}

@@ -25,6 +25,7 @@ const (
 	ResultFile = "jenkins-result.txt"
 	ScriptFile = "script.sh"
 	pidFile    = "pid"
+	stopFile   = "stop"
 	runFile    = "run.sh"
 	stdinFile  = "stdin"
 )
@@ -186,13 +187,17 @@ fi`
 }
 
 // runStep runs the step in a session of its own (its own process group,
-// which Stop kills), records its pid, waits for it, sweeps its cookie
+// which Stop kills), records its pid, honours a Stop that came before
+// the pid was known (its stop file: Stop writes it, then reads the pid
+// file; runStep writes the pid file, then reads the stop file, so one of
+// them signals the step), waits for it, sweeps its cookie
 // when sweep is set (leaving s=swept), and writes its exit status ($r)
 // to the result file. stdin is the shell word of its input.
 func runStep(stdin, sweep string) string {
 	s := `setsid sh "$c/` + runFile + `" <` + stdin + ` >>"$c/` + LogFile + `" 2>&1 &
 p=$!
 echo $p > "$c/` + pidFile + `"
+if [ -f "$c/` + stopFile + `" ]; then kill -TERM -$p 2>/dev/null || kill -TERM $p 2>/dev/null; fi
 wait $p; r=$?
 s=-
 `
@@ -497,8 +502,13 @@ func (a *Agent) Start(ctx context.Context, pr Proc) (*Process, error) {
 	default:
 	}
 	if !watch {
+		// Once sent, the launch is not cut short by ctx: a step whose
+		// launch was cut short might run on unknown to its caller. A
+		// caller whose ctx ended meanwhile gets the Process, to stop.
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.LaunchTimeout)
+		defer cancel()
 		var e bytes.Buffer
-		code, err := a.exec(ctx, c, launchScript(ctl, pr.Dir, stdin, false, sweep, inline), launchInput(run, viaStdin), io.Discard, &e)
+		code, err := a.exec(lctx, c, launchScript(ctl, pr.Dir, stdin, false, sweep, inline), launchInput(run, viaStdin), io.Discard, &e)
 		if err != nil {
 			return nil, fmt.Errorf("start: %w", err)
 		}
@@ -819,13 +829,20 @@ func (p *Process) Stop(grace time.Duration) error {
 }
 
 // signal sends sig to the step's process group unless the step has ended
-// (its pid may have been reused since). It waits up to 5 s for the pid
-// file of a step that is just starting.
+// (its pid may have been reused since). A step that is just starting
+// (its control directory is there, or comes within 5 s, but not yet its
+// pid file) is stopped as it starts: signal leaves a stop file, which
+// the supervisor reads once it has written the pid file (see runStep).
+// Before its process group exists the step's first process is signalled
+// alone (setsid has not run yet).
 func (p *Process) signal(ctx context.Context, sig string) error {
 	script := `c=` + shq(p.ctl) + `; i=0
-while [ ! -s "$c/` + pidFile + `" ] && [ ! -f "$c/` + ResultFile + `" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+while [ ! -d "$c" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+[ -d "$c" ] || exit 0
+: > "$c/` + stopFile + `"
 [ -f "$c/` + ResultFile + `" ] && exit 0
-[ -s "$c/` + pidFile + `" ] && kill -` + sig + ` -$(cat "$c/` + pidFile + `") 2>/dev/null; exit 0`
+if [ -s "$c/` + pidFile + `" ]; then q=$(cat "$c/` + pidFile + `"); kill -` + sig + ` -$q 2>/dev/null || kill -` + sig + ` $q 2>/dev/null; fi
+exit 0`
 	_, err := p.a.simple(ctx, "kill", p.ctl, script, nil)
 	return err
 }

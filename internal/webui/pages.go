@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -395,6 +396,9 @@ func (ui *UI) BuildPage(c *request.Call, job *model.Job, b *model.Build, console
 		"Color": color, "Building": b.Building, "Result": string(b.Result), "StartedAt": b.StartedAt,
 		"Duration": b.Duration, "Elapsed": time.Since(b.StartedAt), "Causes": causes, "Params": params,
 		"CanStop": c.Has(authz.ItemCancel), "CanDelete": c.Has(authz.RunDelete), "Console": console,
+	}
+	if b.BuiltOn != "" {
+		data["BuiltOn"], data["NodeURL"] = b.BuiltOn, c.Root+"computer/"+url.PathEscape(b.BuiltOn)+"/"
 	}
 	if err := ui.addBuildOutputs(c, b, data); err != nil {
 		return err

@@ -11,13 +11,13 @@ import (
 	"github.com/jeeves-ci/jeeves/internal/store"
 )
 
-const buildCols = `b.job_id, j.name, b.number, b.queue_id, b.result, b.building, b.started_at, b.duration_ms, b.causes, b.params, b.executor, b.display_name, b.description, b.keep_log, b.has_artifacts, b.disk_bytes`
+const buildCols = `b.job_id, j.name, b.number, b.queue_id, b.result, b.building, b.started_at, b.duration_ms, b.causes, b.params, b.executor, b.display_name, b.description, b.keep_log, b.has_artifacts, b.disk_bytes, b.built_on`
 
 func scanBuild(row interface{ Scan(...any) error }) (*model.Build, error) {
 	var b model.Build
 	var started, dur int64
 	var causes, params string
-	err := row.Scan(&b.JobID, &b.JobName, &b.Number, &b.QueueID, &b.Result, &b.Building, &started, &dur, &causes, &params, &b.Executor, &b.DisplayName, &b.Description, &b.KeepLog, &b.HasArtifacts, &b.DiskUsage)
+	err := row.Scan(&b.JobID, &b.JobName, &b.Number, &b.QueueID, &b.Result, &b.Building, &started, &dur, &causes, &params, &b.Executor, &b.DisplayName, &b.Description, &b.KeepLog, &b.HasArtifacts, &b.DiskUsage, &b.BuiltOn)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -49,8 +49,8 @@ func (s *Store) StartBuild(ctx context.Context, queueID int64, b *model.Build) e
 		if err := s.queryRow(ctx, `UPDATE jobs SET next_build_number = next_build_number + 1 WHERE id = ? RETURNING next_build_number - 1`, b.JobID).Scan(&b.Number); err != nil {
 			return err
 		}
-		if _, err := s.exec(ctx, `INSERT INTO builds (job_id, number, queue_id, result, building, started_at, causes, params, executor) VALUES (?, ?, ?, '', 1, ?, ?, ?, ?)`,
-			b.JobID, b.Number, queueID, ms(b.StartedAt), string(causes), string(params), b.Executor); err != nil {
+		if _, err := s.exec(ctx, `INSERT INTO builds (job_id, number, queue_id, result, building, started_at, causes, params, executor, built_on) VALUES (?, ?, ?, '', 1, ?, ?, ?, ?, ?)`,
+			b.JobID, b.Number, queueID, ms(b.StartedAt), string(causes), string(params), b.Executor, b.BuiltOn); err != nil {
 			return err
 		}
 		if queueID != 0 {

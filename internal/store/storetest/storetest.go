@@ -201,14 +201,14 @@ func testBuilds(t *testing.T, open func(t *testing.T) store.Store) {
 			t.Fatalf("next %d", j.NextBuildNumber)
 		}
 	})
-	t.Run("a started build reads back running, with its causes, parameters and job name", func(t *testing.T) {
-		b := &model.Build{JobID: job.ID, StartedAt: now(), Building: true, Executor: 1,
+	t.Run("a started build reads back running, with its causes, parameters, job name and node", func(t *testing.T) {
+		b := &model.Build{JobID: job.ID, StartedAt: now(), Building: true, Executor: 1, BuiltOn: "agent1",
 			Causes: []model.Cause{{Kind: model.CauseUser, UserID: "alice", UserName: "Alice"}},
 			Params: []model.ParamValue{{Kind: model.ParamString, Name: "P", Value: "v"}}}
 		must(t, st.StartBuild(ctx, 0, b))
 		got, err := st.Build(ctx, job.ID, b.Number)
 		must(t, err)
-		if !got.Building || got.Result != "" || got.JobName != "j" || got.Executor != 1 || !got.StartedAt.Equal(b.StartedAt) ||
+		if !got.Building || got.Result != "" || got.JobName != "j" || got.Executor != 1 || got.BuiltOn != "agent1" || !got.StartedAt.Equal(b.StartedAt) ||
 			!reflect.DeepEqual(got.Causes, b.Causes) || !reflect.DeepEqual(got.Params, b.Params) {
 			t.Fatalf("%+v", got)
 		}
