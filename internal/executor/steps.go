@@ -479,7 +479,7 @@ func reattachShell(ctx context.Context, s steps, at resumePoint) (int, error) {
 }
 
 // follow waits for a step's end. When ctx is cancelled, the step is
-// stopped (its process group, then every process with the cookie), or,
+// stopped (every process with the cookie, else its process group), or,
 // for a durable step and a cause that says Detach, left running.
 func follow(ctx context.Context, s steps, p launcher.Process, durable bool) (int, error) {
 	select {
@@ -496,14 +496,19 @@ func follow(ctx context.Context, s steps, p launcher.Process, durable bool) (int
 			// It ended meanwhile: its end is the build's.
 			return p.Wait()
 		}
-		// The step's process group first: a step just starting may
-		// carry no cookie yet (its launcher remembers the stop and
-		// applies it as the step starts); then what left the group.
-		p.Kill(s.grace)
+		// Every process with the build's cookie, sparing those that
+		// opted out (dontKillMe), as Jenkins's ProcessTreeKiller; when
+		// none carried it, the step was just starting (its cookie not
+		// exported yet): its process group, whose launcher remembers the
+		// stop and applies it as the step starts.
+		killed := 0
 		if s.cookie != "" {
 			kctx, cancel := s.bounded()
-			s.launcher.KillAll(kctx, s.grace, s.cookie)
+			killed, _ = s.launcher.KillAll(kctx, s.grace, s.cookie)
 			cancel()
+		}
+		if killed == 0 {
+			p.Kill(s.grace)
 		}
 		<-p.Done()
 	}

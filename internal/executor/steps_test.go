@@ -20,16 +20,19 @@ import (
 // or run until they are killed: it tests the step loop without
 // processes, and what it must do when a connection drops.
 type fakeLauncher struct {
-	mu       sync.Mutex
-	files    map[string]string // the scripts written and not yet removed
-	written  []string          // every script written, in order
-	dirs     []string
-	swept    []string // the cookies KillAll was called with
-	killed   int      // processes Kill was called on
-	running  []*fakeProc
-	n        int
-	mkdirErr error
-	startErr error
+	mu      sync.Mutex
+	files   map[string]string // the scripts written and not yet removed
+	written []string          // every script written, in order
+	dirs    []string
+	swept   []string // the cookies KillAll was called with
+	killed  int      // processes Kill was called on
+	// cookieLate: the steps started carry no cookie yet, as a step on an
+	// agent whose launch is still on its way.
+	cookieLate bool
+	running    []*fakeProc
+	n          int
+	mkdirErr   error
+	startErr   error
 	// exit decides how a process ends, from its script's text; block:
 	// it runs until killed. nil: every process exits 0.
 	exit    func(script string) (code int, err error, block bool)
@@ -74,6 +77,9 @@ func (l *fakeLauncher) Start(_ context.Context, pr launcher.Proc) (launcher.Proc
 		return nil, errors.New("no such script")
 	}
 	p := &fakeProc{l: l, cookie: pr.Cookie, done: make(chan struct{})}
+	if l.cookieLate {
+		p.cookie = "" // the step has not exported its cookie yet
+	}
 	code, err, block := 0, error(nil), false
 	if l.exit != nil {
 		code, err, block = l.exit(script)
@@ -311,15 +317,18 @@ func TestStepsAborted(t *testing.T) {
 		cookie string
 		cause  *Aborted
 		line   string
+		late   bool // the step's cookie is not exported yet
 	}{
-		{"aborting kills the step's process group, then every process with the cookie, and says who", "cookie", &Aborted{By: "alice"}, "Aborted by alice\n"},
-		{"without a cookie, aborting kills the step's process group", "", &Aborted{By: "bob"}, "Aborted by bob\n"},
-		{"a reason replaces the line naming who", "cookie", &Aborted{By: "x", Reason: "jeeves is shutting down"}, "jeeves is shutting down\n"},
+		{"aborting kills every process with the cookie (sparing those that opted out) and says who", "cookie", &Aborted{By: "alice"}, "Aborted by alice\n", false},
+		{"without a cookie, aborting kills the step's process group", "", &Aborted{By: "bob"}, "Aborted by bob\n", false},
+		{"a reason replaces the line naming who", "cookie", &Aborted{By: "x", Reason: "jeeves is shutting down"}, "jeeves is shutting down\n", false},
+		{"a step that carries no cookie yet has its process group killed", "cookie", &Aborted{By: "carol"}, "Aborted by carol\n", true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			l := newFakeLauncher()
 			l.exit = exitBy
+			l.cookieLate = c.late
 			ctx, cancel := context.WithCancelCause(context.Background())
 			var log bytes.Buffer
 			done := make(chan model.Result)
@@ -337,7 +346,15 @@ func TestStepsAborted(t *testing.T) {
 			if !strings.HasSuffix(log.String(), want) {
 				t.Fatalf("console:\n%s", log.String())
 			}
-			if c.cookie != "" && (len(l.swept) != 2 || l.killed != 1) || c.cookie == "" && (len(l.swept) != 0 || l.killed != 1) {
+			wantKilled := 0 // the sweep ended the step
+			if c.cookie == "" || c.late {
+				wantKilled = 1
+			}
+			wantSwept := 2 // the stop's sweep and the end of the build's
+			if c.cookie == "" {
+				wantSwept = 0
+			}
+			if len(l.swept) != wantSwept || l.killed != wantKilled {
 				t.Fatalf("swept %q, killed %d", l.swept, l.killed)
 			}
 		})
