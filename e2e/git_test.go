@@ -31,7 +31,7 @@ type gitDaemon struct {
 	t    *testing.T
 	git  string // the git binary
 	base string
-	root string // git://127.0.0.1:port/
+	root string // git://host:port/
 }
 
 // serveGit starts git daemon on a free loopback port, exporting every
@@ -39,15 +39,23 @@ type gitDaemon struct {
 // the test ends.
 func serveGit(t *testing.T) *gitDaemon {
 	t.Helper()
+	return serveGitOn(t, "127.0.0.1")
+}
+
+// serveGitOn is serveGit listening on host (an IPv4 address of this
+// machine): an agent in a network namespace of its own reaches the host
+// side of its link, not the host's loopback.
+func serveGitOn(t *testing.T, host string) *gitDaemon {
+	t.Helper()
 	d := &gitDaemon{t: t, git: need(t, "git", "git", "apt-get install git"), base: t.TempDir()}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := net.Listen("tcp", host+":0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 	l.Close()
 	cmd := exec.Command(d.git, "daemon", "--reuseaddr", "--export-all", "--base-path="+d.base,
-		"--listen=127.0.0.1", "--port="+port, d.base)
+		"--listen="+host, "--port="+port, d.base)
 	// Its own process group, killed whole: the daemon's workers too.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var stderr lockedBuffer
@@ -68,13 +76,13 @@ func serveGit(t *testing.T) *gitDaemon {
 			t.Fatalf("git daemon exited:\n%s", stderr.String())
 		default:
 		}
-		c, err := net.Dial("tcp", "127.0.0.1:"+port)
+		c, err := net.Dial("tcp", host+":"+port)
 		if err == nil {
 			c.Close()
 		}
 		return err == nil
 	})
-	d.root = "git://127.0.0.1:" + port + "/"
+	d.root = "git://" + host + ":" + port + "/"
 	return d
 }
 

@@ -169,8 +169,13 @@ const lockedLine = "locked"
 // helper process takes the lock (flock(2), so it excludes every process
 // there, another jeeves's included) and holds it until its input is
 // closed, which unlock does. A jeeves that dies closes it too, so a lock
-// is never left behind.
+// is never left behind. A launcher that is a launcher.Locker (an SSH
+// agent's, whose processes read their input whole before they start)
+// takes the lock itself.
 func (r *Runner) Lock(ctx context.Context, path string) (func(), error) {
+	if lk, ok := r.L.(launcher.Locker); ok {
+		return lk.Lock(ctx, path)
+	}
 	in, feed := io.Pipe()
 	held := &lineSignal{want: lockedLine, ch: make(chan struct{})}
 	var stderr bytes.Buffer

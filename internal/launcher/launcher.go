@@ -192,6 +192,18 @@ type Launcher interface {
 	RemoveAll(ctx context.Context, path string) error
 }
 
+// Locker is implemented by a launcher that takes file locks on its
+// machine itself. A launcher whose Start reads a process's Stdin whole
+// before starting it (the SSH launcher's durable processes) must: there,
+// a helper holding a lock until its input closes never starts.
+type Locker interface {
+	// Lock takes an exclusive flock(2) lock on path, creating the file,
+	// waiting while another process holds it until ctx ends. unlock
+	// releases it; so does the loss of jeeves or of its connection to
+	// the machine.
+	Lock(ctx context.Context, path string) (unlock func(), err error)
+}
+
 // Rooter is implemented by a launcher whose machine is the one jeeves
 // runs on (the built-in node's). OpenRoot opens a directory there as an
 // os.Root: files below it are then read, copied or cloned by the file

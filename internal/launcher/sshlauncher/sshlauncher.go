@@ -277,6 +277,16 @@ func (l *Launcher) StartScript(ctx context.Context, pr launcher.Proc, script []b
 	return l.process(p, pr.Cookie), nil
 }
 
+// Lock implements launcher.Locker: a lock helper holds the lock over a
+// session of its own (sshagent.Agent.Lock).
+func (l *Launcher) Lock(ctx context.Context, path string) (func(), error) {
+	a, err := l.src.Agent(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return a.Lock(ctx, path)
+}
+
 // Reattach implements launcher.Reattacher.
 func (l *Launcher) Reattach(ctx context.Context, handle string, offset int64, out io.Writer) (launcher.Process, error) {
 	a, err := l.src.Agent(ctx)
