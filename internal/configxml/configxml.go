@@ -19,6 +19,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jeeves-ci/jeeves/internal/jxml"
+
 	"github.com/jeeves-ci/jeeves/internal/model"
 )
 
@@ -116,16 +118,7 @@ func (p reader) str(n *node) string {
 	if n == nil {
 		return ""
 	}
-	s := string(n.text)
-	if p.base == 0 {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if r > p.base && r < p.base+0x20 {
-			return r - p.base
-		}
-		return r
-	}, s)
+	return jxml.RestoreControls(string(n.text), p.base)
 }
 
 // bool reads a boolean as XStream does: "true" in any case is true,

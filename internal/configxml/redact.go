@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"strings"
+
+	"github.com/jeeves-ci/jeeves/internal/jxml"
 )
 
 // RedactedDefault is what jeeves serves in place of a password
@@ -66,10 +68,8 @@ func secretSpans(data []byte) ([]secretSpan, error) {
 	}
 	// encoding/xml refuses references to control characters, which XML
 	// 1.1 allows: each becomes a reference to a tab of the same length.
-	eachCharRef(doc, func(s, e int, r rune) {
-		if isControl(r) {
-			copy(doc[s:e], "&#"+strings.Repeat("0", e-s-4)+"9;")
-		}
+	jxml.EachControlRef(doc, func(s, e int) {
+		copy(doc[s:e], "&#"+strings.Repeat("0", e-s-4)+"9;")
 	})
 	d := xml.NewDecoder(bytes.NewReader(doc))
 	d.CharsetReader = charsetReader

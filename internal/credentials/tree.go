@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/jeeves-ci/jeeves/internal/jxml"
 )
 
 // maxDepth bounds element nesting; credentials.xml needs 6.
@@ -57,9 +57,9 @@ func parseTree(data []byte) (*node, error) {
 		data = bytes.Clone(data)
 		data[start+loc[1]-2] = '0' // 1.1 -> 1.0: the same for what we read
 	}
-	data, base, err := mapControlRefs(data)
+	data, base, err := jxml.MapControlRefs(data)
 	if err != nil {
-		return nil, err
+		return nil, invalid("%v", err)
 	}
 	d := xml.NewDecoder(bytes.NewReader(data))
 	d.Strict = true
@@ -110,7 +110,7 @@ func parseTree(data []byte) (*node, error) {
 		case xml.CharData:
 			if len(stack) > 0 {
 				top := stack[len(stack)-1]
-				top.text = appendRestored(top.text, t, base)
+				top.text = append(top.text, jxml.RestoreControls(string(t), base)...)
 			} else if len(bytes.TrimSpace(t)) > 0 {
 				return nil, invalid("line %d: text outside the root element", line)
 			}
@@ -122,129 +122,6 @@ func parseTree(data []byte) (*node, error) {
 		return nil, invalid("the document has no root element")
 	}
 	return root, nil
-}
-
-// mapControlRefs rewrites references to control characters, which XML
-// 1.1 allows (Jenkins writes &#xc; between the keys of an SSH
-// credential) and encoding/xml refuses, into references to a block of 32
-// private-use code points the document does not use; appendRestored maps
-// them back. base is 0 when the document has none.
-func mapControlRefs(data []byte) ([]byte, rune, error) {
-	type ref struct {
-		start, end int
-		r          rune
-	}
-	const first = 0xF0000
-	var refs []ref
-	used := map[rune]bool{} // private-use blocks of 32 the document uses
-	mark := func(r rune) {
-		if r >= first {
-			used[(r-first)/32] = true
-		}
-	}
-	eachCharRef(data, func(start, end int, r rune) {
-		if r >= 1 && r < 0x20 && r != '\t' && r != '\n' && r != '\r' {
-			refs = append(refs, ref{start, end, r})
-		}
-		mark(r)
-	})
-	if len(refs) == 0 {
-		return data, 0, nil
-	}
-	for _, r := range string(data) {
-		mark(r)
-	}
-	var base rune
-	for blk := rune(0); first+(blk+1)*32 <= 0x110000; blk++ {
-		if !used[blk] {
-			base = first + blk*32
-			break
-		}
-	}
-	if base == 0 {
-		return nil, 0, invalid("the document uses too many private-use characters")
-	}
-	var out bytes.Buffer
-	last := 0
-	for _, f := range refs {
-		out.Write(data[last:f.start])
-		fmt.Fprintf(&out, "&#x%X;", base+f.r)
-		last = f.end
-	}
-	out.Write(data[last:])
-	return out.Bytes(), base, nil
-}
-
-// appendRestored appends text to dst with the private-use stand-ins of
-// mapControlRefs turned back into control characters.
-func appendRestored(dst, text []byte, base rune) []byte {
-	if base == 0 {
-		return append(dst, text...)
-	}
-	for _, r := range string(text) {
-		if r > base && r < base+32 {
-			r -= base
-		}
-		dst = utf8.AppendRune(dst, r)
-	}
-	return dst
-}
-
-// eachCharRef calls fn for every numeric character reference outside
-// comments, CDATA sections and processing instructions.
-func eachCharRef(data []byte, fn func(start, end int, r rune)) {
-	skips := [...]struct{ open, close string }{{"<!--", "-->"}, {"<![CDATA[", "]]>"}, {"<?", "?>"}}
-	for i := 0; i < len(data); {
-		j := bytes.IndexAny(data[i:], "<&")
-		if j < 0 {
-			return
-		}
-		i += j
-		rest := data[i:]
-		if rest[0] == '<' {
-			i++
-			for _, s := range skips {
-				if bytes.HasPrefix(rest, []byte(s.open)) {
-					k := bytes.Index(rest[len(s.open):], []byte(s.close))
-					if k < 0 {
-						return
-					}
-					i += len(s.open) + k + len(s.close) - 1
-					break
-				}
-			}
-			continue
-		}
-		if n, r, ok := charRef(rest); ok {
-			fn(i, i+n, r)
-			i += n
-			continue
-		}
-		i++
-	}
-}
-
-// charRef parses a numeric character reference at the start of s.
-func charRef(s []byte) (n int, r rune, ok bool) {
-	if !bytes.HasPrefix(s, []byte("&#")) {
-		return 0, 0, false
-	}
-	i, base := 2, 10
-	if i < len(s) && s[i] == 'x' {
-		i, base = 3, 16
-	}
-	start := i
-	for i < len(s) && i-start < 8 && (s[i] >= '0' && s[i] <= '9' || base == 16 && (s[i]|0x20 >= 'a' && s[i]|0x20 <= 'f')) {
-		i++
-	}
-	if i == start || i >= len(s) || s[i] != ';' {
-		return 0, 0, false
-	}
-	v, err := strconv.ParseUint(string(s[start:i]), base, 32)
-	if err != nil || v > 0x10FFFF {
-		return 0, 0, false
-	}
-	return i + 1, rune(v), true
 }
 
 func firstWord(b []byte) string {

@@ -7,8 +7,9 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"strconv"
 	"strings"
+
+	"github.com/jeeves-ci/jeeves/internal/jxml"
 )
 
 // maxXMLDepth bounds element nesting so hostile input cannot exhaust memory.
@@ -17,17 +18,7 @@ const maxXMLDepth = 200
 // maxXMLSize bounds the document parsed (a config.xml is a few KB).
 const maxXMLSize = 4 << 20
 
-// ctrlBase is where control characters referenced as &#x1b; (allowed by
-// XML 1.1, refused by encoding/xml) are moved while decoding: the start
-// of plane 16's private-use area, which config.xml files do not use. A
-// document that does use it and references control characters is
-// refused.
-const ctrlBase = 0x100000
-
 var xml11RE = regexp.MustCompile(`^<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(?:'1\.1'|"1\.1")`)
-
-// charRefRE finds numeric character references.
-var charRefRE = regexp.MustCompile(`&#(?:[0-9]+|x[0-9a-fA-F]+);`)
 
 // xnode is an element of a parsed document.
 type xnode struct {
@@ -62,16 +53,7 @@ func (n *xnode) str() string {
 	if n == nil {
 		return ""
 	}
-	s := string(n.text)
-	if !strings.ContainsFunc(s, func(r rune) bool { return r >= ctrlBase && r < ctrlBase+0x20 }) {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if r >= ctrlBase && r < ctrlBase+0x20 {
-			return r - ctrlBase
-		}
-		return r
-	}, s)
+	return string(n.text)
 }
 
 // trimmed is str without surrounding white space.
@@ -98,22 +80,9 @@ func parseXML(data []byte) (*xnode, error) {
 		data = bytes.Clone(data)
 		data[start+loc[1]-2] = '0' // 1.1 -> 1.0
 	}
-	if charRefRE.Match(data) {
-		if bytes.ContainsFunc(data, func(r rune) bool { return r >= ctrlBase && r < ctrlBase+0x20 }) {
-			return nil, errors.New("the document uses private-use characters U+100000–U+10001F")
-		}
-		data = charRefRE.ReplaceAllFunc(data, func(ref []byte) []byte {
-			s := string(ref[2 : len(ref)-1])
-			base := 10
-			if s[0] == 'x' {
-				s, base = s[1:], 16
-			}
-			v, err := strconv.ParseUint(s, base, 32)
-			if err != nil || v == 0 || v >= 0x20 || v == '\t' || v == '\n' || v == '\r' {
-				return ref
-			}
-			return []byte(fmt.Sprintf("&#x%X;", ctrlBase+v))
-		})
+	data, base, err := jxml.MapControlRefs(data)
+	if err != nil {
+		return nil, err
 	}
 	d := xml.NewDecoder(bytes.NewReader(data))
 	d.CharsetReader = func(label string, in io.Reader) (io.Reader, error) {
@@ -163,7 +132,7 @@ func parseXML(data []byte) (*xnode, error) {
 		case xml.CharData:
 			if len(stack) > 0 {
 				top := stack[len(stack)-1]
-				top.text = append(top.text, t...)
+				top.text = append(top.text, jxml.RestoreControls(string(t), base)...)
 			} else if len(bytes.TrimSpace(t)) > 0 {
 				return nil, errors.New("text outside the root element")
 			}
